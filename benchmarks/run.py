@@ -1,0 +1,95 @@
+"""Time the test suite and one synthesis; print the numbers and optionally record them.
+
+Usage (through the project's environment)::
+
+    bash scripts/bench.sh            # measure and print
+    bash scripts/bench.sh --record   # also append to benchmarks/results.json
+
+Each synthesis is timed ``--repeat`` times and the median kept; the test suite runs once.
+Compare a change with the last recorded run of the same machine size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results.json"
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, cwd=cwd, env=env, check=True, capture_output=True, text=True)
+    return time.perf_counter() - start
+
+
+def synth_minimal_app(repeat: int) -> float:
+    app = ROOT / "examples" / "minimal_app"
+    times = []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as out:
+            cdk = ["cdk", "synth", "--no-notices", "--quiet", "--output", out]
+            times.append(timed(cdk, app))
+    return statistics.median(times)
+
+
+def test_suite() -> float:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return timed([sys.executable, "-m", "pytest", "-q"], ROOT, env)
+
+
+def version_of(command: list[str]) -> str:
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    return result.stdout.strip().splitlines()[0]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per synthesis (median kept)")
+    parser.add_argument("--record", action="store_true", help="append to benchmarks/results.json")
+    args = parser.parse_args()
+
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    measurements = {
+        "synth_minimal_app_cli_s": round(synth_minimal_app(args.repeat), 2),
+        "test_suite_s": round(test_suite(), 2),
+    }
+    run: dict[str, Any] = {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "commit": commit or "uncommitted",
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "node": version_of(["node", "--version"]),
+            "cdk_cli": version_of(["cdk", "--version"]).split()[0],
+        },
+        "measurements": measurements,
+    }
+    print(json.dumps(run, indent=2))
+    if args.record:
+        history = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
+        history.append(run)
+        RESULTS.write_text(json.dumps(history, indent=2) + "\n")
+        print(f"recorded in {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

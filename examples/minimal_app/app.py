@@ -1,0 +1,46 @@
+"""A minimal app on org-constructs: one stack per environment, all from environments.json.
+
+cdk synth                 # every environment
+cdk synth -c stage=dev    # one environment
+"""
+
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from org_constructs import AbstractStack, EnvironmentConfig, load_environments
+
+
+class ServiceStack(AbstractStack):
+    """A service's log group, kept as long as the environment's policy says."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            config=config,
+            description=f"Minimal org-constructs example ({config.name})",
+        )
+        # Set before initialize() runs: AbstractStack calls it after this __init__ returns.
+        self.log_group_name = f"/org-constructs/minimal/{config.name}"
+
+    def initialize(self) -> None:
+        log_group = logs.LogGroup(
+            self,
+            "ServiceLogs",
+            log_group_name=self.log_group_name,
+            retention=self.config.log_retention,
+            removal_policy=self.default_removal_policy,
+        )
+        self.create_output("LogGroupName", log_group.log_group_name, description="Service logs")
+
+
+app = cdk.App()
+environments = load_environments(Path(__file__).parent / "environments.json")
+selected = app.node.try_get_context("stage")
+for name, config in environments.items():
+    if selected in (None, name):
+        ServiceStack(app, f"MinimalService-{name}", config=config)
+app.synth()

@@ -1,0 +1,80 @@
+"""org-constructs: AWS CDK v2 L3 constructs with secure, cost-aware defaults.
+
+Everything a README example imports comes from here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
+from org_constructs.errors import OrgConstructsError, ValidationError
+
+if TYPE_CHECKING:
+    from org_constructs.config import (
+        DatabaseConfig,
+        DatabaseEngine,
+        EnvironmentConfig,
+        SecurityConfig,
+        Stage,
+        VpcConfig,
+        environment_from_context,
+        environments_from_context,
+        load_environments,
+    )
+    from org_constructs.core import AbstractStack, removal_policy_for, stage_of
+
+try:
+    __version__ = version("org-constructs")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0.0.0"
+
+# Names are imported on first use, so that tools which only need part of the package (the
+# pytest plugin, the command line) start without loading aws-cdk-lib.
+_LAZY = {
+    "AbstractStack": "org_constructs.core",
+    "removal_policy_for": "org_constructs.core",
+    "stage_of": "org_constructs.core",
+    "DatabaseConfig": "org_constructs.config",
+    "DatabaseEngine": "org_constructs.config",
+    "EnvironmentConfig": "org_constructs.config",
+    "SecurityConfig": "org_constructs.config",
+    "Stage": "org_constructs.config",
+    "VpcConfig": "org_constructs.config",
+    "environment_from_context": "org_constructs.config",
+    "environments_from_context": "org_constructs.config",
+    "load_environments": "org_constructs.config",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'org_constructs' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+__all__ = [
+    "AbstractStack",
+    "DatabaseConfig",
+    "DatabaseEngine",
+    "EnvironmentConfig",
+    "OrgConstructsError",
+    "SecurityConfig",
+    "Stage",
+    "ValidationError",
+    "VpcConfig",
+    "__version__",
+    "environment_from_context",
+    "environments_from_context",
+    "load_environments",
+    "removal_policy_for",
+    "stage_of",
+]

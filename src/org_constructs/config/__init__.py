@@ -1,0 +1,38 @@
+"""Typed per-environment configuration: stages, VPC, database and security settings.
+
+Load all environments of an app with ``load_environments("environments.json")`` or from CDK
+context with ``environments_from_context(app)``; every invalid value raises
+``org_constructs.errors.ValidationError`` naming the file, the key, the value and what is allowed.
+"""
+
+from org_constructs.config._loader import (
+    MissingExtraError,
+    environment_from_context,
+    environments_from_context,
+    environments_from_mapping,
+    load_environments,
+)
+from org_constructs.config._model import (
+    LOG_RETENTION_DAYS,
+    DatabaseConfig,
+    DatabaseEngine,
+    EnvironmentConfig,
+    SecurityConfig,
+    Stage,
+    VpcConfig,
+)
+
+__all__ = [
+    "LOG_RETENTION_DAYS",
+    "DatabaseConfig",
+    "DatabaseEngine",
+    "EnvironmentConfig",
+    "MissingExtraError",
+    "SecurityConfig",
+    "Stage",
+    "VpcConfig",
+    "environment_from_context",
+    "environments_from_context",
+    "environments_from_mapping",
+    "load_environments",
+]

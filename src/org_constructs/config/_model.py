@@ -1,0 +1,454 @@
+"""Typed, frozen, validated per-environment configuration."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from org_constructs.config import _checks as checks
+from org_constructs.errors import ValidationError
+
+if TYPE_CHECKING:
+    from aws_cdk.aws_logs import RetentionDays
+
+__all__ = [
+    "LOG_RETENTION_DAYS",
+    "DatabaseConfig",
+    "DatabaseEngine",
+    "EnvironmentConfig",
+    "SecurityConfig",
+    "Stage",
+    "VpcConfig",
+]
+
+# The retention periods CloudWatch Logs accepts, in days, and their aws_logs.RetentionDays names.
+_RETENTION_NAMES: Mapping[int, str] = {
+    1: "ONE_DAY",
+    3: "THREE_DAYS",
+    5: "FIVE_DAYS",
+    7: "ONE_WEEK",
+    14: "TWO_WEEKS",
+    30: "ONE_MONTH",
+    60: "TWO_MONTHS",
+    90: "THREE_MONTHS",
+    120: "FOUR_MONTHS",
+    150: "FIVE_MONTHS",
+    180: "SIX_MONTHS",
+    365: "ONE_YEAR",
+    400: "THIRTEEN_MONTHS",
+    545: "EIGHTEEN_MONTHS",
+    731: "TWO_YEARS",
+    1096: "THREE_YEARS",
+    1827: "FIVE_YEARS",
+    2192: "SIX_YEARS",
+    2557: "SEVEN_YEARS",
+    2922: "EIGHT_YEARS",
+    3288: "NINE_YEARS",
+    3653: "TEN_YEARS",
+}
+LOG_RETENTION_DAYS = tuple(_RETENTION_NAMES)
+"""The log retention periods CloudWatch Logs accepts, in days."""
+
+_VERSION = re.compile(r"^\d+(\.\d+){0,2}$")
+_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+
+_C = TypeVar("_C")
+
+
+class Stage(str, Enum):
+    """A deployment stage. Defaults throughout the library follow it.
+
+    ``dev`` is cheap and disposable, ``staging`` rehearses production, ``production`` is safe.
+    """
+
+    DEV = "dev"
+    STAGING = "staging"
+    PRODUCTION = "production"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def is_production(self) -> bool:
+        """True for the production stage."""
+        return self is Stage.PRODUCTION
+
+    @classmethod
+    def parse(cls, value: object, *, where: str = "Stage", prop: str = "stage") -> Stage:
+        """Return the stage for ``value`` (a ``Stage`` or its name).
+
+        Raises
+        ------
+        ValidationError
+            When ``value`` names no stage.
+        """
+        if isinstance(value, Stage):
+            return value
+        for stage in cls:
+            if value == stage.value:
+                return stage
+        raise ValidationError(where, prop, value, "must be one of 'dev', 'staging', 'production'")
+
+
+class DatabaseEngine(str, Enum):
+    """A relational database engine."""
+
+    POSTGRES = "postgres"
+    MYSQL = "mysql"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def _stage_defaults(
+    cls: type[_C],
+    stage: Stage | str,
+    table: Mapping[Stage, Mapping[str, Any]],
+    overrides: Mapping[str, Any],
+) -> _C:
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(overrides) - names)
+    if unknown:
+        raise ValidationError(
+            cls.__name__,
+            unknown[0],
+            overrides[unknown[0]],
+            f"is not a property; use {sorted(names)}",
+        )
+    values = {**table[Stage.parse(stage, where=cls.__name__)], **overrides}
+    return cls(**values)
+
+
+@dataclass(frozen=True)
+class VpcConfig:
+    """Network settings for one environment.
+
+    Parameters
+    ----------
+    cidr:
+        The VPC's IPv4 range, a network with a prefix from /16 to /28.
+        Default: ``'10.0.0.0/16'``
+    max_azs:
+        How many Availability Zones the VPC spans, 1 to 6. Default: 3
+    nat_gateways:
+        How many NAT gateways to run, 0 to ``max_azs``. Each costs about 32 USD a month plus
+        data; one per AZ keeps egress up when an AZ fails. Default: 3
+    flow_logs:
+        Whether to record VPC flow logs. Default: True
+
+    Use ``VpcConfig.for_stage(stage)`` for the per-stage defaults (dev runs one NAT gateway).
+    """
+
+    cidr: str = "10.0.0.0/16"
+    max_azs: int = 3
+    nat_gateways: int = 3
+    flow_logs: bool = True
+
+    def __post_init__(self) -> None:
+        where = type(self).__name__
+        checks.check_vpc_cidr(where, "cidr", self.cidr)
+        checks.check_int(where, "max_azs", self.max_azs, 1, 6)
+        checks.check_int(where, "nat_gateways", self.nat_gateways, 0, 6)
+        if self.nat_gateways > self.max_azs:
+            raise ValidationError(
+                where,
+                "nat_gateways",
+                self.nat_gateways,
+                f"must not exceed max_azs ({self.max_azs}); lower nat_gateways or raise max_azs",
+            )
+        checks.check_bool(where, "flow_logs", self.flow_logs)
+
+    @classmethod
+    def for_stage(cls, stage: Stage | str, **overrides: Any) -> VpcConfig:
+        """Return the stage's defaults with ``overrides`` applied.
+
+        Example
+        -------
+        >>> VpcConfig.for_stage("dev").nat_gateways
+        1
+        """
+        return _stage_defaults(cls, stage, _VPC_DEFAULTS, overrides)
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    """Relational database settings for one environment.
+
+    Parameters
+    ----------
+    engine:
+        ``postgres`` or ``mysql``. Default: ``DatabaseEngine.POSTGRES``
+    version:
+        Engine version, major or full (``'16'``, ``'16.4'``, ``'8.0.39'``).
+        Default: ``'16.4'`` for postgres, ``'8.0.39'`` for mysql
+    instance_type:
+        Instance class without the ``db.`` prefix. Default: ``'r6g.large'``
+    multi_az:
+        Whether to keep a standby in a second AZ. Default: True
+    backup_retention_days:
+        Days of automated backups, 1 to 35. Default: 30
+    storage_encrypted:
+        Whether storage is encrypted at rest. Required in production. Default: True
+    deletion_protection:
+        Whether the database refuses deletion. Required in production. Default: True
+    """
+
+    engine: DatabaseEngine = DatabaseEngine.POSTGRES
+    version: str = ""
+    instance_type: str = "r6g.large"
+    multi_az: bool = True
+    backup_retention_days: int = 30
+    storage_encrypted: bool = True
+    deletion_protection: bool = True
+
+    def __post_init__(self) -> None:
+        where = type(self).__name__
+        engine: object = self.engine
+        if not isinstance(engine, DatabaseEngine):
+            checks.check_choice(where, "engine", engine, [e.value for e in DatabaseEngine])
+            object.__setattr__(self, "engine", DatabaseEngine(engine))
+        if self.version == "":
+            default = "16.4" if self.engine is DatabaseEngine.POSTGRES else "8.0.39"
+            object.__setattr__(self, "version", default)
+        checks.check_text(where, "version", self.version, _VERSION, "a version such as '16.4'")
+        if isinstance(self.instance_type, str) and self.instance_type.startswith("db."):
+            raise ValidationError(
+                where,
+                "instance_type",
+                self.instance_type,
+                f"leave out the 'db.' prefix: use {self.instance_type[3:]!r}",
+            )
+        checks.check_text(
+            where,
+            "instance_type",
+            self.instance_type,
+            _INSTANCE_TYPE,
+            "an instance type such as 't4g.micro' or 'r6g.large'",
+        )
+        checks.check_bool(where, "multi_az", self.multi_az)
+        checks.check_int(where, "backup_retention_days", self.backup_retention_days, 1, 35)
+        checks.check_bool(where, "storage_encrypted", self.storage_encrypted)
+        checks.check_bool(where, "deletion_protection", self.deletion_protection)
+
+    @classmethod
+    def for_stage(cls, stage: Stage | str, **overrides: Any) -> DatabaseConfig:
+        """Return the stage's defaults with ``overrides`` applied.
+
+        Example
+        -------
+        >>> DatabaseConfig.for_stage("dev").instance_type
+        't4g.micro'
+        """
+        return _stage_defaults(cls, stage, _DATABASE_DEFAULTS, overrides)
+
+
+@dataclass(frozen=True)
+class SecurityConfig:
+    """Perimeter settings for one environment.
+
+    Parameters
+    ----------
+    allowed_ips:
+        Networks (CIDR, IPv4 or IPv6) allowed to reach administrative entry points such as a
+        bastion host. ``0.0.0.0/0`` is refused. Default: none
+    bastion_enabled:
+        Whether to run a bastion host. Default: False
+    waf_enabled:
+        Whether to put a WAF web ACL in front of public endpoints. Default: True
+    """
+
+    allowed_ips: Sequence[str] = ()
+    bastion_enabled: bool = False
+    waf_enabled: bool = True
+
+    def __post_init__(self) -> None:
+        where = type(self).__name__
+        if isinstance(self.allowed_ips, str) or not isinstance(self.allowed_ips, Sequence):
+            raise ValidationError(where, "allowed_ips", self.allowed_ips, "must be a list of CIDRs")
+        object.__setattr__(self, "allowed_ips", tuple(self.allowed_ips))
+        for index, cidr in enumerate(self.allowed_ips):
+            checks.check_allowed_ip(where, f"allowed_ips[{index}]", cidr)
+        checks.check_bool(where, "bastion_enabled", self.bastion_enabled)
+        checks.check_bool(where, "waf_enabled", self.waf_enabled)
+
+    @classmethod
+    def for_stage(cls, stage: Stage | str, **overrides: Any) -> SecurityConfig:
+        """Return the stage's defaults with ``overrides`` applied."""
+        return _stage_defaults(cls, stage, _SECURITY_DEFAULTS, overrides)
+
+
+# Sentinel for "take the stage's default" in EnvironmentConfig.
+_FROM_STAGE: Any = None
+
+
+@dataclass(frozen=True)
+class EnvironmentConfig:
+    """Everything that differs between one deployment environment and another.
+
+    Parameters
+    ----------
+    account:
+        The 12-digit AWS account id, as a string.
+    region:
+        The AWS region, such as ``'eu-west-1'``.
+    stage:
+        The stage; the defaults of every other field follow it.
+    name:
+        The environment's name. Default: the stage's name
+    vpc:
+        Default: ``VpcConfig.for_stage(stage)``
+    database:
+        Default: ``DatabaseConfig.for_stage(stage)``
+    security:
+        Default: ``SecurityConfig.for_stage(stage)``
+    alarm_email:
+        Addresses that receive alarm notifications. Default: none
+    log_retention_days:
+        Retention of the log groups the constructs create; one of the values CloudWatch Logs
+        accepts. Default: 7 in dev, 90 in staging, 365 in production
+    tags:
+        Extra tags for every taggable resource. ``Environment``, ``StackName`` and ``ManagedBy``
+        are set by ``AbstractStack`` and cannot be given here. Default: none
+    profile:
+        The AWS CLI profile that reaches this environment's account, for tools that deploy.
+        Default: none (the default credentials)
+
+    Raises
+    ------
+    ValidationError
+        On any invalid value, and when production turns off deletion protection or storage
+        encryption of its database.
+
+    Example
+    -------
+    >>> config = EnvironmentConfig(account="111111111111", region="us-east-1", stage=Stage.DEV)
+    >>> config.vpc.nat_gateways
+    1
+    """
+
+    account: str
+    region: str
+    stage: Stage
+    name: str = ""
+    vpc: VpcConfig = _FROM_STAGE
+    database: DatabaseConfig = _FROM_STAGE
+    security: SecurityConfig = _FROM_STAGE
+    alarm_email: Sequence[str] = ()
+    log_retention_days: int = 0
+    tags: Mapping[str, str] = field(default_factory=dict)
+    profile: str | None = None
+
+    def __post_init__(self) -> None:
+        where = type(self).__name__
+        stage = Stage.parse(self.stage, where=where)
+        object.__setattr__(self, "stage", stage)
+        checks.check_account(where, "account", self.account)
+        checks.check_region(where, "region", self.region)
+        if self.name == "":
+            object.__setattr__(self, "name", stage.value)
+        checks.check_text(
+            where,
+            "name",
+            self.name,
+            re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,31}$"),
+            "a name of up to 32 letters, digits and hyphens, starting with a letter",
+        )
+        for prop, kind in (
+            ("vpc", VpcConfig),
+            ("database", DatabaseConfig),
+            ("security", SecurityConfig),
+        ):
+            value = getattr(self, prop)
+            if value is _FROM_STAGE:
+                object.__setattr__(self, prop, kind.for_stage(stage))
+            elif not isinstance(value, kind):
+                raise ValidationError(where, prop, value, f"must be a {kind.__name__}")
+        if isinstance(self.alarm_email, str):
+            object.__setattr__(self, "alarm_email", (self.alarm_email,))
+        if not isinstance(self.alarm_email, Sequence):
+            raise ValidationError(
+                where, "alarm_email", self.alarm_email, "must be a list of addresses"
+            )
+        object.__setattr__(self, "alarm_email", tuple(self.alarm_email))
+        for index, address in enumerate(self.alarm_email):
+            checks.check_email(where, f"alarm_email[{index}]", address)
+        if self.log_retention_days == 0:
+            object.__setattr__(self, "log_retention_days", _LOG_RETENTION[stage])
+        checks.check_choice(
+            where, "log_retention_days", self.log_retention_days, LOG_RETENTION_DAYS
+        )
+        if not isinstance(self.tags, Mapping):
+            raise ValidationError(where, "tags", self.tags, "must be a mapping of key to value")
+        checks.check_tags(where, "tags", self.tags)
+        object.__setattr__(self, "tags", MappingProxyType(dict(self.tags)))
+        if self.profile is not None and (not isinstance(self.profile, str) or not self.profile):
+            raise ValidationError(where, "profile", self.profile, "must be a profile name or None")
+        if stage.is_production:
+            self._check_production(where)
+
+    def _check_production(self, where: str) -> None:
+        if not self.database.deletion_protection:
+            raise ValidationError(
+                where,
+                "database.deletion_protection",
+                False,
+                "must be true in production: a production database must not be deletable by a "
+                "stack update or a mistaken command",
+            )
+        if not self.database.storage_encrypted:
+            raise ValidationError(
+                where,
+                "database.storage_encrypted",
+                False,
+                "must be true in production: production data is encrypted at rest",
+            )
+
+    @property
+    def is_production(self) -> bool:
+        """True when this environment is the production stage."""
+        return self.stage.is_production
+
+    @property
+    def log_retention(self) -> RetentionDays:
+        """``log_retention_days`` as the ``aws_logs.RetentionDays`` member to pass to constructs."""
+        from aws_cdk.aws_logs import RetentionDays
+
+        return RetentionDays[_RETENTION_NAMES[self.log_retention_days]]
+
+
+_VPC_DEFAULTS: Mapping[Stage, Mapping[str, Any]] = {
+    Stage.DEV: {"cidr": "10.0.0.0/16", "max_azs": 2, "nat_gateways": 1, "flow_logs": True},
+    Stage.STAGING: {"cidr": "10.1.0.0/16", "max_azs": 2, "nat_gateways": 2, "flow_logs": True},
+    Stage.PRODUCTION: {"cidr": "10.2.0.0/16", "max_azs": 3, "nat_gateways": 3, "flow_logs": True},
+}
+_DATABASE_DEFAULTS: Mapping[Stage, Mapping[str, Any]] = {
+    Stage.DEV: {
+        "instance_type": "t4g.micro",
+        "multi_az": False,
+        "backup_retention_days": 1,
+        "deletion_protection": False,
+    },
+    Stage.STAGING: {
+        "instance_type": "t4g.medium",
+        "multi_az": False,
+        "backup_retention_days": 7,
+        "deletion_protection": True,
+    },
+    Stage.PRODUCTION: {
+        "instance_type": "r6g.large",
+        "multi_az": True,
+        "backup_retention_days": 30,
+        "deletion_protection": True,
+    },
+}
+_SECURITY_DEFAULTS: Mapping[Stage, Mapping[str, Any]] = {
+    Stage.DEV: {"waf_enabled": False},
+    Stage.STAGING: {"waf_enabled": True},
+    Stage.PRODUCTION: {"waf_enabled": True},
+}
+_LOG_RETENTION: Mapping[Stage, int] = {Stage.DEV: 7, Stage.STAGING: 90, Stage.PRODUCTION: 365}

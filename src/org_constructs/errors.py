@@ -1,0 +1,58 @@
+"""Exceptions raised by org-constructs."""
+
+from __future__ import annotations
+
+__all__ = ["OrgConstructsError", "ValidationError"]
+
+
+class OrgConstructsError(Exception):
+    """Base class of every exception org-constructs raises on purpose."""
+
+
+class ValidationError(OrgConstructsError, ValueError):
+    """A property, a configuration value or a construct input is not allowed.
+
+    The message names where the value came from, the property, the value received and what
+    is allowed, for example::
+
+        environments.json: dev.vpc.max_azs=9: must be between 1 and 6
+
+    Parameters
+    ----------
+    where:
+        What the value belongs to: a class (``VpcConfig``), a construct (``StandardVpc``) or a
+        file (``environments.json``).
+    prop:
+        The property, as the user spells it; a dotted path inside a file (``dev.vpc.cidr``).
+    value:
+        The value received.
+    expected:
+        What is allowed, and how to fix it.
+
+    Attributes
+    ----------
+    where, prop, value, expected:
+        The parts of the message, for programs that report errors their own way.
+    """
+
+    def __init__(self, where: str, prop: str, value: object, expected: str) -> None:
+        self.where = where
+        self.prop = prop
+        self.value = value
+        self.expected = expected
+        super().__init__(f"{where}: {prop}={value!r}: {expected}")
+
+    def relocated(self, where: str, prefix: str = "") -> ValidationError:
+        """Return the same error reported from another place.
+
+        Used by loaders: a ``VpcConfig`` error becomes one that names the file and the key path.
+
+        Parameters
+        ----------
+        where:
+            The new owner, usually a file name.
+        prefix:
+            A key path to put in front of the property (``dev.vpc``).
+        """
+        prop = f"{prefix}.{self.prop}" if prefix else self.prop
+        return ValidationError(where, prop, self.value, self.expected)

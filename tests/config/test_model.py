@@ -1,0 +1,259 @@
+"""EnvironmentConfig and its parts: per-stage defaults and one test per validation rule."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+from aws_cdk import aws_logs as logs
+
+from org_constructs import ValidationError
+from org_constructs.config import (
+    LOG_RETENTION_DAYS,
+    DatabaseConfig,
+    DatabaseEngine,
+    EnvironmentConfig,
+    SecurityConfig,
+    Stage,
+    VpcConfig,
+)
+
+ACCOUNT = "111111111111"
+REGION = "us-east-1"
+
+
+def bad(value: object) -> Any:
+    """A value of the wrong type, passed on purpose."""
+    return value
+
+
+def env(**overrides: Any) -> EnvironmentConfig:
+    values: dict[str, Any] = {"account": ACCOUNT, "region": REGION, "stage": Stage.DEV}
+    values.update(overrides)
+    return EnvironmentConfig(**values)
+
+
+class TestStage:
+    def test_parse_accepts_names_and_members(self) -> None:
+        assert Stage.parse("production") is Stage.PRODUCTION
+        assert Stage.parse(Stage.DEV) is Stage.DEV
+        assert str(Stage.STAGING) == "staging"
+
+    def test_only_production_is_production(self) -> None:
+        assert [s.is_production for s in Stage] == [False, False, True]
+
+    def test_unknown_stage_is_refused(self) -> None:
+        with pytest.raises(ValidationError, match=r"stage='prod': must be one of 'dev', 'staging'"):
+            Stage.parse("prod")
+
+
+class TestStageDefaults:
+    @pytest.mark.parametrize(
+        ("stage", "max_azs", "nat_gateways", "cidr"),
+        [
+            (Stage.DEV, 2, 1, "10.0.0.0/16"),
+            (Stage.STAGING, 2, 2, "10.1.0.0/16"),
+            (Stage.PRODUCTION, 3, 3, "10.2.0.0/16"),
+        ],
+    )
+    def test_vpc(self, stage: Stage, max_azs: int, nat_gateways: int, cidr: str) -> None:
+        vpc = VpcConfig.for_stage(stage)
+        assert (vpc.max_azs, vpc.nat_gateways, vpc.cidr, vpc.flow_logs) == (
+            max_azs,
+            nat_gateways,
+            cidr,
+            True,
+        )
+
+    @pytest.mark.parametrize(
+        ("stage", "instance_type", "multi_az", "backups", "protection"),
+        [
+            (Stage.DEV, "t4g.micro", False, 1, False),
+            (Stage.STAGING, "t4g.medium", False, 7, True),
+            (Stage.PRODUCTION, "r6g.large", True, 30, True),
+        ],
+    )
+    def test_database(
+        self, stage: Stage, instance_type: str, multi_az: bool, backups: int, protection: bool
+    ) -> None:
+        db = DatabaseConfig.for_stage(stage)
+        assert db.engine is DatabaseEngine.POSTGRES
+        assert db.version == "16.4"
+        assert db.instance_type == instance_type
+        assert db.multi_az is multi_az
+        assert db.backup_retention_days == backups
+        assert db.deletion_protection is protection
+        assert db.storage_encrypted is True
+
+    def test_mysql_gets_a_mysql_version(self) -> None:
+        db = DatabaseConfig.for_stage("dev", engine="mysql")
+        assert db.engine is DatabaseEngine.MYSQL
+        assert db.version == "8.0.39"
+
+    def test_security_waf_off_only_in_dev(self) -> None:
+        assert [SecurityConfig.for_stage(s).waf_enabled for s in Stage] == [False, True, True]
+        assert SecurityConfig.for_stage("dev").allowed_ips == ()
+
+    def test_class_defaults_are_the_safe_ones(self) -> None:
+        assert VpcConfig().nat_gateways == VpcConfig().max_azs == 3
+        assert DatabaseConfig().deletion_protection is True
+        assert DatabaseConfig().multi_az is True
+
+    @pytest.mark.parametrize(
+        ("stage", "days", "member"),
+        [
+            (Stage.DEV, 7, logs.RetentionDays.ONE_WEEK),
+            (Stage.STAGING, 90, logs.RetentionDays.THREE_MONTHS),
+            (Stage.PRODUCTION, 365, logs.RetentionDays.ONE_YEAR),
+        ],
+    )
+    def test_log_retention(self, stage: Stage, days: int, member: logs.RetentionDays) -> None:
+        config = env(stage=stage)
+        assert config.log_retention_days == days
+        assert config.log_retention is member
+
+    def test_every_retention_value_maps_to_a_cdk_member(self) -> None:
+        for days in LOG_RETENTION_DAYS:
+            assert isinstance(env(log_retention_days=days).log_retention, logs.RetentionDays)
+
+    def test_environment_fills_parts_from_its_stage(self) -> None:
+        config = env(stage="production")
+        assert config.stage is Stage.PRODUCTION
+        assert config.is_production
+        assert config.name == "production"
+        assert config.vpc == VpcConfig.for_stage(Stage.PRODUCTION)
+        assert config.database == DatabaseConfig.for_stage(Stage.PRODUCTION)
+        assert config.security == SecurityConfig.for_stage(Stage.PRODUCTION)
+
+    def test_given_parts_are_kept(self) -> None:
+        vpc = VpcConfig(cidr="10.9.0.0/20", max_azs=2, nat_gateways=0)
+        assert env(vpc=vpc).vpc is vpc
+
+    def test_sequences_become_tuples_and_tags_read_only(self) -> None:
+        config = env(alarm_email="ops@example.com", tags={"Team": "platform"})
+        assert config.alarm_email == ("ops@example.com",)
+        assert SecurityConfig(allowed_ips=["10.0.0.0/8"]).allowed_ips == ("10.0.0.0/8",)
+        with pytest.raises(TypeError):
+            config.tags["Team"] = "other"  # type: ignore[index]
+
+    def test_configs_are_frozen(self) -> None:
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            env().account = "222222222222"  # type: ignore[misc]
+
+
+# One case per validation rule: (factory, message pattern).
+INVALID: dict[str, tuple[Any, str]] = {
+    "account too short": (lambda: env(account="12345"), r"account='12345': must be a 12-digit"),
+    "account as int": (lambda: env(account=111111111111), r"account=111111111111: must be a 12"),
+    "region unknown": (lambda: env(region="us-east-9"), r"region='us-east-9': is not a region"),
+    "region malformed": (lambda: env(region="USEAST1"), r"region='USEAST1': must be an AWS region"),
+    "stage unknown": (lambda: env(stage="prod"), r"stage='prod': must be one of"),
+    "name invalid": (lambda: env(name="my env"), r"name='my env': must be a name of up to 32"),
+    "cidr host bits": (
+        lambda: VpcConfig(cidr="10.0.0.1/16"),
+        r"cidr='10.0.0.1/16': is not a network address \(host bits set\); use '10.0.0.0/16'",
+    ),
+    "cidr not an address": (lambda: VpcConfig(cidr="banana"), r"cidr='banana': must be an IPv4"),
+    "cidr prefix too wide": (lambda: VpcConfig(cidr="10.0.0.0/8"), r"prefix from /16 to /28"),
+    "cidr prefix too narrow": (lambda: VpcConfig(cidr="10.0.0.0/29"), r"prefix from /16 to /28"),
+    "cidr ipv6": (lambda: VpcConfig(cidr="2001:db8::/56"), r"must be an IPv4 network"),
+    "max_azs zero": (lambda: VpcConfig(max_azs=0), r"max_azs=0: must be between 1 and 6"),
+    "max_azs seven": (lambda: VpcConfig(max_azs=7), r"max_azs=7: must be between 1 and 6"),
+    "max_azs text": (lambda: VpcConfig(max_azs=bad("3")), r"max_azs='3': must be a whole number"),
+    "max_azs bool": (lambda: VpcConfig(max_azs=True), r"max_azs=True: must be a whole number"),
+    "nat over azs": (
+        lambda: VpcConfig(max_azs=2, nat_gateways=3),
+        r"nat_gateways=3: must not exceed max_azs \(2\)",
+    ),
+    "nat negative": (lambda: VpcConfig(nat_gateways=-1), r"nat_gateways=-1: must be between 0"),
+    "flow_logs text": (
+        lambda: VpcConfig(flow_logs=bad("yes")),
+        r"flow_logs='yes': must be true or",
+    ),
+    "engine unknown": (
+        lambda: DatabaseConfig(engine=bad("oracle")),
+        r"engine='oracle': must be one of 'postgres', 'mysql'",
+    ),
+    "version text": (lambda: DatabaseConfig(version="latest"), r"version='latest': must be a"),
+    "instance db prefix": (
+        lambda: DatabaseConfig(instance_type="db.t3.micro"),
+        r"instance_type='db.t3.micro': leave out the 'db.' prefix: use 't3.micro'",
+    ),
+    "instance malformed": (lambda: DatabaseConfig(instance_type="large"), r"instance_type='large'"),
+    "backups zero": (
+        lambda: DatabaseConfig(backup_retention_days=0),
+        r"backup_retention_days=0: must be between 1 and 35",
+    ),
+    "backups too long": (lambda: DatabaseConfig(backup_retention_days=36), r"between 1 and 35"),
+    "multi_az text": (lambda: DatabaseConfig(multi_az=bad("no")), r"multi_az='no': must be true"),
+    "allowed ip not cidr": (
+        lambda: SecurityConfig(allowed_ips=["10.0.0.1"]),
+        r"allowed_ips\[0\]='10.0.0.1': must be a CIDR network",
+    ),
+    "allowed ip host bits": (
+        lambda: SecurityConfig(allowed_ips=["10.0.0.0/8", "10.0.0.1/24"]),
+        r"allowed_ips\[1\]='10.0.0.1/24': must be a CIDR",
+    ),
+    "allowed ip garbage": (lambda: SecurityConfig(allowed_ips=["x/1"]), r"must be a CIDR"),
+    "allowed ip everywhere": (
+        lambda: SecurityConfig(allowed_ips=["0.0.0.0/0"]),
+        r"allowed_ips\[0\]='0.0.0.0/0': allows every address on the internet",
+    ),
+    "allowed ips as text": (
+        lambda: SecurityConfig(allowed_ips="10.0.0.0/8"),
+        r"allowed_ips='10.0.0.0/8': must be a list of CIDRs",
+    ),
+    "bastion text": (lambda: SecurityConfig(bastion_enabled=bad(1)), r"bastion_enabled=1: must be"),
+    "alarm email invalid": (
+        lambda: env(alarm_email=["ops@example.com", "nope"]),
+        r"alarm_email\[1\]='nope': must be an e-mail address",
+    ),
+    "alarm email not a list": (lambda: env(alarm_email=5), r"alarm_email=5: must be a list"),
+    "retention not allowed": (
+        lambda: env(log_retention_days=8),
+        r"log_retention_days=8: must be one of 1, 3, 5, 7",
+    ),
+    "tag aws prefix": (lambda: env(tags={"aws:team": "x"}), r"tags\['aws:team'\].*are AWS's"),
+    "tag reserved": (
+        lambda: env(tags={"Environment": "x"}),
+        r"tags\['Environment'\]='Environment': is set by AbstractStack",
+    ),
+    "tag key too long": (lambda: env(tags={"k" * 129: "x"}), r"tag keys must be 1 to 128"),
+    "tag value too long": (lambda: env(tags={"Team": "v" * 257}), r"tag values must be text"),
+    "tag value not text": (lambda: env(tags={"Team": 5}), r"tags\['Team'\]=5: tag values"),
+    "tags not a mapping": (lambda: env(tags=["Team"]), r"tags=\['Team'\]: must be a mapping"),
+    "profile empty": (lambda: env(profile=""), r"profile='': must be a profile name"),
+    "vpc wrong type": (lambda: env(vpc={"cidr": "10.0.0.0/16"}), r"vpc=.*must be a VpcConfig"),
+    "production deletable database": (
+        lambda: env(stage="production", database=DatabaseConfig(deletion_protection=False)),
+        r"database.deletion_protection=False: must be true in production",
+    ),
+    "production unencrypted database": (
+        lambda: env(stage="production", database=DatabaseConfig(storage_encrypted=False)),
+        r"database.storage_encrypted=False: must be true in production",
+    ),
+    "for_stage unknown key": (
+        lambda: VpcConfig.for_stage("dev", nat_gateway=1),
+        r"VpcConfig: nat_gateway=1: is not a property",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(INVALID))
+def test_invalid_values_are_refused(case: str) -> None:
+    factory, pattern = INVALID[case]
+    with pytest.raises(ValidationError, match=pattern) as caught:
+        factory()
+    # Every error names what the value belongs to, the property and the value.
+    assert caught.value.where in str(caught.value)
+    assert isinstance(caught.value, ValueError)
+
+
+def test_error_parts_are_available_to_programs() -> None:
+    with pytest.raises(ValidationError) as caught:
+        VpcConfig(max_azs=9)
+    error = caught.value
+    assert (error.where, error.prop, error.value) == ("VpcConfig", "max_azs", 9)
+    assert error.expected == "must be between 1 and 6"
+    assert str(error) == "VpcConfig: max_azs=9: must be between 1 and 6"

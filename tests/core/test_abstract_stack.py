@@ -1,0 +1,193 @@
+"""AbstractStack: environment, tags, protection, removal policy, outputs, initialize()."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk.assertions import Match, Template
+from constructs import Construct
+
+from org_constructs import AbstractStack, EnvironmentConfig, Stage, ValidationError
+from org_constructs.core import removal_policy_for, stage_of
+from org_constructs.testing import find_resources, template_of
+from tests.support import make_app
+
+
+class ServiceStack(AbstractStack):
+    """Sets attributes in its constructor and reads them in initialize()."""
+
+    def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.topic_name = f"{self.config.name}-events"
+        self.initialize_calls = 0
+
+    def initialize(self) -> None:
+        self.initialize_calls += 1
+        self.topic = sns.Topic(self, "Events", topic_name=self.topic_name)
+        logs.LogGroup(
+            self,
+            "Logs",
+            retention=self.config.log_retention,
+            removal_policy=self.default_removal_policy,
+        )
+        self.create_output("TopicArn", self.topic.topic_arn, description="Events topic")
+
+
+class ChildServiceStack(ServiceStack):
+    def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.topic_name = "child-events"
+
+
+@pytest.fixture(scope="module")
+def stacks(environments: dict[str, EnvironmentConfig]) -> dict[str, ServiceStack]:
+    """One ServiceStack per test environment, in one app, synthesized once."""
+    app = make_app()
+    return {
+        name: ServiceStack(app, f"Service-{name}", config=config)
+        for name, config in environments.items()
+    }
+
+
+@pytest.fixture(scope="module")
+def templates(stacks: dict[str, ServiceStack]) -> dict[str, Template]:
+    return {name: template_of(stack) for name, stack in stacks.items()}
+
+
+class TestInitialize:
+    def test_runs_after_the_subclass_constructor(self, templates: dict[str, Template]) -> None:
+        templates["dev"].has_resource_properties("AWS::SNS::Topic", {"TopicName": "dev-events"})
+
+    def test_runs_once_after_the_outermost_constructor(self, dev_config: EnvironmentConfig) -> None:
+        stack = ChildServiceStack(make_app(), "Child", config=dev_config)
+        assert stack.initialize_calls == 1
+        template = Template.from_stack(stack)
+        template.has_resource_properties("AWS::SNS::Topic", {"TopicName": "child-events"})
+
+    def test_subclass_must_implement_it(self, dev_config: EnvironmentConfig) -> None:
+        class Incomplete(AbstractStack):
+            pass
+
+        with pytest.raises(TypeError, match=r"abstract method.*initialize"):
+            Incomplete(make_app(), "Incomplete", config=dev_config)  # type: ignore[abstract]
+
+
+class TestEnvironment:
+    def test_env_comes_from_config(self, stacks: dict[str, ServiceStack]) -> None:
+        prod = stacks["production"]
+        assert (prod.account, prod.region) == ("333333333333", "us-east-1")
+        assert prod.stage is Stage.PRODUCTION
+        assert prod.config.name == "production"
+
+    def test_env_cannot_be_passed(self, dev_config: EnvironmentConfig) -> None:
+        with pytest.raises(ValidationError, match=r"ServiceStack\('S'\): env=.*comes from config"):
+            ServiceStack(make_app(), "S", config=dev_config, env={"region": "eu-west-1"})
+
+    def test_config_must_be_an_environment_config(self) -> None:
+        with pytest.raises(ValidationError, match=r"config=\{\}: must be an EnvironmentConfig"):
+            ServiceStack(make_app(), "S", config={})
+
+    def test_stack_kwargs_pass_through(self, dev_config: EnvironmentConfig) -> None:
+        stack = ServiceStack(make_app(), "S", config=dev_config, stack_name="custom-name")
+        assert stack.stack_name == "custom-name"
+
+
+class TestTags:
+    STANDARD = ("Environment", "StackName", "ManagedBy")
+
+    @pytest.mark.parametrize("name", ["dev", "staging", "production"])
+    def test_every_taggable_resource_is_tagged(
+        self, templates: dict[str, Template], name: str
+    ) -> None:
+        expected = {"Environment": name, "StackName": f"Service-{name}", "ManagedBy": "CDK"}
+        if name == "production":
+            expected["CostCenter"] = "platform"
+        for resource_type in ("AWS::SNS::Topic", "AWS::Logs::LogGroup"):
+            (resource,) = find_resources(templates[name], resource_type).values()
+            tags = {t["Key"]: t["Value"] for t in resource["Properties"]["Tags"]}
+            assert tags == expected
+
+    def test_stack_tags_reach_cloudformation(self, stacks: dict[str, ServiceStack]) -> None:
+        tags = stacks["production"].tags.tag_values()
+        assert tags == {
+            "CostCenter": "platform",
+            "Environment": "production",
+            "ManagedBy": "CDK",
+            "StackName": "Service-production",
+        }
+
+
+class TestProtection:
+    @pytest.mark.parametrize(
+        ("name", "protected"), [("dev", False), ("staging", False), ("production", True)]
+    )
+    def test_termination_protection_in_production(
+        self, stacks: dict[str, ServiceStack], name: str, protected: bool
+    ) -> None:
+        assert stacks[name].termination_protection is protected
+
+    def test_termination_protection_can_be_set(self, dev_config: EnvironmentConfig) -> None:
+        stack = ServiceStack(make_app(), "S", config=dev_config, termination_protection=True)
+        assert stack.termination_protection is True
+
+    @pytest.mark.parametrize(
+        ("name", "policy", "deletion"),
+        [
+            ("dev", RemovalPolicy.DESTROY, "Delete"),
+            ("staging", RemovalPolicy.RETAIN, "Retain"),
+            ("production", RemovalPolicy.RETAIN, "Retain"),
+        ],
+    )
+    def test_default_removal_policy_follows_stage(
+        self,
+        stacks: dict[str, ServiceStack],
+        templates: dict[str, Template],
+        name: str,
+        policy: RemovalPolicy,
+        deletion: str,
+    ) -> None:
+        assert stacks[name].default_removal_policy == policy
+        assert removal_policy_for(stacks[name].topic) == policy
+        templates[name].has_resource("AWS::Logs::LogGroup", {"DeletionPolicy": deletion})
+
+    def test_removal_policy_given_wins(self, stacks: dict[str, ServiceStack]) -> None:
+        topic = stacks["production"].topic
+        assert removal_policy_for(topic, RemovalPolicy.SNAPSHOT) == RemovalPolicy.SNAPSHOT
+
+    def test_other_stacks_retain(self) -> None:
+        stack = Stack(make_app(), "Plain")
+        assert removal_policy_for(stack) == RemovalPolicy.RETAIN
+        assert stage_of(stack) is None
+
+    def test_stage_of_a_construct(self, stacks: dict[str, ServiceStack]) -> None:
+        assert stage_of(stacks["staging"].topic) is Stage.STAGING
+
+
+class TestOutputs:
+    def test_exported_as_stack_name_and_id(self, templates: dict[str, Template]) -> None:
+        templates["dev"].has_output(
+            "TopicArn",
+            {"Description": "Events topic", "Export": {"Name": "Service-dev-TopicArn"}},
+        )
+
+    def test_custom_export_name_and_no_export(self, dev_config: EnvironmentConfig) -> None:
+        stack = ServiceStack(make_app(), "S", config=dev_config)
+        stack.create_output("Custom", "value", export_name="shared-value")
+        stack.create_output("Local", "value", export=False)
+        template = Template.from_stack(stack)
+        template.has_output("Custom", {"Export": {"Name": "shared-value"}})
+        template.has_output("Local", {"Value": "value", "Export": Match.absent()})
+
+    def test_export_name_without_export_is_refused(self, dev_config: EnvironmentConfig) -> None:
+        stack = ServiceStack(make_app(), "S", config=dev_config)
+        with pytest.raises(ValidationError, match=r"export_name='x': cannot be given with export"):
+            stack.create_output("Bad", "value", export_name="x", export=False)
+
+
+@pytest.mark.parametrize("name", ["dev", "production"])
+def test_snapshot(templates: dict[str, Template], name: str, cfn_snapshot: Any) -> None:
+    assert templates[name] == cfn_snapshot

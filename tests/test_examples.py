@@ -1,0 +1,112 @@
+"""The example apps, synthesized by the real CDK CLI as a user runs it (built-in validation on)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+pytestmark = pytest.mark.cli
+
+
+def cdk_synth(app_dir: Path, out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    cdk = shutil.which("cdk", path=str(ROOT / "node_modules" / ".bin"))
+    assert cdk, "the CDK CLI is installed by scripts/setup.sh"
+    env = {k: v for k, v in os.environ.items() if k != "CDK_VALIDATION"}
+    tools = [str(ROOT / "node_modules" / ".bin"), str(Path(sys.executable).parent)]
+    env["PATH"] = os.pathsep.join([*tools, env["PATH"]])
+    env["CDK_DISABLE_CLI_TELEMETRY"] = "true"
+    return subprocess.run(
+        [cdk, "synth", "--no-notices", "--quiet", "--output", str(out), *args],
+        cwd=app_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def minimal_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("minimal") / "cdk.out"
+    result = cdk_synth(EXAMPLES / "minimal_app", out)
+    assert result.returncode == 0, result.stderr
+    assert "end-of-life" not in result.stderr + result.stdout
+    assert "feature flags are not configured" not in result.stderr + result.stdout
+    return out
+
+
+def stack_artifacts(assembly: Path) -> dict[str, Any]:
+    manifest = json.loads((assembly / "manifest.json").read_text())
+    return {
+        name: artifact
+        for name, artifact in manifest["artifacts"].items()
+        if artifact["type"] == "aws:cloudformation:stack"
+    }
+
+
+def test_minimal_app_has_a_stack_per_environment(minimal_assembly: Path) -> None:
+    stacks = stack_artifacts(minimal_assembly)
+    assert {name: a["environment"] for name, a in stacks.items()} == {
+        "MinimalService-dev": "aws://111111111111/us-east-1",
+        "MinimalService-staging": "aws://222222222222/us-east-1",
+        "MinimalService-production": "aws://333333333333/us-east-1",
+    }
+    protection = {n: a["properties"].get("terminationProtection", False) for n, a in stacks.items()}
+    assert protection == {
+        "MinimalService-dev": False,
+        "MinimalService-staging": False,
+        "MinimalService-production": True,
+    }
+    assert stacks["MinimalService-production"]["properties"]["tags"] == {
+        "CostCenter": "platform",
+        "DataClassification": "confidential",
+        "Environment": "production",
+        "ManagedBy": "CDK",
+        "StackName": "MinimalService-production",
+    }
+
+
+@pytest.mark.parametrize(
+    ("stage", "retention", "deletion"),
+    [("dev", 7, "Delete"), ("staging", 90, "Retain"), ("production", 365, "Retain")],
+)
+def test_minimal_app_follows_the_stage(
+    minimal_assembly: Path, stage: str, retention: int, deletion: str
+) -> None:
+    template = json.loads((minimal_assembly / f"MinimalService-{stage}.template.json").read_text())
+    (log_group,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::Logs::LogGroup"]
+    assert log_group["Properties"]["RetentionInDays"] == retention
+    assert log_group["DeletionPolicy"] == deletion
+    export = template["Outputs"]["LogGroupName"]["Export"]["Name"]
+    assert export == f"MinimalService-{stage}-LogGroupName"
+
+
+def test_minimal_app_selects_one_stage(tmp_path: Path) -> None:
+    out = tmp_path / "cdk.out"
+    result = cdk_synth(EXAMPLES / "minimal_app", out, "-c", "stage=dev")
+    assert result.returncode == 0, result.stderr
+    assert list(stack_artifacts(out)) == ["MinimalService-dev"]
+
+
+def test_describe_assembly_prints_each_stack(minimal_assembly: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "describe_assembly.py"), str(minimal_assembly)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "3 stack(s)" in result.stdout
+    assert "stack MinimalService-production" in result.stdout
+    assert "termination protection on" in result.stdout
+    assert "1 x AWS::Logs::LogGroup" in result.stdout

@@ -1,0 +1,65 @@
+"""The distribution: a wheel and sdist that twine accepts, with py.typed and the pytest plugin."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tarfile
+import zipfile
+from email.parser import Parser
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    uv = shutil.which("uv", path=str(Path(sys.executable).parent))
+    assert uv, "uv is part of the development environment"
+    subprocess.run([uv, "build", "--quiet", "--out-dir", str(out), str(ROOT)], check=True)
+    return out
+
+
+def only(dist: Path, pattern: str) -> Path:
+    (path,) = dist.glob(pattern)
+    return path
+
+
+def test_twine_accepts_both(dist: Path) -> None:
+    files = [str(only(dist, "*.whl")), str(only(dist, "*.tar.gz"))]
+    result = subprocess.run(
+        [sys.executable, "-m", "twine", "check", "--strict", *files],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_wheel_contents_and_metadata(dist: Path) -> None:
+    wheel = only(dist, "org_constructs-0.1.0-py3-none-any.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        info = next(n for n in names if n.endswith(".dist-info/METADATA"))
+        metadata = Parser().parsestr(archive.read(info).decode())
+        entry_points = archive.read(info.replace("METADATA", "entry_points.txt")).decode()
+    assert "org_constructs/py.typed" in names
+    assert "org_constructs/testing/plugin.py" in names
+    assert not any(n.startswith(("tests/", "examples/")) for n in names)
+    assert metadata["Name"] == "org-constructs"
+    assert metadata["Requires-Python"] == ">=3.10"
+    assert metadata["License-Expression"] == "Apache-2.0"
+    required = [r for r in metadata.get_all("Requires-Dist") or [] if "extra ==" not in r]
+    assert sorted(required) == ["aws-cdk-lib<3,>=2.257", "constructs<11,>=10.4"]
+    assert "[pytest11]\norg_constructs = org_constructs.testing.plugin" in entry_points
+    assert "Typing :: Typed" in (metadata.get_all("Classifier") or [])
+
+
+def test_sdist_has_sources_and_license(dist: Path) -> None:
+    with tarfile.open(only(dist, "*.tar.gz")) as archive:
+        names = {n.split("/", 1)[1] for n in archive.getnames() if "/" in n}
+    assert {"src/org_constructs/__init__.py", "LICENSE", "README.md", "pyproject.toml"} <= names

@@ -1,0 +1,176 @@
+"""assert_no_wildcard_iam and assert_no_open_ingress: they pass good templates and fail bad ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk import Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Template
+
+from org_constructs.testing import (
+    assert_no_open_ingress,
+    assert_no_wildcard_iam,
+    iam_statements,
+    template_of,
+)
+from tests.support import make_app
+
+
+def policy_template(*statements: dict[str, Any], kind: str = "AWS::IAM::Policy") -> dict[str, Any]:
+    document = {"Version": "2012-10-17", "Statement": list(statements)}
+    if kind in ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"):
+        properties: dict[str, Any] = {"Policies": [{"PolicyName": "p", "PolicyDocument": document}]}
+    else:
+        properties = {"PolicyDocument": document}
+    return {"Resources": {"Subject": {"Type": kind, "Properties": properties}}}
+
+
+def ingress_template(*rules: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Resources": {
+            "Group": {
+                "Type": "AWS::EC2::SecurityGroup",
+                "Properties": {"SecurityGroupIngress": list(rules)},
+            }
+        }
+    }
+
+
+@pytest.fixture(scope="module")
+def real_templates() -> dict[str, Template]:
+    """A least-privilege stack and a careless one, synthesized once."""
+    app = make_app()
+    good = Stack(app, "Good")
+    bucket = s3.Bucket(good, "Bucket")
+    role = iam.Role(good, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    bucket.grant_read(role)
+    vpc = ec2.Vpc(good, "Vpc", max_azs=1, nat_gateways=0)
+    web = ec2.SecurityGroup(good, "Web", vpc=vpc)
+    web.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443))
+
+    bad = Stack(app, "Bad")
+    admin = iam.Role(bad, "Admin", assumed_by=iam.AccountRootPrincipal())
+    admin.add_to_policy(iam.PolicyStatement(actions=["*"], resources=["*"]))
+    bad_vpc = ec2.Vpc(bad, "Vpc", max_azs=1, nat_gateways=0)
+    ssh = ec2.SecurityGroup(bad, "Ssh", vpc=bad_vpc)
+    ssh.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(22))
+    return {"good": template_of(good), "bad": template_of(bad)}
+
+
+class TestWildcardIam:
+    def test_least_privilege_stack_passes(self, real_templates: dict[str, Template]) -> None:
+        assert_no_wildcard_iam(real_templates["good"])
+
+    def test_admin_stack_fails(self, real_templates: dict[str, Template]) -> None:
+        with pytest.raises(AssertionError, match=r"wildcard action '\*'") as caught:
+            assert_no_wildcard_iam(real_templates["bad"])
+        assert "Resource '*' for *" in str(caught.value)
+
+    @pytest.mark.parametrize(
+        "kind",
+        [
+            "AWS::IAM::Policy",
+            "AWS::IAM::ManagedPolicy",
+            "AWS::IAM::Role",
+            "AWS::IAM::User",
+            "AWS::IAM::Group",
+        ],
+    )
+    def test_service_wildcard_fails_in_every_policy_holder(self, kind: str) -> None:
+        template = policy_template(
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b"}, kind=kind
+        )
+        with pytest.raises(AssertionError, match=r"Subject statement 0: wildcard action 's3:\*'"):
+            assert_no_wildcard_iam(template)
+
+    def test_allowed_action_passes(self) -> None:
+        template = policy_template({"Effect": "Allow", "Action": "s3:*", "Resource": "arn:b"})
+        assert_no_wildcard_iam(template, allowed_actions=["S3:*"])
+
+    def test_star_resource_fails_unless_listed(self) -> None:
+        statement = {"Effect": "Allow", "Action": ["xray:PutTraceSegments"], "Resource": "*"}
+        with pytest.raises(AssertionError, match=r"Resource '\*' for xray:PutTraceSegments"):
+            assert_no_wildcard_iam(policy_template(statement))
+        assert_no_wildcard_iam(policy_template(statement), allowed_on_any_resource=["xray:*"])
+
+    def test_every_action_must_be_listed_for_star_resource(self) -> None:
+        statement = {
+            "Effect": "Allow",
+            "Action": ["xray:PutTraceSegments", "s3:GetObject"],
+            "Resource": ["*"],
+        }
+        with pytest.raises(AssertionError, match=r"Resource '\*' for s3:GetObject \("):
+            assert_no_wildcard_iam(policy_template(statement), allowed_on_any_resource=["xray:*"])
+
+    @pytest.mark.parametrize("key", ["NotAction", "NotResource"])
+    def test_not_action_and_not_resource_fail(self, key: str) -> None:
+        statement = {"Effect": "Allow", key: "iam:*"}
+        if key == "NotResource":
+            statement["Action"] = "s3:GetObject"
+        with pytest.raises(AssertionError, match=rf"Allow with {key} grants everything"):
+            assert_no_wildcard_iam(policy_template(statement))
+
+    def test_deny_statements_are_ignored(self) -> None:
+        assert_no_wildcard_iam(policy_template({"Effect": "Deny", "Action": "*", "Resource": "*"}))
+
+    def test_statements_are_listed(self) -> None:
+        template = policy_template(
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:b/*"},
+            {"Effect": "Deny", "Action": "*", "Resource": "*"},
+        )
+        (statement,) = iam_statements(template)
+        assert statement.actions == ("s3:GetObject",)
+        assert statement.resources == ("arn:b/*",)
+
+
+class TestOpenIngress:
+    def test_https_only_passes_when_allowed(self, real_templates: dict[str, Template]) -> None:
+        assert_no_open_ingress(real_templates["good"], allowed_ports=[443])
+
+    def test_https_fails_when_not_allowed(self, real_templates: dict[str, Template]) -> None:
+        with pytest.raises(AssertionError, match=r"tcp ports 443-443 open to 0.0.0.0/0"):
+            assert_no_open_ingress(real_templates["good"])
+
+    def test_ssh_from_anywhere_fails(self, real_templates: dict[str, Template]) -> None:
+        with pytest.raises(AssertionError, match=r"Ssh\w+: tcp ports 22-22 open to 0.0.0.0/0"):
+            assert_no_open_ingress(real_templates["bad"], allowed_ports=[443])
+
+    def test_ipv6_anywhere_fails(self) -> None:
+        rule = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIpv6": "::/0"}
+        with pytest.raises(AssertionError, match=r"open to ::/0"):
+            assert_no_open_ingress(ingress_template(rule))
+
+    def test_all_protocols_never_pass(self) -> None:
+        rule = {"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"}
+        with pytest.raises(AssertionError, match=r"-1 all ports open to 0.0.0.0/0"):
+            assert_no_open_ingress(ingress_template(rule), allowed_ports=range(0, 65536))
+
+    def test_range_must_be_wholly_allowed(self) -> None:
+        rule = {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 443, "CidrIp": "0.0.0.0/0"}
+        with pytest.raises(AssertionError, match=r"ports 80-443"):
+            assert_no_open_ingress(ingress_template(rule), allowed_ports=[80, 443])
+
+    def test_standalone_ingress_resource_is_checked(self) -> None:
+        template = {
+            "Resources": {
+                "Rule": {
+                    "Type": "AWS::EC2::SecurityGroupIngress",
+                    "Properties": {
+                        "IpProtocol": "tcp",
+                        "FromPort": 3389,
+                        "ToPort": 3389,
+                        "CidrIp": "0.0.0.0/0",
+                    },
+                }
+            }
+        }
+        with pytest.raises(AssertionError, match=r"Rule: tcp ports 3389-3389"):
+            assert_no_open_ingress(template)
+
+    def test_private_sources_pass(self) -> None:
+        rule = {"IpProtocol": "-1", "CidrIp": "10.0.0.0/8"}
+        assert_no_open_ingress(ingress_template(rule))
