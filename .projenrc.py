@@ -134,6 +134,8 @@ pyproject.add_override(
         "extend-exclude": ["cdk.out", "node_modules"],
     },
 )
+# Docs pages include example files with snippet markers, which are not Python.
+pyproject.add_override("tool.ruff.format.exclude", ["docs/**"])
 pyproject.add_override(
     "tool.ruff.lint",
     {
