@@ -24,6 +24,8 @@ if TYPE_CHECKING:
         load_environments,
     )
     from org_constructs.core import AbstractStack, removal_policy_for, stage_of
+    from org_constructs.network import StandardVpc
+    from org_constructs.storage import BucketLifecycleRule, BucketTransition, SecureBucket
 
 try:
     __version__ = version("org-constructs")
@@ -45,6 +47,10 @@ _LAZY = {
     "environment_from_context": "org_constructs.config",
     "environments_from_context": "org_constructs.config",
     "load_environments": "org_constructs.config",
+    "StandardVpc": "org_constructs.network",
+    "BucketLifecycleRule": "org_constructs.storage",
+    "BucketTransition": "org_constructs.storage",
+    "SecureBucket": "org_constructs.storage",
 }
 
 
@@ -63,12 +69,16 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "AbstractStack",
+    "BucketLifecycleRule",
+    "BucketTransition",
     "DatabaseConfig",
     "DatabaseEngine",
     "EnvironmentConfig",
     "OrgConstructsError",
+    "SecureBucket",
     "SecurityConfig",
     "Stage",
+    "StandardVpc",
     "ValidationError",
     "VpcConfig",
     "__version__",

@@ -1,0 +1,5 @@
+"""Compliance: cdk-nag rule packs over a construct tree (needs ``org-constructs[validate]``)."""
+
+from org_constructs.compliance._nag import NAG_PACKS, NagFinding, nag_findings
+
+__all__ = ["NAG_PACKS", "NagFinding", "nag_findings"]

@@ -1,0 +1,480 @@
+"""``StandardVpc``: a three-tier VPC with flow logs, endpoints and cost-aware NAT."""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from aws_cdk import Annotations, Stack, Tags, Token
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from org_constructs._acknowledge import acknowledge, skip_checkov
+from org_constructs.config import Stage, VpcConfig
+from org_constructs.config import _checks as checks
+from org_constructs.core import AbstractStack, removal_policy_for, stage_of
+from org_constructs.errors import ValidationError
+
+__all__ = ["StandardVpc"]
+
+PUBLIC = "Public"
+PRIVATE = "Private"
+ISOLATED = "Isolated"
+_DEFAULT_MASK = 24
+_MIN_MASK, _MAX_MASK = 16, 28
+
+_RESTRICT_SG_REASON = (
+    "aws-cdk-lib creates this custom resource to strip the rules of the VPC's default security "
+    "group; its Lambda function runs only during deployment, and its role can change only that "
+    "security group."
+)
+_RESTRICT_SG_RULES = (
+    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+    "AWSLambdaBasicExecutionRole]",
+    "AwsSolutions-L1",
+    "Serverless-LambdaDLQ",
+    "Serverless-LambdaDefaultMemorySize",
+    "Serverless-LambdaLatestVersion",
+    "Serverless-LambdaTracing",
+    "HIPAA.Security-LambdaConcurrency",
+    "HIPAA.Security-LambdaDLQ",
+    "HIPAA.Security-LambdaInsideVPC",
+    "NIST.800.53.R5-LambdaConcurrency",
+    "NIST.800.53.R5-LambdaDLQ",
+    "NIST.800.53.R5-LambdaInsideVPC",
+    "PCI.DSS.321-LambdaInsideVPC",
+)
+
+
+class StandardVpc(Construct):
+    """A VPC with public, private (egress through NAT) and isolated subnets in every AZ.
+
+    Defaults follow the stack's stage when the stack is an ``AbstractStack`` (see
+    ``VpcConfig.for_stage``): dev spans 2 AZs with one NAT gateway; production spans 3 with a NAT
+    gateway per AZ. Outside an ``AbstractStack`` the production values apply.
+
+    Secure by default: flow logs to a KMS-encrypted log group whose retention follows the stage;
+    the default security group has no rules; no subnet gives instances public IPs on launch.
+    Cost-aware by default: S3 and DynamoDB gateway endpoints (free, and traffic to them skips the
+    NAT gateways' data charge); NAT gateway count from the config; interface endpoints only on
+    request (each costs about 7 USD a month per AZ).
+
+    Parameters
+    ----------
+    scope, construct_id:
+        As for any construct. The child ids ``Vpc``, ``FlowLogKey``, ``FlowLogGroup``,
+        ``FlowLogRole``, ``FlowLogPolicy`` and ``FlowLog`` fix the CloudFormation logical ids;
+        they are public contract.
+    cidr:
+        IPv4 range, a network with a prefix from /16 to /28. Default: - the stage's
+        (``10.0.0.0/16`` dev, ``10.1.0.0/16`` staging, ``10.2.0.0/16`` production)
+    max_azs:
+        1 to 6. Default: - 2 in dev and staging, 3 in production
+    nat_gateways:
+        0 to ``max_azs``. 0 makes an isolated-only VPC (no internet gateway, no public or private
+        tier). Default: - 1 in dev, 2 in staging, 3 in production
+    availability_zones:
+        Exact AZ names; otherwise CDK picks ``max_azs`` of the region's AZs (recorded in
+        ``cdk.context.json``). Default: - chosen by CDK
+    public_subnet_mask, private_subnet_mask, isolated_subnet_mask:
+        Prefix length of each tier's subnets, 16 to 28. Default: - /24 when the VPC holds three
+        tiers of /24 per AZ (as a /16 does), else the largest equal size that fits
+    flow_logs:
+        Record flow logs. Default: True
+    flow_logs_bucket:
+        Send flow logs to this bucket instead of CloudWatch Logs. Default: - CloudWatch Logs
+    flow_logs_traffic_type:
+        ``ACCEPT``, ``REJECT`` or ``ALL``. Default: ``ec2.FlowLogTrafficType.ALL``
+    flow_logs_retention:
+        Retention of the flow log group. Default: - the environment's log retention in an
+        ``AbstractStack`` (7 days dev, 90 staging, 365 production), else one year
+    flow_logs_key:
+        KMS key for the flow log group. Default: - a new key with rotation
+    gateway_endpoints:
+        Add S3 and DynamoDB gateway endpoints. Default: True
+    interface_endpoints:
+        AWS service names for interface endpoints in the private tier (isolated tier when there
+        is no NAT), such as ``["ssm", "secretsmanager", "logs"]``. Default: none
+
+    Raises
+    ------
+    ValidationError
+        For a CIDR that is not a network or whose prefix is outside /16-/28, ``max_azs`` outside
+        1-6, more NAT gateways than AZs, a subnet mask outside 16-28 or larger than the VPC, a
+        CIDR too small for the tiers and AZs, flow log options without flow logs.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cidr: str | None = None,
+        max_azs: int | None = None,
+        nat_gateways: int | None = None,
+        availability_zones: Sequence[str] | None = None,
+        public_subnet_mask: int | None = None,
+        private_subnet_mask: int | None = None,
+        isolated_subnet_mask: int | None = None,
+        flow_logs: bool | None = None,
+        flow_logs_bucket: s3.IBucket | None = None,
+        flow_logs_traffic_type: ec2.FlowLogTrafficType = ec2.FlowLogTrafficType.ALL,
+        flow_logs_retention: logs.RetentionDays | None = None,
+        flow_logs_key: kms.IKey | None = None,
+        gateway_endpoints: bool = True,
+        interface_endpoints: Sequence[str] = (),
+    ) -> None:
+        where = f"StandardVpc({construct_id!r})"
+        stage = stage_of(scope)
+        defaults = VpcConfig.for_stage(stage or Stage.PRODUCTION)
+        cidr = defaults.cidr if cidr is None else cidr
+        max_azs = defaults.max_azs if max_azs is None else max_azs
+        if nat_gateways is None:
+            nat_gateways = min(defaults.nat_gateways, max_azs) if isinstance(max_azs, int) else 0
+        flow_logs = defaults.flow_logs if flow_logs is None else flow_logs
+
+        checks.check_vpc_cidr(where, "cidr", cidr)
+        checks.check_int(where, "max_azs", max_azs, 1, 6)
+        checks.check_int(where, "nat_gateways", nat_gateways, 0, 6)
+        if nat_gateways > max_azs:
+            raise ValidationError(
+                where, "nat_gateways", nat_gateways, f"must not exceed max_azs ({max_azs})"
+            )
+        if availability_zones is not None and len(availability_zones) != max_azs:
+            raise ValidationError(
+                where,
+                "availability_zones",
+                list(availability_zones),
+                f"must name exactly max_azs ({max_azs}) zones",
+            )
+        if not flow_logs and (flow_logs_bucket or flow_logs_key or flow_logs_retention):
+            raise ValidationError(
+                where,
+                "flow_logs",
+                False,
+                "is off, so flow_logs_bucket, flow_logs_key and "
+                "flow_logs_retention cannot be given",
+            )
+        if flow_logs_bucket is not None and (flow_logs_key or flow_logs_retention):
+            raise ValidationError(
+                where,
+                "flow_logs_bucket",
+                flow_logs_bucket,
+                "sends flow logs to S3: flow_logs_key and flow_logs_retention "
+                "apply to CloudWatch Logs only",
+            )
+        tiers = [ISOLATED] if nat_gateways == 0 else [PUBLIC, PRIVATE, ISOLATED]
+        masks = _subnet_masks(
+            where,
+            cidr,
+            max_azs,
+            tiers,
+            {
+                PUBLIC: public_subnet_mask,
+                PRIVATE: private_subnet_mask,
+                ISOLATED: isolated_subnet_mask,
+            },
+        )
+        for index, service in enumerate(interface_endpoints):
+            if not isinstance(service, str) or not service or " " in service:
+                raise ValidationError(
+                    where,
+                    f"interface_endpoints[{index}]",
+                    service,
+                    "must be an AWS service name such as 'ssm'",
+                )
+
+        super().__init__(scope, construct_id)
+        self._stage = stage
+        subnet_types = {
+            PUBLIC: ec2.SubnetType.PUBLIC,
+            PRIVATE: ec2.SubnetType.PRIVATE_WITH_EGRESS,
+            ISOLATED: ec2.SubnetType.PRIVATE_ISOLATED,
+        }
+        self._vpc = ec2.Vpc(
+            self,
+            "Vpc",
+            ip_addresses=ec2.IpAddresses.cidr(cidr),
+            max_azs=None if availability_zones else max_azs,
+            availability_zones=list(availability_zones) if availability_zones else None,
+            nat_gateways=nat_gateways,
+            subnet_configuration=[
+                ec2.SubnetConfiguration(
+                    name=tier,
+                    subnet_type=subnet_types[tier],
+                    cidr_mask=masks[tier],
+                    map_public_ip_on_launch=False if tier == PUBLIC else None,
+                )
+                for tier in tiers
+            ],
+            restrict_default_security_group=True,
+            gateway_endpoints=_gateway_endpoints() if gateway_endpoints else None,
+        )
+        self._acknowledge_default_sg_handler()
+        if stage is Stage.PRODUCTION and 0 < nat_gateways < max_azs:
+            Annotations.of(self).add_warning_v2(
+                "org-constructs:StandardVpc:FewerNatGatewaysThanAzs",
+                f"{where}: production has {nat_gateways} NAT gateway(s) for {max_azs} AZs; "
+                "losing an AZ with a NAT gateway cuts internet egress for the others",
+            )
+
+        self._flow_log: ec2.FlowLog | None = None
+        self._flow_log_group: logs.LogGroup | None = None
+        self._flow_log_key: kms.IKey | None = None
+        if flow_logs:
+            self._add_flow_logs(
+                flow_logs_bucket, flow_logs_traffic_type, flow_logs_retention, flow_logs_key
+            )
+
+        endpoint_subnets = ec2.SubnetSelection(
+            subnet_type=ec2.SubnetType.PRIVATE_ISOLATED
+            if nat_gateways == 0
+            else ec2.SubnetType.PRIVATE_WITH_EGRESS
+        )
+        self._interface_endpoints: dict[str, ec2.InterfaceVpcEndpoint] = {}
+        for service in interface_endpoints:
+            name = _endpoint_id(service)
+            # HTTPS from inside the VPC only, written as the literal CIDR so that checkers
+            # can verify it (aws-cdk-lib's default rule uses a token).
+            group = ec2.SecurityGroup(
+                self,
+                f"{name}EndpointSecurityGroup",
+                vpc=self._vpc,
+                description=f"HTTPS from {cidr} to the {service} interface endpoint",
+                allow_all_outbound=False,
+            )
+            group.add_ingress_rule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(443), "HTTPS from the VPC")
+            self._interface_endpoints[service] = self._vpc.add_interface_endpoint(
+                f"{name}Endpoint",
+                service=ec2.InterfaceVpcEndpointAwsService(service),
+                subnets=endpoint_subnets,
+                private_dns_enabled=True,
+                security_groups=[group],
+                open=False,
+            )
+
+        Tags.of(self).add("Module", "StandardVpc")
+        Tags.of(self).add("AutoDelete", "No")
+
+    @classmethod
+    def from_config(
+        cls, scope: Construct, construct_id: str, config: VpcConfig, **kwargs: Any
+    ) -> StandardVpc:
+        """A ``StandardVpc`` with cidr, AZs, NAT gateways and flow logs from ``config``.
+
+        ``kwargs`` are the other keyword arguments of the constructor.
+        """
+        return cls(
+            scope,
+            construct_id,
+            cidr=config.cidr,
+            max_azs=config.max_azs,
+            nat_gateways=config.nat_gateways,
+            flow_logs=config.flow_logs,
+            **kwargs,
+        )
+
+    def _add_flow_logs(
+        self,
+        bucket: s3.IBucket | None,
+        traffic_type: ec2.FlowLogTrafficType,
+        retention: logs.RetentionDays | None,
+        key: kms.IKey | None,
+    ) -> None:
+        if bucket is not None:
+            destination = ec2.FlowLogDestination.to_s3(bucket)
+        else:
+            policy = removal_policy_for(self)
+            stack = Stack.of(self)
+            if retention is None:
+                retention = (
+                    stack.config.log_retention
+                    if isinstance(stack, AbstractStack)
+                    else logs.RetentionDays.ONE_YEAR
+                )
+            if key is None:
+                created = kms.Key(
+                    self,
+                    "FlowLogKey",
+                    description=f"Encrypts the flow logs of {self.node.path}",
+                    enable_key_rotation=True,
+                    removal_policy=policy,
+                )
+                # CloudWatch Logs encrypts with the key only when the key policy lets it.
+                created.grant_encrypt_decrypt(
+                    iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")
+                )
+                key = created
+            self._flow_log_key = key
+            self._flow_log_group = logs.LogGroup(
+                self,
+                "FlowLogGroup",
+                encryption_key=key,
+                retention=retention,
+                removal_policy=policy,
+            )
+            role = iam.Role(
+                self,
+                "FlowLogRole",
+                assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com"),
+                description=f"Delivers the flow logs of {self.node.path}",
+            )
+            # A managed policy scoped to the log group, instead of the inline policy aws-cdk-lib
+            # would add; the role is then closed to further policy updates.
+            iam.ManagedPolicy(
+                self,
+                "FlowLogPolicy",
+                roles=[role],
+                statements=[
+                    iam.PolicyStatement(
+                        actions=[
+                            "logs:CreateLogStream",
+                            "logs:PutLogEvents",
+                            "logs:DescribeLogStreams",
+                        ],
+                        resources=[self._flow_log_group.log_group_arn],
+                    )
+                ],
+            )
+            destination = ec2.FlowLogDestination.to_cloud_watch_logs(
+                self._flow_log_group, role.without_policy_updates()
+            )
+        self._flow_log = ec2.FlowLog(
+            self,
+            "FlowLog",
+            resource_type=ec2.FlowLogResourceType.from_vpc(self._vpc),
+            destination=destination,
+            traffic_type=traffic_type,
+        )
+
+    def _acknowledge_default_sg_handler(self) -> None:
+        stack = Stack.of(self)
+        for child in stack.node.children:
+            if child.node.id.startswith("Custom::VpcRestrictDefaultSG"):
+                acknowledge(child, _RESTRICT_SG_REASON, *_RESTRICT_SG_RULES)
+                handler = child.node.try_find_child("Handler")
+                if handler is not None and not _has_checkov_skips(handler):
+                    for check in ("CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117"):
+                        skip_checkov(handler, check, _RESTRICT_SG_REASON)
+
+    @property
+    def vpc(self) -> ec2.Vpc:
+        """The VPC."""
+        return self._vpc
+
+    @property
+    def vpc_id(self) -> str:
+        """The VPC's id."""
+        return self._vpc.vpc_id
+
+    @property
+    def public_subnets(self) -> list[ec2.ISubnet]:
+        """Subnets of the public tier (empty without NAT gateways)."""
+        return self._vpc.public_subnets
+
+    @property
+    def private_subnets(self) -> list[ec2.ISubnet]:
+        """Subnets of the private tier, with egress through NAT (empty without NAT gateways)."""
+        return self._vpc.private_subnets
+
+    @property
+    def isolated_subnets(self) -> list[ec2.ISubnet]:
+        """Subnets of the isolated tier: no route to the internet."""
+        return self._vpc.isolated_subnets
+
+    @property
+    def flow_log(self) -> ec2.FlowLog | None:
+        """The flow log; None when flow logs are off."""
+        return self._flow_log
+
+    @property
+    def flow_log_group(self) -> logs.LogGroup | None:
+        """The flow log group; None when flow logs are off or go to S3."""
+        return self._flow_log_group
+
+    @property
+    def flow_log_key(self) -> kms.IKey | None:
+        """The key of the flow log group; None when there is no flow log group."""
+        return self._flow_log_key
+
+    @property
+    def interface_endpoints(self) -> dict[str, ec2.InterfaceVpcEndpoint]:
+        """Interface endpoints by service name."""
+        return dict(self._interface_endpoints)
+
+    def select_subnets(self, tier: str) -> ec2.SubnetSelection:
+        """A subnet selection for ``'Public'``, ``'Private'`` or ``'Isolated'``."""
+        if tier not in (PUBLIC, PRIVATE, ISOLATED):
+            raise ValidationError(
+                f"StandardVpc({self.node.id!r}).select_subnets",
+                "tier",
+                tier,
+                f"must be one of {PUBLIC!r}, {PRIVATE!r}, {ISOLATED!r}",
+            )
+        return ec2.SubnetSelection(subnet_group_name=tier)
+
+
+def _has_checkov_skips(resource: Any) -> bool:
+    return bool(resource.get_metadata("checkov"))
+
+
+def _gateway_endpoints() -> dict[str, ec2.GatewayVpcEndpointOptions]:
+    return {
+        "S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3),
+        "DynamoDB": ec2.GatewayVpcEndpointOptions(
+            service=ec2.GatewayVpcEndpointAwsService.DYNAMODB
+        ),
+    }
+
+
+def _endpoint_id(service: str) -> str:
+    return "".join(part.capitalize() for part in service.replace(".", "-").split("-"))
+
+
+def _subnet_masks(
+    where: str, cidr: str, azs: int, tiers: list[str], given: dict[str, int | None]
+) -> dict[str, int]:
+    prefix = ipaddress.ip_network(cidr).prefixlen
+    needed_bits = math.ceil(math.log2(len(tiers) * azs))
+    default = max(_DEFAULT_MASK, prefix + needed_bits)
+    masks: dict[str, int] = {}
+    for tier in tiers:
+        prop = f"{tier.lower()}_subnet_mask"
+        mask = given.get(tier)
+        if mask is None:
+            mask = default
+        elif Token.is_unresolved(mask):
+            raise ValidationError(where, prop, mask, "must be a number, not a token")
+        else:
+            checks.check_int(where, prop, mask, _MIN_MASK, _MAX_MASK)
+            if mask < prefix:
+                raise ValidationError(
+                    where, prop, mask, f"must not be larger than the VPC (/{prefix})"
+                )
+        masks[tier] = mask
+    for tier, mask in given.items():
+        if mask is not None and tier not in tiers:
+            raise ValidationError(
+                where,
+                f"{tier.lower()}_subnet_mask",
+                mask,
+                f"cannot be given: a VPC without NAT gateways has no {tier} tier",
+            )
+    needed = sum(azs * 2 ** (32 - masks[tier]) for tier in tiers)
+    available = 2 ** (32 - prefix)
+    if needed > available or max(masks.values()) > _MAX_MASK:
+        raise ValidationError(
+            where,
+            "cidr",
+            cidr,
+            f"cannot hold {len(tiers)} tier(s) x {azs} AZ(s) of subnets "
+            f"({', '.join(f'{t} /{m}' for t, m in masks.items())}: {needed} addresses, the VPC "
+            f"has {available}); use a larger CIDR, fewer AZs or smaller subnet masks",
+        )
+    return masks
