@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
+
+from org_constructs.testing import TemplateLike, template_json
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,6 +26,75 @@ def recommended_context() -> dict[str, Any]:
     return context
 
 
+TEST_ACCOUNTS = ("111111111111", "222222222222", "333333333333")
+US_EAST_1_AZS = [f"us-east-1{letter}" for letter in "abcdef"]
+
+
+def availability_zone_context() -> dict[str, Any]:
+    """What ``cdk.context.json`` records for the test accounts, so no lookup is needed."""
+    return {
+        f"availability-zones:account={account}:region=us-east-1": US_EAST_1_AZS
+        for account in TEST_ACCOUNTS
+    }
+
+
 def make_app(**context: Any) -> cdk.App:
-    """An ``App`` with the recommended feature flags, as users' apps have."""
-    return cdk.App(context={**recommended_context(), **context})
+    """An ``App`` with the recommended feature flags and the test accounts' AZs."""
+    return cdk.App(context={**recommended_context(), **availability_zone_context(), **context})
+
+
+CHECKOV = ROOT / ".tools" / "bin" / "checkov"
+
+
+@dataclass(frozen=True)
+class CheckovReport:
+    passed: int
+    failed: list[tuple[str, str, str]]
+    """(template, check id, resource) of each failed check."""
+    skipped: list[tuple[str, str, str]]
+    """(template, check id, comment) of each skipped check."""
+
+
+def run_checkov(templates: Mapping[str, TemplateLike], workdir: Path) -> CheckovReport:
+    """Run checkov (CloudFormation framework, no downloads) once over several templates."""
+    assert CHECKOV.exists(), "checkov is installed into .tools by scripts/setup.sh"
+    for name, template in templates.items():
+        (workdir / f"{name}.json").write_text(json.dumps(template_json(template), indent=1))
+    result = subprocess.run(
+        [
+            str(CHECKOV),
+            "-d",
+            str(workdir),
+            "--framework",
+            "cloudformation",
+            "--output",
+            "json",
+            "--skip-download",
+            "--compact",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+        env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"},
+    )
+    assert result.returncode in (0, 1), result.stderr[-2000:]
+    report = json.loads(result.stdout)
+    if isinstance(report, list):
+        (report,) = [r for r in report if r.get("check_type") == "cloudformation"]
+    results = report.get("results", {})
+    summary = report.get("summary", {})
+
+    def name_of(check: Mapping[str, Any]) -> str:
+        return Path(check["file_path"]).stem
+
+    return CheckovReport(
+        passed=summary.get("passed", 0),
+        failed=[
+            (name_of(c), c["check_id"], c["resource"]) for c in results.get("failed_checks", [])
+        ],
+        skipped=[
+            (name_of(c), c["check_id"], c.get("check_result", {}).get("suppress_comment", ""))
+            for c in results.get("skipped_checks", [])
+        ],
+    )

@@ -7,7 +7,16 @@ from typing import Any
 from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
 from constructs import IConstruct
 
-__all__ = ["acknowledge", "nag_resource", "skip_checkov"]
+__all__ = [
+    "CDK_HANDLER_CHECKOV_CHECKS",
+    "acknowledge",
+    "acknowledge_cdk_handler",
+    "nag_resource",
+    "skip_checkov",
+]
+
+# checkov checks that aws-cdk-lib's own deployment-time Lambda handlers cannot meet.
+CDK_HANDLER_CHECKOV_CHECKS = ("CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117")
 
 
 def acknowledge(scope: IConstruct, reason: str, *rule_ids: str) -> None:
@@ -19,6 +28,25 @@ def acknowledge(scope: IConstruct, reason: str, *rule_ids: str) -> None:
     if len(reason) < 20:
         raise ValueError(f"acknowledgement reason too short: {reason!r}")
     Validations.of(scope).acknowledge(*(Acknowledgment(id=r, reason=reason) for r in rule_ids))
+
+
+def acknowledge_cdk_handler(
+    stack: Stack, id_prefix: str, reason: str, rule_ids: tuple[str, ...]
+) -> None:
+    """Acknowledge findings on a stack-level handler that aws-cdk-lib creates for a construct.
+
+    Such handlers (the default security group restricter, the bucket notifications handler)
+    are singletons under the stack; each is marked once, with nag acknowledgements and checkov
+    skips for what a deployment-time function cannot meet.
+    """
+    for child in stack.node.children:
+        if not child.node.id.startswith(id_prefix):
+            continue
+        acknowledge(child, reason, *rule_ids)
+        function = child.node.try_find_child("Handler") or child.node.try_find_child("Resource")
+        if isinstance(function, CfnResource) and not function.get_metadata("checkov"):
+            for check in CDK_HANDLER_CHECKOV_CHECKS:
+                skip_checkov(function, check, reason)
 
 
 def skip_checkov(resource: IConstruct, check_id: str, comment: str) -> None:

@@ -15,7 +15,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from org_constructs._acknowledge import acknowledge, skip_checkov
+from org_constructs._acknowledge import acknowledge_cdk_handler
 from org_constructs.config import Stage, VpcConfig
 from org_constructs.config import _checks as checks
 from org_constructs.core import AbstractStack, removal_policy_for, stage_of
@@ -354,14 +354,9 @@ class StandardVpc(Construct):
         )
 
     def _acknowledge_default_sg_handler(self) -> None:
-        stack = Stack.of(self)
-        for child in stack.node.children:
-            if child.node.id.startswith("Custom::VpcRestrictDefaultSG"):
-                acknowledge(child, _RESTRICT_SG_REASON, *_RESTRICT_SG_RULES)
-                handler = child.node.try_find_child("Handler")
-                if handler is not None and not _has_checkov_skips(handler):
-                    for check in ("CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117"):
-                        skip_checkov(handler, check, _RESTRICT_SG_REASON)
+        acknowledge_cdk_handler(
+            Stack.of(self), "Custom::VpcRestrictDefaultSG", _RESTRICT_SG_REASON, _RESTRICT_SG_RULES
+        )
 
     @property
     def vpc(self) -> ec2.Vpc:
@@ -418,10 +413,6 @@ class StandardVpc(Construct):
                 f"must be one of {PUBLIC!r}, {PRIVATE!r}, {ISOLATED!r}",
             )
         return ec2.SubnetSelection(subnet_group_name=tier)
-
-
-def _has_checkov_skips(resource: Any) -> bool:
-    return bool(resource.get_metadata("checkov"))
 
 
 def _gateway_endpoints() -> dict[str, ec2.GatewayVpcEndpointOptions]:

@@ -12,7 +12,12 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from org_constructs._acknowledge import acknowledge, nag_resource, skip_checkov
+from org_constructs._acknowledge import (
+    acknowledge,
+    acknowledge_cdk_handler,
+    nag_resource,
+    skip_checkov,
+)
 from org_constructs.config import Stage
 from org_constructs.core import AbstractStack, removal_policy_for, stage_of
 from org_constructs.errors import ValidationError
@@ -29,6 +34,10 @@ _LOG_BUCKET_REASON = (
     "This is the server access log bucket of a SecureBucket. Logging it to another bucket "
     "would need a log bucket for that one too, and so on; S3 delivers access logs only to "
     "buckets encrypted with SSE-S3 (SSE-KMS is not supported for log delivery)."
+)
+_NOTIFICATIONS_REASON = (
+    "aws-cdk-lib creates this handler and its policy to configure bucket notifications during "
+    "deployment; it runs only then, and its policy allows only s3:PutBucketNotification."
 )
 _LOG_BUCKET_RULES = (
     "AwsSolutions-S1",
@@ -263,7 +272,29 @@ class SecureBucket(Construct):
             self._grant_replication(
                 replication_role, replication_destination, replication_destination_key
             )
+        if event_bridge_enabled:
+            self._acknowledge_notifications_handler()
         Tags.of(self).add("Module", "SecureBucket")
+
+    def _acknowledge_notifications_handler(self) -> None:
+        acknowledge_cdk_handler(
+            Stack.of(self),
+            "BucketNotificationsHandler",
+            _NOTIFICATIONS_REASON,
+            (
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AWSLambdaBasicExecutionRole]",
+            ),
+        )
+        handler_policy = self._bucket.node.try_find_child("Notifications")
+        if handler_policy is not None:
+            acknowledge(
+                handler_policy,
+                _NOTIFICATIONS_REASON,
+                "HIPAA.Security-IAMNoInlinePolicy",
+                "NIST.800.53.R5-IAMNoInlinePolicy",
+                "PCI.DSS.321-IAMNoInlinePolicy",
+            )
 
     def _grant_replication(
         self, role: iam.Role, destination: s3.IBucket, destination_key: kms.IKey | None

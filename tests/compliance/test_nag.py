@@ -1,0 +1,101 @@
+"""nag_findings and the acknowledgement helpers the constructs use."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from aws_cdk import Fn, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from org_constructs import ValidationError
+from org_constructs._acknowledge import acknowledge, nag_resource, skip_checkov
+from org_constructs.compliance import NAG_PACKS, NagFinding, nag_findings
+from org_constructs.config import MissingExtraError
+from tests.support import make_app
+
+
+@pytest.fixture(scope="module")
+def careless_stack() -> Stack:
+    stack = Stack(make_app(), "Careless")
+    s3.Bucket(stack, "Plain")
+    return stack
+
+
+def test_findings_name_pack_rule_and_path(careless_stack: Stack) -> None:
+    findings = nag_findings(careless_stack)
+    rules = {f.rule_id for f in findings}
+    assert {"AwsSolutions-S1", "AwsSolutions-S10"} <= rules
+    finding = next(f for f in findings if f.rule_id == "AwsSolutions-S1")
+    assert finding.pack == "AwsSolutions"
+    assert finding.construct_path == "Careless/Plain/Resource"
+    assert str(finding).startswith("AwsSolutions-S1 (")
+
+
+def test_every_pack_runs(careless_stack: Stack) -> None:
+    packs = {f.pack for f in nag_findings(careless_stack, NAG_PACKS)}
+    assert packs == {"AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321"}
+
+
+def test_acknowledged_findings_are_left_out() -> None:
+    stack = Stack(make_app(), "Acknowledged")
+    bucket = s3.Bucket(stack, "Plain")
+    acknowledge(bucket, "a reason that is long enough to read", "AwsSolutions-S1")
+    rules = {f.rule_id for f in nag_findings(stack)}
+    assert "AwsSolutions-S1" not in rules
+    assert "AwsSolutions-S10" in rules
+
+
+def test_unknown_pack_is_refused(careless_stack: Stack) -> None:
+    with pytest.raises(ValidationError, match=r"packs='CIS': must be one of"):
+        nag_findings(careless_stack, ["CIS"])
+
+
+def test_without_cdk_nag_says_which_extra(
+    careless_stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "cdk_nag", None)
+    with pytest.raises(MissingExtraError, match=r"org-constructs\[validate\]"):
+        nag_findings(careless_stack)
+
+
+def test_short_reasons_are_refused() -> None:
+    with pytest.raises(ValueError, match="reason too short"):
+        acknowledge(Stack(make_app(), "S"), "because", "AwsSolutions-S1")
+
+
+def test_nag_resource_renders_intrinsics_as_cdk_nag_does() -> None:
+    stack = Stack(make_app(), "Render")
+    bucket = s3.Bucket(stack, "Data")
+    assert nag_resource(stack, bucket.arn_for_objects("*")) == "<Data666C94C7.Arn>/*"
+    assert nag_resource(stack, bucket.bucket_name) == "<Data666C94C7>"
+    assert nag_resource(stack, "arn:aws:s3:::literal/*") == "arn:aws:s3:::literal/*"
+    arn = stack.format_arn(service="s3", resource="x")
+    assert nag_resource(stack, arn) == "arn:<AWS::Partition>:s3:<AWS::Region>:<AWS::AccountId>:x"
+    assert nag_resource(stack, Fn.import_value("shared-bucket-arn")) is None
+
+
+def test_checkov_skips_are_recorded_in_metadata() -> None:
+    stack = Stack(make_app(), "Skips")
+    role = iam.Role(stack, "Role", assumed_by=iam.AccountRootPrincipal())
+    skip_checkov(role, "CKV_AWS_1", "first reason")
+    skip_checkov(role, "CKV_AWS_2", "second reason")
+    cfn = role.node.default_child
+    assert isinstance(cfn, iam.CfnRole)
+    assert cfn.get_metadata("checkov") == {
+        "skip": [
+            {"id": "CKV_AWS_1", "comment": "first reason"},
+            {"id": "CKV_AWS_2", "comment": "second reason"},
+        ]
+    }
+    with pytest.raises(TypeError, match="no CloudFormation resource"):
+        skip_checkov(Construct(stack, "Empty"), "CKV_AWS_1", "reason")
+
+
+def test_finding_is_a_value() -> None:
+    finding = NagFinding("AwsSolutions", "AwsSolutions-S1", "error", "No logs", "S/B/Resource")
+    assert finding == NagFinding(
+        "AwsSolutions", "AwsSolutions-S1", "error", "No logs", "S/B/Resource"
+    )

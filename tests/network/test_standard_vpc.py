@@ -1,0 +1,412 @@
+"""StandardVpc: tiers, NAT, flow logs, endpoints, validation, compliance and pinned ids."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Annotations, Match, Template
+from constructs import Construct
+
+from org_constructs import AbstractStack, EnvironmentConfig, StandardVpc, ValidationError
+from org_constructs._acknowledge import CDK_HANDLER_CHECKOV_CHECKS
+from org_constructs.compliance import NAG_PACKS, nag_findings
+from org_constructs.config import VpcConfig
+from org_constructs.testing import assert_no_open_ingress, find_resources, template_of
+from tests.support import ROOT, make_app, run_checkov
+
+REGULATED_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
+
+
+class NetworkStack(AbstractStack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EnvironmentConfig,
+        build: Callable[[Stack], StandardVpc] | None = None,
+    ) -> None:
+        self._build = build or (lambda s: StandardVpc.from_config(s, "Network", config.vpc))
+        super().__init__(scope, construct_id, config=config)
+
+    def initialize(self) -> None:
+        self.network = self._build(self)
+
+
+def full_vpc(stack: Stack) -> StandardVpc:
+    return StandardVpc(
+        stack,
+        "Network",
+        cidr="10.40.0.0/20",
+        max_azs=2,
+        nat_gateways=2,
+        public_subnet_mask=26,
+        private_subnet_mask=23,
+        isolated_subnet_mask=25,
+        flow_logs_traffic_type=ec2.FlowLogTrafficType.REJECT,
+        flow_logs_retention=logs.RetentionDays.TWO_WEEKS,
+        interface_endpoints=["ssm", "secretsmanager"],
+    )
+
+
+def regulated_vpc(stack: Stack) -> StandardVpc:
+    """The documented regulated setting: no internet route, AWS services through endpoints."""
+    return StandardVpc(stack, "Network", nat_gateways=0, interface_endpoints=["ssm", "logs"])
+
+
+@pytest.fixture(scope="module")
+def stacks(environments: dict[str, EnvironmentConfig]) -> dict[str, NetworkStack]:
+    variants: dict[str, tuple[str, Callable[[Stack], StandardVpc] | None]] = {
+        "dev": ("dev", None),
+        "production": ("production", None),
+        "full": ("staging", full_vpc),
+        "regulated": ("production", regulated_vpc),
+    }
+    return {
+        name: NetworkStack(make_app(), f"Vpc-{name}", config=environments[env], build=build)
+        for name, (env, build) in variants.items()
+    }
+
+
+@pytest.fixture(scope="module")
+def templates(stacks: dict[str, NetworkStack]) -> dict[str, Template]:
+    return {name: template_of(stack) for name, stack in stacks.items()}
+
+
+def subnets_by_tier(template: Template) -> dict[str, list[dict[str, Any]]]:
+    tiers: dict[str, list[dict[str, Any]]] = {}
+    for subnet in find_resources(template, "AWS::EC2::Subnet").values():
+        tags = {t["Key"]: t["Value"] for t in subnet["Properties"]["Tags"]}
+        tiers.setdefault(tags["aws-cdk:subnet-name"], []).append(subnet["Properties"])
+    return tiers
+
+
+class TestTiers:
+    @pytest.mark.parametrize(("name", "azs"), [("dev", 2), ("production", 3)])
+    def test_three_tiers_of_24_in_every_az(
+        self, templates: dict[str, Template], name: str, azs: int
+    ) -> None:
+        tiers = subnets_by_tier(templates[name])
+        assert sorted(tiers) == ["Isolated", "Private", "Public"]
+        for subnets in tiers.values():
+            assert len(subnets) == azs
+            assert all(s["CidrBlock"].endswith("/24") for s in subnets)
+            zones = sorted(s["AvailabilityZone"] for s in subnets)
+            assert zones == [f"us-east-1{letter}" for letter in "abc"[:azs]]
+
+    def test_cidr_follows_the_config(self, templates: dict[str, Template]) -> None:
+        templates["production"].has_resource_properties(
+            "AWS::EC2::VPC",
+            {"CidrBlock": "10.2.0.0/16", "EnableDnsHostnames": True, "EnableDnsSupport": True},
+        )
+
+    def test_custom_masks(self, templates: dict[str, Template]) -> None:
+        tiers = subnets_by_tier(templates["full"])
+        masks = {tier: {s["CidrBlock"].split("/")[1] for s in subs} for tier, subs in tiers.items()}
+        assert masks == {"Public": {"26"}, "Private": {"23"}, "Isolated": {"25"}}
+
+    @pytest.mark.parametrize("name", ["dev", "production", "full"])
+    def test_no_public_ip_on_launch_anywhere(
+        self, templates: dict[str, Template], name: str
+    ) -> None:
+        for subnets in subnets_by_tier(templates[name]).values():
+            assert all(s["MapPublicIpOnLaunch"] is False for s in subnets)
+
+    def test_isolated_only_without_nat(self, templates: dict[str, Template]) -> None:
+        template = templates["regulated"]
+        assert sorted(subnets_by_tier(template)) == ["Isolated"]
+        assert find_resources(template, "AWS::EC2::InternetGateway") == {}
+        assert find_resources(template, "AWS::EC2::NatGateway") == {}
+
+    def test_subnet_attributes(self, stacks: dict[str, NetworkStack]) -> None:
+        network = stacks["dev"].network
+        assert isinstance(network.vpc, ec2.Vpc)
+        assert network.vpc_id == network.vpc.vpc_id
+        assert (
+            len(network.public_subnets),
+            len(network.private_subnets),
+            len(network.isolated_subnets),
+        ) == (2, 2, 2)
+        assert network.select_subnets("Private").subnet_group_name == "Private"
+
+
+class TestNat:
+    @pytest.mark.parametrize(("name", "count"), [("dev", 1), ("production", 3), ("regulated", 0)])
+    def test_nat_gateway_count(self, templates: dict[str, Template], name: str, count: int) -> None:
+        assert len(find_resources(templates[name], "AWS::EC2::NatGateway")) == count
+
+    def test_production_with_fewer_nat_than_azs_warns(
+        self, production_config: EnvironmentConfig
+    ) -> None:
+        stack = NetworkStack(
+            make_app(),
+            "FewNat",
+            config=production_config,
+            build=lambda s: StandardVpc(s, "Network", max_azs=3, nat_gateways=1),
+        )
+        Annotations.from_stack(stack).has_warning(
+            "/FewNat/Network", Match.string_like_regexp("1 NAT gateway\\(s\\) for 3 AZs")
+        )
+
+    def test_dev_with_one_nat_does_not_warn(self, stacks: dict[str, NetworkStack]) -> None:
+        Annotations.from_stack(stacks["dev"]).has_no_warning("*", Match.any_value())
+
+
+class TestFlowLogs:
+    def test_to_an_encrypted_log_group_with_stage_retention(
+        self, templates: dict[str, Template]
+    ) -> None:
+        template = templates["dev"]
+        (group,) = find_resources(template, "AWS::Logs::LogGroup").values()
+        assert group["Properties"]["RetentionInDays"] == 7
+        assert group["Properties"]["KmsKeyId"] == {
+            "Fn::GetAtt": ["NetworkFlowLogKeyF785E5F9", "Arn"]
+        }
+        assert group["DeletionPolicy"] == "Delete"
+        template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
+        template.has_resource_properties(
+            "AWS::EC2::FlowLog",
+            {"ResourceType": "VPC", "TrafficType": "ALL", "LogDestinationType": "cloud-watch-logs"},
+        )
+
+    def test_key_policy_lets_cloudwatch_logs_use_the_key(
+        self, templates: dict[str, Template]
+    ) -> None:
+        (key,) = find_resources(templates["dev"], "AWS::KMS::Key").values()
+        principals = [
+            s["Principal"].get("Service")
+            for s in key["Properties"]["KeyPolicy"]["Statement"]
+            if "Service" in s["Principal"]
+        ]
+        assert "logs.us-east-1.amazonaws.com" in principals
+
+    def test_production_keeps_logs_a_year_and_retains(self, templates: dict[str, Template]) -> None:
+        (group,) = find_resources(templates["production"], "AWS::Logs::LogGroup").values()
+        assert group["Properties"]["RetentionInDays"] == 365
+        assert group["DeletionPolicy"] == "Retain"
+
+    def test_role_uses_a_scoped_managed_policy(self, templates: dict[str, Template]) -> None:
+        template = templates["dev"]
+        assert find_resources(template, "AWS::IAM::Policy") == {}
+        (policy,) = find_resources(template, "AWS::IAM::ManagedPolicy").values()
+        (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+        assert statement["Resource"] == {"Fn::GetAtt": ["NetworkFlowLogGroup4F8CEEEF", "Arn"]}
+
+    def test_options(self, templates: dict[str, Template]) -> None:
+        template = templates["full"]
+        template.has_resource_properties("AWS::EC2::FlowLog", {"TrafficType": "REJECT"})
+        template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 14})
+
+    def test_to_a_bucket(self, dev_config: EnvironmentConfig) -> None:
+        def build(stack: Stack) -> StandardVpc:
+            bucket = s3.Bucket.from_bucket_name(stack, "Central", "org-flow-logs")
+            return StandardVpc(stack, "Network", flow_logs_bucket=bucket)
+
+        stack = NetworkStack(make_app(), "ToBucket", config=dev_config, build=build)
+        template = template_of(stack)
+        template.has_resource_properties("AWS::EC2::FlowLog", {"LogDestinationType": "s3"})
+        assert find_resources(template, "AWS::Logs::LogGroup") == {}
+        assert stack.network.flow_log_group is None
+
+    def test_off(self, dev_config: EnvironmentConfig) -> None:
+        stack = NetworkStack(
+            make_app(),
+            "NoLogs",
+            config=dev_config,
+            build=lambda s: StandardVpc.from_config(
+                s, "Network", VpcConfig(flow_logs=False, max_azs=2, nat_gateways=1)
+            ),
+        )
+        assert find_resources(template_of(stack), "AWS::EC2::FlowLog") == {}
+        assert stack.network.flow_log is None
+        assert stack.network.flow_log_key is None
+
+
+class TestSecurityAndEndpoints:
+    def test_default_security_group_is_stripped(self, templates: dict[str, Template]) -> None:
+        (restrict,) = find_resources(templates["dev"], "Custom::VpcRestrictDefaultSG").values()
+        assert restrict["Properties"]["DefaultSecurityGroupId"] == {
+            "Fn::GetAtt": ["NetworkVpc7FB7348F", "DefaultSecurityGroup"]
+        }
+
+    def test_gateway_endpoints_for_s3_and_dynamodb(self, templates: dict[str, Template]) -> None:
+        endpoints = find_resources(templates["dev"], "AWS::EC2::VPCEndpoint")
+        services = sorted(str(e["Properties"]["ServiceName"]) for e in endpoints.values())
+        assert len(services) == 2
+        assert "dynamodb" in services[0]
+        assert "s3" in services[1]
+        assert all(e["Properties"]["VpcEndpointType"] == "Gateway" for e in endpoints.values())
+
+    def test_interface_endpoints_take_https_from_the_vpc_only(
+        self, templates: dict[str, Template], stacks: dict[str, NetworkStack]
+    ) -> None:
+        template = templates["full"]
+        interface = [
+            e
+            for e in find_resources(template, "AWS::EC2::VPCEndpoint").values()
+            if e["Properties"].get("VpcEndpointType") == "Interface"
+        ]
+        assert len(interface) == 2
+        assert all(e["Properties"]["PrivateDnsEnabled"] is True for e in interface)
+        groups = find_resources(template, "AWS::EC2::SecurityGroup")
+        rules = [
+            r for g in groups.values() for r in g["Properties"].get("SecurityGroupIngress", [])
+        ]
+        assert rules
+        assert all(
+            (r["CidrIp"], r["FromPort"], r["ToPort"]) == ("10.40.0.0/20", 443, 443) for r in rules
+        )
+        assert_no_open_ingress(template)
+        assert sorted(stacks["full"].network.interface_endpoints) == ["secretsmanager", "ssm"]
+
+    def test_tags(self, templates: dict[str, Template]) -> None:
+        (vpc,) = find_resources(templates["dev"], "AWS::EC2::VPC").values()
+        tags = {t["Key"]: t["Value"] for t in vpc["Properties"]["Tags"]}
+        assert tags["Module"] == "StandardVpc"
+        assert tags["AutoDelete"] == "No"
+        assert tags["Environment"] == "dev"
+
+
+class TestPinnedLogicalIds:
+    def test_stateful_resources_keep_their_ids(self, templates: dict[str, Template]) -> None:
+        template = templates["dev"]
+        assert list(find_resources(template, "AWS::EC2::VPC")) == ["NetworkVpc7FB7348F"]
+        assert list(find_resources(template, "AWS::KMS::Key")) == ["NetworkFlowLogKeyF785E5F9"]
+        assert list(find_resources(template, "AWS::Logs::LogGroup")) == [
+            "NetworkFlowLogGroup4F8CEEEF"
+        ]
+        assert sorted(find_resources(template, "AWS::EC2::Subnet")) == [
+            "NetworkVpcIsolatedSubnet1Subnet0400477E",
+            "NetworkVpcIsolatedSubnet2SubnetF65B365A",
+            "NetworkVpcPrivateSubnet1Subnet6DD86AE6",
+            "NetworkVpcPrivateSubnet2Subnet1BDBE877",
+            "NetworkVpcPublicSubnet1Subnet36933139",
+            "NetworkVpcPublicSubnet2SubnetC427CCE0",
+        ]
+
+
+def vpc(**props: Any) -> Callable[[Stack], StandardVpc]:
+    return lambda stack: StandardVpc(stack, "V", **props)
+
+
+INVALID: dict[str, tuple[Callable[[Stack], Any], str]] = {
+    "cidr host bits": (vpc(cidr="10.0.0.1/16"), r"StandardVpc\('V'\): cidr='10.0.0.1/16': is not"),
+    "cidr not a network": (vpc(cidr="nope"), r"cidr='nope': must be an IPv4 network"),
+    "cidr prefix /8": (vpc(cidr="10.0.0.0/8"), r"prefix from /16 to /28"),
+    "max_azs seven": (vpc(max_azs=7), r"max_azs=7: must be between 1 and 6"),
+    "max_azs zero": (vpc(max_azs=0), r"max_azs=0: must be between 1 and 6"),
+    "nat over azs": (vpc(max_azs=2, nat_gateways=3), r"nat_gateways=3: must not exceed max_azs"),
+    "zones count": (
+        vpc(max_azs=2, availability_zones=["us-east-1a"]),
+        r"availability_zones=\['us-east-1a'\]: must name exactly max_azs \(2\)",
+    ),
+    "mask too large": (vpc(public_subnet_mask=29), r"public_subnet_mask=29: must be between 16"),
+    "mask bigger than vpc": (
+        vpc(cidr="10.0.0.0/20", private_subnet_mask=18),
+        r"private_subnet_mask=18: must not be larger than the VPC \(/20\)",
+    ),
+    "cidr too small": (
+        vpc(cidr="10.0.0.0/26", max_azs=3, nat_gateways=1),
+        r"cidr='10.0.0.0/26': cannot hold 3 tier\(s\) x 3 AZ\(s\)",
+    ),
+    "masks do not fit": (
+        vpc(cidr="10.0.0.0/22", max_azs=2, nat_gateways=1, private_subnet_mask=23),
+        r"cidr='10.0.0.0/22': cannot hold .*use a larger CIDR",
+    ),
+    "mask for a missing tier": (
+        vpc(nat_gateways=0, public_subnet_mask=24),
+        r"public_subnet_mask=24: cannot be given: a VPC without NAT gateways has no Public",
+    ),
+    "flow options without flow logs": (
+        vpc(flow_logs=False, flow_logs_retention=logs.RetentionDays.ONE_DAY),
+        r"flow_logs=False: is off",
+    ),
+    "endpoint name": (vpc(interface_endpoints=["bad name"]), r"interface_endpoints\[0\]='bad"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(INVALID))
+def test_invalid_props_are_refused(case: str) -> None:
+    build, pattern = INVALID[case]
+    stack = Stack(make_app(), "Invalid")
+    with pytest.raises(ValidationError, match=pattern):
+        build(stack)
+    assert stack.node.try_find_child("V") is None, "nothing half-made"
+
+
+def test_bucket_with_key_is_refused() -> None:
+    stack = Stack(make_app(), "Invalid")
+    bucket = s3.Bucket.from_bucket_name(stack, "B", "logs")
+    with pytest.raises(ValidationError, match=r"flow_logs_bucket=.*sends flow logs to S3"):
+        StandardVpc(
+            stack, "V", flow_logs_bucket=bucket, flow_logs_retention=logs.RetentionDays.ONE_DAY
+        )
+
+
+def test_select_unknown_tier_is_refused(stacks: dict[str, NetworkStack]) -> None:
+    with pytest.raises(ValidationError, match=r"tier='Dmz': must be one of"):
+        stacks["dev"].network.select_subnets("Dmz")
+
+
+def test_outside_an_abstract_stack_production_defaults_apply() -> None:
+    stack = Stack(make_app(), "Plain")
+    network = StandardVpc(stack, "Network")
+    template = Template.from_stack(stack)
+    assert len(network.isolated_subnets) == 2, "an environment-agnostic stack sees 2 AZs"
+    template.has_resource_properties("AWS::EC2::VPC", {"CidrBlock": "10.2.0.0/16"})
+    (group,) = find_resources(template, "AWS::Logs::LogGroup").values()
+    assert group["Properties"]["RetentionInDays"] == 365
+    assert group["DeletionPolicy"] == "Retain"
+
+
+class TestCompliance:
+    @pytest.mark.parametrize("name", ["dev", "production", "full", "regulated"])
+    def test_aws_solutions_and_serverless_clean(
+        self, stacks: dict[str, NetworkStack], name: str
+    ) -> None:
+        assert nag_findings(stacks[name], ("AwsSolutions", "Serverless")) == []
+
+    def test_regulated_settings_clean_on_every_pack(self, stacks: dict[str, NetworkStack]) -> None:
+        assert nag_findings(stacks["regulated"], NAG_PACKS) == []
+
+    def test_default_findings_are_the_documented_ones(
+        self, stacks: dict[str, NetworkStack]
+    ) -> None:
+        findings = {
+            (f.rule_id, f.construct_path) for f in nag_findings(stacks["dev"], REGULATED_PACKS)
+        }
+        expected = {
+            (
+                f"{pack}-VPCNoUnrestrictedRouteToIGW",
+                f"Vpc-dev/Network/Vpc/PublicSubnet{n}/DefaultRoute",
+            )
+            for pack in REGULATED_PACKS
+            for n in (1, 2)
+        }
+        assert findings == expected
+        page = (ROOT / "docs" / "constructs" / "standard-vpc.md").read_text()
+        for rule_id, _ in findings:
+            assert rule_id in page
+
+    def test_checkov_passes_with_documented_skips(
+        self, templates: dict[str, Template], tmp_path: Path
+    ) -> None:
+        report = run_checkov(templates, tmp_path)
+        assert report.failed == []
+        assert report.passed > 100
+        assert {(name, check) for name, check, _ in report.skipped} == {
+            (name, check) for name in templates for check in CDK_HANDLER_CHECKOV_CHECKS
+        }
+        assert all("aws-cdk-lib creates" in comment for _, _, comment in report.skipped)
+
+
+@pytest.mark.parametrize("name", ["dev", "production", "full", "regulated"])
+def test_snapshot(templates: dict[str, Template], name: str, cfn_snapshot: Any) -> None:
+    assert templates[name] == cfn_snapshot
