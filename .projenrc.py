@@ -197,7 +197,6 @@ for pattern in [
     "/node_modules/",
     "uv.lock",
     "cdk.out/",
-    "cdk.context.json",
     ".venv/",
     "/.tools/",
     "/.cache/",

@@ -99,6 +99,55 @@ def test_minimal_app_selects_one_stage(tmp_path: Path) -> None:
     assert list(stack_artifacts(out)) == ["MinimalService-dev"]
 
 
+def synth_example(name: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp(name) / "cdk.out"
+    result = cdk_synth(EXAMPLES / name, out)
+    assert result.returncode == 0, result.stderr
+    assert "[Warning" not in result.stderr, result.stderr
+    return out
+
+
+def resources_of(assembly: Path, stack: str, resource_type: str) -> list[dict[str, Any]]:
+    template = json.loads((assembly / f"{stack}.template.json").read_text())
+    return [r for r in template["Resources"].values() if r["Type"] == resource_type]
+
+
+@pytest.fixture(scope="module")
+def vpc_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return synth_example("standard_vpc", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def bucket_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return synth_example("secure_bucket", tmp_path_factory)
+
+
+@pytest.mark.parametrize(
+    ("stage", "nat_gateways", "subnets", "interface_endpoints"),
+    [("dev", 1, 6, 0), ("staging", 2, 6, 0), ("production", 3, 9, 1)],
+)
+def test_standard_vpc_example(
+    vpc_assembly: Path, stage: str, nat_gateways: int, subnets: int, interface_endpoints: int
+) -> None:
+    stack = f"Network-{stage}"
+    assert len(resources_of(vpc_assembly, stack, "AWS::EC2::NatGateway")) == nat_gateways
+    assert len(resources_of(vpc_assembly, stack, "AWS::EC2::Subnet")) == subnets
+    endpoints = resources_of(vpc_assembly, stack, "AWS::EC2::VPCEndpoint")
+    interface = [e for e in endpoints if e["Properties"].get("VpcEndpointType") == "Interface"]
+    assert len(interface) == interface_endpoints
+    (flow_log,) = resources_of(vpc_assembly, stack, "AWS::EC2::FlowLog")
+    assert flow_log["Properties"]["TrafficType"] == "ALL"
+
+
+@pytest.mark.parametrize(("stage", "deletion"), [("dev", "Delete"), ("production", "Retain")])
+def test_secure_bucket_example(bucket_assembly: Path, stage: str, deletion: str) -> None:
+    buckets = resources_of(bucket_assembly, f"Data-{stage}", "AWS::S3::Bucket")
+    assert len(buckets) == 2, "the reports bucket and its access log bucket"
+    assert {b["DeletionPolicy"] for b in buckets} == {deletion}
+    (key,) = resources_of(bucket_assembly, f"Data-{stage}", "AWS::KMS::Key")
+    assert key["Properties"]["EnableKeyRotation"] is True
+
+
 def test_describe_assembly_prints_each_stack(minimal_assembly: Path) -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "describe_assembly.py"), str(minimal_assembly)],

@@ -1,0 +1,56 @@
+"""SecureBucket with the organisation's defaults, the guide's lifecycle and a least-privilege grant.
+
+cdk synth -c stage=dev
+"""
+
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+
+from org_constructs import (
+    AbstractStack,
+    BucketLifecycleRule,
+    BucketTransition,
+    SecureBucket,
+    load_environments,
+)
+
+
+class DataStack(AbstractStack):
+    """Reports: encrypted, versioned, logged; archived after 90 days; read by one role."""
+
+    def initialize(self) -> None:
+        reports = SecureBucket(
+            self,
+            "Reports",
+            lifecycle_rules=[
+                BucketLifecycleRule.guide_default(),
+                BucketLifecycleRule(
+                    id="archive",
+                    transitions=[
+                        BucketTransition(s3.StorageClass.INFREQUENT_ACCESS, 30),
+                        BucketTransition(s3.StorageClass.GLACIER_INSTANT_RETRIEVAL, 90),
+                    ],
+                    abort_incomplete_multipart_upload_days=None,
+                ),
+            ],
+        )
+        reader = iam.Role(
+            self,
+            "ReportReader",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Reads reports",
+        )
+        reports.grant_read(reader, "published/*")
+        self.create_output("ReportsBucketName", reports.bucket_name, description="Reports bucket")
+
+
+app = cdk.App()
+environments = load_environments(Path(__file__).parent / "environments.json")
+selected = app.node.try_get_context("stage")
+for name, config in environments.items():
+    if selected in (None, name):
+        DataStack(app, f"Data-{name}", config=config)
+app.synth()
