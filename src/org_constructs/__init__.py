@@ -24,6 +24,12 @@ if TYPE_CHECKING:
         load_environments,
     )
     from org_constructs.core import AbstractStack, removal_policy_for, stage_of
+    from org_constructs.monitoring import (
+        AlarmSettings,
+        AlarmTopic,
+        ServiceMonitoring,
+        Severity,
+    )
     from org_constructs.network import StandardVpc
     from org_constructs.storage import BucketLifecycleRule, BucketTransition, SecureBucket
 
@@ -48,6 +54,10 @@ _LAZY = {
     "environments_from_context": "org_constructs.config",
     "load_environments": "org_constructs.config",
     "StandardVpc": "org_constructs.network",
+    "AlarmSettings": "org_constructs.monitoring",
+    "AlarmTopic": "org_constructs.monitoring",
+    "ServiceMonitoring": "org_constructs.monitoring",
+    "Severity": "org_constructs.monitoring",
     "BucketLifecycleRule": "org_constructs.storage",
     "BucketTransition": "org_constructs.storage",
     "SecureBucket": "org_constructs.storage",
@@ -69,6 +79,8 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "AbstractStack",
+    "AlarmSettings",
+    "AlarmTopic",
     "BucketLifecycleRule",
     "BucketTransition",
     "DatabaseConfig",
@@ -77,6 +89,8 @@ __all__ = [
     "OrgConstructsError",
     "SecureBucket",
     "SecurityConfig",
+    "ServiceMonitoring",
+    "Severity",
     "Stage",
     "StandardVpc",
     "ValidationError",

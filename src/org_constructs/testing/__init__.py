@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from org_constructs.testing._policy import (
     IamStatement,
     assert_no_open_ingress,
+    assert_no_wildcard_dimensions,
     assert_no_wildcard_iam,
     iam_statements,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "IamStatement",
     "TemplateLike",
     "assert_no_open_ingress",
+    "assert_no_wildcard_dimensions",
     "assert_no_wildcard_iam",
     "find_resources",
     "iam_statements",

@@ -9,7 +9,13 @@ from typing import Any
 
 from org_constructs.testing._template import TemplateLike, template_json
 
-__all__ = ["IamStatement", "assert_no_open_ingress", "assert_no_wildcard_iam", "iam_statements"]
+__all__ = [
+    "IamStatement",
+    "assert_no_open_ingress",
+    "assert_no_wildcard_dimensions",
+    "assert_no_wildcard_iam",
+    "iam_statements",
+]
 
 # Identity policies: where each resource type keeps its policy documents.
 _INLINE_DOCUMENT = (
@@ -151,6 +157,49 @@ def assert_no_open_ingress(template: TemplateLike, *, allowed_ports: Iterable[in
             problems.append(f"{logical_id}: {protocol} {ports} open to {cidr}")
     if problems:
         raise AssertionError("ingress open to the internet:\n  " + "\n  ".join(problems))
+
+
+def assert_no_wildcard_dimensions(template: TemplateLike) -> None:
+    """Fail when an alarm or a dashboard uses ``'*'`` as a dimension value.
+
+    CloudWatch alarms do not expand wildcards: an alarm on ``FunctionName='*'`` watches a
+    metric that does not exist and never fires. Fleet-wide views belong in ``SEARCH``
+    expressions instead.
+
+    Raises
+    ------
+    AssertionError
+        Listing each alarm (and metric id) or dashboard with a ``'*'`` dimension.
+    """
+    problems: list[str] = []
+    for logical_id, resource in template_json(template).get("Resources", {}).items():
+        properties = resource.get("Properties", {})
+        if resource.get("Type") == "AWS::CloudWatch::Alarm":
+            dimension_lists = [("", properties.get("Dimensions", []))]
+            for query in properties.get("Metrics", []):
+                stat = query.get("MetricStat", {}).get("Metric", {})
+                dimension_lists.append((f" metric {query.get('Id')}", stat.get("Dimensions", [])))
+            for where, dimensions in dimension_lists:
+                for dimension in dimensions:
+                    if dimension.get("Value") == "*":
+                        problems.append(f"{logical_id}{where}: {dimension.get('Name')}='*'")
+        elif resource.get("Type") == "AWS::CloudWatch::Dashboard" and ',"*"' in _literal_text(
+            properties.get("DashboardBody", "")
+        ):
+            problems.append(f"{logical_id}: a dashboard metric has a '*' dimension value")
+    if problems:
+        raise AssertionError(
+            "wildcard dimension values (alarms never fire on them):\n  " + "\n  ".join(problems)
+        )
+
+
+def _literal_text(value: Any) -> str:
+    """The literal strings of a value that may be an ``Fn::Join``, joined."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Fn::Join" in value:
+        return "".join(_literal_text(part) for part in value["Fn::Join"][1])
+    return ""
 
 
 def _ingress_rules(template: TemplateLike) -> Iterator[tuple[str, Mapping[str, Any]]]:

@@ -1,0 +1,797 @@
+"""``ServiceMonitoring``: alarms and dashboards for the resources of one service."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from aws_cdk import CfnOutput, Duration, Stack, Token
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_rds as rds
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from org_constructs.config import Stage
+from org_constructs.core import AbstractStack, stage_of
+from org_constructs.errors import ValidationError
+from org_constructs.monitoring._lazy import LazyAlarmStatusWidget, LazyAnyAlarmRule
+from org_constructs.monitoring._settings import (
+    ALARM_CATALOGUE,
+    AlarmSettings,
+    ResolvedAlarm,
+    Severity,
+    alarm_name,
+    resolve,
+)
+from org_constructs.monitoring._topic import AlarmTopic
+from org_constructs.network import StandardVpc
+
+__all__ = ["MonitoredResource", "ServiceMonitoring"]
+
+TopicLike = AlarmTopic | sns.ITopic
+DEFAULT_ACCOUNT_CONCURRENCY = 1000
+DEFAULT_LAMBDA_TIMEOUT = Duration.seconds(3)
+RUNBOOK = "https://github.com/org-constructs/org-constructs/blob/main/docs/alarms.md"
+
+
+@dataclass
+class MonitoredResource:
+    """What a pack created for one resource."""
+
+    pack: str
+    label: str
+    alarms: dict[str, cw.Alarm] = field(default_factory=dict)
+    """The alarms by key (``errors``, ``latency_p90`` ...)."""
+
+
+class ServiceMonitoring(Construct):
+    """Alarms and dashboards for one service, added resource by resource.
+
+    Each ``monitor_*`` call adds a pack: alarms with real dimensions (never ``'*'``), actions
+    on ALARM and OK, and widgets on the service's two dashboards. Alarm names are
+    ``<stage>-<service>-<resource>-<alarm>``. Critical alarms also feed one composite alarm,
+    ``<stage>-<service>-service-unhealthy``.
+
+    Parameters
+    ----------
+    scope, construct_id:
+        As for any construct.
+    service_name:
+        The service, in alarm and dashboard names: letters, digits, ``-``, ``_``, ``.``.
+    alarm_topic:
+        Where every alarm goes, unless ``critical_topic`` / ``warning_topic`` say otherwise.
+    critical_topic, warning_topic:
+        Route alarms by severity. Default: ``alarm_topic``
+    stage:
+        The stage in names. Default: - the ``AbstractStack``'s stage (required elsewhere)
+    dashboards:
+        Create the main and performance dashboards. Default: True
+    composite_alarm:
+        Create the "service unhealthy" composite alarm from the critical alarms. Default: True
+    dashboard_range:
+        Time range the dashboards open with. Default: 3 hours
+
+    Raises
+    ------
+    ValidationError
+        When no topic is given (alarms would notify nobody), for a service name with other
+        characters, or when the stage cannot be known.
+
+    Example
+    -------
+    ::
+
+        topic = AlarmTopic.from_config(self, "Alarms", self.config)
+        monitoring = ServiceMonitoring(self, "Monitoring", service_name="orders",
+                                       alarm_topic=topic)
+        monitoring.monitor_lambda_function(handler)
+        monitoring.monitor_rest_api(api)
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        service_name: str,
+        alarm_topic: TopicLike | None = None,
+        critical_topic: TopicLike | None = None,
+        warning_topic: TopicLike | None = None,
+        stage: Stage | str | None = None,
+        dashboards: bool = True,
+        composite_alarm: bool = True,
+        dashboard_range: Duration | None = None,
+    ) -> None:
+        where = f"ServiceMonitoring({construct_id!r})"
+        resolved_stage = Stage.parse(stage, where=where) if stage is not None else stage_of(scope)
+        if resolved_stage is None:
+            raise ValidationError(
+                where, "stage", None, "is required outside an AbstractStack (it starts every name)"
+            )
+        alarm_name(where, resolved_stage.value, service_name)
+        topics = {
+            Severity.CRITICAL: critical_topic or alarm_topic,
+            Severity.WARNING: warning_topic or alarm_topic,
+        }
+        for severity, topic in topics.items():
+            if topic is None:
+                raise ValidationError(
+                    where,
+                    f"{severity.value.lower()}_topic",
+                    None,
+                    "is missing: give alarm_topic (or both critical_topic and warning_topic); "
+                    "alarms without actions notify nobody",
+                )
+        super().__init__(scope, construct_id)
+        self._where = where
+        self._stage = resolved_stage
+        self._service = service_name
+        self._actions = {
+            severity: (
+                topic.alarm_action if isinstance(topic, AlarmTopic) else cw_actions.SnsAction(topic)
+            )
+            for severity, topic in topics.items()
+            if topic is not None
+        }
+        self._resources: list[MonitoredResource] = []
+        self._alarms: dict[str, cw.Alarm] = {}
+        self._severity_of: dict[int, Severity] = {}
+        self._composite_enabled = composite_alarm
+        self._composite: cw.CompositeAlarm | None = None
+        self._main: cw.Dashboard | None = None
+        self._performance: cw.Dashboard | None = None
+        if dashboards:
+            self._create_dashboards(dashboard_range or Duration.hours(3))
+
+    # ----------------------------------------------------------------------------- packs
+
+    def monitor_lambda_function(
+        self,
+        function: lambda_.IFunction,
+        *,
+        label: str | None = None,
+        timeout: Duration | None = None,
+        reserved_concurrency: int | None = None,
+        event_source_mapped: bool | None = None,
+        alarms: Mapping[str, AlarmSettings] | None = None,
+    ) -> MonitoredResource:
+        """Alarms and widgets for a Lambda function or alias.
+
+        Parameters
+        ----------
+        function:
+            A function, version or alias (an alias's metrics cover only its traffic).
+        label:
+            The resource part of alarm names. Default: - the function's construct id
+        timeout:
+            The function's timeout, for the duration alarms. Default: - the function's own
+            when it is a ``Function``, else 3 seconds
+        reserved_concurrency:
+            For the concurrency alarm. Default: - 1,000, the default account quota
+        event_source_mapped:
+            Add the iterator age alarm. Default: - True when the function has an event source
+            mapping in this app
+        alarms:
+            Overrides by alarm key (see the alarm catalogue).
+        """
+        label = self._label(label, function)
+        self._check_alarm_keys("lambda", alarms)
+        if reserved_concurrency is not None and reserved_concurrency < 1:
+            raise ValidationError(
+                self._where, "reserved_concurrency", reserved_concurrency, "must be 1 or more"
+            )
+        timeout = timeout or _function_timeout(function)
+        if event_source_mapped is None:
+            event_source_mapped = _has_event_source(function)
+        resource = self._resource("lambda", label)
+        scope = Construct(self, f"Lambda{label}")
+        metrics = {
+            "errors": function.metric_errors(statistic="Sum"),
+            "throttles": function.metric_throttles(statistic="Sum"),
+            "duration_p90": function.metric_duration(statistic="p90"),
+            "duration_p99": function.metric_duration(statistic="p99"),
+            "concurrent_executions": function.metric("ConcurrentExecutions", statistic="Maximum"),
+        }
+        invocations = function.metric_invocations(statistic="Sum")
+        timeout_ms = timeout.to_milliseconds()
+        concurrency = reserved_concurrency or DEFAULT_ACCOUNT_CONCURRENCY
+        for key in ("errors", "throttles", "duration_p90", "duration_p99", "concurrent_executions"):
+            settings = resolve(self._where, ALARM_CATALOGUE["lambda"][key], (alarms or {}).get(key))
+            if settings is None:
+                continue
+            if key.startswith("duration"):
+                settings = _scaled(settings, timeout_ms / 100)
+            elif key == "concurrent_executions":
+                settings = _scaled(settings, concurrency / 100)
+            self._alarm(scope, resource, key, metrics[key], settings)
+        rate = resolve(
+            self._where, ALARM_CATALOGUE["lambda"]["error_rate"], (alarms or {}).get("error_rate")
+        )
+        if rate is not None:
+            expression = cw.MathExpression(
+                expression="IF(invocations > 0, 100 * errors / invocations, 0)",
+                using_metrics={"errors": metrics["errors"], "invocations": invocations},
+                label="Error rate (%)",
+                period=rate.period,
+            )
+            self._alarm(scope, resource, "error_rate", expression, rate)
+        if event_source_mapped:
+            age = resolve(
+                self._where,
+                ALARM_CATALOGUE["lambda"]["iterator_age"],
+                (alarms or {}).get("iterator_age"),
+            )
+            if age is not None:
+                self._alarm(
+                    scope,
+                    resource,
+                    "iterator_age",
+                    function.metric("IteratorAge", statistic="Maximum"),
+                    age,
+                )
+
+        title = f"Lambda {label}"
+        self._add_main(
+            cw.GraphWidget(
+                title=f"{title}: invocations and errors",
+                width=12,
+                left=[invocations, metrics["errors"]],
+                right=[metrics["throttles"]],
+            ),
+        )
+        self._add_performance(
+            cw.GraphWidget(
+                title=f"{title}: duration p50/p90/p99 (timeout {timeout_ms:g} ms)",
+                width=12,
+                left=[
+                    function.metric_duration(statistic=s, label=s) for s in ("p50", "p90", "p99")
+                ],
+                left_annotations=[cw.HorizontalAnnotation(value=timeout_ms, label="timeout")],
+            ),
+            cw.GraphWidget(
+                title=f"{title}: concurrency", width=12, left=[metrics["concurrent_executions"]]
+            ),
+        )
+        return resource
+
+    def monitor_rest_api(
+        self,
+        api: apigw.RestApi | None = None,
+        *,
+        api_name: str | None = None,
+        stage_name: str | None = None,
+        label: str | None = None,
+        alarms: Mapping[str, AlarmSettings] | None = None,
+    ) -> MonitoredResource:
+        """Alarms and widgets for an API Gateway REST API stage.
+
+        Give ``api`` (its name and deployment stage are used) or ``api_name`` and
+        ``stage_name`` (for an API defined elsewhere).
+        """
+        if api is not None:
+            api_name = api_name or api.rest_api_name
+            stage_name = stage_name or api.deployment_stage.stage_name
+        if not api_name or not stage_name:
+            raise ValidationError(
+                self._where,
+                "api_name/stage_name",
+                (api_name, stage_name),
+                "give api, or both api_name and stage_name",
+            )
+        label = self._label(label, api, fallback=api_name)
+        self._check_alarm_keys("api", alarms)
+        resource = self._resource("api", label)
+        scope = Construct(self, f"Api{label}")
+
+        def metric(name: str, statistic: str, metric_label: str | None = None) -> cw.Metric:
+            return cw.Metric(
+                namespace="AWS/ApiGateway",
+                metric_name=name,
+                statistic=statistic,
+                dimensions_map={"ApiName": api_name, "Stage": stage_name},
+                label=metric_label,
+            )
+
+        for key, source in (
+            ("server_errors", metric("5XXError", "Sum")),
+            ("latency_p90", metric("Latency", "p90")),
+            ("request_count", metric("Count", "Sum")),
+        ):
+            settings = resolve(self._where, ALARM_CATALOGUE["api"][key], (alarms or {}).get(key))
+            if settings is not None:
+                self._alarm(scope, resource, key, source, settings)
+        for key, name in (("server_error_rate", "5XXError"), ("client_error_rate", "4XXError")):
+            settings = resolve(self._where, ALARM_CATALOGUE["api"][key], (alarms or {}).get(key))
+            if settings is not None:
+                rate = cw.MathExpression(
+                    expression="100 * m",
+                    using_metrics={"m": metric(name, "Average")},
+                    label=f"{name} rate (%)",
+                    period=settings.period,
+                )
+                self._alarm(scope, resource, key, rate, settings)
+
+        title = f"API {label}"
+        self._add_main(
+            cw.GraphWidget(title=f"{title}: requests", width=8, left=[metric("Count", "Sum")]),
+            cw.GraphWidget(
+                title=f"{title}: latency",
+                width=8,
+                left=[metric("Latency", "Average", "average"), metric("Latency", "p90", "p90")],
+            ),
+            cw.GraphWidget(
+                title=f"{title}: errors",
+                width=8,
+                left=[metric("4XXError", "Sum", "4XX"), metric("5XXError", "Sum", "5XX")],
+            ),
+        )
+        self._add_performance(
+            cw.GraphWidget(
+                title=f"{title}: latency p50/p90/p99",
+                width=12,
+                left=[metric("Latency", s, s) for s in ("p50", "p90", "p99")],
+                left_annotations=[cw.HorizontalAnnotation(value=1000, label="1 s")],
+            ),
+            cw.GraphWidget(
+                title=f"{title}: integration latency p90",
+                width=12,
+                left=[metric("IntegrationLatency", "p90", "p90")],
+            ),
+        )
+        return resource
+
+    def monitor_database(
+        self,
+        database: rds.IDatabaseInstance | rds.IDatabaseCluster,
+        *,
+        label: str | None = None,
+        allocated_storage_gib: int | None = None,
+        alarms: Mapping[str, AlarmSettings] | None = None,
+    ) -> MonitoredResource:
+        """Alarms and widgets for an RDS instance or an Aurora cluster.
+
+        Parameters
+        ----------
+        database:
+            A ``DatabaseInstance`` (or read replica) or a ``DatabaseCluster``.
+        allocated_storage_gib:
+            The instance's allocated storage, for the free-storage percentage alarm.
+            Default: - that alarm is left out
+        """
+        label = self._label(label, database)
+        self._check_alarm_keys("database", alarms)
+        if allocated_storage_gib is not None and allocated_storage_gib < 1:
+            raise ValidationError(
+                self._where, "allocated_storage_gib", allocated_storage_gib, "must be 1 or more"
+            )
+        is_cluster = isinstance(database, rds.DatabaseClusterBase) or hasattr(
+            database, "cluster_identifier"
+        )
+        resource = self._resource("database", label)
+        scope = Construct(self, f"Database{label}")
+        metric = database.metric
+        metrics: dict[str, cw.IMetric] = {
+            "cpu": metric("CPUUtilization", statistic="Average"),
+            "connections": metric("DatabaseConnections", statistic="Maximum"),
+            "read_iops": metric("ReadIOPS", statistic="Average"),
+            "write_iops": metric("WriteIOPS", statistic="Average"),
+        }
+        keys = ["cpu", "connections", "read_iops", "write_iops"]
+        if not is_cluster:
+            metrics["free_storage"] = metric("FreeStorageSpace", statistic="Minimum")
+            keys.append("free_storage")
+            if allocated_storage_gib is not None:
+                allocated = allocated_storage_gib * 1024**3
+                metrics["free_storage_percent"] = cw.MathExpression(
+                    expression=f"100 * free / {allocated}",
+                    using_metrics={"free": metrics["free_storage"]},
+                    label="Free storage (%)",
+                )
+                keys.append("free_storage_percent")
+        if is_cluster and len(getattr(database, "instance_identifiers", [])) > 1:
+            metrics["replica_lag"] = metric("AuroraReplicaLag", statistic="Maximum")
+            keys.append("replica_lag")
+        elif isinstance(database, rds.DatabaseInstanceReadReplica):
+            metrics["replica_lag"] = metric("ReplicaLag", statistic="Maximum")
+            keys.append("replica_lag")
+        for key in keys:
+            settings = resolve(
+                self._where, ALARM_CATALOGUE["database"][key], (alarms or {}).get(key)
+            )
+            if settings is None:
+                continue
+            if key == "replica_lag" and is_cluster:
+                settings = _scaled(settings, 1000)  # AuroraReplicaLag is in milliseconds
+            self._alarm(scope, resource, key, metrics[key], settings)
+
+        title = f"Database {label}"
+        self._add_main(
+            cw.GraphWidget(
+                title=f"{title}: CPU and connections",
+                width=12,
+                left=[metrics["cpu"]],
+                right=[metrics["connections"]],
+            ),
+        )
+        self._add_performance(
+            cw.GraphWidget(
+                title=f"{title}: CPU",
+                width=8,
+                left=[metrics["cpu"]],
+                left_annotations=[cw.HorizontalAnnotation(value=80, label="80%")],
+            ),
+            cw.GraphWidget(title=f"{title}: connections", width=8, left=[metrics["connections"]]),
+            cw.GraphWidget(
+                title=f"{title}: IOPS", width=8, left=[metrics["read_iops"], metrics["write_iops"]]
+            ),
+        )
+        return resource
+
+    def monitor_nat_gateways(
+        self,
+        vpc: StandardVpc | ec2.IVpc | None = None,
+        *,
+        nat_gateway_ids: Sequence[str] | None = None,
+        label: str = "nat",
+        alarms: Mapping[str, AlarmSettings] | None = None,
+    ) -> list[MonitoredResource]:
+        """Alarms per NAT gateway (ids resolved from the VPC) and NAT traffic widgets.
+
+        Give ``vpc`` (a ``StandardVpc`` or an ``ec2.Vpc`` defined in this app) or, for a VPC
+        defined elsewhere, ``nat_gateway_ids``.
+        """
+        self._check_alarm_keys("nat", alarms)
+        gateways = dict(enumerate(nat_gateway_ids or (), start=1))
+        if vpc is not None:
+            gateways = _nat_gateways(vpc)
+        if not gateways:
+            raise ValidationError(
+                self._where,
+                "vpc",
+                vpc,
+                "has no NAT gateways this app defines: give nat_gateway_ids for a VPC defined "
+                "elsewhere, or do not monitor NAT gateways of a VPC without them",
+            )
+        resources = []
+        traffic: list[cw.IMetric] = []
+        packets: list[cw.IMetric] = []
+        for number, gateway_id in gateways.items():
+            gateway_label = f"{label}{number}"
+            resource = self._resource("nat", gateway_label)
+            scope = Construct(self, f"Nat{gateway_label}")
+
+            def metric(
+                name: str, statistic: str, gid: str = gateway_id, n: int = number
+            ) -> cw.Metric:
+                return cw.Metric(
+                    namespace="AWS/NATGateway",
+                    metric_name=name,
+                    statistic=statistic,
+                    dimensions_map={"NatGatewayId": gid},
+                    label=f"{name} #{n}",
+                )
+
+            for key, name, statistic in (
+                ("error_port_allocation", "ErrorPortAllocation", "Sum"),
+                ("packets_drop_count", "PacketsDropCount", "Sum"),
+                ("active_connection_count", "ActiveConnectionCount", "Maximum"),
+            ):
+                settings = resolve(
+                    self._where, ALARM_CATALOGUE["nat"][key], (alarms or {}).get(key)
+                )
+                if settings is not None:
+                    self._alarm(scope, resource, key, metric(name, statistic), settings)
+            traffic += [
+                metric("BytesOutToDestination", "Sum"),
+                metric("BytesInFromDestination", "Sum"),
+            ]
+            packets += [metric("PacketsOutToDestination", "Sum"), metric("PacketsDropCount", "Sum")]
+            resources.append(resource)
+        self._add_main(
+            cw.GraphWidget(title="NAT gateways: bytes", width=12, left=traffic),
+            cw.GraphWidget(title="NAT gateways: packets", width=12, left=packets),
+        )
+        return resources
+
+    def monitor_metric(
+        self,
+        metric: cw.IMetric,
+        *,
+        label: str,
+        threshold: float,
+        comparison: cw.ComparisonOperator = cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        period: Duration | None = None,
+        evaluation_periods: int = 1,
+        datapoints_to_alarm: int | None = None,
+        treat_missing_data: cw.TreatMissingData = cw.TreatMissingData.NOT_BREACHING,
+        severity: Severity = Severity.WARNING,
+        description: str | None = None,
+    ) -> MonitoredResource:
+        """An alarm on any metric, for what the packs do not cover.
+
+        ``label`` names the alarm; ``description`` should say what to do when it fires.
+        """
+        settings = resolve(
+            self._where,
+            ALARM_CATALOGUE["custom"]["custom"],
+            AlarmSettings(
+                threshold=threshold,
+                comparison=comparison,
+                period=period,
+                evaluation_periods=evaluation_periods,
+                datapoints_to_alarm=datapoints_to_alarm or evaluation_periods,
+                treat_missing_data=treat_missing_data,
+                severity=severity,
+            ),
+        )
+        if settings is None:  # pragma: no cover - custom settings are always enabled
+            raise ValidationError(self._where, "label", label, "cannot be disabled")
+        resource = self._resource("custom", label)
+        scope = Construct(self, f"Custom{label}")
+        self._alarm(scope, resource, "alarm", metric, settings, description=description)
+        self._add_main(cw.GraphWidget(title=label, width=12, left=[metric]))
+        return resource
+
+    def add_fleet_search(
+        self,
+        title: str,
+        search: str,
+        *,
+        statistic: str = "Sum",
+        period: Duration | None = None,
+    ) -> None:
+        """Add a fleet-wide graph from a CloudWatch ``SEARCH`` expression to the main dashboard.
+
+        ``search`` is the search term, for example
+        ``'{AWS/Lambda,FunctionName} MetricName="Errors"'``.
+        """
+        self._add_main(_search_widget(title, search, statistic, period or Duration.minutes(5)))
+
+    # ----------------------------------------------------------------------------- results
+
+    @property
+    def alarms(self) -> dict[str, cw.Alarm]:
+        """Every alarm, by name."""
+        return dict(self._alarms)
+
+    @property
+    def critical_alarms(self) -> list[cw.Alarm]:
+        """The alarms of severity Critical."""
+        return [
+            a
+            for r in self._resources
+            for k, a in r.alarms.items()
+            if self._severity_of.get(id(a)) is Severity.CRITICAL
+        ]
+
+    @property
+    def resources(self) -> list[MonitoredResource]:
+        """What each pack created, in the order added."""
+        return list(self._resources)
+
+    @property
+    def composite_alarm(self) -> cw.CompositeAlarm | None:
+        """The "service unhealthy" composite alarm, once a critical alarm exists."""
+        return self._composite
+
+    @property
+    def main_dashboard(self) -> cw.Dashboard | None:
+        return self._main
+
+    @property
+    def performance_dashboard(self) -> cw.Dashboard | None:
+        return self._performance
+
+    # ----------------------------------------------------------------------------- internals
+
+    def _label(self, label: str | None, resource: object, fallback: str | None = None) -> str:
+        if label is None:
+            node = getattr(resource, "node", None)
+            label = fallback if node is None else str(node.id)
+        if label is None or Token.is_unresolved(label):
+            raise ValidationError(self._where, "label", label, "is required for this resource")
+        alarm_name(self._where, self._stage.value, self._service, label)
+        if any(r.label == label for r in self._resources):
+            raise ValidationError(
+                self._where,
+                "label",
+                label,
+                "is already monitored in this service: give another label",
+            )
+        return label
+
+    def _check_alarm_keys(self, pack: str, alarms: Mapping[str, AlarmSettings] | None) -> None:
+        for key in alarms or {}:
+            if key not in ALARM_CATALOGUE[pack]:
+                raise ValidationError(
+                    self._where,
+                    f"alarms[{key!r}]",
+                    alarms[key],  # type: ignore[index]
+                    f"is not an alarm of the {pack} pack; alarms are "
+                    f"{', '.join(ALARM_CATALOGUE[pack])}",
+                )
+
+    def _resource(self, pack: str, label: str) -> MonitoredResource:
+        resource = MonitoredResource(pack=pack, label=label)
+        self._resources.append(resource)
+        return resource
+
+    def _alarm(
+        self,
+        scope: Construct,
+        resource: MonitoredResource,
+        key: str,
+        metric: cw.IMetric,
+        settings: ResolvedAlarm,
+        *,
+        description: str | None = None,
+    ) -> cw.Alarm:
+        name = alarm_name(
+            self._where, self._stage.value, self._service, resource.label, key.replace("_", "-")
+        )
+        default = settings.default
+        anchor = f"{resource.pack}-{key}".replace("_", "-")
+        alarm = cw.Alarm(
+            scope,
+            "".join(part.capitalize() for part in key.split("_")),
+            alarm_name=name,
+            alarm_description=description
+            or f"[{settings.severity.value}] {default.meaning} What to do: {default.action} "
+            f"Runbook: {RUNBOOK}#{anchor}",
+            metric=metric.with_(period=settings.period)
+            if isinstance(metric, cw.Metric)
+            else metric,
+            threshold=settings.threshold,
+            comparison_operator=settings.comparison,
+            evaluation_periods=settings.evaluation_periods,
+            datapoints_to_alarm=settings.datapoints_to_alarm,
+            treat_missing_data=settings.treat_missing_data,
+        )
+        action = self._actions[settings.severity]
+        alarm.add_alarm_action(action)
+        alarm.add_ok_action(action)
+        resource.alarms[key] = alarm
+        self._alarms[name] = alarm
+        self._severity_of[id(alarm)] = settings.severity
+        if settings.severity is Severity.CRITICAL:
+            self._ensure_composite()
+        return alarm
+
+    def _ensure_composite(self) -> None:
+        if self._composite is not None or not self._composite_enabled:
+            return
+        name = alarm_name(self._where, self._stage.value, self._service, "service-unhealthy")
+        self._composite = cw.CompositeAlarm(
+            self,
+            "ServiceUnhealthy",
+            composite_alarm_name=name,
+            alarm_description=f"[Critical] {self._service} is unhealthy: at least one critical "
+            f"alarm is in ALARM. Runbook: {RUNBOOK}#service-unhealthy",
+            alarm_rule=LazyAnyAlarmRule(lambda: self.critical_alarms),
+        )
+        action = self._actions[Severity.CRITICAL]
+        self._composite.add_alarm_action(action)
+        self._composite.add_ok_action(action)
+
+    def _create_dashboards(self, dashboard_range: Duration) -> None:
+        prefix = f"{self._stage.value}-{self._service}"
+        start = f"-PT{int(dashboard_range.to_minutes())}M"
+        self._main = cw.Dashboard(
+            self,
+            "MainDashboard",
+            dashboard_name=f"{prefix}-main",
+            start=start,
+            period_override=cw.PeriodOverride.AUTO,
+        )
+        self._performance = cw.Dashboard(
+            self,
+            "PerformanceDashboard",
+            dashboard_name=f"{prefix}-performance",
+            start=start,
+            period_override=cw.PeriodOverride.AUTO,
+        )
+        self._main.add_widgets(
+            cw.TextWidget(
+                markdown=f"# {self._service} ({self._stage.value})\nAlarms, traffic "
+                f"and errors. Runbook: {RUNBOOK}",
+                width=24,
+                height=2,
+            ),
+            LazyAlarmStatusWidget(lambda: list(self._alarms.values()), title="Alarms"),
+        )
+        self._performance.add_widgets(
+            cw.TextWidget(
+                markdown=f"# {self._service} ({self._stage.value}): performance\n"
+                "Latency percentiles, concurrency, database load.",
+                width=24,
+                height=2,
+            ),
+        )
+        for dashboard, output in (
+            (self._main, "MainDashboardUrl"),
+            (self._performance, "PerformanceDashboardUrl"),
+        ):
+            self._output(
+                f"{self.node.id}{output}",
+                _dashboard_url(Stack.of(self).region, dashboard.dashboard_name),
+            )
+
+    def _output(self, output_id: str, value: str) -> None:
+        """A stack output named after this construct, such as ``MonitoringMainDashboardUrl``."""
+        stack = Stack.of(self)
+        description = f"{self._service} dashboard"
+        if isinstance(stack, AbstractStack):
+            stack.create_output(output_id, value, description=description, export=False)
+        else:
+            CfnOutput(stack, output_id, value=value, description=description)
+
+    def _add_main(self, *widgets: cw.IWidget) -> None:
+        if self._main is not None:
+            self._main.add_widgets(*widgets)
+
+    def _add_performance(self, *widgets: cw.IWidget) -> None:
+        if self._performance is not None:
+            self._performance.add_widgets(*widgets)
+
+
+def _search_widget(title: str, search: str, statistic: str, period: Duration) -> cw.GraphWidget:
+    seconds = int(period.to_seconds())
+    return cw.GraphWidget(
+        title=title,
+        width=12,
+        left=[
+            cw.MathExpression(
+                expression=f"SEARCH('{search}', '{statistic}', {seconds})",
+                using_metrics={},
+                label="",
+                period=period,
+            )
+        ],
+    )
+
+
+def _dashboard_url(region: str, name: str) -> str:
+    return (
+        f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
+        f"#dashboards:name={name}"
+    )
+
+
+def _scaled(settings: ResolvedAlarm, factor: float) -> ResolvedAlarm:
+    """Turn a threshold given as a share (percent of timeout) into the metric's unit."""
+    return replace(settings, threshold=round(settings.threshold * factor, 3))
+
+
+def _function_timeout(function: lambda_.IFunction) -> Duration:
+    target = function
+    if isinstance(function, lambda_.Alias):
+        target = function.version.lambda_
+    elif isinstance(function, lambda_.Version):
+        target = function.lambda_
+    timeout = getattr(target, "timeout", None)
+    return timeout if isinstance(timeout, Duration) else DEFAULT_LAMBDA_TIMEOUT
+
+
+def _has_event_source(function: lambda_.IFunction) -> bool:
+    targets = [function]
+    if isinstance(function, lambda_.Alias):
+        targets.append(function.version.lambda_)
+    return any(
+        isinstance(child, lambda_.EventSourceMapping)
+        for target in targets
+        for child in target.node.children
+    )
+
+
+def _nat_gateways(vpc: StandardVpc | ec2.IVpc) -> dict[int, str]:
+    network = vpc.vpc if isinstance(vpc, StandardVpc) else vpc
+    gateways: dict[int, str] = {}
+    for number, subnet in enumerate(network.public_subnets, start=1):
+        gateway = subnet.node.try_find_child("NATGateway")
+        if isinstance(gateway, ec2.CfnNatGateway):
+            gateways[number] = gateway.ref
+    return gateways
