@@ -148,6 +148,42 @@ def test_secure_bucket_example(bucket_assembly: Path, stage: str, deletion: str)
     assert key["Properties"]["EnableKeyRotation"] is True
 
 
+@pytest.fixture(scope="module")
+def monitoring_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return synth_example("monitoring", tmp_path_factory)
+
+
+def test_monitoring_example_has_the_guide_layout(monitoring_assembly: Path) -> None:
+    stacks = stack_artifacts(monitoring_assembly)
+    assert {"Alarms-dev", "Service-dev", "Dashboards-dev"} <= set(stacks)
+    assert set(stacks["Dashboards-dev"]["dependencies"]) >= {"Alarms-dev", "Service-dev"}
+    alarms = resources_of(monitoring_assembly, "Dashboards-dev", "AWS::CloudWatch::Alarm")
+    names = {a["Properties"]["AlarmName"] for a in alarms}
+    assert "dev-orders-Handler-errors" in names
+    assert "dev-orders-Api-latency-p90" in names
+    for alarm in alarms:
+        properties = alarm["Properties"]
+        # The topic comes from the AlarmStack, referenced across stacks.
+        for actions in (properties["AlarmActions"], properties["OKActions"]):
+            (action,) = actions
+            assert action["Fn::GetStackOutput"]["StackName"] == "Alarms-dev"
+        dimensions = properties.get("Dimensions") or [
+            d
+            for q in properties["Metrics"]
+            if "MetricStat" in q
+            for d in q["MetricStat"]["Metric"].get("Dimensions", [])
+        ]
+        assert dimensions
+        assert all(d["Value"] != "*" for d in dimensions)
+    (latency,) = [a for a in alarms if a["Properties"]["AlarmName"] == "dev-orders-Api-latency-p90"]
+    assert latency["Properties"]["EvaluationPeriods"] == 6
+    dashboards = resources_of(monitoring_assembly, "Dashboards-dev", "AWS::CloudWatch::Dashboard")
+    assert sorted(d["Properties"]["DashboardName"] for d in dashboards) == [
+        "dev-orders-main",
+        "dev-orders-performance",
+    ]
+
+
 def test_describe_assembly_prints_each_stack(minimal_assembly: Path) -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "describe_assembly.py"), str(minimal_assembly)],

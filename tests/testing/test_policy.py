@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from aws_cdk import Stack
+from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
@@ -13,6 +14,7 @@ from aws_cdk.assertions import Template
 
 from org_constructs.testing import (
     assert_no_open_ingress,
+    assert_no_wildcard_dimensions,
     assert_no_wildcard_iam,
     iam_statements,
     template_of,
@@ -174,3 +176,58 @@ class TestOpenIngress:
     def test_private_sources_pass(self) -> None:
         rule = {"IpProtocol": "-1", "CidrIp": "10.0.0.0/8"}
         assert_no_open_ingress(ingress_template(rule))
+
+
+class TestWildcardDimensions:
+    """The guide's alarms used FunctionName='*'; CloudWatch alarms never fire on that."""
+
+    def test_guide_style_alarm_fails(self) -> None:
+        stack = Stack(make_app(), "GuideStyle")
+        metric = cw.Metric(
+            namespace="AWS/Lambda", metric_name="Errors", dimensions_map={"FunctionName": "*"}
+        )
+        metric.create_alarm(stack, "Errors", threshold=1, evaluation_periods=1)
+        with pytest.raises(AssertionError, match=r"Errors\w+: FunctionName='\*'"):
+            assert_no_wildcard_dimensions(template_of(stack))
+
+    def test_wildcard_inside_metric_math_fails(self) -> None:
+        stack = Stack(make_app(), "Math")
+        metric = cw.Metric(
+            namespace="AWS/NATGateway",
+            metric_name="ErrorPortAllocation",
+            dimensions_map={"NatGatewayId": "*"},
+            label="ports",
+        )
+        metric.create_alarm(stack, "Ports", threshold=1, evaluation_periods=1)
+        with pytest.raises(AssertionError, match=r"metric m1: NatGatewayId='\*'"):
+            assert_no_wildcard_dimensions(template_of(stack))
+
+    def test_wildcard_in_a_dashboard_fails(self) -> None:
+        stack = Stack(make_app(), "Dash")
+        dashboard = cw.Dashboard(stack, "Board")
+        dashboard.add_widgets(
+            cw.GraphWidget(
+                left=[
+                    cw.Metric(
+                        namespace="AWS/ApiGateway",
+                        metric_name="Count",
+                        dimensions_map={"ApiName": "*"},
+                    )
+                ]
+            )
+        )
+        with pytest.raises(AssertionError, match=r"Board\w+: a dashboard metric has a '\*'"):
+            assert_no_wildcard_dimensions(template_of(stack))
+
+    def test_real_dimensions_and_search_pass(self) -> None:
+        stack = Stack(make_app(), "Real")
+        metric = cw.Metric(
+            namespace="AWS/Lambda", metric_name="Errors", dimensions_map={"FunctionName": "orders"}
+        )
+        metric.create_alarm(stack, "Errors", threshold=1, evaluation_periods=1)
+        search = cw.MathExpression(
+            expression="SEARCH('{AWS/Lambda,FunctionName} MetricName=\"Errors\"', 'Sum', 300)",
+            using_metrics={},
+        )
+        cw.Dashboard(stack, "Board").add_widgets(cw.GraphWidget(left=[metric, search]))
+        assert_no_wildcard_dimensions(template_of(stack))

@@ -634,7 +634,7 @@ class ServiceMonitoring(Construct):
             self._where, self._stage.value, self._service, resource.label, key.replace("_", "-")
         )
         default = settings.default
-        anchor = f"{resource.pack}-{key}".replace("_", "-")
+        anchor = f"{resource.pack}-{default.key}".replace("_", "-")
         alarm = cw.Alarm(
             scope,
             "".join(part.capitalize() for part in key.split("_")),

@@ -1,0 +1,74 @@
+"""Alarm names, the catalogue, and the generated catalogue page."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from org_constructs import ValidationError
+from org_constructs.monitoring import ALARM_CATALOGUE, Severity
+from org_constructs.monitoring._settings import alarm_name
+from tests.support import ROOT
+
+
+def test_alarm_name_joins_parts() -> None:
+    assert (
+        alarm_name("W", "dev", "orders", "Handler", "error-rate") == "dev-orders-Handler-error-rate"
+    )
+
+
+@pytest.mark.parametrize("part", ["", "-leading", "has space", "slash/", "ünïcode"])
+def test_alarm_name_refuses_characters(part: str) -> None:
+    with pytest.raises(ValidationError, match=r"W: alarm name part=.*must be letters, digits"):
+        alarm_name("W", "dev", part)
+
+
+def test_alarm_name_limit_is_255() -> None:
+    assert len(alarm_name("W", "a" * 255)) == 255
+    with pytest.raises(ValidationError, match=r"is 256 characters; CloudWatch allows 255"):
+        alarm_name("W", "a" * 256)
+
+
+def test_catalogue_defaults_are_consistent() -> None:
+    for pack, alarms in ALARM_CATALOGUE.items():
+        for key, alarm in alarms.items():
+            assert alarm.key == key, pack
+            assert 1 <= alarm.datapoints_to_alarm <= alarm.evaluation_periods
+            assert alarm.threshold >= 0
+            assert isinstance(alarm.severity, Severity)
+            assert alarm.meaning.endswith("."), f"{pack}.{key}"
+            assert alarm.action, f"{pack}.{key}"
+
+
+def test_guide_values_are_the_defaults() -> None:
+    api, database, lambda_ = (
+        ALARM_CATALOGUE["api"],
+        ALARM_CATALOGUE["database"],
+        ALARM_CATALOGUE["lambda"],
+    )
+    assert (api["latency_p90"].threshold, api["latency_p90"].evaluation_periods) == (1000, 3)
+    assert (api["server_errors"].threshold, api["server_errors"].period_minutes) == (5, 1)
+    assert (database["cpu"].threshold, database["cpu"].evaluation_periods) == (80, 3)
+    assert database["free_storage"].threshold == 10 * 1024**3
+    assert ALARM_CATALOGUE["nat"]["active_connection_count"].threshold == 55000
+    assert (lambda_["errors"].threshold, lambda_["throttles"].threshold) == (1, 1)
+
+
+def test_catalogue_page_is_current() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "generate_alarm_docs.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_alarm_has_a_runbook_section() -> None:
+    page = (ROOT / "docs" / "alarms.md").read_text()
+    for pack, alarms in ALARM_CATALOGUE.items():
+        for key in alarms:
+            assert f'<a id="{pack}-{key.replace("_", "-")}"></a>' in page
+    assert '<a id="service-unhealthy"></a>' in page
