@@ -389,22 +389,24 @@ def monitoring_only(
     return OnlyMonitoring(make_app(), construct_id, config=config)
 
 
+def imported_database(scope: Stack, identifier: str) -> rds.IDatabaseInstance:
+    return rds.DatabaseInstance.from_database_instance_attributes(
+        scope,
+        f"Db{identifier}",
+        instance_identifier=identifier,
+        instance_endpoint_address=f"{identifier}.internal",
+        port=5432,
+        security_groups=[],
+    )
+
+
 PACKS: dict[str, Callable[[Stack, ServiceMonitoring], Any]] = {
     "lambda": lambda s, m: m.monitor_lambda_function(
         lambda_.Function.from_function_name(s, "Fn", "orders-handler"), label="handler"
     ),
     "api": lambda s, m: m.monitor_rest_api(api_name="orders-api", stage_name="prod"),
     "database": lambda s, m: m.monitor_database(
-        rds.DatabaseInstance.from_database_instance_attributes(
-            s,
-            "Db",
-            instance_identifier="orders-db",
-            instance_endpoint_address="db.internal",
-            port=5432,
-            security_groups=[],
-        ),
-        label="orders-db",
-        allocated_storage_gib=50,
+        imported_database(s, "orders-db"), label="orders-db", allocated_storage_gib=50
     ),
     "nat": lambda s, m: m.monitor_nat_gateways(nat_gateway_ids=["nat-0123456789abcdef0"]),
     "custom": lambda s, m: m.monitor_metric(
@@ -656,16 +658,7 @@ INVALID: dict[str, tuple[Callable[[Stack], Any], str]] = {
     "allocated storage zero": (
         with_monitoring(
             lambda m, s: m.monitor_database(
-                rds.DatabaseInstance.from_database_instance_attributes(
-                    s,
-                    "D",
-                    instance_identifier="d",
-                    instance_endpoint_address="d",
-                    port=1,
-                    security_groups=[],
-                ),
-                label="d",
-                allocated_storage_gib=0,
+                imported_database(s, "d"), label="d", allocated_storage_gib=0
             )
         ),
         r"allocated_storage_gib=0: must be 1 or more",

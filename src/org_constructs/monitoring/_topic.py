@@ -16,6 +16,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from org_constructs._acknowledge import acknowledge
+from org_constructs._kms import rotating_key
 from org_constructs.config import EnvironmentConfig
 from org_constructs.config import _checks as checks
 from org_constructs.core import removal_policy_for
@@ -102,13 +103,7 @@ class AlarmTopic(Construct):
 
         super().__init__(scope, construct_id)
         if encryption_key is None:
-            key = kms.Key(
-                self,
-                "Key",
-                description=f"Encrypts the alarm notifications of {self.node.path}",
-                enable_key_rotation=True,
-                removal_policy=removal_policy_for(self),
-            )
+            key = rotating_key(self, "Key", f"the alarm notifications of {self.node.path}")
             # CloudWatch encrypts what it publishes to the topic with the topic's key, and SNS
             # encrypts what it moves to the dead-letter queue with it.
             for service in ("cloudwatch.amazonaws.com", "sns.amazonaws.com"):

@@ -18,6 +18,7 @@ from org_constructs._acknowledge import (
     nag_resource,
     skip_checkov,
 )
+from org_constructs._kms import rotating_key
 from org_constructs.config import Stage
 from org_constructs.core import AbstractStack, removal_policy_for, stage_of
 from org_constructs.errors import ValidationError
@@ -206,12 +207,8 @@ class SecureBucket(Construct):
 
         self._encryption_key: kms.IKey | None = None
         if encryption is s3.BucketEncryption.KMS:
-            self._encryption_key = encryption_key or kms.Key(
-                self,
-                "Key",
-                description=f"Encrypts the objects of {self.node.path}",
-                enable_key_rotation=True,
-                removal_policy=policy,
+            self._encryption_key = encryption_key or rotating_key(
+                self, "Key", f"the objects of {self.node.path}", policy
             )
 
         self._access_log_bucket: s3.IBucket | None = None

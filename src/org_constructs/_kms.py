@@ -1,0 +1,28 @@
+"""The customer-managed keys the constructs create for themselves."""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from org_constructs.core import removal_policy_for
+
+__all__ = ["rotating_key"]
+
+
+def rotating_key(
+    scope: Construct, construct_id: str, purpose: str, removal_policy: RemovalPolicy | None = None
+) -> kms.Key:
+    """A KMS key with yearly rotation, kept or destroyed as the data it encrypts is.
+
+    ``purpose`` completes the description: "Encrypts <purpose>". ``removal_policy`` defaults
+    to the stage's (``removal_policy_for``).
+    """
+    return kms.Key(
+        scope,
+        construct_id,
+        description=f"Encrypts {purpose}",
+        enable_key_rotation=True,
+        removal_policy=removal_policy_for(scope, removal_policy),
+    )
