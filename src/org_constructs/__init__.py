@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from org_constructs.errors import OrgConstructsError, ValidationError
 
 if TYPE_CHECKING:
+    from org_constructs.compute import Deployment, MonitoredFunction
     from org_constructs.config import (
         DatabaseConfig,
         DatabaseEngine,
@@ -54,6 +55,8 @@ _LAZY = {
     "environments_from_context": "org_constructs.config",
     "load_environments": "org_constructs.config",
     "StandardVpc": "org_constructs.network",
+    "Deployment": "org_constructs.compute",
+    "MonitoredFunction": "org_constructs.compute",
     "AlarmSettings": "org_constructs.monitoring",
     "AlarmTopic": "org_constructs.monitoring",
     "ServiceMonitoring": "org_constructs.monitoring",
@@ -85,7 +88,9 @@ __all__ = [
     "BucketTransition",
     "DatabaseConfig",
     "DatabaseEngine",
+    "Deployment",
     "EnvironmentConfig",
+    "MonitoredFunction",
     "OrgConstructsError",
     "SecureBucket",
     "SecurityConfig",

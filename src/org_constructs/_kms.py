@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from org_constructs.core import removal_policy_for
 
-__all__ = ["rotating_key"]
+__all__ = ["log_group_key", "rotating_key"]
 
 
 def rotating_key(
@@ -26,3 +27,12 @@ def rotating_key(
         enable_key_rotation=True,
         removal_policy=removal_policy_for(scope, removal_policy),
     )
+
+
+def log_group_key(
+    scope: Construct, construct_id: str, purpose: str, removal_policy: RemovalPolicy | None = None
+) -> kms.Key:
+    """A rotating key that CloudWatch Logs may use to encrypt a log group."""
+    key = rotating_key(scope, construct_id, purpose, removal_policy)
+    key.grant_encrypt_decrypt(iam.ServicePrincipal(f"logs.{Stack.of(scope).region}.amazonaws.com"))
+    return key

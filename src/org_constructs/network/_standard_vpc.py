@@ -16,7 +16,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from org_constructs._acknowledge import acknowledge_cdk_handler
-from org_constructs._kms import rotating_key
+from org_constructs._kms import log_group_key
 from org_constructs.config import Stage, VpcConfig
 from org_constructs.config import _checks as checks
 from org_constructs.core import AbstractStack, removal_policy_for, stage_of
@@ -300,12 +300,7 @@ class StandardVpc(Construct):
                     else logs.RetentionDays.ONE_YEAR
                 )
             if key is None:
-                created = rotating_key(self, "FlowLogKey", f"the flow logs of {self.node.path}")
-                # CloudWatch Logs encrypts with the key only when the key policy lets it.
-                created.grant_encrypt_decrypt(
-                    iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")
-                )
-                key = created
+                key = log_group_key(self, "FlowLogKey", f"the flow logs of {self.node.path}")
             self._flow_log_key = key
             self._flow_log_group = logs.LogGroup(
                 self,

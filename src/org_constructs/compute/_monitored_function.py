@@ -1,0 +1,654 @@
+"""``MonitoredFunction``: a Lambda function released by CodeDeploy with automatic rollback."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from aws_cdk import Duration, Stack, Token
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_codedeploy as codedeploy
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from org_constructs._acknowledge import acknowledge, nag_resource, skip_checkov
+from org_constructs._kms import log_group_key, rotating_key
+from org_constructs.compute._deployment import Deployment
+from org_constructs.core import AbstractStack, removal_policy_for, stage_of
+from org_constructs.errors import ValidationError
+from org_constructs.monitoring import (
+    ALARM_CATALOGUE,
+    AlarmSettings,
+    AlarmTopic,
+    ServiceMonitoring,
+    Severity,
+)
+from org_constructs.monitoring._settings import alarm_name, resolve
+from org_constructs.network import StandardVpc
+
+__all__ = ["MonitoredFunction", "latest_python_runtime"]
+
+ROLLBACK_ALARMS = ("errors", "error_rate", "throttles", "duration_p99")
+TRIGGER_EVENTS = ("DeploymentStart", "DeploymentSuccess", "DeploymentFailure", "DeploymentRollback")
+_ALIAS = re.compile(r"^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$")
+
+_CODEDEPLOY_REASON = (
+    "aws-cdk-lib creates the CodeDeploy service role with the AWS managed policy "
+    "AWSCodeDeployRoleForLambdaLimited, which CodeDeploy documents for Lambda deployments; its "
+    "notification permissions (sns:Publish on the notification topic) are scoped to one topic."
+)
+_XRAY_REASON = (
+    "X-Ray's PutTraceSegments and PutTelemetryRecords, and the network interface actions a "
+    "function in a VPC needs, support no resource-level permissions: AWS requires Resource '*'."
+)
+_NO_VPC_REASON = (
+    "Not placed in a VPC by default: a function that calls AWS APIs and public endpoints gains "
+    "nothing from a VPC and would pay for NAT; pass vpc= for regulated workloads."
+)
+_NO_CONCURRENCY_REASON = (
+    "No reserved concurrency by default: a reservation takes capacity from the account's pool "
+    "whether used or not; pass reserved_concurrent_executions= for regulated workloads."
+)
+_DLQ_REASON = (
+    "This queue is the function's dead-letter queue; a dead-letter queue needs none of its own."
+)
+
+
+class _ManagedPolicyRole(iam.Role):
+    """A role whose every added permission lands in one customer-managed policy.
+
+    aws-cdk-lib and ``grant_*`` calls add statements with ``add_to_principal_policy``; here they
+    go to a managed policy attached to this role only, instead of an inline default policy.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.policy = iam.ManagedPolicy(
+            self, "Policy", roles=[self], description=f"Permissions of {self.node.path}"
+        )
+
+    def add_to_principal_policy(
+        self, statement: iam.PolicyStatement
+    ) -> iam.AddToPrincipalPolicyResult:
+        self.policy.add_statements(statement)
+        return iam.AddToPrincipalPolicyResult(statement_added=True, policy_dependable=self.policy)
+
+
+def latest_python_runtime() -> lambda_.Runtime:
+    """The newest Python runtime the installed aws-cdk-lib knows, such as ``PYTHON_3_14``."""
+    versions = []
+    for name in dir(lambda_.Runtime):
+        match = re.fullmatch(r"PYTHON_3_(\d+)", name)
+        if match:
+            versions.append((int(match.group(1)), name))
+    return getattr(lambda_.Runtime, max(versions)[1])  # type: ignore[no-any-return]
+
+
+class MonitoredFunction(Construct):
+    """A Lambda function released through CodeDeploy, with alarms that roll a bad release back.
+
+    Every change to the code or configuration publishes a new version; the alias (``live``)
+    moves to it through a CodeDeploy deployment group: canary 10% for 5 minutes in staging and
+    production, all at once in dev, or any ``Deployment``. Rollback alarms watch the new version
+    only (the alias's metrics with its ``ExecutedVersion``), so an alarm raised by the old
+    version cannot block the release of its fix. A failed, stopped or alarmed deployment rolls
+    back by itself.
+
+    Hardened by default: X-Ray active tracing; a log group encrypted with a rotating KMS key and
+    a retention that follows the stage; an execution role whose permissions are one
+    customer-managed policy (no AWS managed policy, no inline policy); an encrypted SQS
+    dead-letter queue for failed asynchronous invocations; ARM64.
+
+    Parameters
+    ----------
+    scope, construct_id:
+        As for any construct. Children ``Function``, ``Alias``, ``LogGroup``, ``LogKey``,
+        ``DeadLetterQueue``, ``Role``, ``Application`` and ``DeploymentGroup`` fix logical ids.
+    code, handler:
+        As for ``aws_lambda.Function``.
+    runtime:
+        Default: - the newest Python runtime of the installed aws-cdk-lib
+    memory_size:
+        MB. Default: 256
+    timeout:
+        Default: 30 seconds
+    architecture:
+        Default: ``Architecture.ARM_64`` (about 20% cheaper than x86)
+    environment:
+        Environment variables. Default: none
+    environment_encryption_key:
+        A customer-managed key for the environment variables. Default: - AWS managed key
+    description:
+        Default: none
+    deployment:
+        A ``Deployment`` or the name of a CodeDeploy configuration
+        (``"CANARY_10_PERCENT_5_MINUTES"``). Default: - all at once in dev, canary 10% for 5
+        minutes elsewhere
+    alias_name:
+        Default: ``'live'``
+    alarm_topic:
+        Where rollback alarms and deployment notifications go. Default: - alarms without
+        actions (CodeDeploy still rolls back) and no notifications
+    notification_topic:
+        Where deployment notifications (start, success, failure, rollback) go.
+        Default: ``alarm_topic``
+    service_name:
+        The service part of alarm names. Default: ``construct_id``
+    rollback_alarms:
+        Overrides of the rollback alarms (``errors``, ``error_rate``, ``throttles``,
+        ``duration_p99``), as ``AlarmSettings``. Default: the alarm catalogue's values
+    additional_rollback_alarms:
+        Your own alarms that also stop and roll back a deployment. Default: none
+    pre_traffic_hook, post_traffic_hook:
+        Functions CodeDeploy runs before and after shifting traffic: a function in the same
+        stack, or ``lambda_.Code`` for a hook function created here with the same hardening
+        (handler ``hook_handler``, reserved concurrency 1). They may call only
+        ``codedeploy:PutLifecycleEventHookExecutionStatus`` on this deployment group.
+        Default: none
+    hook_handler:
+        Handler of hooks created from code. Default: ``'index.handler'``
+    reserved_concurrent_executions:
+        Default: - none (the account's unreserved pool)
+    vpc:
+        Run the function in this VPC's private tier (isolated tier without NAT).
+        Default: - not in a VPC
+    security_groups:
+        With ``vpc``. Default: - a new group with egress only
+    dead_letter_queue:
+        Keep failed asynchronous invocations in an encrypted SQS queue. Default: True
+    log_retention:
+        Default: - the environment's log retention (7 days dev, 90 staging, 365 production),
+        one year outside an ``AbstractStack``
+    monitoring:
+        Add the function's alias to this ``ServiceMonitoring`` (its alarms and dashboard
+        widgets). Default: - none
+
+    Raises
+    ------
+    ValidationError
+        For an unknown deployment name, a percentage outside 1-99 or an interval under a minute,
+        reserved concurrency below 1, a hook in another stack, an invalid alias name, a memory
+        size outside 128-10240 MB, a timeout over 15 minutes, security groups without a VPC.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        code: lambda_.Code,
+        handler: str,
+        runtime: lambda_.Runtime | None = None,
+        memory_size: int = 256,
+        timeout: Duration | None = None,
+        architecture: lambda_.Architecture | None = None,
+        environment: Mapping[str, str] | None = None,
+        environment_encryption_key: kms.IKey | None = None,
+        description: str | None = None,
+        deployment: Deployment | str | None = None,
+        alias_name: str = "live",
+        alarm_topic: AlarmTopic | sns.ITopic | None = None,
+        notification_topic: AlarmTopic | sns.ITopic | None = None,
+        service_name: str | None = None,
+        rollback_alarms: Mapping[str, AlarmSettings] | None = None,
+        additional_rollback_alarms: Sequence[cw.IAlarm] = (),
+        pre_traffic_hook: lambda_.IFunction | lambda_.Code | None = None,
+        post_traffic_hook: lambda_.IFunction | lambda_.Code | None = None,
+        hook_handler: str = "index.handler",
+        reserved_concurrent_executions: int | None = None,
+        vpc: StandardVpc | ec2.IVpc | None = None,
+        security_groups: Sequence[ec2.ISecurityGroup] | None = None,
+        dead_letter_queue: bool = True,
+        log_retention: logs.RetentionDays | None = None,
+        monitoring: ServiceMonitoring | None = None,
+    ) -> None:
+        where = f"MonitoredFunction({construct_id!r})"
+        timeout = timeout or Duration.seconds(30)
+        stage = stage_of(scope)
+        if isinstance(deployment, str):
+            deployment = Deployment.named(deployment)
+        elif deployment is None:
+            deployment = Deployment.for_stage(stage)
+        elif not isinstance(deployment, Deployment):
+            raise ValidationError(
+                where,
+                "deployment",
+                deployment,
+                "must be a Deployment or a CodeDeploy configuration name",
+            )
+        if reserved_concurrent_executions is not None and reserved_concurrent_executions < 1:
+            raise ValidationError(
+                where,
+                "reserved_concurrent_executions",
+                reserved_concurrent_executions,
+                "must be 1 or more",
+            )
+        if not isinstance(memory_size, int) or not 128 <= memory_size <= 10240:
+            raise ValidationError(where, "memory_size", memory_size, "must be from 128 to 10240 MB")
+        if timeout.to_seconds() > 900:
+            raise ValidationError(
+                where, "timeout", f"{timeout.to_seconds():g}s", "must be at most 15 minutes"
+            )
+        if not _ALIAS.fullmatch(alias_name):
+            raise ValidationError(
+                where,
+                "alias_name",
+                alias_name,
+                "must be 1-128 letters, digits, '-' or '_', not only digits",
+            )
+        if security_groups and vpc is None:
+            raise ValidationError(
+                where,
+                "security_groups",
+                list(security_groups),
+                "need vpc: a function outside a VPC has no security groups",
+            )
+        for prop, hook in (
+            ("pre_traffic_hook", pre_traffic_hook),
+            ("post_traffic_hook", post_traffic_hook),
+        ):
+            if (
+                hook is not None
+                and not isinstance(hook, lambda_.Code)
+                and Stack.of(hook) is not Stack.of(scope)
+            ):
+                raise ValidationError(
+                    where,
+                    prop,
+                    hook.node.path,
+                    "must be in the same stack as the function: CodeDeploy grants it access to "
+                    "this deployment group only",
+                )
+        service = service_name or construct_id
+        alarm_name(where, (stage.value if stage else "default"), service, "rollback")
+        for key in rollback_alarms or {}:
+            if key not in ROLLBACK_ALARMS:
+                raise ValidationError(
+                    where,
+                    f"rollback_alarms[{key!r}]",
+                    rollback_alarms[key],  # type: ignore[index]
+                    f"is not a rollback alarm; they are {', '.join(ROLLBACK_ALARMS)}",
+                )
+
+        super().__init__(scope, construct_id)
+        policy = removal_policy_for(self)
+        self._deployment = deployment
+        self._log_key = log_group_key(self, "LogKey", f"the logs of {self.node.path}")
+        self._retention = log_retention or _stage_retention(self)
+        self._dead_letter_queue: sqs.Queue | None = None
+        if dead_letter_queue:
+            self._dead_letter_queue = sqs.Queue(
+                self,
+                "DeadLetterQueue",
+                encryption=sqs.QueueEncryption.KMS,
+                encryption_master_key=rotating_key(
+                    self, "DeadLetterKey", f"the failed invocations of {self.node.path}", policy
+                ),
+                enforce_ssl=True,
+                retention_period=Duration.days(14),
+                removal_policy=policy,
+            )
+            acknowledge(
+                self._dead_letter_queue,
+                _DLQ_REASON,
+                "AwsSolutions-SQS3",
+                "Serverless-SQSRedrivePolicy",
+            )
+        network = vpc.vpc if isinstance(vpc, StandardVpc) else vpc
+        self._network = network
+        self._security_groups = list(security_groups) if security_groups else None
+        self._function, self._role, self._log_group = self._hardened(
+            "",
+            code=code,
+            handler=handler,
+            runtime=runtime,
+            memory_size=memory_size,
+            timeout=timeout,
+            architecture=architecture,
+            environment=environment,
+            environment_encryption_key=environment_encryption_key,
+            description=description,
+            reserved_concurrent_executions=reserved_concurrent_executions,
+        )
+        hooks = {
+            prop: (
+                self._hardened(
+                    name,
+                    code=hook,
+                    handler=hook_handler,
+                    timeout=Duration.minutes(1),
+                    reserved_concurrent_executions=1,
+                    description=f"{name} of {self.node.path}",
+                )[0]
+                if isinstance(hook, lambda_.Code)
+                else hook
+            )
+            for prop, name, hook in (
+                ("pre", "PreTrafficHook", pre_traffic_hook),
+                ("post", "PostTrafficHook", post_traffic_hook),
+            )
+        }
+        self._alias = lambda_.Alias(
+            self, "Alias", alias_name=alias_name, version=self._function.current_version
+        )
+
+        alarm_action = _action(alarm_topic)
+        self._rollback_alarms = self._create_rollback_alarms(
+            where=where,
+            stage=stage.value if stage else "default",
+            service=service,
+            overrides=rollback_alarms or {},
+            action=alarm_action,
+            timeout=timeout,
+        )
+        for alarm in self._rollback_alarms.values():
+            # CloudFormation updates the alarms to the new version before the alias moves.
+            self._alias.node.add_dependency(alarm)
+
+        application = codedeploy.LambdaApplication(self, "Application")
+        self._deployment_group = codedeploy.LambdaDeploymentGroup(
+            self,
+            "DeploymentGroup",
+            application=application,
+            alias=self._alias,
+            deployment_config=deployment.config(self, "DeploymentConfig"),
+            alarms=[*self._rollback_alarms.values(), *additional_rollback_alarms],
+            auto_rollback=codedeploy.AutoRollbackConfig(
+                failed_deployment=True, stopped_deployment=True, deployment_in_alarm=True
+            ),
+            pre_hook=hooks["pre"],
+            post_hook=hooks["post"],
+        )
+        self._notification_topic = _topic(notification_topic or alarm_topic)
+        if self._notification_topic is not None:
+            self._add_triggers(self._notification_topic)
+        acknowledge(
+            self._deployment_group,
+            _CODEDEPLOY_REASON,
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AWSCodeDeployRoleForLambdaLimited]",
+            "HIPAA.Security-IAMNoInlinePolicy",
+            "NIST.800.53.R5-IAMNoInlinePolicy",
+            "PCI.DSS.321-IAMNoInlinePolicy",
+            # aws-cdk-lib lets CodeDeploy invoke every version of a hook function.
+            *(
+                f"AwsSolutions-IAM5[Resource::{nag_resource(Stack.of(self), hook.function_arn)}:*]"
+                for hook in hooks.values()
+                if hook is not None
+            ),
+        )
+        if monitoring is not None:
+            monitoring.monitor_lambda_function(
+                self._alias,
+                label=construct_id,
+                timeout=timeout,
+                reserved_concurrency=reserved_concurrent_executions,
+            )
+
+    def _hardened(
+        self,
+        prefix: str,
+        *,
+        code: lambda_.Code,
+        handler: str,
+        runtime: lambda_.Runtime | None = None,
+        memory_size: int = 256,
+        timeout: Duration,
+        architecture: lambda_.Architecture | None = None,
+        environment: Mapping[str, str] | None = None,
+        environment_encryption_key: kms.IKey | None = None,
+        description: str | None = None,
+        reserved_concurrent_executions: int | None = None,
+    ) -> tuple[lambda_.Function, _ManagedPolicyRole, logs.LogGroup]:
+        """A function with its own log group, role and the construct's shared hardening."""
+        log_group = logs.LogGroup(
+            self,
+            f"{prefix}LogGroup",
+            encryption_key=self._log_key,
+            retention=self._retention,
+            removal_policy=removal_policy_for(self),
+        )
+        role = _ManagedPolicyRole(
+            self,
+            f"{prefix}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Execution role of {self.node.path}/{prefix or 'Function'}",
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[log_group.log_group_arn],
+            )
+        )
+        subnets = None
+        if self._network is not None:
+            tier = (
+                ec2.SubnetType.PRIVATE_WITH_EGRESS
+                if self._network.private_subnets
+                else ec2.SubnetType.PRIVATE_ISOLATED
+            )
+            subnets = ec2.SubnetSelection(subnet_type=tier)
+            role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=[
+                        "ec2:CreateNetworkInterface",
+                        "ec2:DescribeNetworkInterfaces",
+                        "ec2:DeleteNetworkInterface",
+                        "ec2:AssignPrivateIpAddresses",
+                        "ec2:UnassignPrivateIpAddresses",
+                    ],
+                    resources=["*"],
+                )
+            )
+        function = lambda_.Function(
+            self,
+            prefix or "Function",
+            code=code,
+            handler=handler,
+            runtime=runtime or latest_python_runtime(),
+            memory_size=memory_size,
+            timeout=timeout,
+            architecture=architecture or lambda_.Architecture.ARM_64,
+            environment=dict(environment) if environment else None,
+            environment_encryption=environment_encryption_key,
+            description=description,
+            role=role,
+            log_group=log_group,
+            tracing=lambda_.Tracing.ACTIVE,
+            dead_letter_queue=self._dead_letter_queue,
+            reserved_concurrent_executions=reserved_concurrent_executions,
+            vpc=self._network,
+            vpc_subnets=subnets,
+            security_groups=self._security_groups,
+        )
+        acknowledge(role.policy, _XRAY_REASON, "AwsSolutions-IAM5[Resource::*]")
+        if self._network is None:
+            skip_checkov(function, "CKV_AWS_117", _NO_VPC_REASON)
+        else:
+            skip_checkov(role.policy, "CKV_AWS_111", _XRAY_REASON)
+        if reserved_concurrent_executions is None:
+            skip_checkov(function, "CKV_AWS_115", _NO_CONCURRENCY_REASON)
+        return function, role, log_group
+
+    def _create_rollback_alarms(
+        self,
+        *,
+        where: str,
+        stage: str,
+        service: str,
+        overrides: Mapping[str, AlarmSettings],
+        action: cw.IAlarmAction | None,
+        timeout: Duration,
+    ) -> dict[str, cw.Alarm]:
+        version = self._function.current_version.version
+        dimensions = {
+            "FunctionName": self._function.function_name,
+            "Resource": f"{self._function.function_name}:{self._alias.alias_name}",
+            "ExecutedVersion": version,
+        }
+
+        def metric(name: str, statistic: str) -> cw.Metric:
+            return cw.Metric(
+                namespace="AWS/Lambda",
+                metric_name=name,
+                statistic=statistic,
+                dimensions_map=dimensions,
+            )
+
+        metrics: dict[str, cw.IMetric] = {
+            "errors": metric("Errors", "Sum"),
+            "throttles": metric("Throttles", "Sum"),
+            "duration_p99": metric("Duration", "p99"),
+        }
+        scope = Construct(self, "RollbackAlarms")
+        alarms: dict[str, cw.Alarm] = {}
+        for key in ROLLBACK_ALARMS:
+            settings = resolve(where, ALARM_CATALOGUE["lambda"][key], overrides.get(key))
+            if settings is None:
+                continue
+            threshold = settings.threshold
+            source: cw.IMetric
+            if key == "duration_p99":
+                threshold = round(threshold * timeout.to_milliseconds() / 100, 3)
+            if key != "error_rate":
+                source = metrics[key]
+            else:
+                source = cw.MathExpression(
+                    expression="IF(invocations > 0, 100 * errors / invocations, 0)",
+                    using_metrics={
+                        "errors": metrics["errors"],
+                        "invocations": metric("Invocations", "Sum"),
+                    },
+                    label="Error rate of the new version (%)",
+                    period=settings.period,
+                )
+            if isinstance(source, cw.Metric):
+                source = source.with_(period=settings.period)
+            alarm = cw.Alarm(
+                scope,
+                "".join(part.capitalize() for part in key.split("_")),
+                alarm_name=alarm_name(where, stage, service, "rollback", key.replace("_", "-")),
+                alarm_description=(
+                    f"[{Severity.CRITICAL.value}] Rolls back a deployment of "
+                    f"{self.node.path}: {ALARM_CATALOGUE['lambda'][key].meaning} (new version "
+                    "only)"
+                ),
+                metric=source,
+                threshold=threshold,
+                comparison_operator=settings.comparison,
+                evaluation_periods=settings.evaluation_periods,
+                datapoints_to_alarm=settings.datapoints_to_alarm,
+                treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+            )
+            if action is not None:
+                alarm.add_alarm_action(action)
+                alarm.add_ok_action(action)
+            alarms[key] = alarm
+        return alarms
+
+    def _add_triggers(self, topic: sns.ITopic) -> None:
+        topic.grant_publish(self._deployment_group.role)
+        # Publishing to an encrypted topic needs the key's data-key actions, a family that
+        # aws-cdk-lib grants with a wildcard on that one key.
+        acknowledge(
+            self._deployment_group,
+            _CODEDEPLOY_REASON,
+            "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
+        )
+        cfn = self._deployment_group.node.default_child
+        if not isinstance(cfn, codedeploy.CfnDeploymentGroup):  # pragma: no cover - aws-cdk-lib
+            raise TypeError("LambdaDeploymentGroup has no CfnDeploymentGroup")
+        cfn.add_property_override(
+            "TriggerConfigurations",
+            [
+                {
+                    "TriggerName": f"{self.node.id}-deployments",
+                    "TriggerTargetArn": topic.topic_arn,
+                    "TriggerEvents": list(TRIGGER_EVENTS),
+                }
+            ],
+        )
+
+    # ----------------------------------------------------------------------- attributes
+
+    @property
+    def function(self) -> lambda_.Function:
+        """The function."""
+        return self._function
+
+    @property
+    def alias(self) -> lambda_.Alias:
+        """The alias that receives traffic; point callers (API Gateway, events) here."""
+        return self._alias
+
+    @property
+    def current_version(self) -> lambda_.Version:
+        """The version this deployment publishes."""
+        return self._function.current_version
+
+    @property
+    def deployment(self) -> Deployment:
+        """The deployment style."""
+        return self._deployment
+
+    @property
+    def deployment_group(self) -> codedeploy.LambdaDeploymentGroup:
+        return self._deployment_group
+
+    @property
+    def rollback_alarms(self) -> dict[str, cw.Alarm]:
+        """The alarms that stop and roll back a deployment, by key."""
+        return dict(self._rollback_alarms)
+
+    @property
+    def log_group(self) -> logs.LogGroup:
+        return self._log_group
+
+    @property
+    def dead_letter_queue(self) -> sqs.Queue | None:
+        return self._dead_letter_queue
+
+    @property
+    def role(self) -> iam.Role:
+        """The execution role; grants to it land in its customer-managed policy."""
+        return self._role
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` invoke the alias (the live version)."""
+        return self._alias.grant_invoke(grantee)
+
+    def add_environment(self, key: str, value: str) -> None:
+        """Add an environment variable (a configuration change: a new version is released)."""
+        if Token.is_unresolved(key):
+            raise ValidationError(
+                f"MonitoredFunction({self.node.id!r})", "key", key, "must be a literal name"
+            )
+        self._function.add_environment(key, value)
+
+
+def _stage_retention(scope: Construct) -> logs.RetentionDays:
+    stack = Stack.of(scope)
+    if isinstance(stack, AbstractStack):
+        return stack.config.log_retention
+    return logs.RetentionDays.ONE_YEAR
+
+
+def _topic(topic: AlarmTopic | sns.ITopic | None) -> sns.ITopic | None:
+    return topic.topic if isinstance(topic, AlarmTopic) else topic
+
+
+def _action(topic: AlarmTopic | sns.ITopic | None) -> cw.IAlarmAction | None:
+    if isinstance(topic, AlarmTopic):
+        return topic.alarm_action
+    if topic is None:
+        return None
+    from aws_cdk import aws_cloudwatch_actions as cw_actions
+
+    return cw_actions.SnsAction(topic)
