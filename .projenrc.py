@@ -163,6 +163,11 @@ pyproject.add_override(
         "exclude": ["cdk\\.out/", "node_modules/"],
     },
 )
+# Lambda handlers in the examples use boto3, which ships without type information.
+pyproject.add_override(
+    "tool.mypy.overrides",
+    [{"module": ["boto3", "boto3.*", "botocore.*"], "ignore_missing_imports": True}],
+)
 pyproject.add_override(
     "tool.pytest.ini_options",
     {

@@ -184,6 +184,34 @@ def test_monitoring_example_has_the_guide_layout(monitoring_assembly: Path) -> N
     ]
 
 
+@pytest.fixture(scope="module")
+def function_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return synth_example("monitored_function", tmp_path_factory)
+
+
+@pytest.mark.parametrize(
+    ("stage", "config", "reserved"),
+    [
+        ("dev", "CodeDeployDefault.LambdaAllAtOnce", None),
+        ("production", "CodeDeployDefault.LambdaCanary10Percent5Minutes", 50),
+    ],
+)
+def test_monitored_function_example(
+    function_assembly: Path, stage: str, config: str, reserved: int | None
+) -> None:
+    stack = f"Orders-{stage}"
+    (group,) = resources_of(function_assembly, stack, "AWS::CodeDeploy::DeploymentGroup")
+    assert group["Properties"]["DeploymentConfigName"] == config
+    assert group["Properties"]["TriggerConfigurations"][0]["TriggerEvents"][0] == "DeploymentStart"
+    functions = resources_of(function_assembly, stack, "AWS::Lambda::Function")
+    handlers = {f["Properties"]["Handler"]: f["Properties"] for f in functions}
+    assert set(handlers) == {"index.handler", "hooks.handler"}
+    assert handlers["index.handler"].get("ReservedConcurrentExecutions") == reserved
+    assert handlers["hooks.handler"]["ReservedConcurrentExecutions"] == 1
+    (alias,) = resources_of(function_assembly, stack, "AWS::Lambda::Alias")
+    assert alias["Properties"]["Name"] == "live"
+
+
 def test_describe_assembly_prints_each_stack(minimal_assembly: Path) -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "describe_assembly.py"), str(minimal_assembly)],

@@ -1,0 +1,49 @@
+"""A MonitoredFunction released by canary in staging and production, all at once in dev.
+
+cdk synth -c stage=dev
+"""
+
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import aws_lambda as lambda_
+
+from org_constructs import (
+    AbstractStack,
+    AlarmTopic,
+    MonitoredFunction,
+    ServiceMonitoring,
+    load_environments,
+)
+
+HANDLER = Path(__file__).parent / "handler"
+
+
+class OrdersStack(AbstractStack):
+    """The orders function, its alarms, its dashboards and its release process."""
+
+    def initialize(self) -> None:
+        topic = AlarmTopic.from_config(self, "Alarms", self.config)
+        monitoring = ServiceMonitoring(self, "Monitoring", service_name="orders", alarm_topic=topic)
+        orders = MonitoredFunction(
+            self,
+            "Orders",
+            code=lambda_.Code.from_asset(str(HANDLER)),
+            handler="index.handler",
+            alarm_topic=topic,  # rollback alarms and deployment notifications
+            monitoring=monitoring,  # steady-state alarms and dashboard widgets
+            pre_traffic_hook=lambda_.Code.from_asset(str(HANDLER)),
+            hook_handler="hooks.handler",
+            # Production keeps capacity for orders even when other functions spike.
+            reserved_concurrent_executions=50 if self.config.is_production else None,
+        )
+        self.create_output("OrdersAlias", orders.alias.function_arn, description="Invoke this")
+
+
+app = cdk.App()
+environments = load_environments(Path(__file__).parent / "environments.json")
+selected = app.node.try_get_context("stage")
+for name, config in environments.items():
+    if selected in (None, name):
+        OrdersStack(app, f"Orders-{name}", config=config)
+app.synth()
