@@ -46,6 +46,8 @@ project = PythonProject(
         "build==1.6.1",
         "cdk-nag==3.0.2",
         "coverage[toml]==7.17.4",
+        "boto3==1.44.8",
+        "moto[server]==5.2.5",
         "mypy==2.4.1",
         "pytest-xdist==3.8.0",
         "PyYAML==6.0.4",

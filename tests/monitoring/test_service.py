@@ -311,13 +311,18 @@ class TestCustomAndComposite:
         (composite,) = find_resources(template, "AWS::CloudWatch::CompositeAlarm").values()
         properties = composite["Properties"]
         assert properties["AlarmName"] == "production-orders-service-unhealthy"
-        parts = properties["AlarmRule"]["Fn::Join"][1]
-        referenced = {p["Fn::GetAtt"][0] for p in parts if isinstance(p, dict)}
+        named = set(re.findall(r'ALARM\("([^"]+)"\)', properties["AlarmRule"]))
         critical = {
+            name
+            for name, a in packs.monitoring.alarms.items()
+            if a in packs.monitoring.critical_alarms
+        }
+        assert named == critical
+        ids = {
             Stack.of(a).resolve(a.alarm_arn)["Fn::GetAtt"][0]
             for a in packs.monitoring.critical_alarms
         }
-        assert referenced == critical
+        assert set(composite["DependsOn"]) == ids, "created after the alarms it names"
         assert len(critical) >= 10
         assert properties["AlarmActions"] == [{"Ref": "AlarmsTopic3A2DFEBA"}]
         assert properties["OKActions"] == [{"Ref": "AlarmsTopic3A2DFEBA"}]

@@ -18,11 +18,15 @@ __all__ = ["LazyAlarmStatusWidget", "LazyAnyAlarmRule"]
 
 @jsii.implements(cw.IWidget)
 class LazyAlarmStatusWidget:
-    """An alarm status widget over the alarms ``alarms()`` returns when the dashboard renders."""
+    """An alarm status widget over the alarm ARNs ``alarms()`` returns when the dashboard renders.
+
+    The ARNs are built from the alarms' names, so the dashboard does not reference the alarm
+    resources themselves.
+    """
 
     def __init__(
         self,
-        alarms: Callable[[], Sequence[cw.IAlarm]],
+        alarms: Callable[[], Sequence[str]],
         *,
         title: str,
         width: int = 24,
@@ -56,18 +60,23 @@ class LazyAlarmStatusWidget:
 
     def to_json(self) -> list[Any]:
         alarms = list(self._alarms())
-        widget: cw.IWidget
-        if alarms:
-            widget = cw.AlarmStatusWidget(
-                alarms=alarms, title=self._title, width=self._width, height=self._height
-            )
-        else:
+        if not alarms:
             widget = cw.TextWidget(
                 markdown=f"**{self._title}**: no alarms", width=self._width, height=self._height
             )
-        if self._x is not None and self._y is not None:
-            widget.position(self._x, self._y)
-        return widget.to_json()
+            if self._x is not None and self._y is not None:
+                widget.position(self._x, self._y)
+            return widget.to_json()
+        return [
+            {
+                "type": "alarm",
+                "width": self._width,
+                "height": self._height,
+                "x": self._x,
+                "y": self._y,
+                "properties": {"title": self._title, "alarms": alarms},
+            }
+        ]
 
 
 @jsii.implements(IStableStringProducer)
@@ -81,14 +90,17 @@ class _Producer:
 
 @jsii.implements(cw.IAlarmRule)
 class LazyAnyAlarmRule:
-    """``ALARM(a) OR ALARM(b) ...`` over the alarms ``alarms()`` returns at synthesis time."""
+    """``ALARM("a") OR ALARM("b") ...`` over the alarm names ``names()`` returns at synthesis.
 
-    def __init__(self, alarms: Callable[[], Sequence[cw.IAlarm]]) -> None:
-        self._alarms = alarms
+    Names, not ARNs: the rule does not reference the alarm resources, so the composite alarm
+    needs explicit dependencies on them (``ServiceMonitoring`` adds them).
+    """
+
+    def __init__(self, names: Callable[[], Sequence[str]]) -> None:
+        self._names = names
 
     def render_alarm_rule(self) -> str:
         return Lazy.string(_Producer(self._render))
 
     def _render(self) -> str:
-        rules = [cw.AlarmRule.from_alarm(a, cw.AlarmState.ALARM) for a in self._alarms()]
-        return cw.AlarmRule.any_of(*rules).render_alarm_rule()
+        return " OR ".join(f'ALARM("{name}")' for name in self._names())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from aws_cdk import CfnOutput, Duration, Stack, Token
+from aws_cdk import ArnFormat, CfnOutput, Duration, Stack, Token
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
@@ -659,6 +659,9 @@ class ServiceMonitoring(Construct):
         self._severity_of[id(alarm)] = settings.severity
         if settings.severity is Severity.CRITICAL:
             self._ensure_composite()
+            if self._composite is not None:
+                # The rule names the alarm; CloudFormation must create the alarm first.
+                self._composite.node.add_dependency(alarm)
         return alarm
 
     def _ensure_composite(self) -> None:
@@ -671,7 +674,9 @@ class ServiceMonitoring(Construct):
             composite_alarm_name=name,
             alarm_description=f"[Critical] {self._service} is unhealthy: at least one critical "
             f"alarm is in ALARM. Runbook: {RUNBOOK}#service-unhealthy",
-            alarm_rule=LazyAnyAlarmRule(lambda: self.critical_alarms),
+            alarm_rule=LazyAnyAlarmRule(
+                lambda: [n for n, a in self._alarms.items() if a in self.critical_alarms]
+            ),
         )
         action = self._actions[Severity.CRITICAL]
         self._composite.add_alarm_action(action)
@@ -701,7 +706,9 @@ class ServiceMonitoring(Construct):
                 width=24,
                 height=2,
             ),
-            LazyAlarmStatusWidget(lambda: list(self._alarms.values()), title="Alarms"),
+            LazyAlarmStatusWidget(
+                lambda: [_alarm_arn(self, name) for name in self._alarms], title="Alarms"
+            ),
         )
         self._performance.add_widgets(
             cw.TextWidget(
@@ -751,6 +758,15 @@ def _search_widget(title: str, search: str, statistic: str, period: Duration) ->
                 period=period,
             )
         ],
+    )
+
+
+def _alarm_arn(scope: Construct, name: str) -> str:
+    return Stack.of(scope).format_arn(
+        service="cloudwatch",
+        resource="alarm",
+        resource_name=name,
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
     )
 
 
