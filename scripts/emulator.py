@@ -10,6 +10,12 @@ Two wrappers fill gaps of moto 5.2's CloudFormation support, and change nothing 
 - API Gateway deployments: when a change set is executed, moto does not follow ``DependsOn``
   and may create an ``AWS::ApiGateway::Deployment`` before the methods it depends on, then
   refuses it ("The REST API doesn't contain any methods"). The deployment is recorded anyway.
+- ``Fn::GetStackOutput``: aws-cdk-lib's weak cross-stack references (the default of new apps)
+  read another stack's output with this function, which moto does not know. It is resolved
+  from the named stack's outputs in the same account and region.
+- Outputs of change sets: moto computes a stack's outputs when the stack is created or updated
+  directly, not when a change set (what the CDK CLI uses) is executed. They are computed after
+  each change set too.
 """
 
 from __future__ import annotations
@@ -19,6 +25,9 @@ from typing import Any
 
 from moto.apigateway.exceptions import NoIntegrationDefined, NoMethodDefined
 from moto.apigateway.models import APIGatewayBackend, Deployment
+from moto.cloudformation import parsing
+from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation.models import ChangeSet, cloudformation_backends
 from moto.kms.models import Key
 from moto.server import main as moto_main
 
@@ -67,6 +76,43 @@ def _create_deployment_in_any_order(
 
 
 APIGatewayBackend.create_deployment = _create_deployment_in_any_order  # type: ignore[method-assign]
+
+
+_clean_json = parsing.clean_json
+
+
+def _clean_json_with_stack_outputs(resource_json: Any, resources_map: Any) -> Any:
+    if isinstance(resource_json, dict) and "Fn::GetStackOutput" in resource_json:
+        reference = _clean_json_with_stack_outputs(
+            resource_json["Fn::GetStackOutput"], resources_map
+        )
+        backend = cloudformation_backends[resources_map._account_id][
+            reference.get("Region") or resources_map._region_name
+        ]
+        for stack in backend.stacks.values():
+            if stack.name == reference["StackName"] and stack.status != "DELETE_COMPLETE":
+                for output in stack.outputs or []:
+                    if output["OutputKey"] == reference["OutputName"]:
+                        return output["OutputValue"]
+        raise ValidationError(
+            message=f"Output {reference['OutputName']} of stack {reference['StackName']} not found"
+        )
+    return _clean_json(resource_json, resources_map)
+
+
+parsing.clean_json = _clean_json_with_stack_outputs
+
+_apply_change_set = ChangeSet.apply
+
+
+def _apply_change_set_with_outputs(self: ChangeSet) -> None:
+    _apply_change_set(self)
+    self.stack.template = self.template
+    self.stack._parse_template()
+    self.stack.output_map = self.stack._create_output_map()
+
+
+ChangeSet.apply = _apply_change_set_with_outputs  # type: ignore[method-assign]
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         load_environments,
     )
     from org_constructs.core import AbstractStack, removal_policy_for, stage_of
+    from org_constructs.encryption import log_group_key, rotating_key
     from org_constructs.monitoring import (
         AlarmSettings,
         AlarmTopic,
@@ -55,6 +56,8 @@ _LAZY = {
     "environments_from_context": "org_constructs.config",
     "load_environments": "org_constructs.config",
     "StandardVpc": "org_constructs.network",
+    "log_group_key": "org_constructs.encryption",
+    "rotating_key": "org_constructs.encryption",
     "Deployment": "org_constructs.compute",
     "MonitoredFunction": "org_constructs.compute",
     "AlarmSettings": "org_constructs.monitoring",
@@ -104,6 +107,8 @@ __all__ = [
     "environment_from_context",
     "environments_from_context",
     "load_environments",
+    "log_group_key",
     "removal_policy_for",
+    "rotating_key",
     "stage_of",
 ]

@@ -1,0 +1,33 @@
+"""The organisation's reference app: network, data, compute and monitoring stacks per environment.
+
+cdk synth -c stage=dev          # one environment
+cdk deploy -c stage=dev --all
+"""
+
+from pathlib import Path
+
+import aws_cdk as cdk
+from stacks import ComputeStack, DataStack, MonitoringStack, NetworkStack
+
+from org_constructs import load_environments
+
+app = cdk.App()
+environments = load_environments(Path(__file__).parent / "environments.json")
+selected = app.node.try_get_context("stage")
+for name, config in environments.items():
+    if selected not in (None, name):
+        continue
+    prefix = f"Orders-{name}"
+    network = NetworkStack(app, f"{prefix}-Network", config=config)
+    data = DataStack(app, f"{prefix}-Data", config=config, network=network.network)
+    compute = ComputeStack(
+        app, f"{prefix}-Compute", config=config, network=network.network, data=data
+    )
+    monitoring = MonitoringStack(
+        app, f"{prefix}-Monitoring", config=config, network=network, data=data, compute=compute
+    )
+    # Explicit order, on top of the references between the stacks.
+    data.add_stack_dependency(network)
+    compute.add_stack_dependency(data)
+    monitoring.add_stack_dependency(compute)
+app.synth()
