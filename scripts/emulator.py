@@ -6,13 +6,16 @@ Two wrappers fill gaps of moto 5.2's CloudFormation support, and change nothing 
 
 - KMS keys: moto passes a template's tags (``Key`` / ``Value``, as CloudFormation writes
   them) to a function that expects the KMS API's ``TagKey`` / ``TagValue``, and fails on every
-  tagged key. The tags are converted first.
+  tagged key; and it keeps the key policy as an object where its KMS API expects JSON text, so
+  ``DescribeKey`` fails. Tags and policy are converted first.
 - API Gateway deployments: when a change set is executed, moto does not follow ``DependsOn``
   and may create an ``AWS::ApiGateway::Deployment`` before the methods it depends on, then
   refuses it ("The REST API doesn't contain any methods"). The deployment is recorded anyway.
 - ``Fn::GetStackOutput``: aws-cdk-lib's weak cross-stack references (the default of new apps)
   read another stack's output with this function, which moto does not know. It is resolved
   from the named stack's outputs in the same account and region.
+- S3 bucket versioning: moto ignores a template's ``VersioningConfiguration``; it is applied
+  after the bucket is created or updated.
 - Outputs of change sets: moto computes a stack's outputs when the stack is created or updated
   directly, not when a change set (what the CDK CLI uses) is executed. They are computed after
   each change set too.
@@ -20,6 +23,7 @@ Two wrappers fill gaps of moto 5.2's CloudFormation support, and change nothing 
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any
 
@@ -29,6 +33,7 @@ from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import ChangeSet, cloudformation_backends
 from moto.kms.models import Key
+from moto.s3.models import FakeBucket, s3_backends
 from moto.server import main as moto_main
 
 _create_key = Key.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
@@ -44,6 +49,8 @@ def _create_key_with_cfn_tags(
     **kwargs: Any,
 ) -> Key:
     properties = cloudformation_json.get("Properties", {})
+    if not isinstance(properties.get("KeyPolicy"), str):
+        properties["KeyPolicy"] = json.dumps(properties.get("KeyPolicy", {}))
     properties["Tags"] = [
         {"TagKey": t.get("Key", t.get("TagKey")), "TagValue": t.get("Value", t.get("TagValue"))}
         for t in properties.get("Tags", [])
@@ -113,6 +120,31 @@ def _apply_change_set_with_outputs(self: ChangeSet) -> None:
 
 
 ChangeSet.apply = _apply_change_set_with_outputs  # type: ignore[method-assign]
+
+
+def _with_versioning(original: Any) -> Any:
+    def wrapper(cls: type[FakeBucket], /, *args: Any, **kwargs: Any) -> FakeBucket:
+        bucket: FakeBucket = original(cls, *args, **kwargs)
+        cloudformation_json = args[1]
+        status = (
+            cloudformation_json.get("Properties", {})
+            .get("VersioningConfiguration", {})
+            .get("Status")
+        )
+        if status:
+            backend = s3_backends[bucket.account_id][bucket.partition]
+            backend.put_bucket_versioning(bucket.name, status)
+        return bucket
+
+    return classmethod(wrapper)
+
+
+FakeBucket.create_from_cloudformation_json = _with_versioning(  # type: ignore[method-assign]
+    FakeBucket.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+)
+FakeBucket.update_from_cloudformation_json = _with_versioning(  # type: ignore[method-assign]
+    FakeBucket.update_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+)
 
 
 if __name__ == "__main__":
