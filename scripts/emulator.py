@@ -14,8 +14,22 @@ Two wrappers fill gaps of moto 5.2's CloudFormation support, and change nothing 
 - ``Fn::GetStackOutput``: aws-cdk-lib's weak cross-stack references (the default of new apps)
   read another stack's output with this function, which moto does not know. It is resolved
   from the named stack's outputs in the same account and region.
-- S3 bucket versioning: moto ignores a template's ``VersioningConfiguration``; it is applied
-  after the bucket is created or updated.
+- S3 buckets: moto ignores a template's ``VersioningConfiguration`` (it is applied after the
+  bucket is created or updated), and updates the tags of a bucket by the template's
+  ``BucketName``, which generated names lack (the bucket's own name is used).
+- Lambda permissions on an alias: moto does not create aliases, so a permission whose
+  ``FunctionName`` refers to one has no function to attach to and fails. It is recorded
+  without a function, as the alias itself is skipped.
+- Change sets by stack: the CDK CLI names every stack's change set ``cdk-deploy-change-set``
+  and deletes the old one before each deployment, then waits until it is gone. moto looks
+  change sets up by name alone, so it deletes or finds another stack's, and the CLI waits
+  forever. Change sets named with a stack are looked up in that stack, and a missing one is
+  reported as ``ChangeSetNotFoundException``, as AWS does.
+- Log group updates: moto keeps a log group unchanged when its template changes; a new
+  ``RetentionInDays`` is applied to the same log group, as CloudFormation does.
+- SSM parameters of updated stacks: on an update moto resolves an ``AWS::SSM::Parameter::Value``
+  parameter (the CDK's bootstrap version) a second time, taking the value it resolved before
+  for a parameter path, and fails. A value that names no parameter is kept as it is.
 - Outputs of change sets: moto computes a stack's outputs when the stack is created or updated
   directly, not when a change set (what the CDK CLI uses) is executed. They are computed after
   each change set too.
@@ -29,10 +43,15 @@ from typing import Any
 
 from moto.apigateway.exceptions import NoIntegrationDefined, NoMethodDefined
 from moto.apigateway.models import APIGatewayBackend, Deployment
+from moto.awslambda.exceptions import UnknownFunctionException
+from moto.awslambda.models import Permission
 from moto.cloudformation import parsing
-from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation.exceptions import CloudFormationError, ValidationError
 from moto.cloudformation.models import ChangeSet, cloudformation_backends
+from moto.cloudformation.responses import CloudFormationResponse
+from moto.core.responses import ActionResult, EmptyResult
 from moto.kms.models import Key
+from moto.logs.models import LogGroup, logs_backends
 from moto.s3.models import FakeBucket, s3_backends
 from moto.server import main as moto_main
 
@@ -122,29 +141,127 @@ def _apply_change_set_with_outputs(self: ChangeSet) -> None:
 ChangeSet.apply = _apply_change_set_with_outputs  # type: ignore[method-assign]
 
 
-def _with_versioning(original: Any) -> Any:
-    def wrapper(cls: type[FakeBucket], /, *args: Any, **kwargs: Any) -> FakeBucket:
-        bucket: FakeBucket = original(cls, *args, **kwargs)
-        cloudformation_json = args[1]
-        status = (
-            cloudformation_json.get("Properties", {})
-            .get("VersioningConfiguration", {})
-            .get("Status")
+_create_bucket = FakeBucket.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+_update_bucket = FakeBucket.update_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+
+def _apply_versioning(bucket: FakeBucket, cloudformation_json: Any) -> None:
+    properties = cloudformation_json.get("Properties", {})
+    status = properties.get("VersioningConfiguration", {}).get("Status")
+    if status:
+        s3_backends[bucket.account_id][bucket.partition].put_bucket_versioning(bucket.name, status)
+
+
+def _create_bucket_with_versioning(
+    cls: type[FakeBucket],
+    /,
+    resource_name: str,
+    cloudformation_json: Any,
+    *args: Any,
+    **kwargs: Any,
+) -> FakeBucket:
+    bucket: FakeBucket = _create_bucket(cls, resource_name, cloudformation_json, *args, **kwargs)
+    _apply_versioning(bucket, cloudformation_json)
+    return bucket
+
+
+def _update_bucket_with_versioning(cls: type[FakeBucket], /, **kwargs: Any) -> FakeBucket:
+    # moto's update tags the bucket by the template's BucketName, which generated names lack.
+    cloudformation_json = kwargs["cloudformation_json"]
+    properties = cloudformation_json.setdefault("Properties", {})
+    properties.setdefault("BucketName", kwargs["original_resource"].name)
+    bucket: FakeBucket = _update_bucket(cls, **kwargs)
+    _apply_versioning(bucket, cloudformation_json)
+    return bucket
+
+
+FakeBucket.create_from_cloudformation_json = classmethod(_create_bucket_with_versioning)  # type: ignore[method-assign,assignment]
+FakeBucket.update_from_cloudformation_json = classmethod(_update_bucket_with_versioning)  # type: ignore[method-assign,assignment]
+
+
+_create_permission = Permission.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+
+def _create_permission_without_alias(
+    cls: type[Permission],
+    /,
+    resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+    **kwargs: Any,
+) -> Permission:
+    try:
+        permission: Permission = _create_permission(
+            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
         )
-        if status:
-            backend = s3_backends[bucket.account_id][bucket.partition]
-            backend.put_bucket_versioning(bucket.name, status)
-        return bucket
-
-    return classmethod(wrapper)
+    except (KeyError, UnknownFunctionException):
+        return Permission(region=region_name)  # type: ignore[abstract]
+    return permission
 
 
-FakeBucket.create_from_cloudformation_json = _with_versioning(  # type: ignore[method-assign]
-    FakeBucket.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
-)
-FakeBucket.update_from_cloudformation_json = _with_versioning(  # type: ignore[method-assign]
-    FakeBucket.update_from_cloudformation_json.__func__  # type: ignore[attr-defined]
-)
+Permission.create_from_cloudformation_json = classmethod(_create_permission_without_alias)  # type: ignore[method-assign,assignment]
+
+
+class ChangeSetNotFoundError(CloudFormationError):
+    code = "ChangeSetNotFoundException"
+
+
+def _change_set_in_stack(response: CloudFormationResponse) -> str:
+    """The key of the change set the request names, looked up in the request's stack."""
+    name = response._get_param("ChangeSetName")
+    stack = response._get_param("StackName")
+    change_sets = response.cloudformation_backend.change_sets
+    if name in change_sets or not stack:
+        return str(name)
+    for key, change_set in change_sets.items():
+        if change_set.change_set_name == name and stack in (
+            change_set.stack_name,
+            change_set.stack_id,
+        ):
+            return str(key)
+    raise ChangeSetNotFoundError(f"ChangeSet [{name}] does not exist")
+
+
+def _delete_change_set(self: CloudFormationResponse) -> Any:
+    self.cloudformation_backend.delete_change_set(change_set_name=_change_set_in_stack(self))
+    return EmptyResult()
+
+
+def _describe_change_set(self: CloudFormationResponse) -> Any:
+    key = _change_set_in_stack(self)
+    return ActionResult(self.cloudformation_backend.describe_change_set(change_set_name=key))
+
+
+CloudFormationResponse.delete_change_set = _delete_change_set  # type: ignore[method-assign]
+CloudFormationResponse.describe_change_set = _describe_change_set  # type: ignore[method-assign]
+
+
+_parse_ssm_parameter = parsing.ResourceMap.parse_ssm_parameter
+
+
+def _parse_ssm_parameter_once(self: parsing.ResourceMap, value: str, value_type: str) -> str:
+    try:
+        return _parse_ssm_parameter(self, value, value_type)
+    except AttributeError:  # no parameter has this name: the value was resolved already
+        return value
+
+
+parsing.ResourceMap.parse_ssm_parameter = _parse_ssm_parameter_once  # type: ignore[method-assign]
+
+
+def _update_log_group(cls: type[LogGroup], /, **kwargs: Any) -> LogGroup:
+    original: LogGroup = kwargs["original_resource"]
+    days = kwargs["cloudformation_json"].get("Properties", {}).get("RetentionInDays")
+    backend = logs_backends[kwargs["account_id"]][kwargs["region_name"]]
+    if days:
+        backend.put_retention_policy(original.name, days)
+    else:
+        backend.delete_retention_policy(original.name)
+    return original
+
+
+LogGroup.update_from_cloudformation_json = classmethod(_update_log_group)  # type: ignore[method-assign,assignment]
 
 
 if __name__ == "__main__":

@@ -58,7 +58,8 @@ cdk bootstrap --no-notices "aws://$account/$region"
 
 step "cdk deploy: $stacks"
 # shellcheck disable=SC2086
-cdk deploy --no-notices --app cdk.out --require-approval never --concurrency 1 $stacks
+# A deployment the emulator cannot finish would wait forever: give up after 15 minutes.
+timeout 900 cdk deploy --no-notices --app cdk.out --require-approval never --concurrency 1 $stacks
 
 step "What was deployed"
 # shellcheck disable=SC2086

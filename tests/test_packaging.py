@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -63,3 +65,60 @@ def test_sdist_has_sources_and_license(dist: Path) -> None:
     with tarfile.open(only(dist, "*.tar.gz")) as archive:
         names = {n.split("/", 1)[1] for n in archive.getnames() if "/" in n}
     assert {"src/org_constructs/__init__.py", "LICENSE", "README.md", "pyproject.toml"} <= names
+
+
+@pytest.mark.cli
+def test_reference_app_synthesizes_from_the_installed_wheel(dist: Path, tmp_path: Path) -> None:
+    """A consuming repo: a fresh virtual environment, the wheel, the app's requirements."""
+    uv = shutil.which("uv", path=str(Path(sys.executable).parent))
+    assert uv
+    venv = tmp_path / "venv"
+    subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
+    python = venv / "bin" / "python"
+    app = tmp_path / "reference_app"
+    shutil.copytree(
+        ROOT / "examples" / "reference_app", app, ignore=shutil.ignore_patterns("cdk.out")
+    )
+    install = [uv, "pip", "install", "--quiet", "--python", str(python)]
+    subprocess.run([*install, str(only(dist, "*.whl"))], check=True)
+    subprocess.run([*install, "-r", str(app / "requirements.txt")], check=True)
+    located = subprocess.run(
+        [str(python), "-c", "import org_constructs; print(org_constructs.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    ).stdout
+    assert str(venv) in located, "imported from the installed wheel, not the source tree"
+    env = {k: v for k, v in os.environ.items() if k not in ("CDK_VALIDATION", "PYTHONPATH")}
+    env["PATH"] = os.pathsep.join(
+        [str(ROOT / "node_modules" / ".bin"), str(venv / "bin"), env["PATH"]]
+    )
+    env["CDK_DISABLE_CLI_TELEMETRY"] = "true"
+    result = subprocess.run(
+        [
+            str(ROOT / "node_modules" / ".bin" / "cdk"),
+            "synth",
+            "--no-notices",
+            "--quiet",
+            "-c",
+            "stage=production",
+        ],
+        cwd=app,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    manifest = json.loads((app / "cdk.out" / "manifest.json").read_text())
+    stacks = [
+        n for n, a in manifest["artifacts"].items() if a["type"] == "aws:cloudformation:stack"
+    ]
+    assert stacks == [
+        "Orders-production-Network",
+        "Orders-production-Data",
+        "Orders-production-Compute",
+        "Orders-production-Monitoring",
+    ]

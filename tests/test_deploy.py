@@ -1,0 +1,299 @@
+"""The reference app deployed by the real CDK CLI to the local emulator, then updated in place.
+
+The emulator (moto server on 127.0.0.1, see scripts/emulator.py) creates VPCs, subnets, S3
+buckets, KMS keys, log groups, Lambda functions, RDS instances, SNS topics, SQS queues and
+dashboards. It has no CloudFormation support for alarms, Lambda aliases, CodeDeploy, API Gateway
+stages and resource policies, and does not run custom resources: the tests assert what it
+creates and that the report names what it skipped, nothing more.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "examples" / "reference_app"
+ACCOUNT, REGION = "111111111111", "us-east-1"
+EMULATOR_SECRET = "testing"  # noqa: S105 - the emulator accepts any credentials
+STACKS = ["Orders-dev-Network", "Orders-dev-Data", "Orders-dev-Compute", "Orders-dev-Monitoring"]
+
+pytestmark = pytest.mark.cli
+
+
+@dataclass
+class Emulator:
+    endpoint: str
+    env: dict[str, str]
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key=EMULATOR_SECRET,
+        )
+
+    def cdk(self, app_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [str(ROOT / "node_modules" / ".bin" / "cdk"), "--no-notices", *args],
+            cwd=app_dir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=420,
+        )
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        return result
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = tmp_path_factory.mktemp("emulator") / "emulator.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "scripts" / "emulator.py"), str(port)],
+            env={**os.environ, "MOTO_ACCOUNT_ID": ACCOUNT},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=2)
+                break
+            except OSError:
+                assert process.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, "the emulator did not start"
+                time.sleep(0.3)
+        env = {k: v for k, v in os.environ.items() if k != "CDK_VALIDATION"}
+        env.update(
+            AWS_ENDPOINT_URL=f"http://localhost:{port}",
+            AWS_ACCESS_KEY_ID="testing",
+            AWS_SECRET_ACCESS_KEY=EMULATOR_SECRET,
+            AWS_REGION=REGION,
+            AWS_DEFAULT_REGION=REGION,
+            CDK_DISABLE_CLI_TELEMETRY="true",
+            PATH=os.pathsep.join(
+                [
+                    str(ROOT / "node_modules" / ".bin"),
+                    str(Path(sys.executable).parent),
+                    os.environ["PATH"],
+                ]
+            ),
+        )
+        yield Emulator(endpoint=f"http://localhost:{port}", env=env)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def deploy(emulator: Emulator, app_dir: Path) -> Path:
+    out = app_dir / "cdk.out"
+    shutil.rmtree(out, ignore_errors=True)
+    emulator.cdk(app_dir, "synth", "--quiet", "-c", "stage=dev")
+    emulator.cdk(
+        app_dir,
+        "deploy",
+        "--app",
+        "cdk.out",
+        "--require-approval",
+        "never",
+        "--concurrency",
+        "1",
+        *STACKS,
+    )
+    return out
+
+
+@pytest.fixture(scope="module")
+def deployed(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    app = tmp_path_factory.mktemp("app") / "reference_app"
+    shutil.copytree(APP, app, ignore=shutil.ignore_patterns("cdk.out"))
+    emulator.cdk(app, "bootstrap", f"aws://{ACCOUNT}/{REGION}")
+    deploy(emulator, app)
+    return app
+
+
+@dataclass
+class Snapshot:
+    buckets: dict[str, dict[str, Any]]
+    keys: dict[str, bool]
+    log_groups: dict[str, int | None]
+    vpcs: list[str]
+    subnets: list[dict[str, Any]]
+    databases: list[str]
+    functions: dict[str, dict[str, Any]]
+
+
+def snapshot(emulator: Emulator) -> Snapshot:
+    s3, kms, logs = emulator.client("s3"), emulator.client("kms"), emulator.client("logs")
+    ec2, rds, lam = emulator.client("ec2"), emulator.client("rds"), emulator.client("lambda")
+    buckets = {}
+    for bucket in s3.list_buckets()["Buckets"]:
+        name = bucket["Name"]
+        if not name.startswith("orders-dev-data-"):
+            continue
+        rule = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"][
+            0
+        ]
+        buckets[name] = {
+            "encryption": rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"],
+            "versioning": s3.get_bucket_versioning(Bucket=name).get("Status"),
+        }
+    keys = {
+        k["KeyId"]: kms.get_key_rotation_status(KeyId=k["KeyId"])["KeyRotationEnabled"]
+        for k in kms.list_keys()["Keys"]
+        if kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]
+        .get("Description", "")
+        .startswith("Encrypts")
+    }
+    groups = {
+        g["logGroupName"]: g.get("retentionInDays")
+        for g in logs.describe_log_groups()["logGroups"]
+        if g["logGroupName"].startswith("Orders-dev-")
+    }
+    vpcs = [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if not v.get("IsDefault")]
+    subnets = [s for s in ec2.describe_subnets()["Subnets"] if s["VpcId"] in vpcs]
+    databases = [d["DbiResourceId"] for d in rds.describe_db_instances()["DBInstances"]]
+    functions = {
+        f["FunctionName"]: f
+        for f in lam.list_functions()["Functions"]
+        if "OrdersFunction" in f["FunctionName"]
+    }
+    return Snapshot(buckets, keys, groups, vpcs, subnets, databases, functions)
+
+
+@pytest.fixture(scope="module")
+def first(emulator: Emulator, deployed: Path) -> Snapshot:
+    return snapshot(emulator)
+
+
+def test_every_stack_is_deployed(emulator: Emulator, deployed: Path) -> None:
+    cloudformation = emulator.client("cloudformation")
+    for name in STACKS:
+        (stack,) = cloudformation.describe_stacks(StackName=name)["Stacks"]
+        assert stack["StackStatus"] == "CREATE_COMPLETE"
+    outputs = cloudformation.describe_stacks(StackName="Orders-dev-Data")["Stacks"][0]["Outputs"]
+    assert any(o["OutputKey"] == "OrdersBucketName" for o in outputs)
+
+
+def test_buckets_are_encrypted_and_versioned(first: Snapshot) -> None:
+    assert sorted(v["encryption"] for v in first.buckets.values()) == ["AES256", "aws:kms"]
+    assert {v["versioning"] for v in first.buckets.values()} == {"Enabled"}
+
+
+def test_vpc_has_three_tiers_in_two_azs(emulator: Emulator, first: Snapshot) -> None:
+    (vpc,) = first.vpcs
+    assert (
+        emulator.client("ec2").describe_vpcs(VpcIds=[vpc])["Vpcs"][0]["CidrBlock"] == "10.0.0.0/16"
+    )
+    assert sorted(s["CidrBlock"] for s in first.subnets) == [f"10.0.{n}.0/24" for n in range(6)]
+    assert {s["AvailabilityZone"] for s in first.subnets} == {"us-east-1a", "us-east-1b"}
+    assert not any(s["MapPublicIpOnLaunch"] for s in first.subnets)
+    assert len(emulator.client("ec2").describe_nat_gateways()["NatGateways"]) == 1
+    assert len(emulator.client("ec2").describe_flow_logs()["FlowLogs"]) == 1
+
+
+def test_every_key_rotates(first: Snapshot) -> None:
+    assert len(first.keys) == 7
+    assert all(first.keys.values())
+
+
+def test_log_groups_keep_dev_retention(first: Snapshot) -> None:
+    assert len(first.log_groups) == 3
+    assert set(first.log_groups.values()) == {7}
+
+
+def test_function_configuration(emulator: Emulator, first: Snapshot) -> None:
+    ((name, function),) = first.functions.items()
+    assert function["Runtime"] == "python3.14"
+    assert function["Handler"] == "index.handler"
+    assert (function["MemorySize"], function["Timeout"]) == (256, 30)
+    bucket = function["Environment"]["Variables"]["ORDERS_BUCKET"]
+    assert bucket in first.buckets
+    assert emulator.client("lambda").get_function(FunctionName=name)["Configuration"]["VpcConfig"][
+        "SubnetIds"
+    ]
+
+
+def test_database_and_dashboards(emulator: Emulator, first: Snapshot) -> None:
+    (database,) = emulator.client("rds").describe_db_instances()["DBInstances"]
+    assert database["StorageEncrypted"] is True
+    assert (database["Engine"], database["EngineVersion"]) == ("postgres", "16.4")
+    dashboards = [
+        d["DashboardName"]
+        for d in emulator.client("cloudwatch").list_dashboards()["DashboardEntries"]
+    ]
+    assert sorted(dashboards) == ["dev-orders-main", "dev-orders-performance"]
+
+
+def test_report_names_what_the_emulator_skipped(emulator: Emulator, deployed: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "deploy_report.py"),
+            str(deployed / "cdk.out"),
+            *STACKS,
+        ],
+        env=emulator.env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    skipped = next(line for line in result.stdout.splitlines() if line.startswith("skipped"))
+    for resource_type in (
+        "AWS::CloudWatch::Alarm",
+        "AWS::Lambda::Alias",
+        "AWS::CodeDeploy::DeploymentGroup",
+    ):
+        assert resource_type in skipped
+    not_run = "custom resources marked complete without running their handlers"
+    assert f"{not_run}: Custom::VpcRestrictDefaultSG" in result.stdout
+
+
+def test_a_changed_app_updates_stateful_resources_in_place(
+    emulator: Emulator, deployed: Path, first: Snapshot
+) -> None:
+    environments = json.loads((deployed / "environments.json").read_text())
+    environments["dev"]["log_retention_days"] = 14
+    (deployed / "environments.json").write_text(json.dumps(environments))
+    deploy(emulator, deployed)
+    second = snapshot(emulator)
+    cloudformation = emulator.client("cloudformation")
+    statuses = {
+        n: cloudformation.describe_stacks(StackName=n)["Stacks"][0]["StackStatus"] for n in STACKS
+    }
+    # The log retention reaches every stack with a log group; monitoring has none.
+    assert statuses == {
+        "Orders-dev-Network": "UPDATE_COMPLETE",
+        "Orders-dev-Data": "UPDATE_COMPLETE",
+        "Orders-dev-Compute": "UPDATE_COMPLETE",
+        "Orders-dev-Monitoring": "CREATE_COMPLETE",
+    }
+    assert set(second.log_groups.values()) == {14}, "the change was applied"
+    assert second.log_groups.keys() == first.log_groups.keys(), "log groups kept, not replaced"
+    assert second.buckets.keys() == first.buckets.keys(), "buckets kept, not replaced"
+    assert second.keys.keys() == first.keys.keys(), "keys kept, not replaced"
+    assert second.vpcs == first.vpcs
+    assert [s["SubnetId"] for s in second.subnets] == [s["SubnetId"] for s in first.subnets]
+    assert second.databases == first.databases
