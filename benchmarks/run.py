@@ -1,4 +1,9 @@
-"""Time the test suite and one synthesis; print the numbers and optionally record them.
+"""Time the test suite and syntheses; print the numbers and optionally record them.
+
+Measures ``cdk synth`` of the minimal example, of the reference app's dev stage and of the same
+architecture written by hand with aws-cdk-lib L2 constructs (``benchmarks/handwritten_app``);
+``l3_overhead_ratio`` is reference / handwritten. Target: under 1.10 (org-constructs adds less
+than 10% to synthesis).
 
 Usage (through the project's environment)::
 
@@ -34,13 +39,14 @@ def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> f
     return time.perf_counter() - start
 
 
-def synth_minimal_app(repeat: int) -> float:
-    app = ROOT / "examples" / "minimal_app"
+def synth(app: Path, repeat: int, *context: str) -> float:
+    """Median wall time of ``cdk synth`` (built-in CloudFormation validation on)."""
     times = []
+    env = {k: v for k, v in os.environ.items() if k != "CDK_VALIDATION"}
     for _ in range(repeat):
         with tempfile.TemporaryDirectory() as out:
-            cdk = ["cdk", "synth", "--no-notices", "--quiet", "--output", out]
-            times.append(timed(cdk, app))
+            cdk = ["cdk", "synth", "--no-notices", "--quiet", "--output", out, *context]
+            times.append(timed(cdk, app, env))
     return statistics.median(times)
 
 
@@ -58,6 +64,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per synthesis (median kept)")
     parser.add_argument("--record", action="store_true", help="append to benchmarks/results.json")
+    parser.add_argument("--skip-tests", action="store_true", help="time the syntheses only")
     args = parser.parse_args()
 
     commit = subprocess.run(
@@ -67,10 +74,21 @@ def main() -> int:
         text=True,
         check=False,
     ).stdout.strip()
-    measurements = {
-        "synth_minimal_app_cli_s": round(synth_minimal_app(args.repeat), 2),
-        "test_suite_s": round(test_suite(), 2),
+    # The reference app and the same architecture written by hand with L2 constructs, measured
+    # alternately in one run so that both see the same machine load.
+    reference, handwritten = [], []
+    for _ in range(args.repeat):
+        reference.append(synth(ROOT / "examples" / "reference_app", 1, "-c", "stage=dev"))
+        handwritten.append(synth(ROOT / "benchmarks" / "handwritten_app", 1))
+    reference_s, handwritten_s = statistics.median(reference), statistics.median(handwritten)
+    measurements: dict[str, float] = {
+        "synth_minimal_app_cli_s": round(synth(ROOT / "examples" / "minimal_app", args.repeat), 2),
+        "synth_reference_app_dev_cli_s": round(reference_s, 2),
+        "synth_handwritten_l2_dev_cli_s": round(handwritten_s, 2),
+        "l3_overhead_ratio": round(reference_s / handwritten_s, 3),
     }
+    if not args.skip_tests:
+        measurements["test_suite_s"] = round(test_suite(), 2)
     run: dict[str, Any] = {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "commit": commit or "uncommitted",
