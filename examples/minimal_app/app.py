@@ -10,7 +10,12 @@ import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from org_constructs import AbstractStack, EnvironmentConfig, load_environments
+from org_constructs import (
+    AbstractStack,
+    EnvironmentConfig,
+    load_environments,
+    selected_environments,
+)
 
 
 class ServiceStack(AbstractStack):
@@ -39,8 +44,6 @@ class ServiceStack(AbstractStack):
 
 app = cdk.App()
 environments = load_environments(Path(__file__).parent / "environments.json")
-selected = app.node.try_get_context("stage")
-for name, config in environments.items():
-    if selected in (None, name):
-        ServiceStack(app, f"MinimalService-{name}", config=config)
+for name, config in selected_environments(app, environments).items():
+    ServiceStack(app, f"MinimalService-{name}", config=config)
 app.synth()

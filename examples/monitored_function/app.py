@@ -14,6 +14,7 @@ from org_constructs import (
     MonitoredFunction,
     ServiceMonitoring,
     load_environments,
+    selected_environments,
 )
 
 HANDLER = Path(__file__).parent / "handler"
@@ -42,8 +43,6 @@ class OrdersStack(AbstractStack):
 
 app = cdk.App()
 environments = load_environments(Path(__file__).parent / "environments.json")
-selected = app.node.try_get_context("stage")
-for name, config in environments.items():
-    if selected in (None, name):
-        OrdersStack(app, f"Orders-{name}", config=config)
+for name, config in selected_environments(app, environments).items():
+    OrdersStack(app, f"Orders-{name}", config=config)
 app.synth()

@@ -20,6 +20,7 @@ from org_constructs import (
     EnvironmentConfig,
     ServiceMonitoring,
     load_environments,
+    selected_environments,
 )
 
 HANDLER = """
@@ -92,10 +93,7 @@ class DashboardStack(AbstractStack):
 
 app = cdk.App()
 environments = load_environments(Path(__file__).parent / "environments.json")
-selected = app.node.try_get_context("stage")
-for name, config in environments.items():
-    if selected not in (None, name):
-        continue
+for name, config in selected_environments(app, environments).items():
     alarm_stack = AlarmStack(app, f"Alarms-{name}", config=config)
     service_stack = ServiceStack(app, f"Service-{name}", config=config)
     DashboardStack(

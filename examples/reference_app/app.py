@@ -9,14 +9,11 @@ from pathlib import Path
 import aws_cdk as cdk
 from stacks import ComputeStack, DataStack, MonitoringStack, NetworkStack
 
-from org_constructs import load_environments
+from org_constructs import load_environments, selected_environments
 
 app = cdk.App()
 environments = load_environments(Path(__file__).parent / "environments.json")
-selected = app.node.try_get_context("stage")
-for name, config in environments.items():
-    if selected not in (None, name):
-        continue
+for name, config in selected_environments(app, environments).items():
     prefix = f"Orders-{name}"
     network = NetworkStack(app, f"{prefix}-Network", config=config)
     data = DataStack(app, f"{prefix}-Data", config=config, network=network.network)

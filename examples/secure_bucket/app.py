@@ -15,6 +15,7 @@ from org_constructs import (
     BucketTransition,
     SecureBucket,
     load_environments,
+    selected_environments,
 )
 
 
@@ -49,8 +50,6 @@ class DataStack(AbstractStack):
 
 app = cdk.App()
 environments = load_environments(Path(__file__).parent / "environments.json")
-selected = app.node.try_get_context("stage")
-for name, config in environments.items():
-    if selected in (None, name):
-        DataStack(app, f"Data-{name}", config=config)
+for name, config in selected_environments(app, environments).items():
+    DataStack(app, f"Data-{name}", config=config)
 app.synth()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import aws_cdk as cdk
 
-from org_constructs import AbstractStack, StandardVpc, load_environments
+from org_constructs import AbstractStack, StandardVpc, load_environments, selected_environments
 
 
 class NetworkStack(AbstractStack):
@@ -37,8 +37,6 @@ class NetworkStack(AbstractStack):
 
 app = cdk.App()
 environments = load_environments(Path(__file__).parent / "environments.json")
-selected = app.node.try_get_context("stage")
-for name, config in environments.items():
-    if selected in (None, name):
-        NetworkStack(app, f"Network-{name}", config=config)
+for name, config in selected_environments(app, environments).items():
+    NetworkStack(app, f"Network-{name}", config=config)
 app.synth()

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         environment_from_context,
         environments_from_context,
         load_environments,
+        selected_environments,
     )
     from org_constructs.core import AbstractStack, removal_policy_for, stage_of
     from org_constructs.encryption import log_group_key, rotating_key
@@ -55,6 +56,7 @@ _LAZY = {
     "environment_from_context": "org_constructs.config",
     "environments_from_context": "org_constructs.config",
     "load_environments": "org_constructs.config",
+    "selected_environments": "org_constructs.config",
     "StandardVpc": "org_constructs.network",
     "log_group_key": "org_constructs.encryption",
     "rotating_key": "org_constructs.encryption",
@@ -110,5 +112,6 @@ __all__ = [
     "log_group_key",
     "removal_policy_for",
     "rotating_key",
+    "selected_environments",
     "stage_of",
 ]

@@ -19,6 +19,7 @@ from org_constructs.config import (
     environments_from_context,
     environments_from_mapping,
     load_environments,
+    selected_environments,
 )
 from tests.conftest import FIXTURES
 from tests.support import make_app
@@ -198,3 +199,16 @@ class TestContext:
             match=r"stage='qa': must name one of the environments: dev, staging, production",
         ):
             environment_from_context(make_app(stage="qa"), environments)
+
+
+class TestSelectedEnvironments:
+    def test_all_without_context(self, environments: dict[str, EnvironmentConfig]) -> None:
+        assert selected_environments(make_app(), environments) == environments
+
+    def test_the_one_named(self, environments: dict[str, EnvironmentConfig]) -> None:
+        chosen = selected_environments(make_app(stage="production"), environments)
+        assert chosen == {"production": environments["production"]}
+
+    def test_unknown_name(self, environments: dict[str, EnvironmentConfig]) -> None:
+        with pytest.raises(ValidationError, match=r"stage='prod': must name one of"):
+            selected_environments(make_app(stage="prod"), environments)

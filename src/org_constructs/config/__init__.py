@@ -11,6 +11,7 @@ from org_constructs.config._loader import (
     environments_from_context,
     environments_from_mapping,
     load_environments,
+    selected_environments,
 )
 from org_constructs.config._model import (
     LOG_RETENTION_DAYS,
@@ -35,4 +36,5 @@ __all__ = [
     "environments_from_context",
     "environments_from_mapping",
     "load_environments",
+    "selected_environments",
 ]

@@ -29,6 +29,7 @@ __all__ = [
     "environments_from_context",
     "environments_from_mapping",
     "load_environments",
+    "selected_environments",
 ]
 
 _NESTED: Mapping[str, type[VpcConfig] | type[DatabaseConfig] | type[SecurityConfig]] = {
@@ -180,6 +181,27 @@ def environment_from_context(
             f"must name one of the environments: {', '.join(environments)} (pass -c {key}=NAME)",
         )
     return environments[name]
+
+
+def selected_environments(
+    scope: Construct, environments: Mapping[str, EnvironmentConfig], *, key: str = "stage"
+) -> dict[str, EnvironmentConfig]:
+    """The environments to synthesize: the one named by ``-c stage=NAME``, or all of them.
+
+    Lets one app serve every environment while ``cdk deploy -c stage=dev`` builds only dev::
+
+        for name, config in selected_environments(app, load_environments(path)).items():
+            ServiceStack(app, f"Service-{name}", config=config)
+
+    Raises
+    ------
+    ValidationError
+        When the context names no environment of ``environments``.
+    """
+    if scope.node.try_get_context(key) is None:
+        return dict(environments)
+    chosen = environment_from_context(scope, environments, key=key)
+    return {chosen.name: chosen}
 
 
 def _parse_json(text: str, source: str) -> Any:
