@@ -21,7 +21,7 @@ from constructs import Construct
 from org_constructs._acknowledge import acknowledge, nag_resource, skip_checkov
 from org_constructs._kms import log_group_key, rotating_key
 from org_constructs.compute._deployment import Deployment
-from org_constructs.core import AbstractStack, removal_policy_for, stage_of
+from org_constructs.core import log_retention_for, removal_policy_for, stage_of
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring import (
     ALARM_CATALOGUE,
@@ -281,7 +281,7 @@ class MonitoredFunction(Construct):
         policy = removal_policy_for(self)
         self._deployment = deployment
         self._log_key = log_group_key(self, "LogKey", f"the logs of {self.node.path}")
-        self._retention = log_retention or _stage_retention(self)
+        self._retention = log_retention or log_retention_for(self)
         self._dead_letter_queue: sqs.Queue | None = None
         if dead_letter_queue:
             self._dead_letter_queue = sqs.Queue(
@@ -631,13 +631,6 @@ class MonitoredFunction(Construct):
                 f"MonitoredFunction({self.node.id!r})", "key", key, "must be a literal name"
             )
         self._function.add_environment(key, value)
-
-
-def _stage_retention(scope: Construct) -> logs.RetentionDays:
-    stack = Stack.of(scope)
-    if isinstance(stack, AbstractStack):
-        return stack.config.log_retention
-    return logs.RetentionDays.ONE_YEAR
 
 
 def _topic(topic: AlarmTopic | sns.ITopic | None) -> sns.ITopic | None:

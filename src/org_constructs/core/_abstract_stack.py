@@ -7,12 +7,13 @@ from typing import Any
 
 import jsii
 from aws_cdk import CfnOutput, Environment, RemovalPolicy, Stack, Tags
+from aws_cdk.aws_logs import RetentionDays
 from constructs import Construct, IConstruct
 
 from org_constructs.config import EnvironmentConfig, Stage
 from org_constructs.errors import ValidationError
 
-__all__ = ["AbstractStack", "removal_policy_for", "stage_of"]
+__all__ = ["AbstractStack", "log_retention_for", "removal_policy_for", "stage_of"]
 
 MANAGED_BY = "CDK"
 
@@ -195,3 +196,11 @@ def removal_policy_for(scope: IConstruct, given: RemovalPolicy | None = None) ->
     if isinstance(stack, AbstractStack):
         return stack.default_removal_policy
     return RemovalPolicy.RETAIN
+
+
+def log_retention_for(scope: IConstruct) -> RetentionDays:
+    """The log retention for log groups under ``scope``: the environment's, else one year."""
+    stack = Stack.of(scope)
+    if isinstance(stack, AbstractStack):
+        return stack.config.log_retention
+    return RetentionDays.ONE_YEAR

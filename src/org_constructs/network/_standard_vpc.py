@@ -19,7 +19,7 @@ from org_constructs._acknowledge import acknowledge_cdk_handler
 from org_constructs._kms import log_group_key
 from org_constructs.config import Stage, VpcConfig
 from org_constructs.config import _checks as checks
-from org_constructs.core import AbstractStack, removal_policy_for, stage_of
+from org_constructs.core import log_retention_for, removal_policy_for, stage_of
 from org_constructs.errors import ValidationError
 
 __all__ = ["StandardVpc"]
@@ -292,13 +292,8 @@ class StandardVpc(Construct):
             destination = ec2.FlowLogDestination.to_s3(bucket)
         else:
             policy = removal_policy_for(self)
-            stack = Stack.of(self)
             if retention is None:
-                retention = (
-                    stack.config.log_retention
-                    if isinstance(stack, AbstractStack)
-                    else logs.RetentionDays.ONE_YEAR
-                )
+                retention = log_retention_for(self)
             if key is None:
                 key = log_group_key(self, "FlowLogKey", f"the flow logs of {self.node.path}")
             self._flow_log_key = key
