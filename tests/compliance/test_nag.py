@@ -12,7 +12,13 @@ from constructs import Construct
 
 from org_constructs import ValidationError
 from org_constructs._acknowledge import acknowledge, nag_resource, skip_checkov
-from org_constructs.compliance import NAG_PACKS, NagFinding, nag_findings
+from org_constructs.compliance import (
+    NAG_PACKS,
+    NagFinding,
+    acknowledge_finding,
+    apply_nag_packs,
+    nag_findings,
+)
 from org_constructs.config import MissingExtraError
 from tests.support import make_app
 
@@ -99,3 +105,57 @@ def test_finding_is_a_value() -> None:
     assert finding == NagFinding(
         "AwsSolutions", "AwsSolutions-S1", "error", "No logs", "S/B/Resource"
     )
+
+
+class TestAcknowledgeFinding:
+    def test_whole_rule(self) -> None:
+        stack = Stack(make_app(), "Ack")
+        bucket = s3.Bucket(stack, "Plain")
+        ids = acknowledge_finding(
+            bucket, "AwsSolutions-S1", "logs go to the central archive bucket"
+        )
+        assert ids == ["AwsSolutions-S1"]
+        assert "AwsSolutions-S1" not in {f.rule_id for f in nag_findings(stack)}
+
+    def test_rule_specific_details(self) -> None:
+        stack = Stack(make_app(), "Details")
+        role = iam.Role(stack, "Role", assumed_by=iam.AccountRootPrincipal())
+        role.add_to_policy(iam.PolicyStatement(actions=["s3:*"], resources=["arn:aws:s3:::b"]))
+        before = {f.rule_id for f in nag_findings(stack)}
+        assert "AwsSolutions-IAM5[Action::s3:*]" in before
+        ids = acknowledge_finding(
+            role,
+            "AwsSolutions-IAM5",
+            "the break-glass role of the data team",
+            applies_to=["Action::s3:*"],
+        )
+        assert ids == ["AwsSolutions-IAM5[Action::s3:*]"]
+        assert "AwsSolutions-IAM5[Action::s3:*]" not in {f.rule_id for f in nag_findings(stack)}
+
+    @pytest.mark.parametrize(
+        ("rule", "reason", "pattern"),
+        [
+            ("S1", "a reason long enough to keep", r"rule_id='S1': must start with a pack name"),
+            ("AwsSolutions-S1", "because", r"reason='because': must explain the exception"),
+            ("AwsSolutions-S1", " " * 30, r"must explain the exception in at least 20"),
+        ],
+    )
+    def test_invalid_acknowledgements(self, rule: str, reason: str, pattern: str) -> None:
+        stack = Stack(make_app(), "Bad")
+        with pytest.raises(ValidationError, match=pattern):
+            acknowledge_finding(stack, rule, reason)
+
+
+def test_apply_nag_packs_reports_at_synthesis() -> None:
+    app = make_app()
+    stack = Stack(app, "Synth")
+    s3.Bucket(stack, "Plain")
+    plugins = apply_nag_packs(app, ["AwsSolutions", "Serverless"])
+    assert [type(p).__name__ for p in plugins] == ["AwsSolutionsChecks", "ServerlessChecks"]
+    with pytest.raises(Exception, match=r"AwsSolutions-S1"):
+        app.synth()
+
+
+def test_apply_unknown_pack_is_refused() -> None:
+    with pytest.raises(ValidationError, match=r"packs='CIS'"):
+        apply_nag_packs(make_app(), ["CIS"])
