@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -41,6 +42,25 @@ def availability_zone_context() -> dict[str, Any]:
 def make_app(**context: Any) -> cdk.App:
     """An ``App`` with the recommended feature flags and the test accounts' AZs."""
     return cdk.App(context={**recommended_context(), **availability_zone_context(), **context})
+
+
+CDK = ROOT / "node_modules" / ".bin" / "cdk"
+"""The project's CDK CLI (installed by scripts/setup.sh with Node.js 22 beside it)."""
+
+
+def cli_env(python_bin: Path | None = None, **extra: str) -> dict[str, str]:
+    """Environment for running the CDK CLI as a user does.
+
+    The project's Node.js first on PATH, then ``python_bin`` (the folder whose ``python`` runs
+    the app; default: this interpreter's), aws-cdk-lib's built-in validation on (unit tests turn
+    it off), no telemetry, and ``extra`` on top.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in ("CDK_VALIDATION", "PYTHONPATH")}
+    tools = [str(CDK.parent), str(python_bin or Path(sys.executable).parent)]
+    env["PATH"] = os.pathsep.join([*tools, env["PATH"]])
+    env["CDK_DISABLE_CLI_TELEMETRY"] = "true"
+    env.update(extra)
+    return env
 
 
 CHECKOV = ROOT / ".tools" / "bin" / "checkov"

@@ -25,6 +25,8 @@ from typing import Any
 import boto3
 import pytest
 
+from tests.support import CDK, cli_env
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "examples" / "reference_app"
 ACCOUNT, REGION = "111111111111", "us-east-1"
@@ -50,7 +52,7 @@ class Emulator:
 
     def cdk(self, app_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            [str(ROOT / "node_modules" / ".bin" / "cdk"), "--no-notices", *args],
+            [str(CDK), "--no-notices", *args],
             cwd=app_dir,
             env=self.env,
             capture_output=True,
@@ -85,21 +87,12 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
                 assert process.poll() is None, log.read_text()
                 assert time.monotonic() < deadline, "the emulator did not start"
                 time.sleep(0.3)
-        env = {k: v for k, v in os.environ.items() if k != "CDK_VALIDATION"}
-        env.update(
+        env = cli_env(
             AWS_ENDPOINT_URL=f"http://localhost:{port}",
             AWS_ACCESS_KEY_ID="testing",
             AWS_SECRET_ACCESS_KEY=EMULATOR_SECRET,
             AWS_REGION=REGION,
             AWS_DEFAULT_REGION=REGION,
-            CDK_DISABLE_CLI_TELEMETRY="true",
-            PATH=os.pathsep.join(
-                [
-                    str(ROOT / "node_modules" / ".bin"),
-                    str(Path(sys.executable).parent),
-                    os.environ["PATH"],
-                ]
-            ),
         )
         yield Emulator(endpoint=f"http://localhost:{port}", env=env)
     finally:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support import CDK, cli_env
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -19,16 +19,11 @@ pytestmark = pytest.mark.cli
 
 
 def cdk_synth(app_dir: Path, out: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    cdk = shutil.which("cdk", path=str(ROOT / "node_modules" / ".bin"))
-    assert cdk, "the CDK CLI is installed by scripts/setup.sh"
-    env = {k: v for k, v in os.environ.items() if k != "CDK_VALIDATION"}
-    tools = [str(ROOT / "node_modules" / ".bin"), str(Path(sys.executable).parent)]
-    env["PATH"] = os.pathsep.join([*tools, env["PATH"]])
-    env["CDK_DISABLE_CLI_TELEMETRY"] = "true"
+    assert CDK.exists(), "the CDK CLI is installed by scripts/setup.sh"
     return subprocess.run(
-        [cdk, "synth", "--no-notices", "--quiet", "--output", str(out), *args],
+        [str(CDK), "synth", "--no-notices", "--quiet", "--output", str(out), *args],
         cwd=app_dir,
-        env=env,
+        env=cli_env(),
         capture_output=True,
         text=True,
         check=False,

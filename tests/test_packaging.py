@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -13,6 +12,8 @@ from email.parser import Parser
 from pathlib import Path
 
 import pytest
+
+from tests.support import CDK, cli_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,14 +94,9 @@ def test_reference_app_synthesizes_from_the_installed_wheel(dist: Path, tmp_path
         cwd=tmp_path,
     ).stdout
     assert str(venv) in located, "imported from the installed wheel, not the source tree"
-    env = {k: v for k, v in os.environ.items() if k not in ("CDK_VALIDATION", "PYTHONPATH")}
-    env["PATH"] = os.pathsep.join(
-        [str(ROOT / "node_modules" / ".bin"), str(venv / "bin"), env["PATH"]]
-    )
-    env["CDK_DISABLE_CLI_TELEMETRY"] = "true"
     result = subprocess.run(
         [
-            str(ROOT / "node_modules" / ".bin" / "cdk"),
+            str(CDK),
             "synth",
             "--no-notices",
             "--quiet",
@@ -108,7 +104,7 @@ def test_reference_app_synthesizes_from_the_installed_wheel(dist: Path, tmp_path
             "stage=production",
         ],
         cwd=app,
-        env=env,
+        env=cli_env(venv / "bin"),
         capture_output=True,
         text=True,
         check=False,
