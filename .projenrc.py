@@ -21,6 +21,16 @@ AWS_CDK_LIB_TESTED = "2.275.0"
 CONSTRUCTS_TESTED = "10.8.1"
 PYTEST = "9.2.0"
 
+# `pip install 'org-constructs[validate]'`: the checkers behind `org-cdk validate`. checkov is
+# not here: it pins boto3 and packaging versions that conflict with most environments, so it
+# runs from an environment of its own (pipx / uv tool), found on PATH.
+VALIDATE_EXTRA = [
+    "cdk-nag>=3,<4",
+    "cdklabs-cdk-validator-cfnguard>=0.0.60",
+    "cfn-lint>=1.20,<2",
+    "ruff>=0.6",
+]
+
 project = PythonProject(
     name="org-constructs",
     module_name="org_constructs",
@@ -38,6 +48,7 @@ project = PythonProject(
     projenrc_python=True,
     deps=[
         "aws-cdk-lib>=2.257,<3",
+        "click>=8.1,<9",
         "constructs>=10.4,<11",
     ],
     dev_deps=[
@@ -45,6 +56,9 @@ project = PythonProject(
         f"constructs=={CONSTRUCTS_TESTED}",
         "build==1.6.1",
         "cdk-nag==3.0.2",
+        "cdklabs-cdk-validator-cfnguard==0.0.62",
+        "cfn-lint==1.58.0",
+        "click==8.5.1",
         "coverage[toml]==7.17.4",
         "boto3==1.44.8",
         "moto[server]==5.2.5",
@@ -106,8 +120,10 @@ project = PythonProject(
             },
             "optional_dependencies": {
                 "testing": ["pytest>=8", "syrupy>=4"],
+                "validate": VALIDATE_EXTRA,
                 "yaml": ["PyYAML>=6"],
             },
+            "scripts": {"org-cdk": "org_constructs.cli:main"},
             "entry_points": {
                 "pytest11": {"org_constructs": "org_constructs.testing.plugin"},
             },

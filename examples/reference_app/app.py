@@ -10,6 +10,7 @@ import aws_cdk as cdk
 from stacks import ComputeStack, DataStack, MonitoringStack, NetworkStack
 
 from org_constructs import load_environments, selected_environments
+from org_constructs.compliance import apply_nag_packs
 
 app = cdk.App()
 environments = load_environments(Path(__file__).parent / "environments.json")
@@ -27,4 +28,7 @@ for name, config in selected_environments(app, environments).items():
     data.add_stack_dependency(network)
     compute.add_stack_dependency(data)
     monitoring.add_stack_dependency(compute)
+    # `cdk synth` fails on any finding of the packs this environment declares.
+    for stack in (network, data, compute, monitoring):
+        apply_nag_packs(stack, config.security.nag_packs)
 app.synth()

@@ -2,21 +2,77 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
+from aws_cdk import CfnResource, Stack
 from constructs import IConstruct
 
 __all__ = [
     "CDK_HANDLER_CHECKOV_CHECKS",
+    "CHECK_TOOLS",
     "acknowledge",
     "acknowledge_cdk_handler",
+    "acknowledge_check",
+    "acknowledge_short_retention",
     "nag_resource",
     "skip_checkov",
 ]
 
 # checkov checks that aws-cdk-lib's own deployment-time Lambda handlers cannot meet.
 CDK_HANDLER_CHECKOV_CHECKS = ("CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117")
+# ... and the Control Tower rule (cfn-guard) they cannot meet: they run outside any VPC.
+CDK_HANDLER_GUARD_RULES = ("CT.LAMBDA.PR.3",)
+
+CHECK_TOOLS = ("checkov", "cfn-guard", "cfn-lint")
+"""Tools whose findings ``acknowledge_check`` records in the template."""
+TEMPLATE_KEY = "org-constructs"
+
+
+def acknowledge_check(
+    resource: IConstruct, tool: str, rule_id: str, reason: str, *, source: str = "app"
+) -> None:
+    """Acknowledge a template checker's finding on ``resource``, with the reason in its metadata.
+
+    checkov gets its own skip (``Metadata.checkov.skip``), which it honours and reports with
+    the comment; cfn-guard and cfn-lint findings are matched by ``org-cdk validate`` against
+    ``Metadata["org-constructs"]["acknowledged"]``, which also lists the checkov ones.
+    """
+    if tool not in CHECK_TOOLS:
+        raise ValueError(f"acknowledge_check: tool={tool!r}: must be one of {CHECK_TOOLS}")
+    if len(reason.strip()) < 20:
+        raise ValueError(f"acknowledgement reason too short: {reason!r}")
+    cfn = _cfn(resource)
+    if tool == "checkov":
+        skip_checkov(cfn, rule_id, reason)
+        return
+    current = cfn.get_metadata(TEMPLATE_KEY) or {"acknowledged": []}
+    current["acknowledged"].append(
+        {"tool": tool, "rule": rule_id, "reason": reason, "source": source}
+    )
+    cfn.add_metadata(TEMPLATE_KEY, current)
+
+
+def acknowledge_short_retention(log_group: IConstruct) -> None:
+    """Acknowledge Control Tower's one-year log retention rule when the stage keeps logs less."""
+    cfn = _cfn(log_group)
+    days = getattr(cfn, "retention_in_days", None)
+    if isinstance(days, int | float) and 0 < days < 365:
+        acknowledge_check(
+            log_group,
+            "cfn-guard",
+            "CT.CLOUDWATCH.PR.2",
+            f"Logs are kept {days} days, the environment's log retention "
+            "(EnvironmentConfig.log_retention_days); production keeps them a year or more.",
+            source="org-constructs",
+        )
+
+
+def _cfn(resource: IConstruct) -> CfnResource:
+    cfn = resource if isinstance(resource, CfnResource) else resource.node.default_child
+    if not isinstance(cfn, CfnResource):
+        raise TypeError(f"{resource.node.path} has no CloudFormation resource to annotate")
+    return cfn
 
 
 def acknowledge(scope: IConstruct, reason: str, *rule_ids: str) -> None:
@@ -27,7 +83,9 @@ def acknowledge(scope: IConstruct, reason: str, *rule_ids: str) -> None:
     """
     if len(reason) < 20:
         raise ValueError(f"acknowledgement reason too short: {reason!r}")
-    Validations.of(scope).acknowledge(*(Acknowledgment(id=r, reason=reason) for r in rule_ids))
+    from org_constructs.compliance._nag import record_acknowledgement
+
+    record_acknowledgement(scope, rule_ids, reason, source="org-constructs")
 
 
 def acknowledge_cdk_handler(
@@ -47,13 +105,13 @@ def acknowledge_cdk_handler(
         if isinstance(function, CfnResource) and not function.get_metadata("checkov"):
             for check in CDK_HANDLER_CHECKOV_CHECKS:
                 skip_checkov(function, check, reason)
+            for rule in CDK_HANDLER_GUARD_RULES:
+                acknowledge_check(function, "cfn-guard", rule, reason, source="org-constructs")
 
 
 def skip_checkov(resource: IConstruct, check_id: str, comment: str) -> None:
     """Record a checkov skip with its reason in the resource's CloudFormation metadata."""
-    cfn = resource if isinstance(resource, CfnResource) else resource.node.default_child
-    if not isinstance(cfn, CfnResource):
-        raise TypeError(f"{resource.node.path} has no CloudFormation resource to annotate")
+    cfn = _cfn(resource)
     current = cfn.get_metadata("checkov") or {"skip": []}
     current["skip"].append({"id": check_id, "comment": comment})
     cfn.add_metadata("checkov", current)
@@ -81,4 +139,7 @@ def _render(value: Any) -> str | None:
             parts = [_render(part) for part in argument[1]]
             if all(part is not None for part in parts):
                 return str(argument[0]).join(p for p in parts if p is not None)
+    if isinstance(value, dict):
+        # Other intrinsics (Fn::GetStackOutput, Fn::ImportValue...): cdk-nag writes their JSON.
+        return json.dumps(value, separators=(",", ":"))
     return None

@@ -20,13 +20,31 @@ def rotating_key(
     ``purpose`` completes the description: "Encrypts <purpose>". ``removal_policy`` defaults
     to the stage's (``removal_policy_for``).
     """
-    return kms.Key(
+    key = kms.Key(
         scope,
         construct_id,
         description=f"Encrypts {purpose}",
         enable_key_rotation=True,
         removal_policy=removal_policy_for(scope, removal_policy),
     )
+    # Grants only for AWS services acting on AWS resources (Control Tower CT.KMS.PR.3): a
+    # principal with kms:CreateGrant cannot hand the key on to anyone else.
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="DenyGrantsExceptForAwsServices",
+            effect=iam.Effect.DENY,
+            principals=[iam.AnyPrincipal()],
+            actions=["kms:CreateGrant"],
+            resources=["*"],
+            conditions={
+                "BoolIfExists": {
+                    "kms:GrantIsForAWSResource": "false",
+                    "aws:PrincipalIsAWSService": "false",
+                }
+            },
+        )
+    )
+    return key
 
 
 def log_group_key(

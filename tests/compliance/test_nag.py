@@ -8,12 +8,16 @@ import pytest
 from aws_cdk import Fn, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from org_constructs import ValidationError
+from org_constructs import AbstractStack, EnvironmentConfig, ValidationError
 from org_constructs._acknowledge import acknowledge, nag_resource, skip_checkov
 from org_constructs.compliance import (
+    AUDIT_CONTEXT,
+    AUDIT_METADATA,
     NAG_PACKS,
+    PACKS_CONTEXT,
     NagFinding,
     acknowledge_finding,
     apply_nag_packs,
@@ -21,6 +25,11 @@ from org_constructs.compliance import (
 )
 from org_constructs.config import MissingExtraError
 from tests.support import make_app
+
+
+class BucketOnlyStack(AbstractStack):
+    def initialize(self) -> None:
+        s3.Bucket(self, "Plain")
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +89,8 @@ def test_nag_resource_renders_intrinsics_as_cdk_nag_does() -> None:
     assert nag_resource(stack, "arn:aws:s3:::literal/*") == "arn:aws:s3:::literal/*"
     arn = stack.format_arn(service="s3", resource="x")
     assert nag_resource(stack, arn) == "arn:<AWS::Partition>:s3:<AWS::Region>:<AWS::AccountId>:x"
-    assert nag_resource(stack, Fn.import_value("shared-bucket-arn")) is None
+    imported = '{"Fn::ImportValue":"shared-bucket-arn"}'
+    assert nag_resource(stack, Fn.import_value("shared-bucket-arn")) == imported
 
 
 def test_checkov_skips_are_recorded_in_metadata() -> None:
@@ -150,10 +160,53 @@ def test_apply_nag_packs_reports_at_synthesis() -> None:
     app = make_app()
     stack = Stack(app, "Synth")
     s3.Bucket(stack, "Plain")
-    plugins = apply_nag_packs(app, ["AwsSolutions", "Serverless"])
-    assert [type(p).__name__ for p in plugins] == ["AwsSolutionsChecks", "ServerlessChecks"]
+    assert apply_nag_packs(app, ["AwsSolutions", "Serverless"]) == ("AwsSolutions", "Serverless")
     with pytest.raises(Exception, match=r"AwsSolutions-S1"):
         app.synth()
+
+
+def test_packs_apply_to_the_scope_they_are_declared_for() -> None:
+    app = make_app()
+    strict = Stack(app, "Strict")
+    lenient = Stack(app, "Lenient")
+    sns.Topic(lenient, "Plain", enforce_ssl=True)  # unencrypted: HIPAA finds it, not AwsSolutions
+    sns.Topic(strict, "Plain", enforce_ssl=True)
+    apply_nag_packs(strict, ["HIPAA.Security"])
+    apply_nag_packs(lenient, ["AwsSolutions"])
+    with pytest.raises(Exception, match=r"Strict/Plain") as raised:
+        app.synth()
+    assert "Lenient/Plain" not in str(raised.value)
+
+
+def test_context_replaces_the_declared_packs() -> None:
+    app = make_app(**{PACKS_CONTEXT: "Serverless, AwsSolutions"})
+    assert apply_nag_packs(Stack(app, "S"), ["HIPAA.Security"]) == ("Serverless", "AwsSolutions")
+
+
+def test_context_packs_cover_abstract_stacks_of_apps_that_declare_none(
+    dev_config: EnvironmentConfig,
+) -> None:
+    app = make_app(**{PACKS_CONTEXT: "AwsSolutions"})
+    stack = BucketOnlyStack(app, "Undeclared", config=dev_config)
+    with pytest.raises(Exception, match=r"AwsSolutions-S1"):
+        app.synth()
+    assert stack.node.path == "Undeclared"
+
+
+def test_audit_mode_records_acknowledgements_instead_of_applying_them() -> None:
+    app = make_app(**{AUDIT_CONTEXT: True})
+    stack = Stack(app, "Audit")
+    bucket = s3.Bucket(stack, "Plain")
+    acknowledge_finding(bucket, "AwsSolutions-S1", "logs go to the central archive bucket")
+    assert "AwsSolutions-S1" in {f.rule_id for f in nag_findings(stack)}
+    recorded = [m.data for m in bucket.node.metadata if m.type == AUDIT_METADATA]
+    assert recorded == [
+        {
+            "id": "AwsSolutions-S1",
+            "reason": "logs go to the central archive bucket",
+            "source": "app",
+        }
+    ]
 
 
 def test_apply_unknown_pack_is_refused() -> None:

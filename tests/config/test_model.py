@@ -134,6 +134,8 @@ class TestStageDefaults:
         config = env(alarm_email="ops@example.com", tags={"Team": "platform"})
         assert config.alarm_email == ("ops@example.com",)
         assert SecurityConfig(allowed_ips=["10.0.0.0/8"]).allowed_ips == ("10.0.0.0/8",)
+        assert SecurityConfig(nag_packs=["PCI.DSS.321"]).nag_packs == ("PCI.DSS.321",)
+        assert SecurityConfig().nag_packs == ("AwsSolutions", "Serverless")
         with pytest.raises(TypeError):
             config.tags["Team"] = "other"  # type: ignore[index]
 
@@ -196,6 +198,18 @@ INVALID: dict[str, tuple[Any, str]] = {
         r"allowed_ips\[1\]='10.0.0.1/24': must be a CIDR",
     ),
     "allowed ip garbage": (lambda: SecurityConfig(allowed_ips=["x/1"]), r"must be a CIDR"),
+    "nag pack unknown": (
+        lambda: SecurityConfig(nag_packs=["AwsSolutions", "CIS"]),
+        r"nag_packs\[1\]='CIS': must be one of AwsSolutions, Serverless, HIPAA.Security",
+    ),
+    "nag packs text": (
+        lambda: SecurityConfig(nag_packs=bad("AwsSolutions")),
+        r"nag_packs='AwsSolutions': must be a list of pack names",
+    ),
+    "nag pack repeated": (
+        lambda: SecurityConfig(nag_packs=["Serverless", "Serverless"]),
+        r"nag_packs=\('Serverless', 'Serverless'\): must not repeat a pack",
+    ),
     "allowed ip everywhere": (
         lambda: SecurityConfig(allowed_ips=["0.0.0.0/0"]),
         r"allowed_ips\[0\]='0.0.0.0/0': allows every address on the internet",

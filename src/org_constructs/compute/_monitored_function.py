@@ -18,7 +18,13 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from org_constructs._acknowledge import acknowledge, nag_resource, skip_checkov
+from org_constructs._acknowledge import (
+    acknowledge,
+    acknowledge_check,
+    acknowledge_short_retention,
+    nag_resource,
+    skip_checkov,
+)
 from org_constructs._kms import log_group_key, rotating_key
 from org_constructs.compute._deployment import Deployment
 from org_constructs.core import log_retention_for, removal_policy_for, stage_of
@@ -55,6 +61,10 @@ _NO_VPC_REASON = (
 _NO_CONCURRENCY_REASON = (
     "No reserved concurrency by default: a reservation takes capacity from the account's pool "
     "whether used or not; pass reserved_concurrent_executions= for regulated workloads."
+)
+_DLQ_GUARD_REASON = (
+    "This queue is a dead-letter queue for Lambda or SNS, whose RedriveAllowPolicy denies all "
+    "SQS sources; the rule counts only allowAll or byQueue policies as dead-letter queues."
 )
 _DLQ_REASON = (
     "This queue is the function's dead-letter queue; a dead-letter queue needs none of its own."
@@ -294,12 +304,18 @@ class MonitoredFunction(Construct):
                 enforce_ssl=True,
                 retention_period=Duration.days(14),
                 removal_policy=policy,
+                # A dead-letter queue of its own: no SQS queue may redrive into it.
+                redrive_allow_policy=sqs.RedriveAllowPolicy(
+                    redrive_permission=sqs.RedrivePermission.DENY_ALL
+                ),
             )
-            acknowledge(
+            acknowledge(self._dead_letter_queue, _DLQ_REASON, "Serverless-SQSRedrivePolicy")
+            acknowledge_check(
                 self._dead_letter_queue,
-                _DLQ_REASON,
-                "AwsSolutions-SQS3",
-                "Serverless-SQSRedrivePolicy",
+                "cfn-guard",
+                "CT.SQS.PR.1",
+                _DLQ_GUARD_REASON,
+                source="org-constructs",
             )
         network = vpc.vpc if isinstance(vpc, StandardVpc) else vpc
         self._network = network
@@ -374,9 +390,12 @@ class MonitoredFunction(Construct):
             _CODEDEPLOY_REASON,
             "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
             "AWSCodeDeployRoleForLambdaLimited]",
-            "HIPAA.Security-IAMNoInlinePolicy",
-            "NIST.800.53.R5-IAMNoInlinePolicy",
-            "PCI.DSS.321-IAMNoInlinePolicy",
+            # The notification grant (sns:Publish) lands in an inline default policy.
+            *(
+                f"{pack}-IAMNoInlinePolicy"
+                for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
+                if self._notification_topic is not None
+            ),
             # aws-cdk-lib lets CodeDeploy invoke every version of a hook function.
             *(
                 f"AwsSolutions-IAM5[Resource::{nag_resource(Stack.of(self), hook.function_arn)}:*]"
@@ -415,6 +434,7 @@ class MonitoredFunction(Construct):
             retention=self._retention,
             removal_policy=removal_policy_for(self),
         )
+        acknowledge_short_retention(log_group)
         role = _ManagedPolicyRole(
             self,
             f"{prefix}Role",
@@ -551,6 +571,21 @@ class MonitoredFunction(Construct):
                 alarm.add_alarm_action(action)
                 alarm.add_ok_action(action)
             alarms[key] = alarm
+        if action is None:
+            reason = (
+                "CodeDeploy reads the state of the rollback alarms to stop and roll back a "
+                "deployment; without an alarm_topic they need no action of their own."
+            )
+            acknowledge(
+                scope,
+                reason,
+                "HIPAA.Security-CloudWatchAlarmAction",
+                "NIST.800.53.R5-CloudWatchAlarmAction",
+            )
+            for alarm in alarms.values():
+                acknowledge_check(
+                    alarm, "cfn-guard", "CT.CLOUDWATCH.PR.1", reason, source="org-constructs"
+                )
         return alarms
 
     def _add_triggers(self, topic: sns.ITopic) -> None:

@@ -10,6 +10,7 @@ from enum import Enum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from org_constructs._packs import DEFAULT_PACKS, NAG_PACKS
 from org_constructs.config import _checks as checks
 from org_constructs.errors import ValidationError
 
@@ -260,11 +261,17 @@ class SecurityConfig:
         Whether to run a bastion host. Default: False
     waf_enabled:
         Whether to put a WAF web ACL in front of public endpoints. Default: True
+    nag_packs:
+        The cdk-nag rule packs this environment's stacks must pass (``apply_nag_packs``,
+        ``org-cdk validate``): names from ``AwsSolutions``, ``Serverless``,
+        ``HIPAA.Security``, ``NIST.800.53.R5``, ``PCI.DSS.321``.
+        Default: ``("AwsSolutions", "Serverless")``
     """
 
     allowed_ips: Sequence[str] = ()
     bastion_enabled: bool = False
     waf_enabled: bool = True
+    nag_packs: Sequence[str] = DEFAULT_PACKS
 
     def __post_init__(self) -> None:
         where = type(self).__name__
@@ -275,6 +282,18 @@ class SecurityConfig:
             checks.check_allowed_ip(where, f"allowed_ips[{index}]", cidr)
         checks.check_bool(where, "bastion_enabled", self.bastion_enabled)
         checks.check_bool(where, "waf_enabled", self.waf_enabled)
+        if isinstance(self.nag_packs, str) or not isinstance(self.nag_packs, Sequence):
+            raise ValidationError(
+                where, "nag_packs", self.nag_packs, "must be a list of pack names"
+            )
+        object.__setattr__(self, "nag_packs", tuple(self.nag_packs))
+        for index, pack in enumerate(self.nag_packs):
+            if pack not in NAG_PACKS:
+                raise ValidationError(
+                    where, f"nag_packs[{index}]", pack, f"must be one of {', '.join(NAG_PACKS)}"
+                )
+        if len(set(self.nag_packs)) != len(self.nag_packs):
+            raise ValidationError(where, "nag_packs", self.nag_packs, "must not repeat a pack")
 
     @classmethod
     def for_stage(cls, stage: Stage | str, **overrides: Any) -> SecurityConfig:

@@ -10,6 +10,7 @@ from aws_cdk import CfnOutput, Environment, RemovalPolicy, Stack, Tags
 from aws_cdk.aws_logs import RetentionDays
 from constructs import Construct, IConstruct
 
+from org_constructs.compliance._nag import PACKS_CONTEXT, apply_nag_packs
 from org_constructs.config import EnvironmentConfig, Stage
 from org_constructs.errors import ValidationError
 
@@ -117,6 +118,9 @@ class AbstractStack(Stack, metaclass=_AbstractStackMeta):
             # puts on resources that aws-cdk-lib does not tag itself.
             Tags.of(self).add(key, value)
             self.tags.set_tag(key, value)
+        if self.node.try_get_context(PACKS_CONTEXT) is not None:
+            # `org-cdk validate --packs` on an app that declares none: hold each stack to them.
+            apply_nag_packs(self)
 
     @property
     def config(self) -> EnvironmentConfig:

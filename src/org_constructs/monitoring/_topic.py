@@ -15,7 +15,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from org_constructs._acknowledge import acknowledge
+from org_constructs._acknowledge import acknowledge, acknowledge_check
 from org_constructs._kms import rotating_key
 from org_constructs.config import EnvironmentConfig
 from org_constructs.config import _checks as checks
@@ -127,6 +127,10 @@ class AlarmTopic(Construct):
             enforce_ssl=True,
             retention_period=Duration.days(14),
             removal_policy=removal_policy_for(self),
+            # A dead-letter queue of its own: no SQS queue may redrive into it.
+            redrive_allow_policy=sqs.RedriveAllowPolicy(
+                redrive_permission=sqs.RedrivePermission.DENY_ALL
+            ),
         )
         acknowledge(
             self._dead_letter_queue,
@@ -134,6 +138,14 @@ class AlarmTopic(Construct):
             "does not recognise SNS dead-letter queues, and a dead-letter queue needs none.",
             "AwsSolutions-SQS3",
             "Serverless-SQSRedrivePolicy",
+        )
+        acknowledge_check(
+            self._dead_letter_queue,
+            "cfn-guard",
+            "CT.SQS.PR.1",
+            "This queue is the dead-letter queue of the topic's subscriptions, whose "
+            "RedriveAllowPolicy denies all SQS sources; the rule counts only allowAll or byQueue.",
+            source="org-constructs",
         )
         for email in emails:
             self._topic.add_subscription(

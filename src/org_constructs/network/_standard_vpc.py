@@ -15,7 +15,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from org_constructs._acknowledge import acknowledge_cdk_handler
+from org_constructs._acknowledge import acknowledge_cdk_handler, acknowledge_short_retention
 from org_constructs._kms import log_group_key
 from org_constructs.config import Stage, VpcConfig
 from org_constructs.config import _checks as checks
@@ -304,6 +304,7 @@ class StandardVpc(Construct):
                 retention=retention,
                 removal_policy=policy,
             )
+            acknowledge_short_retention(self._flow_log_group)
             role = iam.Role(
                 self,
                 "FlowLogRole",

@@ -15,6 +15,7 @@ from constructs import Construct
 from org_constructs._acknowledge import (
     acknowledge,
     acknowledge_cdk_handler,
+    acknowledge_check,
     nag_resource,
     skip_checkov,
 )
@@ -41,7 +42,6 @@ _NOTIFICATIONS_REASON = (
     "deployment; it runs only then, and its policy allows only s3:PutBucketNotification."
 )
 _LOG_BUCKET_RULES = (
-    "AwsSolutions-S1",
     "HIPAA.Security-S3BucketLoggingEnabled",
     "NIST.800.53.R5-S3BucketLoggingEnabled",
     "PCI.DSS.321-S3BucketLoggingEnabled",
@@ -383,6 +383,10 @@ class SecureBucket(Construct):
             auto_delete_objects=auto_delete_objects or None,
         )
         acknowledge(log_bucket, _LOG_BUCKET_REASON, *_LOG_BUCKET_RULES)
+        for rule in ("CT.S3.PR.2", "CT.S3.PR.10"):
+            acknowledge_check(
+                log_bucket, "cfn-guard", rule, _LOG_BUCKET_REASON, source="org-constructs"
+            )
         skip_checkov(log_bucket, "CKV_AWS_18", _LOG_BUCKET_REASON)
         return log_bucket
 

@@ -1,0 +1,194 @@
+"""Findings of every checker in one shape, and the report's text, JSON and JUnit forms."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from xml.etree import ElementTree as ET
+
+__all__ = ["SEVERITIES", "Acknowledgement", "Finding", "Report", "ToolRun"]
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule of one tool failing on one resource (or one line of code)."""
+
+    tool: str
+    rule: str
+    severity: str
+    stack: str
+    resource: str
+    """Construct path, logical id or ``file:line``."""
+    message: str
+    fix: str = ""
+    acknowledged: str | None = None
+    """The reason, when an acknowledgement covers this finding."""
+
+    @property
+    def blocking(self) -> bool:
+        """An unacknowledged error: it fails the gate."""
+        return self.severity == "error" and self.acknowledged is None
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    """An acknowledgement (or checkov skip) found in the cloud assembly."""
+
+    tool: str
+    rule: str
+    where: str
+    reason: str
+    source: str = "app"
+    """``'app'`` for the app's own, ``'org-constructs'`` for the library's."""
+
+
+@dataclass(frozen=True)
+class ToolRun:
+    """What happened when one tool ran."""
+
+    tool: str
+    status: str
+    """``'passed'``, ``'failed'`` (findings that block), ``'error'`` (the tool could not run)
+    or ``'skipped'`` (``--skip``)."""
+    seconds: float = 0.0
+    detail: str = ""
+
+
+@dataclass
+class Report:
+    """Everything ``org-cdk validate`` found for one app and stage."""
+
+    app: str
+    stage: str | None
+    packs: tuple[str, ...] = ()
+    findings: list[Finding] = field(default_factory=list)
+    runs: list[ToolRun] = field(default_factory=list)
+    stale: list[Acknowledgement] = field(default_factory=list)
+    rules_not_run: dict[str, str] = field(default_factory=dict)
+    """Rules left out on purpose, with the reason."""
+    seconds: float = 0.0
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if f.blocking]
+
+    @property
+    def passed(self) -> bool:
+        return not self.blocking and all(r.status in ("passed", "skipped") for r in self.runs)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when nothing blocks, 1 for unacknowledged errors, 3 when a tool could not run."""
+        if any(r.status == "error" for r in self.runs):
+            return 3
+        return 1 if self.blocking else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "app": self.app,
+            "stage": self.stage,
+            "packs": list(self.packs),
+            "passed": self.passed,
+            "exit_code": self.exit_code,
+            "seconds": round(self.seconds, 2),
+            "tools": [asdict(r) for r in self.runs],
+            "findings": [asdict(f) for f in self.findings],
+            "stale_acknowledgements": [asdict(a) for a in self.stale],
+            "rules_not_run": self.rules_not_run,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    def to_text(self) -> str:
+        lines = [f"org-cdk validate {self.app}" + (f" (stage {self.stage})" if self.stage else "")]
+        if self.packs:
+            lines.append(f"cdk-nag packs: {', '.join(self.packs)}")
+        lines.append("")
+        for run in self.runs:
+            counts = Counter(
+                "acknowledged" if f.acknowledged else f.severity
+                for f in self.findings
+                if f.tool == run.tool
+            )
+            summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "clean"
+            detail = f" - {run.detail}" if run.detail else ""
+            lines.append(f"  {run.tool:<9} {run.status:<8} {run.seconds:5.1f}s  {summary}{detail}")
+        open_findings = [f for f in self.findings if f.acknowledged is None]
+        if open_findings:
+            lines += ["", "Findings:"]
+            for f in sorted(open_findings, key=_order):
+                lines.append(f"  {f.severity.upper():<7} {f.tool} {f.rule}")
+                lines.append(f"          {f.stack} {f.resource}".rstrip())
+                lines.append(f"          {f.message}")
+                if f.fix:
+                    lines.append(f"          fix: {f.fix}")
+        acknowledged = [f for f in self.findings if f.acknowledged]
+        if acknowledged:
+            lines += ["", f"Acknowledged ({len(acknowledged)}):"]
+            for f in sorted(acknowledged, key=_order):
+                lines.append(f"  {f.tool} {f.rule} {f.stack} {f.resource}")
+                lines.append(f"          reason: {f.acknowledged}")
+        if self.stale:
+            lines += ["", f"Acknowledgements that match no finding ({len(self.stale)}):"]
+            for a in self.stale:
+                lines.append(f"  {a.tool} {a.rule} at {a.where} ({a.source}): {a.reason}")
+        if self.rules_not_run:
+            lines += ["", "Rules not run:"]
+            lines += [f"  {rule}: {reason}" for rule, reason in self.rules_not_run.items()]
+        verdict = "PASSED" if self.passed else "FAILED"
+        reasons = []
+        if self.blocking:
+            reasons.append(f"{len(self.blocking)} unacknowledged error(s)")
+        reasons += [f"{r.tool} could not run" for r in self.runs if r.status == "error"]
+        lines += [
+            "",
+            f"{verdict} in {self.seconds:.1f}s" + (f": {'; '.join(reasons)}" if reasons else ""),
+        ]
+        return "\n".join(lines)
+
+    def to_junit(self) -> str:
+        suites = ET.Element("testsuites", name="org-cdk validate", time=f"{self.seconds:.2f}")
+        for run in self.runs:
+            findings = [f for f in self.findings if f.tool == run.tool]
+            suite = ET.SubElement(
+                suites,
+                "testsuite",
+                name=run.tool,
+                tests=str(max(len(findings), 1)),
+                failures=str(sum(f.blocking for f in findings)),
+                errors=str(int(run.status == "error")),
+                skipped=str(sum(not f.blocking for f in findings)),
+                time=f"{run.seconds:.2f}",
+            )
+            if run.status == "error":
+                case = ET.SubElement(suite, "testcase", classname=run.tool, name="run")
+                ET.SubElement(case, "error", message=run.detail)
+            elif not findings:
+                case = ET.SubElement(suite, "testcase", classname=run.tool, name=run.status)
+                if run.status == "skipped":
+                    ET.SubElement(case, "skipped", message=run.detail or "skipped")
+            for f in findings:
+                case = ET.SubElement(
+                    suite,
+                    "testcase",
+                    classname=f"{run.tool}.{f.stack}",
+                    name=f"{f.rule} {f.resource}",
+                )
+                if f.blocking:
+                    failure = ET.SubElement(case, "failure", message=f.message, type=f.severity)
+                    failure.text = f.fix
+                else:
+                    reason = f.acknowledged or f"{f.severity}: {f.message}"
+                    ET.SubElement(case, "skipped", message=reason)
+        ET.indent(suites)
+        return ET.tostring(suites, encoding="unicode", xml_declaration=True)
+
+
+def _order(finding: Finding) -> tuple[int, str, str, str, str]:
+    rank = SEVERITIES.index(finding.severity) if finding.severity in SEVERITIES else 3
+    return (rank, finding.tool, finding.stack, finding.resource, finding.rule)
