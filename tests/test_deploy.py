@@ -208,7 +208,9 @@ def test_vpc_has_three_tiers_in_two_azs(emulator: Emulator, first: Snapshot) -> 
 
 
 def test_every_key_rotates(first: Snapshot) -> None:
-    assert len(first.keys) == 7
+    # Bucket, database, database credentials, function environment, function logs, API access
+    # logs, dead-letter queue, flow logs, alarm topic.
+    assert len(first.keys) == 9
     assert all(first.keys.values())
 
 
