@@ -120,6 +120,7 @@ project = PythonProject(
             },
             "optional_dependencies": {
                 "testing": ["pytest>=8", "syrupy>=4"],
+                "ops": ["boto3>=1.34"],
                 "validate": VALIDATE_EXTRA,
                 "yaml": ["PyYAML>=6"],
             },
@@ -198,7 +199,8 @@ pyproject.add_override(
 )
 pyproject.add_override(
     "tool.coverage.run",
-    {"source": ["org_constructs"], "branch": True, "parallel": True},
+    # The CLI tests run `org-cdk` in subprocesses: measure those too.
+    {"source": ["org_constructs"], "branch": True, "parallel": True, "patch": ["subprocess"]},
 )
 pyproject.add_override(
     "tool.coverage.paths",

@@ -5,6 +5,10 @@ architecture written by hand with aws-cdk-lib L2 constructs (``benchmarks/handwr
 ``l3_overhead_ratio`` is reference / handwritten. Target: under 1.10 (org-constructs adds less
 than 10% to synthesis).
 
+``validate_reference_production_s`` times ``org-cdk validate`` on the reference app's production
+stage: one synthesis with all five cdk-nag packs, then cfn-lint, checkov and cfn-guard
+concurrently, and ruff. Target: under 60 s on 2 cores.
+
 Usage (through the project's environment)::
 
     bash scripts/bench.sh            # measure and print
@@ -50,6 +54,23 @@ def synth(app: Path, repeat: int, *context: str) -> float:
     return statistics.median(times)
 
 
+def validate_reference(repeat: int) -> float:
+    """Median wall time of the whole validation gate on the reference app's production stage."""
+    env = {**os.environ, "ORG_CDK_CHECKOV": str(ROOT / ".tools" / "bin" / "checkov")}
+    with tempfile.TemporaryDirectory() as out:
+        command = [
+            str(Path(sys.executable).parent / "org-cdk"),
+            "validate",
+            "examples/reference_app",
+            "--stage",
+            "production",
+            "--quiet",
+            "--output",
+            out,
+        ]
+        return statistics.median(timed(command, ROOT, env) for _ in range(repeat))
+
+
 def test_suite() -> float:
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     return timed([sys.executable, "-m", "pytest", "-q"], ROOT, env)
@@ -86,6 +107,7 @@ def main() -> int:
         "synth_reference_app_dev_cli_s": round(reference_s, 2),
         "synth_handwritten_l2_dev_cli_s": round(handwritten_s, 2),
         "l3_overhead_ratio": round(reference_s / handwritten_s, 3),
+        "validate_reference_production_s": round(validate_reference(args.repeat), 2),
     }
     if not args.skip_tests:
         measurements["test_suite_s"] = round(test_suite(), 2)

@@ -14,8 +14,10 @@ from org_constructs import (
     AbstractStack,
     EnvironmentConfig,
     load_environments,
+    log_group_key,
     selected_environments,
 )
+from org_constructs.compliance import acknowledge_check, apply_nag_packs
 
 
 class ServiceStack(AbstractStack):
@@ -37,13 +39,23 @@ class ServiceStack(AbstractStack):
             "ServiceLogs",
             log_group_name=self.log_group_name,
             retention=self.config.log_retention,
+            encryption_key=log_group_key(self, "ServiceLogsKey", "the service's logs"),
             removal_policy=self.default_removal_policy,
         )
+        if self.config.log_retention_days < 365:
+            acknowledge_check(
+                log_group,
+                "cfn-guard",
+                "CT.CLOUDWATCH.PR.2",
+                f"{self.config.name} keeps logs {self.config.log_retention_days} days "
+                "(log_retention_days); production keeps them a year or more.",
+            )
         self.create_output("LogGroupName", log_group.log_group_name, description="Service logs")
 
 
 app = cdk.App()
 environments = load_environments(Path(__file__).parent / "environments.json")
 for name, config in selected_environments(app, environments).items():
-    ServiceStack(app, f"MinimalService-{name}", config=config)
+    stack = ServiceStack(app, f"MinimalService-{name}", config=config)
+    apply_nag_packs(stack, config.security.nag_packs)
 app.synth()

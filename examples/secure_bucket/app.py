@@ -17,6 +17,7 @@ from org_constructs import (
     load_environments,
     selected_environments,
 )
+from org_constructs.compliance import acknowledge_finding, apply_nag_packs
 
 
 class DataStack(AbstractStack):
@@ -45,11 +46,24 @@ class DataStack(AbstractStack):
             description="Reads reports",
         )
         reports.grant_read(reader, "published/*")
+        acknowledge_finding(
+            reader,
+            "AwsSolutions-IAM5",
+            "The reader gets the read action families aws-cdk-lib grants, on the published/ "
+            "prefix of the reports bucket only.",
+            applies_to=[
+                "Action::s3:GetBucket*",
+                "Action::s3:GetObject*",
+                "Action::s3:List*",
+                "Resource::" + reports.bucket.arn_for_objects("published/*"),
+            ],
+        )
         self.create_output("ReportsBucketName", reports.bucket_name, description="Reports bucket")
 
 
 app = cdk.App()
 environments = load_environments(Path(__file__).parent / "environments.json")
 for name, config in selected_environments(app, environments).items():
-    DataStack(app, f"Data-{name}", config=config)
+    stack = DataStack(app, f"Data-{name}", config=config)
+    apply_nag_packs(stack, config.security.nag_packs)
 app.synth()

@@ -8,6 +8,7 @@ from pathlib import Path
 import aws_cdk as cdk
 
 from org_constructs import AbstractStack, StandardVpc, load_environments, selected_environments
+from org_constructs.compliance import apply_nag_packs
 
 
 class NetworkStack(AbstractStack):
@@ -38,5 +39,6 @@ class NetworkStack(AbstractStack):
 app = cdk.App()
 environments = load_environments(Path(__file__).parent / "environments.json")
 for name, config in selected_environments(app, environments).items():
-    NetworkStack(app, f"Network-{name}", config=config)
+    stack = NetworkStack(app, f"Network-{name}", config=config)
+    apply_nag_packs(stack, config.security.nag_packs)
 app.synth()

@@ -209,6 +209,27 @@ def test_reference_app_passes_every_checker(reference_report: dict[str, Any]) ->
     }
 
 
+@pytest.mark.parametrize(
+    "example", ["minimal_app", "standard_vpc", "secure_bucket", "monitoring", "monitored_function"]
+)
+def test_every_example_passes_the_packs_it_declares(example: str, tmp_path: Path) -> None:
+    result = org_cdk(
+        "validate", f"examples/{example}", "--format", "json", "--output", str(tmp_path / "out")
+    )
+    report = json.loads(result.stdout)
+    assert result.returncode == 0, [f for f in report["findings"] if not f["acknowledged"]]
+    assert report["packs"] == ["AwsSolutions", "Serverless"]
+    assert {t["tool"] for t in report["tools"] if t["status"] == "passed"} == {
+        "synth",
+        "cdk-nag",
+        "cfn-lint",
+        "checkov",
+        "cfn-guard",
+        "ruff",
+    }
+    assert [a for a in report["stale_acknowledgements"] if a["source"] == "app"] == []
+
+
 def test_production_is_held_to_all_five_packs(reference_report: dict[str, Any]) -> None:
     expected = {
         "dev": ["AwsSolutions", "Serverless"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -176,3 +177,412 @@ def pre_deploy(app_dir: Path, stage: str, tests_dir: str, no_diff: bool) -> None
 def main() -> None:
     """Console entry point."""
     cli(prog_name="org-cdk")
+
+
+# --- Operations: stage-aware CDK commands, notifications, stacks, resources -----------------
+
+
+def _environments_option(function: Any) -> Any:
+    return click.option(
+        "--environments",
+        "environments_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="The environments file.  [default: APP_DIR/environments.json]",
+    )(function)
+
+
+def _fail(error: Exception) -> click.ClickException:
+    return click.ClickException(str(error))
+
+
+def _stage(app_dir: Path, environments_file: Path | None, stage: str) -> Any:
+    from org_constructs.ops import OpsError, load_stage
+    from org_constructs.ops._cdk import default_environments
+
+    try:
+        return load_stage(environments_file or default_environments(app_dir), stage)
+    except OpsError as error:
+        raise _fail(error) from None
+
+
+def _run_cdk(command: list[str], app_dir: Path, dry_run: bool) -> int:
+    _stderr("$ " + " ".join(command))
+    if dry_run:
+        return 0
+    return subprocess.run(command, cwd=app_dir, check=False).returncode  # noqa: S603
+
+
+def _cdk_wrapper(verb: str, summary: str) -> None:
+    @cli.command(verb, help=f"{summary}\n\nRuns `cdk {verb}` with the stage's context and profile.")
+    @APP_DIR
+    @click.option("--stage", required=True, help="A stage of the environments file.")
+    @click.option("--profile", help="Override the stage's AWS profile.")
+    @_environments_option
+    @click.option("--dry-run", is_flag=True, help="Print the command line only.")
+    @click.argument("cdk_args", nargs=-1, type=click.UNPROCESSED)
+    def command(  # noqa: PLR0917 - click passes every option by keyword
+        app_dir: Path,
+        stage: str,
+        profile: str | None,
+        environments_file: Path | None,
+        dry_run: bool,
+        cdk_args: tuple[str, ...],
+    ) -> None:
+        from org_constructs.ops import cdk_command_line
+        from org_constructs.validate._runner import cdk_command
+
+        config = _stage(app_dir, environments_file, stage)
+        line = cdk_command_line(cdk_command(), verb, config, profile=profile, extra=cdk_args)
+        sys.exit(_run_cdk(line, app_dir, dry_run))
+
+
+_cdk_wrapper("ls", "List the stage's stacks.")
+_cdk_wrapper("synth", "Synthesize the stage's stacks.")
+_cdk_wrapper("diff", "Compare the stage's stacks with what is deployed.")
+_cdk_wrapper("bootstrap", "Bootstrap the stage's account and region.")
+
+
+@cli.command()
+@APP_DIR
+@click.option("--stage", required=True, help="A stage of the environments file.")
+@click.option("--profile", help="Override the stage's AWS profile.")
+@_environments_option
+@click.option("--yes", is_flag=True, help="Do not ask before deploying production.")
+@click.option("--no-validate", is_flag=True, help="Skip the validation gate (not advised).")
+@click.option("--notify", is_flag=True, help="Publish the result to the deployment topic.")
+@click.option("--notify-prefix", default="", help="Stack name prefix of the notification stack.")
+@click.option("--version-label", help="Version in the notification.  [default: git describe]")
+@click.option("--dry-run", is_flag=True, help="Print the command lines only.")
+@click.argument("cdk_args", nargs=-1, type=click.UNPROCESSED)
+def deploy(  # noqa: PLR0917 - click passes every option by keyword
+    app_dir: Path,
+    stage: str,
+    profile: str | None,
+    environments_file: Path | None,
+    yes: bool,
+    no_validate: bool,
+    notify: bool,
+    notify_prefix: str,
+    version_label: str | None,
+    dry_run: bool,
+    cdk_args: tuple[str, ...],
+) -> None:
+    """Validate, then deploy every stack of the stage; production asks first unless --yes."""
+    import time
+
+    from org_constructs.ops import cdk_command_line
+    from org_constructs.validate import ValidateOptions, run_validation
+    from org_constructs.validate._runner import cdk_command
+
+    config = _stage(app_dir, environments_file, stage)
+    if config.is_production and not yes and not dry_run:
+        if not sys.stdin.isatty():
+            raise click.ClickException(
+                f"deploying production stage {stage!r} needs --yes when nobody can answer"
+            )
+        click.confirm(f"Deploy production stage {stage!r} to {config.account}?", abort=True)
+    if not no_validate and not dry_run:
+        report = run_validation(ValidateOptions(app_dir=app_dir, stage=stage), progress=_stderr)
+        if report.exit_code != 0:
+            click.echo(report.to_text())
+            raise click.ClickException("the validation gate failed; nothing was deployed")
+    extra = (
+        ["--require-approval", "never", *cdk_args]
+        if (yes or not config.is_production)
+        else list(cdk_args)
+    )
+    line = cdk_command_line(cdk_command(), "deploy", config, profile=profile, extra=extra)
+    started = time.monotonic()
+    status = _run_cdk(line, app_dir, dry_run)
+    if notify and not dry_run:
+        _notify(
+            config,
+            profile=profile,
+            prefix=notify_prefix,
+            version_label=version_label,
+            app_dir=app_dir,
+            status=status,
+            started=started,
+        )
+    sys.exit(status)
+
+
+def _notify(
+    config: Any,
+    *,
+    profile: str | None,
+    prefix: str,
+    version_label: str | None,
+    app_dir: Path,
+    status: int,
+    started: float,
+) -> None:
+    import time
+
+    from org_constructs.ops import (
+        DeploymentResult,
+        OpsError,
+        find_deployment_topic,
+        publish_result,
+        session_for,
+    )
+    from org_constructs.ops._notify import caller
+
+    try:
+        session = session_for(config, profile)
+        topic = find_deployment_topic(session, prefix)
+        result = DeploymentResult(
+            stage=config.name,
+            stacks=(),
+            status="succeeded" if status == 0 else "failed",
+            version=version_label or _git_version(app_dir),
+            who=caller(session),
+            seconds=round(time.monotonic() - started, 1),
+        )
+        message = publish_result(session, topic, result)
+    except OpsError as error:
+        raise _fail(error) from None
+    _stderr(f"notified {topic} ({message})")
+
+
+def _git_version(app_dir: Path) -> str:
+    result = subprocess.run(
+        ["git", "describe", "--tags", "--always", "--dirty"],  # noqa: S607
+        cwd=app_dir,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout.strip() or "unknown"
+
+
+@cli.command("notify")
+@APP_DIR
+@click.option("--stage", required=True)
+@click.option("--profile", help="Override the stage's AWS profile.")
+@_environments_option
+@click.option("--status", type=click.Choice(["succeeded", "failed"]), required=True)
+@click.option("--prefix", default="", help="Stack name prefix of the notification stack.")
+@click.option("--version-label", help="Version in the notification.  [default: git describe]")
+@click.option("--seconds", type=float, default=0.0, help="How long the deployment took.")
+@click.option("--stack", "stacks", multiple=True, help="Stacks the deployment covered.")
+def notify_command(  # noqa: PLR0917 - click passes every option by keyword
+    app_dir: Path,
+    stage: str,
+    profile: str | None,
+    environments_file: Path | None,
+    status: str,
+    prefix: str,
+    version_label: str | None,
+    seconds: float,
+    stacks: tuple[str, ...],
+) -> None:
+    """Publish a deployment result (for pipelines that run `cdk deploy` themselves)."""
+    from org_constructs.ops import (
+        DeploymentResult,
+        OpsError,
+        find_deployment_topic,
+        publish_result,
+        session_for,
+    )
+    from org_constructs.ops._notify import caller
+
+    config = _stage(app_dir, environments_file, stage)
+    try:
+        session = session_for(config, profile)
+        topic = find_deployment_topic(session, prefix)
+        result = DeploymentResult(
+            stage=stage,
+            stacks=stacks,
+            status=status,
+            version=version_label or _git_version(app_dir),
+            who=caller(session),
+            seconds=seconds,
+        )
+        message = publish_result(session, topic, result)
+    except OpsError as error:
+        raise _fail(error) from None
+    click.echo(f"published {message} to {topic}")
+
+
+@cli.group()
+def stacks() -> None:
+    """Deployed CloudFormation stacks of the app's stages."""
+
+
+@stacks.command("obsolete")
+@APP_DIR
+@click.option(
+    "--stage", "stages", multiple=True, help="Stages to look in.  [default: all with a profile]"
+)
+@click.option("--prefix", default="", help="Only stacks whose names start with this.")
+@_environments_option
+@click.option("--delete", is_flag=True, help="Delete them (asks for each; needs --prefix).")
+@click.option("--yes", is_flag=True, help="Do not ask (non-interactive deletion).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def stacks_obsolete(  # noqa: PLR0917 - click passes every option by keyword
+    app_dir: Path,
+    stages: tuple[str, ...],
+    prefix: str,
+    environments_file: Path | None,
+    delete: bool,
+    yes: bool,
+    as_json: bool,
+) -> None:
+    """Stacks deployed in the stages' accounts that the app no longer defines."""
+    import json
+    from dataclasses import asdict
+
+    from org_constructs.ops import (
+        OpsError,
+        delete_stacks,
+        deployed_stacks,
+        obsolete_stacks,
+        session_for,
+    )
+    from org_constructs.ops._cdk import default_environments
+    from org_constructs.validate._assembly import Assembly
+    from org_constructs.validate._runner import ValidateOptions, synth
+
+    if delete and not yes and not sys.stdin.isatty():
+        raise click.ClickException(
+            "--delete asks before each deletion; pass --yes when nobody can answer"
+        )
+    if delete and not prefix:
+        raise click.ClickException("--delete needs --prefix: it never deletes outside it")
+    file = environments_file or default_environments(app_dir)
+    chosen = stages or tuple(_all_stages(file))
+    _stderr("synth: the stacks the app defines")
+    options = ValidateOptions(app_dir=app_dir, output=app_dir / "cdk.out")
+    result = synth(options, audit=False)
+    if result.returncode != 0:
+        _stderr(result.stderr.strip())
+        raise click.ClickException("cdk synth failed")
+    defined = {s.name for s in Assembly.read(options.assembly_dir).stacks}
+    report = []
+    try:
+        for stage in chosen:
+            config = _stage(app_dir, file, stage)
+            _stderr(f"{stage}: listing stacks in {config.account}/{config.region}")
+            session = session_for(config)
+            obsolete = obsolete_stacks(deployed_stacks(session, prefix, stage), defined)
+            deleted: list[str] = []
+            left: list[str] = []
+            if delete and obsolete:
+                deleted, left = delete_stacks(
+                    session,
+                    obsolete,
+                    prefix,
+                    lambda s: yes or click.confirm(f"Delete {s.name} ({s.status})?"),
+                )
+            report.append((stage, obsolete, deleted, left))
+    except OpsError as error:
+        raise _fail(error) from None
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "stage": stage,
+                        "obsolete": [asdict(s) for s in obsolete],
+                        "deleted": deleted,
+                        "not_deleted": left,
+                    }
+                    for stage, obsolete, deleted, left in report
+                ],
+                indent=2,
+            )
+        )
+        return
+    rows = [
+        [stage, s.name, s.status, "yes" if s.termination_protection else "no"]
+        for stage, obsolete, _, _ in report
+        for s in obsolete
+    ]
+    click.echo(_table(["stage", "stack", "status", "protected"], rows) if rows else "none")
+    for _, _, deleted, left in report:
+        for name in deleted:
+            click.echo(f"deleting {name}")
+        for reason in left:
+            click.echo(f"not deleted: {reason}")
+
+
+@cli.command("find-resource")
+@click.argument("resource_type")
+@click.argument("name", required=False, default="")
+@click.option(
+    "--stages", "stages", multiple=True, help="Stages to search.  [default: all with a profile]"
+)
+@click.option("--prefix", default="", help="Only stacks whose names start with this.")
+@click.option(
+    "--environments",
+    "environments_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="environments.json",
+    show_default=True,
+)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def find_resource(  # noqa: PLR0917 - click passes every option by keyword
+    resource_type: str,
+    name: str,
+    stages: tuple[str, ...],
+    prefix: str,
+    environments_file: Path,
+    as_json: bool,
+) -> None:
+    """Resources of RESOURCE_TYPE (AWS::S3::Bucket) whose ids contain NAME, in every stack of
+    the stages' accounts."""
+    import json
+    from dataclasses import asdict
+
+    from org_constructs.ops import OpsError, find_resources, session_for
+
+    if "::" not in resource_type:
+        raise click.BadParameter(
+            f"{resource_type!r}: a CloudFormation type such as AWS::S3::Bucket",
+            param_hint="RESOURCE_TYPE",
+        )
+    found = []
+    try:
+        for stage in stages or tuple(_all_stages(environments_file)):
+            config = _stage(environments_file.parent, environments_file, stage)
+            session = session_for(config)
+            found += find_resources(
+                session, resource_type, name, stage=stage, prefix=prefix, progress=_stderr
+            )
+    except OpsError as error:
+        raise _fail(error) from None
+    if as_json:
+        click.echo(json.dumps([asdict(f) for f in found], indent=2))
+        return
+    rows = [[f.stage, f.stack, f.logical_id, f.physical_id, f.status] for f in found]
+    click.echo(
+        _table(["stage", "stack", "logical id", "physical id", "status"], rows)
+        if rows
+        else "no matching resources"
+    )
+
+
+def _all_stages(environments_file: Path) -> list[str]:
+    """The stages that name an AWS profile (the others are listed as left out)."""
+    from org_constructs.config import load_environments
+    from org_constructs.errors import ValidationError
+
+    if not environments_file.is_file():
+        raise click.ClickException(f"no environments file at {environments_file}")
+    try:
+        environments = load_environments(environments_file)
+    except ValidationError as error:
+        raise _fail(error) from None
+    left_out = [name for name, config in environments.items() if not config.profile]
+    if left_out:
+        _stderr(f"left out (no profile; name them with --stage): {', '.join(left_out)}")
+    return [name for name, config in environments.items() if config.profile]
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(c)) for c in column) for column in zip(headers, *rows, strict=False)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    return "\n".join(line.rstrip() for line in lines)

@@ -1,0 +1,97 @@
+"""``DeploymentNotifications``: where deployment results go (SNS, encrypted; Slack optional)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from org_constructs._outputs import DEPLOYMENT_TOPIC_OUTPUT
+from org_constructs.errors import ValidationError
+from org_constructs.monitoring import AlarmTopic
+
+__all__ = ["DEPLOYMENT_TOPIC_OUTPUT", "DeploymentNotifications"]
+
+
+class DeploymentNotifications(Construct):
+    """An encrypted SNS topic for deployment results, with e-mail and an optional Slack channel.
+
+    The topic is an ``AlarmTopic`` (customer-managed key with rotation, TLS only, e-mail
+    subscriptions with an encrypted dead-letter queue, AWS Chatbot for Slack) shown as
+    "Deployments". Its ARN is the stack output ``DeploymentTopicArn``, where
+    ``org-cdk deploy --notify`` finds it. One per stack.
+
+    Parameters
+    ----------
+    scope, construct_id:
+        As for any construct. The child ``Topic`` (an ``AlarmTopic``) fixes the logical ids.
+    emails:
+        Addresses to subscribe. Default: none
+    slack_workspace_id, slack_channel_id:
+        Both or neither, as for ``AlarmTopic``. Default: - no Slack
+    publishers:
+        Principals (deployment roles, CI roles) allowed to publish; they also get
+        ``kms:GenerateDataKey*``/``kms:Decrypt`` on the topic's key. Default: none (grant
+        later with ``grant_publish``)
+
+    Raises
+    ------
+    ValidationError
+        For a second ``DeploymentNotifications`` in the same stack, and whatever
+        ``AlarmTopic`` refuses.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        emails: Sequence[str] = (),
+        slack_workspace_id: str | None = None,
+        slack_channel_id: str | None = None,
+        publishers: Sequence[iam.IGrantable] = (),
+    ) -> None:
+        stack = Stack.of(scope)
+        if stack.node.try_find_child(DEPLOYMENT_TOPIC_OUTPUT) is not None:
+            raise ValidationError(
+                f"DeploymentNotifications({construct_id!r})",
+                "scope",
+                stack.stack_name,
+                "already has a DeploymentNotifications: one per stack",
+            )
+        super().__init__(scope, construct_id)
+        self._topic = AlarmTopic(
+            self,
+            "Topic",
+            emails=emails,
+            slack_workspace_id=slack_workspace_id,
+            slack_channel_id=slack_channel_id,
+            display_name="Deployments",
+        )
+        for principal in publishers:
+            self.grant_publish(principal)
+        CfnOutput(
+            stack,
+            DEPLOYMENT_TOPIC_OUTPUT,
+            value=self._topic.topic.topic_arn,
+            description="Where org-cdk deploy --notify publishes deployment results",
+        )
+
+    @property
+    def topic(self) -> sns.Topic:
+        """The SNS topic."""
+        return self._topic.topic
+
+    @property
+    def alarm_topic(self) -> AlarmTopic:
+        """The underlying ``AlarmTopic`` (key, dead-letter queue, Slack channel)."""
+        return self._topic
+
+    def grant_publish(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` publish (and use the key to encrypt)."""
+        grant = self._topic.topic.grant_publish(grantee)
+        self._topic.encryption_key.grant(grantee, "kms:GenerateDataKey*", "kms:Decrypt")
+        return grant

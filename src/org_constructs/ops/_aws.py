@@ -1,0 +1,61 @@
+"""boto3 sessions for a stage, and the errors users should read instead of tracebacks."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from org_constructs.config import EnvironmentConfig
+from org_constructs.errors import OrgConstructsError
+
+__all__ = ["OpsError", "call", "session_for"]
+
+
+class OpsError(OrgConstructsError):
+    """An operation could not be done; the message says why and what to do."""
+
+
+def _boto3() -> Any:
+    try:
+        return importlib.import_module("boto3")
+    except ImportError:
+        raise OpsError(
+            "this command calls AWS with boto3: pip install 'org-constructs[ops]'"
+        ) from None
+
+
+def session_for(config: EnvironmentConfig, profile: str | None = None) -> Any:
+    """A boto3 session in the stage's region with its profile (or ``profile``)."""
+    boto3 = _boto3()
+    chosen = profile or config.profile
+    if chosen is None:
+        raise OpsError(
+            f'stage {config.name!r} has no profile: add "profile": "..." to its entry in '
+            "the environments file, or pass --profile"
+        )
+    from botocore.exceptions import ProfileNotFound
+
+    try:
+        return boto3.Session(profile_name=chosen, region_name=config.region)
+    except ProfileNotFound:
+        raise OpsError(
+            f"stage {config.name!r}: AWS profile {chosen!r} is not configured "
+            "(aws configure --profile NAME, or AWS_CONFIG_FILE)"
+        ) from None
+
+
+def call(description: str, function: Any, /, **arguments: Any) -> Any:
+    """Call a boto3 client method, turning credential and API errors into ``OpsError``."""
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+    try:
+        return function(**arguments)
+    except NoCredentialsError:
+        raise OpsError(f"{description}: no AWS credentials for this profile") from None
+    except ClientError as error:
+        detail = error.response.get("Error", {})
+        raise OpsError(
+            f"{description}: {detail.get('Code', 'error')}: {detail.get('Message', error)}"
+        ) from None
+    except BotoCoreError as error:
+        raise OpsError(f"{description}: {error}") from None

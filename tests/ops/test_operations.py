@@ -1,0 +1,398 @@
+"""org-cdk's operations commands against two local AWS emulators, one per stage account.
+
+Each emulator is a moto server on 127.0.0.1 with its own account id; each stage's AWS profile
+points at its emulator (``endpoint_url`` in the profile), as a real profile points at its
+account. Stacks are created with boto3, as if deployed earlier.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import boto3
+import pytest
+from aws_cdk.assertions import Template
+
+from org_constructs import DeploymentNotifications
+from tests.support import ROOT, cli_env, make_app, recommended_context
+
+pytestmark = pytest.mark.cli
+
+ORG_CDK = Path(sys.executable).parent / "org-cdk"
+REGION = "us-east-1"
+ACCOUNTS = {"dev": "111111111111", "staging": "222222222222"}
+SECRET = "emulator-secret"  # noqa: S105 - the emulator accepts any secret
+QUEUE = '{"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}'
+
+
+@dataclass
+class Accounts:
+    endpoints: dict[str, str]
+    env: dict[str, str]
+    folder: Path
+
+    def client(self, stage: str, service: str) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoints[stage],
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key=SECRET,
+        )
+
+    def org_cdk(
+        self, *arguments: str, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(ORG_CDK), *arguments],
+            cwd=self.folder,
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def accounts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Accounts]:
+    folder = tmp_path_factory.mktemp("operations")
+    processes = []
+    endpoints = {}
+    try:
+        for stage, account in ACCOUNTS.items():
+            port = free_port()
+            log = (folder / f"{stage}-emulator.log").open("w")
+            processes.append(
+                subprocess.Popen(
+                    [sys.executable, str(ROOT / "scripts" / "emulator.py"), str(port)],
+                    env={**os.environ, "MOTO_ACCOUNT_ID": account},
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+            endpoints[stage] = f"http://localhost:{port}"
+        for endpoint in endpoints.values():
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2)  # noqa: S310
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline, "the emulator did not start"
+                    time.sleep(0.3)
+        config = "".join(
+            f"[profile orders-{stage}]\nregion = {REGION}\nendpoint_url = {endpoint}\n\n"
+            for stage, endpoint in endpoints.items()
+        )
+        credentials = "".join(
+            f"[orders-{stage}]\naws_access_key_id = testing\naws_secret_access_key = {SECRET}\n\n"
+            for stage in endpoints
+        )
+        (folder / "config").write_text(config)
+        (folder / "credentials").write_text(credentials)
+        environments = {
+            stage: {"account": account, "region": REGION, "profile": f"orders-{stage}"}
+            for stage, account in ACCOUNTS.items()
+        }
+        environments["production"] = {"account": "333333333333", "region": REGION}
+        (folder / "environments.json").write_text(json.dumps(environments))
+        env = cli_env(
+            AWS_CONFIG_FILE=str(folder / "config"),
+            AWS_SHARED_CREDENTIALS_FILE=str(folder / "credentials"),
+        )
+        for key in (
+            "AWS_ENDPOINT_URL",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_PROFILE",
+        ):
+            env.pop(key, None)
+        yield Accounts(endpoints, env, folder)
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def app(accounts: Accounts) -> Path:
+    """An app that defines one stack per stage: Orders-<stage>-Keep."""
+    folder = accounts.folder / "app"
+    folder.mkdir()
+    (folder / "app.py").write_text(
+        "import aws_cdk as cdk\n"
+        "app = cdk.App()\n"
+        "for stage, account in (('dev', '111111111111'), ('staging', '222222222222')):\n"
+        "    stack = cdk.Stack(app, f'Orders-{stage}-Keep',\n"
+        "                      env=cdk.Environment(account=account, region='us-east-1'))\n"
+        "    cdk.CfnOutput(stack, 'Stage', value=stage)\n"
+        "app.synth()\n"
+    )
+    (folder / "cdk.json").write_text(
+        json.dumps({"app": f"{sys.executable} app.py", "context": recommended_context()})
+    )
+    (folder / "environments.json").write_text((accounts.folder / "environments.json").read_text())
+    return folder
+
+
+@pytest.fixture(scope="module")
+def deployed(accounts: Accounts) -> None:
+    dev = accounts.client("dev", "cloudformation")
+    for name in ("Orders-dev-Keep", "Orders-dev-Old", "Other-Thing"):
+        dev.create_stack(StackName=name, TemplateBody=QUEUE)
+    dev.create_stack(
+        StackName="Orders-dev-Locked", TemplateBody=QUEUE, EnableTerminationProtection=True
+    )
+    staging = accounts.client("staging", "cloudformation")
+    staging.create_stack(StackName="Orders-staging-Keep", TemplateBody=QUEUE)
+    staging.create_stack(StackName="Orders-staging-Retired", TemplateBody=QUEUE)
+
+
+def stack_names(accounts: Accounts, stage: str) -> set[str]:
+    client = accounts.client(stage, "cloudformation")
+    summaries = client.list_stacks()["StackSummaries"]
+    return {s["StackName"] for s in summaries if s["StackStatus"] != "DELETE_COMPLETE"}
+
+
+class TestObsoleteStacks:
+    def test_lists_what_the_app_no_longer_defines(
+        self, accounts: Accounts, app: Path, deployed: None
+    ) -> None:
+        result = accounts.org_cdk("stacks", "obsolete", str(app), "--prefix", "Orders-", "--json")
+        assert result.returncode == 0, result.stderr
+        report = {r["stage"]: r for r in json.loads(result.stdout)}
+        assert {s["name"] for s in report["dev"]["obsolete"]} == {
+            "Orders-dev-Old",
+            "Orders-dev-Locked",
+        }
+        assert [s["name"] for s in report["staging"]["obsolete"]] == ["Orders-staging-Retired"]
+        locked = next(s for s in report["dev"]["obsolete"] if s["name"] == "Orders-dev-Locked")
+        assert locked["termination_protection"] is True
+
+    def test_delete_needs_confirmation_when_nobody_can_answer(
+        self, accounts: Accounts, app: Path, deployed: None
+    ) -> None:
+        before = stack_names(accounts, "dev")
+        result = accounts.org_cdk(
+            "stacks", "obsolete", str(app), "--stage", "dev", "--prefix", "Orders-", "--delete"
+        )
+        assert result.returncode != 0
+        assert "pass --yes when nobody can answer" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert stack_names(accounts, "dev") == before
+
+    def test_delete_respects_prefix_and_protection(
+        self, accounts: Accounts, app: Path, deployed: None
+    ) -> None:
+        result = accounts.org_cdk(
+            "stacks",
+            "obsolete",
+            str(app),
+            "--stage",
+            "dev",
+            "--prefix",
+            "Orders-dev-O",
+            "--delete",
+            "--yes",
+        )
+        assert result.returncode == 0, result.stderr
+        assert "deleting Orders-dev-Old" in result.stdout
+        remaining = stack_names(accounts, "dev")
+        assert "Orders-dev-Old" not in remaining
+        assert {"Orders-dev-Keep", "Orders-dev-Locked", "Other-Thing"} <= remaining
+        protected = accounts.org_cdk(
+            "stacks",
+            "obsolete",
+            str(app),
+            "--stage",
+            "dev",
+            "--prefix",
+            "Orders-",
+            "--delete",
+            "--yes",
+        )
+        assert "not deleted: Orders-dev-Locked: termination protection is on" in protected.stdout
+        assert "Orders-dev-Locked" in stack_names(accounts, "dev")
+
+
+def test_find_resource_across_two_stages(accounts: Accounts, deployed: None) -> None:
+    result = accounts.org_cdk(
+        "find-resource",
+        "AWS::SQS::Queue",
+        "Keep",
+        "--stages",
+        "dev",
+        "--stages",
+        "staging",
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    found = {(r["stage"], r["stack"], r["logical_id"]) for r in json.loads(result.stdout)}
+    assert found == {
+        ("dev", "Orders-dev-Keep", "Queue"),
+        ("staging", "Orders-staging-Keep", "Queue"),
+    }
+    table = accounts.org_cdk("find-resource", "AWS::SQS::Queue", "--stages", "staging")
+    assert "Orders-staging-Retired" in table.stdout
+    assert table.stdout.splitlines()[0].split() == [
+        "stage",
+        "stack",
+        "logical",
+        "id",
+        "physical",
+        "id",
+        "status",
+    ]
+
+
+def test_notification_is_published_and_received(accounts: Accounts, app: Path) -> None:
+    stack = cdk.Stack(
+        make_app(),
+        "Orders-dev-Notifications",
+        env=cdk.Environment(account=ACCOUNTS["dev"], region=REGION),
+    )
+    DeploymentNotifications(stack, "Deployments", emails=["ops@example.com"])
+    template = json.dumps(Template.from_stack(stack).to_json())
+    cloudformation = accounts.client("dev", "cloudformation")
+    cloudformation.create_stack(StackName="Orders-dev-Notifications", TemplateBody=template)
+    outputs = cloudformation.describe_stacks(StackName="Orders-dev-Notifications")["Stacks"][0]
+    topic = next(
+        o["OutputValue"] for o in outputs["Outputs"] if o["OutputKey"] == "DeploymentTopicArn"
+    )
+    sqs = accounts.client("dev", "sqs")
+    queue = sqs.create_queue(QueueName="deployments-inbox")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
+    accounts.client("dev", "sns").subscribe(
+        TopicArn=topic,
+        Protocol="sqs",
+        Endpoint=queue_arn["Attributes"]["QueueArn"],
+        Attributes={"RawMessageDelivery": "true"},
+    )
+    result = accounts.org_cdk(
+        "notify",
+        str(app),
+        "--stage",
+        "dev",
+        "--status",
+        "succeeded",
+        "--stack",
+        "Orders-dev-Keep",
+        "--version-label",
+        "1.4.0",
+        "--seconds",
+        "42",
+        "--prefix",
+        "Orders-dev",
+    )
+    assert result.returncode == 0, result.stderr
+    messages = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5)["Messages"]
+    body = json.loads(messages[0]["Body"])
+    assert body["stage"] == "dev"
+    assert body["status"] == "succeeded"
+    assert body["stacks"] == ["Orders-dev-Keep"]
+    assert body["version"] == "1.4.0"
+    assert body["seconds"] == 42
+    assert "as arn:aws:" in body["who"]
+
+
+@pytest.mark.parametrize(
+    ("stage", "expected"),
+    [
+        (
+            "dev",
+            "deploy --context stage=dev --all --profile orders-dev --no-notices "
+            "--require-approval never",
+        ),
+        (
+            "staging",
+            "deploy --context stage=staging --all --profile orders-staging --no-notices "
+            "--require-approval never",
+        ),
+        (
+            "production",
+            "deploy --context stage=production --all --no-notices --require-approval never",
+        ),
+    ],
+)
+def test_deploy_command_line_per_stage(
+    accounts: Accounts, app: Path, stage: str, expected: str
+) -> None:
+    result = accounts.org_cdk("deploy", str(app), "--stage", stage, "--dry-run", "--yes")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().endswith(expected)
+
+
+@pytest.mark.parametrize(
+    ("verb", "expected"),
+    [
+        ("ls", "ls --context stage=dev --profile orders-dev --no-notices"),
+        ("synth", "synth --context stage=dev --profile orders-dev --no-notices"),
+        ("diff", "diff --context stage=dev --all --profile orders-dev --no-notices"),
+        (
+            "bootstrap",
+            "bootstrap aws://111111111111/us-east-1 --context stage=dev --profile orders-dev "
+            "--no-notices",
+        ),
+    ],
+)
+def test_wrapper_command_lines(accounts: Accounts, app: Path, verb: str, expected: str) -> None:
+    result = accounts.org_cdk(verb, str(app), "--stage", "dev", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().endswith(expected)
+
+
+def test_ls_runs_the_cdk_cli_for_the_stage(accounts: Accounts, app: Path) -> None:
+    result = accounts.org_cdk("ls", str(app), "--stage", "dev")
+    assert result.returncode == 0, result.stderr
+    assert "Orders-dev-Keep" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ["deploy", "{app}", "--stage", "qa", "--dry-run"],
+            "unknown stage 'qa' in environments.json: choose from dev, staging, production",
+        ),
+        (
+            ["ls", "{app}", "--stage", "dev", "--environments", "missing.json"],
+            "no environments file at missing.json",
+        ),
+        (
+            ["find-resource", "AWS::SQS::Queue", "--stages", "production"],
+            "stage 'production' has no profile",
+        ),
+        (
+            ["deploy", "{app}", "--stage", "production", "--no-validate"],
+            "needs --yes when nobody can answer",
+        ),
+        (["find-resource", "Queue"], "a CloudFormation type such as AWS::S3::Bucket"),
+        (["stacks", "obsolete", "{app}", "--delete", "--yes"], "--delete needs --prefix"),
+    ],
+)
+def test_bad_input_is_a_clear_error(
+    accounts: Accounts, app: Path, arguments: list[str], message: str
+) -> None:
+    result = accounts.org_cdk(*(a.format(app=app) for a in arguments), stdin="")
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
