@@ -59,6 +59,12 @@ project = PythonProject(
         "cdklabs-cdk-validator-cfnguard==0.0.62",
         "cfn-lint==1.58.0",
         "click==8.5.1",
+        "diagrams==0.25.1",
+        "mkdocs==1.6.1",
+        "mkdocs-material==9.8.2",
+        "mkdocstrings[python]==1.0.8",
+        "mkdocstrings-python==2.0.11",
+        "pillow==13.0.0",
         "coverage[toml]==7.17.4",
         "boto3==1.44.8",
         "moto[server]==5.2.5",
@@ -120,6 +126,7 @@ project = PythonProject(
             },
             "optional_dependencies": {
                 "testing": ["pytest>=8", "syrupy>=4"],
+                "docs": ["diagrams>=0.23"],
                 "ops": ["boto3>=1.34"],
                 "validate": VALIDATE_EXTRA,
                 "yaml": ["PyYAML>=6"],
@@ -229,6 +236,7 @@ for pattern in [
     "/dist/",
     ".coverage*",
     "/benchmarks/out/",
+    "/docs/reference-app/",
 ]:
     project.gitignore.add_patterns(pattern)
 # The default Python ignore list hides any folder named lib/; the examples may use one.

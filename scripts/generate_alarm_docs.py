@@ -35,6 +35,23 @@ MISSING = {
 }
 
 
+ROLL_BACK = {
+    "lambda": "during a canary, CodeDeploy rolls back by itself when a rollback alarm fires "
+    "(`aws deploy stop-deployment --deployment-id ID --auto-rollback-enabled` to stop it "
+    "sooner); after one, deploy the previous release (runbook: "
+    "[rolling back](guides/runbook.md#rolling-back)).",
+    "api": "if it began with a deployment of the API or its function, deploy the previous "
+    "release ([rolling back](guides/runbook.md#rolling-back)).",
+    "database": "a parameter or class change rolls back by deploying the previous "
+    "configuration; data comes back from an automated backup or the AWS Backup vault "
+    "([disaster recovery](guides/runbook.md#disaster-recovery)).",
+    "nat": "if it began with a network change, deploy the previous release; otherwise move "
+    "traffic off the AZ ([disaster recovery](guides/runbook.md#disaster-recovery)).",
+    "custom": "as the owner of the metric decides; a deployment that started it is rolled back "
+    "by deploying the previous release ([rolling back](guides/runbook.md#rolling-back)).",
+}
+
+
 def threshold(alarm: AlarmDefault) -> str:
     value = alarm.threshold
     shown = f"{value / 1024**3:g} GiB" if alarm.unit == "bytes" else f"{value:,g} {alarm.unit}"
@@ -81,6 +98,7 @@ def render() -> str:
                 f"- **Look**: the service's main dashboard (`<stage>-<service>-main`), the "
                 f"`{alarm.metric}` graph of the resource, and the alarm's history.",
                 f"- **Fix**: {alarm.action}",
+                f"- **Roll back**: {ROLL_BACK[pack]}",
                 f"- **Missing data**: {MISSING[alarm.treat_missing_data.value]}.",
                 "",
             ]

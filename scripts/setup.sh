@@ -2,12 +2,26 @@
 # Installs what the project needs, on a fresh machine or an existing checkout:
 #   - Node.js 22 and the AWS CDK CLI, pinned in package.json / package-lock.json (npm);
 #   - .venv: the package (editable) and its development tools, pinned in pyproject.toml (uv);
-#   - .tools: checkov in an environment of its own (uv tool).
-# Needs python3 (3.11 or newer) with venv, and npm. Safe to run again: it skips what is current.
+#   - .tools: checkov in an environment of its own (uv tool);
+#   - Graphviz and Chromium from Debian's packages (diagrams, and the docs' screenshot check).
+# Needs python3 (3.11 or newer) with venv, and npm; apt-get (as root, or through sudo) for the
+# Debian packages. Safe to run again: it skips what is current.
 set -euo pipefail
 source "$(dirname "$0")/_env.sh"
 CHECKOV_VERSION=3.3.30
 cd "$ROOT"
+
+step "Graphviz and Chromium (Debian packages)"
+missing=()
+command -v dot >/dev/null || missing+=(graphviz)
+command -v chromium >/dev/null || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "$(dot -V 2>&1), $(chromium --version 2>/dev/null)"
 
 step "Node.js 22 and the AWS CDK CLI (npm ci)"
 if [ -x node_modules/.bin/node ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then

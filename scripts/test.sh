@@ -17,6 +17,7 @@ mypy src tests examples scripts benchmarks .projenrc.py --exclude examples/refer
 # The reference app imports its own stacks package, as a consuming repo does.
 (cd examples/reference_app && mypy --config-file ../../pyproject.toml app.py stacks)
 
+# tests/test_docs.py builds the documentation site (scripts/docs.sh, mkdocs build --strict).
 step "pytest with coverage of src/ (at least 90%)"
 rm -f .coverage .coverage.*
 coverage run -m pytest "$@"

@@ -164,7 +164,7 @@ class DashboardStack(AbstractStack):
             service_name="orders",
             alarm_topic=self.alarm_stack.alarm_topic,
         )
-        monitoring.monitor_lambda_function(self.service.handler)
+        monitoring.monitor_lambda_function(self.service.handler, label="Handler")
         monitoring.monitor_rest_api(
             api_name=self.service.api.rest_api_name,
             stage_name=self.service.api.deployment_stage.stage_name,

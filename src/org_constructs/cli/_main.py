@@ -586,3 +586,46 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
     return "\n".join(line.rstrip() for line in lines)
+
+
+@cli.command("docs")
+@APP_DIR
+@click.option("--stage", required=True, help="The stage whose stacks get pages.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for index.md, one page per stack and the diagrams.",
+)
+@click.option("--no-architecture", is_flag=True, help="Skip the AWS-icon architecture picture.")
+def docs_command(app_dir: Path, stage: str, out: Path, no_architecture: bool) -> None:
+    """Markdown pages for the stage's stacks, with every stage's settings side by side.
+
+    Synthesizes APP_DIR once with every stage (stacks are told apart by their Environment
+    tag), then writes the pages, the dependency graph (Mermaid, and SVG through Graphviz) and
+    an architecture picture (the `diagrams` package).
+    """
+    import tempfile
+
+    from org_constructs.docs import write_docs
+    from org_constructs.validate._assembly import Assembly
+    from org_constructs.validate._runner import ValidateOptions, synth
+
+    with tempfile.TemporaryDirectory() as scratch:
+        options = ValidateOptions(app_dir=app_dir, output=Path(scratch) / "cdk.out")
+        _stderr("synth: every stage")
+        result = synth(options, audit=False)
+        if result.returncode != 0:
+            _stderr(result.stderr.strip())
+            raise click.ClickException("cdk synth failed")
+        assembly = Assembly.read(options.assembly_dir)
+        stages: dict[str, Assembly] = {}
+        for stack in assembly.stacks:
+            name = stack.tags.get("Environment", stage)
+            stages.setdefault(name, Assembly(assembly.directory, [])).stacks.append(stack)
+        if stage not in stages:
+            raise click.ClickException(
+                f"no stack of stage {stage!r}: the app has {', '.join(stages) or 'none'}"
+            )
+        written = write_docs(stages, stage, out, architecture=not no_architecture)
+    click.echo(f"wrote {len(written)} page(s) to {out}")

@@ -28,6 +28,14 @@ class AssemblyStack:
     path_of: dict[str, str] = field(default_factory=dict)
     """Logical id -> construct path."""
     metadata: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    dependencies: list[str] = field(default_factory=list)
+    """Names of the stacks this one is deployed after (asset manifests left out)."""
+    environment: str = ""
+    """``aws://ACCOUNT/REGION``."""
+
+    @property
+    def description(self) -> str:
+        return str(self.template.get("Description", ""))
 
     @property
     def resources(self) -> dict[str, dict[str, Any]]:
@@ -151,6 +159,12 @@ def _collect(directory: Path, stacks: list[AssemblyStack]) -> None:
             for entry in entries
             if entry.get("type") == "aws:cdk:logicalId"
         }
+        artifacts = manifest.get("artifacts", {})
+        dependencies = [
+            artifacts[d].get("properties", {}).get("stackName", d)
+            for d in artifact.get("dependencies", [])
+            if artifacts.get(d, {}).get("type") == "aws:cloudformation:stack"
+        ]
         stacks.append(
             AssemblyStack(
                 name=properties.get("stackName", artifact_id),
@@ -159,5 +173,7 @@ def _collect(directory: Path, stacks: list[AssemblyStack]) -> None:
                 tags=dict(properties.get("tags") or {}),
                 path_of=path_of,
                 metadata=metadata,
+                dependencies=dependencies,
+                environment=str(artifact.get("environment", "")),
             )
         )
