@@ -59,6 +59,8 @@ project = PythonProject(
         "cdklabs-cdk-validator-cfnguard==0.0.62",
         "cfn-lint==1.58.0",
         "click==8.5.1",
+        "commitizen==4.19.3",
+        "griffelib==2.4.1",
         "diagrams==0.25.1",
         "mkdocs==1.6.1",
         "mkdocs-material==9.8.2",
@@ -159,6 +161,18 @@ pyproject.add_override(
         "target-version": "py310",
         "src": ["src", "tests", "examples", "benchmarks"],
         "extend-exclude": ["cdk.out", "node_modules"],
+    },
+)
+# Releases: commitizen computes the next version from Conventional Commits (scripts/release.py).
+pyproject.add_override(
+    "tool.commitizen",
+    {
+        "name": "cz_conventional_commits",
+        "version_provider": "pep621",
+        "tag_format": "v$version",
+        "major_version_zero": True,
+        "version_files": [".projenrc.py:^VERSION ="],
+        "bump_message": "chore(release): $new_version",
     },
 )
 # Docs pages include example files with snippet markers, which are not Python.

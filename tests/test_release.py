@@ -1,0 +1,226 @@
+"""Release engineering: the break checks (API and stateful resources) and the release command."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from aws_cdk import Stack
+from aws_cdk.assertions import Template
+
+from org_constructs import SecureBucket
+from tests.support import ROOT, make_app
+
+
+def load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+breaks = load("breaks")
+
+OLD_API = '''
+def make_bucket(scope, construct_id, *, bucket_name=None, versioned=True):
+    """A bucket."""
+'''
+
+
+def package(tmp_path: Path, name: str, source: str) -> Path:
+    src = tmp_path / name
+    (src / "fixturepkg").mkdir(parents=True)
+    (src / "fixturepkg" / "__init__.py").write_text(source)
+    return src
+
+
+class TestApiCheck:
+    def test_renamed_parameter_is_a_break(self, tmp_path: Path) -> None:
+        old = package(tmp_path, "old", OLD_API)
+        new = package(tmp_path, "new", OLD_API.replace("bucket_name", "name"))
+        found = breaks.api_breaks(old, new, "fixturepkg")
+        assert any("bucket_name" in line for line in found), found
+
+    def test_changed_default_is_a_break(self, tmp_path: Path) -> None:
+        old = package(tmp_path, "old", OLD_API)
+        new = package(tmp_path, "new", OLD_API.replace("versioned=True", "versioned=False"))
+        assert breaks.api_breaks(old, new, "fixturepkg") != []
+
+    def test_new_optional_parameter_is_compatible(self, tmp_path: Path) -> None:
+        old = package(tmp_path, "old", OLD_API)
+        new = package(
+            tmp_path, "new", OLD_API.replace("versioned=True", "versioned=True, tags=None")
+        )
+        assert breaks.api_breaks(old, new, "fixturepkg") == []
+
+
+def bucket_template(construct_id: str, **options: object) -> dict[str, object]:
+    stack = Stack(make_app(), "Data")
+    SecureBucket(stack, construct_id, **options)  # type: ignore[arg-type]
+    template: dict[str, object] = Template.from_stack(stack).to_json()
+    return template
+
+
+class TestStatefulCheck:
+    @pytest.fixture(scope="class")
+    def baseline(self) -> dict[str, dict[str, object]]:
+        return {"fixture/Data": bucket_template("Reports")}
+
+    def test_renamed_bucket_construct_id_is_a_break(
+        self, baseline: dict[str, dict[str, object]]
+    ) -> None:
+        found = breaks.infra_breaks(baseline, {"fixture/Data": bucket_template("Archive")})
+        assert any("ReportsBucket" in logical_id for logical_id, _ in found), found
+        assert any("would be deleted" in text for _, text in found)
+
+    def test_replacement_property_is_a_break(self, baseline: dict[str, dict[str, object]]) -> None:
+        found = breaks.infra_breaks(
+            baseline, {"fixture/Data": bucket_template("Reports", bucket_name="reports-2026")}
+        )
+        assert any("BucketName changes" in text for _, text in found), found
+
+    def test_compatible_change_passes(self, baseline: dict[str, dict[str, object]]) -> None:
+        changed = bucket_template("Reports", event_bridge_enabled=True)
+        assert breaks.infra_breaks(baseline, {"fixture/Data": changed}) == []
+
+    def test_a_break_needs_its_migration_in_the_changelog(self) -> None:
+        found = [("ReportsBucketABC", "fixture/Data: ReportsBucketABC would be deleted")]
+        notes = "### Changed\n\n- Renamed the reports bucket."
+        assert breaks.undocumented(found, notes) == [found[0][1]]
+        documented = notes + "\n\nMigration: `ReportsBucketABC` ... copy the objects first."
+        assert breaks.undocumented(found, documented) == []
+
+
+@pytest.mark.parametrize(
+    ("message", "declared"),
+    [
+        ("feat(config)!: rename the VPC setting", True),
+        ("fix: x\n\nBREAKING CHANGE: the default changed", True),
+        ("feat(storage): add presets", False),
+        ("chore: note that breaking changes need a footer", False),
+    ],
+)
+def test_declared_breaking(message: str, declared: bool) -> None:
+    assert breaks.declared_breaking([message]) is declared
+
+
+@pytest.mark.cli
+def test_the_repository_has_no_undeclared_break_since_the_last_release() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "breaks.py")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"against v\d+\.\d+\.\d+: \d+ API break", result.stdout)
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def commit(repo: Path, message: str) -> None:
+    marker = repo / "changes.txt"
+    marker.write_text(marker.read_text() + message + "\n" if marker.exists() else message + "\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+
+
+@pytest.fixture
+def scratch(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(repo)], check=True)
+    return repo
+
+
+def release(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(repo / "scripts" / "release.py"), "--date", "2026-12-01", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+def version_of(repo: Path) -> tuple[str, str]:
+    projenrc = re.search(r'^VERSION = "([^"]+)"', (repo / ".projenrc.py").read_text(), re.M)
+    pyproject = re.search(r'^version = "([^"]+)"', (repo / "pyproject.toml").read_text(), re.M)
+    assert projenrc is not None and pyproject is not None
+    return projenrc.group(1), pyproject.group(1)
+
+
+@pytest.mark.cli
+class TestReleaseCommand:
+    def test_features_and_fixes_make_a_minor_release(self, scratch: Path) -> None:
+        git(scratch, "tag", "-a", "v0.2.0", "-m", "0.2.0")
+        for field in ("VERSION = ", "version = "):
+            for name in (".projenrc.py", "pyproject.toml"):
+                path = scratch / name
+                path.write_text(
+                    re.sub(rf'^{field}"0\.1\.0"', f'{field}"0.2.0"', path.read_text(), flags=re.M)
+                )
+        commit(scratch, "chore: start 0.2.x")
+        git(scratch, "tag", "-f", "-a", "v0.2.0", "-m", "0.2.0")
+        commit(scratch, "feat(storage): lifecycle presets for logs")
+        commit(scratch, "fix(network): refuse a /29 VPC")
+        commit(scratch, "docs: typo in the runbook")
+        result = release(scratch)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert version_of(scratch) == ("0.3.0", "0.3.0")
+        changelog = (scratch / "CHANGELOG.md").read_text()
+        section = changelog.split("## [0.3.0] - 2026-12-01", 1)[1].split("\n## [", 1)[0]
+        assert "#### Feat\n\n- **storage**: lifecycle presets for logs" in section
+        assert "#### Fix\n\n- **network**: refuse a /29 VPC" in section
+        assert "typo in the runbook" not in section.split("#### Feat")[1].split("#### Fix")[0]
+        assert changelog.index("## [Unreleased]") < changelog.index("## [0.3.0]")
+        assert git(scratch, "describe", "--tags", "--exact-match", "HEAD").strip() == "v0.3.0"
+        assert "lifecycle presets" in git(scratch, "tag", "-n99", "v0.3.0")
+        assert git(scratch, "log", "-1", "--format=%s").strip() == "chore(release): 0.3.0"
+
+    def test_fixes_only_make_a_patch_release(self, scratch: Path) -> None:
+        git(scratch, "tag", "-a", "v0.1.0-base", "-m", "base")
+        git(scratch, "tag", "-f", "-a", "v0.1.0", "-m", "0.1.0")
+        commit(scratch, "fix(config): clearer message for a bad CIDR")
+        result = release(scratch)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert version_of(scratch) == ("0.1.1", "0.1.1")
+
+    def test_a_breaking_change_makes_a_major_release(self, scratch: Path) -> None:
+        for name, field in ((".projenrc.py", "VERSION = "), ("pyproject.toml", "version = ")):
+            path = scratch / name
+            path.write_text(
+                re.sub(rf'^{field}"0\.1\.0"', f'{field}"1.4.0"', path.read_text(), flags=re.M)
+            )
+        commit(scratch, "chore: 1.4.0")
+        git(scratch, "tag", "-a", "v1.4.0", "-m", "1.4.0")
+        commit(scratch, "feat(config)!: rename VpcConfig.max_azs to az_count")
+        result = release(scratch)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert version_of(scratch) == ("2.0.0", "2.0.0")
+        section = (scratch / "CHANGELOG.md").read_text().split("## [2.0.0] - 2026-12-01", 1)[1]
+        assert "**config**: rename VpcConfig.max_azs to az_count" in section
+
+    def test_dry_run_changes_nothing(self, scratch: Path) -> None:
+        commit(scratch, "feat: something new")
+        before = git(scratch, "status", "--porcelain"), git(scratch, "tag")
+        result = release(scratch, "--dry-run")
+        assert result.returncode == 0, result.stderr
+        assert "-> v0.2.0" in result.stdout
+        assert (git(scratch, "status", "--porcelain"), git(scratch, "tag")) == before
