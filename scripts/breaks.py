@@ -75,10 +75,7 @@ def api_breaks(old_src: Path, new_src: Path, package: str = "org_constructs") ->
     new = griffe.load(
         package, search_paths=[str(new_src)], modules_collection=griffe.ModulesCollection()
     )
-    return [
-        b.explain(style=griffe.ExplanationStyle.ONE_LINE)
-        for b in griffe.find_breaking_changes(old, new)
-    ]
+    return [b.explain() for b in griffe.find_breaking_changes(old, new)]
 
 
 def stateful_resources(template: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -130,7 +127,8 @@ def infra_breaks(
                     )
                 )
             else:
-                for prop, value in resource["replacement"].items():
+                for prop in sorted(set(resource["replacement"]) | set(now["replacement"])):
+                    value = resource["replacement"].get(prop)
                     if json.dumps(now["replacement"].get(prop), sort_keys=True) != json.dumps(
                         value, sort_keys=True
                     ):
@@ -184,7 +182,7 @@ def _git(*args: str) -> str:
 
 def last_release() -> str | None:
     result = subprocess.run(
-        ["git", "describe", "--tags", "--abbrev=0", "--match", "v*"],  # noqa: S607
+        ["git", "describe", "--tags", "--abbrev=0", "--match", "v*"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -195,7 +193,7 @@ def last_release() -> str | None:
 
 def _export(ref: str, target: Path) -> None:
     archive = subprocess.run(
-        ["git", "archive", "--format=tar", ref, "src", "examples"],  # noqa: S607
+        ["git", "archive", "--format=tar", ref, "src", "examples"],
         cwd=ROOT,
         capture_output=True,
         check=True,

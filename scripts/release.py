@@ -29,9 +29,7 @@ NO_COMMITS_TO_BUMP = 21
 
 
 def run(*command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - fixed commands of git and commitizen
-        list(command), cwd=ROOT, capture_output=True, text=True, check=check
-    )
+    return subprocess.run(list(command), cwd=ROOT, capture_output=True, text=True, check=check)
 
 
 def cz() -> list[str]:
@@ -78,7 +76,8 @@ def update_changelog(text: str, new_section: str) -> tuple[str, str]:
     if match is None:
         raise SystemExit("CHANGELOG.md has no '## [Unreleased]' section")
     notes = match.group(1)
-    updated = text[: match.start()] + "## [Unreleased]\n\n" + new_section + "\n" + text[match.end() :]
+    head, tail = text[: match.start()], text[match.end() :]
+    updated = head + "## [Unreleased]\n\n" + new_section + "\n" + tail
     return updated, notes
 
 
@@ -105,6 +104,17 @@ def main(argv: list[str] | None = None) -> int:
     updated, _ = update_changelog(changelog, new_section)
     changelog_path.write_text(updated)
     run(*cz(), "bump", "--files-only", "--yes", version)
+    if not version.startswith("0."):
+        # What .projenrc.py derives from VERSION: breaking changes bump the major from 1.0 on.
+        pyproject = ROOT / "pyproject.toml"
+        pyproject.write_text(
+            re.sub(
+                r"^(\s*major_version_zero = )true$",
+                r"\1false",
+                pyproject.read_text(),
+                flags=re.M,
+            )
+        )
     run("git", "add", "-A")
     run("git", "commit", "-q", "-m", f"chore(release): {version}")
     run("git", "tag", "-a", f"v{version}", "-m", new_section)

@@ -73,13 +73,35 @@ def test_sdist_has_sources_and_license(dist: Path) -> None:
     assert {"src/org_constructs/__init__.py", "LICENSE", "README.md", "pyproject.toml"} <= names
 
 
+SUPPORTED = ("3.10", "3.11", "3.12", "3.13")
+"""The Python versions the package declares (classifiers); each is tested where installed."""
+
+
+def interpreter(version: str) -> str | None:
+    """This Python, or pyenv's newest build of ``version``, or one on PATH."""
+    if f"{sys.version_info.major}.{sys.version_info.minor}" == version:
+        return sys.executable
+    pyenv = Path.home() / ".pyenv" / "versions"
+    builds = sorted(pyenv.glob(f"{version}.*"), key=lambda p: [int(x) for x in p.name.split(".")])
+    if builds and (builds[-1] / "bin" / "python").exists():
+        return str(builds[-1] / "bin" / "python")
+    return shutil.which(f"python{version}")
+
+
 @pytest.mark.cli
-def test_reference_app_synthesizes_from_the_installed_wheel(dist: Path, tmp_path: Path) -> None:
-    """A consuming repo: a fresh virtual environment, the wheel, the app's requirements."""
+@pytest.mark.parametrize("version", SUPPORTED)
+def test_reference_app_synthesizes_from_the_installed_wheel(
+    dist: Path, tmp_path: Path, version: str
+) -> None:
+    """A consuming repo on each supported Python: a fresh virtual environment, the wheel, the
+    app's requirements, then `cdk synth` of the production stage."""
+    python_bin = interpreter(version)
+    if python_bin is None:
+        pytest.skip(f"Python {version} is not installed here (pyenv or PATH)")
     uv = shutil.which("uv", path=str(Path(sys.executable).parent))
     assert uv
     venv = tmp_path / "venv"
-    subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
+    subprocess.run([uv, "venv", "--quiet", "--python", python_bin, str(venv)], check=True)
     python = venv / "bin" / "python"
     app = tmp_path / "reference_app"
     shutil.copytree(
@@ -96,6 +118,13 @@ def test_reference_app_synthesizes_from_the_installed_wheel(dist: Path, tmp_path
         cwd=tmp_path,
     ).stdout
     assert str(venv) in located, "imported from the installed wheel, not the source tree"
+    reported = subprocess.run(
+        [str(python), "-c", "import sys; print(f'{sys.version_info[0]}.{sys.version_info[1]}')"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert reported == version
     result = subprocess.run(
         [
             str(CDK),

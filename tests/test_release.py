@@ -19,7 +19,8 @@ from tests.support import ROOT, make_app
 
 def load(name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -63,15 +64,16 @@ class TestApiCheck:
 def bucket_template(construct_id: str, **options: object) -> dict[str, object]:
     stack = Stack(make_app(), "Data")
     SecureBucket(stack, construct_id, **options)  # type: ignore[arg-type]
-    template: dict[str, object] = Template.from_stack(stack).to_json()
+    template: dict[str, object] = dict(Template.from_stack(stack).to_json())
     return template
 
 
-class TestStatefulCheck:
-    @pytest.fixture(scope="class")
-    def baseline(self) -> dict[str, dict[str, object]]:
-        return {"fixture/Data": bucket_template("Reports")}
+@pytest.fixture(scope="module")
+def baseline() -> dict[str, dict[str, object]]:
+    return {"fixture/Data": bucket_template("Reports")}
 
+
+class TestStatefulCheck:
     def test_renamed_bucket_construct_id_is_a_break(
         self, baseline: dict[str, dict[str, object]]
     ) -> None:
@@ -162,7 +164,8 @@ def release(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def version_of(repo: Path) -> tuple[str, str]:
     projenrc = re.search(r'^VERSION = "([^"]+)"', (repo / ".projenrc.py").read_text(), re.M)
     pyproject = re.search(r'^version = "([^"]+)"', (repo / "pyproject.toml").read_text(), re.M)
-    assert projenrc is not None and pyproject is not None
+    assert projenrc is not None
+    assert pyproject is not None
     return projenrc.group(1), pyproject.group(1)
 
 
@@ -208,6 +211,11 @@ class TestReleaseCommand:
             path.write_text(
                 re.sub(rf'^{field}"0\.1\.0"', f'{field}"1.4.0"', path.read_text(), flags=re.M)
             )
+        # What .projenrc.py writes from 1.0 on: breaking changes bump the major.
+        pyproject = scratch / "pyproject.toml"
+        pyproject.write_text(
+            pyproject.read_text().replace("major_version_zero = true", "major_version_zero = false")
+        )
         commit(scratch, "chore: 1.4.0")
         git(scratch, "tag", "-a", "v1.4.0", "-m", "1.4.0")
         commit(scratch, "feat(config)!: rename VpcConfig.max_azs to az_count")

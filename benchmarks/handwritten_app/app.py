@@ -118,6 +118,10 @@ database = rds.DatabaseInstance(
     instance_type=ec2.InstanceType("t4g.micro"),
     vpc=vpc,
     vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
+    port=5433,
+    credentials=rds.Credentials.from_generated_secret(
+        "orders", encryption_key=key(data, "SecretKey")
+    ),
     allocated_storage=20,
     max_allocated_storage=100,
     storage_encrypted=True,
@@ -145,6 +149,7 @@ function = lambda_.Function(
     dead_letter_queue_enabled=True,
     vpc=vpc,
     environment={"ORDERS_BUCKET": orders.bucket_name},
+    environment_encryption=key(compute, "EnvironmentKey"),
     log_group=logs.LogGroup(
         compute,
         "OrdersLogs",
@@ -177,8 +182,37 @@ api = apigw.LambdaRestApi(
     "Api",
     handler=alias,
     rest_api_name="dev-orders",
-    deploy_options=apigw.StageOptions(stage_name="v1", tracing_enabled=True),
+    cloud_watch_role=False,
+    default_method_options=apigw.MethodOptions(authorization_type=apigw.AuthorizationType.IAM),
+    deploy_options=apigw.StageOptions(
+        stage_name="v1",
+        tracing_enabled=True,
+        logging_level=apigw.MethodLoggingLevel.ERROR,
+        access_log_destination=apigw.LogGroupLogDestination(
+            logs.LogGroup(
+                compute,
+                "ApiAccessLogs",
+                encryption_key=log_key,
+                retention=logs.RetentionDays.ONE_WEEK,
+                removal_policy=DESTROY,
+            )
+        ),
+        access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
+            caller=True,
+            http_method=True,
+            ip=True,
+            protocol=True,
+            request_time=True,
+            resource_path=True,
+            response_length=True,
+            status=True,
+            user=True,
+        ),
+        throttling_rate_limit=100,
+        throttling_burst_limit=200,
+    ),
 )
+api.add_request_validator("Validator", validate_request_body=True, validate_request_parameters=True)
 
 monitoring = cdk.Stack(app, "Hand-dev-Monitoring", env=ENV)
 topic = sns.Topic(monitoring, "Alarms", master_key=key(monitoring, "AlarmsKey"), enforce_ssl=True)

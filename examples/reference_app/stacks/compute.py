@@ -6,7 +6,6 @@ from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from org_constructs import (
@@ -177,7 +176,10 @@ class ComputeStack(AbstractStack):
         self.create_output("ApiUrl", self.api.url, description="Orders API")
 
     def _protect_with_waf(self) -> None:
-        """A web ACL with AWS managed rule groups and a rate limit, on the API stage."""
+        """A web ACL with two AWS managed rule groups, logging to an encrypted log group."""
+        # Imported here: a large module that only the environments with WAF need.
+        from aws_cdk import aws_wafv2 as wafv2
+
         rules = [
             wafv2.CfnWebACL.RuleProperty(
                 name=group,

@@ -1,7 +1,6 @@
 """Data: the orders bucket and the orders database, from the environment's DatabaseConfig."""
 
 from aws_cdk import Acknowledgment, Duration, Validations
-from aws_cdk import aws_backup as backup
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_s3 as s3
@@ -180,6 +179,9 @@ class DataStack(AbstractStack):
 
     def _regulated_database(self, instance: rds.DatabaseInstance) -> None:
         """Credential rotation, enhanced monitoring, log retention and an AWS Backup plan."""
+        # Imported here: only the regulated environments need it.
+        from aws_cdk import aws_backup as backup
+
         instance.add_rotation_single_user(automatically_after=Duration.days(30))
         for rule in ("EC2RestrictedCommonPorts", "EC2RestrictedSSH"):
             for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321"):

@@ -133,7 +133,8 @@ def apply_nag_packs(
     override = scope.node.try_get_context(PACKS_CONTEXT)
     chosen = _parse_packs(override) if override is not None else tuple(packs or ())
     resolved = _packs("apply_nag_packs", chosen)
-    _plugin_for(scope).declare(scope, resolved)
+    if resolved:
+        _plugin_for(scope).declare(scope, resolved)
     return tuple(name for name, _ in resolved)
 
 
@@ -292,9 +293,12 @@ def _parse_packs(value: Any) -> tuple[str, ...]:
 
 
 def _packs(where: str, packs: Iterable[str]) -> list[tuple[str, Any]]:
+    names = list(packs)
+    if not names:
+        return []
     cdk_nag = _cdk_nag()
     resolved = []
-    for pack in packs:
+    for pack in names:
         if pack not in NAG_PACKS:
             raise ValidationError(where, "packs", pack, f"must be one of {list(NAG_PACKS)}")
         resolved.append((pack, getattr(cdk_nag, NAG_PACKS[pack])()))
