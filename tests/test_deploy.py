@@ -234,7 +234,7 @@ def test_function_configuration(emulator: Emulator, first: Snapshot) -> None:
 def test_database_and_dashboards(emulator: Emulator, first: Snapshot) -> None:
     (database,) = emulator.client("rds").describe_db_instances()["DBInstances"]
     assert database["StorageEncrypted"] is True
-    assert (database["Engine"], database["EngineVersion"]) == ("postgres", "16.4")
+    assert (database["Engine"], database["EngineVersion"]) == ("postgres", "16.13")
     dashboards = [
         d["DashboardName"]
         for d in emulator.client("cloudwatch").list_dashboards()["DashboardEntries"]

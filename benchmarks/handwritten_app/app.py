@@ -114,7 +114,7 @@ orders = s3.Bucket(
 database = rds.DatabaseInstance(
     data,
     "Database",
-    engine=rds.DatabaseInstanceEngine.postgres(version=rds.PostgresEngineVersion.of("16.4", "16")),
+    engine=rds.DatabaseInstanceEngine.postgres(version=rds.PostgresEngineVersion.of("16.13", "16")),
     instance_type=ec2.InstanceType("t4g.micro"),
     vpc=vpc,
     vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),

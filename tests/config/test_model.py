@@ -79,7 +79,7 @@ class TestStageDefaults:
     ) -> None:
         db = DatabaseConfig.for_stage(stage)
         assert db.engine is DatabaseEngine.POSTGRES
-        assert db.version == "16.4"
+        assert db.version == "16.13"
         assert db.instance_type == instance_type
         assert db.multi_az is multi_az
         assert db.backup_retention_days == backups
@@ -89,7 +89,7 @@ class TestStageDefaults:
     def test_mysql_gets_a_mysql_version(self) -> None:
         db = DatabaseConfig.for_stage("dev", engine="mysql")
         assert db.engine is DatabaseEngine.MYSQL
-        assert db.version == "8.0.39"
+        assert db.version == "8.0.45"
 
     def test_security_waf_off_only_in_dev(self) -> None:
         assert [SecurityConfig.for_stage(s).waf_enabled for s in Stage] == [False, True, True]

@@ -323,3 +323,26 @@ def test_cost_report_per_stage(tmp_path: Path) -> None:
     ).stdout
     assert "Not priced (billed by usage):" in text
     assert "AWS::Lambda::Function" in text
+
+
+def test_pre_deploy_stops_at_the_failing_gate(bad_app: Path) -> None:
+    tests = bad_app / "tests"
+    tests.mkdir(exist_ok=True)
+    (tests / "test_app.py").write_text("def test_app_exists():\n    assert True\n")
+    result = org_cdk("pre-deploy", str(bad_app), "--stage", "dev")
+    assert result.returncode == 1
+    assert "pre-deploy: tests" in result.stderr
+    assert "pre-deploy: synth and validate stage dev" in result.stderr
+    assert "pre-deploy: cdk diff" not in result.stderr
+    assert "FAILED" in result.stdout
+
+
+def test_pre_deploy_runs_tests_first(tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    (app / "tests").mkdir(parents=True)
+    (app / "tests" / "test_fails.py").write_text("def test_fails():\n    assert False\n")
+    (app / "cdk.json").write_text(json.dumps({"app": f"{sys.executable} app.py"}))
+    result = org_cdk("pre-deploy", str(app), "--stage", "dev", "--no-diff")
+    assert result.returncode == 1
+    assert "tests failed (pytest exit 1); not deploying" in result.stderr
+    assert "synth and validate" not in result.stderr

@@ -319,6 +319,29 @@ def _notify(
 ) -> None:
     import time
 
+    topic, message = _publish(
+        config,
+        profile=profile,
+        prefix=prefix,
+        status="succeeded" if status == 0 else "failed",
+        stacks=(),
+        version=version_label or _git_version(app_dir),
+        seconds=round(time.monotonic() - started, 1),
+    )
+    _stderr(f"notified {topic} ({message})")
+
+
+def _publish(
+    config: Any,
+    *,
+    profile: str | None,
+    prefix: str,
+    status: str,
+    stacks: tuple[str, ...],
+    version: str,
+    seconds: float,
+) -> tuple[str, str]:
+    """Publish a deployment result to the stage's deployment topic: (topic, message id)."""
     from org_constructs.ops import (
         DeploymentResult,
         OpsError,
@@ -333,16 +356,15 @@ def _notify(
         topic = find_deployment_topic(session, prefix)
         result = DeploymentResult(
             stage=config.name,
-            stacks=(),
-            status="succeeded" if status == 0 else "failed",
-            version=version_label or _git_version(app_dir),
+            stacks=stacks,
+            status=status,
+            version=version,
             who=caller(session),
-            seconds=round(time.monotonic() - started, 1),
+            seconds=seconds,
         )
-        message = publish_result(session, topic, result)
+        return topic, publish_result(session, topic, result)
     except OpsError as error:
         raise _fail(error) from None
-    _stderr(f"notified {topic} ({message})")
 
 
 def _git_version(app_dir: Path) -> str:
@@ -378,30 +400,16 @@ def notify_command(  # noqa: PLR0917 - click passes every option by keyword
     stacks: tuple[str, ...],
 ) -> None:
     """Publish a deployment result (for pipelines that run `cdk deploy` themselves)."""
-    from org_constructs.ops import (
-        DeploymentResult,
-        OpsError,
-        find_deployment_topic,
-        publish_result,
-        session_for,
-    )
-    from org_constructs.ops._notify import caller
-
     config = _stage(app_dir, environments_file, stage)
-    try:
-        session = session_for(config, profile)
-        topic = find_deployment_topic(session, prefix)
-        result = DeploymentResult(
-            stage=stage,
-            stacks=stacks,
-            status=status,
-            version=version_label or _git_version(app_dir),
-            who=caller(session),
-            seconds=seconds,
-        )
-        message = publish_result(session, topic, result)
-    except OpsError as error:
-        raise _fail(error) from None
+    topic, message = _publish(
+        config,
+        profile=profile,
+        prefix=prefix,
+        status=status,
+        stacks=stacks,
+        version=version_label or _git_version(app_dir),
+        seconds=seconds,
+    )
     click.echo(f"published {message} to {topic}")
 
 

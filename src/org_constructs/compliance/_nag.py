@@ -175,13 +175,7 @@ def acknowledge_finding(
         raise ValidationError(
             where, "rule_id", rule_id, f"must start with a pack name: {', '.join(NAG_PACKS)}"
         )
-    if not isinstance(reason, str) or len(reason.strip()) < MIN_REASON:
-        raise ValidationError(
-            where,
-            "reason",
-            reason,
-            f"must explain the exception in at least {MIN_REASON} characters",
-        )
+    _check_reason(where, reason)
     from aws_cdk import Token
 
     details = list(applies_to)
@@ -220,13 +214,7 @@ def acknowledge_check(construct: IConstruct, tool: str, rule_id: str, reason: st
         raise ValidationError(
             where, "tool", tool, f"must be one of {', '.join(_acknowledge.CHECK_TOOLS)}"
         )
-    if not isinstance(reason, str) or len(reason.strip()) < MIN_REASON:
-        raise ValidationError(
-            where,
-            "reason",
-            reason,
-            f"must explain the exception in at least {MIN_REASON} characters",
-        )
+    _check_reason(where, reason)
     try:
         _acknowledge.acknowledge_check(construct, tool, rule_id, reason)
     except TypeError:
@@ -280,6 +268,16 @@ def _deferred_acknowledgement(construct: IConstruct, ids: list[str], reason: str
             return []
 
     return DeferredAcknowledgement()
+
+
+def _check_reason(where: str, reason: object) -> None:
+    if not isinstance(reason, str) or len(reason.strip()) < MIN_REASON:
+        raise ValidationError(
+            where,
+            "reason",
+            reason,
+            f"must explain the exception in at least {MIN_REASON} characters",
+        )
 
 
 def _parse_packs(value: Any) -> tuple[str, ...]:

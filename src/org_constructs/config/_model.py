@@ -186,7 +186,7 @@ class DatabaseConfig:
         ``postgres`` or ``mysql``. Default: ``DatabaseEngine.POSTGRES``
     version:
         Engine version, major or full (``'16'``, ``'16.4'``, ``'8.0.39'``).
-        Default: ``'16.4'`` for postgres, ``'8.0.39'`` for mysql
+        Default: ``'16.13'`` for postgres, ``'8.0.45'`` for mysql (versions RDS still creates)
     instance_type:
         Instance class without the ``db.`` prefix. Default: ``'r6g.large'``
     multi_az:
@@ -214,7 +214,7 @@ class DatabaseConfig:
             checks.check_choice(where, "engine", engine, [e.value for e in DatabaseEngine])
             object.__setattr__(self, "engine", DatabaseEngine(engine))
         if self.version == "":
-            default = "16.4" if self.engine is DatabaseEngine.POSTGRES else "8.0.39"
+            default = "16.13" if self.engine is DatabaseEngine.POSTGRES else "8.0.45"
             object.__setattr__(self, "version", default)
         checks.check_text(where, "version", self.version, _VERSION, "a version such as '16.4'")
         if isinstance(self.instance_type, str) and self.instance_type.startswith("db."):
