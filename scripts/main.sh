@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job, on a fresh machine or an existing checkout:
 #   1. set up (Node.js 22, the CDK CLI, .venv);
-#   2. synthesize the reference app's dev stage with the CDK CLI (aws-cdk-lib validates the
-#      templates while it synthesizes);
+#   2. run the validation gate on the reference app's dev stage (org-cdk validate: cdk-nag,
+#      cfn-lint, checkov, cfn-guard, ruff; it stops here on any unacknowledged error), then
+#      synthesize it with the CDK CLI (the declared cdk-nag packs run during synthesis);
 #   3. start the local AWS emulator (moto server on 127.0.0.1, a free port);
 #   4. cdk bootstrap and cdk deploy every dev stack to it;
 #   5. print what was deployed, what the emulator skipped and which custom resources it did not
@@ -15,6 +16,10 @@ app="$ROOT/examples/reference_app"
 stage="${STAGE:-dev}"
 mkdir -p "$ROOT/.cache"
 cd "$app"
+
+step "Validate examples/reference_app, stage $stage (org-cdk validate)"
+ORG_CDK_CHECKOV="$ROOT/.tools/bin/checkov" org-cdk validate . --stage "$stage" \
+  --output "$ROOT/.cache/validate-$stage" --quiet
 
 step "Synthesize examples/reference_app, stage $stage (cdk synth)"
 rm -rf cdk.out
