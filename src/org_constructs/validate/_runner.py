@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -18,7 +19,15 @@ from org_constructs.validate import _tools
 from org_constructs.validate._assembly import Assembly
 from org_constructs.validate._report import Acknowledgement, Finding, Report, ToolRun
 
-__all__ = ["NAG_SUMMARY", "TOOLS", "ValidateOptions", "cdk_command", "run_validation", "synth"]
+__all__ = [
+    "NAG_SUMMARY",
+    "TOOLS",
+    "ValidateOptions",
+    "cdk_command",
+    "run_validation",
+    "synth",
+    "synth_warnings",
+]
 
 TOOLS = ("cdk-nag", "cfn-lint", "checkov", "cfn-guard", "ruff")
 """Every checker, in report order."""
@@ -129,6 +138,7 @@ def run_validation(options: ValidateOptions, progress: Progress | None = None) -
         report.runs.append(ToolRun("synth", "passed", synth_seconds))
         say(f"synth: done in {synth_seconds:.1f}s")
         assembly = Assembly.read(options.assembly_dir)
+        report.findings.extend(synth_warnings(result.stderr, assembly))
         if "cfn-lint" not in skipped:
             say(f"cfn-lint: checking {len(assembly.stacks)} template(s)")
             futures["cfn-lint"] = (pool.submit(_tools.run_cfn_lint, assembly), time.monotonic())
@@ -165,6 +175,31 @@ def run_validation(options: ValidateOptions, progress: Progress | None = None) -
             }
         report.seconds = time.monotonic() - started
     return report
+
+
+SYNTH_WARNING = re.compile(
+    r"^\[Warning at (?P<path>\S+)\] (?P<message>.*?)(?: \[ack: (?P<id>[^\]]+)\])?$"
+)
+
+
+def synth_warnings(stderr: str, assembly: Assembly) -> list[Finding]:
+    """The warning annotations ``cdk synth`` printed (``[Warning at /Stack/Path] ...``)."""
+    findings = []
+    for line in stderr.splitlines():
+        match = SYNTH_WARNING.match(line.strip())
+        if match:
+            path = match["path"].lstrip("/")
+            findings.append(
+                Finding(
+                    tool="synth",
+                    rule=match["id"] or "annotation",
+                    severity="warning",
+                    stack=assembly.stack_of_path(path),
+                    resource=path,
+                    message=match["message"],
+                )
+            )
+    return findings
 
 
 def _nag(
