@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +22,7 @@ import pytest  # noqa: E402
 pytest_plugins = ["pytester"]
 
 from org_constructs.config import EnvironmentConfig, load_environments  # noqa: E402
+from tests.support import ValidatedApp, org_cdk  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 
@@ -38,3 +41,27 @@ def dev_config(environments: dict[str, EnvironmentConfig]) -> EnvironmentConfig:
 @pytest.fixture(scope="session")
 def production_config(environments: dict[str, EnvironmentConfig]) -> EnvironmentConfig:
     return environments["production"]
+
+
+@pytest.fixture(scope="session")
+def validated_example(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., ValidatedApp]:
+    """``org-cdk validate`` of an example, run once per session and shared.
+
+    The gate's tests read the report; the example and docs tests read the cloud assembly it
+    synthesized (its templates are those of ``cdk synth``), instead of synthesizing again.
+    """
+    runs: dict[tuple[str, str | None], ValidatedApp] = {}
+
+    def validate(name: str, stage: str | None = None) -> ValidatedApp:
+        key = (name, stage)
+        if key not in runs:
+            out = tmp_path_factory.mktemp(f"validate-{name}-{stage or 'all'}") / "cdk.out"
+            arguments = ["validate", f"examples/{name}", "--format", "json", "--output", str(out)]
+            if stage:
+                arguments += ["--stage", stage]
+            result = org_cdk(*arguments)
+            assert result.stdout, result.stderr
+            runs[key] = ValidatedApp(json.loads(result.stdout), result.returncode, out)
+        return runs[key]
+
+    return validate

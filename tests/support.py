@@ -15,6 +15,7 @@ from typing import Any
 import aws_cdk as cdk
 
 from org_constructs.testing import TemplateLike, template_json
+from org_constructs.validate._tools import CHECKOV_ENV, CHECKOV_OPTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,18 +86,13 @@ def run_checkov(templates: Mapping[str, TemplateLike], workdir: Path) -> Checkov
             str(CHECKOV),
             "-d",
             str(workdir),
-            "--framework",
-            "cloudformation",
-            "--output",
-            "json",
-            "--skip-download",
-            "--compact",
+            *CHECKOV_OPTIONS,
         ],
         capture_output=True,
         text=True,
         check=False,
         timeout=600,
-        env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"},
+        env={**os.environ, **CHECKOV_ENV},
     )
     assert result.returncode in (0, 1), result.stderr[-2000:]
     report = json.loads(result.stdout)
@@ -118,3 +114,31 @@ def run_checkov(templates: Mapping[str, TemplateLike], workdir: Path) -> Checkov
             for c in results.get("skipped_checks", [])
         ],
     )
+
+
+ORG_CDK = Path(sys.executable).parent / "org-cdk"
+"""The ``org-cdk`` command of the project's environment."""
+
+
+def org_cdk(
+    *arguments: str, cwd: Path = ROOT, **extra_env: str
+) -> subprocess.CompletedProcess[str]:
+    """Run ``org-cdk`` as a user does (the project's Node.js first on PATH, checkov found)."""
+    return subprocess.run(
+        [str(ORG_CDK), *arguments],
+        cwd=cwd,
+        env=cli_env(None, ORG_CDK_CHECKOV=str(CHECKOV), **extra_env),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+
+
+@dataclass(frozen=True)
+class ValidatedApp:
+    """One ``org-cdk validate --format json`` run of an example and the assembly it made."""
+
+    report: dict[str, Any]
+    returncode: int
+    assembly: Path

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support import CDK, cli_env
+from tests.support import CDK, ValidatedApp, cli_env
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -94,12 +95,18 @@ def test_minimal_app_selects_one_stage(tmp_path: Path) -> None:
     assert list(stack_artifacts(out)) == ["MinimalService-dev"]
 
 
-def synth_example(name: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp(name) / "cdk.out"
-    result = cdk_synth(EXAMPLES / name, out)
-    assert result.returncode == 0, result.stderr
-    assert "[Warning" not in result.stderr, result.stderr
-    return out
+def validated_assembly(validated_example: Callable[..., ValidatedApp], name: str) -> Path:
+    """The example as `org-cdk validate` synthesized it (shared with the gate's tests)."""
+    run = validated_example(name)
+    assert run.report["tools"][0] == {
+        "tool": "synth",
+        "status": "passed",
+        "seconds": run.report["tools"][0]["seconds"],
+        "detail": "",
+    }
+    warnings = [f for f in run.report["findings"] if f["tool"] == "synth"]
+    assert warnings == [], "cdk synth printed warnings"
+    return run.assembly
 
 
 def resources_of(assembly: Path, stack: str, resource_type: str) -> list[dict[str, Any]]:
@@ -107,14 +114,14 @@ def resources_of(assembly: Path, stack: str, resource_type: str) -> list[dict[st
     return [r for r in template["Resources"].values() if r["Type"] == resource_type]
 
 
-@pytest.fixture(scope="module")
-def vpc_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return synth_example("standard_vpc", tmp_path_factory)
+@pytest.fixture
+def vpc_assembly(validated_example: Callable[..., ValidatedApp]) -> Path:
+    return validated_assembly(validated_example, "standard_vpc")
 
 
-@pytest.fixture(scope="module")
-def bucket_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return synth_example("secure_bucket", tmp_path_factory)
+@pytest.fixture
+def bucket_assembly(validated_example: Callable[..., ValidatedApp]) -> Path:
+    return validated_assembly(validated_example, "secure_bucket")
 
 
 @pytest.mark.parametrize(
@@ -143,9 +150,9 @@ def test_secure_bucket_example(bucket_assembly: Path, stage: str, deletion: str)
     assert key["Properties"]["EnableKeyRotation"] is True
 
 
-@pytest.fixture(scope="module")
-def monitoring_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return synth_example("monitoring", tmp_path_factory)
+@pytest.fixture
+def monitoring_assembly(validated_example: Callable[..., ValidatedApp]) -> Path:
+    return validated_assembly(validated_example, "monitoring")
 
 
 def test_monitoring_example_has_the_guide_layout(monitoring_assembly: Path) -> None:
@@ -179,9 +186,9 @@ def test_monitoring_example_has_the_guide_layout(monitoring_assembly: Path) -> N
     ]
 
 
-@pytest.fixture(scope="module")
-def function_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return synth_example("monitored_function", tmp_path_factory)
+@pytest.fixture
+def function_assembly(validated_example: Callable[..., ValidatedApp]) -> Path:
+    return validated_assembly(validated_example, "monitored_function")
 
 
 @pytest.mark.parametrize(

@@ -7,18 +7,17 @@ import json
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
 
-from tests.support import ROOT, cli_env, recommended_context
+from tests.support import ORG_CDK, ValidatedApp, cli_env, org_cdk, recommended_context
 
 pytestmark = pytest.mark.cli
 
-ORG_CDK = Path(sys.executable).parent / "org-cdk"
-CHECKOV = ROOT / ".tools" / "bin" / "checkov"
 
 BAD_APP = """
 import aws_cdk as cdk
@@ -53,18 +52,6 @@ import subprocess
 def run(command: str) -> None:
     subprocess.call(command, shell=True)
 """
-
-
-def org_cdk(*arguments: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(ORG_CDK), *arguments],
-        cwd=cwd,
-        env=cli_env(ORG_CDK_CHECKOV=str(CHECKOV)),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -168,24 +155,12 @@ class TestBadApp:
         assert "CIS: must be among AwsSolutions" in result.stderr
 
 
-@pytest.fixture(scope="module", params=["dev", "staging", "production"])
+@pytest.fixture(params=["dev", "staging", "production"])
 def reference_report(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, validated_example: Callable[..., ValidatedApp]
 ) -> dict[str, Any]:
-    output = tmp_path_factory.mktemp(f"validate-{request.param}")
-    result = org_cdk(
-        "validate",
-        "examples/reference_app",
-        "--stage",
-        request.param,
-        "--format",
-        "json",
-        "--output",
-        str(output),
-    )
-    report: dict[str, Any] = json.loads(result.stdout)
-    report["returncode"] = result.returncode
-    return report
+    run = validated_example("reference_app", request.param)
+    return {**run.report, "returncode": run.returncode}
 
 
 def test_reference_app_passes_every_checker(reference_report: dict[str, Any]) -> None:
@@ -212,12 +187,12 @@ def test_reference_app_passes_every_checker(reference_report: dict[str, Any]) ->
 @pytest.mark.parametrize(
     "example", ["minimal_app", "standard_vpc", "secure_bucket", "monitoring", "monitored_function"]
 )
-def test_every_example_passes_the_packs_it_declares(example: str, tmp_path: Path) -> None:
-    result = org_cdk(
-        "validate", f"examples/{example}", "--format", "json", "--output", str(tmp_path / "out")
-    )
-    report = json.loads(result.stdout)
-    assert result.returncode == 0, [f for f in report["findings"] if not f["acknowledged"]]
+def test_every_example_passes_the_packs_it_declares(
+    example: str, validated_example: Callable[..., ValidatedApp]
+) -> None:
+    run = validated_example(example)
+    report = run.report
+    assert run.returncode == 0, [f for f in report["findings"] if not f["acknowledged"]]
     assert report["packs"] == ["AwsSolutions", "Serverless"]
     assert {t["tool"] for t in report["tools"] if t["status"] == "passed"} == {
         "synth",

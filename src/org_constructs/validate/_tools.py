@@ -108,6 +108,18 @@ def run_cfn_lint(assembly: Assembly) -> list[Finding]:
     return findings
 
 
+CHECKOV_OPTIONS = (
+    "--framework",
+    "cloudformation",
+    "--output",
+    "json",
+    "--skip-download",
+    "--compact",
+)
+"""CloudFormation checks only, JSON out, nothing downloaded from the checkov platform."""
+CHECKOV_ENV = {"BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"}
+
+
 def checkov_command() -> list[str] | None:
     """How to start checkov: ``$ORG_CDK_CHECKOV``, or ``checkov`` on PATH."""
     configured = os.environ.get("ORG_CDK_CHECKOV")
@@ -130,19 +142,7 @@ def run_checkov(assembly: Assembly) -> tuple[list[Finding], list[Finding]]:
     if not by_file:
         return [], []
     arguments = [f"--file={t}" for t in by_file]
-    result = _run(
-        [
-            *command,
-            *arguments,
-            "--framework",
-            "cloudformation",
-            "--output",
-            "json",
-            "--skip-download",
-            "--compact",
-        ],
-        env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"},
-    )
+    result = _run([*command, *arguments, *CHECKOV_OPTIONS], env={**os.environ, **CHECKOV_ENV})
     if result.returncode not in (0, 1):
         raise ToolError(f"checkov exited {result.returncode}: {_tail(result.stderr)}")
     output = json.loads(result.stdout) if result.stdout.strip() else []
