@@ -2,7 +2,10 @@
 
 Usage: python scripts/breaks.py [--against REF]
 
-REF defaults to the newest ``v*`` tag. Both checks compare REF's code with the working tree:
+REF defaults to the newest ``v*`` tag reachable from HEAD, or, in a clone that has no release
+tag (a clone of one branch, a CI checkout without tags), to the release recorded in
+``release-baseline.json``: the version and the commit whose code it released, written by
+``scripts/release.py`` with every release. Both checks compare REF's code with the working tree:
 
 - **API**: griffe's breaking changes of ``org_constructs`` (removed or moved public names,
   removed, renamed or reordered parameters, changed defaults...).
@@ -33,6 +36,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "release-baseline.json"
+"""The last release's version and commit, for clones without its tag."""
 
 STATEFUL: dict[str, tuple[str, ...]] = {
     "AWS::S3::Bucket": ("BucketName",),
@@ -181,6 +186,7 @@ def _git(*args: str) -> str:
 
 
 def last_release() -> str | None:
+    """The newest ``v*`` tag reachable from HEAD, if the clone has one."""
     result = subprocess.run(
         ["git", "describe", "--tags", "--abbrev=0", "--match", "v*"],
         cwd=ROOT,
@@ -189,6 +195,49 @@ def last_release() -> str | None:
         check=False,
     )
     return result.stdout.strip() or None
+
+
+class BaselineError(Exception):
+    """No release to compare with, or a recorded one this clone cannot use."""
+
+
+def recorded_release(path: Path = BASELINE) -> tuple[str, str]:
+    """(``vX.Y.Z``, commit) from ``release-baseline.json``; BaselineError saying what is wrong."""
+    if not path.exists():
+        raise BaselineError(
+            f"no v* tag to compare with and no {path.name}: tag the last release "
+            "(git tag -a vX.Y.Z) or record it with scripts/release.py"
+        )
+    try:
+        data = json.loads(path.read_text())
+        version, commit = str(data["version"]), str(data["commit"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise BaselineError(
+            f'{path.name}: expected {{"version": "X.Y.Z", "commit": "<sha>"}} ({error!r})'
+        ) from error
+    if not re.fullmatch(r"\d+\.\d+\.\d+", version):
+        raise BaselineError(f"{path.name}: version={version!r} is not X.Y.Z")
+    known = subprocess.run(
+        ["git", "cat-file", "-e", f"{commit}^{{commit}}"],
+        cwd=path.parent,
+        capture_output=True,
+        check=False,
+    )
+    if known.returncode != 0:
+        raise BaselineError(
+            f"{path.name}: commit={commit!r} (v{version}) is not in this clone's history; "
+            "fetch the whole history (git fetch --unshallow) or the release tags (git fetch --tags)"
+        )
+    return f"v{version}", commit
+
+
+def baseline() -> tuple[str, str]:
+    """(label, git ref) of the release to compare with: its tag, else the recorded commit."""
+    tag = last_release()
+    if tag is not None:
+        return tag, tag
+    version, commit = recorded_release()
+    return f"{version} ({commit[:12]}, from {BASELINE.name})", commit
 
 
 def _export(ref: str, target: Path) -> None:
@@ -221,12 +270,18 @@ def _fixtures(src: Path, examples: Path, out: Path) -> dict[str, dict[str, Any]]
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--against", help="a git ref  [default: the newest v* tag]")
+    parser.add_argument(
+        "--against", help="a git ref  [default: the newest v* tag, else release-baseline.json]"
+    )
     args = parser.parse_args(argv)
-    ref = args.against or last_release()
-    if ref is None:
-        print("no v* tag to compare with: tag the last release (git tag -a vX.Y.Z)")
-        return 2
+    if args.against:
+        label, ref = args.against, args.against
+    else:
+        try:
+            label, ref = baseline()
+        except BaselineError as error:
+            print(error)
+            return 2
     messages = _git("log", "--format=%B%x00", f"{ref}..HEAD").split("\x00")
     declared = declared_breaking(messages)
     with tempfile.TemporaryDirectory() as scratch:
@@ -238,9 +293,9 @@ def main(argv: list[str] | None = None) -> int:
     infra = infra_breaks(old, new)
     notes = unreleased_notes((ROOT / "CHANGELOG.md").read_text())
     print(
-        f"against {ref}: {len(api)} API break(s), {len(infra)} stateful-resource break(s); "
+        f"against {label}: {len(api)} API break(s), {len(infra)} stateful-resource break(s); "
         f"{len(old)} baseline stack(s), {len(new)} current stack(s); breaking change "
-        f"{'declared' if declared else 'not declared'} in the commits since {ref}"
+        f"{'declared' if declared else 'not declared'} in the commits since {label}"
     )
     for line in api:
         print(f"  API: {line}")

@@ -8,7 +8,10 @@ Usage: python scripts/release.py [--dry-run] [--date YYYY-MM-DD]
 3. CHANGELOG.md: a ``## [X.Y.Z] - DATE`` section with the hand-written ``[Unreleased]`` notes
    first, then the grouped commits; ``[Unreleased]`` starts empty again.
 4. ``cz bump --files-only``: the version in ``.projenrc.py`` (VERSION) and ``pyproject.toml``.
-5. A ``chore(release): X.Y.Z`` commit and an annotated ``vX.Y.Z`` tag holding the section.
+5. ``release-baseline.json``: the version and the commit whose code it releases (the release
+   commit's parent: the release commit changes only versions, changelog and this file), which
+   ``scripts/breaks.py`` compares with in clones that lack the tag.
+6. A ``chore(release): X.Y.Z`` commit and an annotated ``vX.Y.Z`` tag holding the section.
 
 ``--dry-run`` prints the version and the section and changes nothing. Run the test command
 (the break checks compare with the last tag) before releasing; CI's release workflow builds
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import re
 import subprocess
 import sys
@@ -115,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
                 flags=re.M,
             )
         )
+    released = run("git", "rev-parse", "HEAD").stdout.strip()
+    (ROOT / "release-baseline.json").write_text(
+        json.dumps({"version": version, "commit": released}, indent=2) + "\n"
+    )
     run("git", "add", "-A")
     run("git", "commit", "-q", "-m", f"chore(release): {version}")
     run("git", "tag", "-a", f"v{version}", "-m", new_section)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import subprocess
 import sys
@@ -112,6 +113,40 @@ def test_declared_breaking(message: str, declared: bool) -> None:
     assert breaks.declared_breaking([message]) is declared
 
 
+class TestRecordedBaseline:
+    """Clones without the release tag compare with release-baseline.json's commit."""
+
+    def test_the_recorded_release_names_a_commit_of_this_history(self) -> None:
+        version, commit = breaks.recorded_release()
+        assert re.fullmatch(r"v\d+\.\d+\.\d+", version)
+        assert git(ROOT, "merge-base", "--is-ancestor", commit, "HEAD") == ""
+
+    def test_a_missing_file_says_how_to_record_a_release(self, tmp_path: Path) -> None:
+        with pytest.raises(breaks.BaselineError, match=r"no v\* tag .* scripts/release.py"):
+            breaks.recorded_release(tmp_path / "release-baseline.json")
+
+    @pytest.mark.parametrize(
+        ("content", "message"),
+        [
+            ("{", "expected"),
+            ('{"version": "0.1.0"}', "expected"),
+            ('{"version": "one", "commit": "HEAD"}', "version='one' is not X.Y.Z"),
+        ],
+    )
+    def test_a_malformed_file_is_named(self, tmp_path: Path, content: str, message: str) -> None:
+        path = tmp_path / "release-baseline.json"
+        path.write_text(content)
+        with pytest.raises(breaks.BaselineError, match=re.escape(message)):
+            breaks.recorded_release(path)
+
+    def test_a_commit_outside_the_history_asks_for_the_history(self, tmp_path: Path) -> None:
+        path = tmp_path / "release-baseline.json"
+        path.write_text('{"version": "0.1.0", "commit": "' + "0" * 40 + '"}')
+        subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+        with pytest.raises(breaks.BaselineError, match="git fetch --unshallow"):
+            breaks.recorded_release(path)
+
+
 @pytest.mark.cli
 def test_the_repository_has_no_undeclared_break_since_the_last_release() -> None:
     result = subprocess.run(
@@ -123,7 +158,12 @@ def test_the_repository_has_no_undeclared_break_since_the_last_release() -> None
         timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert re.search(r"against v\d+\.\d+\.\d+: \d+ API break", result.stdout)
+    # The tag when the clone has it, else the release recorded in release-baseline.json.
+    assert re.search(
+        r"against v\d+\.\d+\.\d+( \([0-9a-f]{12}, from release-baseline\.json\))?: "
+        r"\d+ API break",
+        result.stdout,
+    ), result.stdout
 
 
 def git(repo: Path, *args: str) -> str:
@@ -196,6 +236,11 @@ class TestReleaseCommand:
         assert git(scratch, "describe", "--tags", "--exact-match", "HEAD").strip() == "v0.3.0"
         assert "lifecycle presets" in git(scratch, "tag", "-n99", "v0.3.0")
         assert git(scratch, "log", "-1", "--format=%s").strip() == "chore(release): 0.3.0"
+        recorded = json.loads((scratch / "release-baseline.json").read_text())
+        assert recorded == {
+            "version": "0.3.0",
+            "commit": git(scratch, "rev-parse", "HEAD~1").strip(),
+        }
 
     def test_fixes_only_make_a_patch_release(self, scratch: Path) -> None:
         git(scratch, "tag", "-a", "v0.1.0-base", "-m", "base")
