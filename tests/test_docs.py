@@ -85,6 +85,7 @@ def test_every_included_example_file_exists() -> None:
         for match in re.finditer(r'^--8<-- "([^"]+)"', page.read_text(), re.MULTILINE)
     ]
     assert "examples/monitored_function/app.py" in included
+    assert "examples/deployment_notifications/app.py" in included
     assert [path for path in included if not (ROOT / path).is_file()] == []
 
 

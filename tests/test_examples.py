@@ -214,6 +214,45 @@ def test_monitored_function_example(
     assert alias["Properties"]["Name"] == "live"
 
 
+@pytest.fixture
+def notifications_assembly(validated_example: Callable[..., ValidatedApp]) -> Path:
+    return validated_assembly(validated_example, "deployment_notifications")
+
+
+@pytest.mark.parametrize(
+    ("stage", "emails", "slack"),
+    [
+        ("dev", ["dev-alerts@example.com"], False),
+        ("staging", ["staging-alerts@example.com"], False),
+        ("production", ["oncall@example.com", "platform-leads@example.com"], True),
+    ],
+)
+def test_deployment_notifications_example(
+    notifications_assembly: Path, stage: str, emails: list[str], slack: bool
+) -> None:
+    stack = f"Notifications-{stage}"
+    template = json.loads((notifications_assembly / f"{stack}.template.json").read_text())
+    (topic_id,) = [k for k, r in template["Resources"].items() if r["Type"] == "AWS::SNS::Topic"]
+    topic = template["Resources"][topic_id]["Properties"]
+    assert topic["DisplayName"] == "Deployments"
+    assert "Fn::GetAtt" in topic["KmsMasterKeyId"], "the topic's own customer-managed key"
+    # Where org-cdk deploy --notify finds the topic.
+    assert template["Outputs"]["DeploymentTopicArn"]["Value"] == {"Ref": topic_id}
+    subscriptions = resources_of(notifications_assembly, stack, "AWS::SNS::Subscription")
+    assert sorted(s["Properties"]["Endpoint"] for s in subscriptions) == emails
+    channels = resources_of(
+        notifications_assembly, stack, "AWS::Chatbot::SlackChannelConfiguration"
+    )
+    assert [c["Properties"]["SlackChannelId"] for c in channels] == (
+        ["C0123456789"] if slack else []
+    )
+    (policy,) = resources_of(notifications_assembly, stack, "AWS::IAM::Policy")
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert {"Action": "sns:Publish", "Effect": "Allow", "Resource": {"Ref": topic_id}} in (
+        statements
+    ), "the release role publishes to this topic only"
+
+
 def test_describe_assembly_prints_each_stack(minimal_assembly: Path) -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "describe_assembly.py"), str(minimal_assembly)],

@@ -185,7 +185,15 @@ def test_reference_app_passes_every_checker(reference_report: dict[str, Any]) ->
 
 
 @pytest.mark.parametrize(
-    "example", ["minimal_app", "standard_vpc", "secure_bucket", "monitoring", "monitored_function"]
+    "example",
+    [
+        "minimal_app",
+        "standard_vpc",
+        "secure_bucket",
+        "monitoring",
+        "monitored_function",
+        "deployment_notifications",
+    ],
 )
 def test_every_example_passes_the_packs_it_declares(
     example: str, validated_example: Callable[..., ValidatedApp]
