@@ -16,7 +16,9 @@ Usage (through the project's environment)::
     bash scripts/bench.sh            # measure and print
     bash scripts/bench.sh --record   # also append to benchmarks/results.json
 
-Each synthesis is timed ``--repeat`` times and the median kept; the test suite runs once.
+Each synthesis is timed ``--repeat`` times and the median kept; the test suite runs once. The
+reference and hand-written apps also record the CPU time of the whole process tree (node and
+Python), ``l3_overhead_cpu_ratio``: steadier than wall time on a small, busy machine.
 Compare a change with the last recorded run of the same machine size.
 """
 
@@ -26,6 +28,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -40,20 +43,33 @@ RESULTS = ROOT / "benchmarks" / "results.json"
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
+    return timed_with_cpu(command, cwd, env)[0]
+
+
+def timed_with_cpu(
+    command: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> tuple[float, float]:
+    """Wall time and CPU time (user + system, every child process) of ``command``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(command, cwd=cwd, env=env, check=True, capture_output=True, text=True)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def synth_times(app: Path, *context: str) -> tuple[float, float]:
+    """Wall and CPU time of one ``cdk synth`` (built-in CloudFormation validation on)."""
+    env = {k: v for k, v in os.environ.items() if k != "CDK_VALIDATION"}
+    with tempfile.TemporaryDirectory() as out:
+        cdk = ["cdk", "synth", "--no-notices", "--quiet", "--output", out, *context]
+        return timed_with_cpu(cdk, app, env)
 
 
 def synth(app: Path, repeat: int, *context: str) -> float:
-    """Median wall time of ``cdk synth`` (built-in CloudFormation validation on)."""
-    times = []
-    env = {k: v for k, v in os.environ.items() if k != "CDK_VALIDATION"}
-    for _ in range(repeat):
-        with tempfile.TemporaryDirectory() as out:
-            cdk = ["cdk", "synth", "--no-notices", "--quiet", "--output", out, *context]
-            times.append(timed(cdk, app, env))
-    return statistics.median(times)
+    """Median wall time of ``cdk synth``."""
+    return statistics.median(synth_times(app, *context)[0] for _ in range(repeat))
 
 
 def validate_reference(repeat: int) -> float:
@@ -85,7 +101,7 @@ def version_of(command: list[str]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3, help="runs per synthesis (median kept)")
+    parser.add_argument("--repeat", type=int, default=7, help="runs per synthesis (median kept)")
     parser.add_argument("--record", action="store_true", help="append to benchmarks/results.json")
     parser.add_argument("--skip-tests", action="store_true", help="time the syntheses only")
     args = parser.parse_args()
@@ -99,25 +115,32 @@ def main() -> int:
     ).stdout.strip()
     # The reference app and the same architecture written by hand with L2 constructs, measured
     # alternately in one run so that both see the same machine load.
+    # Each pair is run back to back; wall times vary by about 10% between runs on 2 cores, so
+    # the CPU time of the whole process tree (node and Python) is recorded beside them.
     reference, handwritten = [], []
     for _ in range(args.repeat):
         reference.append(
-            synth(
+            synth_times(
                 ROOT / "examples" / "reference_app",
-                1,
                 "-c",
                 "stage=dev",
                 "-c",
                 "org-constructs:nag-packs=",
             )
         )
-        handwritten.append(synth(ROOT / "benchmarks" / "handwritten_app", 1))
-    reference_s, handwritten_s = statistics.median(reference), statistics.median(handwritten)
+        handwritten.append(synth_times(ROOT / "benchmarks" / "handwritten_app"))
+    reference_s = statistics.median(wall for wall, _ in reference)
+    handwritten_s = statistics.median(wall for wall, _ in handwritten)
+    reference_cpu = statistics.median(cpu for _, cpu in reference)
+    handwritten_cpu = statistics.median(cpu for _, cpu in handwritten)
     measurements: dict[str, float] = {
         "synth_minimal_app_cli_s": round(synth(ROOT / "examples" / "minimal_app", args.repeat), 2),
         "synth_reference_app_dev_cli_s": round(reference_s, 2),
         "synth_handwritten_l2_dev_cli_s": round(handwritten_s, 2),
         "l3_overhead_ratio": round(reference_s / handwritten_s, 3),
+        "synth_reference_app_dev_cpu_s": round(reference_cpu, 2),
+        "synth_handwritten_l2_dev_cpu_s": round(handwritten_cpu, 2),
+        "l3_overhead_cpu_ratio": round(reference_cpu / handwritten_cpu, 3),
         "synth_reference_app_dev_with_nag_cli_s": round(
             synth(ROOT / "examples" / "reference_app", args.repeat, "-c", "stage=dev"), 2
         ),

@@ -1,8 +1,9 @@
 """The reference app's dev stage written by hand with aws-cdk-lib L2 constructs only.
 
 Used by benchmarks/run.py to measure what org-constructs adds to synthesis time. It builds the
-same architecture (network, data, compute, monitoring stacks) without the library's
-validation, acknowledgements and packs.
+same architecture (network, data, compute, monitoring stacks) and the same resources (keys,
+queues, the alarm packs' 20 alarms, 4 rollback alarms, the composite alarm, dashboards) without
+the library's validation, acknowledgements and packs.
 """
 
 from pathlib import Path
@@ -21,6 +22,7 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
 
 ENV = cdk.Environment(account="111111111111", region="us-east-1")
 HANDLER = Path(__file__).resolve().parents[2] / "examples" / "reference_app" / "handler"
@@ -146,7 +148,14 @@ function = lambda_.Function(
     timeout=cdk.Duration.seconds(30),
     architecture=lambda_.Architecture.ARM_64,
     tracing=lambda_.Tracing.ACTIVE,
-    dead_letter_queue_enabled=True,
+    dead_letter_queue=sqs.Queue(
+        compute,
+        "DeadLetterQueue",
+        encryption=sqs.QueueEncryption.KMS,
+        encryption_master_key=key(compute, "DeadLetterKey"),
+        enforce_ssl=True,
+        retention_period=cdk.Duration.days(14),
+    ),
     vpc=vpc,
     environment={"ORDERS_BUCKET": orders.bucket_name},
     environment_encryption=key(compute, "EnvironmentKey"),
@@ -160,15 +169,26 @@ function = lambda_.Function(
 )
 orders.grant_read_write(function, "orders/*")
 alias = lambda_.Alias(compute, "Live", alias_name="live", version=function.current_version)
+rollback_metrics: dict[str, cw.Metric | cw.MathExpression] = {
+    "errors": alias.metric_errors(),
+    "error-rate": cw.MathExpression(
+        expression="100 * errors / MAX([errors, invocations])",
+        using_metrics={"errors": alias.metric_errors(), "invocations": alias.metric_invocations()},
+    ),
+    "throttles": alias.metric_throttles(),
+    "duration-p99": alias.metric_duration(statistic="p99"),
+}
 rollback = [
     cw.Alarm(
         compute,
-        f"Rollback{name}",
-        metric=alias.metric(name, statistic="Sum"),
+        f"Rollback-{name}",
+        alarm_name=f"dev-Orders-rollback-{name}",
+        metric=metric,
         threshold=1,
         evaluation_periods=1,
+        treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
     )
-    for name in ("Errors", "Throttles")
+    for name, metric in rollback_metrics.items()
 ]
 codedeploy.LambdaDeploymentGroup(
     compute,
@@ -192,7 +212,7 @@ api = apigw.LambdaRestApi(
             logs.LogGroup(
                 compute,
                 "ApiAccessLogs",
-                encryption_key=log_key,
+                encryption_key=key(compute, "ApiAccessLogsKey"),
                 retention=logs.RetentionDays.ONE_WEEK,
                 removal_policy=DESTROY,
             )
@@ -215,30 +235,100 @@ api = apigw.LambdaRestApi(
 api.add_request_validator("Validator", validate_request_body=True, validate_request_parameters=True)
 
 monitoring = cdk.Stack(app, "Hand-dev-Monitoring", env=ENV)
-topic = sns.Topic(monitoring, "Alarms", master_key=key(monitoring, "AlarmsKey"), enforce_ssl=True)
-topic.add_subscription(subscriptions.EmailSubscription("dev-alerts@example.com"))
-dimensions = {"ApiName": "dev-orders", "Stage": "v1"}
-metrics = {
-    "errors": alias.metric_errors(),
-    "throttles": alias.metric_throttles(),
-    "duration": alias.metric_duration(statistic="p90"),
-    "api-5xx": cw.Metric(
-        namespace="AWS/ApiGateway", metric_name="5XXError", dimensions_map=dimensions
-    ),
-    "api-latency": cw.Metric(
+alarms_key = key(monitoring, "AlarmsKey")
+topic = sns.Topic(monitoring, "Alarms", master_key=alarms_key, enforce_ssl=True)
+undelivered = sqs.Queue(
+    monitoring,
+    "AlarmsDeadLetterQueue",
+    encryption=sqs.QueueEncryption.KMS,
+    encryption_master_key=alarms_key,
+    enforce_ssl=True,
+    retention_period=cdk.Duration.days(14),
+)
+topic.add_subscription(
+    subscriptions.EmailSubscription("dev-alerts@example.com", dead_letter_queue=undelivered)
+)
+api_dimensions = {"ApiName": "dev-orders", "Stage": "v1"}
+
+
+def api_metric(name: str, statistic: str = "Sum") -> cw.Metric:
+    return cw.Metric(
         namespace="AWS/ApiGateway",
-        metric_name="Latency",
-        dimensions_map=dimensions,
-        statistic="p90",
+        metric_name=name,
+        dimensions_map=api_dimensions,
+        statistic=statistic,
+    )
+
+
+def rate(part: cw.IMetric, whole: cw.IMetric) -> cw.MathExpression:
+    return cw.MathExpression(
+        expression="100 * part / MAX([part, whole])", using_metrics={"part": part, "whole": whole}
+    )
+
+
+nat_gateway = vpc.public_subnets[0].node.find_child("NATGateway")
+if not isinstance(nat_gateway, ec2.CfnNatGateway):
+    raise TypeError(f"expected the public subnet's NAT gateway, found {nat_gateway}")
+nat_gateway_id = nat_gateway.ref
+
+
+def nat_metric(name: str) -> cw.Metric:
+    return cw.Metric(
+        namespace="AWS/NATGateway",
+        metric_name=name,
+        dimensions_map={"NatGatewayId": nat_gateway_id},
+        statistic="Sum",
+    )
+
+
+metrics: dict[str, cw.Metric | cw.MathExpression] = {
+    "OrdersLive-errors": alias.metric_errors(),
+    "OrdersLive-throttles": alias.metric_throttles(),
+    "OrdersLive-duration-p90": alias.metric_duration(statistic="p90"),
+    "OrdersLive-duration-p99": alias.metric_duration(statistic="p99"),
+    "OrdersLive-concurrent-executions": alias.metric("ConcurrentExecutions", statistic="Maximum"),
+    "OrdersLive-error-rate": rate(alias.metric_errors(), alias.metric_invocations()),
+    "OrdersApi-server-errors": api_metric("5XXError"),
+    "OrdersApi-latency-p90": api_metric("Latency", "p90"),
+    "OrdersApi-request-count": api_metric("Count"),
+    "OrdersApi-server-error-rate": rate(api_metric("5XXError"), api_metric("Count")),
+    "OrdersApi-client-error-rate": rate(api_metric("4XXError"), api_metric("Count")),
+    "OrdersDb-cpu": database.metric_cpu_utilization(),
+    "OrdersDb-connections": database.metric_database_connections(),
+    "OrdersDb-read-iops": database.metric_read_iops(),
+    "OrdersDb-write-iops": database.metric_write_iops(),
+    "OrdersDb-free-storage": database.metric_free_storage_space(),
+    "OrdersDb-free-storage-percent": cw.MathExpression(
+        expression="100 * free / (20 * 1024 * 1024 * 1024)",
+        using_metrics={"free": database.metric_free_storage_space()},
     ),
-    "db-cpu": database.metric_cpu_utilization(),
-    "db-storage": database.metric_free_storage_space(),
+    "nat1-error-port-allocation": nat_metric("ErrorPortAllocation"),
+    "nat1-packets-drop-count": nat_metric("PacketsDropCount"),
+    "nat1-active-connection-count": nat_metric("ActiveConnectionCount"),
 }
 dashboard = cw.Dashboard(monitoring, "Main", dashboard_name="dev-hand-main")
+alarms = []
 for name, metric in metrics.items():
-    alarm = metric.create_alarm(monitoring, name, threshold=1, evaluation_periods=3)
+    alarm = metric.create_alarm(
+        monitoring,
+        name,
+        alarm_name=f"dev-orders-{name}",
+        threshold=1,
+        evaluation_periods=3,
+        treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+    )
     alarm.add_alarm_action(actions.SnsAction(topic))
+    alarm.add_ok_action(actions.SnsAction(topic))
+    alarms.append(alarm)
     dashboard.add_widgets(cw.GraphWidget(title=name, left=[metric]))
+unhealthy = cw.CompositeAlarm(
+    monitoring,
+    "ServiceUnhealthy",
+    composite_alarm_name="dev-orders-service-unhealthy",
+    alarm_rule=cw.AlarmRule.any_of(*alarms),
+)
+unhealthy.add_alarm_action(actions.SnsAction(topic))
+dashboard.add_widgets(cw.AlarmStatusWidget(alarms=alarms, title="Alarms"))
 cw.Dashboard(monitoring, "Performance", dashboard_name="dev-hand-performance").add_widgets(
     *(cw.GraphWidget(title=name, left=[metric]) for name, metric in metrics.items())
 )

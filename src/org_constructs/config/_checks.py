@@ -22,10 +22,10 @@ RESERVED_TAG_KEYS = frozenset({"Environment", "StackName", "ManagedBy"})
 
 @cache
 def known_regions() -> frozenset[str]:
-    """Regions that the installed aws-cdk-lib knows (its ``RegionInfo.regions``)."""
+    """Regions that the installed aws-cdk-lib knows (its ``Fact.regions``: one jsii call)."""
     from aws_cdk import region_info
 
-    return frozenset(region.name for region in region_info.RegionInfo.regions)
+    return frozenset(region_info.Fact.regions)
 
 
 def check_bool(where: str, prop: str, value: object) -> None:

@@ -139,6 +139,8 @@ class ServiceMonitoring(Construct):
         }
         self._resources: list[MonitoredResource] = []
         self._alarms: dict[str, cw.Alarm] = {}
+        self._alarm_arns: list[str] = []
+        """Name-based ARNs of the alarms, for the status widget (built once, not per render)."""
         self._severity_of: dict[int, Severity] = {}
         self._composite_enabled = composite_alarm
         self._composite: cw.CompositeAlarm | None = None
@@ -656,6 +658,7 @@ class ServiceMonitoring(Construct):
         alarm.add_ok_action(action)
         resource.alarms[key] = alarm
         self._alarms[name] = alarm
+        self._alarm_arns.append(_alarm_arn(self, name))
         self._severity_of[id(alarm)] = settings.severity
         if settings.severity is Severity.CRITICAL:
             self._ensure_composite()
@@ -707,7 +710,7 @@ class ServiceMonitoring(Construct):
                 height=2,
             ),
             LazyAlarmStatusWidget(
-                lambda: [_alarm_arn(self, name) for name in self._alarms], title="Alarms"
+                lambda: list(self._alarm_arns), title="Alarms"
             ),
         )
         self._performance.add_widgets(
