@@ -41,7 +41,7 @@ if [ ! -x .venv/bin/uv ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check "uv==0.13.9"
 fi
 # Compiled once here: with PYTHONDONTWRITEBYTECODE set, or in a read-only environment, every
-# process would otherwise compile aws-cdk-lib's sources again (about 5 s each on 2 cores).
+# process would otherwise compile aws-cdk-lib's sources again (about 2 s each on 2 cores).
 .venv/bin/uv sync --quiet --compile-bytecode
 
 step "Isolated checkers (.tools: checkov, whose pins conflict with the test tools)"
