@@ -33,6 +33,17 @@ def key(scope: cdk.Stack, name: str) -> kms.Key:
     return kms.Key(scope, name, enable_key_rotation=True, removal_policy=DESTROY)
 
 
+def dead_letter_queue(scope: cdk.Stack, name: str, encryption_key: kms.IKey) -> sqs.Queue:
+    return sqs.Queue(
+        scope,
+        name,
+        encryption=sqs.QueueEncryption.KMS,
+        encryption_master_key=encryption_key,
+        enforce_ssl=True,
+        retention_period=cdk.Duration.days(14),
+    )
+
+
 app = cdk.App()
 network = cdk.Stack(app, "Hand-dev-Network", env=ENV)
 vpc = ec2.Vpc(
@@ -148,14 +159,7 @@ function = lambda_.Function(
     timeout=cdk.Duration.seconds(30),
     architecture=lambda_.Architecture.ARM_64,
     tracing=lambda_.Tracing.ACTIVE,
-    dead_letter_queue=sqs.Queue(
-        compute,
-        "DeadLetterQueue",
-        encryption=sqs.QueueEncryption.KMS,
-        encryption_master_key=key(compute, "DeadLetterKey"),
-        enforce_ssl=True,
-        retention_period=cdk.Duration.days(14),
-    ),
+    dead_letter_queue=dead_letter_queue(compute, "DeadLetterQueue", key(compute, "DeadLetterKey")),
     vpc=vpc,
     environment={"ORDERS_BUCKET": orders.bucket_name},
     environment_encryption=key(compute, "EnvironmentKey"),
@@ -237,14 +241,7 @@ api.add_request_validator("Validator", validate_request_body=True, validate_requ
 monitoring = cdk.Stack(app, "Hand-dev-Monitoring", env=ENV)
 alarms_key = key(monitoring, "AlarmsKey")
 topic = sns.Topic(monitoring, "Alarms", master_key=alarms_key, enforce_ssl=True)
-undelivered = sqs.Queue(
-    monitoring,
-    "AlarmsDeadLetterQueue",
-    encryption=sqs.QueueEncryption.KMS,
-    encryption_master_key=alarms_key,
-    enforce_ssl=True,
-    retention_period=cdk.Duration.days(14),
-)
+undelivered = dead_letter_queue(monitoring, "AlarmsDeadLetterQueue", alarms_key)
 topic.add_subscription(
     subscriptions.EmailSubscription("dev-alerts@example.com", dead_letter_queue=undelivered)
 )
