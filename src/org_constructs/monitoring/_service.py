@@ -709,9 +709,7 @@ class ServiceMonitoring(Construct):
                 width=24,
                 height=2,
             ),
-            LazyAlarmStatusWidget(
-                lambda: list(self._alarm_arns), title="Alarms"
-            ),
+            LazyAlarmStatusWidget(lambda: list(self._alarm_arns), title="Alarms"),
         )
         self._performance.add_widgets(
             cw.TextWidget(
