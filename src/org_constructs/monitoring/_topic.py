@@ -72,35 +72,9 @@ class AlarmTopic(Construct):
         display_name: str = "Alarms",
         encryption_key: kms.IKey | None = None,
     ) -> None:
-        where = f"AlarmTopic({construct_id!r})"
-        if isinstance(emails, str):
-            emails = (emails,)
-        for index, email in enumerate(emails):
-            checks.check_email(where, f"emails[{index}]", email)
-        if (slack_workspace_id is None) != (slack_channel_id is None):
-            given = "slack_workspace_id" if slack_workspace_id else "slack_channel_id"
-            raise ValidationError(
-                where,
-                given,
-                slack_workspace_id or slack_channel_id,
-                "needs the other Slack id too: give both or neither",
-            )
-        if slack_workspace_id is not None:
-            checks.check_text(
-                where,
-                "slack_workspace_id",
-                slack_workspace_id,
-                _SLACK_WORKSPACE,
-                "a Slack workspace id such as 'T0123456789'",
-            )
-            checks.check_text(
-                where,
-                "slack_channel_id",
-                slack_channel_id,
-                _SLACK_CHANNEL,
-                "a Slack channel id such as 'C0123456789'",
-            )
-
+        emails = check_notification_targets(
+            f"AlarmTopic({construct_id!r})", emails, slack_workspace_id, slack_channel_id
+        )
         super().__init__(scope, construct_id)
         if encryption_key is None:
             key = rotating_key(self, "Key", f"the alarm notifications of {self.node.path}")
@@ -200,3 +174,43 @@ class AlarmTopic(Construct):
     def alarm_action(self) -> cw_actions.SnsAction:
         """The action that sends an alarm's state changes to this topic."""
         return self._action
+
+
+def check_notification_targets(
+    where: str,
+    emails: Sequence[str] | str,
+    slack_workspace_id: str | None,
+    slack_channel_id: str | None,
+) -> tuple[str, ...]:
+    """Check the e-mail addresses and the Slack ids of a notification topic; return the addresses.
+
+    Raises ``ValidationError`` naming ``where`` and the property, before anything is created.
+    """
+    if isinstance(emails, str):
+        emails = (emails,)
+    for index, email in enumerate(emails):
+        checks.check_email(where, f"emails[{index}]", email)
+    if (slack_workspace_id is None) != (slack_channel_id is None):
+        given = "slack_workspace_id" if slack_workspace_id else "slack_channel_id"
+        raise ValidationError(
+            where,
+            given,
+            slack_workspace_id or slack_channel_id,
+            "needs the other Slack id too: give both or neither",
+        )
+    if slack_workspace_id is not None:
+        checks.check_text(
+            where,
+            "slack_workspace_id",
+            slack_workspace_id,
+            _SLACK_WORKSPACE,
+            "a Slack workspace id such as 'T0123456789'",
+        )
+        checks.check_text(
+            where,
+            "slack_channel_id",
+            slack_channel_id,
+            _SLACK_CHANNEL,
+            "a Slack channel id such as 'C0123456789'",
+        )
+    return tuple(emails)

@@ -12,6 +12,7 @@ from constructs import Construct
 from org_constructs._outputs import DEPLOYMENT_TOPIC_OUTPUT
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring import AlarmTopic
+from org_constructs.monitoring._topic import check_notification_targets
 
 __all__ = ["DEPLOYMENT_TOPIC_OUTPUT", "DeploymentNotifications"]
 
@@ -40,8 +41,16 @@ class DeploymentNotifications(Construct):
     Raises
     ------
     ValidationError
-        For a second ``DeploymentNotifications`` in the same stack, and whatever
-        ``AlarmTopic`` refuses.
+        For a second ``DeploymentNotifications`` in the same stack, an invalid e-mail address,
+        only one of the two Slack ids, or a malformed Slack id; nothing is added to the tree.
+
+    Example
+    -------
+    ::
+
+        notifications = DeploymentNotifications(
+            stack, "Deployments", emails=["ops@example.com"], publishers=[release_role]
+        )
     """
 
     def __init__(
@@ -54,14 +63,17 @@ class DeploymentNotifications(Construct):
         slack_channel_id: str | None = None,
         publishers: Sequence[iam.IGrantable] = (),
     ) -> None:
+        where = f"DeploymentNotifications({construct_id!r})"
         stack = Stack.of(scope)
         if stack.node.try_find_child(DEPLOYMENT_TOPIC_OUTPUT) is not None:
             raise ValidationError(
-                f"DeploymentNotifications({construct_id!r})",
+                where,
                 "scope",
                 stack.stack_name,
                 "already has a DeploymentNotifications: one per stack",
             )
+        # Checked here, so that a bad value leaves nothing half-made in the tree.
+        emails = check_notification_targets(where, emails, slack_workspace_id, slack_channel_id)
         super().__init__(scope, construct_id)
         self._topic = AlarmTopic(
             self,
