@@ -688,3 +688,40 @@ def test_invalid_input_is_refused(case: str) -> None:
     build, pattern = INVALID[case]
     with pytest.raises(ValidationError, match=pattern):
         build(Stack(make_app(), "Invalid"))
+
+
+@pytest.mark.parametrize(
+    ("pack", "bad"),
+    [
+        ("lambda", {"error_rate": AlarmSettings(threshold=150)}),
+        ("api", {"client_error_rate": AlarmSettings(threshold=150)}),
+        ("database", {"write_iops": AlarmSettings(evaluation_periods=0)}),
+        ("nat", {"active_connection_count": AlarmSettings(evaluation_periods=0)}),
+    ],
+)
+def test_a_refused_pack_leaves_nothing_half_made(pack: str, bad: dict[str, AlarmSettings]) -> None:
+    """The pack's last alarm is refused: none of its alarms exist, and the label is free."""
+    stack = Stack(make_app(), "Refused")
+    monitoring = ServiceMonitoring(
+        stack, "M", service_name="orders", stage="dev", alarm_topic=sns.Topic(stack, "T")
+    )
+    function = lambda_.Function.from_function_name(stack, "F", "f")
+    database = imported_database(stack, "d")
+    calls: dict[str, Callable[[dict[str, AlarmSettings]], Any]] = {
+        "lambda": lambda alarms: monitoring.monitor_lambda_function(
+            function, label="f", alarms=alarms
+        ),
+        "api": lambda alarms: monitoring.monitor_rest_api(
+            api_name="a", stage_name="p", alarms=alarms
+        ),
+        "database": lambda alarms: monitoring.monitor_database(database, label="d", alarms=alarms),
+        "nat": lambda alarms: monitoring.monitor_nat_gateways(
+            nat_gateway_ids=["nat-0123456789abcdef0"], alarms=alarms
+        ),
+    }
+    with pytest.raises(ValidationError):
+        calls[pack](bad)
+    assert monitoring.alarms == {}
+    assert monitoring.resources == []
+    calls[pack]({})
+    assert len(monitoring.alarms) >= 3

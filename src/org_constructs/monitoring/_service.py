@@ -181,7 +181,7 @@ class ServiceMonitoring(Construct):
             Overrides by alarm key (see the alarm catalogue).
         """
         label = self._label(label, function)
-        self._check_alarm_keys("lambda", alarms)
+        resolved = self._resolve_pack("lambda", [label], alarms)
         if reserved_concurrency is not None and reserved_concurrency < 1:
             raise ValidationError(
                 self._where, "reserved_concurrency", reserved_concurrency, "must be 1 or more"
@@ -202,7 +202,7 @@ class ServiceMonitoring(Construct):
         timeout_ms = timeout.to_milliseconds()
         concurrency = reserved_concurrency or DEFAULT_ACCOUNT_CONCURRENCY
         for key in ("errors", "throttles", "duration_p90", "duration_p99", "concurrent_executions"):
-            settings = resolve(self._where, ALARM_CATALOGUE["lambda"][key], (alarms or {}).get(key))
+            settings = resolved[key]
             if settings is None:
                 continue
             if key.startswith("duration"):
@@ -210,9 +210,7 @@ class ServiceMonitoring(Construct):
             elif key == "concurrent_executions":
                 settings = _scaled(settings, concurrency / 100)
             self._alarm(scope, resource, key, metrics[key], settings)
-        rate = resolve(
-            self._where, ALARM_CATALOGUE["lambda"]["error_rate"], (alarms or {}).get("error_rate")
-        )
+        rate = resolved["error_rate"]
         if rate is not None:
             expression = cw.MathExpression(
                 expression="IF(invocations > 0, 100 * errors / invocations, 0)",
@@ -222,11 +220,7 @@ class ServiceMonitoring(Construct):
             )
             self._alarm(scope, resource, "error_rate", expression, rate)
         if event_source_mapped:
-            age = resolve(
-                self._where,
-                ALARM_CATALOGUE["lambda"]["iterator_age"],
-                (alarms or {}).get("iterator_age"),
-            )
+            age = resolved["iterator_age"]
             if age is not None:
                 self._alarm(
                     scope,
@@ -285,7 +279,7 @@ class ServiceMonitoring(Construct):
                 "give api, or both api_name and stage_name",
             )
         label = self._label(label, api, fallback=api_name)
-        self._check_alarm_keys("api", alarms)
+        resolved = self._resolve_pack("api", [label], alarms)
         resource = self._resource("api", label)
         scope = Construct(self, f"Api{label}")
 
@@ -303,11 +297,11 @@ class ServiceMonitoring(Construct):
             ("latency_p90", metric("Latency", "p90")),
             ("request_count", metric("Count", "Sum")),
         ):
-            settings = resolve(self._where, ALARM_CATALOGUE["api"][key], (alarms or {}).get(key))
+            settings = resolved[key]
             if settings is not None:
                 self._alarm(scope, resource, key, source, settings)
         for key, name in (("server_error_rate", "5XXError"), ("client_error_rate", "4XXError")):
-            settings = resolve(self._where, ALARM_CATALOGUE["api"][key], (alarms or {}).get(key))
+            settings = resolved[key]
             if settings is not None:
                 rate = cw.MathExpression(
                     expression="100 * m",
@@ -365,7 +359,7 @@ class ServiceMonitoring(Construct):
             Default: - that alarm is left out
         """
         label = self._label(label, database)
-        self._check_alarm_keys("database", alarms)
+        resolved = self._resolve_pack("database", [label], alarms)
         if allocated_storage_gib is not None and allocated_storage_gib < 1:
             raise ValidationError(
                 self._where, "allocated_storage_gib", allocated_storage_gib, "must be 1 or more"
@@ -401,9 +395,7 @@ class ServiceMonitoring(Construct):
             metrics["replica_lag"] = metric("ReplicaLag", statistic="Maximum")
             keys.append("replica_lag")
         for key in keys:
-            settings = resolve(
-                self._where, ALARM_CATALOGUE["database"][key], (alarms or {}).get(key)
-            )
+            settings = resolved[key]
             if settings is None:
                 continue
             if key == "replica_lag" and is_cluster:
@@ -458,11 +450,13 @@ class ServiceMonitoring(Construct):
                 "has no NAT gateways this app defines: give nat_gateway_ids for a VPC defined "
                 "elsewhere, or do not monitor NAT gateways of a VPC without them",
             )
+        labels = {number: self._label(f"{label}{number}", None) for number in gateways}
+        resolved = self._resolve_pack("nat", list(labels.values()), alarms)
         resources = []
         traffic: list[cw.IMetric] = []
         packets: list[cw.IMetric] = []
         for number, gateway_id in gateways.items():
-            gateway_label = f"{label}{number}"
+            gateway_label = labels[number]
             resource = self._resource("nat", gateway_label)
             scope = Construct(self, f"Nat{gateway_label}")
 
@@ -482,9 +476,7 @@ class ServiceMonitoring(Construct):
                 ("packets_drop_count", "PacketsDropCount", "Sum"),
                 ("active_connection_count", "ActiveConnectionCount", "Maximum"),
             ):
-                settings = resolve(
-                    self._where, ALARM_CATALOGUE["nat"][key], (alarms or {}).get(key)
-                )
+                settings = resolved[key]
                 if settings is not None:
                     self._alarm(scope, resource, key, metric(name, statistic), settings)
             traffic += [
@@ -605,6 +597,30 @@ class ServiceMonitoring(Construct):
                 "is already monitored in this service: give another label",
             )
         return label
+
+    def _resolve_pack(
+        self, pack: str, labels: Sequence[str], alarms: Mapping[str, AlarmSettings] | None
+    ) -> dict[str, ResolvedAlarm | None]:
+        """Every alarm setting of ``pack`` and every alarm name for ``labels``, checked.
+
+        Called before a pack creates anything, so that bad input leaves nothing half-made.
+        """
+        self._check_alarm_keys(pack, alarms)
+        resolved = {
+            key: resolve(self._where, default, (alarms or {}).get(key))
+            for key, default in ALARM_CATALOGUE[pack].items()
+        }
+        for label in labels:
+            for key, settings in resolved.items():
+                if settings is not None:
+                    alarm_name(
+                        self._where,
+                        self._stage.value,
+                        self._service,
+                        label,
+                        key.replace("_", "-"),
+                    )
+        return resolved
 
     def _check_alarm_keys(self, pack: str, alarms: Mapping[str, AlarmSettings] | None) -> None:
         for key in alarms or {}:
