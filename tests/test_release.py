@@ -234,7 +234,9 @@ class TestReleaseCommand:
         assert "typo in the runbook" not in section.split("#### Feat")[1].split("#### Fix")[0]
         assert changelog.index("## [Unreleased]") < changelog.index("## [0.3.0]")
         assert git(scratch, "describe", "--tags", "--exact-match", "HEAD").strip() == "v0.3.0"
-        assert "lifecycle presets" in git(scratch, "tag", "-n99", "v0.3.0")
+        # The whole annotation: `git tag -n99` would stop at 99 lines of [Unreleased] notes.
+        message = git(scratch, "tag", "-l", "--format=%(contents)", "v0.3.0")
+        assert "lifecycle presets" in message
         assert git(scratch, "log", "-1", "--format=%s").strip() == "chore(release): 0.3.0"
         recorded = json.loads((scratch / "release-baseline.json").read_text())
         assert recorded == {
