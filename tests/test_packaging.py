@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -47,7 +48,9 @@ def test_twine_accepts_both(dist: Path) -> None:
 
 
 def test_wheel_contents_and_metadata(dist: Path) -> None:
-    wheel = only(dist, "org_constructs-0.1.0-py3-none-any.whl")
+    version = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M)
+    assert version is not None
+    wheel = only(dist, f"org_constructs-{version.group(1)}-py3-none-any.whl")
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         info = next(n for n in names if n.endswith(".dist-info/METADATA"))
