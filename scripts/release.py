@@ -8,10 +8,12 @@ Usage: python scripts/release.py [--dry-run] [--date YYYY-MM-DD]
 3. CHANGELOG.md: a ``## [X.Y.Z] - DATE`` section with the hand-written ``[Unreleased]`` notes
    first, then the grouped commits; ``[Unreleased]`` starts empty again.
 4. ``cz bump --files-only``: the version in ``.projenrc.py`` (VERSION) and ``pyproject.toml``.
-5. ``release-baseline.json``: the version and the commit whose code it releases (the release
+5. The examples' ``requirements.txt`` pins (``org-constructs>=X.Y,<...``) move to the new
+   release's compatible range: the next minor while 0.x, the next major from 1.0.
+6. ``release-baseline.json``: the version and the commit whose code it releases (the release
    commit's parent: the release commit changes only versions, changelog and this file), which
    ``scripts/breaks.py`` compares with in clones that lack the tag.
-6. A ``chore(release): X.Y.Z`` commit and an annotated ``vX.Y.Z`` tag holding the section.
+7. A ``chore(release): X.Y.Z`` commit and an annotated ``vX.Y.Z`` tag holding the section.
 
 ``--dry-run`` prints the version and the section and changes nothing. Run the test command
 (the break checks compare with the last tag) before releasing; CI's release workflow builds
@@ -85,6 +87,21 @@ def update_changelog(text: str, new_section: str) -> tuple[str, str]:
     return updated, notes
 
 
+PIN = re.compile(r"^(org-constructs(?:\[[\w,]+\])?)>=[\d.]+,<[\d.]+$", re.M)
+
+
+def compatible_range(version: str) -> str:
+    """``>=0.2,<0.3`` for 0.2.x (a 0.x minor may break), ``>=1.4,<2`` from 1.0 on."""
+    major, minor, _ = (int(part) for part in version.split("."))
+    upper = f"0.{minor + 1}" if major == 0 else str(major + 1)
+    return f">={major}.{minor},<{upper}"
+
+
+def repin(text: str, version: str) -> str:
+    """The requirement lines on org-constructs in ``text``, moved to ``version``'s range."""
+    return PIN.sub(lambda m: m.group(1) + compatible_range(version), text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dry-run", action="store_true", help="print, change nothing")
@@ -119,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
                 flags=re.M,
             )
         )
+    for requirements in sorted(ROOT.glob("examples/*/requirements.txt")):
+        requirements.write_text(repin(requirements.read_text(), version))
     released = run("git", "rev-parse", "HEAD").stdout.strip()
     (ROOT / "release-baseline.json").write_text(
         json.dumps({"version": version, "commit": released}, indent=2) + "\n"

@@ -209,6 +209,24 @@ def version_of(repo: Path) -> tuple[str, str]:
     return projenrc.group(1), pyproject.group(1)
 
 
+release_script = load("release")
+
+
+@pytest.mark.parametrize(
+    ("line", "version", "expected"),
+    [
+        ("org-constructs>=0.1,<0.2", "0.2.0", "org-constructs>=0.2,<0.3"),
+        ("org-constructs[validate]>=0.1,<0.2", "0.1.1", "org-constructs[validate]>=0.1,<0.2"),
+        ("org-constructs>=0.9,<0.10", "1.0.0", "org-constructs>=1.0,<2"),
+        ("org-constructs>=1.4,<2", "2.0.0", "org-constructs>=2.0,<3"),
+        ("aws-cdk-lib>=2.100,<3", "0.2.0", "aws-cdk-lib>=2.100,<3"),
+    ],
+)
+def test_example_pins_move_with_the_release(line: str, version: str, expected: str) -> None:
+    text = f"# a comment\n{line}\n"
+    assert release_script.repin(text, version) == f"# a comment\n{expected}\n"
+
+
 def set_version(repo: Path, version: str) -> None:
     """Put ``version`` where a release puts it (.projenrc.py and pyproject.toml)."""
     for name, field in ((".projenrc.py", "VERSION = "), ("pyproject.toml", "version = ")):
@@ -249,6 +267,9 @@ class TestReleaseCommand:
         message = git(scratch, "tag", "-l", "--format=%(contents)", "v0.3.0")
         assert "lifecycle presets" in message
         assert git(scratch, "log", "-1", "--format=%s").strip() == "chore(release): 0.3.0"
+        pins = {p.read_text() for p in (scratch / "examples").glob("*/requirements.txt")}
+        assert any("org-constructs>=0.3,<0.4\n" in text for text in pins)
+        assert not any("<0.2" in text or "<0.3" in text for text in pins)
         recorded = json.loads((scratch / "release-baseline.json").read_text())
         assert recorded == {
             "version": "0.3.0",
