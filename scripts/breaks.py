@@ -1,6 +1,6 @@
 """Break checks against the last release: the Python API (griffe) and stateful resources.
 
-Usage: python scripts/breaks.py [--against REF]
+Usage: python scripts/breaks.py [--against REF] [--cache DIR]
 
 REF defaults to the newest ``v*`` tag reachable from HEAD, or, in a clone that has no release
 tag (a clone of one branch, a CI checkout without tags), to the release recorded in
@@ -24,6 +24,8 @@ commitizen's ``major_version_zero`` makes it a minor release). A stateful break 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import importlib.metadata
 import json
 import os
 import re
@@ -92,6 +94,7 @@ def stateful_resources(template: Mapping[str, Any]) -> dict[str, dict[str, Any]]
             props = resource.get("Properties") or {}
             found[logical_id] = {
                 "type": kind,
+                "construct": (resource.get("Metadata") or {}).get("aws:cdk:path", "?"),
                 "replacement": {p: props[p] for p in STATEFUL[kind] if p in props},
             }
     return found
@@ -110,7 +113,10 @@ def infra_breaks(
         after = stateful_resources(new.get(name, {}))
         if name not in new:
             breaks += [
-                (lid, f"{name}: stack gone, {lid} ({r['type']}) deleted")
+                (
+                    lid,
+                    f"{name}: stack gone, {lid} ({r['type']}, construct {r['construct']}) deleted",
+                )
                 for lid, r in before.items()
             ]
             continue
@@ -120,15 +126,17 @@ def infra_breaks(
                 breaks.append(
                     (
                         logical_id,
-                        f"{name}: {logical_id} ({resource['type']}) would be deleted "
-                        "and replaced (its logical id changed or it was removed)",
+                        f"{name}: {logical_id} ({resource['type']}, construct "
+                        f"{resource['construct']}) would be deleted and replaced (its logical "
+                        "id changed or it was removed)",
                     )
                 )
             elif now["type"] != resource["type"]:
                 breaks.append(
                     (
                         logical_id,
-                        f"{name}: {logical_id} changes type {resource['type']} -> {now['type']}",
+                        f"{name}: {logical_id} (construct {resource['construct']}) changes "
+                        f"type {resource['type']} -> {now['type']}",
                     )
                 )
             else:
@@ -140,8 +148,8 @@ def infra_breaks(
                         breaks.append(
                             (
                                 logical_id,
-                                f"{name}: {logical_id} ({resource['type']}) would be "
-                                f"replaced: {prop} changes",
+                                f"{name}: {logical_id} ({resource['type']}, construct "
+                                f"{resource['construct']}) would be replaced: {prop} changes",
                             )
                         )
     return breaks
@@ -254,7 +262,29 @@ def _export(ref: str, target: Path) -> None:
         tar.extractall(target, filter="data")
 
 
-def _fixtures(src: Path, examples: Path, out: Path) -> dict[str, dict[str, Any]]:
+def tree_key(ref: str | None) -> str | None:
+    """A cache key for the fixtures of ``ref``'s ``src`` and ``examples`` (None: the working
+    tree, keyed by HEAD when those folders have no uncommitted change, else not cacheable).
+
+    The key also covers the fixtures script and the aws-cdk-lib that synthesizes them.
+    """
+    if ref is None:
+        if _git("status", "--porcelain", "--", "src", "examples").strip():
+            return None
+        ref = "HEAD"
+    trees = _git("rev-parse", f"{ref}:src", f"{ref}:examples").split()
+    script = hashlib.sha256((ROOT / "scripts" / "stateful_fixtures.py").read_bytes()).hexdigest()
+    parts = [*trees, script[:16], importlib.metadata.version("aws-cdk-lib")]
+    return hashlib.sha256(" ".join(parts).encode()).hexdigest()[:24]
+
+
+def _fixtures(
+    src: Path, examples: Path, out: Path, *, cache: Path | None = None, key: str | None = None
+) -> dict[str, dict[str, Any]]:
+    cached = cache / f"{key}.json" if cache is not None and key is not None else None
+    if cached is not None and cached.exists():
+        templates: dict[str, dict[str, Any]] = json.loads(cached.read_text())
+        return templates
     env = {**os.environ, "PYTHONPATH": str(src), "CDK_VALIDATION": "false"}
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "stateful_fixtures.py"), str(examples), str(out)],
@@ -265,13 +295,23 @@ def _fixtures(src: Path, examples: Path, out: Path) -> dict[str, dict[str, Any]]
     )
     if result.returncode != 0:
         raise SystemExit(f"synthesizing {src}: {result.stderr[-2000:]}")
-    return read_templates(out)
+    templates = read_templates(out)
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_text(json.dumps(templates))
+    return templates
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--against", help="a git ref  [default: the newest v* tag, else release-baseline.json]"
+    )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        help="a folder that keeps synthesized fixtures by content (source trees, fixtures "
+        "script, aws-cdk-lib version), so a run over the same code synthesizes nothing",
     )
     args = parser.parse_args(argv)
     if args.against:
@@ -288,8 +328,20 @@ def main(argv: list[str] | None = None) -> int:
         old_tree = Path(scratch) / "old"
         _export(ref, old_tree)
         api = api_breaks(old_tree / "src", ROOT / "src")
-        old = _fixtures(old_tree / "src", old_tree / "examples", Path(scratch) / "old-out")
-        new = _fixtures(ROOT / "src", ROOT / "examples", Path(scratch) / "new-out")
+        old = _fixtures(
+            old_tree / "src",
+            old_tree / "examples",
+            Path(scratch) / "old-out",
+            cache=args.cache,
+            key=tree_key(ref),
+        )
+        new = _fixtures(
+            ROOT / "src",
+            ROOT / "examples",
+            Path(scratch) / "new-out",
+            cache=args.cache,
+            key=tree_key(None),
+        )
     infra = infra_breaks(old, new)
     notes = unreleased_notes((ROOT / "CHANGELOG.md").read_text())
     print(

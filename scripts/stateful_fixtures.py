@@ -25,6 +25,8 @@ os.environ.setdefault("CDK_VALIDATION", "false")
 import aws_cdk as cdk
 
 STAGES = ("dev", "production")
+PATH_METADATA = {"aws:cdk:enable-path-metadata": True}
+"""What `cdk synth` sets: each resource's construct path, so a break names its construct."""
 ACCOUNTS = {"dev": "111111111111", "production": "333333333333"}
 
 
@@ -74,7 +76,9 @@ def synth_constructs(examples: Path, out: Path) -> None:
     context = _context(examples / "minimal_app")
     for name, build in _construct_fixtures().items():
         for stage in STAGES:
-            app = cdk.App(context={**context, "stage": stage}, outdir=str(out / "_cdk"))
+            app = cdk.App(
+                context={**context, **PATH_METADATA, "stage": stage}, outdir=str(out / "_cdk")
+            )
             stack = cdk.Stack(
                 app,
                 f"{name}-{stage}",
@@ -104,7 +108,7 @@ def synth_example(app_dir: Path, out: Path) -> None:
     original = cdk.App.__init__
 
     def init(self: cdk.App, *args: Any, **kwargs: Any) -> None:
-        kwargs["context"] = {**context, **(kwargs.get("context") or {})}
+        kwargs["context"] = {**context, **PATH_METADATA, **(kwargs.get("context") or {})}
         kwargs["outdir"] = str(assembly)
         original(self, *args, **kwargs)
 

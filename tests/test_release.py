@@ -147,16 +147,28 @@ class TestRecordedBaseline:
             breaks.recorded_release(path)
 
 
-@pytest.mark.cli
-def test_the_repository_has_no_undeclared_break_since_the_last_release() -> None:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "breaks.py")],
-        cwd=ROOT,
+@pytest.fixture(scope="session")
+def breaks_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Fixtures synthesized by one break check, reused by the next over the same trees."""
+    return tmp_path_factory.mktemp("breaks-cache")
+
+
+def check_breaks(repo: Path, cache: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(repo / "scripts" / "breaks.py"), "--cache", str(cache)],
+        cwd=repo,
         capture_output=True,
         text=True,
         check=False,
         timeout=600,
     )
+
+
+@pytest.mark.cli
+def test_the_repository_has_no_undeclared_break_since_the_last_release(
+    breaks_cache: Path,
+) -> None:
+    result = check_breaks(ROOT, breaks_cache)
     assert result.returncode == 0, result.stdout + result.stderr
     # The tag when the clone has it, else the release recorded in release-baseline.json.
     assert re.search(
@@ -309,3 +321,54 @@ class TestReleaseCommand:
         # No tag in the clone: commitizen reads every commit, features among them (0.x: minor).
         assert f"-> v{next_minor(version_of(scratch)[0])}" in result.stdout
         assert (git(scratch, "status", "--porcelain"), git(scratch, "tag")) == before
+
+
+@pytest.mark.cli
+def test_a_renamed_stateful_child_fails_until_declared_with_its_migration(
+    scratch: Path, breaks_cache: Path
+) -> None:
+    """Renaming SecureBucket's ``AccessLogs`` child replaces every access-log bucket."""
+    source = scratch / "src" / "org_constructs" / "storage" / "_secure_bucket.py"
+    text = source.read_text()
+    assert text.count('"AccessLogs",') == 1
+    source.write_text(text.replace('"AccessLogs",', '"AccessLog",'))
+    commit(scratch, "refactor(bucket): tidy names")
+
+    undeclared = check_breaks(scratch, breaks_cache)
+    assert undeclared.returncode == 1, undeclared.stdout + undeclared.stderr
+    assert "breaking change not declared" in undeclared.stdout
+    assert "FAIL: breaking changes need a major release" in undeclared.stdout
+    # Each break names the fixture, the logical id, its type and the construct it came from.
+    assert re.search(
+        r"SecureBucket/SecureBucket-dev: (DataAccessLogs[0-9A-F]{8}) \(AWS::S3::Bucket, "
+        r"construct SecureBucket-dev/Data/AccessLogs/Resource\) would be deleted",
+        undeclared.stdout,
+    ), undeclared.stdout
+    replaced = sorted(set(re.findall(r"^  stateful: \S+: (\w+) ", undeclared.stdout, re.M)))
+    assert replaced, undeclared.stdout
+
+    git(
+        scratch,
+        "commit",
+        "-q",
+        "--amend",
+        "-m",
+        "refactor(bucket)!: tidy names\n\nBREAKING CHANGE: the access-log buckets are replaced",
+    )
+    without_migration = check_breaks(scratch, breaks_cache)
+    assert without_migration.returncode == 1, without_migration.stdout
+    assert "breaking change declared" in without_migration.stdout
+    assert "must name each replaced resource with its migration step" in without_migration.stdout
+
+    changelog = scratch / "CHANGELOG.md"
+    note = (
+        "### Changed\n\n- Access-log buckets are new resources. Migration: before deploying, "
+        "copy the objects of " + ", ".join(f"`{lid}`" for lid in replaced) + " (retained).\n"
+    )
+    changelog.write_text(
+        changelog.read_text().replace("## [Unreleased]\n", "## [Unreleased]\n\n" + note, 1)
+    )
+    commit(scratch, "docs(changelog): migration of the access-log buckets")
+    declared = check_breaks(scratch, breaks_cache)
+    assert declared.returncode == 0, declared.stdout + declared.stderr
+    assert declared.stdout.rstrip().endswith("OK")
