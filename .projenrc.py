@@ -61,6 +61,7 @@ project = PythonProject(
         "click==8.5.1",
         "commitizen==4.19.3",
         "griffelib==2.4.1",
+        "hypothesis==6.170.15",
         "diagrams==0.25.1",
         "mkdocs==1.6.1",
         "mkdocs-material==9.8.2",
