@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import enum
 import ipaddress
+import math
 import re
-from collections.abc import Iterable, Mapping
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
 from org_constructs.errors import ValidationError
+
+if typing.TYPE_CHECKING:
+    from aws_cdk import Duration
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 _REGION_SHAPE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
@@ -28,16 +35,102 @@ def known_regions() -> frozenset[str]:
     return frozenset(region_info.Fact.regions)
 
 
+def is_token(value: object) -> bool:
+    """True for an unresolved CDK token (a ``CfnParameter``'s value, a resource attribute)."""
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        return False
+    from aws_cdk import Token
+
+    return bool(Token.is_unresolved(value))
+
+
 def check_bool(where: str, prop: str, value: object) -> None:
     if not isinstance(value, bool):
         raise ValidationError(where, prop, value, "must be true or false")
 
 
-def check_int(where: str, prop: str, value: object, low: int, high: int) -> None:
+def check_int(
+    where: str, prop: str, value: object, low: int, high: int, *, tokens: bool = False
+) -> None:
+    """A whole number from ``low`` to ``high``; with ``tokens``, an unresolved token passes.
+
+    Without ``tokens`` a token is refused: the library computes with the number.
+    """
+    if isinstance(value, float) and is_token(value):
+        if tokens:
+            return
+        raise ValidationError(
+            where, prop, value, "must be a literal number, not a token: it is computed with here"
+        )
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(where, prop, value, f"must be a whole number from {low} to {high}")
     if not low <= value <= high:
         raise ValidationError(where, prop, value, f"must be between {low} and {high}")
+
+
+def check_number(
+    where: str, prop: str, value: object, low: float, high: float, *, tokens: bool = True
+) -> None:
+    """A number (whole or not) from ``low`` to ``high``; an unresolved token passes."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValidationError(where, prop, value, f"must be a number from {low:g} to {high:g}")
+    if tokens and is_token(value):
+        return
+    if math.isnan(value) or not low <= value <= high:
+        raise ValidationError(where, prop, value, f"must be between {low:g} and {high:g}")
+
+
+def check_duration(
+    where: str,
+    prop: str,
+    value: object,
+    *,
+    low: Duration,
+    high: Duration,
+    unit: str = "",
+    tokens: bool = False,
+) -> None:
+    """A ``Duration`` from ``low`` to ``high``, a whole number of ``unit`` (``seconds``...).
+
+    An unresolved duration passes with ``tokens``; without, it is refused (the library
+    computes with it).
+    """
+    from aws_cdk import Duration
+
+    if not isinstance(value, Duration):
+        raise ValidationError(where, prop, value, "must be a Duration, such as Duration.minutes(5)")
+    if value.is_unresolved():
+        if tokens:
+            return
+        raise ValidationError(
+            where,
+            prop,
+            value.to_human_string(),
+            "must be a literal duration, not a token: it is computed with here",
+        )
+    milliseconds = value.to_milliseconds(integral=False)
+    shown = value.to_human_string()
+    if not low.to_milliseconds() <= milliseconds <= high.to_milliseconds():
+        raise ValidationError(
+            where,
+            prop,
+            shown,
+            f"must be from {low.to_human_string()} to {high.to_human_string()}",
+        )
+    step = {"": 0, "seconds": 1000, "minutes": 60_000}[unit]
+    if step and milliseconds % step:
+        raise ValidationError(where, prop, shown, f"must be a whole number of {unit}")
+
+
+def check_unique(where: str, prop: str, values: Iterable[object], what: str = "entry") -> None:
+    """No value twice (values compared as they are; None values are skipped)."""
+    seen: list[object] = []
+    for value in values:
+        if value is None:
+            continue
+        if value in seen:
+            raise ValidationError(where, prop, value, f"is given twice: give each {what} once")
+        seen.append(value)
 
 
 def check_choice(where: str, prop: str, value: object, allowed: Iterable[object]) -> None:
@@ -139,3 +232,177 @@ def check_tags(where: str, prop: str, tags: Mapping[Any, Any]) -> None:
                 value,
                 "tag values must be text of at most 256 letters, digits, spaces or _ . : / = + - @",
             )
+
+
+def check_arguments(
+    where: str, function: Callable[..., object], arguments: Mapping[str, Any]
+) -> None:
+    """Check each argument of ``function`` found in ``arguments`` against its type hint.
+
+    Called first thing in a constructor with ``locals()``, so that a value of the wrong type
+    raises ``ValidationError`` naming the parameter before anything is created, instead of a
+    ``TypeError`` or a jsii error from deep inside aws-cdk-lib. Strict where Python is loose:
+    ``True`` is not a number, a string is not a list of strings, an object must implement the
+    jsii interface it is passed as. An unresolved number token passes where a number is expected.
+    """
+    for name, hint in _hints(function).items():
+        if name in arguments and name != "return":
+            problem = _problem(name, arguments[name], hint)
+            if problem is not None:
+                raise ValidationError(where, *problem)
+
+
+def check_fields(where: str, instance: object) -> None:
+    """``check_arguments`` for the fields of a dataclass instance."""
+    check_arguments(where, type(instance), vars(instance))
+
+
+@cache
+def _hints(function: Callable[..., object]) -> dict[str, Any]:
+    return typing.get_type_hints(function)
+
+
+def _problem(prop: str, value: object, hint: Any) -> tuple[str, object, str] | None:
+    """``(prop, value, expected)`` for the part of ``value`` that does not fit ``hint``."""
+    if hint is Any or hint is object:
+        return None
+    origin = typing.get_origin(hint)
+    if origin in _UNIONS:
+        return _union_problem(prop, value, hint)
+    if _is_sequence(origin) or _is_mapping(origin):
+        if not _fits_outer(value, hint):
+            return prop, value, f"must be {_describe(hint)}"
+        return _item_problem(prop, value, hint)
+    return None if _fits(value, origin or hint) else (prop, value, f"must be {_describe(hint)}")
+
+
+def _union_problem(prop: str, value: object, hint: Any) -> tuple[str, object, str] | None:
+    options = typing.get_args(hint)
+    if any(_problem(prop, value, option) is None for option in options):
+        return None
+    for option in options:
+        # A list with one wrong item: name the item, not the list.
+        if _fits_outer(value, option):
+            return _problem(prop, value, option)
+    return prop, value, f"must be {_describe(hint)}"
+
+
+def _item_problem(prop: str, value: Any, hint: Any) -> tuple[str, object, str] | None:
+    arguments = typing.get_args(hint)
+    if _is_mapping(typing.get_origin(hint)):
+        key_hint, value_hint = arguments or (Any, Any)
+        items = [(f"{prop}[{key!r}]", key, key_hint) for key in value] + [
+            (f"{prop}[{key!r}]", element, value_hint) for key, element in value.items()
+        ]
+    else:
+        item = arguments[0] if arguments else Any
+        items = [(f"{prop}[{index}]", element, item) for index, element in enumerate(value)]
+    for item_prop, element, item_hint in items:
+        problem = _problem(item_prop, element, item_hint)
+        if problem is not None:
+            return problem
+    return None
+
+
+_UNIONS = (typing.Union, types.UnionType)
+
+
+def _is_sequence(origin: Any) -> bool:
+    return origin in (list, tuple, Sequence)
+
+
+def _is_mapping(origin: Any) -> bool:
+    return origin in (dict, Mapping)
+
+
+def _fits_outer(value: object, hint: Any) -> bool:
+    """Whether ``value`` is the container ``hint`` asks for (a string is not a list)."""
+    origin = typing.get_origin(hint)
+    if _is_sequence(origin):
+        return isinstance(value, Sequence) and not isinstance(value, (str, bytes, bytearray))
+    return _is_mapping(origin) and isinstance(value, Mapping)
+
+
+def _whole(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and is_token(value))
+
+
+_SIMPLE: Mapping[Any, tuple[Callable[[object], bool], str]] = {
+    type(None): (lambda value: value is None, "None"),
+    bool: (lambda value: isinstance(value, bool), "True or False"),
+    int: (_whole, "a whole number"),
+    float: (
+        lambda value: isinstance(value, (int, float)) and not isinstance(value, bool),
+        "a number",
+    ),
+    str: (lambda value: isinstance(value, str), "a string"),
+}
+
+
+def _fits(value: object, hint: Any) -> bool:
+    if hint in _SIMPLE:
+        return _SIMPLE[hint][0](value)
+    if _is_jsii_interface(hint):
+        return _implements(value, hint)
+    # A hint that is not a class (a TypeVar) has nothing to check.
+    return not isinstance(hint, type) or isinstance(value, hint)
+
+
+def _is_jsii_interface(hint: Any) -> bool:
+    return (
+        isinstance(hint, type)
+        and bool(getattr(hint, "_is_protocol", False))
+        and hasattr(hint, "__jsii_type__")
+    )
+
+
+def _implements(value: object, interface: type) -> bool:
+    """Whether ``value`` implements the jsii interface ``interface``.
+
+    jsii interfaces are protocols that ``isinstance`` refuses; classes list what they implement
+    in ``__jsii_ifaces__``, and objects that aws-cdk-lib returns by interface (``from_*``
+    imports) are proxies of it, or combine several (``_delegates``).
+    """
+    delegates = getattr(value, "_delegates", None)
+    proxy = interface.__jsii_proxy_class__()  # type: ignore[attr-defined]
+    for candidate in delegates if isinstance(delegates, list) else [value]:
+        if isinstance(candidate, proxy):
+            return True
+        for klass in type(candidate).__mro__:
+            declared = (klass, *klass.__dict__.get("__jsii_ifaces__", ()))
+            if any(interface in getattr(d, "__mro__", ()) for d in declared):
+                return True
+    return False
+
+
+def _describe(hint: Any) -> str:
+    origin = typing.get_origin(hint)
+    arguments = typing.get_args(hint)
+    if origin in _UNIONS:
+        text = " or ".join(_describe(option) for option in arguments)
+    elif _is_sequence(origin):
+        text = f"a list of {_name(arguments[0]) if arguments else 'values'}"
+    elif _is_mapping(origin):
+        key, value = arguments or (Any, Any)
+        text = f"a mapping of {_name(key)} to {_name(value)}"
+    elif hint in _SIMPLE:
+        text = _SIMPLE[hint][1]
+    elif isinstance(hint, type) and issubclass(hint, enum.Enum) and len(hint) <= 4:
+        text = "one of " + ", ".join(f"{_name(hint)}.{member.name}" for member in hint)
+    else:
+        name = _name(hint)
+        text = f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+    return text
+
+
+def _name(hint: Any) -> str:
+    if hint is Any or hint is object:
+        return "any value"
+    if not isinstance(hint, type):
+        return _describe(hint)
+    module = hint.__module__
+    if module.startswith("aws_cdk."):
+        return f"{module.split('.')[1]}.{hint.__qualname__}"
+    return hint.__qualname__
