@@ -125,6 +125,15 @@ class TestFileErrors:
         with pytest.raises(ValidationError, match=r"production.region='mars-1'"):
             load_environments(path)
 
+    def test_availability_zones_name_the_path(self, tmp_path: Path) -> None:
+        path = write(tmp_path, {"dev": {**DEV, "availability_zones": ["us-east-1a", "us-west-2b"]}})
+        with pytest.raises(
+            ValidationError,
+            match=r"^environments.json: dev.availability_zones\[1\]='us-west-2b': must be an "
+            r"Availability Zone name of region 'us-east-1'",
+        ):
+            load_environments(path)
+
     def test_production_database_protection_names_the_path(self, tmp_path: Path) -> None:
         path = write(tmp_path, {"production": {**DEV, "database": {"deletion_protection": False}}})
         with pytest.raises(
@@ -212,3 +221,11 @@ class TestSelectedEnvironments:
     def test_unknown_name(self, environments: dict[str, EnvironmentConfig]) -> None:
         with pytest.raises(ValidationError, match=r"stage='prod': must name one of"):
             selected_environments(make_app(stage="prod"), environments)
+
+
+def test_availability_zones_from_the_file(tmp_path: Path) -> None:
+    zones = ["us-east-1a", "us-east-1b"]
+    path = write(tmp_path, {"dev": {**DEV, "availability_zones": zones}, "staging": DEV})
+    environments = load_environments(path)
+    assert environments["dev"].availability_zones == ("us-east-1a", "us-east-1b")
+    assert environments["staging"].availability_zones is None

@@ -139,6 +139,14 @@ class TestStageDefaults:
         with pytest.raises(TypeError):
             config.tags["Team"] = "other"  # type: ignore[index]
 
+    def test_availability_zones_are_optional_and_kept_in_order(self) -> None:
+        assert env().availability_zones is None
+        zones = ["us-east-1c", "us-east-1a", "us-east-1b"]
+        assert env(availability_zones=zones).availability_zones == tuple(zones)
+        # More zones than the VPC spans: the VPC takes the first max_azs of them.
+        single = env(vpc=VpcConfig(max_azs=1, nat_gateways=1), availability_zones=zones[:1])
+        assert single.availability_zones == ("us-east-1c",)
+
     def test_configs_are_frozen(self) -> None:
         with pytest.raises(dataclasses.FrozenInstanceError):
             env().account = "222222222222"  # type: ignore[misc]
@@ -238,6 +246,34 @@ INVALID: dict[str, tuple[Any, str]] = {
     "tag value not text": (lambda: env(tags={"Team": 5}), r"tags\['Team'\]=5: tag values"),
     "tags not a mapping": (lambda: env(tags=["Team"]), r"tags=\['Team'\]: must be a mapping"),
     "profile empty": (lambda: env(profile=""), r"profile='': must be a profile name"),
+    "zones as text": (
+        lambda: env(availability_zones="us-east-1a"),
+        r"availability_zones='us-east-1a': must be a list of Availability Zone names such as "
+        r"\['us-east-1a', 'us-east-1b'\]",
+    ),
+    "zone of another region": (
+        lambda: env(availability_zones=["us-east-1a", "eu-west-1b"]),
+        r"availability_zones\[1\]='eu-west-1b': must be an Availability Zone name of region "
+        r"'us-east-1', such as 'us-east-1a'",
+    ),
+    "zone id instead of name": (
+        lambda: env(availability_zones=["use1-az1", "use1-az2"]),
+        r"availability_zones\[0\]='use1-az1': .*not a zone id",
+    ),
+    "zone not text": (lambda: env(availability_zones=[1, 2]), r"availability_zones\[0\]=1: must"),
+    "zone repeated": (
+        lambda: env(availability_zones=["us-east-1a", "us-east-1a"]),
+        r"availability_zones=\['us-east-1a', 'us-east-1a'\]: must not repeat a zone",
+    ),
+    "fewer zones than max_azs": (
+        lambda: env(stage="production", availability_zones=["us-east-1a", "us-east-1b"]),
+        r"availability_zones=\['us-east-1a', 'us-east-1b'\]: must name at least vpc.max_azs "
+        r"\(3\) zones; add zones or lower vpc.max_azs",
+    ),
+    "no zones": (
+        lambda: env(availability_zones=[]),
+        r"availability_zones=\[\]: must name at least",
+    ),
     "vpc wrong type": (lambda: env(vpc={"cidr": "10.0.0.0/16"}), r"vpc=.*must be a VpcConfig"),
     "production deletable database": (
         lambda: env(stage="production", database=DatabaseConfig(deletion_protection=False)),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
+import aws_cdk as cdk
 import pytest
 from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_logs as logs
@@ -11,10 +14,10 @@ from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
 from constructs import Construct
 
-from org_constructs import AbstractStack, EnvironmentConfig, Stage, ValidationError
+from org_constructs import AbstractStack, EnvironmentConfig, Stage, StandardVpc, ValidationError
 from org_constructs.core import removal_policy_for, stage_of
 from org_constructs.testing import find_resources, template_of
-from tests.support import make_app
+from tests.support import US_EAST_1_AZS, make_app
 
 
 class ServiceStack(AbstractStack):
@@ -94,6 +97,35 @@ class TestEnvironment:
     def test_stack_kwargs_pass_through(self, dev_config: EnvironmentConfig) -> None:
         stack = ServiceStack(make_app(), "S", config=dev_config, stack_name="custom-name")
         assert stack.stack_name == "custom-name"
+
+
+class TestAvailabilityZones:
+    ZONES = ("us-east-1c", "us-east-1a", "us-east-1b")
+
+    def test_from_config_without_a_lookup(self) -> None:
+        config = EnvironmentConfig(
+            account="111111111111",
+            region="us-east-1",
+            stage=Stage.DEV,
+            availability_zones=self.ZONES,
+        )
+        app = cdk.App()  # no cdk.context.json: a lookup would need AWS credentials
+        stack = ServiceStack(app, "Zones", config=config)
+        network = StandardVpc(stack, "Network")
+        assert stack.availability_zones == list(self.ZONES)
+        assert network.vpc.availability_zones == ["us-east-1c", "us-east-1a"]  # dev: max_azs 2
+        subnets = find_resources(template_of(stack), "AWS::EC2::Subnet")
+        assert {s["Properties"]["AvailabilityZone"] for s in subnets.values()} == {
+            "us-east-1c",
+            "us-east-1a",
+        }
+        manifest = json.loads(Path(app.synth().directory, "manifest.json").read_text())
+        assert "missing" not in manifest, "no context lookup was needed"
+
+    def test_from_context_otherwise(self, dev_config: EnvironmentConfig) -> None:
+        assert dev_config.availability_zones is None
+        stack = ServiceStack(make_app(), "Lookup", config=dev_config)
+        assert stack.availability_zones == US_EAST_1_AZS  # recorded as in cdk.context.json
 
 
 class TestTags:

@@ -336,6 +336,13 @@ class EnvironmentConfig:
     profile:
         The AWS CLI profile that reaches this environment's account, for tools that deploy.
         Default: none (the default credentials)
+    availability_zones:
+        The Availability Zone names of ``region`` that this environment's stacks use (an
+        ``AbstractStack`` returns them from ``Stack.availability_zones``, so ``StandardVpc``
+        takes the first ``vpc.max_azs`` of them). Set them to synthesize and test without
+        AWS credentials; they must be distinct zones of ``region`` and at least
+        ``vpc.max_azs`` of them. Default: none (aws-cdk-lib looks the zones up with the
+        account's credentials and records them in ``cdk.context.json``)
 
     Raises
     ------
@@ -361,6 +368,7 @@ class EnvironmentConfig:
     log_retention_days: int = 0
     tags: Mapping[str, str] = field(default_factory=dict)
     profile: str | None = None
+    availability_zones: Sequence[str] | None = None
 
     def __post_init__(self) -> None:
         where = type(self).__name__
@@ -407,8 +415,44 @@ class EnvironmentConfig:
         object.__setattr__(self, "tags", MappingProxyType(dict(self.tags)))
         if self.profile is not None and (not isinstance(self.profile, str) or not self.profile):
             raise ValidationError(where, "profile", self.profile, "must be a profile name or None")
+        if self.availability_zones is not None:
+            object.__setattr__(self, "availability_zones", self._checked_zones(where))
         if stage.is_production:
             self._check_production(where)
+
+    def _checked_zones(self, where: str) -> tuple[str, ...]:
+        zones = self.availability_zones
+        if isinstance(zones, str) or not isinstance(zones, Sequence):
+            raise ValidationError(
+                where,
+                "availability_zones",
+                zones,
+                f"must be a list of Availability Zone names such as ['{self.region}a', "
+                f"'{self.region}b']",
+            )
+        pattern = re.compile(rf"^{re.escape(self.region)}[a-z]$")
+        for index, zone in enumerate(zones):
+            if not isinstance(zone, str) or not pattern.fullmatch(zone):
+                raise ValidationError(
+                    where,
+                    f"availability_zones[{index}]",
+                    zone,
+                    f"must be an Availability Zone name of region {self.region!r}, such as "
+                    f"'{self.region}a' (a zone name, not a zone id such as 'use1-az1')",
+                )
+        if len(set(zones)) != len(zones):
+            raise ValidationError(
+                where, "availability_zones", list(zones), "must not repeat a zone"
+            )
+        if len(zones) < self.vpc.max_azs:
+            raise ValidationError(
+                where,
+                "availability_zones",
+                list(zones),
+                f"must name at least vpc.max_azs ({self.vpc.max_azs}) zones; add zones or "
+                "lower vpc.max_azs",
+            )
+        return tuple(zones)
 
     def _check_production(self, where: str) -> None:
         if not self.database.deletion_protection:

@@ -133,6 +133,20 @@ class AbstractStack(Stack, metaclass=_AbstractStackMeta):
         return self._config.stage
 
     @property
+    def availability_zones(self) -> list[str]:
+        """The environment's Availability Zones: ``config.availability_zones`` when set.
+
+        Otherwise ``Stack``'s own: the zones recorded in ``cdk.context.json`` for the account
+        and region, which ``cdk synth`` looks up with the account's credentials the first time.
+        ``StandardVpc`` and ``ec2.Vpc`` take their first ``max_azs`` zones from here.
+        """
+        zones = self._config.availability_zones
+        if zones is not None:
+            return list(zones)
+        inherited: list[str] = super().availability_zones
+        return inherited
+
+    @property
     def default_removal_policy(self) -> RemovalPolicy:
         """RETAIN in staging and production, DESTROY in dev."""
         return RemovalPolicy.DESTROY if self.stage is Stage.DEV else RemovalPolicy.RETAIN
