@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from aws_cdk import CfnResource, Stack
-from constructs import IConstruct
+from constructs import Construct, IConstruct
+
+from org_constructs._keys import ACKNOWLEDGED, TEMPLATE_KEY
 
 __all__ = [
     "CDK_HANDLER_CHECKOV_CHECKS",
@@ -14,6 +17,7 @@ __all__ = [
     "acknowledge",
     "acknowledge_cdk_handler",
     "acknowledge_check",
+    "acknowledge_grant",
     "acknowledge_short_retention",
     "nag_resource",
     "skip_checkov",
@@ -26,7 +30,6 @@ CDK_HANDLER_GUARD_RULES = ("CT.LAMBDA.PR.3",)
 
 CHECK_TOOLS = ("checkov", "cfn-guard", "cfn-lint")
 """Tools whose findings ``acknowledge_check`` records in the template."""
-TEMPLATE_KEY = "org-constructs"
 
 
 def acknowledge_check(
@@ -46,8 +49,8 @@ def acknowledge_check(
     if tool == "checkov":
         skip_checkov(cfn, rule_id, reason)
         return
-    current = cfn.get_metadata(TEMPLATE_KEY) or {"acknowledged": []}
-    current["acknowledged"].append(
+    current = cfn.get_metadata(TEMPLATE_KEY) or {ACKNOWLEDGED: []}
+    current[ACKNOWLEDGED].append(
         {"tool": tool, "rule": rule_id, "reason": reason, "source": source}
     )
     cfn.add_metadata(TEMPLATE_KEY, current)
@@ -107,6 +110,46 @@ def acknowledge_cdk_handler(
                 skip_checkov(function, check, reason)
             for rule in CDK_HANDLER_GUARD_RULES:
                 acknowledge_check(function, "cfn-guard", rule, reason, source="org-constructs")
+
+
+def acknowledge_grant(
+    grantee: Any,
+    granted_by: str,
+    grants: Iterable[Any],
+    *,
+    actions: Iterable[str] = (),
+) -> None:
+    """Acknowledge the cdk-nag wildcard findings that a library ``grant_*`` method causes.
+
+    aws-cdk-lib's grants write action families (``s3:GetObject*``, ``kms:GenerateDataKey*``)
+    and object patterns (``bucket/*``), which AwsSolutions-IAM5 reports on the grantee's
+    policy. The acknowledgement goes on the grantee's principal (so it covers the policy the
+    statements land in), one finding id for each wildcard action and resource that
+    ``grants`` wrote, with a reason naming the grant; ``org-cdk validate`` lists them as
+    acknowledged. ``actions``: wildcard actions granted alongside (a key grant aws-cdk-lib
+    makes without returning it). Nothing is recorded for a principal that is not a construct
+    (an account or service principal gets a resource policy, which IAM5 does not check).
+    """
+    from org_constructs.compliance._nag import acknowledge_library_finding
+
+    principal = getattr(grantee, "grant_principal", None)
+    if not isinstance(principal, Construct):
+        return
+    details: list[str] = []
+    for grant in grants:
+        for statement in grant.principal_statements:
+            details += [f"Action::{a}" for a in statement.actions if "*" in a]
+            details += [f"Resource::{r}" for r in statement.resources if "*" in r]
+    details += [f"Action::{a}" for a in actions if "*" in a]
+    unique = list(dict.fromkeys(details))
+    if unique:
+        acknowledge_library_finding(
+            principal,
+            "AwsSolutions-IAM5",
+            unique,
+            f"{granted_by} grants these actions on the resources it names only: the wildcards "
+            "are aws-cdk-lib's action families and the objects under the granted prefix.",
+        )
 
 
 def skip_checkov(resource: IConstruct, check_id: str, comment: str) -> None:

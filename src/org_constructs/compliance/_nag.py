@@ -12,6 +12,7 @@ from typing import Any
 
 from constructs import IConstruct
 
+from org_constructs._keys import ACKNOWLEDGED, AUDIT_METADATA, NAG_TOOL, TEMPLATE_KEY
 from org_constructs._packs import NAG_PACKS
 from org_constructs.config._loader import MissingExtraError
 from org_constructs.errors import ValidationError
@@ -38,10 +39,8 @@ AUDIT_CONTEXT = "org-constructs:audit-acknowledgements"
 """Context key set by ``org-cdk validate``: acknowledgements are recorded, not applied, so the
 report can say which finding each one covers and which ones cover nothing."""
 
-AUDIT_METADATA = "org-constructs:acknowledged-rules"
-"""Construct metadata type that holds acknowledgements while auditing."""
 
-_PLUGIN_NAME = "cdk-nag"
+_PLUGIN_NAME = NAG_TOOL
 
 
 @dataclass(frozen=True)
@@ -237,6 +236,7 @@ def record_acknowledgement(
     from aws_cdk import Acknowledgment, Validations
 
     ids = list(rule_ids)
+    _mirror_in_templates(construct, ids, reason, source)
     if construct.node.try_get_context(AUDIT_CONTEXT):
         for rule_id in ids:
             construct.node.add_metadata(
@@ -246,7 +246,48 @@ def record_acknowledgement(
     Validations.of(construct).acknowledge(*(Acknowledgment(id=i, reason=reason) for i in ids))
 
 
-def _deferred_acknowledgement(construct: IConstruct, ids: list[str], reason: str) -> Any:
+def _mirror_in_templates(construct: IConstruct, ids: list[str], reason: str, source: str) -> None:
+    """Write the acknowledgement into the template of each resource it covers.
+
+    cdk-nag reads acknowledgements from the construct tree; the template's copy, under
+    ``Metadata["org-constructs"]["acknowledged"]`` with tool ``cdk-nag``, is what the test
+    helpers (``assert_no_wildcard_iam``...) read from a synthesized template, so they honour the
+    same acknowledgement with the same reason. ``org-cdk validate`` pairs findings with the
+    construct tree's record and leaves these copies out.
+    """
+    from aws_cdk import CfnResource
+
+    for resource in construct.node.find_all():
+        if not isinstance(resource, CfnResource):
+            continue
+        current = resource.get_metadata(TEMPLATE_KEY) or {ACKNOWLEDGED: []}
+        known = {(a["tool"], a["rule"]) for a in current[ACKNOWLEDGED]}
+        current[ACKNOWLEDGED] += [
+            {"tool": NAG_TOOL, "rule": rule_id, "reason": reason, "source": source}
+            for rule_id in ids
+            if (NAG_TOOL, rule_id) not in known
+        ]
+        resource.add_metadata(TEMPLATE_KEY, current)
+
+
+def acknowledge_library_finding(
+    construct: IConstruct, rule_id: str, details: Iterable[str], reason: str
+) -> None:
+    """The library's own acknowledgement of ``rule_id[detail]`` for each detail (tokens allowed)."""
+    from aws_cdk import Token
+
+    ids = [f"{rule_id}[{detail}]" for detail in details]
+    if any(Token.is_unresolved(i) for i in ids):
+        construct.node.add_validation(
+            _deferred_acknowledgement(construct, ids, reason, source="org-constructs")
+        )
+    elif ids:
+        record_acknowledgement(construct, ids, reason, source="org-constructs")
+
+
+def _deferred_acknowledgement(
+    construct: IConstruct, ids: list[str], reason: str, *, source: str = "app"
+) -> Any:
     """Record ``ids`` once references are resolved: construct validations run after that."""
     import jsii
     from aws_cdk import Stack
@@ -263,7 +304,7 @@ def _deferred_acknowledgement(construct: IConstruct, ids: list[str], reason: str
             if unknown:
                 return [f"acknowledge_finding: cannot write {unknown} as cdk-nag does"]
             record_acknowledgement(
-                construct, [r for r in rendered if r is not None], reason, source="app"
+                construct, [r for r in rendered if r is not None], reason, source=source
             )
             return []
 

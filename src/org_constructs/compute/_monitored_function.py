@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import jsii
 from aws_cdk import Duration, Stack, Token
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_codedeploy as codedeploy
@@ -21,6 +22,7 @@ from constructs import Construct
 from org_constructs._acknowledge import (
     acknowledge,
     acknowledge_check,
+    acknowledge_grant,
     acknowledge_short_retention,
     nag_resource,
     skip_checkov,
@@ -101,6 +103,7 @@ def latest_python_runtime() -> lambda_.Runtime:
     return getattr(lambda_.Runtime, max(versions)[1])  # type: ignore[no-any-return]
 
 
+@jsii.implements(iam.IGrantable)
 class MonitoredFunction(Construct):
     """A Lambda function released through CodeDeploy, with alarms that roll a bad release back.
 
@@ -491,6 +494,9 @@ class MonitoredFunction(Construct):
         acknowledge(role.policy, _XRAY_REASON, "AwsSolutions-IAM5[Resource::*]")
         if self._network is None:
             skip_checkov(function, "CKV_AWS_117", _NO_VPC_REASON)
+            acknowledge_check(
+                function, "cfn-guard", "CT.LAMBDA.PR.3", _NO_VPC_REASON, source="org-constructs"
+            )
         else:
             skip_checkov(role.policy, "CKV_AWS_111", _XRAY_REASON)
         if reserved_concurrent_executions is None:
@@ -651,13 +657,20 @@ class MonitoredFunction(Construct):
         return self._dead_letter_queue
 
     @property
+    def grant_principal(self) -> iam.IPrincipal:
+        """The execution role: ``bucket.grant_read(function)`` grants to it, in its policy."""
+        return self._role
+
+    @property
     def role(self) -> iam.Role:
         """The execution role; grants to it land in its customer-managed policy."""
         return self._role
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` invoke the alias (the live version)."""
-        return self._alias.grant_invoke(grantee)
+        grant = self._alias.grant_invoke(grantee)
+        acknowledge_grant(grantee, f"MonitoredFunction({self.node.path!r}).grant_invoke", [grant])
+        return grant
 
     def add_environment(self, key: str, value: str) -> None:
         """Add an environment variable (a configuration change: a new version is released)."""

@@ -9,6 +9,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from org_constructs._acknowledge import acknowledge_grant
 from org_constructs._outputs import DEPLOYMENT_TOPIC_OUTPUT
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring import AlarmTopic
@@ -105,5 +106,10 @@ class DeploymentNotifications(Construct):
     def grant_publish(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` publish (and use the key to encrypt)."""
         grant = self._topic.topic.grant_publish(grantee)
-        self._topic.encryption_key.grant(grantee, "kms:GenerateDataKey*", "kms:Decrypt")
+        key_grant = self._topic.encryption_key.grant(grantee, "kms:GenerateDataKey*", "kms:Decrypt")
+        acknowledge_grant(
+            grantee,
+            f"DeploymentNotifications({self.node.path!r}).grant_publish",
+            [grant, key_grant],
+        )
         return grant

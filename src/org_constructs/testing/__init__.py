@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from org_constructs.testing._policy import (
     IamStatement,
+    acknowledged_rules,
     assert_no_open_ingress,
     assert_no_wildcard_dimensions,
     assert_no_wildcard_iam,
@@ -37,6 +38,7 @@ __all__ = [
     "CloudFormationSnapshotExtension",
     "IamStatement",
     "TemplateLike",
+    "acknowledged_rules",
     "assert_no_open_ingress",
     "assert_no_wildcard_dimensions",
     "assert_no_wildcard_iam",

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from org_constructs._keys import ACKNOWLEDGED, NAG_TOOL, TEMPLATE_KEY
 from org_constructs.testing._template import TemplateLike, template_json
 
 __all__ = [
     "IamStatement",
+    "acknowledged_rules",
     "assert_no_open_ingress",
     "assert_no_wildcard_dimensions",
     "assert_no_wildcard_iam",
@@ -44,12 +46,15 @@ class IamStatement:
     """True when the statement uses ``NotAction`` (allows every other action)."""
     not_resource: bool
     """True when the statement uses ``NotResource``."""
+    acknowledged: Mapping[str, str] = field(default_factory=dict)
+    """cdk-nag rule ids acknowledged on the policy's resource, with their reasons."""
 
 
 def iam_statements(template: TemplateLike) -> Iterator[IamStatement]:
     """Every ``Allow`` statement of every identity policy (roles, users, groups, policies)."""
     for logical_id, resource in template_json(template).get("Resources", {}).items():
         properties = resource.get("Properties", {})
+        acknowledged = acknowledged_rules(resource)
         documents: list[Any] = []
         if resource.get("Type") in _INLINE_DOCUMENT:
             documents.append(properties.get("PolicyDocument", {}))
@@ -68,6 +73,7 @@ def iam_statements(template: TemplateLike) -> Iterator[IamStatement]:
                     ),
                     not_action="NotAction" in statement,
                     not_resource="NotResource" in statement,
+                    acknowledged=acknowledged,
                 )
 
 
@@ -97,11 +103,23 @@ def assert_no_wildcard_iam(
     Raises
     ------
     AssertionError
-        Listing every offending statement: resource, statement index, actions, resources.
+        Listing every offending statement: resource, statement index, actions, resources;
+        then, for context, the wildcards it did not count because an acknowledgement with a
+        reason covers them.
+
+    Notes
+    -----
+    A wildcard that a cdk-nag acknowledgement covers on the policy's resource
+    (``AwsSolutions-IAM5`` or ``AwsSolutions-IAM5[Action::s3:*]`` /
+    ``AwsSolutions-IAM5[Resource::*]``) passes: the library's constructs acknowledge what they
+    need (X-Ray's ``Resource: "*"``, their ``grant_*`` methods' action families) with a
+    reason, and ``acknowledge_finding`` does the same for yours. It is the record that
+    ``org-cdk validate`` reports.
     """
     allowed = {a.lower() for a in allowed_actions}
     any_resource = [p.lower() for p in allowed_on_any_resource]
     problems: list[str] = []
+    excused: list[str] = []
     for st in iam_statements(template):
         where = f"{st.logical_id} statement {st.index}"
         if st.not_action or st.not_resource:
@@ -110,7 +128,12 @@ def assert_no_wildcard_iam(
             continue
         for action in st.actions:
             if _is_wildcard_action(action) and str(action).lower() not in allowed:
-                problems.append(f"{where}: wildcard action {action!r}")
+                _sort(
+                    f"{where}: wildcard action {action!r}",
+                    _reason(st.acknowledged, _IAM5, f"Action::{action}"),
+                    problems,
+                    excused,
+                )
         if "*" in st.resources:
             unmatched = [
                 a
@@ -118,12 +141,56 @@ def assert_no_wildcard_iam(
                 if not any(fnmatch.fnmatch(str(a).lower(), p) for p in any_resource)
             ]
             if unmatched:
-                problems.append(
+                _sort(
                     f"{where}: Resource '*' for {', '.join(map(str, unmatched))}"
-                    " (scope the resource, or list the action in allowed_on_any_resource)"
+                    " (scope the resource, or list the action in allowed_on_any_resource)",
+                    _reason(st.acknowledged, _IAM5, "Resource::*"),
+                    problems,
+                    excused,
                 )
-    if problems:
-        raise AssertionError("wildcard IAM permissions found:\n  " + "\n  ".join(problems))
+    _fail("wildcard IAM permissions found", problems, excused)
+
+
+_IAM5 = "AwsSolutions-IAM5"
+_EC23 = "AwsSolutions-EC23"
+
+
+def acknowledged_rules(resource: Mapping[str, Any]) -> dict[str, str]:
+    """The cdk-nag rule ids acknowledged on a template resource, with their reasons.
+
+    The library's constructs (and ``acknowledge_finding``) copy each cdk-nag acknowledgement
+    into the template of every resource it covers, so the helpers here honour the same
+    acknowledgement, with the same reason, that ``org-cdk validate`` reports.
+    """
+    record = (resource.get("Metadata") or {}).get(TEMPLATE_KEY) or {}
+    return {
+        str(entry["rule"]): str(entry.get("reason", ""))
+        for entry in record.get(ACKNOWLEDGED, [])
+        if entry.get("tool") == NAG_TOOL
+    }
+
+
+def _reason(acknowledged: Mapping[str, str], rule: str, detail: str | None = None) -> str | None:
+    """The reason of an acknowledgement covering ``rule`` (or ``rule[detail]``), if any."""
+    if detail is not None and f"{rule}[{detail}]" in acknowledged:
+        return acknowledged[f"{rule}[{detail}]"]
+    return acknowledged.get(rule)
+
+
+def _sort(problem: str, reason: str | None, problems: list[str], excused: list[str]) -> None:
+    if reason is None:
+        problems.append(problem)
+    else:
+        excused.append(f"{problem}; acknowledged: {reason}")
+
+
+def _fail(title: str, problems: list[str], excused: list[str]) -> None:
+    if not problems:
+        return
+    message = f"{title}:\n  " + "\n  ".join(problems)
+    if excused:
+        message += "\nacknowledged, so not counted:\n  " + "\n  ".join(excused)
+    raise AssertionError(message)
 
 
 def assert_no_open_ingress(template: TemplateLike, *, allowed_ports: Iterable[int] = ()) -> None:
@@ -141,11 +208,13 @@ def assert_no_open_ingress(template: TemplateLike, *, allowed_ports: Iterable[in
     Raises
     ------
     AssertionError
-        Listing every open rule: resource, protocol, ports and source.
+        Listing every open rule: resource, protocol, ports and source. A rule on a security
+        group with an ``AwsSolutions-EC23`` acknowledgement is not counted (it is listed).
     """
     allowed = set(allowed_ports)
     problems: list[str] = []
-    for logical_id, rule in _ingress_rules(template):
+    excused: list[str] = []
+    for logical_id, rule, acknowledged in _ingress_rules(template):
         for key, cidr in _OPEN_CIDRS.items():
             if rule.get(key) != cidr:
                 continue
@@ -154,9 +223,13 @@ def assert_no_open_ingress(template: TemplateLike, *, allowed_ports: Iterable[in
             if protocol not in _ALL_PROTOCOLS and _ports_allowed(low, high, allowed):
                 continue
             ports = "all ports" if protocol in _ALL_PROTOCOLS else f"ports {low}-{high}"
-            problems.append(f"{logical_id}: {protocol} {ports} open to {cidr}")
-    if problems:
-        raise AssertionError("ingress open to the internet:\n  " + "\n  ".join(problems))
+            _sort(
+                f"{logical_id}: {protocol} {ports} open to {cidr}",
+                _reason(acknowledged, _EC23),
+                problems,
+                excused,
+            )
+    _fail("ingress open to the internet", problems, excused)
 
 
 def assert_no_wildcard_dimensions(template: TemplateLike) -> None:
@@ -202,14 +275,16 @@ def _literal_text(value: Any) -> str:
     return ""
 
 
-def _ingress_rules(template: TemplateLike) -> Iterator[tuple[str, Mapping[str, Any]]]:
+def _ingress_rules(
+    template: TemplateLike,
+) -> Iterator[tuple[str, Mapping[str, Any], Mapping[str, str]]]:
     for logical_id, resource in template_json(template).get("Resources", {}).items():
         properties = resource.get("Properties", {})
         if resource.get("Type") == "AWS::EC2::SecurityGroup":
             for rule in properties.get("SecurityGroupIngress", []):
-                yield logical_id, rule
+                yield logical_id, rule, acknowledged_rules(resource)
         elif resource.get("Type") == "AWS::EC2::SecurityGroupIngress":
-            yield logical_id, properties
+            yield logical_id, properties, acknowledged_rules(resource)
 
 
 def _ports_allowed(low: object, high: object, allowed: set[int]) -> bool:

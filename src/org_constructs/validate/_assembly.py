@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from org_constructs._keys import ACKNOWLEDGED, AUDIT_METADATA, NAG_TOOL, TEMPLATE_KEY
 from org_constructs.validate._report import Acknowledgement
 
 __all__ = ["AUDIT_METADATA", "TEMPLATE_ACKNOWLEDGEMENTS", "Assembly", "AssemblyStack"]
 
-AUDIT_METADATA = "org-constructs:acknowledged-rules"
 VALIDATIONS_METADATA = "aws:cdk:acknowledged-rules"
-TEMPLATE_ACKNOWLEDGEMENTS = "org-constructs"
+TEMPLATE_ACKNOWLEDGEMENTS = TEMPLATE_KEY
 """Resource ``Metadata`` key where ``acknowledge_check`` keeps reasons for non-nag tools."""
 
 
@@ -93,7 +93,7 @@ class Assembly:
                         found.append(
                             (
                                 Acknowledgement(
-                                    tool="cdk-nag",
+                                    tool=NAG_TOOL,
                                     rule=str(data["id"]),
                                     where=where,
                                     reason=str(data["reason"]),
@@ -122,7 +122,9 @@ class Assembly:
                             "checkov",
                         )
                     )
-                for ack in (metadata.get(TEMPLATE_ACKNOWLEDGEMENTS) or {}).get("acknowledged", []):
+                for ack in (metadata.get(TEMPLATE_KEY) or {}).get(ACKNOWLEDGED, []):
+                    if ack.get("tool") == NAG_TOOL:
+                        continue  # a copy of the construct tree's record, read above
                     found.append(
                         (
                             Acknowledgement(

@@ -14,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from org_constructs._keys import LIBRARY_SOURCE
 from org_constructs._packs import NAG_PACKS
 from org_constructs.validate import _tools
 from org_constructs.validate._assembly import Assembly
@@ -284,7 +285,9 @@ def _pair(report: Report, assembly: Assembly, skipped: set[str]) -> None:
     report.findings = paired
     ran_packs = set(report.packs)
     for index, (ack, kind) in enumerate(acknowledgements):
-        if index in used:
+        if index in used or ack.source == LIBRARY_SOURCE:
+            # The library acknowledges what its constructs may raise under any settings and
+            # packs; one that covers nothing in this app is not the app's to delete.
             continue
         if kind == "audit" and ack.rule.split("-", 1)[0] in ran_packs and "cdk-nag" not in skipped:
             report.stale.append(ack)
