@@ -1,9 +1,16 @@
 """Test helpers for CDK apps, also registered as a pytest plugin.
 
-Installing ``org-constructs[testing]`` gives any pytest suite the ``cfn_snapshot`` fixture
-(normalized CloudFormation snapshots, one JSON file each) and these helpers::
+Installing ``org-constructs[testing]`` gives any pytest suite the fixtures ``cdk_app`` (a
+factory of ``aws_cdk.App`` objects with the context ``cdk synth`` gives the app: its
+``cdk.json`` and ``cdk.context.json``), ``cdk_context``, ``cdk_app_dir`` and ``cfn_snapshot``
+(normalized CloudFormation snapshots, one JSON file each), and these helpers::
 
     from org_constructs.testing import assert_no_open_ingress, assert_no_wildcard_iam, template_of
+
+    @pytest.fixture(scope="session")
+    def network_stack(cdk_app, cdk_app_dir):
+        config = load_environments(cdk_app_dir / "environments.json")["dev"]
+        return NetworkStack(cdk_app(), "Network-dev", config=config)
 
     def test_network(network_stack, cfn_snapshot):
         template = template_of(network_stack)
@@ -16,6 +23,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from org_constructs.testing._app import CdkAppFactory, load_cdk_context
 from org_constructs.testing._policy import (
     IamStatement,
     acknowledged_rules,
@@ -35,6 +43,7 @@ if TYPE_CHECKING:
     from org_constructs.testing._snapshot import CloudFormationSnapshotExtension, normalize_template
 
 __all__ = [
+    "CdkAppFactory",
     "CloudFormationSnapshotExtension",
     "IamStatement",
     "TemplateLike",
@@ -44,6 +53,7 @@ __all__ = [
     "assert_no_wildcard_iam",
     "find_resources",
     "iam_statements",
+    "load_cdk_context",
     "normalize_template",
     "template_json",
     "template_of",
