@@ -23,7 +23,6 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from org_constructs import (
@@ -272,8 +271,9 @@ def canonical(value: Any) -> Any:
             rendered: list[Any] = []
             for part in (canonical(part) for part in parts):
                 if separator == "" and isinstance(part, str) and rendered:
-                    if isinstance(rendered[-1], str):
-                        rendered[-1] += part
+                    previous = rendered[-1]
+                    if isinstance(previous, str):
+                        rendered[-1] = previous + part
                         continue
                 rendered.append(part)
             if all(isinstance(part, str) for part in rendered):
@@ -300,8 +300,8 @@ def _statements(document: Any) -> Any:
     if not isinstance(document, dict) or "Statement" not in document:
         return canonical(document)
     atoms = set()
-    for statement in document["Statement"]:
-        statement = canonical(statement)
+    for raw in document["Statement"]:
+        statement = canonical(raw)
         rest = {k: v for k, v in statement.items() if k not in ("Action", "Resource", "Principal")}
         principals = statement.get("Principal", {})
         principal_atoms = (
