@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import Stack
+from aws_cdk import CfnParameter, Environment, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
@@ -19,7 +19,7 @@ from org_constructs._acknowledge import CDK_HANDLER_CHECKOV_CHECKS
 from org_constructs.compliance import NAG_PACKS, nag_findings
 from org_constructs.config import VpcConfig
 from org_constructs.testing import assert_no_open_ingress, find_resources, template_of
-from tests.support import ROOT, make_app, run_checkov
+from tests.support import ROOT, TEST_ACCOUNTS, make_app, run_checkov
 
 REGULATED_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
 
@@ -329,6 +329,40 @@ INVALID: dict[str, tuple[Callable[[Stack], Any], str]] = {
         r"flow_logs=False: is off",
     ),
     "endpoint name": (vpc(interface_endpoints=["bad name"]), r"interface_endpoints\[0\]='bad"),
+    "endpoint unknown": (
+        vpc(interface_endpoints=["x"]),
+        r"interface_endpoints\[0\]='x': is not an AWS service with interface endpoints",
+    ),
+    "endpoint upper case": (vpc(interface_endpoints=["SSM"]), r"'SSM': .*did you mean 'ssm'\?"),
+    "endpoint full name": (
+        vpc(interface_endpoints=["com.amazonaws.us-east-1.ssm"]),
+        r"give the service's short name \('ssm'\)",
+    ),
+    "endpoint twice": (
+        vpc(interface_endpoints=["ssm", "logs", "ssm"]),
+        r"interface_endpoints='ssm': is given twice",
+    ),
+    "endpoints as one string": (
+        vpc(interface_endpoints="ssm"),
+        r"interface_endpoints='ssm': must be a list of str",
+    ),
+    "zones twice": (
+        vpc(max_azs=2, availability_zones=["us-east-1a", "us-east-1a"]),
+        r"availability_zones='us-east-1a': is given twice",
+    ),
+    "zone malformed": (
+        vpc(max_azs=2, availability_zones=["us-east-1", "us-east-1b"]),
+        r"availability_zones\[0\]='us-east-1': must be an Availability Zone",
+    ),
+    "max_azs token": (
+        lambda s: StandardVpc(
+            s, "V", max_azs=CfnParameter(s, "Azs", type="Number").value_as_number
+        ),
+        r"max_azs=.*: must be a literal number, not a token",
+    ),
+    "max_azs boolean": (vpc(max_azs=True), r"max_azs=True: must be a whole number or None"),
+    "flow_logs truthy string": (vpc(flow_logs="no"), r"flow_logs='no': must be True or False"),
+    "key not a key": (vpc(flow_logs_key="alias/logs"), r"flow_logs_key='alias/logs': must be an"),
 }
 
 
@@ -339,6 +373,41 @@ def test_invalid_props_are_refused(case: str) -> None:
     with pytest.raises(ValidationError, match=pattern):
         build(stack)
     assert stack.node.try_find_child("V") is None, "nothing half-made"
+
+
+IN_REGION: dict[str, tuple[list[str], str]] = {
+    "zone of another region": (
+        ["eu-west-1a", "eu-west-1b"],
+        r"availability_zones\[0\]='eu-west-1a': is not in the stack's region \(us-east-1\)",
+    ),
+    "zone the account lacks": (
+        ["us-east-1a", "us-east-1z"],
+        r"availability_zones\[1\]='us-east-1z': is not one of the account's zones",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(IN_REGION))
+def test_zones_outside_the_stacks_region_are_refused(case: str) -> None:
+    zones, pattern = IN_REGION[case]
+    stack = Stack(
+        make_app(), "Invalid", env=Environment(account=TEST_ACCOUNTS[0], region="us-east-1")
+    )
+    with pytest.raises(ValidationError, match=pattern):
+        StandardVpc(stack, "V", max_azs=2, availability_zones=zones)
+    assert stack.node.try_find_child("V") is None, "nothing half-made"
+
+
+def test_a_vpc_needs_a_stack_and_a_free_id() -> None:
+    app = make_app()
+    with pytest.raises(ValidationError, match=r"scope='\(app\)': must be a Stack or a construct"):
+        StandardVpc(app, "V")
+    stack = Stack(app, "Invalid")
+    with pytest.raises(ValidationError, match=r"max_azs=9"):
+        StandardVpc(stack, "V", max_azs=9)
+    StandardVpc(stack, "V")  # the refused one left nothing behind: the id is free
+    with pytest.raises(ValidationError, match=r"construct_id='V': is already used in Invalid"):
+        StandardVpc(stack, "V")
 
 
 def test_bucket_with_key_is_refused() -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import math
+import re
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from aws_cdk import Annotations, Stack, Tags, Token
@@ -108,7 +111,11 @@ class StandardVpc(Construct):
     ValidationError
         For a CIDR that is not a network or whose prefix is outside /16-/28, ``max_azs`` outside
         1-6, more NAT gateways than AZs, a subnet mask outside 16-28 or larger than the VPC, a
-        CIDR too small for the tiers and AZs, flow log options without flow logs.
+        CIDR too small for the tiers and AZs, flow log options without flow logs, an interface
+        endpoint service that aws-cdk-lib does not know (or its full endpoint name), an AZ or a
+        service given twice, an AZ outside the stack's region, a value of the wrong type, a
+        token where the subnets are computed from the number, or an id already used in
+        ``scope``; nothing is added to the tree.
     """
 
     def __init__(
@@ -132,6 +139,8 @@ class StandardVpc(Construct):
         interface_endpoints: Sequence[str] = (),
     ) -> None:
         where = f"StandardVpc({construct_id!r})"
+        checks.check_arguments(where, StandardVpc.__init__, locals())
+        checks.check_scope(where, scope, construct_id)
         stage = stage_of(scope)
         defaults = VpcConfig.for_stage(stage or Stage.PRODUCTION)
         cidr = defaults.cidr if cidr is None else cidr
@@ -147,13 +156,8 @@ class StandardVpc(Construct):
             raise ValidationError(
                 where, "nat_gateways", nat_gateways, f"must not exceed max_azs ({max_azs})"
             )
-        if availability_zones is not None and len(availability_zones) != max_azs:
-            raise ValidationError(
-                where,
-                "availability_zones",
-                list(availability_zones),
-                f"must name exactly max_azs ({max_azs}) zones",
-            )
+        if availability_zones is not None:
+            _check_zones(where, scope, availability_zones, max_azs)
         if not flow_logs and (flow_logs_bucket or flow_logs_key or flow_logs_retention):
             raise ValidationError(
                 where,
@@ -183,13 +187,8 @@ class StandardVpc(Construct):
             },
         )
         for index, service in enumerate(interface_endpoints):
-            if not isinstance(service, str) or not service or " " in service:
-                raise ValidationError(
-                    where,
-                    f"interface_endpoints[{index}]",
-                    service,
-                    "must be an AWS service name such as 'ssm'",
-                )
+            _check_endpoint_service(where, f"interface_endpoints[{index}]", service)
+        checks.check_unique(where, "interface_endpoints", interface_endpoints, "service")
 
         super().__init__(scope, construct_id)
         self._stage = stage
@@ -271,6 +270,7 @@ class StandardVpc(Construct):
 
         ``kwargs`` are the other keyword arguments of the constructor.
         """
+        checks.check_arguments(f"StandardVpc({construct_id!r})", cls.from_config, locals())
         return cls(
             scope,
             construct_id,
@@ -399,6 +399,75 @@ class StandardVpc(Construct):
                 f"must be one of {PUBLIC!r}, {PRIVATE!r}, {ISOLATED!r}",
             )
         return ec2.SubnetSelection(subnet_group_name=tier)
+
+
+_ZONE = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+[a-z]$")
+_DUMMY_ZONES = ("dummy1a", "dummy1b", "dummy1c")
+"""What aws-cdk-lib returns for a stack's zones until cdk.context.json records them."""
+
+
+def _check_zones(where: str, scope: Construct, zones: Sequence[str], max_azs: int) -> None:
+    prop = "availability_zones"
+    if len(zones) != max_azs:
+        raise ValidationError(
+            where, prop, list(zones), f"must name exactly max_azs ({max_azs}) zones"
+        )
+    literal = [zone for zone in zones if not Token.is_unresolved(zone)]
+    for index, zone in enumerate(zones):
+        if zone in literal and not _ZONE.fullmatch(zone):
+            raise ValidationError(
+                where, f"{prop}[{index}]", zone, "must be an Availability Zone such as 'eu-west-1a'"
+            )
+    checks.check_unique(where, prop, literal, "zone")
+    stack = Stack.of(scope)
+    if Token.is_unresolved(stack.region):
+        return
+    known = [zone for zone in stack.availability_zones if not Token.is_unresolved(zone)]
+    for index, zone in enumerate(zones):
+        if zone not in literal:
+            continue
+        if not zone.startswith(stack.region):
+            raise ValidationError(
+                where, f"{prop}[{index}]", zone, f"is not in the stack's region ({stack.region})"
+            )
+        if known and set(known) != set(_DUMMY_ZONES) and zone not in known:
+            raise ValidationError(
+                where,
+                f"{prop}[{index}]",
+                zone,
+                f"is not one of the account's zones in {stack.region} "
+                f"({', '.join(known)}, from cdk.context.json)",
+            )
+
+
+@cache
+def _endpoint_services() -> frozenset[str]:
+    """The interface endpoint services the installed aws-cdk-lib knows, by short name."""
+    kind = ec2.InterfaceVpcEndpointAwsService
+    members = (getattr(kind, name) for name in dir(kind) if name.isupper())
+    return frozenset(m.short_name for m in members if isinstance(m, kind))
+
+
+def _check_endpoint_service(where: str, prop: str, service: str) -> None:
+    if service.startswith("com.amazonaws."):
+        short = service.split(".", 3)[-1]
+        raise ValidationError(
+            where,
+            prop,
+            service,
+            f"give the service's short name ({short!r}): the endpoint name "
+            "com.amazonaws.<region>.<service> is built from it",
+        )
+    if service not in _endpoint_services():
+        close = difflib.get_close_matches(service.lower(), _endpoint_services(), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ValidationError(
+            where,
+            prop,
+            service,
+            f"is not an AWS service with interface endpoints that aws-cdk-lib knows; {hint}"
+            "use names such as 'ssm', 'secretsmanager', 'logs', 'ecr.api'",
+        )
 
 
 def _gateway_endpoints() -> dict[str, ec2.GatewayVpcEndpointOptions]:
