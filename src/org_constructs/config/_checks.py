@@ -406,3 +406,29 @@ def _name(hint: Any) -> str:
     if module.startswith("aws_cdk."):
         return f"{module.split('.')[1]}.{hint.__qualname__}"
     return hint.__qualname__
+
+
+def check_scope(where: str, scope: object, construct_id: object, *, in_stack: bool = True) -> None:
+    """``scope`` can take a new child ``construct_id``: a construct (inside a stack), a free id.
+
+    Run before ``super().__init__``: aws-cdk-lib would refuse a used id only once the children
+    of the half-made construct exist.
+    """
+    from aws_cdk import Stack
+    from constructs import Construct
+
+    if not isinstance(scope, Construct):
+        raise ValidationError(where, "scope", scope, "must be a construct, such as a Stack")
+    if not isinstance(construct_id, str) or not construct_id:
+        raise ValidationError(where, "construct_id", construct_id, "must be a non-empty string")
+    if in_stack and not any(isinstance(node, Stack) for node in scope.node.scopes):
+        raise ValidationError(
+            where, "scope", scope.node.path or "(app)", "must be a Stack or a construct in one"
+        )
+    if scope.node.try_find_child(construct_id) is not None:
+        raise ValidationError(
+            where,
+            "construct_id",
+            construct_id,
+            f"is already used in {scope.node.path or 'the app'}: give another id",
+        )
