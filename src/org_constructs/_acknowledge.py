@@ -27,6 +27,12 @@ __all__ = [
 CDK_HANDLER_CHECKOV_CHECKS = ("CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117")
 # ... and the Control Tower rule (cfn-guard) they cannot meet: they run outside any VPC.
 CDK_HANDLER_GUARD_RULES = ("CT.LAMBDA.PR.3",)
+# ... and cfn-lint's warning on the explicit dependency aws-cdk-lib adds beside the GetAtt.
+CDK_HANDLER_LINT_RULES = ("W3005",)
+DEPENDS_ON_ROLE_REASON = (
+    "aws-cdk-lib makes a Lambda function depend on its role explicitly as well as through "
+    "Role: Fn::GetAtt; the repeated dependency changes nothing in the deployment order."
+)
 
 CHECK_TOOLS = ("checkov", "cfn-guard", "cfn-lint")
 """Tools whose findings ``acknowledge_check`` records in the template."""
@@ -110,6 +116,10 @@ def acknowledge_cdk_handler(
                 skip_checkov(function, check, reason)
             for rule in CDK_HANDLER_GUARD_RULES:
                 acknowledge_check(function, "cfn-guard", rule, reason, source="org-constructs")
+            for rule in CDK_HANDLER_LINT_RULES:
+                acknowledge_check(
+                    function, "cfn-lint", rule, DEPENDS_ON_ROLE_REASON, source="org-constructs"
+                )
 
 
 def acknowledge_grant(

@@ -20,6 +20,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from org_constructs._acknowledge import (
+    DEPENDS_ON_ROLE_REASON,
     acknowledge,
     acknowledge_check,
     acknowledge_grant,
@@ -492,6 +493,9 @@ class MonitoredFunction(Construct):
             security_groups=self._security_groups,
         )
         acknowledge(role.policy, _XRAY_REASON, "AwsSolutions-IAM5[Resource::*]")
+        acknowledge_check(
+            function, "cfn-lint", "W3005", DEPENDS_ON_ROLE_REASON, source="org-constructs"
+        )
         if self._network is None:
             skip_checkov(function, "CKV_AWS_117", _NO_VPC_REASON)
             acknowledge_check(
