@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from aws_cdk import Annotations as CoreAnnotations
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import CfnParameter, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -417,7 +417,7 @@ INVALID: dict[str, tuple[Callable[[Stack], Any], str]] = {
     ),
     "log retention zero": (
         lambda s: SecureBucket(s, "B", access_log_retention_days=0),
-        r"access_log_retention_days=0: must be 1 or more",
+        r"access_log_retention_days=0: must be between 1 and 2147483647",
     ),
     "lifecycle raw rule": (
         lambda s: SecureBucket(s, "B", lifecycle_rules=[s3.LifecycleRule(enabled=True)]),  # type: ignore[list-item]
@@ -438,7 +438,85 @@ INVALID: dict[str, tuple[Callable[[Stack], Any], str]] = {
         ),
         r"versioned=False: must be True when replication_destination is given",
     ),
+    "tls above 1.3": (
+        lambda s: SecureBucket(s, "B", minimum_tls_version=5.0),
+        r"minimum_tls_version=5.0: must be 1.2 or 1.3: no newer TLS version exists",
+    ),
+    "tls as text": (
+        lambda s: SecureBucket(s, "B", minimum_tls_version=bad("1.2")),
+        r"minimum_tls_version='1.2': must be a number",
+    ),
+    "versioned truthy string": (
+        lambda s: SecureBucket(s, "B", versioned=bad("false")),
+        r"versioned='false': must be True or False",
+    ),
+    "key not a key": (
+        lambda s: SecureBucket(s, "B", encryption_key=bad("alias/data")),
+        r"encryption_key='alias/data': must be an aws_kms.IKey or None",
+    ),
+    "log bucket without access logs": (
+        lambda s: SecureBucket(
+            s,
+            "B",
+            server_access_logs=False,
+            access_log_bucket=s3.Bucket.from_bucket_name(s, "L", "org-logs"),
+        ),
+        r"access_log_bucket=.*: cannot be given with server_access_logs=False",
+    ),
+    "log prefix without access logs": (
+        lambda s: SecureBucket(s, "B", server_access_logs=False, access_logs_prefix="logs/"),
+        r"access_logs_prefix='logs/': cannot be given with server_access_logs=False",
+    ),
+    "log retention without access logs": (
+        lambda s: SecureBucket(s, "B", server_access_logs=False, access_log_retention_days=30),
+        r"access_log_retention_days=30: cannot be given with server_access_logs=False",
+    ),
+    "log retention of a given log bucket": (
+        lambda s: SecureBucket(
+            s,
+            "B",
+            access_log_bucket=s3.Bucket.from_bucket_name(s, "L", "org-logs"),
+            access_log_retention_days=30,
+        ),
+        r"access_log_retention_days=30: applies to the log bucket SecureBucket creates",
+    ),
+    "lifecycle ids twice": (
+        lambda s: SecureBucket(
+            s,
+            "B",
+            lifecycle_rules=[
+                BucketLifecycleRule(id="expire", expiration_days=30),
+                BucketLifecycleRule(id="expire", expiration_days=60),
+            ],
+        ),
+        r"lifecycle_rules='expire': is given twice: give each rule id once",
+    ),
+    "object lock unversioned": (
+        lambda s: SecureBucket(s, "B", object_lock_enabled=True, versioned=False),
+        r"versioned=False: must be True with object_lock_enabled",
+    ),
+    "object lock retention without object lock": (
+        lambda s: SecureBucket(
+            s,
+            "B",
+            object_lock_default_retention=s3.ObjectLockRetention.governance(Duration.days(1)),
+        ),
+        r"object_lock_default_retention=.*: needs object_lock_enabled=True",
+    ),
+    "replication key without destination": (
+        lambda s: SecureBucket(s, "B", replication_destination_key=kms.Key(s, "K")),
+        r"replication_destination_key=.*: needs replication_destination",
+    ),
+    "snapshot removal policy": (
+        lambda s: SecureBucket(s, "B", removal_policy=RemovalPolicy.SNAPSHOT),
+        r"removal_policy=.*: S3 buckets have no snapshots",
+    ),
 }
+
+
+def bad(value: object) -> Any:
+    """A value of the wrong type, past the type checker."""
+    return value
 
 
 @pytest.mark.parametrize("case", sorted(INVALID))
@@ -448,6 +526,13 @@ def test_invalid_props_are_refused(case: str, dev_config: EnvironmentConfig) -> 
     with pytest.raises(ValidationError, match=pattern):
         build(stack)
     assert stack.node.try_find_child("B") is None, "nothing half-made"
+
+
+def test_token_tls_version_and_retention_pass() -> None:
+    stack = Stack(make_app(), "Tokens")
+    days = CfnParameter(stack, "Days", type="Number").value_as_number
+    tls = CfnParameter(stack, "Tls", type="Number").value_as_number
+    SecureBucket(stack, "B", access_log_retention_days=days, minimum_tls_version=tls)
 
 
 def test_auto_delete_outside_dev_is_refused(production_config: EnvironmentConfig) -> None:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from aws_cdk import Duration
 from aws_cdk import aws_s3 as s3
 
+from org_constructs.config import _checks as checks
 from org_constructs.errors import ValidationError
 
 __all__ = ["BucketLifecycleRule", "BucketTransition"]
 
 # S3 refuses transitions to these classes before an object is 30 days old.
 _MIN_30_DAYS = ("STANDARD_IA", "ONEZONE_IA")
+MAX_DAYS = 2**31 - 1
+"""The most days a lifecycle action takes: CloudFormation's largest integer."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,11 @@ class BucketTransition:
 
     storage_class: s3.StorageClass
     after_days: int
+
+    def __post_init__(self) -> None:
+        where = "BucketTransition"
+        checks.check_fields(where, self)
+        _check_days(where, "after_days", self.after_days, optional=False)
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,10 @@ class BucketLifecycleRule:
 
     def __post_init__(self) -> None:
         where = f"BucketLifecycleRule({self.id or ''})"
+        checks.check_fields(where, self)
+        for prop, value, limit in (("id", self.id, 255), ("prefix", self.prefix, 1024)):
+            if value is not None and not 1 <= len(value) <= limit:
+                raise ValidationError(where, prop, value, f"must be 1 to {limit} characters")
         for prop in (
             "expiration_days",
             "noncurrent_expiration_days",
@@ -113,13 +126,13 @@ class BucketLifecycleRule:
         expiration: int | None,
         expiration_prop: str,
     ) -> None:
+        checks.check_unique(
+            where, f"{prop}.storage_class", [t.storage_class.value for t in transitions], "class"
+        )
         for index, transition in enumerate(transitions):
             item = f"{prop}[{index}].after_days"
-            if not isinstance(transition, BucketTransition):
-                raise ValidationError(
-                    where, f"{prop}[{index}]", transition, "must be a BucketTransition"
-                )
-            _check_days(where, item, transition.after_days, optional=False)
+            if checks.is_token(transition.after_days) or checks.is_token(expiration):
+                continue
             name = transition.storage_class.value
             if name in _MIN_30_DAYS and transition.after_days < 30:
                 raise ValidationError(
@@ -133,6 +146,7 @@ class BucketLifecycleRule:
                     f"must be less than {expiration_prop} ({expiration}): objects would expire "
                     "before they move",
                 )
+        _check_waterfall(where, prop, transitions)
 
     @classmethod
     def guide_default(cls) -> BucketLifecycleRule:
@@ -169,8 +183,48 @@ class BucketLifecycleRule:
         )
 
 
+# S3 moves objects only to colder classes: a later transition must go further down this list
+# (One Zone-IA and Glacier Instant Retrieval cannot follow each other).
+_COLDNESS = {
+    "STANDARD_IA": 1,
+    "INTELLIGENT_TIERING": 2,
+    "ONEZONE_IA": 3,
+    "GLACIER_IR": 3,
+    "GLACIER": 4,
+    "DEEP_ARCHIVE": 5,
+}
+
+
+def _check_waterfall(where: str, prop: str, transitions: Sequence[BucketTransition]) -> None:
+    literal = [t for t in transitions if not checks.is_token(t.after_days)]
+    ordered = sorted(literal, key=lambda t: t.after_days)
+    for earlier, later in itertools.pairwise(ordered):
+        index = transitions.index(later)
+        first, then = earlier.storage_class.value, later.storage_class.value
+        if later.after_days == earlier.after_days:
+            raise ValidationError(
+                where,
+                f"{prop}[{index}].after_days",
+                later.after_days,
+                f"is also the day of the transition to {first}: give each transition its own day",
+            )
+        if first in _COLDNESS and then in _COLDNESS and _COLDNESS[then] <= _COLDNESS[first]:
+            raise ValidationError(
+                where,
+                f"{prop}[{index}]",
+                f"{then} after {later.after_days} days",
+                f"S3 cannot move objects from {first} (after {earlier.after_days} days) to "
+                f"{then}: later transitions must go to colder classes (STANDARD_IA, "
+                "INTELLIGENT_TIERING, ONEZONE_IA or GLACIER_IR, GLACIER, DEEP_ARCHIVE)",
+            )
+
+
 def _check_days(where: str, prop: str, value: object, *, optional: bool) -> None:
     if value is None and optional:
         return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(where, prop, value, "must be a whole number of days, 1 or more")
+    if checks.is_token(value):
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_DAYS:
+        raise ValidationError(
+            where, prop, value, f"must be a whole number of days from 1 to {MAX_DAYS}"
+        )

@@ -23,9 +23,10 @@ from org_constructs._acknowledge import (
 from org_constructs._flags import S3_ACCESS_LOGS_BY_POLICY, pin_feature_flags
 from org_constructs._kms import rotating_key
 from org_constructs.config import Stage
+from org_constructs.config import _checks as checks
 from org_constructs.core import AbstractStack, removal_policy_for, stage_of
 from org_constructs.errors import ValidationError
-from org_constructs.storage._lifecycle import BucketLifecycleRule
+from org_constructs.storage._lifecycle import MAX_DAYS, BucketLifecycleRule
 
 __all__ = ["SecureBucket"]
 
@@ -118,7 +119,13 @@ class SecureBucket(Construct):
     ValidationError
         For a bucket name S3 refuses, an unsupported encryption, ``encryption_key`` with
         S3-managed encryption, ``auto_delete_objects`` outside dev or without DESTROY, a TLS
-        version below 1.2, a log retention of less than a day.
+        version other than 1.2 or 1.3, a log retention of less than a day, access log options
+        with ``server_access_logs=False``, ``access_log_retention_days`` with
+        ``access_log_bucket``, two lifecycle rules with one id, Object Lock without
+        versioning, ``object_lock_default_retention`` without Object Lock,
+        ``replication_destination_key`` without ``replication_destination``,
+        ``RemovalPolicy.SNAPSHOT``, a value of the wrong type or an id already used in
+        ``scope``; nothing is added to the tree.
 
     Example
     -------
@@ -154,6 +161,8 @@ class SecureBucket(Construct):
         minimum_tls_version: float = 1.2,
     ) -> None:
         where = f"SecureBucket({construct_id!r})"
+        checks.check_arguments(where, SecureBucket.__init__, locals())
+        checks.check_scope(where, scope, construct_id)
         _check_bucket_name(where, bucket_name)
         if encryption not in _ENCRYPTIONS:
             raise ValidationError(
@@ -169,19 +178,51 @@ class SecureBucket(Construct):
                 encryption,
                 "must be BucketEncryption.KMS when encryption_key is given",
             )
-        if minimum_tls_version < 1.2:
+        _check_tls_version(where, minimum_tls_version)
+        if removal_policy is RemovalPolicy.SNAPSHOT:
             raise ValidationError(
-                where, "minimum_tls_version", minimum_tls_version, "must be 1.2 or newer"
+                where,
+                "removal_policy",
+                removal_policy,
+                "S3 buckets have no snapshots (CloudFormation would delete the bucket): use "
+                "RemovalPolicy.RETAIN or RemovalPolicy.DESTROY",
             )
-        if access_log_retention_days is not None and access_log_retention_days < 1:
+        _check_logging(
+            where,
+            server_access_logs,
+            access_log_bucket,
+            access_logs_prefix,
+            access_log_retention_days,
+        )
+        given_rules = list(lifecycle_rules or ())
+        if len(given_rules) > _MAX_LIFECYCLE_RULES:
             raise ValidationError(
-                where, "access_log_retention_days", access_log_retention_days, "must be 1 or more"
+                where, "lifecycle_rules", f"{len(given_rules)} rules", "S3 allows at most 1000"
             )
-        for index, rule in enumerate(lifecycle_rules or ()):
-            if not isinstance(rule, BucketLifecycleRule):
-                raise ValidationError(
-                    where, f"lifecycle_rules[{index}]", rule, "must be a BucketLifecycleRule"
-                )
+        checks.check_unique(where, "lifecycle_rules", [r.id for r in given_rules], "rule id")
+        if cors is not None and len(cors) > _MAX_CORS_RULES:
+            raise ValidationError(where, "cors", f"{len(cors)} rules", "S3 allows at most 100")
+        if object_lock_enabled and not versioned:
+            raise ValidationError(
+                where,
+                "versioned",
+                False,
+                "must be True with object_lock_enabled: S3 Object Lock needs versioning",
+            )
+        if object_lock_default_retention is not None and not object_lock_enabled:
+            raise ValidationError(
+                where,
+                "object_lock_default_retention",
+                object_lock_default_retention,
+                "needs object_lock_enabled=True",
+            )
+        if replication_destination_key is not None and replication_destination is None:
+            raise ValidationError(
+                where,
+                "replication_destination_key",
+                replication_destination_key,
+                "needs replication_destination: it is the destination bucket's key",
+            )
 
         stage = stage_of(scope)
         policy = removal_policy_for(scope, removal_policy)
@@ -465,6 +506,65 @@ class SecureBucket(Construct):
 
 _KEY_WRITE_WILDCARDS = ("kms:ReEncrypt*", "kms:GenerateDataKey*")
 """The wildcard key actions aws-cdk-lib grants with a bucket write (not in the returned grant)."""
+
+
+_MAX_LIFECYCLE_RULES = 1000
+_MAX_CORS_RULES = 100
+_MAX_PREFIX = 1024
+_DEFAULT_LOGS_PREFIX = "access-logs/"
+_TLS_VERSIONS = (1.2, 1.3)
+
+
+def _check_tls_version(where: str, version: float) -> None:
+    if version in _TLS_VERSIONS or checks.is_token(version):
+        return
+    expected = (
+        "must be 1.2 or newer"
+        if version < min(_TLS_VERSIONS)
+        else "must be 1.2 or 1.3: no newer TLS version exists, so the bucket would refuse "
+        "every request"
+    )
+    raise ValidationError(where, "minimum_tls_version", version, expected)
+
+
+def _check_logging(
+    where: str,
+    enabled: bool,
+    bucket: s3.IBucket | None,
+    prefix: str,
+    retention_days: int | None,
+) -> None:
+    if not enabled:
+        given = {
+            "access_log_bucket": bucket,
+            "access_log_retention_days": retention_days,
+            "access_logs_prefix": None if prefix == _DEFAULT_LOGS_PREFIX else prefix,
+        }
+        for prop, value in given.items():
+            if value is not None:
+                raise ValidationError(
+                    where,
+                    prop,
+                    value,
+                    "cannot be given with server_access_logs=False: drop it, or turn access "
+                    "logs on",
+                )
+    if retention_days is not None:
+        if bucket is not None:
+            raise ValidationError(
+                where,
+                "access_log_retention_days",
+                retention_days,
+                "applies to the log bucket SecureBucket creates, not to access_log_bucket: "
+                "set the retention on that bucket",
+            )
+        checks.check_int(
+            where, "access_log_retention_days", retention_days, 1, MAX_DAYS, tokens=True
+        )
+    if len(prefix) > _MAX_PREFIX:
+        raise ValidationError(
+            where, "access_logs_prefix", prefix, f"must be at most {_MAX_PREFIX} characters"
+        )
 
 
 def _check_bucket_name(where: str, name: str | None) -> None:
