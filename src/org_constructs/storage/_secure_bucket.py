@@ -494,6 +494,11 @@ class SecureBucket(Construct):
         objects_key_pattern: str,
         key_actions: tuple[str, ...],
     ) -> iam.Grant:
+        checks.check_arguments(
+            f"SecureBucket({self.node.id!r}).{method}",
+            SecureBucket.grant_read,
+            {"grantee": grantee, "objects_key_pattern": objects_key_pattern},
+        )
         grant: iam.Grant = getattr(self._bucket, method)(grantee, objects_key_pattern)
         acknowledge_grant(
             grantee,
