@@ -12,10 +12,13 @@ step "ruff: lint and format check"
 ruff check .
 ruff format --check .
 
-step "mypy --strict: src, tests, examples, scripts, benchmarks"
-mypy src tests examples scripts benchmarks .projenrc.py --exclude examples/reference_app
-# The reference app imports its own stacks package, as a consuming repo does.
-(cd examples/reference_app && mypy --config-file ../../pyproject.toml app.py stacks)
+step "mypy --strict: src, tests, scripts, benchmarks, then each example app"
+mypy src tests scripts benchmarks .projenrc.py
+# Each example imports its own `stacks` package (and the consumer repo its own `tests`), as a
+# consuming repo does: check each app from its folder, so that the packages do not collide.
+for app in examples/*/; do
+  (cd "$app" && mypy --config-file ../../pyproject.toml .)
+done
 
 # tests/test_docs.py builds the documentation site (scripts/docs.sh, mkdocs build --strict).
 step "pytest with coverage of src/ (at least 90%)"

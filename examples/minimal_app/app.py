@@ -2,56 +2,18 @@
 
 cdk synth                 # every environment
 cdk synth -c stage=dev    # one environment
+
+The stacks live in the `stacks` package; this file only wires them, so tests import a stack
+without running the app.
 """
 
 from pathlib import Path
 
 import aws_cdk as cdk
-from aws_cdk import aws_logs as logs
-from constructs import Construct
+from stacks import ServiceStack
 
-from org_constructs import (
-    AbstractStack,
-    EnvironmentConfig,
-    load_environments,
-    log_group_key,
-    selected_environments,
-)
-from org_constructs.compliance import acknowledge_check, apply_nag_packs
-
-
-class ServiceStack(AbstractStack):
-    """A service's log group, kept as long as the environment's policy says."""
-
-    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig) -> None:
-        super().__init__(
-            scope,
-            construct_id,
-            config=config,
-            description=f"Minimal org-constructs example ({config.name})",
-        )
-        # Set before initialize() runs: AbstractStack calls it after this __init__ returns.
-        self.log_group_name = f"/org-constructs/minimal/{config.name}"
-
-    def initialize(self) -> None:
-        log_group = logs.LogGroup(
-            self,
-            "ServiceLogs",
-            log_group_name=self.log_group_name,
-            retention=self.config.log_retention,
-            encryption_key=log_group_key(self, "ServiceLogsKey", "the service's logs"),
-            removal_policy=self.default_removal_policy,
-        )
-        if self.config.log_retention_days < 365:
-            acknowledge_check(
-                log_group,
-                "cfn-guard",
-                "CT.CLOUDWATCH.PR.2",
-                f"{self.config.name} keeps logs {self.config.log_retention_days} days "
-                "(log_retention_days); production keeps them a year or more.",
-            )
-        self.create_output("LogGroupName", log_group.log_group_name, description="Service logs")
-
+from org_constructs import load_environments, selected_environments
+from org_constructs.compliance import apply_nag_packs
 
 app = cdk.App()
 environments = load_environments(Path(__file__).parent / "environments.json")

@@ -6,51 +6,10 @@ cdk synth -c stage=dev
 from pathlib import Path
 
 import aws_cdk as cdk
-from aws_cdk import aws_lambda as lambda_
+from stacks import OrdersStack
 
-from org_constructs import (
-    AbstractStack,
-    AlarmTopic,
-    MonitoredFunction,
-    ServiceMonitoring,
-    load_environments,
-    selected_environments,
-)
-from org_constructs.compliance import acknowledge_check, apply_nag_packs
-
-HANDLER = Path(__file__).parent / "handler"
-
-
-class OrdersStack(AbstractStack):
-    """The orders function, its alarms, its dashboards and its release process."""
-
-    def initialize(self) -> None:
-        topic = AlarmTopic.from_config(self, "Alarms", self.config)
-        monitoring = ServiceMonitoring(self, "Monitoring", service_name="orders", alarm_topic=topic)
-        orders = MonitoredFunction(
-            self,
-            "Orders",
-            code=lambda_.Code.from_asset(str(HANDLER)),
-            handler="index.handler",
-            alarm_topic=topic,  # rollback alarms and deployment notifications
-            monitoring=monitoring,  # steady-state alarms and dashboard widgets
-            pre_traffic_hook=lambda_.Code.from_asset(str(HANDLER)),
-            hook_handler="hooks.handler",
-            # Production keeps capacity for orders even when other functions spike.
-            reserved_concurrent_executions=50 if self.config.is_production else None,
-        )
-        # The functions call only AWS APIs; give them vpc=StandardVpc(...) to reach private
-        # resources. Control Tower's rule asks for a VPC regardless.
-        for function in (orders.function, orders.node.find_child("PreTrafficHook")):
-            acknowledge_check(
-                function,
-                "cfn-guard",
-                "CT.LAMBDA.PR.3",
-                "This function calls only AWS APIs over their public endpoints; it joins a VPC "
-                "(vpc=StandardVpc) only when it must reach private resources.",
-            )
-        self.create_output("OrdersAlias", orders.alias.function_arn, description="Invoke this")
-
+from org_constructs import load_environments, selected_environments
+from org_constructs.compliance import apply_nag_packs
 
 app = cdk.App()
 environments = load_environments(Path(__file__).parent / "environments.json")

@@ -6,60 +6,10 @@ cdk synth -c stage=dev
 from pathlib import Path
 
 import aws_cdk as cdk
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_s3 as s3
+from stacks import DataStack
 
-from org_constructs import (
-    AbstractStack,
-    BucketLifecycleRule,
-    BucketTransition,
-    SecureBucket,
-    load_environments,
-    selected_environments,
-)
-from org_constructs.compliance import acknowledge_finding, apply_nag_packs
-
-
-class DataStack(AbstractStack):
-    """Reports: encrypted, versioned, logged; archived after 90 days; read by one role."""
-
-    def initialize(self) -> None:
-        reports = SecureBucket(
-            self,
-            "Reports",
-            lifecycle_rules=[
-                BucketLifecycleRule.guide_default(),
-                BucketLifecycleRule(
-                    id="archive",
-                    transitions=[
-                        BucketTransition(s3.StorageClass.INFREQUENT_ACCESS, 30),
-                        BucketTransition(s3.StorageClass.GLACIER_INSTANT_RETRIEVAL, 90),
-                    ],
-                    abort_incomplete_multipart_upload_days=None,
-                ),
-            ],
-        )
-        reader = iam.Role(
-            self,
-            "ReportReader",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Reads reports",
-        )
-        reports.grant_read(reader, "published/*")
-        acknowledge_finding(
-            reader,
-            "AwsSolutions-IAM5",
-            "The reader gets the read action families aws-cdk-lib grants, on the published/ "
-            "prefix of the reports bucket only.",
-            applies_to=[
-                "Action::s3:GetBucket*",
-                "Action::s3:GetObject*",
-                "Action::s3:List*",
-                "Resource::" + reports.bucket.arn_for_objects("published/*"),
-            ],
-        )
-        self.create_output("ReportsBucketName", reports.bucket_name, description="Reports bucket")
-
+from org_constructs import load_environments, selected_environments
+from org_constructs.compliance import apply_nag_packs
 
 app = cdk.App()
 environments = load_environments(Path(__file__).parent / "environments.json")
