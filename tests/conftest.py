@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -41,6 +43,22 @@ def dev_config(environments: dict[str, EnvironmentConfig]) -> EnvironmentConfig:
 @pytest.fixture(scope="session")
 def production_config(environments: dict[str, EnvironmentConfig]) -> EnvironmentConfig:
     return environments["production"]
+
+
+@pytest.fixture(scope="session")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``python -m build``, once per session: the sdist, and the wheel built from it.
+
+    uv installs the build backend. The packaging tests read both; the install tests put the
+    wheel into fresh virtual environments, as a consuming repo installs the package.
+    """
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "build", "--installer", "uv", "--outdir", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    return out
 
 
 @pytest.fixture(scope="session")

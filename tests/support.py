@@ -116,6 +116,12 @@ def run_checkov(templates: Mapping[str, TemplateLike], workdir: Path) -> Checkov
     )
 
 
+def only(folder: Path, pattern: str) -> Path:
+    """The one file in ``folder`` that matches ``pattern`` (fails on none or several)."""
+    (path,) = folder.glob(pattern)
+    return path
+
+
 ORG_CDK = Path(sys.executable).parent / "org-cdk"
 """The ``org-cdk`` command of the project's environment."""
 

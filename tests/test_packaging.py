@@ -1,4 +1,7 @@
-"""The distribution: a wheel and sdist that twine accepts, with py.typed and the pytest plugin."""
+"""The distribution: a wheel and sdist that twine accepts, with py.typed and the pytest plugin.
+
+The ``dist`` fixture (tests/conftest.py) builds them once per session.
+"""
 
 from __future__ import annotations
 
@@ -14,26 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import CDK, cli_env
+from tests.support import CDK, cli_env, only
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``python -m build``: the sdist, and the wheel built from it (uv installs the backend)."""
-    out = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        [sys.executable, "-m", "build", "--installer", "uv", "--outdir", str(out), str(ROOT)],
-        check=True,
-        capture_output=True,
-    )
-    return out
-
-
-def only(dist: Path, pattern: str) -> Path:
-    (path,) = dist.glob(pattern)
-    return path
 
 
 def test_twine_accepts_both(dist: Path) -> None:
