@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import enum
+import inspect
 import ipaddress
 import math
 import re
@@ -140,8 +142,19 @@ def check_choice(where: str, prop: str, value: object, allowed: Iterable[object]
         raise ValidationError(where, prop, value, f"must be one of {shown}")
 
 
-def check_text(where: str, prop: str, value: object, pattern: re.Pattern[str], what: str) -> str:
+def check_text(
+    where: str,
+    prop: str,
+    value: object,
+    pattern: re.Pattern[str],
+    what: str,
+    *,
+    tokens: bool = False,
+) -> str:
+    """Text that matches ``pattern``; with ``tokens``, an unresolved token passes."""
     if not isinstance(value, str) or not pattern.fullmatch(value):
+        if tokens and is_token(value):
+            return typing.cast("str", value)
         raise ValidationError(where, prop, value, f"must be {what}")
     return value
 
@@ -432,3 +445,33 @@ def check_scope(where: str, scope: object, construct_id: object, *, in_stack: bo
             construct_id,
             f"is already used in {scope.node.path or 'the app'}: give another id",
         )
+
+
+def check_keywords(
+    where: str,
+    function: Callable[..., object],
+    keywords: Mapping[str, object],
+    *,
+    taken: Iterable[str] = (),
+) -> None:
+    """``keywords`` are keyword arguments of ``function`` that the caller does not set itself.
+
+    For ``from_config(**kwargs)``: an unknown name or one the config already gives raises
+    ``ValidationError`` instead of Python's ``TypeError``; then ``check_arguments``.
+    """
+    fixed = set(taken)
+    accepted = [
+        name
+        for name, parameter in inspect.signature(function).parameters.items()
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name not in fixed
+    ]
+    for name, value in keywords.items():
+        if name in fixed:
+            raise ValidationError(where, name, value, "comes from the config: do not pass it too")
+        if name not in accepted:
+            close = difflib.get_close_matches(name, accepted, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ValidationError(
+                where, name, value, f"is not a property; {hint}use {', '.join(accepted)}"
+            )
+    check_arguments(where, function, keywords)
