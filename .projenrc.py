@@ -190,6 +190,8 @@ pyproject.add_override(
     "tool.ruff.lint.per-file-ignores",
     {
         "tests/**": ["S101", "S603", "S607", "PLR0911"],
+        # The consuming repo's own tests, as its team writes them.
+        "examples/*/tests/**": ["S101"],
         "benchmarks/**": ["S603", "S607", "T201"],
         # Project scripts run git, the CDK CLI and tools with fixed arguments.
         "scripts/**": ["S603", "S607", "T201"],
