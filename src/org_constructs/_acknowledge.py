@@ -127,6 +127,7 @@ def acknowledge_grant(
     granted_by: str,
     grants: Iterable[Any],
     *,
+    owner: IConstruct,
     actions: Iterable[str] = (),
 ) -> None:
     """Acknowledge the cdk-nag wildcard findings that a library ``grant_*`` method causes.
@@ -137,7 +138,9 @@ def acknowledge_grant(
     statements land in), one finding id for each wildcard action and resource that
     ``grants`` wrote, with a reason naming the grant; ``org-cdk validate`` lists them as
     acknowledged. ``actions``: wildcard actions granted alongside (a key grant aws-cdk-lib
-    makes without returning it). Nothing is recorded for a principal that is not a construct
+    makes without returning it). ``owner``: the construct whose resources are granted (when it
+    shares the grantee's stack, the acknowledgement is written at once). Nothing is recorded
+    for a principal that is not a construct
     (an account or service principal gets a resource policy, which IAM5 does not check).
     """
     from org_constructs.compliance._nag import acknowledge_library_finding
@@ -159,6 +162,7 @@ def acknowledge_grant(
             unique,
             f"{granted_by} grants these actions on the resources it names only: the wildcards "
             "are aws-cdk-lib's action families and the objects under the granted prefix.",
+            resolvable=Stack.of(owner) is Stack.of(principal),
         )
 
 

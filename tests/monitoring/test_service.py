@@ -551,6 +551,8 @@ class TestRoutingAndOverrides:
 
 
 not_settings: Any = {"threshold": 1}
+not_number: Any = "10"
+not_list: Any = "nat-0123456789abcdef0"
 
 
 def bad_monitoring(**props: Any) -> Callable[[Stack], Any]:
@@ -585,23 +587,27 @@ INVALID: dict[str, tuple[Callable[[Stack], Any], str]] = {
     ),
     "bad service name": (
         bad_monitoring(service_name="my service", alarm_topic=None),
-        r"alarm name part='my service': must be letters, digits",
+        r"service_name='my service': must be letters, digits",
     ),
     "negative threshold": (
         api_alarms(threshold=-1),
-        r"alarms\['latency_p90'\].threshold=-1: must not be negative",
+        r"AlarmSettings: threshold=-1: must be finite and not negative",
     ),
     "datapoints over evaluation periods": (
         api_alarms(evaluation_periods=2, datapoints_to_alarm=3),
-        r"datapoints_to_alarm=3: must be from 1 to evaluation_periods \(2\)",
+        r"AlarmSettings: datapoints_to_alarm=3: must be from 1 to evaluation_periods \(2\)",
+    ),
+    "datapoints over default evaluation periods": (
+        api_alarms(datapoints_to_alarm=4),
+        r"alarms\['latency_p90'\].datapoints_to_alarm=4: must be from 1 to evaluation_periods",
     ),
     "zero evaluation periods": (
         api_alarms(evaluation_periods=0, datapoints_to_alarm=1),
-        r"evaluation_periods=0: must be a whole number",
+        r"AlarmSettings: evaluation_periods=0: must be between 1 and 8640",
     ),
     "odd period": (
         api_alarms(period=Duration.seconds(45)),
-        r"period='45s': must be 10 or 30 seconds",
+        r"AlarmSettings: period='45s': must be 10 or 30 seconds or a whole number of minutes",
     ),
     "more than a day": (
         api_alarms(period=Duration.hours(6), evaluation_periods=5),
@@ -658,7 +664,7 @@ INVALID: dict[str, tuple[Callable[[Stack], Any], str]] = {
                 lambda_.Function.from_function_name(s, "F", "f"), label="f", reserved_concurrency=0
             )
         ),
-        r"reserved_concurrency=0: must be 1 or more",
+        r"reserved_concurrency=0: must be between 1 and 2147483647",
     ),
     "allocated storage zero": (
         with_monitoring(
@@ -666,7 +672,7 @@ INVALID: dict[str, tuple[Callable[[Stack], Any], str]] = {
                 imported_database(s, "d"), label="d", allocated_storage_gib=0
             )
         ),
-        r"allocated_storage_gib=0: must be 1 or more",
+        r"allocated_storage_gib=0: must be between 1 and 65536",
     ),
     "vpc without nat": (
         with_monitoring(lambda m, s: m.monitor_nat_gateways(StandardVpc(s, "V", nat_gateways=0))),
@@ -679,6 +685,130 @@ INVALID: dict[str, tuple[Callable[[Stack], Any], str]] = {
             )
         ),
         r"label=.*is required for this resource",
+    ),
+    "service name with a dot and dashboards": (
+        lambda s: ServiceMonitoring(
+            s, "M", service_name="orders.api", stage="dev", alarm_topic=sns.Topic(s, "T")
+        ),
+        r"service_name='orders.api': names the dashboards \('dev-orders.api-performance'\)",
+    ),
+    "dashboard range in seconds": (
+        lambda s: ServiceMonitoring(
+            s,
+            "M",
+            service_name="orders",
+            stage="dev",
+            alarm_topic=sns.Topic(s, "T"),
+            dashboard_range=Duration.seconds(90),
+        ),
+        r"dashboard_range='1 minute 30 seconds': must be from 5 minutes to 455 days",
+    ),
+    "dashboard range without dashboards": (
+        lambda s: ServiceMonitoring(
+            s,
+            "M",
+            service_name="orders",
+            stage="dev",
+            alarm_topic=sns.Topic(s, "T"),
+            dashboards=False,
+            dashboard_range=Duration.hours(1),
+        ),
+        r"dashboard_range='1 hour': cannot be given with dashboards=False",
+    ),
+    "composite name too long": (
+        bad_monitoring(service_name="s" * 240, dashboards=False),
+        r"alarm name='dev-s+-service-unhealthy': is [0-9]+ characters",
+    ),
+    "dashboards truthy string": (
+        bad_monitoring(dashboards="no"),
+        r"dashboards='no': must be True or False",
+    ),
+    "topic not a topic": (
+        bad_monitoring(alarm_topic="arn:aws:sns:us-east-1:111111111111:alarms"),
+        r"alarm_topic='arn:aws:sns:.*': must be an AlarmTopic or an aws_sns.ITopic or None",
+    ),
+    "lambda timeout zero": (
+        with_monitoring(
+            lambda m, s: m.monitor_lambda_function(
+                lambda_.Function.from_function_name(s, "F", "f"), timeout=Duration.seconds(0)
+            )
+        ),
+        r"timeout='0 seconds': must be from 1 second to 15 minutes",
+    ),
+    "reserved concurrency as text": (
+        with_monitoring(
+            lambda m, s: m.monitor_lambda_function(
+                lambda_.Function.from_function_name(s, "F", "f"), reserved_concurrency=not_number
+            )
+        ),
+        r"reserved_concurrency='10': must be a whole number or None",
+    ),
+    "api without deployment": (
+        with_monitoring(lambda m, s: m.monitor_rest_api(apigw.RestApi(s, "Api", deploy=False))),
+        r"stage_name=None: is required for an api created with deploy=False",
+    ),
+    "nat ids as one string": (
+        with_monitoring(lambda m, s: m.monitor_nat_gateways(nat_gateway_ids=not_list)),
+        r"nat_gateway_ids='nat-0123456789abcdef0': must be a list of str or None",
+    ),
+    "nat id malformed": (
+        with_monitoring(lambda m, s: m.monitor_nat_gateways(nat_gateway_ids=["gateway-1"])),
+        r"nat_gateway_ids\[0\]='gateway-1': must be a NAT gateway id",
+    ),
+    "nat id twice": (
+        with_monitoring(
+            lambda m, s: m.monitor_nat_gateways(
+                nat_gateway_ids=["nat-0123456789abcdef0", "nat-0123456789abcdef0"]
+            )
+        ),
+        r"nat_gateway_ids='nat-0123456789abcdef0': is given twice",
+    ),
+    "nat ids and vpc": (
+        with_monitoring(
+            lambda m, s: m.monitor_nat_gateways(
+                StandardVpc(s, "V"), nat_gateway_ids=["nat-0123456789abcdef0"]
+            )
+        ),
+        r"nat_gateway_ids=\['nat-0123456789abcdef0'\]: cannot be given with vpc",
+    ),
+    "metric label twice": (
+        with_monitoring(
+            lambda m, s: [
+                m.monitor_metric(cw.Metric(namespace="N", metric_name="M"), label="m", threshold=1),
+                m.monitor_metric(cw.Metric(namespace="N", metric_name="M"), label="m", threshold=1),
+            ]
+        ),
+        r"label='m': is already monitored in this service",
+    ),
+    "metric datapoints zero": (
+        with_monitoring(
+            lambda m, s: m.monitor_metric(
+                cw.Metric(namespace="N", metric_name="M"),
+                label="m",
+                threshold=1,
+                datapoints_to_alarm=0,
+            )
+        ),
+        r"ServiceMonitoring\('M'\): datapoints_to_alarm=0: must be between 1",
+    ),
+    "metric description too long": (
+        with_monitoring(
+            lambda m, s: m.monitor_metric(
+                cw.Metric(namespace="N", metric_name="M"),
+                label="m",
+                threshold=1,
+                description="d" * 1025,
+            )
+        ),
+        r"description='d+\.\.\.': must be at most 1024 characters",
+    ),
+    "fleet search with a quote": (
+        with_monitoring(lambda m, s: m.add_fleet_search("Errors", "it's")),
+        r"search=\"it's\": must be non-empty text without single quotes",
+    ),
+    "fleet search period of 7 seconds": (
+        with_monitoring(lambda m, s: m.add_fleet_search("Errors", "x", period=Duration.seconds(7))),
+        r"period='7s': must be 1 or 5 or 10 or 30 seconds or a whole number of minutes",
     ),
 }
 
@@ -695,8 +825,15 @@ def test_invalid_input_is_refused(case: str) -> None:
     [
         ("lambda", {"error_rate": AlarmSettings(threshold=150)}),
         ("api", {"client_error_rate": AlarmSettings(threshold=150)}),
-        ("database", {"write_iops": AlarmSettings(evaluation_periods=0)}),
-        ("nat", {"active_connection_count": AlarmSettings(evaluation_periods=0)}),
+        ("database", {"write_iops": AlarmSettings(period=Duration.hours(6), evaluation_periods=5)}),
+        (
+            "nat",
+            {
+                "active_connection_count": AlarmSettings(
+                    period=Duration.hours(6), evaluation_periods=5
+                )
+            },
+        ),
     ],
 )
 def test_a_refused_pack_leaves_nothing_half_made(pack: str, bad: dict[str, AlarmSettings]) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 import pytest
+from aws_cdk import Duration, Fn, Token
 
-from org_constructs import ValidationError
+from org_constructs import AlarmSettings, ValidationError
 from org_constructs.monitoring import ALARM_CATALOGUE, Severity
 from org_constructs.monitoring._settings import alarm_name
 from tests.support import ROOT
@@ -29,6 +31,50 @@ def test_alarm_name_limit_is_255() -> None:
     assert len(alarm_name("W", "a" * 255)) == 255
     with pytest.raises(ValidationError, match=r"is 256 characters; CloudWatch allows 255"):
         alarm_name("W", "a" * 256)
+
+
+def bad(value: object) -> Any:
+    return value
+
+
+INVALID_SETTINGS: dict[str, tuple[dict[str, Any], str]] = {
+    "negative threshold": ({"threshold": -1}, r"AlarmSettings: threshold=-1: must be finite"),
+    "infinite threshold": ({"threshold": float("inf")}, r"threshold=inf: must be finite"),
+    "threshold as text": ({"threshold": bad("5")}, r"threshold='5': must be a number or None"),
+    "period not a duration": ({"period": bad(60)}, r"period=60: must be a Duration or None"),
+    "period of 45 seconds": ({"period": Duration.seconds(45)}, r"period='45s': must be 10 or 30"),
+    "period over a day": ({"period": Duration.days(2)}, r"period='2 days': must be from 10"),
+    "evaluation periods boolean": (
+        {"evaluation_periods": bad(True)},
+        r"evaluation_periods=True: must be a whole number or None",
+    ),
+    "evaluation periods zero": ({"evaluation_periods": 0}, r"evaluation_periods=0: must be"),
+    "datapoints over periods": (
+        {"evaluation_periods": 2, "datapoints_to_alarm": 3},
+        r"datapoints_to_alarm=3: must be from 1 to evaluation_periods \(2\)",
+    ),
+    "severity as text": (
+        {"severity": bad("Critical")},
+        r"severity='Critical': must be one of Severity.WARNING, Severity.CRITICAL or None",
+    ),
+    "comparison as text": (
+        {"comparison": bad(">")},
+        r"comparison='>': must be an aws_cloudwatch.ComparisonOperator",
+    ),
+    "enabled truthy string": ({"enabled": bad("no")}, r"enabled='no': must be True or False"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(INVALID_SETTINGS))
+def test_invalid_alarm_settings_are_refused(case: str) -> None:
+    props, pattern = INVALID_SETTINGS[case]
+    with pytest.raises(ValidationError, match=pattern):
+        AlarmSettings(**props)
+
+
+def test_a_token_threshold_passes() -> None:
+    threshold = Token.as_number(Fn.ref("Threshold"))
+    assert AlarmSettings(threshold=threshold).threshold == threshold
 
 
 def test_catalogue_defaults_are_consistent() -> None:

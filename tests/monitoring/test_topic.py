@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import Stack
+from aws_cdk import CfnParameter, Stack
 from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Template
 from constructs import Construct
@@ -133,6 +133,21 @@ INVALID: dict[str, tuple[dict[str, Any], str]] = {
         {"slack_workspace_id": WORKSPACE, "slack_channel_id": "#alerts"},
         r"slack_channel_id='#alerts': must be a Slack channel id",
     ),
+    "email twice": (
+        {"emails": ["ops@example.com", "Ops@Example.com"]},
+        r"emails='ops@example.com': is given twice: give each address once",
+    ),
+    "emails not text": ({"emails": 5}, r"emails=5: must be a list of str or a string"),
+    "topic name with spaces": (
+        {"topic_name": "my alarms"},
+        r"topic_name='my alarms': must be 1 to 256 letters, digits, '-' or '_'",
+    ),
+    "topic name fifo": ({"topic_name": "alarms.fifo"}, r"topic_name='alarms.fifo': must be"),
+    "display name too long": (
+        {"display_name": "d" * 101},
+        r"display_name='d+': must be at most 100 characters",
+    ),
+    "key not a key": ({"encryption_key": "alias/alarms"}, r"encryption_key='alias/alarms'"),
 }
 
 
@@ -142,6 +157,35 @@ def test_invalid_props_are_refused(case: str) -> None:
     stack = Stack(make_app(), "Invalid")
     with pytest.raises(ValidationError, match=pattern):
         AlarmTopic(stack, "Alarms", **props)
+    assert stack.node.try_find_child("Alarms") is None
+
+
+def test_a_token_topic_name_passes() -> None:
+    stack = Stack(make_app(), "Token")
+    AlarmTopic(stack, "Alarms", topic_name=CfnParameter(stack, "Name").value_as_string)
+
+
+def test_slack_needs_an_id_chatbot_accepts() -> None:
+    stack = Stack(make_app(), "Slack")
+    with pytest.raises(ValidationError, match=r"construct_id='On call': names the AWS Chatbot"):
+        AlarmTopic(stack, "On call", slack_workspace_id=WORKSPACE, slack_channel_id=CHANNEL)
+
+
+FROM_CONFIG: dict[str, tuple[dict[str, Any], str]] = {
+    "emails twice": ({"emails": ["a@example.com"]}, r"emails=.*: comes from the config"),
+    "unknown property": ({"topic_nam": "a"}, r"topic_nam='a': is not a property; did you mean"),
+    "config not a config": ({"config": "dev"}, r"config='dev': must be an EnvironmentConfig"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FROM_CONFIG))
+def test_from_config_refuses_what_the_config_gives_or_the_constructor_lacks(
+    case: str, dev_config: EnvironmentConfig
+) -> None:
+    props, pattern = FROM_CONFIG[case]
+    stack = Stack(make_app(), "Invalid")
+    with pytest.raises(ValidationError, match=pattern):
+        AlarmTopic.from_config(stack, "Alarms", **{"config": dev_config, **props})
     assert stack.node.try_find_child("Alarms") is None
 
 

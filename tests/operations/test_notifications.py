@@ -147,6 +147,14 @@ INVALID: dict[str, tuple[dict[str, Any], str]] = {
         {"slack_workspace_id": WORKSPACE, "slack_channel_id": "#deploys"},
         r"slack_channel_id='#deploys': must be a Slack channel id",
     ),
+    "email twice": (
+        {"emails": ["ops@example.com", "ops@example.com"]},
+        r"emails='ops@example.com': is given twice",
+    ),
+    "publisher not grantable": (
+        {"publishers": ["arn:aws:iam::111111111111:role/ci"]},
+        r"publishers\[0\]='arn:aws:iam::111111111111:role/ci': must be an aws_iam.IGrantable",
+    ),
 }
 
 

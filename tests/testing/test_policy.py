@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from aws_cdk import Stack
@@ -13,6 +13,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 
 from org_constructs.testing import (
+    acknowledged_rules,
     assert_no_open_ingress,
     assert_no_wildcard_dimensions,
     assert_no_wildcard_iam,
@@ -231,3 +232,96 @@ class TestWildcardDimensions:
         )
         cw.Dashboard(stack, "Board").add_widgets(cw.GraphWidget(left=[metric, search]))
         assert_no_wildcard_dimensions(template_of(stack))
+
+
+def acknowledged(template: dict[str, Any], *rules: str) -> dict[str, Any]:
+    """``template`` with cdk-nag acknowledgements recorded on its one resource."""
+    (resource,) = template["Resources"].values()
+    resource["Metadata"] = {
+        "org-constructs": {
+            "acknowledged": [
+                {"tool": "cdk-nag", "rule": rule, "reason": f"because of {rule}", "source": "x"}
+                for rule in rules
+            ]
+        }
+    }
+    return template
+
+
+class TestAcknowledgedFindings:
+    """The helpers honour the acknowledgements the gate reads, and show them on failure."""
+
+    XRAY: ClassVar[dict[str, str]] = {
+        "Effect": "Allow",
+        "Action": "xray:PutTraceSegments",
+        "Resource": "*",
+    }
+    EVERYTHING: ClassVar[dict[str, str]] = {
+        "Effect": "Allow",
+        "Action": "s3:*",
+        "Resource": "arn:aws:s3:::b/*",
+    }
+
+    def test_an_acknowledged_wildcard_resource_passes(self) -> None:
+        template = acknowledged(policy_template(self.XRAY), "AwsSolutions-IAM5[Resource::*]")
+        assert_no_wildcard_iam(template)
+
+    def test_an_acknowledged_wildcard_action_passes(self) -> None:
+        template = acknowledged(policy_template(self.EVERYTHING), "AwsSolutions-IAM5[Action::s3:*]")
+        assert_no_wildcard_iam(template)
+
+    def test_a_whole_rule_acknowledgement_covers_its_details(self) -> None:
+        assert_no_wildcard_iam(acknowledged(policy_template(self.XRAY), "AwsSolutions-IAM5"))
+
+    def test_another_detail_does_not_cover(self) -> None:
+        template = acknowledged(policy_template(self.XRAY), "AwsSolutions-IAM5[Action::s3:*]")
+        with pytest.raises(AssertionError, match="Resource '\\*' for xray:PutTraceSegments"):
+            assert_no_wildcard_iam(template)
+
+    def test_a_failure_lists_what_was_acknowledged(self) -> None:
+        template = acknowledged(
+            policy_template(self.XRAY, self.EVERYTHING), "AwsSolutions-IAM5[Resource::*]"
+        )
+        with pytest.raises(AssertionError) as failure:
+            assert_no_wildcard_iam(template)
+        message = str(failure.value)
+        assert "wildcard action 's3:*'" in message
+        assert "acknowledged, so not counted:" in message
+        assert "because of AwsSolutions-IAM5[Resource::*]" in message
+
+    def test_other_tools_acknowledgements_do_not_count(self) -> None:
+        template = acknowledged(policy_template(self.XRAY), "AwsSolutions-IAM5[Resource::*]")
+        entry = template["Resources"]["Subject"]["Metadata"]["org-constructs"]["acknowledged"][0]
+        entry["tool"] = "cfn-guard"
+        with pytest.raises(AssertionError):
+            assert_no_wildcard_iam(template)
+
+    def test_acknowledged_open_ingress_passes(self) -> None:
+        rule = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0"}
+        with pytest.raises(AssertionError):
+            assert_no_open_ingress(ingress_template(rule))
+        assert_no_open_ingress(acknowledged(ingress_template(rule), "AwsSolutions-EC23"))
+
+    def test_the_library_records_them_in_the_template(self) -> None:
+        """MonitoredFunction's X-Ray statement is acknowledged where the helper reads it."""
+        from aws_cdk import aws_lambda as lambda_
+
+        from org_constructs import MonitoredFunction
+
+        stack = Stack(make_app(), "Function")
+        MonitoredFunction(
+            stack,
+            "Orders",
+            code=lambda_.Code.from_inline("def handler(event, context):\n    return 1\n"),
+            handler="index.handler",
+        )
+        template = template_of(stack).to_json()
+        assert_no_wildcard_iam(template)
+        (policy,) = [
+            r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"
+        ]
+        assert "AwsSolutions-IAM5[Resource::*]" in acknowledged_rules(policy)
+        # Without the record, the same template fails: the helper is not blind to X-Ray.
+        del policy["Metadata"]["org-constructs"]
+        with pytest.raises(AssertionError, match="xray:PutTraceSegments"):
+            assert_no_wildcard_iam(template)

@@ -86,12 +86,6 @@ class ServiceStack(AbstractStack):
             "A stage cache costs about 15 USD a month and suits read-heavy APIs; this one "
             "answers health checks.",
         )
-        acknowledge_check(
-            service.function,
-            "cfn-guard",
-            "CT.LAMBDA.PR.3",
-            "The handler calls no private resource; it joins a VPC (vpc=StandardVpc) when it must.",
-        )
         if self.config.log_retention_days < 365:
             acknowledge_check(
                 access_logs,

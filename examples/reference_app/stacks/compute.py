@@ -20,17 +20,6 @@ from org_constructs.compliance import acknowledge_check, acknowledge_finding
 from stacks.data import DataStack
 from stacks.regulated import is_regulated
 
-# What the function does with the orders bucket (grant_read_write on the orders/ prefix).
-ORDERS_ACTIONS = (
-    "s3:Abort*",
-    "s3:DeleteObject*",
-    "s3:GetBucket*",
-    "s3:GetObject*",
-    "s3:List*",
-    "kms:GenerateDataKey*",
-    "kms:ReEncrypt*",
-)
-
 HANDLER = Path(__file__).resolve().parent.parent / "handler"
 
 
@@ -65,24 +54,8 @@ class ComputeStack(AbstractStack):
             ),
             reserved_concurrent_executions=50 if self.config.is_production else None,
         )
-        acknowledge_check(
-            self.orders.function,
-            "cfn-guard",
-            "CT.LAMBDA.PR.3",
-            "The function runs in the network stack's VPC: its subnets and security group "
-            "come from that stack's outputs, which the rule cannot read as subnet ids.",
-        )
-        self.data.orders.grant_read_write(self.orders.role, "orders/*")
-        acknowledge_finding(
-            self.orders.role,
-            "AwsSolutions-IAM5",
-            "The function reads and writes any order object under orders/ with the action "
-            "families aws-cdk-lib grants for that; nothing outside the prefix.",
-            applies_to=[
-                *(f"Action::{action}" for action in ORDERS_ACTIONS),
-                "Resource::" + self.data.orders.bucket.arn_for_objects("orders/*"),
-            ],
-        )
+        # The grant acknowledges its own wildcard findings, naming itself.
+        self.data.orders.grant_read_write(self.orders, "orders/*")
         regulated = is_regulated(self.config)
         access_logs = logs.LogGroup(
             self,

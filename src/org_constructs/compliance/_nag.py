@@ -271,18 +271,37 @@ def _mirror_in_templates(construct: IConstruct, ids: list[str], reason: str, sou
 
 
 def acknowledge_library_finding(
-    construct: IConstruct, rule_id: str, details: Iterable[str], reason: str
+    construct: IConstruct,
+    rule_id: str,
+    details: Iterable[str],
+    reason: str,
+    *,
+    resolvable: bool = False,
 ) -> None:
-    """The library's own acknowledgement of ``rule_id[detail]`` for each detail (tokens allowed)."""
-    from aws_cdk import Token
+    """The library's own acknowledgement of ``rule_id[detail]`` for each detail.
+
+    A detail may hold tokens. With ``resolvable`` (every reference in the details belongs to
+    ``construct``'s stack) they are written now, as cdk-nag writes them, so ``nag_findings``
+    sees the acknowledgement before any synthesis; otherwise once synthesis has resolved the
+    references (cross-stack ones become imports).
+    """
+    from aws_cdk import Stack, Token
+
+    from org_constructs._acknowledge import nag_resource
 
     ids = [f"{rule_id}[{detail}]" for detail in details]
+    if not ids:
+        return
     if any(Token.is_unresolved(i) for i in ids):
-        construct.node.add_validation(
-            _deferred_acknowledgement(construct, ids, reason, source="org-constructs")
-        )
-    elif ids:
-        record_acknowledgement(construct, ids, reason, source="org-constructs")
+        rendered = [nag_resource(Stack.of(construct), i) for i in ids] if resolvable else []
+        if resolvable and all(r is not None for r in rendered):
+            ids = [r for r in rendered if r is not None]
+        else:
+            construct.node.add_validation(
+                _deferred_acknowledgement(construct, ids, reason, source="org-constructs")
+            )
+            return
+    record_acknowledgement(construct, ids, reason, source="org-constructs")
 
 
 def _deferred_acknowledgement(

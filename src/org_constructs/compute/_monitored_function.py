@@ -61,6 +61,10 @@ _NO_VPC_REASON = (
     "Not placed in a VPC by default: a function that calls AWS APIs and public endpoints gains "
     "nothing from a VPC and would pay for NAT; pass vpc= for regulated workloads."
 )
+_VPC_OF_ANOTHER_STACK_REASON = (
+    "The function runs in the VPC of another stack: its subnets and security group are that "
+    "stack's exports, which the rule cannot read as subnet ids."
+)
 _NO_CONCURRENCY_REASON = (
     "No reserved concurrency by default: a reservation takes capacity from the account's pool "
     "whether used or not; pass reserved_concurrent_executions= for regulated workloads."
@@ -503,6 +507,14 @@ class MonitoredFunction(Construct):
             )
         else:
             skip_checkov(role.policy, "CKV_AWS_111", _XRAY_REASON)
+            if Stack.of(self._network) is not Stack.of(self):
+                acknowledge_check(
+                    function,
+                    "cfn-guard",
+                    "CT.LAMBDA.PR.3",
+                    _VPC_OF_ANOTHER_STACK_REASON,
+                    source="org-constructs",
+                )
         if reserved_concurrent_executions is None:
             skip_checkov(function, "CKV_AWS_115", _NO_CONCURRENCY_REASON)
         return function, role, log_group
@@ -673,7 +685,9 @@ class MonitoredFunction(Construct):
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` invoke the alias (the live version)."""
         grant = self._alias.grant_invoke(grantee)
-        acknowledge_grant(grantee, f"MonitoredFunction({self.node.path!r}).grant_invoke", [grant])
+        acknowledge_grant(
+            grantee, f"MonitoredFunction({self.node.path!r}).grant_invoke", [grant], owner=self
+        )
         return grant
 
     def add_environment(self, key: str, value: str) -> None:

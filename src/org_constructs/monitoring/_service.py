@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -16,6 +17,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from org_constructs.config import Stage
+from org_constructs.config import _checks as checks
 from org_constructs.core import AbstractStack, stage_of
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring._lazy import LazyAlarmStatusWidget, LazyAnyAlarmRule
@@ -25,6 +27,8 @@ from org_constructs.monitoring._settings import (
     ResolvedAlarm,
     Severity,
     alarm_name,
+    check_name_part,
+    check_period,
     resolve,
 )
 from org_constructs.monitoring._topic import AlarmTopic
@@ -107,12 +111,25 @@ class ServiceMonitoring(Construct):
         dashboard_range: Duration | None = None,
     ) -> None:
         where = f"ServiceMonitoring({construct_id!r})"
+        checks.check_arguments(where, ServiceMonitoring.__init__, locals())
+        checks.check_scope(where, scope, construct_id)
         resolved_stage = Stage.parse(stage, where=where) if stage is not None else stage_of(scope)
         if resolved_stage is None:
             raise ValidationError(
                 where, "stage", None, "is required outside an AbstractStack (it starts every name)"
             )
-        alarm_name(where, resolved_stage.value, service_name)
+        check_name_part(where, "service_name", service_name)
+        if composite_alarm:
+            alarm_name(where, resolved_stage.value, service_name, "service-unhealthy")
+        if dashboards:
+            _check_dashboards(where, resolved_stage, service_name, dashboard_range)
+        elif dashboard_range is not None:
+            raise ValidationError(
+                where,
+                "dashboard_range",
+                dashboard_range.to_human_string(),
+                "cannot be given with dashboards=False",
+            )
         topics = {
             Severity.CRITICAL: critical_topic or alarm_topic,
             Severity.WARNING: warning_topic or alarm_topic,
@@ -180,12 +197,22 @@ class ServiceMonitoring(Construct):
         alarms:
             Overrides by alarm key (see the alarm catalogue).
         """
+        checks.check_arguments(self._where, ServiceMonitoring.monitor_lambda_function, locals())
+        if timeout is not None:
+            checks.check_duration(
+                self._where,
+                "timeout",
+                timeout,
+                low=Duration.seconds(1),
+                high=Duration.minutes(15),
+                unit="seconds",
+            )
+        if reserved_concurrency is not None:
+            checks.check_int(
+                self._where, "reserved_concurrency", reserved_concurrency, 1, _MAX_CONCURRENCY
+            )
         label = self._label(label, function)
         resolved = self._resolve_pack("lambda", [label], alarms)
-        if reserved_concurrency is not None and reserved_concurrency < 1:
-            raise ValidationError(
-                self._where, "reserved_concurrency", reserved_concurrency, "must be 1 or more"
-            )
         timeout = timeout or _function_timeout(function)
         if event_source_mapped is None:
             event_source_mapped = _has_event_source(function)
@@ -268,8 +295,17 @@ class ServiceMonitoring(Construct):
         Give ``api`` (its name and deployment stage are used) or ``api_name`` and
         ``stage_name`` (for an API defined elsewhere).
         """
+        checks.check_arguments(self._where, ServiceMonitoring.monitor_rest_api, locals())
         if api is not None:
             api_name = api_name or api.rest_api_name
+            if stage_name is None and api.latest_deployment is None:
+                raise ValidationError(
+                    self._where,
+                    "stage_name",
+                    None,
+                    "is required for an api created with deploy=False: it has no deployment "
+                    "stage of its own",
+                )
             stage_name = stage_name or api.deployment_stage.stage_name
         if not api_name or not stage_name:
             raise ValidationError(
@@ -358,12 +394,13 @@ class ServiceMonitoring(Construct):
             The instance's allocated storage, for the free-storage percentage alarm.
             Default: - that alarm is left out
         """
+        checks.check_arguments(self._where, ServiceMonitoring.monitor_database, locals())
+        if allocated_storage_gib is not None:
+            checks.check_int(
+                self._where, "allocated_storage_gib", allocated_storage_gib, 1, _MAX_STORAGE_GIB
+            )
         label = self._label(label, database)
         resolved = self._resolve_pack("database", [label], alarms)
-        if allocated_storage_gib is not None and allocated_storage_gib < 1:
-            raise ValidationError(
-                self._where, "allocated_storage_gib", allocated_storage_gib, "must be 1 or more"
-            )
         is_cluster = isinstance(database, rds.DatabaseClusterBase) or hasattr(
             database, "cluster_identifier"
         )
@@ -438,6 +475,25 @@ class ServiceMonitoring(Construct):
         Give ``vpc`` (a ``StandardVpc`` or an ``ec2.Vpc`` defined in this app) or, for a VPC
         defined elsewhere, ``nat_gateway_ids``.
         """
+        checks.check_arguments(self._where, ServiceMonitoring.monitor_nat_gateways, locals())
+        if vpc is not None and nat_gateway_ids is not None:
+            raise ValidationError(
+                self._where,
+                "nat_gateway_ids",
+                list(nat_gateway_ids),
+                "cannot be given with vpc: the ids come from the VPC",
+            )
+        for index, gateway_id in enumerate(nat_gateway_ids or ()):
+            checks.check_text(
+                self._where,
+                f"nat_gateway_ids[{index}]",
+                gateway_id,
+                _NAT_GATEWAY_ID,
+                "a NAT gateway id such as 'nat-0123456789abcdef0'",
+                tokens=True,
+            )
+        checks.check_unique(self._where, "nat_gateway_ids", nat_gateway_ids or (), "gateway")
+        check_name_part(self._where, "label", label)
         self._check_alarm_keys("nat", alarms)
         gateways = dict(enumerate(nat_gateway_ids or (), start=1))
         if vpc is not None:
@@ -509,21 +565,33 @@ class ServiceMonitoring(Construct):
 
         ``label`` names the alarm; ``description`` should say what to do when it fires.
         """
-        settings = resolve(
-            self._where,
-            ALARM_CATALOGUE["custom"]["custom"],
-            AlarmSettings(
+        checks.check_arguments(self._where, ServiceMonitoring.monitor_metric, locals())
+        if description is not None and len(description) > _MAX_DESCRIPTION:
+            raise ValidationError(
+                self._where,
+                "description",
+                f"{description[:40]}...",
+                f"must be at most {_MAX_DESCRIPTION} characters (CloudWatch's limit)",
+            )
+        label = self._label(label, None)
+        try:
+            given = AlarmSettings(
                 threshold=threshold,
                 comparison=comparison,
                 period=period,
                 evaluation_periods=evaluation_periods,
-                datapoints_to_alarm=datapoints_to_alarm or evaluation_periods,
+                datapoints_to_alarm=(
+                    evaluation_periods if datapoints_to_alarm is None else datapoints_to_alarm
+                ),
                 treat_missing_data=treat_missing_data,
                 severity=severity,
-            ),
-        )
+            )
+        except ValidationError as error:
+            raise error.relocated(self._where) from None
+        settings = resolve(self._where, ALARM_CATALOGUE["custom"]["custom"], given)
         if settings is None:  # pragma: no cover - custom settings are always enabled
             raise ValidationError(self._where, "label", label, "cannot be disabled")
+        alarm_name(self._where, self._stage.value, self._service, label, "alarm")
         resource = self._resource("custom", label)
         scope = Construct(self, f"Custom{label}")
         self._alarm(scope, resource, "alarm", metric, settings, description=description)
@@ -543,6 +611,14 @@ class ServiceMonitoring(Construct):
         ``search`` is the search term, for example
         ``'{AWS/Lambda,FunctionName} MetricName="Errors"'``.
         """
+        checks.check_arguments(self._where, ServiceMonitoring.add_fleet_search, locals())
+        for prop, value in (("search", search), ("statistic", statistic)):
+            if not value or "'" in value:
+                raise ValidationError(
+                    self._where, prop, value, "must be non-empty text without single quotes"
+                )
+        if period is not None:
+            check_period(self._where, "period", period, sub_minute=(1, 5, 10, 30))
         self._add_main(_search_widget(title, search, statistic, period or Duration.minutes(5)))
 
     # ----------------------------------------------------------------------------- results
@@ -588,6 +664,7 @@ class ServiceMonitoring(Construct):
             label = fallback if node is None else str(node.id)
         if label is None or Token.is_unresolved(label):
             raise ValidationError(self._where, "label", label, "is required for this resource")
+        check_name_part(self._where, "label", label)
         alarm_name(self._where, self._stage.value, self._service, label)
         if any(r.label == label for r in self._resources):
             raise ValidationError(
@@ -760,6 +837,39 @@ class ServiceMonitoring(Construct):
     def _add_performance(self, *widgets: cw.IWidget) -> None:
         if self._performance is not None:
             self._performance.add_widgets(*widgets)
+
+
+_MAX_CONCURRENCY = 2**31 - 1
+_MAX_STORAGE_GIB = 65536
+"""RDS's largest allocated storage, 64 TiB."""
+_MAX_DESCRIPTION = 1024
+_MAX_DASHBOARD_NAME = 255
+_DASHBOARD_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+_NAT_GATEWAY_ID = re.compile(r"^nat-[0-9a-f]{8,17}$")
+
+
+def _check_dashboards(
+    where: str, stage: Stage, service_name: str, dashboard_range: Duration | None
+) -> None:
+    name = f"{stage.value}-{service_name}-performance"
+    if not _DASHBOARD_NAME.fullmatch(name) or len(name) > _MAX_DASHBOARD_NAME:
+        raise ValidationError(
+            where,
+            "service_name",
+            service_name,
+            f"names the dashboards ({name!r}), whose names CloudWatch allows only letters, "
+            f"digits, '-' and '_', {_MAX_DASHBOARD_NAME} at most: use another name or "
+            "dashboards=False",
+        )
+    if dashboard_range is not None:
+        checks.check_duration(
+            where,
+            "dashboard_range",
+            dashboard_range,
+            low=Duration.minutes(5),
+            high=Duration.days(455),
+            unit="minutes",
+        )
 
 
 def _search_widget(title: str, search: str, statistic: str, period: Duration) -> cw.GraphWidget:

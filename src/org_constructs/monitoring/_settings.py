@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import Enum
@@ -10,6 +12,7 @@ from enum import Enum
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cw
 
+from org_constructs.config import _checks as checks
 from org_constructs.errors import ValidationError
 
 __all__ = [
@@ -21,6 +24,8 @@ __all__ = [
 ]
 
 MAX_ALARM_NAME = 255
+_MAX_PERIODS = 8640
+"""The most evaluation periods CloudWatch allows: one day of 10-second periods."""
 _NAME_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 GT = cw.ComparisonOperator.GREATER_THAN_THRESHOLD
@@ -101,6 +106,31 @@ class AlarmSettings:
     severity: Severity | None = None
     enabled: bool = True
 
+    def __post_init__(self) -> None:
+        where = "AlarmSettings"
+        checks.check_fields(where, self)
+        threshold = self.threshold
+        if threshold is not None and not (
+            math.isfinite(threshold) and (threshold >= 0 or checks.is_token(threshold))
+        ):
+            raise ValidationError(where, "threshold", threshold, "must be finite and not negative")
+        if self.period is not None:
+            check_period(where, "period", self.period)
+        if self.evaluation_periods is not None:
+            checks.check_int(where, "evaluation_periods", self.evaluation_periods, 1, _MAX_PERIODS)
+        most = self.evaluation_periods or _MAX_PERIODS
+        if self.datapoints_to_alarm is not None:
+            checks.check_int(
+                where, "datapoints_to_alarm", self.datapoints_to_alarm, 1, _MAX_PERIODS
+            )
+            if self.datapoints_to_alarm > most:
+                raise ValidationError(
+                    where,
+                    "datapoints_to_alarm",
+                    self.datapoints_to_alarm,
+                    f"must be from 1 to evaluation_periods ({most})",
+                )
+
 
 @dataclass(frozen=True)
 class ResolvedAlarm:
@@ -120,7 +150,8 @@ def resolve(
     where: str, default: AlarmDefault, override: AlarmSettings | None
 ) -> ResolvedAlarm | None:
     """Merge ``override`` into ``default`` and check the result; None when disabled."""
-    override = override or AlarmSettings()
+    if override is None:
+        override = AlarmSettings()
     if not isinstance(override, AlarmSettings):
         raise ValidationError(
             where, f"alarms[{default.key!r}]", override, "must be an AlarmSettings"
@@ -157,11 +188,24 @@ def _check(where: str, key: str, alarm: ResolvedAlarm, unit: str) -> None:
     prop = f"alarms[{key!r}]"
     if isinstance(alarm.threshold, bool) or not isinstance(alarm.threshold, (int, float)):
         raise ValidationError(where, f"{prop}.threshold", alarm.threshold, "must be a number")
-    if alarm.threshold < 0:
+    if checks.is_token(alarm.threshold):
+        if unit.startswith("percent of"):
+            raise ValidationError(
+                where,
+                f"{prop}.threshold",
+                alarm.threshold,
+                f"must be a literal number, not a token: it is a {unit} that is scaled here",
+            )
+    elif alarm.threshold < 0:
         raise ValidationError(
             where, f"{prop}.threshold", alarm.threshold, f"must not be negative ({unit})"
         )
-    if unit.startswith("percent") and unit != "percent of timeout" and alarm.threshold > 100:
+    if (
+        unit.startswith("percent")
+        and unit != "percent of timeout"
+        and not checks.is_token(alarm.threshold)
+        and alarm.threshold > 100
+    ):
         raise ValidationError(
             where, f"{prop}.threshold", alarm.threshold, "is a percentage: must be at most 100"
         )
@@ -182,14 +226,8 @@ def _check(where: str, key: str, alarm: ResolvedAlarm, unit: str) -> None:
             alarm.datapoints_to_alarm,
             f"must be from 1 to evaluation_periods ({alarm.evaluation_periods})",
         )
-    seconds = alarm.period.to_seconds()
-    if seconds not in (10, 30) and (seconds < 60 or seconds % 60):
-        raise ValidationError(
-            where,
-            f"{prop}.period",
-            f"{seconds:g}s",
-            "must be 10 or 30 seconds or a whole number of minutes",
-        )
+    check_period(where, f"{prop}.period", alarm.period)
+    seconds = alarm.period.to_seconds(integral=False)
     if seconds * alarm.evaluation_periods > 86400:
         raise ValidationError(
             where,
@@ -197,6 +235,35 @@ def _check(where: str, key: str, alarm: ResolvedAlarm, unit: str) -> None:
             alarm.evaluation_periods,
             "times period must not exceed one day",
         )
+
+
+def check_period(
+    where: str, prop: str, period: object, sub_minute: tuple[int, ...] = (10, 30)
+) -> None:
+    """An alarm period: 10 or 30 seconds (``sub_minute``) or whole minutes, up to a day."""
+    checks.check_duration(
+        where, prop, period, low=Duration.seconds(min(sub_minute)), high=Duration.days(1)
+    )
+    seconds = typing.cast("Duration", period).to_seconds(integral=False)
+    if seconds not in sub_minute and (seconds < 60 or seconds % 60):
+        allowed = " or ".join(str(s) for s in sub_minute)
+        raise ValidationError(
+            where,
+            prop,
+            f"{seconds:g}s",
+            f"must be {allowed} seconds or a whole number of minutes",
+        )
+
+
+def check_name_part(where: str, prop: str, value: object) -> str:
+    """One part of alarm and dashboard names: letters, digits, ``-``, ``_``, ``.``."""
+    return checks.check_text(
+        where,
+        prop,
+        value,
+        _NAME_PART,
+        "letters, digits, '-', '_' or '.', starting with a letter or digit",
+    )
 
 
 def alarm_name(where: str, *parts: str) -> str:

@@ -26,6 +26,9 @@ __all__ = ["AlarmTopic"]
 
 _SLACK_WORKSPACE = re.compile(r"^[A-Z0-9]{9,15}$")
 _SLACK_CHANNEL = re.compile(r"^[A-Z0-9]{9,15}$")
+_TOPIC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_CHATBOT_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+_MAX_DISPLAY_NAME = 100
 
 
 class AlarmTopic(Construct):
@@ -42,7 +45,8 @@ class AlarmTopic(Construct):
         As for any construct. Children ``Key``, ``Topic`` and ``DeadLetterQueue`` fix the
         logical ids.
     emails:
-        Addresses to subscribe (each confirms by e-mail). Default: none
+        Addresses to subscribe (each confirms by e-mail), or one address as a string; each
+        address once. Default: none
     slack_workspace_id, slack_channel_id:
         Both or neither: the Slack workspace (``T...``) and channel (``C...``) ids for an AWS
         Chatbot channel configuration. The workspace must be authorised in the Chatbot console
@@ -57,7 +61,9 @@ class AlarmTopic(Construct):
     Raises
     ------
     ValidationError
-        For an invalid e-mail address, only one of the two Slack ids, or a malformed Slack id.
+        For an invalid or repeated e-mail address, only one of the two Slack ids, a malformed
+        Slack id, a topic name SNS refuses, a display name over 100 characters, a value of the
+        wrong type or an id already used in ``scope``; nothing is added to the tree.
     """
 
     def __init__(
@@ -65,16 +71,41 @@ class AlarmTopic(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        emails: Sequence[str] = (),
+        emails: Sequence[str] | str = (),
         slack_workspace_id: str | None = None,
         slack_channel_id: str | None = None,
         topic_name: str | None = None,
         display_name: str = "Alarms",
         encryption_key: kms.IKey | None = None,
     ) -> None:
-        emails = check_notification_targets(
-            f"AlarmTopic({construct_id!r})", emails, slack_workspace_id, slack_channel_id
-        )
+        where = f"AlarmTopic({construct_id!r})"
+        checks.check_arguments(where, AlarmTopic.__init__, locals())
+        checks.check_scope(where, scope, construct_id)
+        emails = check_notification_targets(where, emails, slack_workspace_id, slack_channel_id)
+        if topic_name is not None:
+            checks.check_text(
+                where,
+                "topic_name",
+                topic_name,
+                _TOPIC_NAME,
+                "1 to 256 letters, digits, '-' or '_'",
+                tokens=True,
+            )
+        if len(display_name) > _MAX_DISPLAY_NAME:
+            raise ValidationError(
+                where,
+                "display_name",
+                display_name,
+                f"must be at most {_MAX_DISPLAY_NAME} characters",
+            )
+        if slack_workspace_id is not None and not _CHATBOT_NAME.fullmatch(construct_id):
+            raise ValidationError(
+                where,
+                "construct_id",
+                construct_id,
+                "names the AWS Chatbot channel configuration: with Slack, use only letters, "
+                "digits, '-' and '_'",
+            )
         super().__init__(scope, construct_id)
         if encryption_key is None:
             key = rotating_key(self, "Key", f"the alarm notifications of {self.node.path}")
@@ -148,6 +179,9 @@ class AlarmTopic(Construct):
         cls, scope: Construct, construct_id: str, config: EnvironmentConfig, **kwargs: object
     ) -> AlarmTopic:
         """An ``AlarmTopic`` that e-mails the environment's ``alarm_email`` addresses."""
+        where = f"AlarmTopic({construct_id!r})"
+        checks.check_arguments(where, cls.from_config, {"config": config})
+        checks.check_keywords(where, cls.__init__, kwargs, taken=("emails",))
         return cls(scope, construct_id, emails=config.alarm_email, **kwargs)  # type: ignore[arg-type]
 
     @property
@@ -190,6 +224,7 @@ def check_notification_targets(
         emails = (emails,)
     for index, email in enumerate(emails):
         checks.check_email(where, f"emails[{index}]", email)
+    checks.check_unique(where, "emails", [email.lower() for email in emails], "address")
     if (slack_workspace_id is None) != (slack_channel_id is None):
         given = "slack_workspace_id" if slack_workspace_id else "slack_channel_id"
         raise ValidationError(

@@ -11,6 +11,7 @@ from constructs import Construct
 
 from org_constructs._acknowledge import acknowledge_grant
 from org_constructs._outputs import DEPLOYMENT_TOPIC_OUTPUT
+from org_constructs.config import _checks as checks
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring import AlarmTopic
 from org_constructs.monitoring._topic import check_notification_targets
@@ -31,7 +32,7 @@ class DeploymentNotifications(Construct):
     scope, construct_id:
         As for any construct. The child ``Topic`` (an ``AlarmTopic``) fixes the logical ids.
     emails:
-        Addresses to subscribe. Default: none
+        Addresses to subscribe, each once (or one address as a string). Default: none
     slack_workspace_id, slack_channel_id:
         Both or neither, as for ``AlarmTopic``. Default: - no Slack
     publishers:
@@ -42,8 +43,9 @@ class DeploymentNotifications(Construct):
     Raises
     ------
     ValidationError
-        For a second ``DeploymentNotifications`` in the same stack, an invalid e-mail address,
-        only one of the two Slack ids, or a malformed Slack id; nothing is added to the tree.
+        For a second ``DeploymentNotifications`` in the same stack, an invalid or repeated
+        e-mail address, only one of the two Slack ids, a malformed Slack id, a publisher that is
+        not an ``iam.IGrantable`` or a value of the wrong type; nothing is added to the tree.
 
     Example
     -------
@@ -59,12 +61,14 @@ class DeploymentNotifications(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        emails: Sequence[str] = (),
+        emails: Sequence[str] | str = (),
         slack_workspace_id: str | None = None,
         slack_channel_id: str | None = None,
         publishers: Sequence[iam.IGrantable] = (),
     ) -> None:
         where = f"DeploymentNotifications({construct_id!r})"
+        checks.check_arguments(where, DeploymentNotifications.__init__, locals())
+        checks.check_scope(where, scope, construct_id)
         stack = Stack.of(scope)
         if stack.node.try_find_child(DEPLOYMENT_TOPIC_OUTPUT) is not None:
             raise ValidationError(
@@ -105,11 +109,17 @@ class DeploymentNotifications(Construct):
 
     def grant_publish(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` publish (and use the key to encrypt)."""
+        checks.check_arguments(
+            f"DeploymentNotifications({self.node.id!r}).grant_publish",
+            DeploymentNotifications.grant_publish,
+            locals(),
+        )
         grant = self._topic.topic.grant_publish(grantee)
         key_grant = self._topic.encryption_key.grant(grantee, "kms:GenerateDataKey*", "kms:Decrypt")
         acknowledge_grant(
             grantee,
             f"DeploymentNotifications({self.node.path!r}).grant_publish",
             [grant, key_grant],
+            owner=self,
         )
         return grant

@@ -505,6 +505,7 @@ class SecureBucket(Construct):
             f"SecureBucket({self.node.path!r}).{method}({objects_key_pattern!r})",
             [grant],
             actions=key_actions if self._encryption_key is not None else (),
+            owner=self,
         )
         return grant
 

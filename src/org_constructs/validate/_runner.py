@@ -261,12 +261,17 @@ def _covers(where: str, resource: str) -> bool:
 def _pair(report: Report, assembly: Assembly, skipped: set[str]) -> None:
     """Mark findings covered by an acknowledgement; list acknowledgements that cover nothing."""
     acknowledgements = assembly.acknowledgements()
+    # The library's own first: an app acknowledgement of a finding the library already
+    # justifies is left over, and listed, so the app can delete it.
+    candidates = sorted(
+        enumerate(acknowledgements), key=lambda item: item[1][0].source != LIBRARY_SOURCE
+    )
     used: set[int] = set()
     paired: list[Finding] = []
     for finding in report.findings:
         reason = finding.acknowledged
         if reason is None:
-            for index, (ack, kind) in enumerate(acknowledgements):
+            for index, (ack, kind) in candidates:
                 tool = "cdk-nag" if kind == "audit" else ack.tool
                 if (
                     kind in ("audit", "template")
