@@ -91,6 +91,15 @@ def test_stage_defaults(stage: Stage | None, name: str) -> None:
     assert Deployment.for_stage(stage).name == name
 
 
+def bad(value: object) -> Any:
+    return value
+
+
+def test_kind_may_be_its_name() -> None:
+    assert Deployment(bad("linear"), 10, 2).name == "LINEAR_10_PERCENT_EVERY_2_MINUTES"
+    assert Deployment.for_stage(bad("dev")).name == "ALL_AT_ONCE"
+
+
 @pytest.mark.parametrize(
     ("build", "pattern"),
     [
@@ -100,8 +109,19 @@ def test_stage_defaults(stage: Stage | None, name: str) -> None:
         ),
         (lambda: Deployment.canary(0, 5), r"percentage=0: must be a whole number from 1 to 99"),
         (lambda: Deployment.canary(100, 5), r"percentage=100"),
-        (lambda: Deployment.linear(10, 0), r"interval_minutes=0: must be whole minutes from 1"),
-        (lambda: Deployment.canary(10, 3000), r"interval_minutes=3000"),
+        (lambda: Deployment.linear(10, 0), r"every_minutes=0: must be whole minutes from 1"),
+        (lambda: Deployment.canary(10, 3000), r"Deployment.canary: minutes=3000"),
+        (lambda: Deployment.canary(bad("10")), r"percentage='10': must be a whole number"),
+        (
+            lambda: Deployment(DeploymentKind.CANARY, 10, bad(True)),
+            r"Deployment: interval_minutes=True: must be whole minutes",
+        ),
+        (lambda: Deployment(bad("blue-green")), r"kind='blue-green': must be one of 'canary'"),
+        (
+            lambda: Deployment(DeploymentKind.ALL_AT_ONCE, 50, 5),
+            r"percentage/interval_minutes=\(50, 5\): must be left out for all_at_once",
+        ),
+        (lambda: Deployment.for_stage(bad("qa")), r"Deployment.for_stage: stage='qa': must be one"),
     ],
 )
 def test_invalid_styles_are_refused(build: Any, pattern: str) -> None:

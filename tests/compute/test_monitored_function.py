@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import Duration, Stack
+from aws_cdk import CfnParameter, Duration, Stack
 from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
 from constructs import Construct
 
@@ -388,19 +390,70 @@ class TestHardening:
 
 
 INVALID: dict[str, tuple[dict[str, Any], str]] = {
-    "unknown style": ({"deployment": "CANARY_50"}, r"name='CANARY_50': must be one of"),
-    "not a deployment": ({"deployment": 5}, r"deployment=5: must be a Deployment"),
+    "unknown style": ({"deployment": "CANARY_50"}, r"deployment='CANARY_50': must be one of"),
+    "not a deployment": ({"deployment": 5}, r"deployment=5: must be a Deployment or a string"),
     "reserved below one": (
         {"reserved_concurrent_executions": 0},
-        r"reserved_concurrent_executions=0: must be 1 or more",
+        r"reserved_concurrent_executions=0: must be between 1 and",
     ),
-    "memory": ({"memory_size": 64}, r"memory_size=64: must be from 128 to 10240 MB"),
-    "timeout": ({"timeout": Duration.minutes(20)}, r"timeout='1200s': must be at most 15 minutes"),
+    "reserved as boolean": (
+        {"reserved_concurrent_executions": True},
+        r"reserved_concurrent_executions=True: must be a whole number or None",
+    ),
+    "memory": ({"memory_size": 64}, r"memory_size=64: must be between 128 and 10240"),
+    "timeout": (
+        {"timeout": Duration.minutes(20)},
+        r"timeout='20 minutes': must be from 1 second to 15 minutes",
+    ),
+    "timeout zero": ({"timeout": Duration.seconds(0)}, r"timeout='0 seconds': must be from 1"),
+    "timeout in milliseconds": (
+        {"timeout": Duration.millis(1500)},
+        r"timeout='1 second 500 millis': must be a whole number of seconds",
+    ),
     "alias": ({"alias_name": "123"}, r"alias_name='123': must be 1-128 letters"),
-    "groups without vpc": ({"security_groups": ["sg"]}, r"security_groups=\['sg'\]: need vpc"),
+    "alias not text": ({"alias_name": 5}, r"alias_name=5: must be a string"),
+    "hook handler empty": ({"hook_handler": ""}, r"hook_handler='': must be 1 to 128 characters"),
+    "description too long": (
+        {"description": "d" * 257},
+        r"description='d+': must be at most 256 characters",
+    ),
+    "environment key": ({"environment": {"LOG-LEVEL": "info"}}, r"environment\['LOG-LEVEL'\]"),
+    "environment reserved": (
+        {"environment": {"AWS_REGION": "us-east-1"}},
+        r"environment\['AWS_REGION'\]='AWS_REGION': is set by the Lambda runtime",
+    ),
+    "environment value not text": (
+        {"environment": {"LEVEL": 5}},
+        r"environment\['LEVEL'\]=5: must be a string",
+    ),
+    "environment over 4 KB": (
+        {"environment": {"BLOB": "x" * 5000}},
+        r"environment='5004 bytes': Lambda allows at most 4096 bytes",
+    ),
+    "groups without vpc": (
+        {"security_groups": [ec2.SecurityGroup.from_security_group_id(Stack(), "G", "sg-1")]},
+        r"security_groups=\[.*\]: need vpc",
+    ),
+    "group not a group": ({"security_groups": ["sg"]}, r"security_groups\[0\]='sg': must be an"),
     "unknown rollback alarm": (
         {"rollback_alarms": {"latency": AlarmSettings()}},
         r"rollback_alarms\['latency'\]=.*is not a rollback alarm",
+    ),
+    "rollback alarm over 100 percent": (
+        {"rollback_alarms": {"error_rate": AlarmSettings(threshold=150)}},
+        r"alarms\['error_rate'\].threshold=150: is a percentage: must be at most 100",
+    ),
+    "too many rollback alarms": (
+        {"additional_rollback_alarms": [cw.Alarm.from_alarm_name(Stack(), "A", "a")] * 7},
+        r"additional_rollback_alarms='7 alarms': CodeDeploy watches at most 10 alarms",
+    ),
+    "service name with spaces": (
+        {"service_name": "my service"},
+        r"service_name='my service': must be letters, digits",
+    ),
+    "inline code on a runtime without it": (
+        {"runtime": lambda_.Runtime.PROVIDED_AL2023},
+        r"runtime='provided.al2023': does not run inline code",
     ),
 }
 
@@ -415,8 +468,40 @@ def test_invalid_props_are_refused(case: str) -> None:
 
 
 def test_interval_under_a_minute_is_refused() -> None:
-    with pytest.raises(ValidationError, match=r"interval_minutes=0: must be whole minutes"):
+    with pytest.raises(ValidationError, match=r"Deployment.canary: minutes=0: must be whole"):
         Deployment.canary(10, 0)
+
+
+def test_a_label_monitoring_refuses_leaves_nothing_half_made() -> None:
+    stack = Stack(make_app(), "Invalid")
+    monitoring = ServiceMonitoring(
+        stack, "M", service_name="orders", stage="dev", alarm_topic=sns.Topic(stack, "T")
+    )
+    with pytest.raises(ValidationError, match=r"label='Orders fn': must be letters, digits"):
+        MonitoredFunction(
+            stack,
+            "Orders fn",
+            code=CODE,
+            handler="index.handler",
+            service_name="orders",
+            monitoring=monitoring,
+        )
+    assert stack.node.try_find_child("Orders fn") is None
+    assert monitoring.resources == []
+
+
+def test_token_memory_and_reserved_concurrency_pass() -> None:
+    stack = Stack(make_app(), "Tokens")
+    MonitoredFunction(
+        stack,
+        "Fn",
+        code=CODE,
+        handler="index.handler",
+        memory_size=CfnParameter(stack, "Memory", type="Number").value_as_number,
+        reserved_concurrent_executions=CfnParameter(
+            stack, "Reserved", type="Number"
+        ).value_as_number,
+    )
 
 
 def test_runtime_can_be_chosen(dev_config: EnvironmentConfig) -> None:

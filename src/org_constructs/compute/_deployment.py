@@ -10,6 +10,7 @@ from aws_cdk import aws_codedeploy as codedeploy
 from constructs import Construct
 
 from org_constructs.config import Stage
+from org_constructs.config import _checks as checks
 from org_constructs.errors import ValidationError
 
 __all__ = ["Deployment", "DeploymentKind"]
@@ -60,36 +61,31 @@ class Deployment:
 
     def __post_init__(self) -> None:
         where = "Deployment"
+        kind: object = self.kind
+        if not isinstance(kind, DeploymentKind):
+            checks.check_choice(where, "kind", kind, [k.value for k in DeploymentKind])
+            object.__setattr__(self, "kind", DeploymentKind(kind))
         if self.kind is DeploymentKind.ALL_AT_ONCE:
+            if (self.percentage, self.interval_minutes) != (100, 0):
+                raise ValidationError(
+                    where,
+                    "percentage/interval_minutes",
+                    (self.percentage, self.interval_minutes),
+                    "must be left out for all_at_once: all traffic moves at once",
+                )
             return
-        if (
-            isinstance(self.percentage, bool)
-            or not isinstance(self.percentage, int)
-            or not (1 <= self.percentage <= 99)
-        ):
-            raise ValidationError(
-                where, "percentage", self.percentage, "must be a whole number from 1 to 99"
-            )
-        if (
-            isinstance(self.interval_minutes, bool)
-            or not isinstance(self.interval_minutes, int)
-            or not (1 <= self.interval_minutes <= 2880)
-        ):
-            raise ValidationError(
-                where,
-                "interval_minutes",
-                self.interval_minutes,
-                "must be whole minutes from 1 to 2880 (CodeDeploy's limits)",
-            )
+        _check_traffic(where, self.percentage, "interval_minutes", self.interval_minutes)
 
     @classmethod
     def canary(cls, percentage: int = 10, minutes: int = 5) -> Deployment:
         """``percentage`` of traffic for ``minutes``, then the rest. Default: 10% for 5 minutes."""
+        _check_traffic("Deployment.canary", percentage, "minutes", minutes)
         return cls(DeploymentKind.CANARY, percentage, minutes)
 
     @classmethod
     def linear(cls, percentage: int = 10, every_minutes: int = 1) -> Deployment:
         """``percentage`` more traffic every ``every_minutes``. Default: 10% every minute."""
+        _check_traffic("Deployment.linear", percentage, "every_minutes", every_minutes)
         return cls(DeploymentKind.LINEAR, percentage, every_minutes)
 
     @classmethod
@@ -106,8 +102,10 @@ class Deployment:
         raise ValidationError("Deployment", "name", name, f"must be one of {', '.join(NAMES)}")
 
     @classmethod
-    def for_stage(cls, stage: Stage | None) -> Deployment:
+    def for_stage(cls, stage: Stage | str | None) -> Deployment:
         """All at once in dev; canary 10% for 5 minutes in staging, production and elsewhere."""
+        if stage is not None:
+            stage = Stage.parse(stage, where="Deployment.for_stage")
         return cls.all_at_once() if stage is Stage.DEV else cls.canary()
 
     @property
@@ -122,6 +120,7 @@ class Deployment:
 
     def config(self, scope: Construct, construct_id: str) -> codedeploy.ILambdaDeploymentConfig:
         """The CodeDeploy configuration: predefined when one matches, else a custom one."""
+        checks.check_arguments(f"Deployment({self.name})", Deployment.config, locals())
         key = (self.kind, self.percentage, self.interval_minutes)
         if key in _PREDEFINED:
             predefined: codedeploy.ILambdaDeploymentConfig = getattr(
@@ -137,6 +136,20 @@ class Deployment:
             )
         )
         return codedeploy.LambdaDeploymentConfig(scope, construct_id, traffic_routing=routing)
+
+
+def _check_traffic(where: str, percentage: object, minutes_prop: str, minutes: object) -> None:
+    if not _whole(percentage, 1, 99):
+        raise ValidationError(
+            where, "percentage", percentage, "must be a whole number from 1 to 99"
+        )
+    if not _whole(minutes, 1, 2880):
+        raise ValidationError(
+            where,
+            minutes_prop,
+            minutes,
+            "must be whole minutes from 1 to 2880 (CodeDeploy's limits)",
+        )
 
 
 def _whole(value: object, low: int, high: int) -> bool:

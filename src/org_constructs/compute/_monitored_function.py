@@ -30,6 +30,7 @@ from org_constructs._acknowledge import (
 )
 from org_constructs._kms import log_group_key, rotating_key
 from org_constructs.compute._deployment import Deployment
+from org_constructs.config import _checks as checks
 from org_constructs.core import log_retention_for, removal_policy_for, stage_of
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring import (
@@ -39,7 +40,7 @@ from org_constructs.monitoring import (
     ServiceMonitoring,
     Severity,
 )
-from org_constructs.monitoring._settings import alarm_name, resolve
+from org_constructs.monitoring._settings import alarm_name, check_name_part, resolve
 from org_constructs.network import StandardVpc
 
 __all__ = ["MonitoredFunction", "latest_python_runtime"]
@@ -47,6 +48,33 @@ __all__ = ["MonitoredFunction", "latest_python_runtime"]
 ROLLBACK_ALARMS = ("errors", "error_rate", "throttles", "duration_p99")
 TRIGGER_EVENTS = ("DeploymentStart", "DeploymentSuccess", "DeploymentFailure", "DeploymentRollback")
 _ALIAS = re.compile(r"^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$")
+_HANDLER = re.compile(r"^\S{1,128}$")
+_ENVIRONMENT_KEY = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]+$")
+_RESERVED_ENVIRONMENT = frozenset(
+    {
+        "AWS_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+    }
+)
+"""Environment variables the Lambda runtime sets, which a function's configuration cannot."""
+_MAX_ENVIRONMENT_BYTES = 4096
+_MAX_DESCRIPTION = 256
+_MAX_SECURITY_GROUPS = 5
+_MAX_DEPLOYMENT_ALARMS = 10
+_MAX_CONCURRENCY = 2**31 - 1
 
 _CODEDEPLOY_REASON = (
     "aws-cdk-lib creates the CodeDeploy service role with the AWS managed policy "
@@ -193,7 +221,12 @@ class MonitoredFunction(Construct):
     ValidationError
         For an unknown deployment name, a percentage outside 1-99 or an interval under a minute,
         reserved concurrency below 1, a hook in another stack, an invalid alias name, a memory
-        size outside 128-10240 MB, a timeout over 15 minutes, security groups without a VPC.
+        size outside 128-10240 MB, a timeout that is not 1 to 900 whole seconds, an empty
+        handler, a description over 256 characters, environment variables Lambda refuses
+        (reserved names, more than 4 KB), security groups without a VPC or more than 5, more
+        than 10 rollback alarms in all, a rollback alarm override or a ``monitoring`` label
+        that would be refused, a value of the wrong type or an id already used in ``scope``;
+        nothing is added to the tree.
     """
 
     def __init__(
@@ -228,38 +261,67 @@ class MonitoredFunction(Construct):
         monitoring: ServiceMonitoring | None = None,
     ) -> None:
         where = f"MonitoredFunction({construct_id!r})"
+        checks.check_arguments(where, MonitoredFunction.__init__, locals())
+        checks.check_scope(where, scope, construct_id)
         timeout = timeout or Duration.seconds(30)
         stage = stage_of(scope)
         if isinstance(deployment, str):
-            deployment = Deployment.named(deployment)
+            try:
+                deployment = Deployment.named(deployment)
+            except ValidationError as error:
+                raise ValidationError(where, "deployment", deployment, error.expected) from None
         elif deployment is None:
             deployment = Deployment.for_stage(stage)
-        elif not isinstance(deployment, Deployment):
-            raise ValidationError(
-                where,
-                "deployment",
-                deployment,
-                "must be a Deployment or a CodeDeploy configuration name",
-            )
-        if reserved_concurrent_executions is not None and reserved_concurrent_executions < 1:
-            raise ValidationError(
+        if reserved_concurrent_executions is not None:
+            checks.check_int(
                 where,
                 "reserved_concurrent_executions",
                 reserved_concurrent_executions,
-                "must be 1 or more",
+                1,
+                _MAX_CONCURRENCY,
+                tokens=monitoring is None,
             )
-        if not isinstance(memory_size, int) or not 128 <= memory_size <= 10240:
-            raise ValidationError(where, "memory_size", memory_size, "must be from 128 to 10240 MB")
-        if timeout.to_seconds() > 900:
-            raise ValidationError(
-                where, "timeout", f"{timeout.to_seconds():g}s", "must be at most 15 minutes"
+        checks.check_int(where, "memory_size", memory_size, 128, 10240, tokens=True)
+        # Whole seconds, and no token: the duration alarms' thresholds are computed from it.
+        checks.check_duration(
+            where,
+            "timeout",
+            timeout,
+            low=Duration.seconds(1),
+            high=Duration.minutes(15),
+            unit="seconds",
+        )
+        for prop, text in (("handler", handler), ("hook_handler", hook_handler)):
+            checks.check_text(
+                where, prop, text, _HANDLER, "1 to 128 characters without spaces", tokens=True
             )
-        if not _ALIAS.fullmatch(alias_name):
+        checks.check_text(
+            where,
+            "alias_name",
+            alias_name,
+            _ALIAS,
+            "1-128 letters, digits, '-' or '_', not only digits",
+            tokens=True,
+        )
+        if description is not None and len(description) > _MAX_DESCRIPTION:
             raise ValidationError(
                 where,
-                "alias_name",
-                alias_name,
-                "must be 1-128 letters, digits, '-' or '_', not only digits",
+                "description",
+                description,
+                f"must be at most {_MAX_DESCRIPTION} characters (Lambda's limit)",
+            )
+        _check_environment(where, "environment", environment or {})
+        inline = isinstance(code, lambda_.InlineCode)
+        if inline and runtime is not None and not runtime.supports_inline_code:
+            raise ValidationError(
+                where, "runtime", runtime.name, "does not run inline code: use Code.from_asset"
+            )
+        if security_groups is not None and len(security_groups) > _MAX_SECURITY_GROUPS:
+            raise ValidationError(
+                where,
+                "security_groups",
+                f"{len(security_groups)} groups",
+                f"Lambda allows at most {_MAX_SECURITY_GROUPS}",
             )
         if security_groups and vpc is None:
             raise ValidationError(
@@ -285,7 +347,7 @@ class MonitoredFunction(Construct):
                     "this deployment group only",
                 )
         service = service_name or construct_id
-        alarm_name(where, (stage.value if stage else "default"), service, "rollback")
+        check_name_part(where, "service_name" if service_name else "construct_id", service)
         for key in rollback_alarms or {}:
             if key not in ROLLBACK_ALARMS:
                 raise ValidationError(
@@ -294,6 +356,26 @@ class MonitoredFunction(Construct):
                     rollback_alarms[key],  # type: ignore[index]
                     f"is not a rollback alarm; they are {', '.join(ROLLBACK_ALARMS)}",
                 )
+        rollbacks = 0
+        for key in ROLLBACK_ALARMS:
+            # Resolved here too, so that a bad override leaves nothing half-made.
+            if resolve(where, ALARM_CATALOGUE["lambda"][key], (rollback_alarms or {}).get(key)):
+                rollbacks += 1
+                stage_name = stage.value if stage else "default"
+                alarm_name(where, stage_name, service, "rollback", key.replace("_", "-"))
+        if rollbacks + len(additional_rollback_alarms) > _MAX_DEPLOYMENT_ALARMS:
+            raise ValidationError(
+                where,
+                "additional_rollback_alarms",
+                f"{len(additional_rollback_alarms)} alarms",
+                f"CodeDeploy watches at most {_MAX_DEPLOYMENT_ALARMS} alarms per deployment "
+                f"group, and {rollbacks} are the rollback alarms",
+            )
+        if monitoring is not None:
+            # What monitor_lambda_function(self.alias) at the end would refuse, refused now.
+            monitoring._check_lambda(
+                construct_id, None, timeout, reserved_concurrent_executions, None
+            )
 
         super().__init__(scope, construct_id)
         policy = removal_policy_for(self)
@@ -692,11 +774,40 @@ class MonitoredFunction(Construct):
 
     def add_environment(self, key: str, value: str) -> None:
         """Add an environment variable (a configuration change: a new version is released)."""
-        if Token.is_unresolved(key):
-            raise ValidationError(
-                f"MonitoredFunction({self.node.id!r})", "key", key, "must be a literal name"
-            )
+        where = f"MonitoredFunction({self.node.id!r})"
+        checks.check_arguments(where, MonitoredFunction.add_environment, locals())
+        try:
+            _check_environment(where, "environment", {key: value})
+        except ValidationError as error:
+            raise ValidationError(where, "key", key, error.expected) from None
         self._function.add_environment(key, value)
+
+
+def _check_environment(where: str, prop: str, environment: Mapping[str, str]) -> None:
+    """Names Lambda accepts and does not reserve, values of text, 4 KB in all."""
+    size = 0
+    for key, value in environment.items():
+        if Token.is_unresolved(key):
+            raise ValidationError(where, f"{prop}[{key!r}]", key, "must be a literal name")
+        if not _ENVIRONMENT_KEY.fullmatch(key):
+            raise ValidationError(
+                where,
+                f"{prop}[{key!r}]",
+                key,
+                "must be a letter then letters, digits or '_' (two characters at least)",
+            )
+        if key in _RESERVED_ENVIRONMENT:
+            raise ValidationError(
+                where, f"{prop}[{key!r}]", key, "is set by the Lambda runtime and cannot be given"
+            )
+        size += len(key.encode()) + (0 if Token.is_unresolved(value) else len(value.encode()))
+    if size > _MAX_ENVIRONMENT_BYTES:
+        raise ValidationError(
+            where,
+            prop,
+            f"{size} bytes",
+            f"Lambda allows at most {_MAX_ENVIRONMENT_BYTES} bytes of environment variables",
+        )
 
 
 def _topic(topic: AlarmTopic | sns.ITopic | None) -> sns.ITopic | None:

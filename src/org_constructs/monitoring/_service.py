@@ -198,21 +198,7 @@ class ServiceMonitoring(Construct):
             Overrides by alarm key (see the alarm catalogue).
         """
         checks.check_arguments(self._where, ServiceMonitoring.monitor_lambda_function, locals())
-        if timeout is not None:
-            checks.check_duration(
-                self._where,
-                "timeout",
-                timeout,
-                low=Duration.seconds(1),
-                high=Duration.minutes(15),
-                unit="seconds",
-            )
-        if reserved_concurrency is not None:
-            checks.check_int(
-                self._where, "reserved_concurrency", reserved_concurrency, 1, _MAX_CONCURRENCY
-            )
-        label = self._label(label, function)
-        resolved = self._resolve_pack("lambda", [label], alarms)
+        label, resolved = self._check_lambda(label, function, timeout, reserved_concurrency, alarms)
         timeout = timeout or _function_timeout(function)
         if event_source_mapped is None:
             event_source_mapped = _has_event_source(function)
@@ -674,6 +660,32 @@ class ServiceMonitoring(Construct):
                 "is already monitored in this service: give another label",
             )
         return label
+
+    def _check_lambda(
+        self,
+        label: str | None,
+        function: object,
+        timeout: Duration | None,
+        reserved_concurrency: int | None,
+        alarms: Mapping[str, AlarmSettings] | None,
+    ) -> tuple[str, dict[str, ResolvedAlarm | None]]:
+        """What ``monitor_lambda_function`` checks before it creates anything: its label and
+        alarm settings. ``MonitoredFunction`` runs it before it creates its own children."""
+        if timeout is not None:
+            checks.check_duration(
+                self._where,
+                "timeout",
+                timeout,
+                low=Duration.seconds(1),
+                high=Duration.minutes(15),
+                unit="seconds",
+            )
+        if reserved_concurrency is not None:
+            checks.check_int(
+                self._where, "reserved_concurrency", reserved_concurrency, 1, _MAX_CONCURRENCY
+            )
+        label = self._label(label, function)
+        return label, self._resolve_pack("lambda", [label], alarms)
 
     def _resolve_pack(
         self, pack: str, labels: Sequence[str], alarms: Mapping[str, AlarmSettings] | None
