@@ -89,6 +89,11 @@ _NO_VPC_REASON = (
     "Not placed in a VPC by default: a function that calls AWS APIs and public endpoints gains "
     "nothing from a VPC and would pay for NAT; pass vpc= for regulated workloads."
 )
+_AWS_MANAGED_ENVIRONMENT_KEY_REASON = (
+    "Lambda encrypts environment variables at rest with its AWS managed key; a customer key "
+    "(environment_encryption_key=, about 1 USD a month) is for values that need their own key "
+    "policy. Keep secrets in Secrets Manager, not in the environment."
+)
 _VPC_OF_ANOTHER_STACK_REASON = (
     "The function runs in the VPC of another stack: its subnets and security group are that "
     "stack's exports, which the rule cannot read as subnet ids."
@@ -599,6 +604,8 @@ class MonitoredFunction(Construct):
                 )
         if reserved_concurrent_executions is None:
             skip_checkov(function, "CKV_AWS_115", _NO_CONCURRENCY_REASON)
+        if environment_encryption_key is None:
+            skip_checkov(function, "CKV_AWS_173", _AWS_MANAGED_ENVIRONMENT_KEY_REASON)
         return function, role, log_group
 
     def _create_rollback_alarms(
