@@ -7,7 +7,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from org_constructs.config import _checks as checks
 from org_constructs.core import removal_policy_for
+from org_constructs.errors import ValidationError
 
 __all__ = ["log_group_key", "rotating_key"]
 
@@ -20,6 +22,7 @@ def rotating_key(
     ``purpose`` completes the description: "Encrypts <purpose>". ``removal_policy`` defaults
     to the stage's (``removal_policy_for``).
     """
+    _check("rotating_key", locals())
     key = kms.Key(
         scope,
         construct_id,
@@ -51,6 +54,19 @@ def log_group_key(
     scope: Construct, construct_id: str, purpose: str, removal_policy: RemovalPolicy | None = None
 ) -> kms.Key:
     """A rotating key that CloudWatch Logs may use to encrypt a log group."""
+    _check("log_group_key", locals())
     key = rotating_key(scope, construct_id, purpose, removal_policy)
     key.grant_encrypt_decrypt(iam.ServicePrincipal(f"logs.{Stack.of(scope).region}.amazonaws.com"))
     return key
+
+
+def _check(where: str, arguments: dict[str, object]) -> None:
+    checks.check_arguments(where, rotating_key, arguments)
+    checks.check_scope(where, arguments["scope"], arguments["construct_id"])
+    if arguments["removal_policy"] is RemovalPolicy.SNAPSHOT:
+        raise ValidationError(
+            where,
+            "removal_policy",
+            RemovalPolicy.SNAPSHOT,
+            "KMS keys have no snapshots: use RemovalPolicy.RETAIN or RemovalPolicy.DESTROY",
+        )

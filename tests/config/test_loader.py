@@ -223,6 +223,80 @@ class TestSelectedEnvironments:
             selected_environments(make_app(stage="prod"), environments)
 
 
+class TestBadInput:
+    def test_a_missing_file_names_the_file(self, tmp_path: Path) -> None:
+        with pytest.raises(ValidationError, match=r"nope.json: \(file\)=.*cannot be read: No such"):
+            load_environments(tmp_path / "nope.json")
+
+    def test_a_path_of_another_type(self) -> None:
+        with pytest.raises(ValidationError, match=r"load_environments: path=5: must be a file"):
+            load_environments(bad(5))
+
+    def test_a_file_that_is_not_text(self, tmp_path: Path) -> None:
+        path = tmp_path / "environments.json"
+        path.write_bytes(b"\xff\xfe{")
+        with pytest.raises(ValidationError, match=r"environments.json: .*is not UTF-8 text"):
+            load_environments(path)
+
+    def test_a_key_twice_in_json(self, tmp_path: Path) -> None:
+        text = '{"dev": {"account": "111111111111", "region": "us-east-1", "region": "eu-west-1"}}'
+        with pytest.raises(
+            ValidationError, match=r"environments.json: region='eu-west-1': is given"
+        ):
+            load_environments(write(tmp_path, text))
+
+    def test_an_environment_twice_in_yaml(self, tmp_path: Path) -> None:
+        text = "dev:\n  account: '111111111111'\n  region: us-east-1\ndev:\n  region: x\n"
+        with pytest.raises(ValidationError, match=r"not valid YAML: .*found 'dev' twice"):
+            load_environments(write(tmp_path, text, "environments.yaml"))
+
+    def test_a_missing_file_in_context(self, tmp_path: Path) -> None:
+        app = make_app(environments=str(tmp_path / "typo.json"))
+        with pytest.raises(ValidationError, match=r"typo.json: \(file\)=.*cannot be read"):
+            environments_from_context(app)
+
+    def test_a_context_name_that_is_not_text(self) -> None:
+        app = make_app(stage=["dev"])
+        with pytest.raises(ValidationError, match=r"stage=\['dev'\]: must name one of"):
+            environment_from_context(
+                app, {"dev": load_environments(FIXTURES / "environments.json")["dev"]}
+            )
+
+    @pytest.mark.parametrize(
+        ("call", "pattern"),
+        [
+            (lambda: environments_from_context(bad("app")), r"scope='app': must be a construct"),
+            (
+                lambda: environments_from_context(make_app(), key=bad(5)),
+                r"key=5: must be a context",
+            ),
+            (
+                lambda: environment_from_context(make_app(), bad({"dev": DEV})),
+                r"environments=.*: must map names to EnvironmentConfig",
+            ),
+            (
+                lambda: environment_from_context(make_app(), {}, default=bad(1)),
+                r"default=1: must be a string",
+            ),
+            (
+                lambda: selected_environments(make_app(), bad(["dev"])),
+                r"selected_environments: environments=\['dev'\]: must map names",
+            ),
+            (
+                lambda: environments_from_mapping({"dev": DEV}, source=bad(None)),
+                r"source=None: must be a string",
+            ),
+        ],
+    )
+    def test_arguments_of_the_wrong_type(self, call: Any, pattern: str) -> None:
+        with pytest.raises(ValidationError, match=pattern):
+            call()
+
+
+def bad(value: object) -> Any:
+    return value
+
+
 def test_availability_zones_from_the_file(tmp_path: Path) -> None:
     zones = ["us-east-1a", "us-east-1b"]
     path = write(tmp_path, {"dev": {**DEV, "availability_zones": zones}, "staging": DEV})

@@ -287,6 +287,22 @@ INVALID: dict[str, tuple[Any, str]] = {
         lambda: VpcConfig.for_stage("dev", nat_gateway=1),
         r"VpcConfig: nat_gateway=1: is not a property",
     ),
+    "alarm email twice": (
+        lambda: env(alarm_email=["ops@example.com", "OPS@example.com"]),
+        r"alarm_email='ops@example.com': is given twice: give each address once",
+    ),
+    "log retention as bool": (
+        lambda: env(log_retention_days=True),
+        r"log_retention_days=True: must be a whole number from 1 to 3653",
+    ),
+    "log retention false is not the default": (
+        lambda: env(log_retention_days=False),
+        r"log_retention_days=False: must be a whole number",
+    ),
+    "allowed ip twice": (
+        lambda: SecurityConfig(allowed_ips=["203.0.113.0/24", "203.0.113.0/24"]),
+        r"allowed_ips='203.0.113.0/24': is given twice",
+    ),
 }
 
 

@@ -223,3 +223,94 @@ class TestOutputs:
 @pytest.mark.parametrize("name", ["dev", "production"])
 def test_snapshot(templates: dict[str, Template], name: str, cfn_snapshot: Any) -> None:
     assert templates[name] == cfn_snapshot
+
+
+def bad(value: object) -> Any:
+    return value
+
+
+INVALID: dict[str, tuple[dict[str, Any], str, str]] = {
+    "id that makes a bad stack name": (
+        {},
+        "my stack",
+        r"construct_id='my stack': makes the stack name 'my stack': CloudFormation allows",
+    ),
+    "stack name with a space": (
+        {"stack_name": "orders stack"},
+        "S",
+        r"stack_name='orders stack': makes the stack name 'orders stack'",
+    ),
+    "description too long": ({"description": "d" * 1025}, "S", r"description='d+\.\.\.'"),
+    "unknown stack property": (
+        {"stack_nmae": "x"},
+        "S",
+        r"stack_nmae='x': is not a property; did you mean 'stack_name'\?",
+    ),
+    "stack property of the wrong type": (
+        {"analytics_reporting": "yes"},
+        "S",
+        r"analytics_reporting='yes': must be True or False or None",
+    ),
+    "termination protection truthy string": (
+        {"termination_protection": "no"},
+        "S",
+        r"termination_protection='no': must be True or False or None",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(INVALID))
+def test_invalid_stack_props_are_refused_before_the_stack_exists(
+    case: str, dev_config: EnvironmentConfig
+) -> None:
+    props, construct_id, pattern = INVALID[case]
+    app = make_app()
+    with pytest.raises(ValidationError, match=pattern):
+        ServiceStack(app, construct_id, config=dev_config, **props)
+    assert app.node.try_find_child(construct_id) is None, "nothing half-made"
+
+
+def test_a_stack_in_a_stage_is_named_after_both(dev_config: EnvironmentConfig) -> None:
+    stage = cdk.Stage(make_app(), "Dev")
+    with pytest.raises(ValidationError, match=r"makes the stack name 'Dev-my_stack'"):
+        ServiceStack(stage, "my_stack", config=dev_config)
+    assert ServiceStack(stage, "my_stack", config=dev_config, stack_name="Dev-orders")
+
+
+def test_an_id_already_used_is_refused(dev_config: EnvironmentConfig) -> None:
+    app = make_app()
+    ServiceStack(app, "S", config=dev_config)
+    with pytest.raises(ValidationError, match=r"construct_id='S': is already used in the app"):
+        ServiceStack(app, "S", config=dev_config)
+
+
+OUTPUTS: dict[str, tuple[dict[str, Any], str]] = {
+    "export name with a slash": (
+        {"output_id": "Arn", "export_name": "orders/arn"},
+        r"export_name='orders/arn': makes the export name 'orders/arn'",
+    ),
+    "id that makes a bad export name": (
+        {"output_id": "Topic_Arn"},
+        r"output_id='Topic_Arn': makes the export name 'S-Topic_Arn'",
+    ),
+    "id already used": ({"output_id": "TopicArn"}, r"output_id='TopicArn': is already used in S"),
+    "export truthy string": ({"output_id": "X", "export": "no"}, r"export='no': must be True or"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OUTPUTS))
+def test_invalid_outputs_are_refused(case: str, dev_config: EnvironmentConfig) -> None:
+    arguments, pattern = OUTPUTS[case]
+    stack = ServiceStack(make_app(), "S", config=dev_config)
+    with pytest.raises(ValidationError, match=pattern):
+        stack.create_output(value="v", **arguments)
+
+
+def test_stage_defaults_need_a_stack() -> None:
+    app = make_app()
+    with pytest.raises(
+        ValidationError, match=r"stage_of: scope=.*: must be a Stack or a construct"
+    ):
+        stage_of(app)
+    with pytest.raises(ValidationError, match=r"removal_policy_for: given='retain'"):
+        removal_policy_for(Stack(app, "Plain"), bad("retain"))

@@ -41,6 +41,8 @@ def is_token(value: object) -> bool:
     """True for an unresolved CDK token (a ``CfnParameter``'s value, a resource attribute)."""
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         return False
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
     from aws_cdk import Token
 
     return bool(Token.is_unresolved(value))

@@ -75,13 +75,22 @@ def load_environments(path: str | os.PathLike[str]) -> dict[str, EnvironmentConf
     Raises
     ------
     ValidationError
-        When the file is not valid JSON/YAML or any value is invalid; the message names the
-        file and the key. Nothing is returned in part.
+        When the file cannot be read, is not valid JSON/YAML, gives a key twice or any value is
+        invalid; the message names the file and the key. Nothing is returned in part.
     MissingExtraError
         For a YAML file when PyYAML is not installed.
     """
+    if not isinstance(path, (str, os.PathLike)) or not str(path):
+        raise ValidationError("load_environments", "path", path, "must be a file path")
     file = Path(path)
-    text = file.read_text(encoding="utf-8")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ValidationError(
+            file.name or str(path), "(file)", str(path), f"cannot be read: {error.strerror}"
+        ) from None
+    except UnicodeDecodeError:
+        raise ValidationError(file.name, "(file)", str(path), "is not UTF-8 text") from None
     if file.suffix.lower() in (".yaml", ".yml"):
         data = _parse_yaml(text, file.name)
     else:
@@ -99,6 +108,8 @@ def environments_from_mapping(data: object, *, source: str) -> dict[str, Environ
     source:
         Where the data came from, for error messages (a file name, ``"context 'environments'"``).
     """
+    if not isinstance(source, str):
+        raise ValidationError("environments_from_mapping", "source", source, "must be a string")
     if not isinstance(data, Mapping) or not data:
         raise ValidationError(
             source,
@@ -132,6 +143,7 @@ def environments_from_context(
     ValidationError
         When the context key is missing or its value is invalid.
     """
+    _check_context_arguments("environments_from_context", scope, key)
     value = scope.node.try_get_context(key)
     source = f"context {key!r}"
     if value is None:
@@ -170,10 +182,13 @@ def environment_from_context(
     ValidationError
         When no name is given or the name is not one of ``environments``.
     """
+    _check_context_arguments("environment_from_context", scope, key, environments)
+    if default is not None and not isinstance(default, str):
+        raise ValidationError("environment_from_context", "default", default, "must be a string")
     name = scope.node.try_get_context(key)
     if name is None:
         name = default
-    if name not in environments:
+    if not isinstance(name, str) or name not in environments:
         raise ValidationError(
             f"context {key!r}",
             key,
@@ -198,15 +213,56 @@ def selected_environments(
     ValidationError
         When the context names no environment of ``environments``.
     """
+    _check_context_arguments("selected_environments", scope, key, environments)
     if scope.node.try_get_context(key) is None:
         return dict(environments)
     chosen = environment_from_context(scope, environments, key=key)
     return {chosen.name: chosen}
 
 
+def _check_context_arguments(
+    where: str,
+    scope: object,
+    key: object,
+    environments: object = None,
+) -> None:
+    from constructs import Construct
+
+    if not isinstance(scope, Construct):
+        raise ValidationError(where, "scope", scope, "must be a construct, usually the App")
+    if not isinstance(key, str) or not key:
+        raise ValidationError(where, "key", key, "must be a context key such as 'stage'")
+    if environments is not None and not (
+        isinstance(environments, Mapping)
+        and all(isinstance(e, EnvironmentConfig) for e in environments.values())
+    ):
+        raise ValidationError(
+            where,
+            "environments",
+            environments,
+            "must map names to EnvironmentConfig, as load_environments returns",
+        )
+
+
+def _unique_keys(source: str) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    """A JSON object hook that refuses a key given twice (``json`` keeps the last silently)."""
+
+    def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        mapping: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in mapping:
+                raise ValidationError(
+                    source, key, value, "is given twice in one mapping: keep one of them"
+                )
+            mapping[key] = value
+        return mapping
+
+    return build
+
+
 def _parse_json(text: str, source: str) -> Any:
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique_keys(source))
     except json.JSONDecodeError as error:
         raise ValidationError(
             source,
@@ -224,8 +280,23 @@ def _parse_yaml(text: str, source: str) -> Any:
             f"{source}: reading YAML needs PyYAML; install it with "
             "pip install 'org-constructs[yaml]', or use a JSON file"
         ) from None
+
+    class UniqueKeyLoader(yaml.SafeLoader):
+        """PyYAML's safe loader, refusing a key given twice (it keeps the last silently)."""
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: list[Any] = []
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"found {key!r} twice in one mapping", key_node.start_mark
+                    )
+                seen.append(key)
+            return super().construct_mapping(node, deep=deep)
+
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as error:
         raise ValidationError(source, "(file)", source, f"is not valid YAML: {error}") from None
 

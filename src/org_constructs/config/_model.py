@@ -280,6 +280,7 @@ class SecurityConfig:
         object.__setattr__(self, "allowed_ips", tuple(self.allowed_ips))
         for index, cidr in enumerate(self.allowed_ips):
             checks.check_allowed_ip(where, f"allowed_ips[{index}]", cidr)
+        checks.check_unique(where, "allowed_ips", self.allowed_ips, "network")
         checks.check_bool(where, "bastion_enabled", self.bastion_enabled)
         checks.check_bool(where, "waf_enabled", self.waf_enabled)
         if isinstance(self.nag_packs, str) or not isinstance(self.nag_packs, Sequence):
@@ -404,8 +405,12 @@ class EnvironmentConfig:
         object.__setattr__(self, "alarm_email", tuple(self.alarm_email))
         for index, address in enumerate(self.alarm_email):
             checks.check_email(where, f"alarm_email[{index}]", address)
-        if self.log_retention_days == 0:
+        checks.check_unique(where, "alarm_email", [a.lower() for a in self.alarm_email], "address")
+        if type(self.log_retention_days) is int and self.log_retention_days == 0:
             object.__setattr__(self, "log_retention_days", _LOG_RETENTION[stage])
+        checks.check_int(
+            where, "log_retention_days", self.log_retention_days, 1, max(LOG_RETENTION_DAYS)
+        )
         checks.check_choice(
             where, "log_retention_days", self.log_retention_days, LOG_RETENTION_DAYS
         )

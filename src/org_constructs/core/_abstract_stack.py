@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import abc
+import re
+import typing
 from typing import Any
 
 import jsii
 from aws_cdk import CfnOutput, Environment, RemovalPolicy, Stack, Tags
+from aws_cdk import Stage as CdkStage
 from aws_cdk.aws_logs import RetentionDays
 from constructs import Construct, IConstruct
 
 from org_constructs.compliance._nag import PACKS_CONTEXT, apply_nag_packs
 from org_constructs.config import EnvironmentConfig, Stage
+from org_constructs.config import _checks as checks
 from org_constructs.errors import ValidationError
 
 __all__ = ["AbstractStack", "log_retention_for", "removal_policy_for", "stage_of"]
@@ -60,8 +64,11 @@ class AbstractStack(Stack, metaclass=_AbstractStackMeta):
     Raises
     ------
     ValidationError
-        When ``env`` is passed (it comes from ``config``) or ``config`` is not an
-        ``EnvironmentConfig``.
+        When ``env`` is passed (it comes from ``config``), ``config`` is not an
+        ``EnvironmentConfig``, a ``stack_kwargs`` name is not an ``aws_cdk.Stack`` property or
+        its value has the wrong type, the stack name (given, or made from the id) is not one
+        CloudFormation accepts, the description is over 1024 characters, or the id is already
+        used in ``scope``; nothing is added to the tree.
 
     Example
     -------
@@ -87,8 +94,8 @@ class AbstractStack(Stack, metaclass=_AbstractStackMeta):
         **stack_kwargs: Any,
     ) -> None:
         where = f"{type(self).__name__}({construct_id!r})"
-        if not isinstance(config, EnvironmentConfig):
-            raise ValidationError(where, "config", config, "must be an EnvironmentConfig")
+        checks.check_arguments(where, AbstractStack.__init__, locals())
+        checks.check_scope(where, scope, construct_id, in_stack=False)
         if "env" in stack_kwargs:
             raise ValidationError(
                 where,
@@ -96,6 +103,8 @@ class AbstractStack(Stack, metaclass=_AbstractStackMeta):
                 stack_kwargs["env"],
                 "comes from config (account and region); do not pass env to an AbstractStack",
             )
+        checks.check_keywords(where, Stack.__init__, stack_kwargs, taken=_SET_HERE)
+        _check_stack_props(where, scope, construct_id, stack_kwargs)
         if termination_protection is None:
             termination_protection = config.is_production
         super().__init__(
@@ -179,14 +188,30 @@ class AbstractStack(Stack, metaclass=_AbstractStackMeta):
         export:
             Set to False for an output other stacks cannot import. Default: True
         """
+        where = f"{type(self).__name__}.create_output({output_id!r})"
+        checks.check_arguments(where, AbstractStack.create_output, locals())
+        if not output_id or self.node.try_find_child(output_id) is not None:
+            raise ValidationError(
+                where,
+                "output_id",
+                output_id,
+                f"is already used in {self.node.path}: give another id"
+                if output_id
+                else "must be a non-empty string",
+            )
         if not export and export_name is not None:
             raise ValidationError(
-                f"{type(self).__name__}.create_output({output_id!r})",
-                "export_name",
-                export_name,
-                "cannot be given with export=False",
+                where, "export_name", export_name, "cannot be given with export=False"
             )
         name = (export_name or f"{self.stack_name}-{output_id}") if export else None
+        if name is not None and not checks.is_token(name) and not _EXPORT_NAME.fullmatch(name):
+            raise ValidationError(
+                where,
+                "export_name" if export_name else "output_id",
+                export_name or output_id,
+                f"makes the export name {name!r}: CloudFormation allows 1 to 255 letters, "
+                "digits, ':' and '-'",
+            )
         return CfnOutput(self, output_id, value=value, description=description, export_name=name)
 
     def _run_initialize(self) -> None:
@@ -198,6 +223,7 @@ class AbstractStack(Stack, metaclass=_AbstractStackMeta):
 
 def stage_of(scope: IConstruct) -> Stage | None:
     """The stage of the ``AbstractStack`` that holds ``scope``, or None for other stacks."""
+    _check_in_stack("stage_of", scope)
     stack = Stack.of(scope)
     return stack.stage if isinstance(stack, AbstractStack) else None
 
@@ -208,6 +234,8 @@ def removal_policy_for(scope: IConstruct, given: RemovalPolicy | None = None) ->
     ``given`` when it is set; otherwise the ``AbstractStack``'s stage default (DESTROY in dev,
     RETAIN elsewhere), and RETAIN in any other stack, so data is never deleted by surprise.
     """
+    _check_in_stack("removal_policy_for", scope)
+    checks.check_arguments("removal_policy_for", removal_policy_for, {"given": given})
     if given is not None:
         return given
     stack = Stack.of(scope)
@@ -218,7 +246,51 @@ def removal_policy_for(scope: IConstruct, given: RemovalPolicy | None = None) ->
 
 def log_retention_for(scope: IConstruct) -> RetentionDays:
     """The log retention for log groups under ``scope``: the environment's, else one year."""
+    _check_in_stack("log_retention_for", scope)
     stack = Stack.of(scope)
     if isinstance(stack, AbstractStack):
         return stack.config.log_retention
     return RetentionDays.ONE_YEAR
+
+
+_SET_HERE = ("env", "termination_protection")
+"""Stack properties that ``AbstractStack`` sets itself."""
+_STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
+_EXPORT_NAME = re.compile(r"^[A-Za-z0-9:-]{1,255}$")
+_MAX_DESCRIPTION = 1024
+
+
+def _check_stack_props(
+    where: str, scope: Construct, construct_id: str, stack_kwargs: dict[str, Any]
+) -> None:
+    """The stack name and description that aws-cdk-lib would refuse once the stack exists."""
+    stack_name = stack_kwargs.get("stack_name")
+    prop, name = "stack_name", stack_name
+    if stack_name is None and isinstance(scope, CdkStage) and len(construct_id) <= 128:
+        # A stack directly in an app or stage is named after its id (and the stage's name).
+        prefix = scope.stage_name
+        prop, name = "construct_id", f"{prefix}-{construct_id}" if prefix else construct_id
+    if name is not None and not checks.is_token(name) and not _STACK_NAME.fullmatch(name):
+        raise ValidationError(
+            where,
+            prop,
+            stack_name if prop == "stack_name" else construct_id,
+            f"makes the stack name {name!r}: CloudFormation allows up to 128 letters, digits "
+            "and '-', starting with a letter (give stack_name to choose another)",
+        )
+    description = stack_kwargs.get("description")
+    if description is not None and len(description) > _MAX_DESCRIPTION:
+        raise ValidationError(
+            where,
+            "description",
+            f"{description[:40]}...",
+            f"must be at most {_MAX_DESCRIPTION} characters",
+        )
+
+
+def _check_in_stack(where: str, scope: object) -> None:
+    checks.check_arguments(where, stage_of, {"scope": scope})
+    if not isinstance(scope, Stack) and not any(
+        isinstance(node, Stack) for node in typing.cast("IConstruct", scope).node.scopes
+    ):
+        raise ValidationError(where, "scope", scope, "must be a Stack or a construct in one")
