@@ -25,7 +25,7 @@ PYTEST = "9.2.0"
 # not here: it pins boto3 and packaging versions that conflict with most environments, so it
 # runs from an environment of its own (pipx / uv tool), found on PATH.
 VALIDATE_EXTRA = [
-    "cdk-nag>=3,<4",
+    "cdk-nag>=3.0.2,<4",
     "cdklabs-cdk-validator-cfnguard>=0.0.60",
     "cfn-lint>=1.20,<2",
     "ruff>=0.6",
@@ -47,9 +47,9 @@ project = PythonProject(
     github=False,
     projenrc_python=True,
     deps=[
-        "aws-cdk-lib>=2.257,<3",
+        "aws-cdk-lib>=2.269,<3",
         "click>=8.1,<9",
-        "constructs>=10.4,<11",
+        "constructs>=10.5,<11",
     ],
     dev_deps=[
         f"aws-cdk-lib=={AWS_CDK_LIB_TESTED}",

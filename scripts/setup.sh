@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the project needs, on a fresh machine or an existing checkout:
 #   - Node.js 22 and the AWS CDK CLI, pinned in package.json / package-lock.json (npm);
-#   - .venv: the package (editable) and its development tools, pinned in pyproject.toml (uv),
-#     byte-compiled;
+#   - .venv: the development tools exactly as requirements-dev.lock pins them (hashes checked),
+#     and the package itself, editable; byte-compiled;
 #   - .tools: checkov in an environment of its own (uv tool);
 #   - Graphviz and Chromium from Debian's packages (diagrams, and the docs' screenshot check).
 # Needs python3 (3.11 or newer) with venv, and npm; apt-get (as root, or through sudo) for the
@@ -32,7 +32,7 @@ else
 fi
 echo "node $(node --version), cdk $(cdk --version 2>/dev/null)"
 
-step "Python environment (.venv, uv sync)"
+step "Python environment (.venv, exactly requirements-dev.lock)"
 python_bin="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
   "$python_bin" -m venv .venv
@@ -42,7 +42,12 @@ if [ ! -x .venv/bin/uv ]; then
 fi
 # Compiled once here: with PYTHONDONTWRITEBYTECODE set, or in a read-only environment, every
 # process would otherwise compile aws-cdk-lib's sources again (about 2 s each on 2 cores).
-.venv/bin/uv sync --quiet --compile-bytecode
+# Exactly the committed lock (requirements-dev.lock: every package with its hashes, written
+# by scripts/lock.sh), then the package itself, editable. A change of dependency is a reviewed
+# change of the lock; tests/test_lock.py fails when pyproject.toml and the lock disagree.
+.venv/bin/uv pip sync --quiet --python .venv/bin/python --require-hashes --compile-bytecode \
+  requirements-dev.lock
+.venv/bin/uv pip install --quiet --python .venv/bin/python --no-deps --compile-bytecode -e .
 
 step "Isolated checkers (.tools: checkov, whose pins conflict with the test tools)"
 export UV_TOOL_DIR="$ROOT/.tools/uv" UV_TOOL_BIN_DIR="$ROOT/.tools/bin"

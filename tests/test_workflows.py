@@ -36,7 +36,7 @@ def actionlint(folder: Path) -> subprocess.CompletedProcess[str]:
 def test_workflows_pass_actionlint() -> None:
     result = actionlint(ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Checking 3 workflow file(s)" in result.stdout
+    assert "Checking 4 workflow file(s)" in result.stdout
 
 
 @pytest.mark.cli
@@ -60,7 +60,13 @@ def test_ci_tests_the_python_matrix_and_builds_docs_and_validates() -> None:
     assert "fetch-depth" in steps  # the break checks need the release tags
     assert "cache': 'pip'" in steps
     assert "cache': 'npm'" in steps
-    assert "3.10" in str(jobs["library-on-python-310"])
+    compatibility = jobs["compatibility"]["strategy"]["matrix"]
+    assert compatibility == {
+        "resolution": ["lowest-direct", "highest"],
+        "python": ["3.10", "3.13"],
+        "node": ["22", "24"],
+    }
+    assert "scripts/compat.py" in str(jobs["compatibility"]["steps"])
     assert "org-cdk validate" in str(jobs["validate"])
     assert "scripts/docs.sh" in str(jobs["docs"])
 
@@ -89,3 +95,15 @@ def test_deploy_uses_protected_environments_per_stage() -> None:
     ]
     assert deploy["permissions"]["id-token"] == "write"
     assert "org-cdk deploy" in str(job["steps"])
+
+
+def test_updates_arrive_by_themselves() -> None:
+    dependabot = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
+    ecosystems = {u["package-ecosystem"] for u in dependabot["updates"]}
+    assert ecosystems == {"uv", "npm", "github-actions"}
+    upstream = workflow("upstream.yml")
+    assert upstream[True]["schedule"] == [{"cron": "17 5 * * 1"}]
+    assert upstream["permissions"]["issues"] == "write"
+    steps = str(upstream["jobs"]["newest-cdk"]["steps"])
+    assert "aws-cdk@latest" in steps
+    assert "gh issue create" in steps
