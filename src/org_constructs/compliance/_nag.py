@@ -449,9 +449,13 @@ def _write_summary(path: Path, declared: list[tuple[IConstruct, list[tuple[str, 
 
 
 def _cdk_nag() -> Any:
+    from org_constructs._compat import require
+
     try:
-        return importlib.import_module("cdk_nag")
+        module = importlib.import_module("cdk_nag")
     except ImportError:
         raise MissingExtraError(
             "cdk-nag is not installed; install it with pip install 'org-constructs[validate]'"
         ) from None
+    require("cdk-nag")
+    return module
