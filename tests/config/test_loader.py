@@ -228,6 +228,10 @@ class TestBadInput:
         with pytest.raises(ValidationError, match=r"nope.json: \(file\)=.*cannot be read: No such"):
             load_environments(tmp_path / "nope.json")
 
+    def test_a_path_with_a_null_byte(self) -> None:
+        with pytest.raises(ValidationError, match=r"cannot be read: embedded null byte"):
+            load_environments("environments\x00.json")
+
     def test_a_path_of_another_type(self) -> None:
         with pytest.raises(ValidationError, match=r"load_environments: path=5: must be a file"):
             load_environments(bad(5))

@@ -802,6 +802,10 @@ INVALID: dict[str, tuple[Callable[[Stack], Any], str]] = {
         ),
         r"description='d+\.\.\.': must be at most 1024 characters",
     ),
+    "stage name over 255 characters": (
+        with_monitoring(lambda m, s: m.monitor_rest_api(api_name="a", stage_name="s" * 256)),
+        r"stage_name='s+': is a metric dimension: CloudWatch allows at most 255 characters",
+    ),
     "fleet search with a quote": (
         with_monitoring(lambda m, s: m.add_fleet_search("Errors", "it's")),
         r"search=\"it's\": must be non-empty text without single quotes",

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from aws_cdk import Duration, Fn, Token
+from aws_cdk import aws_cloudwatch as cw
 
 from org_constructs import AlarmSettings, ValidationError
 from org_constructs.monitoring import ALARM_CATALOGUE, Severity
@@ -62,6 +63,10 @@ INVALID_SETTINGS: dict[str, tuple[dict[str, Any], str]] = {
         r"comparison='>': must be an aws_cloudwatch.ComparisonOperator",
     ),
     "enabled truthy string": ({"enabled": bad("no")}, r"enabled='no': must be True or False"),
+    "anomaly detection comparison": (
+        {"comparison": cw.ComparisonOperator.GREATER_THAN_UPPER_THRESHOLD},
+        r"comparison=.*: must compare with a threshold",
+    ),
 }
 
 

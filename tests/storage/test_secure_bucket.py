@@ -11,6 +11,7 @@ from aws_cdk import Annotations as CoreAnnotations
 from aws_cdk import CfnParameter, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Annotations, Match, Template
 from constructs import Construct
@@ -526,6 +527,19 @@ def test_invalid_props_are_refused(case: str, dev_config: EnvironmentConfig) -> 
     with pytest.raises(ValidationError, match=pattern):
         build(stack)
     assert stack.node.try_find_child("B") is None, "nothing half-made"
+
+
+def test_a_grantee_without_a_principal_is_refused() -> None:
+    stack = Stack(make_app(), "Grants")
+    bucket = SecureBucket(stack, "B")
+    imported = lambda_.Function.from_function_name(stack, "Imported", "orders")
+    with pytest.raises(
+        ValidationError,
+        match=r"SecureBucket\('B'\).grant_read: grantee='Grants/Imported': has no principal",
+    ):
+        bucket.grant_read(imported)
+    with pytest.raises(ValidationError, match=r"grant_write: objects_key_pattern=5: must be a"):
+        bucket.grant_write(iam.AccountRootPrincipal(), bad(5))
 
 
 def test_token_tls_version_and_retention_pass() -> None:

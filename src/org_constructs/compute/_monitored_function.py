@@ -773,6 +773,9 @@ class MonitoredFunction(Construct):
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` invoke the alias (the live version)."""
+        where = f"MonitoredFunction({self.node.id!r}).grant_invoke"
+        checks.check_arguments(where, MonitoredFunction.grant_invoke, locals())
+        checks.check_grantee(where, "grantee", grantee)
         grant = self._alias.grant_invoke(grantee)
         acknowledge_grant(
             grantee, f"MonitoredFunction({self.node.path!r}).grant_invoke", [grant], owner=self

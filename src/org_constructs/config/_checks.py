@@ -477,3 +477,17 @@ def check_keywords(
                 where, name, value, f"is not a property; {hint}use {', '.join(accepted)}"
             )
     check_arguments(where, function, keywords)
+
+
+def check_grantee(where: str, prop: str, grantee: object) -> None:
+    """``grantee`` has a principal to grant to: not a resource imported without its role."""
+    from aws_cdk import aws_iam as iam
+
+    if isinstance(getattr(grantee, "grant_principal", None), iam.UnknownPrincipal):
+        raise ValidationError(
+            where,
+            prop,
+            getattr(getattr(grantee, "node", None), "path", grantee),
+            "has no principal to grant to (it was imported without its role): import it with "
+            "its role, or grant to the role",
+        )

@@ -85,12 +85,13 @@ def load_environments(path: str | os.PathLike[str]) -> dict[str, EnvironmentConf
     file = Path(path)
     try:
         text = file.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ValidationError(
-            file.name or str(path), "(file)", str(path), f"cannot be read: {error.strerror}"
-        ) from None
     except UnicodeDecodeError:
         raise ValidationError(file.name, "(file)", str(path), "is not UTF-8 text") from None
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) else str(error)
+        raise ValidationError(
+            file.name or str(path), "(file)", str(path), f"cannot be read: {reason}"
+        ) from None
     if file.suffix.lower() in (".yaml", ".yml"):
         data = _parse_yaml(text, file.name)
     else:
@@ -182,7 +183,8 @@ def environment_from_context(
     ValidationError
         When no name is given or the name is not one of ``environments``.
     """
-    _check_context_arguments("environment_from_context", scope, key, environments)
+    _check_context_arguments("environment_from_context", scope, key)
+    _check_environments("environment_from_context", environments)
     if default is not None and not isinstance(default, str):
         raise ValidationError("environment_from_context", "default", default, "must be a string")
     name = scope.node.try_get_context(key)
@@ -213,26 +215,25 @@ def selected_environments(
     ValidationError
         When the context names no environment of ``environments``.
     """
-    _check_context_arguments("selected_environments", scope, key, environments)
+    _check_context_arguments("selected_environments", scope, key)
+    _check_environments("selected_environments", environments)
     if scope.node.try_get_context(key) is None:
         return dict(environments)
     chosen = environment_from_context(scope, environments, key=key)
     return {chosen.name: chosen}
 
 
-def _check_context_arguments(
-    where: str,
-    scope: object,
-    key: object,
-    environments: object = None,
-) -> None:
+def _check_context_arguments(where: str, scope: object, key: object) -> None:
     from constructs import Construct
 
     if not isinstance(scope, Construct):
         raise ValidationError(where, "scope", scope, "must be a construct, usually the App")
     if not isinstance(key, str) or not key:
         raise ValidationError(where, "key", key, "must be a context key such as 'stage'")
-    if environments is not None and not (
+
+
+def _check_environments(where: str, environments: object) -> None:
+    if not (
         isinstance(environments, Mapping)
         and all(isinstance(e, EnvironmentConfig) for e in environments.values())
     ):

@@ -293,6 +293,14 @@ class ServiceMonitoring(Construct):
                     "stage of its own",
                 )
             stage_name = stage_name or api.deployment_stage.stage_name
+        for prop, dimension in (("api_name", api_name), ("stage_name", stage_name)):
+            if dimension and not checks.is_token(dimension) and len(dimension) > _MAX_DIMENSION:
+                raise ValidationError(
+                    self._where,
+                    prop,
+                    dimension,
+                    f"is a metric dimension: CloudWatch allows at most {_MAX_DIMENSION} characters",
+                )
         if not api_name or not stage_name:
             raise ValidationError(
                 self._where,
@@ -855,6 +863,7 @@ _MAX_CONCURRENCY = 2**31 - 1
 _MAX_STORAGE_GIB = 65536
 """RDS's largest allocated storage, 64 TiB."""
 _MAX_DESCRIPTION = 1024
+_MAX_DIMENSION = 255
 _MAX_DASHBOARD_NAME = 255
 _DASHBOARD_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 _NAT_GATEWAY_ID = re.compile(r"^nat-[0-9a-f]{8,17}$")

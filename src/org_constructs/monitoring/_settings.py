@@ -31,6 +31,8 @@ _NAME_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 GT = cw.ComparisonOperator.GREATER_THAN_THRESHOLD
 GTE = cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
 LT = cw.ComparisonOperator.LESS_THAN_THRESHOLD
+LTE = cw.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD
+_STATIC_COMPARISONS = (GT, GTE, LT, LTE)
 MISSING_OK = cw.TreatMissingData.NOT_BREACHING
 MISSING_BAD = cw.TreatMissingData.BREACHING
 
@@ -116,6 +118,14 @@ class AlarmSettings:
             raise ValidationError(where, "threshold", threshold, "must be finite and not negative")
         if self.period is not None:
             check_period(where, "period", self.period)
+        if self.comparison is not None and self.comparison not in _STATIC_COMPARISONS:
+            raise ValidationError(
+                where,
+                "comparison",
+                self.comparison,
+                "must compare with a threshold (GREATER_THAN_THRESHOLD, LESS_THAN_THRESHOLD, "
+                "...): the anomaly detection operators need an anomaly detection band",
+            )
         if self.evaluation_periods is not None:
             checks.check_int(where, "evaluation_periods", self.evaluation_periods, 1, _MAX_PERIODS)
         most = self.evaluation_periods or _MAX_PERIODS

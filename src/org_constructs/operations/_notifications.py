@@ -69,6 +69,8 @@ class DeploymentNotifications(Construct):
         where = f"DeploymentNotifications({construct_id!r})"
         checks.check_arguments(where, DeploymentNotifications.__init__, locals())
         checks.check_scope(where, scope, construct_id)
+        for index, publisher in enumerate(publishers):
+            checks.check_grantee(where, f"publishers[{index}]", publisher)
         stack = Stack.of(scope)
         if stack.node.try_find_child(DEPLOYMENT_TOPIC_OUTPUT) is not None:
             raise ValidationError(
@@ -113,6 +115,9 @@ class DeploymentNotifications(Construct):
             f"DeploymentNotifications({self.node.id!r}).grant_publish",
             DeploymentNotifications.grant_publish,
             locals(),
+        )
+        checks.check_grantee(
+            f"DeploymentNotifications({self.node.id!r}).grant_publish", "grantee", grantee
         )
         grant = self._topic.topic.grant_publish(grantee)
         key_grant = self._topic.encryption_key.grant(grantee, "kms:GenerateDataKey*", "kms:Decrypt")

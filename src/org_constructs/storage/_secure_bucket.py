@@ -499,6 +499,7 @@ class SecureBucket(Construct):
             SecureBucket.grant_read,
             {"grantee": grantee, "objects_key_pattern": objects_key_pattern},
         )
+        checks.check_grantee(f"SecureBucket({self.node.id!r}).{method}", "grantee", grantee)
         grant: iam.Grant = getattr(self._bucket, method)(grantee, objects_key_pattern)
         acknowledge_grant(
             grantee,
