@@ -1,0 +1,637 @@
+"""Bad input, everywhere: every public constructor and method refuses what it cannot use.
+
+Each target is driven from its own signature: ``inspect.signature`` gives the parameters,
+their type hints the values that cannot be right. What must hold:
+
+- a value of the wrong type (an object of no known kind, a string where a list or a boolean
+  is expected, ``True`` where a number is) raises ``ValidationError`` naming the parameter;
+- any mix of wrong, out-of-range and valid values (hypothesis) raises nothing but the
+  library's own errors (``OrgConstructsError``), and a refused call adds nothing to the tree,
+  so that a retry with the same id works.
+
+Construction alone is where these errors come from: nothing is synthesized.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import inspect
+import json
+import math
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_rds as rds
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import org_constructs
+from org_constructs import (
+    AbstractStack,
+    AlarmSettings,
+    AlarmTopic,
+    BucketLifecycleRule,
+    BucketTransition,
+    DatabaseConfig,
+    Deployment,
+    DeploymentNotifications,
+    EnvironmentConfig,
+    MonitoredFunction,
+    OrgConstructsError,
+    SecureBucket,
+    SecurityConfig,
+    ServiceMonitoring,
+    Severity,
+    Stage,
+    StandardVpc,
+    ValidationError,
+    VpcConfig,
+    environment_from_context,
+    environments_from_context,
+    load_environments,
+    log_group_key,
+    removal_policy_for,
+    rotating_key,
+    selected_environments,
+    stage_of,
+)
+from org_constructs.compute import DeploymentKind
+from org_constructs.config import environments_from_mapping
+from tests.support import make_app
+
+ACCOUNT, REGION = "111111111111", "us-east-1"
+DEV = EnvironmentConfig(account=ACCOUNT, region=REGION, stage=Stage.DEV)
+
+
+class ProbeStack(AbstractStack):
+    """An ``AbstractStack`` with nothing in it."""
+
+    def initialize(self) -> None:
+        pass
+
+
+@dataclass
+class Probe:
+    """One call of a target: the stack it builds in and what the target needs to run."""
+
+    app: cdk.App
+    stack: cdk.Stack
+
+    def id(self, prefix: str) -> str:
+        """A child id not used yet in the probe's stack."""
+        return f"{prefix}{len(self.stack.node.children)}"
+
+    def key(self) -> kms.Key:
+        return kms.Key(self.stack, self.id("Key"))
+
+    def topic(self) -> AlarmTopic:
+        return AlarmTopic(self.stack, self.id("Topic"))
+
+    def monitoring(self) -> ServiceMonitoring:
+        """A valid ``ServiceMonitoring`` whose methods are probed."""
+        return ServiceMonitoring(
+            self.stack, "Monitoring", service_name="orders", alarm_topic=self.topic(), stage="dev"
+        )
+
+    def context_app(self) -> cdk.App:
+        return make_app(environments={"dev": {"account": ACCOUNT, "region": REGION}})
+
+
+Call = Callable[[Probe, Any, dict[str, Any]], object]
+"""Calls a target: with the probe, the receiver of a method (or None) and the arguments."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A public constructor or method, its valid required arguments, and how to call it."""
+
+    function: Callable[..., Any]
+    """Whose signature is probed."""
+    call: Call
+    required: Callable[[Probe], dict[str, Any]] = field(default=lambda probe: {})
+    receiver: Callable[[Probe], Any] | None = None
+    """For a method: builds the object whose method is called, before the call."""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    """Keyword arguments passed through ``**kwargs``, with their type hints."""
+
+
+def _construct(cls: Callable[..., object]) -> Call:
+    def call(probe: Probe, receiver: Any, arguments: dict[str, Any]) -> object:
+        return cls(**{"scope": probe.stack, "construct_id": "Probed", **arguments})
+
+    return call
+
+
+def _plain(function: Callable[..., object]) -> Call:
+    return lambda probe, receiver, arguments: function(**arguments)
+
+
+def _method(name: str) -> Call:
+    return lambda probe, receiver, arguments: getattr(receiver, name)(**arguments)
+
+
+def _code(probe: Probe) -> dict[str, Any]:
+    return {"code": lambda_.Code.from_inline("def handler(event, context): pass")}
+
+
+def _function(probe: Probe) -> lambda_.IFunction:
+    return lambda_.Function.from_function_name(probe.stack, probe.id("Imported"), "orders-handler")
+
+
+def _monitor(method: Callable[..., Any], **required: Callable[[Probe], Any]) -> Target:
+    return Target(
+        method,
+        _method(method.__name__),
+        lambda probe: {name: make(probe) for name, make in required.items()},
+        receiver=Probe.monitoring,
+    )
+
+
+TARGETS: dict[str, Target] = {
+    "StandardVpc": Target(StandardVpc.__init__, _construct(StandardVpc)),
+    "StandardVpc.from_config": Target(
+        StandardVpc.from_config,
+        _construct(StandardVpc.from_config),
+        lambda probe: {"config": VpcConfig()},
+    ),
+    "StandardVpc.select_subnets": Target(
+        StandardVpc.select_subnets,
+        _method("select_subnets"),
+        lambda probe: {"tier": "Private"},
+        receiver=lambda probe: StandardVpc(probe.stack, "Vpc"),
+    ),
+    "SecureBucket": Target(SecureBucket.__init__, _construct(SecureBucket)),
+    "SecureBucket.grant_read": Target(
+        SecureBucket.grant_read,
+        _method("grant_read"),
+        lambda probe: {"grantee": iam.AccountRootPrincipal()},
+        receiver=lambda probe: SecureBucket(probe.stack, "Bucket"),
+    ),
+    "BucketLifecycleRule": Target(BucketLifecycleRule, _plain(BucketLifecycleRule)),
+    "BucketTransition": Target(
+        BucketTransition,
+        _plain(BucketTransition),
+        lambda probe: {"storage_class": s3.StorageClass.GLACIER, "after_days": 30},
+    ),
+    "AlarmTopic": Target(AlarmTopic.__init__, _construct(AlarmTopic)),
+    "AlarmTopic.from_config": Target(
+        AlarmTopic.from_config, _construct(AlarmTopic.from_config), lambda probe: {"config": DEV}
+    ),
+    "ServiceMonitoring": Target(
+        ServiceMonitoring.__init__,
+        _construct(ServiceMonitoring),
+        lambda probe: {"service_name": "orders", "alarm_topic": probe.topic(), "stage": "dev"},
+    ),
+    "ServiceMonitoring.monitor_lambda_function": _monitor(
+        ServiceMonitoring.monitor_lambda_function, function=_function
+    ),
+    "ServiceMonitoring.monitor_rest_api": _monitor(
+        ServiceMonitoring.monitor_rest_api,
+        api_name=lambda probe: "orders-api",
+        stage_name=lambda probe: "prod",
+    ),
+    "ServiceMonitoring.monitor_database": _monitor(
+        ServiceMonitoring.monitor_database,
+        database=lambda probe: rds.DatabaseInstance.from_database_instance_attributes(
+            probe.stack,
+            "Db",
+            instance_identifier="orders",
+            instance_endpoint_address="orders.example.com",
+            port=5432,
+            security_groups=[],
+        ),
+    ),
+    "ServiceMonitoring.monitor_nat_gateways": _monitor(
+        ServiceMonitoring.monitor_nat_gateways,
+        nat_gateway_ids=lambda probe: ["nat-0123456789abcdef0"],
+    ),
+    "ServiceMonitoring.monitor_metric": _monitor(
+        ServiceMonitoring.monitor_metric,
+        metric=lambda probe: cw.Metric(namespace="Orders", metric_name="Failed"),
+        label=lambda probe: "failed",
+        threshold=lambda probe: 1,
+    ),
+    "ServiceMonitoring.add_fleet_search": _monitor(
+        ServiceMonitoring.add_fleet_search,
+        title=lambda probe: "Errors",
+        search=lambda probe: '{AWS/Lambda,FunctionName} MetricName="Errors"',
+    ),
+    "AlarmSettings": Target(AlarmSettings, _plain(AlarmSettings)),
+    "MonitoredFunction": Target(
+        MonitoredFunction.__init__,
+        _construct(MonitoredFunction),
+        lambda probe: {**_code(probe), "handler": "index.handler"},
+    ),
+    "MonitoredFunction.grant_invoke": Target(
+        MonitoredFunction.grant_invoke,
+        _method("grant_invoke"),
+        lambda probe: {"grantee": iam.AccountRootPrincipal()},
+        receiver=lambda probe: MonitoredFunction(
+            probe.stack, "Function", **_code(probe), handler="index.handler"
+        ),
+    ),
+    "DeploymentNotifications.grant_publish": Target(
+        DeploymentNotifications.grant_publish,
+        _method("grant_publish"),
+        lambda probe: {"grantee": iam.AccountRootPrincipal()},
+        receiver=lambda probe: DeploymentNotifications(probe.stack, "Deployments"),
+    ),
+    "MonitoredFunction.add_environment": Target(
+        MonitoredFunction.add_environment,
+        _method("add_environment"),
+        lambda probe: {"key": "LEVEL", "value": "info"},
+        receiver=lambda probe: MonitoredFunction(
+            probe.stack, "Function", **_code(probe), handler="index.handler"
+        ),
+    ),
+    "Deployment": Target(
+        Deployment,
+        _plain(Deployment),
+        lambda probe: {"kind": DeploymentKind.CANARY, "percentage": 10, "interval_minutes": 5},
+    ),
+    "Deployment.canary": Target(Deployment.canary, _plain(Deployment.canary)),
+    "Deployment.linear": Target(Deployment.linear, _plain(Deployment.linear)),
+    "Deployment.named": Target(
+        Deployment.named, _plain(Deployment.named), lambda probe: {"name": "ALL_AT_ONCE"}
+    ),
+    "Deployment.for_stage": Target(
+        Deployment.for_stage, _plain(Deployment.for_stage), lambda probe: {"stage": Stage.DEV}
+    ),
+    "DeploymentNotifications": Target(
+        DeploymentNotifications.__init__, _construct(DeploymentNotifications)
+    ),
+    "AbstractStack": Target(
+        AbstractStack.__init__,
+        lambda probe, receiver, arguments: ProbeStack(
+            **{"scope": probe.app, "construct_id": "Probed", **arguments}
+        ),
+        lambda probe: {"config": DEV},
+        extra={"stack_name": str | None, "description": str | None},
+    ),
+    "AbstractStack.create_output": Target(
+        AbstractStack.create_output,
+        _method("create_output"),
+        lambda probe: {"output_id": "Out", "value": "v"},
+        receiver=lambda probe: ProbeStack(probe.app, "Outputs", config=DEV),
+    ),
+    "VpcConfig": Target(VpcConfig, _plain(VpcConfig)),
+    "VpcConfig.for_stage": Target(
+        VpcConfig.for_stage, _plain(VpcConfig.for_stage), lambda probe: {"stage": "dev"}
+    ),
+    "DatabaseConfig": Target(DatabaseConfig, _plain(DatabaseConfig)),
+    "SecurityConfig": Target(SecurityConfig, _plain(SecurityConfig)),
+    "EnvironmentConfig": Target(
+        EnvironmentConfig,
+        _plain(EnvironmentConfig),
+        lambda probe: {"account": ACCOUNT, "region": REGION, "stage": Stage.DEV},
+    ),
+    "load_environments": Target(
+        load_environments,
+        _plain(load_environments),
+        lambda probe: {"path": Path(__file__).parent / "fixtures" / "environments.json"},
+    ),
+    "environments_from_mapping": Target(
+        environments_from_mapping,
+        _plain(environments_from_mapping),
+        lambda probe: {"data": {"dev": {"account": ACCOUNT, "region": REGION}}, "source": "t"},
+    ),
+    "environments_from_context": Target(
+        environments_from_context,
+        _plain(environments_from_context),
+        lambda probe: {"scope": probe.context_app()},
+    ),
+    "environment_from_context": Target(
+        environment_from_context,
+        _plain(environment_from_context),
+        lambda probe: {"scope": make_app(stage="dev"), "environments": {"dev": DEV}},
+    ),
+    "selected_environments": Target(
+        selected_environments,
+        _plain(selected_environments),
+        lambda probe: {"scope": make_app(stage="dev"), "environments": {"dev": DEV}},
+    ),
+    "rotating_key": Target(
+        rotating_key,
+        _plain(rotating_key),
+        lambda probe: {"scope": probe.stack, "construct_id": "Probed", "purpose": "the data"},
+    ),
+    "log_group_key": Target(
+        log_group_key,
+        _plain(log_group_key),
+        lambda probe: {"scope": probe.stack, "construct_id": "Probed", "purpose": "the logs"},
+    ),
+    "removal_policy_for": Target(
+        removal_policy_for, _plain(removal_policy_for), lambda probe: {"scope": probe.stack}
+    ),
+    "stage_of": Target(stage_of, _plain(stage_of), lambda probe: {"scope": probe.stack}),
+}
+
+
+# ------------------------------------------------------------------------------- parameters
+
+
+def parameters(target: Target) -> dict[str, Any]:
+    """The target's parameters by name, with their type hints."""
+    # The loaders import Construct for type checking only.
+    hints = typing.get_type_hints(target.function, localns={"Construct": Construct})
+    names = [
+        p.name
+        for p in inspect.signature(target.function).parameters.values()
+        if p.name not in ("self", "cls") and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+    return {**{name: hints.get(name, Any) for name in names}, **target.extra}
+
+
+def options(hint: Any) -> tuple[Any, ...]:
+    """The members of a union hint (the hint itself for others)."""
+    if typing.get_origin(hint) in (typing.Union, type(int | None)):
+        return typing.get_args(hint)
+    return (hint,)
+
+
+def accepts(hint: Any, kind: type) -> bool:
+    """Whether ``kind`` itself (``str``, ``float``...) is one of the options of ``hint``."""
+    return any(option is kind for option in options(hint))
+
+
+def is_list(hint: Any) -> bool:
+    return any(typing.get_origin(o) in (list, tuple, Sequence) for o in options(hint))
+
+
+def call(
+    name: str, arguments: Mapping[str, Any], make: Callable[[Probe], Any] | None = None
+) -> Any:
+    """Call target ``name`` in a fresh app with its required arguments and ``arguments``.
+
+    Returns the error it raised, or None. Checks that a refused call added nothing to the tree.
+    """
+    target = TARGETS[name]
+    app = make_app()
+    probe = Probe(app, cdk.Stack(app, "Probe", env=cdk.Environment(account=ACCOUNT, region=REGION)))
+    receiver = target.receiver(probe) if target.receiver else None
+    values = {**target.required(probe), **arguments}
+    if make is not None:
+        values = {**values, **make(probe)}
+    before = len(app.node.find_all())
+    try:
+        target.call(probe, receiver, values)
+    except OrgConstructsError as error:
+        added = len(app.node.find_all()) - before
+        assert added == 0, f"{name} refused {values} but left {added} construct(s)"
+        return error
+    return None
+
+
+class Unexpected:
+    """A value of no type any parameter accepts."""
+
+    def __repr__(self) -> str:
+        return "<unexpected>"
+
+
+# Parameters that take any value or whose type cannot be wrong.
+UNTYPED = {("AbstractStack.create_output", "value")}
+# Where an error names the value in the file's terms rather than the parameter's.
+PROP_ALIASES = {("environments_from_mapping", "data"): "(top level)"}
+
+
+def wrong_type_cases() -> list[tuple[str, str, str]]:
+    """(target, parameter, kind of wrong value) for every parameter of every target."""
+    cases = []
+    for name, target in TARGETS.items():
+        for parameter, hint in parameters(target).items():
+            if (name, parameter) in UNTYPED:
+                continue
+            cases.append((name, parameter, "unexpected"))
+            if is_list(hint) and not accepts(hint, str):
+                cases.append((name, parameter, "string"))
+            if accepts(hint, bool):
+                cases.append((name, parameter, "truthy string"))
+            if (accepts(hint, int) or accepts(hint, float)) and not accepts(hint, bool):
+                cases.append((name, parameter, "boolean"))
+    return cases
+
+
+WRONG_VALUES: dict[str, Any] = {
+    "unexpected": Unexpected(),
+    "string": "ssm",
+    "truthy string": "false",
+    "boolean": True,
+}
+
+
+@pytest.mark.parametrize(("name", "parameter", "kind"), wrong_type_cases(), ids=str)
+def test_a_wrong_type_is_refused_naming_the_parameter(name: str, parameter: str, kind: str) -> None:
+    value = WRONG_VALUES[kind]
+    error = call(name, {parameter: value})
+    assert isinstance(error, ValidationError), f"{name}({parameter}={value!r}) was accepted"
+    expected = PROP_ALIASES.get((name, parameter), parameter)
+    assert error.prop.split("[")[0].split(".")[0] == expected.split(".")[0], str(error)
+
+
+# ------------------------------------------------------------------------------- property
+
+
+NUMBERS = st.one_of(
+    st.integers(min_value=-(2**40), max_value=2**40),
+    st.sampled_from([0, -1, 1, 2, 3, 6, 7, 29, 30, 128, 10240, 10241, 2**31, 10**20]),
+    st.floats(allow_nan=True, allow_infinity=True),
+)
+TEXT = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "x",
+            "SSM",
+            "ssm",
+            "a" * 300,
+            "com.amazonaws.us-east-1.ssm",
+            "ops@example.com",
+            "T0123456789",
+            "dev",
+            "a/b",
+            "${Token[TOKEN.1]}",
+            "ALL_AT_ONCE",
+        ]
+    ),
+)
+
+
+def pool(probe: Probe) -> dict[str, Callable[[], Any]]:
+    """Values of many kinds, made in the probe's stack on demand."""
+    stack = probe.stack
+    return {
+        "none": lambda: None,
+        "true": lambda: True,
+        "object": Unexpected,
+        "empty list": list,
+        "list of numbers": lambda: [1, 2],
+        "repeated list": lambda: ["ssm", "ssm"],
+        "mapping": lambda: {"a": 1},
+        "string mapping": lambda: {"KEY": "value"},
+        "zero duration": lambda: cdk.Duration.seconds(0),
+        "odd duration": lambda: cdk.Duration.millis(1500),
+        "long duration": lambda: cdk.Duration.days(5000),
+        "minute": lambda: cdk.Duration.minutes(1),
+        "token number": lambda: (
+            cdk.CfnParameter(stack, probe.id("N"), type="Number").value_as_number
+        ),
+        "token string": lambda: cdk.Aws.ACCOUNT_ID,
+        "token duration": lambda: cdk.Duration.seconds(
+            cdk.CfnParameter(stack, probe.id("D"), type="Number").value_as_number
+        ),
+        "stack": lambda: stack,
+        "app": lambda: probe.app,
+        "key": probe.key,
+        "bucket": lambda: s3.Bucket.from_bucket_name(stack, probe.id("Bucket"), "pool-bucket"),
+        "topic": lambda: sns.Topic.from_topic_arn(
+            stack, probe.id("Topic"), f"arn:aws:sns:{REGION}:{ACCOUNT}:pool"
+        ),
+        "alarm topic": probe.topic,
+        "function": lambda: _function(probe),
+        "code": lambda: _code(probe)["code"],
+        "metric": lambda: cw.Metric(namespace="N", metric_name="M"),
+        "principal": iam.AccountRootPrincipal,
+        "stage": lambda: Stage.PRODUCTION,
+        "severity": lambda: Severity.CRITICAL,
+        "removal policy": lambda: cdk.RemovalPolicy.DESTROY,
+        "encryption": lambda: s3.BucketEncryption.UNENCRYPTED,
+        "storage class": lambda: s3.StorageClass.ONE_ZONE_INFREQUENT_ACCESS,
+        "traffic type": lambda: ec2.FlowLogTrafficType.REJECT,
+        "comparison": lambda: cw.ComparisonOperator.LESS_THAN_THRESHOLD,
+        "alarm settings": lambda: AlarmSettings(threshold=5),
+        "lifecycle rule": lambda: BucketLifecycleRule(id="rule"),
+        "deployment": Deployment.canary,
+        "config": lambda: DEV,
+        "vpc config": lambda: VpcConfig(max_azs=1, nat_gateways=1),
+    }
+
+
+def value_for(hint: Any, data: st.DataObject, probe: Probe, label: str) -> Any:
+    """A value for a parameter typed ``hint``: of its own kinds, out of range, or any other."""
+    kinds = st.sampled_from(["hint", "hint", "pool"])
+    if data.draw(kinds, label=f"{label} kind") == "pool":
+        made = pool(probe)
+        return made[data.draw(st.sampled_from(sorted(made)), label=label)]()
+    strategies: list[st.SearchStrategy[Any]] = [st.none()]
+    for option in options(hint):
+        if option is bool:
+            strategies.append(st.booleans())
+        elif option in (int, float):
+            strategies.append(NUMBERS)
+        elif option is str:
+            strategies.append(TEXT)
+        elif is_list(option):
+            strategies.append(st.lists(st.one_of(TEXT, NUMBERS), max_size=4))
+        elif typing.get_origin(option) in (dict, Mapping):
+            strategies.append(st.dictionaries(TEXT, st.one_of(TEXT, NUMBERS), max_size=3))
+        elif isinstance(option, type) and issubclass(option, enum.Enum):
+            strategies.append(st.sampled_from(list(option)))
+    return data.draw(st.one_of(strategies), label=label)
+
+
+PROPERTY_SETTINGS = settings(
+    max_examples=12,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@pytest.mark.parametrize("name", sorted(TARGETS))
+@PROPERTY_SETTINGS
+@given(data=st.data())
+def test_bad_input_raises_only_the_librarys_errors(name: str, data: st.DataObject) -> None:
+    hints = parameters(TARGETS[name])
+    chosen = data.draw(
+        st.lists(st.sampled_from(sorted(hints)), min_size=1, max_size=3, unique=True),
+        label="parameters",
+    )
+
+    def make(probe: Probe) -> dict[str, Any]:
+        return {p: value_for(hints[p], data, probe, p) for p in chosen}
+
+    try:
+        call(name, {}, make)
+    except OrgConstructsError as error:  # pragma: no cover - call() returns these
+        raise AssertionError(error) from error
+
+
+# ------------------------------------------------------------------------------- loaders
+
+
+JSON = st.recursive(
+    st.one_of(st.none(), st.booleans(), NUMBERS.filter(math.isfinite), TEXT),
+    lambda children: st.one_of(
+        st.lists(children, max_size=3), st.dictionaries(TEXT, children, max_size=3)
+    ),
+    max_leaves=12,
+)
+SETTINGS = st.fixed_dictionaries(
+    {"account": st.one_of(st.just(ACCOUNT), JSON), "region": st.one_of(st.just(REGION), JSON)},
+    optional=dict.fromkeys(
+        (
+            "stage",
+            "name",
+            "vpc",
+            "database",
+            "security",
+            "alarm_email",
+            "log_retention_days",
+            "tags",
+            "profile",
+            "availability_zones",
+            "other",
+        ),
+        JSON,
+    ),
+)
+
+
+@settings(max_examples=60, derandomize=True, database=None, deadline=None)
+@given(
+    data=st.one_of(JSON, st.dictionaries(st.sampled_from(["dev", "production", "qa"]), SETTINGS))
+)
+def test_environment_files_raise_only_validation_errors(data: object) -> None:
+    with contextlib.suppress(ValidationError):
+        environments_from_mapping(data, source="environments.json")
+
+
+@settings(max_examples=20, derandomize=True, database=None, deadline=None)
+@given(text=st.one_of(st.text(max_size=60), JSON.map(json.dumps)))
+def test_environment_file_text_raises_only_validation_errors(
+    text: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    for suffix in (".json", ".yaml"):
+        path = tmp_path_factory.mktemp("env") / f"environments{suffix}"
+        path.write_text(text, encoding="utf-8")
+        with contextlib.suppress(ValidationError):
+            load_environments(path)
+
+
+def test_every_public_class_and_function_is_probed() -> None:
+    """Each name of the public API that takes arguments has a target here."""
+    probed = {name.split(".")[0] for name in TARGETS}
+    for name in org_constructs.__all__:
+        value = getattr(org_constructs, name)
+        if inspect.isclass(value) and issubclass(value, (BaseException, enum.Enum)):
+            continue
+        if callable(value):
+            assert name in probed, f"{name} has no target in tests/test_bad_input.py"
