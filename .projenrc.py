@@ -27,7 +27,7 @@ PYTEST = "9.2.0"
 VALIDATE_EXTRA = [
     "cdk-nag>=3.0.2,<4",
     "cdklabs-cdk-validator-cfnguard>=0.0.60",
-    "cfn-lint>=1.20,<2",
+    "cfn-lint>=1.52,<2",
     "ruff>=0.6",
 ]
 
