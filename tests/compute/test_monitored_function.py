@@ -412,6 +412,10 @@ INVALID: dict[str, tuple[dict[str, Any], str]] = {
     ),
     "alias": ({"alias_name": "123"}, r"alias_name='123': must be 1-128 letters"),
     "alias not text": ({"alias_name": 5}, r"alias_name=5: must be a string"),
+    "alias a forged token": (
+        {"alias_name": "${Token[0]}"},
+        r"alias_name='\$\{Token\[0\]\}': must be 1-128 letters",
+    ),
     "hook handler empty": ({"hook_handler": ""}, r"hook_handler='': must be 1 to 128 characters"),
     "description too long": (
         {"description": "d" * 257},

@@ -43,16 +43,20 @@ def is_token(value: object) -> bool:
         return False
     if isinstance(value, float) and not math.isfinite(value):
         return False
-    from aws_cdk import Token
+    from aws_cdk import Token, Tokenization
 
     try:
-        return bool(Token.is_unresolved(value))
+        if not Token.is_unresolved(value):
+            return False
+        if isinstance(value, str):
+            Tokenization.reverse_string(value)  # looks up each token the text holds
     except RuntimeError as error:
         # Text that looks like a token ("${Token[7]}") but is none this app made: not a token,
         # so the check that called this refuses it as the text it is.
         if "Unrecognized token" in str(error):
             return False
         raise
+    return True
 
 
 def check_bool(where: str, prop: str, value: object) -> None:
