@@ -501,11 +501,16 @@ def test_token_memory_and_reserved_concurrency_pass() -> None:
         "Fn",
         code=CODE,
         handler="index.handler",
-        memory_size=CfnParameter(stack, "Memory", type="Number").value_as_number,
-        reserved_concurrent_executions=CfnParameter(
-            stack, "Reserved", type="Number"
-        ).value_as_number,
+        memory_size=token(CfnParameter(stack, "Memory", type="Number").value_as_number),
+        reserved_concurrent_executions=token(
+            CfnParameter(stack, "Reserved", type="Number").value_as_number
+        ),
     )
+
+
+def token(number: float) -> Any:
+    """A number token (typed float by aws-cdk-lib) where a whole number is expected."""
+    return number
 
 
 def test_runtime_can_be_chosen(dev_config: EnvironmentConfig) -> None:

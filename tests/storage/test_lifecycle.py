@@ -33,7 +33,7 @@ def test_glacier_may_come_early_but_ia_waits_30_days() -> None:
 
 
 def test_token_days_skip_the_checks_that_need_numbers() -> None:
-    days = Token.as_number(Fn.ref("RetentionDays"))
+    days: Any = Token.as_number(Fn.ref("RetentionDays"))
     rule = BucketLifecycleRule(expiration_days=days, transitions=[BucketTransition(IA, 30)])
     assert rule.expiration_days == days
 

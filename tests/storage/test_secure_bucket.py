@@ -544,7 +544,7 @@ def test_a_grantee_without_a_principal_is_refused() -> None:
 
 def test_token_tls_version_and_retention_pass() -> None:
     stack = Stack(make_app(), "Tokens")
-    days = CfnParameter(stack, "Days", type="Number").value_as_number
+    days: Any = CfnParameter(stack, "Days", type="Number").value_as_number
     tls = CfnParameter(stack, "Tls", type="Number").value_as_number
     SecureBucket(stack, "B", access_log_retention_days=days, minimum_tls_version=tls)
 
