@@ -47,3 +47,27 @@ def test_the_floors_are_those_pyproject_declares() -> None:
         assert floor is not None
         parts = tuple(int(p) for p in floor.group(1).split("."))
         assert parts + (0,) * (3 - len(parts)) == minimum, line
+
+
+RESULTS = ROOT / "compat" / "results.json"
+
+
+def test_recorded_runs_pass_at_both_ends_of_every_range() -> None:
+    """compat/results.json: what scripts/compat.py recorded, at the floors and the newest."""
+    import json
+
+    runs = json.loads(RESULTS.read_text())
+    assert {r["resolution"] for r in runs.values()} == {"lowest-direct", "highest"}
+    assert all(r["passed"] for r in runs.values()), runs
+    lowest = [r for r in runs.values() if r["resolution"] == "lowest-direct"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = [*project["dependencies"], *project["optional-dependencies"]["validate"]]
+    for package in ("aws-cdk-lib", "constructs", "cdk-nag", "cfn-lint"):
+        (line,) = [d for d in declared if d.startswith(f"{package}>=")]
+        floor = line.split(">=")[1].split(",")[0]
+        for run in lowest:
+            # The lowest run installs the floor itself (or its first patch release).
+            assert run["versions"][package].startswith(floor), (package, run["versions"])
+    page = (ROOT / "docs" / "compatibility.md").read_text()
+    for run in lowest:
+        assert f"| {run['versions']['aws-cdk-lib']} |" in page
