@@ -241,6 +241,11 @@ INVALID: dict[str, tuple[dict[str, Any], str, str]] = {
         r"stack_name='orders stack': makes the stack name 'orders stack'",
     ),
     "description too long": ({"description": "d" * 1025}, "S", r"description='d+\.\.\.'"),
+    "stack name a token": (
+        {"stack_name": cdk.Aws.ACCOUNT_ID},
+        "S",
+        r"stack_name='\$\{Token\[AWS.AccountId.[0-9]+\]\}': makes the stack name",
+    ),
     "unknown stack property": (
         {"stack_nmae": "x"},
         "S",

@@ -270,7 +270,8 @@ def _check_stack_props(
         # A stack directly in an app or stage is named after its id (and the stage's name).
         prefix = scope.stage_name
         prop, name = "construct_id", f"{prefix}-{construct_id}" if prefix else construct_id
-    if name is not None and not checks.is_token(name) and not _STACK_NAME.fullmatch(name):
+    # A token is refused too: aws-cdk-lib checks the name itself, so it must be literal.
+    if name is not None and not _STACK_NAME.fullmatch(name):
         raise ValidationError(
             where,
             prop,
