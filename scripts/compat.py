@@ -196,9 +196,7 @@ def check(args: argparse.Namespace, scratch: Path) -> dict[str, object]:
         JSII_NODE=str(tools / "node"),
         CDK_DISABLE_CLI_TELEMETRY="true",
         CDK_DISABLE_VERSION_CHECK="true",
-        ORG_CDK_CHECKOV=os.environ.get(
-            "ORG_CDK_CHECKOV", str(ROOT / ".tools" / "bin" / "checkov")
-        ),
+        ORG_CDK_CHECKOV=os.environ.get("ORG_CDK_CHECKOV", str(ROOT / ".tools" / "bin" / "checkov")),
     )
     outcome["node"] = run([str(tools / "node"), "--version"], env=env).stdout.strip()
     # The library's tests, against the installed wheel: a copy of tests/ without src/.
