@@ -33,7 +33,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import tomllib
+import tomllib  # type: ignore[import-not-found, unused-ignore]  # 3.11+
 
 ROOT = Path(__file__).resolve().parent.parent
 EXTRAS = "testing,validate,yaml,ops,docs"

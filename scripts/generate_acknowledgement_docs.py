@@ -208,12 +208,12 @@ def table(construct: str, construct_id: str, defaults: Build, everything: Build)
         "| --- | --- | --- | --- | --- |",
     ]
     order = {"cdk-nag": 0, "cfn-guard": 1, "cfn-lint": 2, "checkov": 3}
-    for (tool, reason, when), (rules, places) in sorted(
+    for (tool, reason, shown), (rules, places) in sorted(
         groups.items(), key=lambda item: (order.get(item[0][0], 9), sorted(item[1][0])[0])
     ):
         shown_rules = ", ".join(f"`{r}`" for r in sorted(rules)).replace("|", "\\|")
         lines.append(
-            f"| {tool} | {shown_rules} | {', '.join(sorted(places))} | {when} | {reason} |"
+            f"| {tool} | {shown_rules} | {', '.join(sorted(places))} | {shown} | {reason} |"
         )
     if not groups:
         lines.append("| - | - | - | - | nothing |")

@@ -6,7 +6,7 @@ import importlib.metadata
 import re
 
 import pytest
-import tomllib
+import tomllib  # type: ignore[import-not-found, unused-ignore]  # 3.11+
 
 from org_constructs import _compat
 from tests.support import ROOT

@@ -255,8 +255,9 @@ def test_canonical_form_keeps_what_matters() -> None:
 
 def difference(ours: Any, theirs: Any) -> str:
     """A unified diff of two canonical templates, for the failure message."""
-    lines = [json.dumps(x, indent=1, sort_keys=True).splitlines() for x in (ours, theirs)]
-    return "\n".join(difflib.unified_diff(*lines, "this context", "every flag", lineterm="", n=3))
+    before, after = (json.dumps(x, indent=1, sort_keys=True).splitlines() for x in (ours, theirs))
+    diff = difflib.unified_diff(before, after, "this context", "every flag", lineterm="", n=3)
+    return "\n".join(diff)
 
 
 _VERSION_HASH = re.compile(r"(CurrentVersion[0-9A-F]{8})[0-9a-f]{32}")

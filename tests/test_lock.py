@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-import tomllib
+import tomllib  # type: ignore[import-not-found, unused-ignore]  # 3.11+
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
