@@ -92,7 +92,23 @@ def validate(  # noqa: PLR0917 - click passes every option by keyword
             raise click.BadParameter(
                 f"{', '.join(unknown)}: must be among {', '.join(NAG_PACKS)}", param_hint="--packs"
             )
-    options = ValidateOptions(app_dir=app_dir, stage=stage, packs=chosen, skip=skip, output=output)
+    from org_constructs.validate._tools import GUARD_DISABLED
+
+    unknown_rules = [rule for rule in guard_rules if rule not in GUARD_DISABLED]
+    if unknown_rules:
+        raise click.BadParameter(
+            f"{', '.join(unknown_rules)}: the controls that are off by default are "
+            f"{', '.join(GUARD_DISABLED)}; every other one always runs",
+            param_hint="--guard-rule",
+        )
+    options = ValidateOptions(
+        app_dir=app_dir,
+        stage=stage,
+        packs=chosen,
+        skip=skip,
+        output=output,
+        guard_rules=guard_rules,
+    )
     result = run_validation(options, progress=None if quiet else _stderr)
     rendered = {"text": result.to_text, "json": result.to_json, "junit": result.to_junit}[
         output_format
