@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -13,12 +14,40 @@ from org_constructs._packs import NAG_PACKS
 
 __all__ = ["cli", "main"]
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 APP_DIR = click.argument(
     "app_dir",
     required=False,
     default=".",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
 )
+
+
+def _assembly_option(help_text: str) -> Callable[[F], F]:
+    return click.option(
+        "--assembly",
+        "assemblies",
+        multiple=True,
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        help=help_text,
+    )
+
+
+def _read_assemblies(assemblies: tuple[Path, ...]) -> list[Any]:
+    """The cloud assemblies given with ``--assembly``, each read once (a clear error if not)."""
+    from org_constructs.validate._assembly import Assembly
+
+    read = []
+    for directory in assemblies:
+        if not (directory / "manifest.json").is_file():
+            raise click.BadParameter(
+                f"{directory}: not a cloud assembly (no manifest.json); give the folder that "
+                "`cdk synth --output` or `org-cdk validate --output` wrote",
+                param_hint="--assembly",
+            )
+        read.append(Assembly.read(directory))
+    return read
 
 
 def _stderr(message: str) -> None:
@@ -128,7 +157,17 @@ def validate(  # noqa: PLR0917 - click passes every option by keyword
     type=click.Path(file_okay=False, path_type=Path),
     help="Cloud assembly directory.  [default: APP_DIR/cdk.out]",
 )
-def cost(app_dir: Path, stages: tuple[str, ...], as_json: bool, output: Path | None) -> None:
+@_assembly_option(
+    "Price this cloud assembly instead of synthesizing (repeatable; the one `org-cdk validate "
+    "--output` wrote, say). --stage then selects among its stacks' Environment tags."
+)
+def cost(
+    app_dir: Path,
+    stages: tuple[str, ...],
+    as_json: bool,
+    output: Path | None,
+    assemblies: tuple[Path, ...],
+) -> None:
     """Fixed monthly cost of APP_DIR's resources, per stack and per stage.
 
     Prices come from the price table shipped with the package (its source and date are
@@ -138,6 +177,21 @@ def cost(app_dir: Path, stages: tuple[str, ...], as_json: bool, output: Path | N
     from org_constructs.validate._runner import ValidateOptions, synth
 
     estimates = []
+    if assemblies:
+        _read_assemblies(assemblies)
+        for directory in assemblies:
+            estimate = estimate_assembly(directory)
+            if stages:
+                estimate.stacks = [s for s in estimate.stacks if s.stage in stages]
+            estimates.append(estimate)
+        found = {stack.stage for estimate in estimates for stack in estimate.stacks}
+        missing = [stage for stage in stages if stage not in found]
+        if missing:
+            raise click.ClickException(
+                f"no stack of stage {', '.join(map(repr, missing))} in the assemblies given"
+            )
+        click.echo(render_estimate(estimates, as_json=as_json))
+        return
     for stage in stages or (None,):
         options = ValidateOptions(app_dir=app_dir, stage=stage, output=output)
         result = synth(options, audit=False)
@@ -444,6 +498,9 @@ def stacks() -> None:
 @click.option("--delete", is_flag=True, help="Delete them (asks for each; needs --prefix).")
 @click.option("--yes", is_flag=True, help="Do not ask (non-interactive deletion).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@_assembly_option(
+    "The stacks the app defines, from this cloud assembly instead of a synthesis (repeatable)."
+)
 def stacks_obsolete(  # noqa: PLR0917 - click passes every option by keyword
     app_dir: Path,
     stages: tuple[str, ...],
@@ -452,6 +509,7 @@ def stacks_obsolete(  # noqa: PLR0917 - click passes every option by keyword
     delete: bool,
     yes: bool,
     as_json: bool,
+    assemblies: tuple[Path, ...],
 ) -> None:
     """Stacks deployed in the stages' accounts that the app no longer defines."""
     import json
@@ -476,13 +534,16 @@ def stacks_obsolete(  # noqa: PLR0917 - click passes every option by keyword
         raise click.ClickException("--delete needs --prefix: it never deletes outside it")
     file = environments_file or default_environments(app_dir)
     chosen = stages or tuple(_all_stages(file))
-    _stderr("synth: the stacks the app defines")
-    options = ValidateOptions(app_dir=app_dir, output=app_dir / "cdk.out")
-    result = synth(options, audit=False)
-    if result.returncode != 0:
-        _stderr(result.stderr.strip())
-        raise click.ClickException("cdk synth failed")
-    defined = {s.name for s in Assembly.read(options.assembly_dir).stacks}
+    if assemblies:
+        defined = {s.name for a in _read_assemblies(assemblies) for s in a.stacks}
+    else:
+        _stderr("synth: the stacks the app defines")
+        options = ValidateOptions(app_dir=app_dir, output=app_dir / "cdk.out")
+        result = synth(options, audit=False)
+        if result.returncode != 0:
+            _stderr(result.stderr.strip())
+            raise click.ClickException("cdk synth failed")
+        defined = {s.name for s in Assembly.read(options.assembly_dir).stacks}
     report = []
     try:
         for stage in chosen:
@@ -622,12 +683,19 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     help="Folder for index.md, one page per stack and the diagrams.",
 )
 @click.option("--no-architecture", is_flag=True, help="Skip the AWS-icon architecture picture.")
-def docs_command(app_dir: Path, stage: str, out: Path, no_architecture: bool) -> None:
+@_assembly_option(
+    "Read this cloud assembly instead of synthesizing (repeatable: one per stage, such as "
+    "those `org-cdk validate --stage S --output DIR` wrote, or one with every stage)."
+)
+def docs_command(
+    app_dir: Path, stage: str, out: Path, no_architecture: bool, assemblies: tuple[Path, ...]
+) -> None:
     """Markdown pages for the stage's stacks, with every stage's settings side by side.
 
     Synthesizes APP_DIR once with every stage (stacks are told apart by their Environment
-    tag), then writes the pages, the dependency graph (Mermaid, and SVG through Graphviz) and
-    an architecture picture (the `diagrams` package).
+    tag), or reads the assemblies given with --assembly, then writes the pages, the dependency
+    graph (Mermaid, and SVG through Graphviz) and an architecture picture (the `diagrams`
+    package).
     """
     import tempfile
 
@@ -636,17 +704,25 @@ def docs_command(app_dir: Path, stage: str, out: Path, no_architecture: bool) ->
     from org_constructs.validate._runner import ValidateOptions, synth
 
     with tempfile.TemporaryDirectory() as scratch:
-        options = ValidateOptions(app_dir=app_dir, output=Path(scratch) / "cdk.out")
-        _stderr("synth: every stage")
-        result = synth(options, audit=False)
-        if result.returncode != 0:
-            _stderr(result.stderr.strip())
-            raise click.ClickException("cdk synth failed")
-        assembly = Assembly.read(options.assembly_dir)
+        if assemblies:
+            read = _read_assemblies(assemblies)
+        else:
+            options = ValidateOptions(app_dir=app_dir, output=Path(scratch) / "cdk.out")
+            _stderr("synth: every stage")
+            result = synth(options, audit=False)
+            if result.returncode != 0:
+                _stderr(result.stderr.strip())
+                raise click.ClickException("cdk synth failed")
+            read = [Assembly.read(options.assembly_dir)]
         stages: dict[str, Assembly] = {}
-        for stack in assembly.stacks:
-            name = stack.tags.get("Environment", stage)
-            stages.setdefault(name, Assembly(assembly.directory, [])).stacks.append(stack)
+        seen: set[str] = set()
+        for assembly in read:
+            for stack in assembly.stacks:
+                if stack.name in seen:
+                    continue
+                seen.add(stack.name)
+                name = stack.tags.get("Environment", stage)
+                stages.setdefault(name, Assembly(assembly.directory, [])).stacks.append(stack)
         if stage not in stages:
             raise click.ClickException(
                 f"no stack of stage {stage!r}: the app has {', '.join(stages) or 'none'}"
