@@ -218,9 +218,12 @@ pyproject.add_override(
     "tool.pytest.ini_options",
     {
         "testpaths": ["tests"],
-        "addopts": ["-ra", "--strict-markers", "-p", "no:cacheprovider"],
+        # The slowest tests are printed after every run, so that a slow one is seen the day
+        # it lands (benchmarks/run.py records the suite's time and test count).
+        "addopts": ["-ra", "--strict-markers", "-p", "no:cacheprovider", "--durations=15"],
         "markers": [
-            "cli: runs the real CDK CLI in a subprocess (slow)",
+            "e2e: end to end (the CDK CLI, an emulator, a browser, a fresh virtual environment,"
+            " a release clone); `pytest -m 'not e2e'` is the fast lane",
         ],
     },
 )

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,7 +21,7 @@ import pytest  # noqa: E402
 pytest_plugins = ["pytester"]
 
 from org_constructs.config import EnvironmentConfig, load_environments  # noqa: E402
-from tests.support import ValidatedApp, org_cdk  # noqa: E402
+from tests.support import DIST, Background, ValidatedApp, gate_work, wheel_venv_work  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 
@@ -46,40 +43,68 @@ def production_config(environments: dict[str, EnvironmentConfig]) -> Environment
 
 
 @pytest.fixture(scope="session")
-def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def dist(background: Background) -> Path:
     """``python -m build``, once per session: the sdist, and the wheel built from it.
 
-    uv installs the build backend. The packaging tests read both; the install tests put the
-    wheel into fresh virtual environments, as a consuming repo installs the package.
+    The packaging tests read both; the install tests put the wheel into fresh virtual
+    environments (``wheel_venv``), as a consuming repo installs the package.
     """
-    out = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        [sys.executable, "-m", "build", "--installer", "uv", "--outdir", str(out), str(ROOT)],
-        check=True,
-        capture_output=True,
-    )
-    return out
+    built: Path = background.result(*DIST)
+    return built
 
 
 @pytest.fixture(scope="session")
-def validated_example(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., ValidatedApp]:
-    """``org-cdk validate`` of an example, run once per session and shared.
+def wheel_venv(background: Background) -> Callable[[str], Path]:
+    """A fresh virtual environment per Python version with the wheel and its ``testing`` and
+    ``validate`` extras installed (``tests.support.wheel_venv_work``), made once and shared by
+    every test that installs the package as a consuming repo does."""
 
-    The gate's tests read the report; the example and docs tests read the cloud assembly it
-    synthesized (its templates are those of ``cdk synth``), instead of synthesizing again.
+    def venv(version: str) -> Path:
+        made: Path = background.result(*wheel_venv_work(version))
+        return made
+
+    return venv
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """End-to-end tests last: the fast tests run first, while ``background`` prepares the
+    syntheses and gate runs the end-to-end tests will read."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+
+
+@pytest.fixture(scope="session")
+def background(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Background]:
+    """The session's background worker (see ``Background``)."""
+    worker = Background(tmp_path_factory)
+    yield worker
+    worker.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _prefetch(request: pytest.FixtureRequest, background: Background) -> None:
+    """Queue the work that the selected end-to-end tests will read, in the order they run.
+
+    A test module lists it in ``BACKGROUND``: (key, work) pairs, ``work`` taking the session's
+    ``tmp_path_factory``; the module's fixtures read it with ``background.result(key, work)``.
+    The fast lane (``-m "not e2e"``) selects no end-to-end test, so it queues nothing.
     """
-    runs: dict[tuple[str, str | None], ValidatedApp] = {}
+    for position, item in enumerate(request.session.items):
+        if item.get_closest_marker("e2e") is not None:
+            for key, work in getattr(getattr(item, "module", None), "BACKGROUND", ()):
+                background.prefetch(key, work, position)
+
+
+@pytest.fixture(scope="session")
+def validated_example(background: Background) -> Callable[..., ValidatedApp]:
+    """``org-cdk validate`` of an example, run once per (example, stage) and shared.
+
+    The gate's tests read the report; the example, docs, cost and deploy tests read the cloud
+    assembly it synthesized (its templates are those of ``cdk synth``, validation on), instead
+    of synthesizing again. Most runs were queued by ``_prefetch`` and are done by now.
+    """
 
     def validate(name: str, stage: str | None = None) -> ValidatedApp:
-        key = (name, stage)
-        if key not in runs:
-            out = tmp_path_factory.mktemp(f"validate-{name}-{stage or 'all'}") / "cdk.out"
-            arguments = ["validate", f"examples/{name}", "--format", "json", "--output", str(out)]
-            if stage:
-                arguments += ["--stage", stage]
-            result = org_cdk(*arguments)
-            assert result.stdout, result.stderr
-            runs[key] = ValidatedApp(json.loads(result.stdout), result.returncode, out)
-        return runs[key]
+        result: ValidatedApp = background.result(*gate_work(name, stage))
+        return result
 
     return validate

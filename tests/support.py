@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
-from collections.abc import Mapping
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Hashable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -148,3 +155,264 @@ class ValidatedApp:
     report: dict[str, Any]
     returncode: int
     assembly: Path
+
+
+Work = Callable[["Background"], Any]
+"""End-to-end work for ``Background``: takes the worker (its ``tmp`` is the session's
+``tmp_path_factory``; ``result`` reads other work)."""
+
+
+class Background:
+    """End-to-end work started early, in one worker thread, while the fast tests run.
+
+    ``prefetch`` queues work under a key, with the position of the first test that needs it:
+    the worker always takes the queued work that is needed soonest. ``result`` returns the
+    work's result, waiting while it runs, or runs it in the calling thread when it has not
+    started yet (a test never waits behind work queued for later tests). Each piece of work
+    runs once per session.
+    """
+
+    def __init__(self, tmp_path_factory: Any) -> None:
+        self.tmp = tmp_path_factory
+        self._futures: dict[Hashable, Future[Any]] = {}
+        self._queue: list[tuple[int, int, Future[Any], Work]] = []
+        self._ready = threading.Condition()
+        self._closed = False
+        self._cleanups: list[Callable[[], None]] = []
+        self._thread = threading.Thread(target=self._work, name="e2e-prefetch", daemon=True)
+        self._thread.start()
+
+    def prefetch(self, key: Hashable, work: Work, order: int = 0) -> None:
+        with self._ready:
+            if key not in self._futures:
+                future: Future[Any] = Future()
+                self._futures[key] = future
+                heapq.heappush(self._queue, (order, len(self._futures), future, work))
+                self._ready.notify()
+
+    def _work(self) -> None:
+        while True:
+            with self._ready:
+                while not self._queue and not self._closed:
+                    self._ready.wait()
+                if self._closed:
+                    return
+                _, _, future, work = heapq.heappop(self._queue)
+                if not future.set_running_or_notify_cancel():
+                    continue
+            self._run(future, work)
+
+    def _run(self, future: Future[Any], work: Work) -> None:
+        try:
+            future.set_result(work(self))
+        except BaseException as error:
+            future.set_exception(error)
+
+    def result(self, key: Hashable, work: Work) -> Any:
+        with self._ready:
+            future = self._futures.get(key)
+            run_here = future is None or future.cancel()
+            if run_here:
+                future = Future()
+                future.set_running_or_notify_cancel()
+                self._futures[key] = future
+        assert future is not None
+        if run_here:
+            self._run(future, work)
+        return future.result()
+
+    def at_close(self, cleanup: Callable[[], None]) -> None:
+        """Run ``cleanup`` when the session ends (work that leaves a process running)."""
+        self._cleanups.append(cleanup)
+
+    def close(self) -> None:
+        with self._ready:
+            self._closed = True
+            self._ready.notify()
+        self._thread.join()
+        for cleanup in reversed(self._cleanups):
+            cleanup()
+
+
+def gate_run(name: str, stage: str | None, background: Background) -> ValidatedApp:
+    """``org-cdk validate --format json`` of ``examples/<name>``, as a user runs it."""
+    out = background.tmp.mktemp(f"validate-{name}-{stage or 'all'}") / "cdk.out"
+    arguments = ["validate", f"examples/{name}", "--format", "json", "--output", str(out)]
+    if stage:
+        arguments += ["--stage", stage]
+    result = org_cdk(*arguments)
+    assert result.stdout, result.stderr
+    return ValidatedApp(json.loads(result.stdout), result.returncode, out)
+
+
+SMALL_EXAMPLES = (
+    "minimal_app",
+    "standard_vpc",
+    "secure_bucket",
+    "monitoring",
+    "monitored_function",
+    "deployment_notifications",
+)
+"""The examples of one construct each (docs/constructs/ include them)."""
+
+
+def gate_work(name: str, stage: str | None = None) -> tuple[Hashable, Work]:
+    """The gate run of an example, as a ``BACKGROUND`` entry."""
+    return ("gate", name, stage), partial(gate_run, name, stage)
+
+
+def build_dist(background: Background) -> Path:
+    """``python -m build`` of the project (uv installs the build backend): sdist and wheel."""
+    out: Path = background.tmp.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "build", "--installer", "uv", "--outdir", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+DIST: tuple[Hashable, Work] = (("dist",), build_dist)
+
+UV = Path(sys.executable).parent / "uv"
+
+SUPPORTED_PYTHONS = ("3.10", "3.11", "3.12", "3.13")
+"""The Python versions the package declares (classifiers); each is tested where installed."""
+
+CURRENT_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def interpreter(version: str) -> str | None:
+    """This Python, or pyenv's newest build of ``version``, or one on PATH."""
+    if version == CURRENT_PYTHON:
+        return sys.executable
+    pyenv = Path.home() / ".pyenv" / "versions"
+    builds = sorted(pyenv.glob(f"{version}.*"), key=lambda p: [int(x) for x in p.name.split(".")])
+    if builds and (builds[-1] / "bin" / "python").exists():
+        return str(builds[-1] / "bin" / "python")
+    found = shutil.which(f"python{version}")
+    return found
+
+
+def make_wheel_venv(version: str, background: Background) -> Path:
+    """A virtual environment of Python ``version`` with ``org-constructs[testing,validate]``
+    from the built wheel. This interpreter's is byte-compiled: several processes use it (each
+    would compile aws-cdk-lib's sources again); the others run one synthesis each, which
+    compiles less than the whole install. Raises ``LookupError`` when the interpreter is not
+    installed."""
+    python_bin = interpreter(version)
+    if python_bin is None:
+        raise LookupError(f"Python {version} is not installed here (pyenv or PATH)")
+    wheel = only(background.result(*DIST), "*.whl")
+    venv: Path = background.tmp.mktemp(f"venv-{version}") / "venv"
+    subprocess.run(
+        [str(UV), "venv", "--quiet", "--python", python_bin, str(venv)],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            str(UV),
+            "pip",
+            "install",
+            "--quiet",
+            *(["--compile-bytecode"] if version == CURRENT_PYTHON else []),
+            "--python",
+            str(venv / "bin" / "python"),
+            f"org-constructs[testing,validate] @ {wheel.as_uri()}",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return venv
+
+
+def wheel_venv_work(version: str) -> tuple[Hashable, Work]:
+    return ("venv", version), partial(make_wheel_venv, version)
+
+
+def checkov_work(templates: Mapping[str, TemplateLike]) -> Work:
+    """``run_checkov`` over ``templates`` as ``Background`` work (the templates are read here,
+    in the calling thread: aws-cdk-lib objects stay in the thread that made them)."""
+    data = {name: template_json(template) for name, template in templates.items()}
+
+    def work(background: Background) -> CheckovReport:
+        return run_checkov(data, background.tmp.mktemp("checkov"))
+
+    return work
+
+
+def prefetch_checkov(
+    background: Background,
+    request: Any,
+    module: str,
+    name: str,
+    templates: Mapping[str, TemplateLike],
+) -> None:
+    """Queue checkov over the templates of the test module ``module`` (its ``__file__``) when
+    its checkov test is selected (an end-to-end test, so it runs after the fast tests, by when
+    the report is ready)."""
+    for position, item in enumerate(request.session.items):
+        if str(item.path) == module and "checkov" in item.name:
+            background.prefetch(("checkov", name), checkov_work(templates), position)
+            return
+
+
+def checkov_report(
+    background: Background, name: str, templates: Mapping[str, TemplateLike]
+) -> CheckovReport:
+    """The report ``prefetch_checkov`` queued (or checkov run now)."""
+    report: CheckovReport = background.result(("checkov", name), checkov_work(templates))
+    return report
+
+
+REFERENCE_GATE = gate_work("reference_app")
+"""The gate over the reference app's every stage at once (each stack held to its stage's
+packs: all five in production): the tests of the gate, docs, cost and deploy read it."""
+
+
+@dataclass(frozen=True)
+class EmulatorProcess:
+    """A local AWS emulator (scripts/emulator.py: moto's server) on 127.0.0.1."""
+
+    process: subprocess.Popen[bytes]
+    endpoint: str
+    """``http://localhost:PORT``: the CDK CLI needs ``localhost``, not the address."""
+    log: Path
+
+
+def start_emulator(account: str, background: Background) -> EmulatorProcess:
+    """Start an emulator for ``account`` on a free port and wait until it answers; it is
+    stopped by its PID when the session ends."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log: Path = background.tmp.mktemp(f"emulator-{account}") / "emulator.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "scripts" / "emulator.py"), str(port)],
+            env={**os.environ, "MOTO_ACCOUNT_ID": account},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+
+    def stop() -> None:
+        process.terminate()
+        process.wait(timeout=30)
+
+    background.at_close(stop)
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=2)
+            break
+        except OSError:
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, "the emulator did not start"
+            time.sleep(0.3)
+    return EmulatorProcess(process, f"http://localhost:{port}", log)
+
+
+def emulator_work(name: str, account: str) -> tuple[Hashable, Work]:
+    """An emulator as ``BACKGROUND`` work (``name`` tells apart emulators of one account)."""
+    return ("emulator", name, account), partial(start_emulator, account)

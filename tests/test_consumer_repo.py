@@ -13,14 +13,16 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support import CDK, CHECKOV, ROOT, cli_env, only
+from tests.support import CDK, CHECKOV, CURRENT_PYTHON, DIST, ROOT, UV, cli_env, wheel_venv_work
 
 REPO = ROOT / "examples" / "consumer_repo"
+BACKGROUND = [DIST, wheel_venv_work(CURRENT_PYTHON)]
 COPY_IGNORE = shutil.ignore_patterns("cdk.out", "__pycache__", ".pytest_cache")
 FILES = (
     "app.py",
@@ -114,6 +116,7 @@ class TestTheFiles:
             assert f"(examples/consumer_repo/{name})" in section, f"link to {name}"
 
 
+@pytest.mark.e2e
 def test_the_teams_tests_pass(tmp_path: Path) -> None:
     """`pytest` in the repo, with this environment's org-constructs (the plugin loaded by its
     entry point): green, each stack synthesized once, the context of cdk.json."""
@@ -148,24 +151,15 @@ def zones_of(template: dict[str, Any]) -> set[str]:
     }
 
 
-@pytest.mark.cli
-def test_a_consuming_repo_from_the_wheel(dist: Path, tmp_path: Path) -> None:
+@pytest.mark.e2e
+def test_a_consuming_repo_from_the_wheel(wheel_venv: Callable[[str], Path], tmp_path: Path) -> None:
     """The issue's "done when": the wheel with `[testing,validate]` in a fresh virtual
     environment, the repo copied out of this project, then as its team runs them: `pytest`,
     `cdk synth -c stage=dev` with no AWS credentials, `org-cdk validate . --stage production`.
     """
-    uv = shutil.which("uv", path=str(Path(sys.executable).parent))
-    assert uv
-    venv = tmp_path / "venv"
-    subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
+    venv = wheel_venv(CURRENT_PYTHON)  # org-constructs[testing,validate] from the wheel
     python = venv / "bin" / "python"
-    wheel = only(dist, "*.whl")
-    install = [uv, "pip", "install", "--quiet", "--python", str(python)]
-    subprocess.run(
-        [*install, f"org-constructs[testing,validate] @ {wheel.as_uri()}"],
-        check=True,
-        capture_output=True,
-    )
+    install = [str(UV), "pip", "install", "--quiet", "--python", str(python)]
     repo = copy_of_the_repo(tmp_path)
     subprocess.run([*install, "-r", str(repo / "requirements.txt")], check=True)
     env = without_aws_credentials(cli_env(venv / "bin"), tmp_path)

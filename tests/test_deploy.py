@@ -10,14 +10,9 @@ creates and that the report names what it skipped, nothing more.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,15 +20,23 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.support import CDK, cli_env
+from tests.support import (
+    CDK,
+    Background,
+    EmulatorProcess,
+    cli_env,
+    emulator_work,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "examples" / "reference_app"
 ACCOUNT, REGION = "111111111111", "us-east-1"
 EMULATOR_SECRET = "testing"  # noqa: S105 - the emulator accepts any credentials
 STACKS = ["Orders-dev-Network", "Orders-dev-Data", "Orders-dev-Compute", "Orders-dev-Monitoring"]
+EMULATOR = emulator_work("deploy", ACCOUNT)
+BACKGROUND = [EMULATOR]
 
-pytestmark = pytest.mark.cli
+pytestmark = pytest.mark.e2e
 
 
 @dataclass
@@ -65,42 +68,23 @@ class Emulator:
 
 
 @pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    log = tmp_path_factory.mktemp("emulator") / "emulator.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, str(ROOT / "scripts" / "emulator.py"), str(port)],
-            env={**os.environ, "MOTO_ACCOUNT_ID": ACCOUNT},
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=2)
-                break
-            except OSError:
-                assert process.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, "the emulator did not start"
-                time.sleep(0.3)
-        env = cli_env(
-            AWS_ENDPOINT_URL=f"http://localhost:{port}",
-            AWS_ACCESS_KEY_ID="testing",
-            AWS_SECRET_ACCESS_KEY=EMULATOR_SECRET,
-            AWS_REGION=REGION,
-            AWS_DEFAULT_REGION=REGION,
-        )
-        yield Emulator(endpoint=f"http://localhost:{port}", env=env)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+def emulator(background: Background) -> Emulator:
+    """The emulator of the stage's account, started early by the background worker."""
+    started: EmulatorProcess = background.result(*EMULATOR)
+    env = cli_env(
+        AWS_ENDPOINT_URL=started.endpoint,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY=EMULATOR_SECRET,
+        AWS_REGION=REGION,
+        AWS_DEFAULT_REGION=REGION,
+    )
+    return Emulator(endpoint=started.endpoint, env=env)
 
 
 def deploy(emulator: Emulator, app_dir: Path) -> Path:
+    """Synthesize the dev stage, then deploy it. (Not the gate's assembly: the gate
+    synthesizes with the acknowledgements under audit, and `cdk deploy` refuses an assembly
+    with error annotations.)"""
     out = app_dir / "cdk.out"
     shutil.rmtree(out, ignore_errors=True)
     emulator.cdk(app_dir, "synth", "--quiet", "-c", "stage=dev")

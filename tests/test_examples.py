@@ -11,35 +11,22 @@ from typing import Any
 
 import pytest
 
-from tests.support import CDK, ValidatedApp, cli_env
+from tests.support import SMALL_EXAMPLES, ValidatedApp, gate_work
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
-pytestmark = pytest.mark.cli
+pytestmark = pytest.mark.e2e
 
 
-def cdk_synth(app_dir: Path, out: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    assert CDK.exists(), "the CDK CLI is installed by scripts/setup.sh"
-    return subprocess.run(
-        [str(CDK), "synth", "--no-notices", "--quiet", "--output", str(out), *args],
-        cwd=app_dir,
-        env=cli_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+BACKGROUND = [gate_work(name) for name in SMALL_EXAMPLES]
+"""Every example as the gate synthesized it (the real CDK CLI, validation on), shared with
+the gate's tests."""
 
 
-@pytest.fixture(scope="module")
-def minimal_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("minimal") / "cdk.out"
-    result = cdk_synth(EXAMPLES / "minimal_app", out)
-    assert result.returncode == 0, result.stderr
-    assert "end-of-life" not in result.stderr + result.stdout
-    assert "feature flags are not configured" not in result.stderr + result.stdout
-    return out
+@pytest.fixture
+def minimal_assembly(validated_example: Callable[..., ValidatedApp]) -> Path:
+    return validated_assembly(validated_example, "minimal_app")
 
 
 def stack_artifacts(assembly: Path) -> dict[str, Any]:
@@ -86,13 +73,6 @@ def test_minimal_app_follows_the_stage(
     assert log_group["DeletionPolicy"] == deletion
     export = template["Outputs"]["LogGroupName"]["Export"]["Name"]
     assert export == f"MinimalService-{stage}-LogGroupName"
-
-
-def test_minimal_app_selects_one_stage(tmp_path: Path) -> None:
-    out = tmp_path / "cdk.out"
-    result = cdk_synth(EXAMPLES / "minimal_app", out, "-c", "stage=dev")
-    assert result.returncode == 0, result.stderr
-    assert list(stack_artifacts(out)) == ["MinimalService-dev"]
 
 
 def validated_assembly(validated_example: Callable[..., ValidatedApp], name: str) -> Path:

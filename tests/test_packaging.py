@@ -12,14 +12,27 @@ import subprocess
 import sys
 import tarfile
 import zipfile
+from collections.abc import Callable
 from email.parser import Parser
 from pathlib import Path
 
 import pytest
 
-from tests.support import CDK, cli_env, only
+from tests.support import (
+    CDK,
+    CURRENT_PYTHON,
+    DIST,
+    SUPPORTED_PYTHONS,
+    UV,
+    cli_env,
+    interpreter,
+    only,
+    wheel_venv_work,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.e2e
 
 
 def test_twine_accepts_both(dist: Path) -> None:
@@ -62,67 +75,91 @@ def test_sdist_has_sources_and_license(dist: Path) -> None:
     assert {"src/org_constructs/__init__.py", "LICENSE", "README.md", "pyproject.toml"} <= names
 
 
-SUPPORTED = ("3.10", "3.11", "3.12", "3.13")
-"""The Python versions the package declares (classifiers); each is tested where installed."""
+BACKGROUND = [DIST, *(wheel_venv_work(version) for version in SUPPORTED_PYTHONS)]
+
+CONSUMER_REPO = ROOT / "examples" / "consumer_repo"
+"""The smallest example that uses every construct (tests/test_consumer_repo.py checks that)."""
 
 
-def interpreter(version: str) -> str | None:
-    """This Python, or pyenv's newest build of ``version``, or one on PATH."""
-    if f"{sys.version_info.major}.{sys.version_info.minor}" == version:
-        return sys.executable
-    pyenv = Path.home() / ".pyenv" / "versions"
-    builds = sorted(pyenv.glob(f"{version}.*"), key=lambda p: [int(x) for x in p.name.split(".")])
-    if builds and (builds[-1] / "bin" / "python").exists():
-        return str(builds[-1] / "bin" / "python")
-    return shutil.which(f"python{version}")
-
-
-@pytest.mark.cli
-@pytest.mark.parametrize("version", SUPPORTED)
-def test_reference_app_synthesizes_from_the_installed_wheel(
-    dist: Path, tmp_path: Path, version: str
-) -> None:
-    """A consuming repo on each supported Python: a fresh virtual environment, the wheel, the
-    app's requirements, then `cdk synth` of the production stage."""
-    python_bin = interpreter(version)
-    if python_bin is None:
-        pytest.skip(f"Python {version} is not installed here (pyenv or PATH)")
-    uv = shutil.which("uv", path=str(Path(sys.executable).parent))
-    assert uv
-    venv = tmp_path / "venv"
-    subprocess.run([uv, "venv", "--quiet", "--python", python_bin, str(venv)], check=True)
+def installed_app(venv: Path, app: Path, tmp_path: Path) -> Path:
+    """A copy of ``app`` outside the project, whose ``python`` is the venv's."""
+    copy = tmp_path / app.name
+    shutil.copytree(app, copy, ignore=shutil.ignore_patterns("cdk.out", "__pycache__"))
     python = venv / "bin" / "python"
-    app = tmp_path / "reference_app"
-    shutil.copytree(
-        ROOT / "examples" / "reference_app", app, ignore=shutil.ignore_patterns("cdk.out")
-    )
-    install = [uv, "pip", "install", "--quiet", "--python", str(python)]
-    subprocess.run([*install, str(only(dist, "*.whl"))], check=True)
-    subprocess.run([*install, "-r", str(app / "requirements.txt")], check=True)
     located = subprocess.run(
-        [str(python), "-c", "import org_constructs; print(org_constructs.__file__)"],
+        [
+            str(python),
+            "-c",
+            "import org_constructs, sys; print(org_constructs.__file__, "
+            "f'{sys.version_info[0]}.{sys.version_info[1]}')",
+        ],
         capture_output=True,
         text=True,
         check=True,
-        cwd=tmp_path,
+        cwd=copy,
     ).stdout
     assert str(venv) in located, "imported from the installed wheel, not the source tree"
+    return copy
+
+
+def stack_names(assembly: Path) -> list[str]:
+    manifest = json.loads((assembly / "manifest.json").read_text())
+    return [n for n, a in manifest["artifacts"].items() if a["type"] == "aws:cloudformation:stack"]
+
+
+@pytest.mark.parametrize("version", SUPPORTED_PYTHONS)
+def test_every_construct_synthesizes_on_each_supported_python(
+    wheel_venv: Callable[[str], Path], tmp_path: Path, version: str
+) -> None:
+    """The wheel installed once per version (``wheel_venv``), then `cdk synth` of the
+    consuming repo, which uses every construct. aws-cdk-lib's built-in validation is off here:
+    it does not depend on the interpreter, and the full synthesis below runs it."""
+    if interpreter(version) is None:
+        pytest.skip(f"Python {version} is not installed here (pyenv or PATH)")
+    venv = wheel_venv(version)
     reported = subprocess.run(
-        [str(python), "-c", "import sys; print(f'{sys.version_info[0]}.{sys.version_info[1]}')"],
+        [str(venv / "bin" / "python"), "-c", "import sys; print(sys.version_info[:2])"],
         capture_output=True,
         text=True,
         check=True,
     ).stdout.strip()
-    assert reported == version
+    assert reported == str(tuple(int(x) for x in version.split(".")))
+    app = installed_app(venv, CONSUMER_REPO, tmp_path)
     result = subprocess.run(
+        [str(CDK), "synth", "--no-notices", "--quiet", "-c", "stage=dev"],
+        cwd=app,
+        env=cli_env(venv / "bin", CDK_VALIDATION="false"),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert stack_names(app / "cdk.out") == ["Billing-dev"]
+
+
+def test_reference_app_synthesizes_from_the_installed_wheel(
+    wheel_venv: Callable[[str], Path], tmp_path: Path
+) -> None:
+    """A consuming repo's full synthesis, once: the reference app with its own requirements,
+    the production stage, aws-cdk-lib's validation on, no warning about Node.js or flags."""
+    venv = wheel_venv(CURRENT_PYTHON)
+    app = installed_app(venv, ROOT / "examples" / "reference_app", tmp_path)
+    subprocess.run(
         [
-            str(CDK),
-            "synth",
-            "--no-notices",
+            str(UV),
+            "pip",
+            "install",
             "--quiet",
-            "-c",
-            "stage=production",
+            "--python",
+            str(venv / "bin" / "python"),
+            "-r",
+            str(app / "requirements.txt"),
         ],
+        check=True,
+    )
+    result = subprocess.run(
+        [str(CDK), "synth", "--no-notices", "--quiet", "-c", "stage=production"],
         cwd=app,
         env=cli_env(venv / "bin"),
         capture_output=True,
@@ -131,11 +168,9 @@ def test_reference_app_synthesizes_from_the_installed_wheel(
         timeout=600,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    manifest = json.loads((app / "cdk.out" / "manifest.json").read_text())
-    stacks = [
-        n for n, a in manifest["artifacts"].items() if a["type"] == "aws:cloudformation:stack"
-    ]
-    assert stacks == [
+    assert "end-of-life" not in result.stderr + result.stdout
+    assert "feature flags are not configured" not in result.stderr + result.stdout
+    assert stack_names(app / "cdk.out") == [
         "Orders-production-Network",
         "Orders-production-Data",
         "Orders-production-Compute",

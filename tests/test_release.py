@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Hashable
 from pathlib import Path
 from types import ModuleType
 
@@ -15,7 +16,7 @@ from aws_cdk import Stack
 from aws_cdk.assertions import Template
 
 from org_constructs import SecureBucket
-from tests.support import ROOT, make_app
+from tests.support import ROOT, Background, Work, make_app
 
 
 def load(name: str) -> ModuleType:
@@ -147,10 +148,19 @@ class TestRecordedBaseline:
             breaks.recorded_release(path)
 
 
+def make_breaks_cache(background: Background) -> Path:
+    folder: Path = background.tmp.mktemp("breaks-cache")
+    return folder
+
+
+BREAKS_CACHE: tuple[Hashable, Work] = (("breaks-cache",), make_breaks_cache)
+
+
 @pytest.fixture(scope="session")
-def breaks_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def breaks_cache(background: Background) -> Path:
     """Fixtures synthesized by one break check, reused by the next over the same trees."""
-    return tmp_path_factory.mktemp("breaks-cache")
+    folder: Path = background.result(*BREAKS_CACHE)
+    return folder
 
 
 def check_breaks(repo: Path, cache: Path) -> subprocess.CompletedProcess[str]:
@@ -164,11 +174,11 @@ def check_breaks(repo: Path, cache: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.cli
+@pytest.mark.e2e
 def test_the_repository_has_no_undeclared_break_since_the_last_release(
-    breaks_cache: Path,
+    background: Background,
 ) -> None:
-    result = check_breaks(ROOT, breaks_cache)
+    result: subprocess.CompletedProcess[str] = background.result(*REPOSITORY_BREAKS)
     assert result.returncode == 0, result.stdout + result.stderr
     # The tag when the clone has it, else the release recorded in release-baseline.json.
     assert re.search(
@@ -176,6 +186,16 @@ def test_the_repository_has_no_undeclared_break_since_the_last_release(
         r"\d+ API break",
         result.stdout,
     ), result.stdout
+
+
+def check_the_repository(background: Background) -> subprocess.CompletedProcess[str]:
+    return check_breaks(ROOT, background.result(*BREAKS_CACHE))
+
+
+REPOSITORY_BREAKS: tuple[Hashable, Work] = (("breaks", "repository"), check_the_repository)
+BACKGROUND = [REPOSITORY_BREAKS]
+"""The break check of this repository synthesizes the baseline's fixtures into the cache that
+the scratch clones' checks then read."""
 
 
 def git(repo: Path, *args: str) -> str:
@@ -257,7 +277,7 @@ def next_minor(version: str) -> str:
     return f"{major}.{minor + 1}.0"
 
 
-@pytest.mark.cli
+@pytest.mark.e2e
 class TestReleaseCommand:
     """Scratch clones at any version of this repository: each test sets the version it needs."""
 
@@ -327,11 +347,12 @@ class TestReleaseCommand:
         assert (git(scratch, "status", "--porcelain"), git(scratch, "tag")) == before
 
 
-@pytest.mark.cli
+@pytest.mark.e2e
 def test_a_renamed_stateful_child_fails_until_declared_with_its_migration(
-    scratch: Path, breaks_cache: Path
+    scratch: Path, breaks_cache: Path, background: Background
 ) -> None:
     """Renaming SecureBucket's ``AccessLogs`` child replaces every access-log bucket."""
+    background.result(*REPOSITORY_BREAKS)  # the baseline's fixtures are in the cache now
     source = scratch / "src" / "org_constructs" / "storage" / "_secure_bucket.py"
     text = source.read_text()
     assert text.count('"AccessLogs",') == 1

@@ -32,14 +32,14 @@ def actionlint(folder: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.cli
+@pytest.mark.e2e
 def test_workflows_pass_actionlint() -> None:
     result = actionlint(ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Checking 4 workflow file(s)" in result.stdout
 
 
-@pytest.mark.cli
+@pytest.mark.e2e
 def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
     folder = tmp_path / ".github" / "workflows"
     folder.mkdir(parents=True)

@@ -32,7 +32,7 @@ from org_constructs import (
 from org_constructs.compliance import NAG_PACKS, nag_findings
 from org_constructs.compute import latest_python_runtime
 from org_constructs.testing import find_resources, template_json, template_of
-from tests.support import make_app, run_checkov
+from tests.support import Background, checkov_report, make_app, prefetch_checkov
 
 CODE = lambda_.Code.from_inline("def handler(event, context):\n    return event\n")
 HOOK = lambda_.Code.from_inline("def handler(event, context):\n    return None\n")
@@ -102,7 +102,7 @@ def full_function(stack: Stack) -> MonitoredFunction:
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def stacks(environments: dict[str, EnvironmentConfig]) -> dict[str, FunctionStack]:
     variants: dict[str, tuple[str, Callable[[Stack], MonitoredFunction]]] = {
         "dev": ("dev", default_function),
@@ -116,9 +116,20 @@ def stacks(environments: dict[str, EnvironmentConfig]) -> dict[str, FunctionStac
     }
 
 
-@pytest.fixture(scope="module")
-def templates(stacks: dict[str, FunctionStack]) -> dict[str, Template]:
-    return {name: template_of(stack) for name, stack in stacks.items()}
+@pytest.fixture(scope="session")
+def templates(
+    stacks: dict[str, FunctionStack], background: Background, request: pytest.FixtureRequest
+) -> dict[str, Template]:
+    """Session-scoped: the end-to-end checkov test reads them after the fast tests."""
+    built = {name: template_of(stack) for name, stack in stacks.items()}
+    prefetch_checkov(
+        background,
+        request,
+        __file__,
+        "monitored_function",
+        {k: built[k] for k in ("production", "full")},
+    )
+    return built
 
 
 def single(
@@ -564,10 +575,13 @@ class TestCompliance:
         for rule in findings:
             assert rule in page
 
+    @pytest.mark.e2e
     def test_checkov_clean_with_documented_skips(
-        self, templates: dict[str, Template], tmp_path: Path
+        self, templates: dict[str, Template], background: Background
     ) -> None:
-        report = run_checkov({k: templates[k] for k in ("production", "full")}, tmp_path)
+        report = checkov_report(
+            background, "monitored_function", {k: templates[k] for k in ("production", "full")}
+        )
         assert report.failed == []
         skipped = {(name, check) for name, check, _ in report.skipped}
         assert ("production", "CKV_AWS_117") in skipped

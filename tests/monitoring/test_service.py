@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,7 +37,7 @@ from org_constructs.testing import (
     template_json,
     template_of,
 )
-from tests.support import make_app, run_checkov
+from tests.support import Background, checkov_report, make_app, prefetch_checkov
 
 GIB = 1024**3
 
@@ -423,7 +422,7 @@ PACKS: dict[str, Callable[[Stack, ServiceMonitoring], Any]] = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def pack_stacks(environments: dict[str, EnvironmentConfig]) -> dict[str, Stack]:
     return {
         name: monitoring_only(environments["production"], build, f"Pack-{name}")
@@ -431,9 +430,14 @@ def pack_stacks(environments: dict[str, EnvironmentConfig]) -> dict[str, Stack]:
     }
 
 
-@pytest.fixture(scope="module")
-def pack_templates(pack_stacks: dict[str, Stack]) -> dict[str, Template]:
-    return {name: template_of(stack) for name, stack in pack_stacks.items()}
+@pytest.fixture(scope="session")
+def pack_templates(
+    pack_stacks: dict[str, Stack], background: Background, request: pytest.FixtureRequest
+) -> dict[str, Template]:
+    """Session-scoped: the end-to-end checkov test reads them after the fast tests."""
+    built = {name: template_of(stack) for name, stack in pack_stacks.items()}
+    prefetch_checkov(background, request, __file__, "monitoring_packs", built)
+    return built
 
 
 @pytest.mark.parametrize("name", sorted(PACKS))
@@ -446,8 +450,11 @@ def test_topic_and_alarms_clean_on_every_nag_pack(pack_stacks: dict[str, Stack],
     assert nag_findings(pack_stacks[name], NAG_PACKS) == []
 
 
-def test_topic_and_alarms_pass_checkov(pack_templates: dict[str, Template], tmp_path: Path) -> None:
-    report = run_checkov(pack_templates, tmp_path)
+@pytest.mark.e2e
+def test_topic_and_alarms_pass_checkov(
+    pack_templates: dict[str, Template], background: Background
+) -> None:
+    report = checkov_report(background, "monitoring_packs", pack_templates)
     assert report.failed == []
     assert report.skipped == []
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +13,7 @@ from constructs import Construct
 from org_constructs import AbstractStack, AlarmTopic, EnvironmentConfig, ValidationError
 from org_constructs.compliance import NAG_PACKS, nag_findings
 from org_constructs.testing import find_resources, template_of
-from tests.support import make_app, run_checkov
+from tests.support import Background, checkov_report, make_app, prefetch_checkov
 
 WORKSPACE, CHANNEL = "T0123456789", "C0123456789"
 
@@ -33,7 +32,7 @@ class TopicStack(AbstractStack):
         self.alarm_topic = AlarmTopic.from_config(self, "Alarms", self.config, **kwargs)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def stacks(environments: dict[str, EnvironmentConfig]) -> dict[str, TopicStack]:
     return {
         "default": TopicStack(make_app(), "Topic-default", config=environments["production"]),
@@ -41,9 +40,14 @@ def stacks(environments: dict[str, EnvironmentConfig]) -> dict[str, TopicStack]:
     }
 
 
-@pytest.fixture(scope="module")
-def templates(stacks: dict[str, TopicStack]) -> dict[str, Template]:
-    return {name: template_of(stack) for name, stack in stacks.items()}
+@pytest.fixture(scope="session")
+def templates(
+    stacks: dict[str, TopicStack], background: Background, request: pytest.FixtureRequest
+) -> dict[str, Template]:
+    """Session-scoped: the end-to-end checkov test reads them after the fast tests."""
+    built = {name: template_of(stack) for name, stack in stacks.items()}
+    prefetch_checkov(background, request, __file__, "alarm_topic", built)
+    return built
 
 
 def test_topic_is_encrypted_with_a_rotating_key(templates: dict[str, Template]) -> None:
@@ -194,8 +198,9 @@ def test_every_nag_pack_is_clean(stacks: dict[str, TopicStack], name: str) -> No
     assert nag_findings(stacks[name], NAG_PACKS) == []
 
 
-def test_checkov_is_clean(templates: dict[str, Template], tmp_path: Path) -> None:
-    report = run_checkov(templates, tmp_path)
+@pytest.mark.e2e
+def test_checkov_is_clean(templates: dict[str, Template], background: Background) -> None:
+    report = checkov_report(background, "alarm_topic", templates)
     assert report.failed == []
     assert report.skipped == []
     assert report.passed > 5

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +18,14 @@ from org_constructs._acknowledge import CDK_HANDLER_CHECKOV_CHECKS
 from org_constructs.compliance import NAG_PACKS, nag_findings
 from org_constructs.config import VpcConfig
 from org_constructs.testing import assert_no_open_ingress, find_resources, template_of
-from tests.support import ROOT, TEST_ACCOUNTS, make_app, run_checkov
+from tests.support import (
+    ROOT,
+    TEST_ACCOUNTS,
+    Background,
+    checkov_report,
+    make_app,
+    prefetch_checkov,
+)
 
 REGULATED_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
 
@@ -61,7 +67,7 @@ def regulated_vpc(stack: Stack) -> StandardVpc:
     return StandardVpc(stack, "Network", nat_gateways=0, interface_endpoints=["ssm", "logs"])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def stacks(environments: dict[str, EnvironmentConfig]) -> dict[str, NetworkStack]:
     variants: dict[str, tuple[str, Callable[[Stack], StandardVpc] | None]] = {
         "dev": ("dev", None),
@@ -75,9 +81,14 @@ def stacks(environments: dict[str, EnvironmentConfig]) -> dict[str, NetworkStack
     }
 
 
-@pytest.fixture(scope="module")
-def templates(stacks: dict[str, NetworkStack]) -> dict[str, Template]:
-    return {name: template_of(stack) for name, stack in stacks.items()}
+@pytest.fixture(scope="session")
+def templates(
+    stacks: dict[str, NetworkStack], background: Background, request: pytest.FixtureRequest
+) -> dict[str, Template]:
+    """Session-scoped: the end-to-end checkov test reads them after the fast tests."""
+    built = {name: template_of(stack) for name, stack in stacks.items()}
+    prefetch_checkov(background, request, __file__, "standard_vpc", built)
+    return built
 
 
 def subnets_by_tier(template: Template) -> dict[str, list[dict[str, Any]]]:
@@ -469,10 +480,11 @@ class TestCompliance:
         for rule_id, _ in findings:
             assert rule_id in page
 
+    @pytest.mark.e2e
     def test_checkov_passes_with_documented_skips(
-        self, templates: dict[str, Template], tmp_path: Path
+        self, templates: dict[str, Template], background: Background
     ) -> None:
-        report = run_checkov(templates, tmp_path)
+        report = checkov_report(background, "standard_vpc", templates)
         assert report.failed == []
         assert report.passed > 100
         assert {(name, check) for name, check, _ in report.skipped} == {

@@ -8,13 +8,9 @@ account. Stacks are created with boto3, as if deployed earlier.
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,11 +19,20 @@ import aws_cdk as cdk
 import boto3
 import pytest
 from aws_cdk.assertions import Template
+from click.testing import CliRunner
 
 from org_constructs import DeploymentNotifications
-from tests.support import ROOT, cli_env, make_app, recommended_context
+from org_constructs.cli._main import cli
+from tests.support import (
+    Background,
+    EmulatorProcess,
+    cli_env,
+    emulator_work,
+    make_app,
+    recommended_context,
+)
 
-pytestmark = pytest.mark.cli
+pytestmark = pytest.mark.e2e
 
 ORG_CDK = Path(sys.executable).parent / "org-cdk"
 REGION = "us-east-1"
@@ -51,6 +56,12 @@ class Accounts:
             aws_secret_access_key=SECRET,
         )
 
+    def invoke(self, *arguments: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+        """``org-cdk ARGUMENTS`` in-process (click's runner), in this folder and environment:
+        for tests of the command line rather than of the process."""
+        monkeypatch.chdir(self.folder)
+        return CliRunner().invoke(cli, list(arguments), input="", env=self.env)
+
     def org_cdk(
         self, *arguments: str, stdin: str | None = None
     ) -> subprocess.CompletedProcess[str]:
@@ -72,65 +83,41 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+EMULATORS = {stage: emulator_work("operations", account) for stage, account in ACCOUNTS.items()}
+"""One emulator per stage account, started early by the background worker."""
+BACKGROUND = list(EMULATORS.values())
+
+
 @pytest.fixture(scope="module")
-def accounts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Accounts]:
+def accounts(tmp_path_factory: pytest.TempPathFactory, background: Background) -> Accounts:
     folder = tmp_path_factory.mktemp("operations")
-    processes = []
     endpoints = {}
-    try:
-        for stage, account in ACCOUNTS.items():
-            port = free_port()
-            log = (folder / f"{stage}-emulator.log").open("w")
-            processes.append(
-                subprocess.Popen(
-                    [sys.executable, str(ROOT / "scripts" / "emulator.py"), str(port)],
-                    env={**os.environ, "MOTO_ACCOUNT_ID": account},
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            )
-            endpoints[stage] = f"http://localhost:{port}"
-        for endpoint in endpoints.values():
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2)  # noqa: S310
-                    break
-                except OSError:
-                    assert time.monotonic() < deadline, "the emulator did not start"
-                    time.sleep(0.3)
-        config = "".join(
-            f"[profile orders-{stage}]\nregion = {REGION}\nendpoint_url = {endpoint}\n\n"
-            for stage, endpoint in endpoints.items()
-        )
-        credentials = "".join(
-            f"[orders-{stage}]\naws_access_key_id = testing\naws_secret_access_key = {SECRET}\n\n"
-            for stage in endpoints
-        )
-        (folder / "config").write_text(config)
-        (folder / "credentials").write_text(credentials)
-        environments = {
-            stage: {"account": account, "region": REGION, "profile": f"orders-{stage}"}
-            for stage, account in ACCOUNTS.items()
-        }
-        environments["production"] = {"account": "333333333333", "region": REGION}
-        (folder / "environments.json").write_text(json.dumps(environments))
-        env = cli_env(
-            AWS_CONFIG_FILE=str(folder / "config"),
-            AWS_SHARED_CREDENTIALS_FILE=str(folder / "credentials"),
-        )
-        for key in (
-            "AWS_ENDPOINT_URL",
-            "AWS_ACCESS_KEY_ID",
-            "AWS_SECRET_ACCESS_KEY",
-            "AWS_PROFILE",
-        ):
-            env.pop(key, None)
-        yield Accounts(endpoints, env, folder)
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=30)
+    for stage, work in EMULATORS.items():
+        started: EmulatorProcess = background.result(*work)
+        endpoints[stage] = started.endpoint
+    config = "".join(
+        f"[profile orders-{stage}]\nregion = {REGION}\nendpoint_url = {endpoint}\n\n"
+        for stage, endpoint in endpoints.items()
+    )
+    credentials = "".join(
+        f"[orders-{stage}]\naws_access_key_id = testing\naws_secret_access_key = {SECRET}\n\n"
+        for stage in endpoints
+    )
+    (folder / "config").write_text(config)
+    (folder / "credentials").write_text(credentials)
+    environments = {
+        stage: {"account": account, "region": REGION, "profile": f"orders-{stage}"}
+        for stage, account in ACCOUNTS.items()
+    }
+    environments["production"] = {"account": "333333333333", "region": REGION}
+    (folder / "environments.json").write_text(json.dumps(environments))
+    env = cli_env(
+        AWS_CONFIG_FILE=str(folder / "config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(folder / "credentials"),
+    )
+    for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
+        env.pop(key, None)
+    return Accounts(endpoints, env, folder)
 
 
 @pytest.fixture(scope="module")
@@ -173,11 +160,18 @@ def stack_names(accounts: Accounts, stage: str) -> set[str]:
     return {s["StackName"] for s in summaries if s["StackStatus"] != "DELETE_COMPLETE"}
 
 
+@pytest.fixture(scope="module")
+def listed(accounts: Accounts, app: Path, deployed: None) -> subprocess.CompletedProcess[str]:
+    """`org-cdk stacks obsolete` as a user runs it first: it synthesizes the app (into
+    APP/cdk.out), then lists each stage's account."""
+    return accounts.org_cdk("stacks", "obsolete", str(app), "--prefix", "Orders-", "--json")
+
+
 class TestObsoleteStacks:
     def test_lists_what_the_app_no_longer_defines(
-        self, accounts: Accounts, app: Path, deployed: None
+        self, listed: subprocess.CompletedProcess[str]
     ) -> None:
-        result = accounts.org_cdk("stacks", "obsolete", str(app), "--prefix", "Orders-", "--json")
+        result = listed
         assert result.returncode == 0, result.stderr
         report = {r["stage"]: r for r in json.loads(result.stdout)}
         assert {s["name"] for s in report["dev"]["obsolete"]} == {
@@ -201,8 +195,10 @@ class TestObsoleteStacks:
         assert stack_names(accounts, "dev") == before
 
     def test_delete_respects_prefix_and_protection(
-        self, accounts: Accounts, app: Path, deployed: None
+        self, accounts: Accounts, app: Path, listed: subprocess.CompletedProcess[str]
     ) -> None:
+        # The stacks the app defines, from the assembly the listing synthesized.
+        assembly = str(app / "cdk.out")
         result = accounts.org_cdk(
             "stacks",
             "obsolete",
@@ -213,6 +209,8 @@ class TestObsoleteStacks:
             "Orders-dev-O",
             "--delete",
             "--yes",
+            "--assembly",
+            assembly,
         )
         assert result.returncode == 0, result.stderr
         assert "deleting Orders-dev-Old" in result.stdout
@@ -229,6 +227,8 @@ class TestObsoleteStacks:
             "Orders-",
             "--delete",
             "--yes",
+            "--assembly",
+            assembly,
         )
         assert "not deleted: Orders-dev-Locked: termination protection is on" in protected.stdout
         assert "Orders-dev-Locked" in stack_names(accounts, "dev")
@@ -334,10 +334,12 @@ def test_notification_is_published_and_received(accounts: Accounts, app: Path) -
     ],
 )
 def test_deploy_command_line_per_stage(
-    accounts: Accounts, app: Path, stage: str, expected: str
+    accounts: Accounts, app: Path, stage: str, expected: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    result = accounts.org_cdk("deploy", str(app), "--stage", stage, "--dry-run", "--yes")
-    assert result.returncode == 0, result.stderr
+    result = accounts.invoke(
+        "deploy", str(app), "--stage", stage, "--dry-run", "--yes", monkeypatch=monkeypatch
+    )
+    assert result.exit_code == 0, result.stderr
     assert result.stderr.strip().endswith(expected)
 
 
@@ -354,9 +356,11 @@ def test_deploy_command_line_per_stage(
         ),
     ],
 )
-def test_wrapper_command_lines(accounts: Accounts, app: Path, verb: str, expected: str) -> None:
-    result = accounts.org_cdk(verb, str(app), "--stage", "dev", "--dry-run")
-    assert result.returncode == 0, result.stderr
+def test_wrapper_command_lines(
+    accounts: Accounts, app: Path, verb: str, expected: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = accounts.invoke(verb, str(app), "--stage", "dev", "--dry-run", monkeypatch=monkeypatch)
+    assert result.exit_code == 0, result.stderr
     assert result.stderr.strip().endswith(expected)
 
 
@@ -390,9 +394,14 @@ def test_ls_runs_the_cdk_cli_for_the_stage(accounts: Accounts, app: Path) -> Non
     ],
 )
 def test_bad_input_is_a_clear_error(
-    accounts: Accounts, app: Path, arguments: list[str], message: str
+    accounts: Accounts,
+    app: Path,
+    arguments: list[str],
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    result = accounts.org_cdk(*(a.format(app=app) for a in arguments), stdin="")
-    assert result.returncode != 0
+    """In-process (click's runner, no terminal): the command line, not the process."""
+    result = accounts.invoke(*(a.format(app=app) for a in arguments), monkeypatch=monkeypatch)
+    assert result.exit_code != 0
     assert message in result.stderr
-    assert "Traceback" not in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,7 +26,14 @@ from org_constructs import (
 from org_constructs._acknowledge import CDK_HANDLER_CHECKOV_CHECKS
 from org_constructs.compliance import NAG_PACKS, nag_findings
 from org_constructs.testing import assert_no_wildcard_iam, find_resources, template_of
-from tests.support import ROOT, CheckovReport, make_app, run_checkov
+from tests.support import (
+    ROOT,
+    Background,
+    CheckovReport,
+    checkov_report,
+    make_app,
+    prefetch_checkov,
+)
 
 DR_BUCKET_ARN = "arn:aws:s3:::org-data-dr-us-west-2"
 REGULATED_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
@@ -100,7 +106,7 @@ def regulated_bucket(stack: Stack) -> SecureBucket:
     return bucket
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def stacks(environments: dict[str, EnvironmentConfig]) -> dict[str, BucketStack]:
     """Each variant in its own app (Template.from_stack synthesizes the whole app)."""
     variants: dict[str, tuple[str, Callable[[Stack], SecureBucket]]] = {
@@ -115,9 +121,14 @@ def stacks(environments: dict[str, EnvironmentConfig]) -> dict[str, BucketStack]
     }
 
 
-@pytest.fixture(scope="module")
-def templates(stacks: dict[str, BucketStack]) -> dict[str, Template]:
-    return {name: template_of(stack) for name, stack in stacks.items()}
+@pytest.fixture(scope="session")
+def templates(
+    stacks: dict[str, BucketStack], background: Background, request: pytest.FixtureRequest
+) -> dict[str, Template]:
+    """Session-scoped: the end-to-end checkov test reads them after the fast tests."""
+    built = {name: template_of(stack) for name, stack in stacks.items()}
+    prefetch_checkov(background, request, __file__, "secure_bucket", built)
+    return built
 
 
 def data_bucket(template: Template) -> dict[str, Any]:
@@ -585,10 +596,11 @@ class TestCompliance:
         for rule_id, _ in findings:
             assert rule_id in page
 
+    @pytest.mark.e2e
     def test_checkov_passes_with_documented_skips(
-        self, templates: dict[str, Template], tmp_path: Path
+        self, templates: dict[str, Template], background: Background
     ) -> None:
-        report: CheckovReport = run_checkov(templates, tmp_path)
+        report: CheckovReport = checkov_report(background, "secure_bucket", templates)
         assert report.failed == []
         assert report.passed > 40
         log_bucket_skips = {(name, "CKV_AWS_18") for name in ("dev", "production", "full")}

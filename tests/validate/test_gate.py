@@ -4,6 +4,7 @@ passes all of them in every stage (production with all five cdk-nag packs)."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -13,10 +14,26 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
+from click.testing import CliRunner
 
-from tests.support import ORG_CDK, ValidatedApp, cli_env, org_cdk, recommended_context
+from org_constructs.cli._main import cli
+from org_constructs.validate import _runner
+from org_constructs.validate._report import Finding, Report
+from tests.support import (
+    REFERENCE_GATE,
+    ROOT,
+    SMALL_EXAMPLES,
+    Background,
+    ValidatedApp,
+    cli_env,
+    gate_work,
+    org_cdk,
+    recommended_context,
+)
 
-pytestmark = pytest.mark.cli
+pytestmark = pytest.mark.e2e
+
+REGULATED = ["HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321"]
 
 
 BAD_APP = """
@@ -54,8 +71,7 @@ def run(command: str) -> None:
 """
 
 
-@pytest.fixture(scope="module")
-def bad_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def make_bad_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
     app = tmp_path_factory.mktemp("bad-app")
     (app / "app.py").write_text(BAD_APP)
     (app / "tools.py").write_text(BAD_SCRIPT)
@@ -65,10 +81,58 @@ def bad_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return app
 
 
+BadRun = tuple[Path, subprocess.CompletedProcess[str], dict[str, Any], Path]
+"""The bad app's folder, the `org-cdk validate --format json` process, its report, and the
+cloud assembly it synthesized."""
+
+
+def bad_gate_run(background: Background) -> BadRun:
+    app = make_bad_app(background.tmp)
+    out = app / "validate.out"
+    result = org_cdk("validate", str(app), "--format", "json", "--output", str(out))
+    return app, result, json.loads(result.stdout), out
+
+
+BAD_RUN = ("bad-app",)
+BACKGROUND = [
+    (BAD_RUN, bad_gate_run),
+    REFERENCE_GATE,
+    *(gate_work(name) for name in SMALL_EXAMPLES),
+]
+
+
 @pytest.fixture(scope="module")
-def bad_run(bad_app: Path) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
-    result = org_cdk("validate", str(bad_app), "--format", "json")
-    return result, json.loads(result.stdout)
+def bad(background: Background) -> BadRun:
+    run: BadRun = background.result(BAD_RUN, bad_gate_run)
+    return run
+
+
+@pytest.fixture(scope="module")
+def bad_app(bad: BadRun) -> Path:
+    return bad[0]
+
+
+@pytest.fixture(scope="module")
+def bad_run(bad: BadRun) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    return bad[1], bad[2]
+
+
+@pytest.fixture
+def replayed_synth(bad: BadRun, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gate's synthesis replaced by a copy of the bad app's: the tests of the command line
+    that use it run the real checkers on it, in-process, without another `cdk synth`."""
+
+    def replay(options: _runner.ValidateOptions, *, audit: bool) -> Any:
+        shutil.rmtree(options.assembly_dir, ignore_errors=True)
+        shutil.copytree(bad[3], options.assembly_dir)
+        return subprocess.CompletedProcess(["cdk", "synth"], 0, "", "")
+
+    monkeypatch.setattr(_runner, "synth", replay)
+
+
+def invoke(*arguments: str, **env: str) -> Any:
+    """``org-cdk ARGUMENTS`` in-process (click's runner), stdout and stderr apart."""
+    return CliRunner().invoke(cli, list(arguments), env=env or None, catch_exceptions=False)
 
 
 def blocking(report: dict[str, Any], tool: str) -> set[str]:
@@ -127,9 +191,9 @@ class TestBadApp:
         ruff = next(f for f in report["findings"] if f["tool"] == "ruff")
         assert ruff["resource"] == "tools.py:6"
 
-    def test_junit_report(self, bad_app: Path, tmp_path: Path) -> None:
+    def test_junit_report(self, bad_app: Path, tmp_path: Path, replayed_synth: None) -> None:
         junit = tmp_path / "report.xml"
-        result = org_cdk(
+        result = invoke(
             "validate",
             str(bad_app),
             "--format",
@@ -138,11 +202,14 @@ class TestBadApp:
             "checkov",
             "--skip",
             "cfn-lint",
+            "--output",
+            str(tmp_path / "cdk.out"),
             "--report",
             str(junit),
             "--quiet",
         )
-        assert result.returncode == 1
+        assert result.exit_code == 1
+        assert result.stdout.strip() == junit.read_text().strip()
         suites = ET.fromstring(junit.read_text())  # noqa: S314 - our own report
         by_name = {s.get("name"): s for s in suites}
         assert int(by_name["cdk-nag"].get("failures", "0")) > 0
@@ -150,16 +217,15 @@ class TestBadApp:
         assert "--skip" in ET.tostring(by_name["checkov"], encoding="unicode")
 
     def test_skipped_tool_and_unknown_pack(self, bad_app: Path) -> None:
-        result = org_cdk("validate", str(bad_app), "--packs", "CIS")
-        assert result.returncode == 2
+        result = CliRunner().invoke(cli, ["validate", str(bad_app), "--packs", "CIS"])
+        assert result.exit_code == 2
         assert "CIS: must be among AwsSolutions" in result.stderr
 
 
-@pytest.fixture(params=["dev", "staging", "production"])
-def reference_report(
-    request: pytest.FixtureRequest, validated_example: Callable[..., ValidatedApp]
-) -> dict[str, Any]:
-    run = validated_example("reference_app", request.param)
+@pytest.fixture
+def reference_report(validated_example: Callable[..., ValidatedApp]) -> dict[str, Any]:
+    """The gate over every stage of the reference app at once."""
+    run = validated_example("reference_app")
     return {**run.report, "returncode": run.returncode}
 
 
@@ -213,22 +279,31 @@ def test_every_example_passes_the_packs_it_declares(
     assert [a for a in report["stale_acknowledgements"] if a["source"] == "app"] == []
 
 
-def test_production_is_held_to_all_five_packs(reference_report: dict[str, Any]) -> None:
-    expected = {
-        "dev": ["AwsSolutions", "Serverless"],
-        "staging": ["AwsSolutions", "Serverless"],
-        "production": [
-            "AwsSolutions",
-            "Serverless",
-            "HIPAA.Security",
-            "NIST.800.53.R5",
-            "PCI.DSS.321",
-        ],
-    }[str(reference_report["stage"])]
-    assert reference_report["packs"] == expected
+@pytest.mark.parametrize(
+    ("stage", "packs"),
+    [
+        ("dev", ["AwsSolutions", "Serverless"]),
+        ("staging", ["AwsSolutions", "Serverless"]),
+        ("production", ["AwsSolutions", "Serverless", *REGULATED]),
+    ],
+)
+def test_each_stage_is_held_to_its_packs(
+    validated_example: Callable[..., ValidatedApp], stage: str, packs: list[str]
+) -> None:
+    """Each stack gets its own stage's packs, also when every stage is checked at once."""
+    run = validated_example("reference_app")
+    declared = json.loads((run.assembly / _runner.NAG_SUMMARY).read_text())
+    by_stack = {d["scope"]: d["packs"] for d in declared}
+    parts = ("Network", "Data", "Compute", "Monitoring")
+    assert {f"Orders-{stage}-{part}": by_stack[f"Orders-{stage}-{part}"] for part in parts} == {
+        f"Orders-{stage}-{part}": packs for part in parts
+    }
+    assert run.report["packs"] == ["AwsSolutions", "Serverless", *REGULATED]
 
 
-def test_stale_acknowledgements_are_reported(tmp_path: Path) -> None:
+def test_stale_acknowledgements_are_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = tmp_path / "stale"
     app.mkdir()
     (app / "app.py").write_text(
@@ -246,78 +321,165 @@ def test_stale_acknowledgements_are_reported(tmp_path: Path) -> None:
     """)
     )
     (app / "cdk.json").write_text(json.dumps({"app": f"{sys.executable} app.py"}))
-    result = org_cdk("validate", str(app), "--format", "json", "--skip", "checkov", "--quiet")
-    report = json.loads(result.stdout)
-    assert result.returncode == 0, result.stdout
+    # In-process: one synthesis (the CDK CLI as the gate starts it), the report in two formats.
+    monkeypatch.setenv("PATH", cli_env()["PATH"])
+    result = _runner.run_validation(_runner.ValidateOptions(app_dir=app, skip=("checkov",)))
+    report = json.loads(result.to_json())
+    assert result.exit_code == 0, result.to_text()
     assert [(a["rule"], a["where"]) for a in report["stale_acknowledgements"]] == [
         ("AwsSolutions-S1", "Tidy/Topic")
     ]
-    text = org_cdk("validate", str(app), "--skip", "checkov", "--quiet").stdout
-    assert "Acknowledgements that match no finding (1)" in text
+    assert "Acknowledgements that match no finding (1)" in result.to_text()
 
 
-def test_every_command_has_help() -> None:
-    for command in ([], ["validate"], ["cost"], ["pre-deploy"]):
-        result = org_cdk(*command, "--help")
-        assert result.returncode == 0
-        assert "Usage: org-cdk" in result.stdout
+COMMANDS = [
+    [],
+    ["validate"],
+    ["cost"],
+    ["pre-deploy"],
+    ["docs"],
+    ["deploy"],
+    ["notify"],
+    ["stacks"],
+    ["stacks", "obsolete"],
+    ["find-resource"],
+    ["ls"],
+    ["synth"],
+    ["diff"],
+    ["bootstrap"],
+]
 
 
-def test_missing_checkov_is_a_clear_error(bad_app: Path) -> None:
-    env = cli_env(ORG_CDK_CHECKOV="")
-    env["PATH"] = ":".join(p for p in env["PATH"].split(":") if ".tools" not in p)
-    result = subprocess.run(
-        [str(ORG_CDK), "validate", str(bad_app), "--skip", "cfn-guard", "--quiet"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "org-cdk")
+def test_every_command_has_help(command: list[str]) -> None:
+    result = CliRunner().invoke(cli, [*command, "--help"], prog_name="org-cdk")
+    assert result.exit_code == 0, result.output
+    assert "Usage: org-cdk" in result.stdout
+
+
+def test_the_installed_entry_point_runs() -> None:
+    """The process boundary: the console script of the environment, its exit statuses."""
+    assert org_cdk("--help").returncode == 0
+    unknown = org_cdk("validate", "--packs", "CIS", ".")
+    assert unknown.returncode == 2
+    assert "CIS: must be among" in unknown.stderr
+    assert org_cdk("--version").stdout.startswith("org-cdk, version ")
+
+
+def test_missing_checkov_is_a_clear_error(
+    bad_app: Path, tmp_path: Path, replayed_synth: None
+) -> None:
+    path = ":".join(p for p in cli_env()["PATH"].split(":") if ".tools" not in p)
+    result = invoke(
+        "validate",
+        str(bad_app),
+        "--skip",
+        "cfn-guard",
+        "--skip",
+        "cfn-lint",
+        "--output",
+        str(tmp_path / "cdk.out"),
+        "--quiet",
+        ORG_CDK_CHECKOV="",
+        PATH=path,
     )
-    assert result.returncode == 3
+    assert result.exit_code == 3
     assert "checkov is not installed" in result.stdout
 
 
-def test_cost_report_per_stage(tmp_path: Path) -> None:
-    result = org_cdk(
-        "cost",
-        "examples/reference_app",
-        "--stage",
-        "dev",
-        "--stage",
-        "production",
-        "--json",
-        "--output",
-        str(tmp_path / "cost"),
+def test_cost_report_per_stage(validated_example: Callable[..., ValidatedApp]) -> None:
+    """`org-cdk cost --assembly` on the gate's assembly, two of its stages (no synthesis)."""
+    assembly = str(validated_example("reference_app").assembly)
+    result = invoke(
+        "cost", "--assembly", assembly, "--stage", "dev", "--stage", "production", "--json"
     )
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     stages = report["stages"]
     assert 10 < stages["dev"] < 100
     assert stages["production"] > 3 * stages["dev"]
     assert report["recorded"] == "2026-11-25"
-    text = org_cdk(
-        "cost",
-        "examples/reference_app",
-        "--stage",
-        "dev",
-        "--output",
-        str(tmp_path / "cost"),
-    ).stdout
+    assert set(stages) == {"dev", "production"}, "--stage selects among the assembly's stages"
+    text = invoke("cost", "--assembly", assembly, "--stage", "dev").stdout
     assert "Not priced (billed by usage):" in text
     assert "AWS::Lambda::Function" in text
+    assert "production" not in text.split("Not priced")[0], "--stage dev selects dev only"
 
 
-def test_pre_deploy_stops_at_the_failing_gate(bad_app: Path) -> None:
-    tests = bad_app / "tests"
-    tests.mkdir(exist_ok=True)
-    (tests / "test_app.py").write_text("def test_app_exists():\n    assert True\n")
-    result = org_cdk("pre-deploy", str(bad_app), "--stage", "dev")
-    assert result.returncode == 1
+def test_cost_synthesizes_each_stage_it_is_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, validated_example: Callable[..., ValidatedApp]
+) -> None:
+    """Without --assembly, one `cdk synth -c stage=S` per --stage, each assembly priced (the
+    synthesis replaced by a copy of the gate's assembly, which has every stage)."""
+    asked: list[str | None] = []
+
+    def replay(options: _runner.ValidateOptions, *, audit: bool) -> Any:
+        asked.append(options.stage)
+        assert audit is False
+        source = validated_example("reference_app").assembly
+        shutil.rmtree(options.assembly_dir, ignore_errors=True)
+        shutil.copytree(source, options.assembly_dir)
+        return subprocess.CompletedProcess(["cdk"], 0, "", "")
+
+    monkeypatch.setattr(_runner, "synth", replay)
+    app = str(ROOT / "examples" / "reference_app")
+    out = str(tmp_path / "cost")
+    result = invoke("cost", app, "--stage", "dev", "--stage", "staging", "--json", "--output", out)
+    assert result.exit_code == 0, result.output
+    assert asked == ["dev", "staging"]
+    assert set(json.loads(result.stdout)["stages"]) >= {"dev", "staging"}
+
+
+def test_cost_names_a_failed_synthesis_and_a_bad_assembly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        _runner,
+        "synth",
+        lambda options, audit: subprocess.CompletedProcess(["cdk"], 1, "", "boom: no app"),
+    )
+    failed = invoke("cost", str(tmp_path), "--stage", "qa")
+    assert failed.exit_code == 1
+    assert "cdk synth failed for stage qa" in failed.stderr
+    assert "boom: no app" in failed.stderr
+    not_an_assembly = invoke("cost", "--assembly", str(tmp_path))
+    assert not_an_assembly.exit_code == 2
+    assert "not a cloud assembly (no manifest.json)" in not_an_assembly.stderr
+
+
+@pytest.fixture
+def gate_fails(monkeypatch: pytest.MonkeyPatch) -> list[_runner.ValidateOptions]:
+    """The gate replaced by one that finds a blocking error: the pre-deploy tests are about the
+    order of the steps, not the checkers (the bad app's tests cover those)."""
+    asked: list[_runner.ValidateOptions] = []
+
+    def run(options: _runner.ValidateOptions, progress: Any = None) -> Report:
+        asked.append(options)
+        report = Report(app=str(options.app_dir), stage=options.stage)
+        report.findings.append(
+            Finding("cdk-nag", "AwsSolutions-S10", "error", "Careless", "Careless/Public", "bad")
+        )
+        return report
+
+    from org_constructs import validate
+
+    monkeypatch.setattr(validate, "run_validation", run)
+    return asked
+
+
+def test_pre_deploy_stops_at_the_failing_gate(
+    tmp_path: Path, gate_fails: list[_runner.ValidateOptions]
+) -> None:
+    app = tmp_path / "app"
+    (app / "tests").mkdir(parents=True)
+    (app / "tests" / "test_app.py").write_text("def test_app_exists():\n    assert True\n")
+    result = invoke("pre-deploy", str(app), "--stage", "dev")
+    assert result.exit_code == 1
     assert "pre-deploy: tests" in result.stderr
     assert "pre-deploy: synth and validate stage dev" in result.stderr
     assert "pre-deploy: cdk diff" not in result.stderr
     assert "FAILED" in result.stdout
+    assert [(o.app_dir, o.stage) for o in gate_fails] == [(app, "dev")]
 
 
 def test_pre_deploy_runs_tests_first(tmp_path: Path) -> None:
@@ -325,7 +487,7 @@ def test_pre_deploy_runs_tests_first(tmp_path: Path) -> None:
     (app / "tests").mkdir(parents=True)
     (app / "tests" / "test_fails.py").write_text("def test_fails():\n    assert False\n")
     (app / "cdk.json").write_text(json.dumps({"app": f"{sys.executable} app.py"}))
-    result = org_cdk("pre-deploy", str(app), "--stage", "dev", "--no-diff")
-    assert result.returncode == 1
+    result = invoke("pre-deploy", str(app), "--stage", "dev", "--no-diff")
+    assert result.exit_code == 1
     assert "tests failed (pytest exit 1); not deploying" in result.stderr
     assert "synth and validate" not in result.stderr
