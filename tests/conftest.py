@@ -21,7 +21,7 @@ import pytest  # noqa: E402
 pytest_plugins = ["pytester"]
 
 from org_constructs.config import EnvironmentConfig, load_environments  # noqa: E402
-from tests.support import DIST, Background, ValidatedApp, gate_work, wheel_venv_work  # noqa: E402
+from tests.support import DIST, FAST_LANE, Background, ValidatedApp, gate_work, wheel_venv_work  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 
@@ -64,6 +64,11 @@ def wheel_venv(background: Background) -> Callable[[str], Path]:
         return made
 
     return venv
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Note the fast lane (``-m "not e2e"``) before the test modules are imported."""
+    FAST_LANE["on"] = config.getoption("markexpr", "").replace(" ", "") == "note2e"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

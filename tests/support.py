@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import importlib.util
 import json
 import os
 import shutil
@@ -17,6 +18,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import cache, partial
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import aws_cdk as cdk
@@ -391,7 +393,12 @@ def start_emulator(account: str, background: Background) -> EmulatorProcess:
     with log.open("w") as output:
         process = subprocess.Popen(
             [sys.executable, str(ROOT / "scripts" / "emulator.py"), str(port)],
-            env={**os.environ, "MOTO_ACCOUNT_ID": account},
+            # Not under coverage (test.sh measures subprocesses): the emulator runs none of
+            # the library's code, and tracing a server slows every request.
+            env={
+                **{k: v for k, v in os.environ.items() if k != "COVERAGE_PROCESS_CONFIG"},
+                "MOTO_ACCOUNT_ID": account,
+            },
             stdout=output,
             stderr=subprocess.STDOUT,
         )
@@ -416,3 +423,23 @@ def start_emulator(account: str, background: Background) -> EmulatorProcess:
 def emulator_work(name: str, account: str) -> tuple[Hashable, Work]:
     """An emulator as ``BACKGROUND`` work (``name`` tells apart emulators of one account)."""
     return ("emulator", name, account), partial(start_emulator, account)
+
+
+def load_script(name: str) -> ModuleType:
+    """``scripts/<name>.py`` as a module, to run its ``main`` in-process."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+FAST_LANE = {"on": False}
+"""Set by tests/conftest.py when the run selects ``-m "not e2e"`` (the fast lane)."""
+
+
+def examples(full: int) -> int:
+    """How many examples a property test generates: ``full`` in the whole run, a third of them
+    (at least 4) in the fast lane, whose every rule and property still runs."""
+    return max(4, full // 3) if FAST_LANE["on"] else full

@@ -12,7 +12,7 @@ from aws_cdk import aws_lambda as lambda_
 from org_constructs import DeploymentNotifications, MonitoredFunction, SecureBucket
 from org_constructs.compliance import nag_findings
 from org_constructs.testing import acknowledged_rules, assert_no_wildcard_iam, template_of
-from tests.support import make_app
+from tests.support import ROOT, load_script, make_app
 
 CODE = lambda_.Code.from_inline("def handler(event, context):\n    return 1\n")
 
@@ -113,3 +113,15 @@ def test_monitored_function_is_a_grantee() -> None:
     assert function.grant_principal is function.role
     assert nag_findings(stack, ["AwsSolutions", "Serverless"]) == []
     assert_no_wildcard_iam(template_of(stack))
+
+
+def test_construct_pages_list_what_the_constructs_acknowledge(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The tables are generated from the record the gate and the helpers read (in-process:
+    the script synthesizes every construct)."""
+    script = load_script("generate_acknowledgement_docs")
+    assert script.main(["--check"]) == 0, capsys.readouterr().out
+    page = (ROOT / "docs" / "constructs" / "monitored-function.md").read_text()
+    assert "| cfn-guard | `CT.LAMBDA.PR.3` | `Function` |" in page
+    assert "| checkov | `CKV_AWS_115`" in page

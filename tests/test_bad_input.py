@@ -71,7 +71,7 @@ from org_constructs import (
 )
 from org_constructs.compute import DeploymentKind
 from org_constructs.config import environments_from_mapping
-from tests.support import make_app
+from tests.support import examples, make_app
 
 ACCOUNT, REGION = "111111111111", "us-east-1"
 DEV = EnvironmentConfig(account=ACCOUNT, region=REGION, stage=Stage.DEV)
@@ -547,7 +547,7 @@ def value_for(hint: Any, data: st.DataObject, probe: Probe, label: str) -> Any:
 
 
 PROPERTY_SETTINGS = settings(
-    max_examples=12,
+    max_examples=examples(12),
     derandomize=True,
     database=None,
     deadline=None,
@@ -605,7 +605,7 @@ SETTINGS = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=60, derandomize=True, database=None, deadline=None)
+@settings(max_examples=examples(60), derandomize=True, database=None, deadline=None)
 @given(
     data=st.one_of(JSON, st.dictionaries(st.sampled_from(["dev", "production", "qa"]), SETTINGS))
 )
@@ -614,7 +614,7 @@ def test_environment_files_raise_only_validation_errors(data: object) -> None:
         environments_from_mapping(data, source="environments.json")
 
 
-@settings(max_examples=20, derandomize=True, database=None, deadline=None)
+@settings(max_examples=examples(20), derandomize=True, database=None, deadline=None)
 @given(text=st.one_of(st.text(max_size=60), JSON.map(json.dumps)))
 def test_environment_file_text_raises_only_validation_errors(
     text: str, tmp_path_factory: pytest.TempPathFactory

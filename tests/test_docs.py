@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -169,18 +168,3 @@ def test_pages_render_in_a_browser(site: Path, tmp_path: Path, page: str, headin
     assert heading in html
     for picture in re.findall(r'<img[^>]+src="([^"]+)"', html):
         assert (site / page).parent.joinpath(picture).is_file(), picture
-
-
-def test_construct_pages_list_what_the_constructs_acknowledge() -> None:
-    """The tables are generated from the record the gate and the helpers read."""
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "generate_acknowledgement_docs.py"), "--check"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    page = (ROOT / "docs" / "constructs" / "monitored-function.md").read_text()
-    assert "| cfn-guard | `CT.LAMBDA.PR.3` | `Function` |" in page
-    assert "| checkov | `CKV_AWS_115`" in page

@@ -215,7 +215,11 @@ def built(
     return build
 
 
-@pytest.mark.parametrize("context", CONTEXTS)
+@pytest.mark.parametrize(
+    "context",
+    # `cdk init`'s flags come from the CDK CLI (a subprocess): that third is end to end.
+    [pytest.param(c, marks=pytest.mark.e2e) if c == "cdk init" else c for c in CONTEXTS],
+)
 @pytest.mark.parametrize("case", CASES)
 def test_synthesizes_with_the_same_security_properties(
     built: Callable[[str, str], tuple[CaseStack, dict[str, Any]]], case: str, context: str

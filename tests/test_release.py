@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import subprocess
 import sys
 from collections.abc import Hashable
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from aws_cdk import Stack
 from aws_cdk.assertions import Template
 
 from org_constructs import SecureBucket
-from tests.support import ROOT, Background, Work, make_app
+from tests.support import ROOT, Background, Work, load_script, make_app
 
-
-def load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-breaks = load("breaks")
+breaks = load_script("breaks")
 
 OLD_API = '''
 def make_bucket(scope, construct_id, *, bucket_name=None, versioned=True):
@@ -245,7 +233,7 @@ def version_of(repo: Path) -> tuple[str, str]:
     return projenrc.group(1), pyproject.group(1)
 
 
-release_script = load("release")
+release_script = load_script("release")
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -13,7 +11,7 @@ from aws_cdk import aws_cloudwatch as cw
 from org_constructs import AlarmSettings, ValidationError
 from org_constructs.monitoring import ALARM_CATALOGUE, Severity
 from org_constructs.monitoring._settings import alarm_name
-from tests.support import ROOT
+from tests.support import ROOT, load_script
 
 
 def test_alarm_name_joins_parts() -> None:
@@ -107,14 +105,8 @@ def test_guide_values_are_the_defaults() -> None:
     assert (lambda_["errors"].threshold, lambda_["throttles"].threshold) == (1, 1)
 
 
-def test_catalogue_page_is_current() -> None:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "generate_alarm_docs.py"), "--check"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_catalogue_page_is_current(capsys: pytest.CaptureFixture[str]) -> None:
+    assert load_script("generate_alarm_docs").main(["--check"]) == 0, capsys.readouterr().out
 
 
 def test_every_alarm_has_a_runbook_section() -> None:

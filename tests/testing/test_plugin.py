@@ -150,6 +150,7 @@ VALIDATION = os.environ.get("CDK_VALIDATION")
 """
 
 
+@pytest.mark.e2e  # a fresh pytest process: the environment it starts with is the point
 @pytest.mark.parametrize(("given", "seen"), [(None, "false"), ("true", "true")])
 def test_validation_is_off_before_conftest_unless_set(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, given: str | None, seen: str
