@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -73,3 +75,344 @@ def test_every_option_reaches_the_options(captured: list[Any], tmp_path: Path) -
         ("checkov",),
         out,
     )
+
+
+# --- The other commands: each option reaches its collaborator (AWS and the CDK CLI replaced) --
+
+
+@pytest.fixture
+def stage_app(tmp_path: Path) -> Path:
+    """An app folder with an environments file: dev and production, each with a profile."""
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "environments.json").write_text(
+        json.dumps(
+            {
+                "dev": {"account": "111111111111", "region": "us-east-1", "profile": "o-dev"},
+                "production": {
+                    "account": "333333333333",
+                    "region": "us-east-1",
+                    "profile": "o-prod",
+                },
+            }
+        )
+    )
+    return app
+
+
+@dataclass
+class Recorded:
+    cdk: list[list[str]] = field(default_factory=list)
+    validated: list[Any] = field(default_factory=list)
+    published: list[dict[str, Any]] = field(default_factory=list)
+    sessions: list[tuple[str, str | None]] = field(default_factory=list)
+
+
+@pytest.fixture
+def recorded(monkeypatch: pytest.MonkeyPatch) -> Recorded:
+    """The CDK CLI, the gate and AWS replaced by recorders (a clean gate, a cdk exit of 0)."""
+    from org_constructs import ops, validate
+    from org_constructs.cli import _main
+
+    seen = Recorded()
+
+    def run_cdk(command: list[str], app_dir: Path, dry_run: bool) -> int:
+        seen.cdk.append(command)
+        return 0
+
+    def run_validation(options: Any, progress: Any = None) -> Report:
+        seen.validated.append(options)
+        return Report(app=str(options.app_dir), stage=options.stage)
+
+    def publish(config: Any, **arguments: Any) -> tuple[str, str]:
+        seen.published.append({"stage": config.name, **arguments})
+        return "arn:aws:sns:us-east-1:111111111111:deployments", "message-1"
+
+    def session_for(config: Any, profile: str | None = None) -> str:
+        seen.sessions.append((config.name, profile))
+        return f"session-{config.name}"
+
+    monkeypatch.setattr(_main, "_run_cdk", run_cdk)
+    monkeypatch.setattr(_main, "_publish", publish)
+    monkeypatch.setattr(validate, "run_validation", run_validation)
+    monkeypatch.setattr(ops, "session_for", session_for)
+    monkeypatch.setattr(_runner, "cdk_command", lambda: ["cdk"])
+    return seen
+
+
+def invoke(*arguments: str) -> Any:
+    return CliRunner().invoke(cli, list(arguments), input="")
+
+
+def test_deploy_validates_then_deploys_with_the_stage_profile(
+    stage_app: Path, recorded: Recorded
+) -> None:
+    result = invoke("deploy", str(stage_app), "--stage", "dev", "--profile", "mine", "--", "-v")
+    assert result.exit_code == 0, result.output
+    assert [(o.app_dir, o.stage) for o in recorded.validated] == [(stage_app, "dev")]
+    (line,) = recorded.cdk
+    assert line == [
+        "cdk",
+        "deploy",
+        "--context",
+        "stage=dev",
+        "--all",
+        "--profile",
+        "mine",
+        "--no-notices",
+        "--require-approval",
+        "never",
+        "-v",
+    ], "the stage's context, --profile over the stage's, arguments after -- passed on"
+    assert recorded.published == []
+
+
+def test_deploy_no_validate_and_notify(stage_app: Path, recorded: Recorded) -> None:
+    result = invoke(
+        "deploy",
+        str(stage_app),
+        "--stage",
+        "dev",
+        "--no-validate",
+        "--notify",
+        "--notify-prefix",
+        "Orders-dev",
+        "--version-label",
+        "1.2.3",
+    )
+    assert result.exit_code == 0, result.output
+    assert recorded.validated == [], "--no-validate skips the gate"
+    (published,) = recorded.published
+    assert (published["stage"], published["prefix"], published["version"]) == (
+        "dev",
+        "Orders-dev",
+        "1.2.3",
+    )
+    assert published["status"] == "succeeded"
+    assert "notified arn:aws:sns" in result.stderr
+
+
+def test_deploy_production_needs_yes_without_a_terminal(
+    stage_app: Path, recorded: Recorded
+) -> None:
+    refused = invoke("deploy", str(stage_app), "--stage", "production")
+    assert refused.exit_code == 1
+    assert "needs --yes when nobody can answer" in refused.stderr
+    assert recorded.cdk == []
+    accepted = invoke("deploy", str(stage_app), "--stage", "production", "--yes")
+    assert accepted.exit_code == 0, accepted.output
+    (line,) = recorded.cdk
+    assert "--require-approval" in line, "--yes deploys without asking"
+
+
+def test_deploy_stops_when_the_gate_fails(
+    stage_app: Path, recorded: Recorded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from org_constructs import validate
+    from org_constructs.validate._report import Finding
+
+    def failing(options: Any, progress: Any = None) -> Report:
+        report = Report(app=str(options.app_dir), stage=options.stage)
+        report.findings.append(Finding("cdk-nag", "AwsSolutions-S1", "error", "S", "S/B", "bad"))
+        return report
+
+    monkeypatch.setattr(validate, "run_validation", failing)
+    result = invoke("deploy", str(stage_app), "--stage", "dev")
+    assert result.exit_code == 1
+    assert "the validation gate failed; nothing was deployed" in result.stderr
+    assert recorded.cdk == []
+
+
+def test_notify_passes_every_option(stage_app: Path, recorded: Recorded) -> None:
+    result = invoke(
+        "notify",
+        str(stage_app),
+        "--stage",
+        "dev",
+        "--profile",
+        "ci",
+        "--status",
+        "failed",
+        "--prefix",
+        "Orders-dev",
+        "--version-label",
+        "2.0.0",
+        "--seconds",
+        "12.5",
+        "--stack",
+        "A",
+        "--stack",
+        "B",
+    )
+    assert result.exit_code == 0, result.output
+    assert recorded.published == [
+        {
+            "stage": "dev",
+            "profile": "ci",
+            "prefix": "Orders-dev",
+            "status": "failed",
+            "stacks": ("A", "B"),
+            "version": "2.0.0",
+            "seconds": 12.5,
+        }
+    ]
+    assert "published message-1 to arn:aws:sns" in result.stdout
+
+
+def test_environments_option_names_another_file(stage_app: Path, recorded: Recorded) -> None:
+    other = stage_app / "envs" / "other.json"
+    other.parent.mkdir()
+    other.write_text(
+        json.dumps({"qa": {"stage": "staging", "account": "444444444444", "region": "eu-west-1"}})
+    )
+    result = invoke("ls", str(stage_app), "--stage", "qa", "--environments", str(other))
+    assert result.exit_code == 0, result.output
+    (line,) = recorded.cdk
+    assert "stage=qa" in line
+    assert "--profile" not in line, "qa names no profile"
+
+
+def test_stacks_obsolete_options(
+    stage_app: Path, recorded: Recorded, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from org_constructs import ops
+    from org_constructs.ops import DeployedStack
+
+    listed: list[tuple[str, str, str]] = []
+
+    def deployed(session: str, prefix: str = "", stage: str = "") -> list[DeployedStack]:
+        listed.append((session, prefix, stage))
+        return [
+            DeployedStack("Orders-dev-Keep", "CREATE_COMPLETE", False),
+            DeployedStack("Orders-dev-Old", "CREATE_COMPLETE", False),
+        ]
+
+    monkeypatch.setattr(ops, "deployed_stacks", deployed)
+    assembly = tmp_path / "cdk.out"
+    assembly.mkdir()
+    (assembly / "manifest.json").write_text(
+        json.dumps(
+            {
+                "version": "48.0.0",
+                "artifacts": {
+                    "Orders-dev-Keep": {
+                        "type": "aws:cloudformation:stack",
+                        "environment": "aws://111111111111/us-east-1",
+                        "properties": {"templateFile": "Orders-dev-Keep.template.json"},
+                    }
+                },
+            }
+        )
+    )
+    (assembly / "Orders-dev-Keep.template.json").write_text('{"Resources": {}}')
+    result = invoke(
+        "stacks",
+        "obsolete",
+        str(stage_app),
+        "--stage",
+        "dev",
+        "--prefix",
+        "Orders-",
+        "--assembly",
+        str(assembly),
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    assert listed == [("session-dev", "Orders-", "dev")]
+    (report,) = json.loads(result.stdout)
+    assert [s["name"] for s in report["obsolete"]] == ["Orders-dev-Old"]
+
+
+def test_find_resource_options(
+    stage_app: Path, recorded: Recorded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from org_constructs import ops
+    from org_constructs.ops import FoundResource
+
+    asked: list[tuple[str, str, str, str]] = []
+
+    def find(session: str, resource_type: str, name: str = "", **kwargs: Any) -> list[Any]:
+        asked.append((session, resource_type, name, kwargs["prefix"]))
+        return [
+            FoundResource(
+                kwargs["stage"],
+                "Orders-dev-Data",
+                "Bucket",
+                "b-1",
+                "AWS::S3::Bucket",
+                "CREATE_COMPLETE",
+            )
+        ]
+
+    monkeypatch.setattr(ops, "find_resources", find)
+    result = invoke(
+        "find-resource",
+        "AWS::S3::Bucket",
+        "Bucket",
+        "--stages",
+        "dev",
+        "--prefix",
+        "Orders-",
+        "--environments",
+        str(stage_app / "environments.json"),
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    assert asked == [("session-dev", "AWS::S3::Bucket", "Bucket", "Orders-")]
+    assert json.loads(result.stdout)[0]["physical_id"] == "b-1"
+
+
+def test_docs_reads_assemblies_and_skips_the_picture(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from org_constructs import docs
+
+    written: list[tuple[list[str], str, bool]] = []
+
+    def write_docs(
+        stages: dict[str, Any], stage: str, out: Path, *, architecture: bool
+    ) -> list[Path]:
+        written.append((sorted(stages), stage, architecture))
+        return [out / "index.md"]
+
+    monkeypatch.setattr(docs, "write_docs", write_docs)
+    assembly = tmp_path / "cdk.out"
+    assembly.mkdir()
+    stack = {
+        "type": "aws:cloudformation:stack",
+        "environment": "aws://111111111111/us-east-1",
+        "properties": {"templateFile": "S-dev.template.json", "tags": {"Environment": "dev"}},
+    }
+    (assembly / "manifest.json").write_text(
+        json.dumps({"version": "48.0.0", "artifacts": {"S-dev": stack}})
+    )
+    (assembly / "S-dev.template.json").write_text('{"Resources": {}}')
+    out = tmp_path / "pages"
+    result = invoke(
+        "docs",
+        str(tmp_path),
+        "--stage",
+        "dev",
+        "--out",
+        str(out),
+        "--assembly",
+        str(assembly),
+        "--no-architecture",
+    )
+    assert result.exit_code == 0, result.output
+    assert written == [(["dev"], "dev", False)]
+    missing = invoke(
+        "docs", str(tmp_path), "--stage", "qa", "--out", str(out), "--assembly", str(assembly)
+    )
+    assert missing.exit_code == 1
+    assert "no stack of stage 'qa': the app has dev" in missing.stderr
+
+
+def test_pre_deploy_tests_folder_and_no_diff(tmp_path: Path, recorded: Recorded) -> None:
+    app = tmp_path / "app"
+    app.mkdir()
+    result = invoke("pre-deploy", str(app), "--stage", "dev", "--tests", "checks", "--no-diff")
+    assert result.exit_code == 0, result.output
+    assert "no checks/ folder" in result.stderr
+    assert "diff skipped (--no-diff)" in result.stderr
+    assert [(o.app_dir, o.stage) for o in recorded.validated] == [(app, "dev")]
