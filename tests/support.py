@@ -181,8 +181,13 @@ class Background:
         self._ready = threading.Condition()
         self._closed = False
         self._cleanups: list[Callable[[], None]] = []
-        self._thread = threading.Thread(target=self._work, name="e2e-prefetch", daemon=True)
-        self._thread.start()
+        workers = int(os.environ.get("ORG_TESTS_BACKGROUND_WORKERS", "1"))
+        self._threads = [
+            threading.Thread(target=self._work, name=f"e2e-prefetch-{n}", daemon=True)
+            for n in range(workers)
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def prefetch(self, key: Hashable, work: Work, order: int = 0) -> None:
         with self._ready:
@@ -230,8 +235,9 @@ class Background:
     def close(self) -> None:
         with self._ready:
             self._closed = True
-            self._ready.notify()
-        self._thread.join()
+            self._ready.notify_all()
+        for thread in self._threads:
+            thread.join()
         for cleanup in reversed(self._cleanups):
             cleanup()
 
