@@ -103,7 +103,7 @@ def _prefetch(request: pytest.FixtureRequest, background: Background) -> None:
 def validated_example(background: Background) -> Callable[..., ValidatedApp]:
     """``org-cdk validate`` of an example, run once per (example, stage) and shared.
 
-    The gate's tests read the report; the example, docs, cost and deploy tests read the cloud
+    The gate's tests read the report; the example, docs and cost tests read the cloud
     assembly it synthesized (its templates are those of ``cdk synth``, validation on), instead
     of synthesizing again. Most runs were queued by ``_prefetch`` and are done by now.
     """

@@ -318,21 +318,30 @@ def make_wheel_venv(version: str, background: Background) -> Path:
         check=True,
         capture_output=True,
     )
+    uv_install(
+        venv,
+        f"org-constructs[testing,validate] @ {wheel.as_uri()}",
+        compile_bytecode=version == CURRENT_PYTHON,
+    )
+    return venv
+
+
+def uv_install(venv: Path, *requirements: str, compile_bytecode: bool = False) -> None:
+    """``uv pip install REQUIREMENTS`` into ``venv`` (``-r FILE`` works as with pip)."""
     subprocess.run(
         [
             str(UV),
             "pip",
             "install",
             "--quiet",
-            *(["--compile-bytecode"] if version == CURRENT_PYTHON else []),
+            *(["--compile-bytecode"] if compile_bytecode else []),
             "--python",
             str(venv / "bin" / "python"),
-            f"org-constructs[testing,validate] @ {wheel.as_uri()}",
+            *requirements,
         ],
         check=True,
         capture_output=True,
     )
-    return venv
 
 
 def wheel_venv_work(version: str) -> tuple[Hashable, Work]:
@@ -376,7 +385,7 @@ def checkov_report(
 
 REFERENCE_GATE = gate_work("reference_app")
 """The gate over the reference app's every stage at once (each stack held to its stage's
-packs: all five in production): the tests of the gate, docs, cost and deploy read it."""
+packs: all five in production): the tests of the gate, docs and cost read it."""
 
 
 @dataclass(frozen=True)
@@ -449,3 +458,35 @@ def examples(full: int) -> int:
     """How many examples a property test generates: ``full`` in the whole run, a third of them
     (at least 4) in the fast lane, whose every rule and property still runs."""
     return max(4, full // 3) if FAST_LANE["on"] else full
+
+
+def templates_for_checkov(
+    stacks: Mapping[str, cdk.Stack],
+    background: Background,
+    request: Any,
+    module: str,
+    name: str,
+    *,
+    checked: tuple[str, ...] | None = None,
+) -> dict[str, Any]:
+    """A test module's templates by name, with checkov over them (or the ``checked`` ones)
+    queued for its end-to-end checkov test (``prefetch_checkov``). For session-scoped
+    fixtures: that test runs after the fast tests and reads the same templates."""
+    from org_constructs.testing import template_of
+
+    built = {key: template_of(stack) for key, stack in stacks.items()}
+    chosen = built if checked is None else {key: built[key] for key in checked}
+    prefetch_checkov(background, request, module, name, chosen)
+    return built
+
+
+def org_cdk_in_process(*arguments: str, env: Mapping[str, str] | None = None) -> Any:
+    """``org-cdk ARGUMENTS`` in-process (click's runner; no terminal, stdout and stderr apart):
+    for tests of the command line rather than of the process."""
+    from click.testing import CliRunner
+
+    from org_constructs.cli._main import cli
+
+    return CliRunner().invoke(
+        cli, list(arguments), input="", env=dict(env) if env else None, prog_name="org-cdk"
+    )

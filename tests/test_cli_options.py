@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from org_constructs.cli._main import cli
 from org_constructs.validate import _runner
 from org_constructs.validate._report import Report
+from tests.support import org_cdk_in_process
 
 
 @pytest.fixture
@@ -140,8 +141,7 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> Recorded:
     return seen
 
 
-def invoke(*arguments: str) -> Any:
-    return CliRunner().invoke(cli, list(arguments), input="")
+invoke = org_cdk_in_process
 
 
 def test_deploy_validates_then_deploys_with_the_stage_profile(

@@ -19,7 +19,16 @@ from typing import Any
 
 import pytest
 
-from tests.support import CDK, CHECKOV, CURRENT_PYTHON, DIST, ROOT, UV, cli_env, wheel_venv_work
+from tests.support import (
+    CDK,
+    CHECKOV,
+    CURRENT_PYTHON,
+    DIST,
+    ROOT,
+    cli_env,
+    uv_install,
+    wheel_venv_work,
+)
 
 REPO = ROOT / "examples" / "consumer_repo"
 BACKGROUND = [DIST, wheel_venv_work(CURRENT_PYTHON)]
@@ -159,9 +168,8 @@ def test_a_consuming_repo_from_the_wheel(wheel_venv: Callable[[str], Path], tmp_
     """
     venv = wheel_venv(CURRENT_PYTHON)  # org-constructs[testing,validate] from the wheel
     python = venv / "bin" / "python"
-    install = [str(UV), "pip", "install", "--quiet", "--python", str(python)]
     repo = copy_of_the_repo(tmp_path)
-    subprocess.run([*install, "-r", str(repo / "requirements.txt")], check=True)
+    uv_install(venv, "-r", str(repo / "requirements.txt"))
     env = without_aws_credentials(cli_env(venv / "bin"), tmp_path)
     env.pop("CDK_VALIDATION", None)  # as in the team's shell: the plugin turns it off in tests
     located = run(

@@ -23,10 +23,10 @@ from tests.support import (
     CURRENT_PYTHON,
     DIST,
     SUPPORTED_PYTHONS,
-    UV,
     cli_env,
     interpreter,
     only,
+    uv_install,
     wheel_venv_work,
 )
 
@@ -145,19 +145,7 @@ def test_reference_app_synthesizes_from_the_installed_wheel(
     the production stage, aws-cdk-lib's validation on, no warning about Node.js or flags."""
     venv = wheel_venv(CURRENT_PYTHON)
     app = installed_app(venv, ROOT / "examples" / "reference_app", tmp_path)
-    subprocess.run(
-        [
-            str(UV),
-            "pip",
-            "install",
-            "--quiet",
-            "--python",
-            str(venv / "bin" / "python"),
-            "-r",
-            str(app / "requirements.txt"),
-        ],
-        check=True,
-    )
+    uv_install(venv, "-r", str(app / "requirements.txt"))
     result = subprocess.run(
         [str(CDK), "synth", "--no-notices", "--quiet", "-c", "stage=production"],
         cwd=app,

@@ -32,7 +32,7 @@ from org_constructs import (
 from org_constructs.compliance import NAG_PACKS, nag_findings
 from org_constructs.compute import latest_python_runtime
 from org_constructs.testing import find_resources, template_json, template_of
-from tests.support import Background, checkov_report, make_app, prefetch_checkov
+from tests.support import Background, checkov_report, make_app, templates_for_checkov
 
 CODE = lambda_.Code.from_inline("def handler(event, context):\n    return event\n")
 HOOK = lambda_.Code.from_inline("def handler(event, context):\n    return None\n")
@@ -121,15 +121,9 @@ def templates(
     stacks: dict[str, FunctionStack], background: Background, request: pytest.FixtureRequest
 ) -> dict[str, Template]:
     """Session-scoped: the end-to-end checkov test reads them after the fast tests."""
-    built = {name: template_of(stack) for name, stack in stacks.items()}
-    prefetch_checkov(
-        background,
-        request,
-        __file__,
-        "monitored_function",
-        {k: built[k] for k in ("production", "full")},
+    return templates_for_checkov(
+        stacks, background, request, __file__, "monitored_function", checked=("production", "full")
     )
-    return built
 
 
 def single(

@@ -37,7 +37,7 @@ from org_constructs.testing import (
     template_json,
     template_of,
 )
-from tests.support import Background, checkov_report, make_app, prefetch_checkov
+from tests.support import Background, checkov_report, make_app, templates_for_checkov
 
 GIB = 1024**3
 
@@ -435,9 +435,7 @@ def pack_templates(
     pack_stacks: dict[str, Stack], background: Background, request: pytest.FixtureRequest
 ) -> dict[str, Template]:
     """Session-scoped: the end-to-end checkov test reads them after the fast tests."""
-    built = {name: template_of(stack) for name, stack in pack_stacks.items()}
-    prefetch_checkov(background, request, __file__, "monitoring_packs", built)
-    return built
+    return templates_for_checkov(pack_stacks, background, request, __file__, "monitoring_packs")
 
 
 @pytest.mark.parametrize("name", sorted(PACKS))

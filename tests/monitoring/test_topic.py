@@ -13,7 +13,7 @@ from constructs import Construct
 from org_constructs import AbstractStack, AlarmTopic, EnvironmentConfig, ValidationError
 from org_constructs.compliance import NAG_PACKS, nag_findings
 from org_constructs.testing import find_resources, template_of
-from tests.support import Background, checkov_report, make_app, prefetch_checkov
+from tests.support import Background, checkov_report, make_app, templates_for_checkov
 
 WORKSPACE, CHANNEL = "T0123456789", "C0123456789"
 
@@ -45,9 +45,7 @@ def templates(
     stacks: dict[str, TopicStack], background: Background, request: pytest.FixtureRequest
 ) -> dict[str, Template]:
     """Session-scoped: the end-to-end checkov test reads them after the fast tests."""
-    built = {name: template_of(stack) for name, stack in stacks.items()}
-    prefetch_checkov(background, request, __file__, "alarm_topic", built)
-    return built
+    return templates_for_checkov(stacks, background, request, __file__, "alarm_topic")
 
 
 def test_topic_is_encrypted_with_a_rotating_key(templates: dict[str, Template]) -> None:

@@ -24,7 +24,7 @@ from tests.support import (
     Background,
     checkov_report,
     make_app,
-    prefetch_checkov,
+    templates_for_checkov,
 )
 
 REGULATED_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
@@ -86,9 +86,7 @@ def templates(
     stacks: dict[str, NetworkStack], background: Background, request: pytest.FixtureRequest
 ) -> dict[str, Template]:
     """Session-scoped: the end-to-end checkov test reads them after the fast tests."""
-    built = {name: template_of(stack) for name, stack in stacks.items()}
-    prefetch_checkov(background, request, __file__, "standard_vpc", built)
-    return built
+    return templates_for_checkov(stacks, background, request, __file__, "standard_vpc")
 
 
 def subnets_by_tier(template: Template) -> dict[str, list[dict[str, Any]]]:

@@ -19,16 +19,15 @@ import aws_cdk as cdk
 import boto3
 import pytest
 from aws_cdk.assertions import Template
-from click.testing import CliRunner
 
 from org_constructs import DeploymentNotifications
-from org_constructs.cli._main import cli
 from tests.support import (
     Background,
     EmulatorProcess,
     cli_env,
     emulator_work,
     make_app,
+    org_cdk_in_process,
     recommended_context,
 )
 
@@ -60,7 +59,7 @@ class Accounts:
         """``org-cdk ARGUMENTS`` in-process (click's runner), in this folder and environment:
         for tests of the command line rather than of the process."""
         monkeypatch.chdir(self.folder)
-        return CliRunner().invoke(cli, list(arguments), input="", env=self.env)
+        return org_cdk_in_process(*arguments, env=self.env)
 
     def org_cdk(
         self, *arguments: str, stdin: str | None = None

@@ -32,7 +32,7 @@ from tests.support import (
     CheckovReport,
     checkov_report,
     make_app,
-    prefetch_checkov,
+    templates_for_checkov,
 )
 
 DR_BUCKET_ARN = "arn:aws:s3:::org-data-dr-us-west-2"
@@ -126,9 +126,7 @@ def templates(
     stacks: dict[str, BucketStack], background: Background, request: pytest.FixtureRequest
 ) -> dict[str, Template]:
     """Session-scoped: the end-to-end checkov test reads them after the fast tests."""
-    built = {name: template_of(stack) for name, stack in stacks.items()}
-    prefetch_checkov(background, request, __file__, "secure_bucket", built)
-    return built
+    return templates_for_checkov(stacks, background, request, __file__, "secure_bucket")
 
 
 def data_bucket(template: Template) -> dict[str, Any]:

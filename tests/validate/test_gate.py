@@ -14,9 +14,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
-from click.testing import CliRunner
 
-from org_constructs.cli._main import cli
 from org_constructs.validate import _runner
 from org_constructs.validate._report import Finding, Report
 from tests.support import (
@@ -28,6 +26,7 @@ from tests.support import (
     cli_env,
     gate_work,
     org_cdk,
+    org_cdk_in_process,
     recommended_context,
 )
 
@@ -131,8 +130,7 @@ def replayed_synth(bad: BadRun, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def invoke(*arguments: str, **env: str) -> Any:
-    """``org-cdk ARGUMENTS`` in-process (click's runner), stdout and stderr apart."""
-    return CliRunner().invoke(cli, list(arguments), env=env or None, catch_exceptions=False)
+    return org_cdk_in_process(*arguments, env=env)
 
 
 def blocking(report: dict[str, Any], tool: str) -> set[str]:
@@ -217,7 +215,7 @@ class TestBadApp:
         assert "--skip" in ET.tostring(by_name["checkov"], encoding="unicode")
 
     def test_skipped_tool_and_unknown_pack(self, bad_app: Path) -> None:
-        result = CliRunner().invoke(cli, ["validate", str(bad_app), "--packs", "CIS"])
+        result = invoke("validate", str(bad_app), "--packs", "CIS")
         assert result.exit_code == 2
         assert "CIS: must be among AwsSolutions" in result.stderr
 
@@ -352,7 +350,7 @@ COMMANDS = [
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "org-cdk")
 def test_every_command_has_help(command: list[str]) -> None:
-    result = CliRunner().invoke(cli, [*command, "--help"], prog_name="org-cdk")
+    result = invoke(*command, "--help")
     assert result.exit_code == 0, result.output
     assert "Usage: org-cdk" in result.stdout
 
