@@ -144,6 +144,31 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> Recorded:
 invoke = org_cdk_in_process
 
 
+def written_assembly(folder: Path, stacks: dict[str, dict[str, str]]) -> Path:
+    """A cloud assembly of empty stacks (name: tags) in ``folder``, as `cdk synth` lays it out."""
+    folder.mkdir()
+    artifacts = {}
+    for name, tags in stacks.items():
+        artifacts[name] = {
+            "type": "aws:cloudformation:stack",
+            "environment": "aws://111111111111/us-east-1",
+            "properties": {"templateFile": f"{name}.template.json", "tags": tags},
+        }
+        (folder / f"{name}.template.json").write_text('{"Resources": {}}')
+    (folder / "manifest.json").write_text(json.dumps({"version": "48.0.0", "artifacts": artifacts}))
+    return folder
+
+
+def test_cost_of_an_assembly_names_a_stage_it_lacks(tmp_path: Path) -> None:
+    assembly = written_assembly(tmp_path / "cdk.out", {"S-dev": {"Environment": "dev"}})
+    priced = invoke("cost", "--assembly", str(assembly), "--stage", "dev", "--json")
+    assert priced.exit_code == 0, priced.output
+    assert json.loads(priced.stdout)["stages"] == {"dev": 0.0}
+    missing = invoke("cost", "--assembly", str(assembly), "--stage", "qa")
+    assert missing.exit_code == 1
+    assert "no stack of stage 'qa' in the assemblies given" in missing.stderr
+
+
 def test_deploy_validates_then_deploys_with_the_stage_profile(
     stage_app: Path, recorded: Recorded
 ) -> None:
@@ -288,23 +313,7 @@ def test_stacks_obsolete_options(
         ]
 
     monkeypatch.setattr(ops, "deployed_stacks", deployed)
-    assembly = tmp_path / "cdk.out"
-    assembly.mkdir()
-    (assembly / "manifest.json").write_text(
-        json.dumps(
-            {
-                "version": "48.0.0",
-                "artifacts": {
-                    "Orders-dev-Keep": {
-                        "type": "aws:cloudformation:stack",
-                        "environment": "aws://111111111111/us-east-1",
-                        "properties": {"templateFile": "Orders-dev-Keep.template.json"},
-                    }
-                },
-            }
-        )
-    )
-    (assembly / "Orders-dev-Keep.template.json").write_text('{"Resources": {}}')
+    assembly = written_assembly(tmp_path / "cdk.out", {"Orders-dev-Keep": {}})
     result = invoke(
         "stacks",
         "obsolete",
@@ -376,17 +385,7 @@ def test_docs_reads_assemblies_and_skips_the_picture(
         return [out / "index.md"]
 
     monkeypatch.setattr(docs, "write_docs", write_docs)
-    assembly = tmp_path / "cdk.out"
-    assembly.mkdir()
-    stack = {
-        "type": "aws:cloudformation:stack",
-        "environment": "aws://111111111111/us-east-1",
-        "properties": {"templateFile": "S-dev.template.json", "tags": {"Environment": "dev"}},
-    }
-    (assembly / "manifest.json").write_text(
-        json.dumps({"version": "48.0.0", "artifacts": {"S-dev": stack}})
-    )
-    (assembly / "S-dev.template.json").write_text('{"Resources": {}}')
+    assembly = written_assembly(tmp_path / "cdk.out", {"S-dev": {"Environment": "dev"}})
     out = tmp_path / "pages"
     result = invoke(
         "docs",
