@@ -134,7 +134,7 @@ project = PythonProject(
                 "validate": VALIDATE_EXTRA,
                 "yaml": ["PyYAML>=6"],
             },
-            "scripts": {"org-cdk": "org_constructs.cli:main"},
+            "scripts": {"org-cdk": "org_constructs.tooling.cli:main"},
             "entry_points": {
                 "pytest11": {"org_constructs": "org_constructs.testing.plugin"},
             },

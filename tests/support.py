@@ -24,7 +24,7 @@ from typing import Any
 import aws_cdk as cdk
 
 from org_constructs.testing import TemplateLike, template_json
-from org_constructs.validate._tools import CHECKOV_ENV, CHECKOV_OPTIONS
+from org_constructs.tooling.gate._tools import CHECKOV_ENV, CHECKOV_OPTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -485,7 +485,7 @@ def org_cdk_in_process(*arguments: str, env: Mapping[str, str] | None = None) ->
     for tests of the command line rather than of the process."""
     from click.testing import CliRunner
 
-    from org_constructs.cli._main import cli
+    from org_constructs.tooling.cli._main import cli
 
     return CliRunner().invoke(
         cli, list(arguments), input="", env=dict(env) if env else None, prog_name="org-cdk"

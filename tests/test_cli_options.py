@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from org_constructs.cli._main import cli
-from org_constructs.validate import _runner
-from org_constructs.validate._report import Report
+from org_constructs.tooling.cli._main import cli
+from org_constructs.tooling.gate import _runner
+from org_constructs.tooling.gate._report import Report
 from tests.support import org_cdk_in_process
 
 
@@ -26,7 +26,7 @@ def captured(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
         return Report(app=str(options.app_dir), stage=options.stage)
 
     monkeypatch.setattr(_runner, "run_validation", fake)
-    from org_constructs import validate
+    from org_constructs.tooling import gate as validate
 
     monkeypatch.setattr(validate, "run_validation", fake)
     return seen
@@ -112,8 +112,9 @@ class Recorded:
 @pytest.fixture
 def recorded(monkeypatch: pytest.MonkeyPatch) -> Recorded:
     """The CDK CLI, the gate and AWS replaced by recorders (a clean gate, a cdk exit of 0)."""
-    from org_constructs import ops, validate
-    from org_constructs.cli import _main
+    from org_constructs.tooling import aws as ops
+    from org_constructs.tooling import gate as validate
+    from org_constructs.tooling.cli import _main
 
     seen = Recorded()
 
@@ -137,7 +138,7 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> Recorded:
     monkeypatch.setattr(_main, "_publish", publish)
     monkeypatch.setattr(validate, "run_validation", run_validation)
     monkeypatch.setattr(ops, "session_for", session_for)
-    monkeypatch.setattr(_runner, "cdk_command", lambda: ["cdk"])
+    monkeypatch.setattr(validate, "cdk_command", lambda: ["cdk"])
     return seen
 
 
@@ -233,8 +234,8 @@ def test_deploy_production_needs_yes_without_a_terminal(
 def test_deploy_stops_when_the_gate_fails(
     stage_app: Path, recorded: Recorded, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from org_constructs import validate
-    from org_constructs.validate._report import Finding
+    from org_constructs.tooling import gate as validate
+    from org_constructs.tooling.gate._report import Finding
 
     def failing(options: Any, progress: Any = None) -> Report:
         report = Report(app=str(options.app_dir), stage=options.stage)
@@ -300,8 +301,8 @@ def test_environments_option_names_another_file(stage_app: Path, recorded: Recor
 def test_stacks_obsolete_options(
     stage_app: Path, recorded: Recorded, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from org_constructs import ops
-    from org_constructs.ops import DeployedStack
+    from org_constructs.tooling import aws as ops
+    from org_constructs.tooling.aws import DeployedStack
 
     listed: list[tuple[str, str, str]] = []
 
@@ -335,8 +336,8 @@ def test_stacks_obsolete_options(
 def test_find_resource_options(
     stage_app: Path, recorded: Recorded, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from org_constructs import ops
-    from org_constructs.ops import FoundResource
+    from org_constructs.tooling import aws as ops
+    from org_constructs.tooling.aws import FoundResource
 
     asked: list[tuple[str, str, str, str]] = []
 
@@ -374,7 +375,7 @@ def test_find_resource_options(
 def test_docs_reads_assemblies_and_skips_the_picture(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from org_constructs import docs
+    from org_constructs.tooling import docs
 
     written: list[tuple[list[str], str, bool]] = []
 

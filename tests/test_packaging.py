@@ -63,8 +63,8 @@ def test_wheel_contents_and_metadata(dist: Path) -> None:
     assert metadata["License-Expression"] == "Apache-2.0"
     required = [r for r in metadata.get_all("Requires-Dist") or [] if "extra ==" not in r]
     assert sorted(required) == ["aws-cdk-lib<3,>=2.269", "click<9,>=8.1", "constructs<11,>=10.5"]
-    assert "org_constructs/cost/prices.json" in names
-    assert "org-cdk = org_constructs.cli:main" in entry_points
+    assert "org_constructs/tooling/cost/prices.json" in names
+    assert "org-cdk = org_constructs.tooling.cli:main" in entry_points
     assert "[pytest11]\norg_constructs = org_constructs.testing.plugin" in entry_points
     assert "Typing :: Typed" in (metadata.get_all("Classifier") or [])
 

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
         Severity,
     )
     from org_constructs.network import StandardVpc
-    from org_constructs.operations import DeploymentNotifications
+    from org_constructs.notifications import DeploymentNotifications
     from org_constructs.storage import BucketLifecycleRule, BucketTransition, SecureBucket
 
 try:
@@ -66,7 +66,7 @@ _LAZY = {
     "AlarmSettings": "org_constructs.monitoring",
     "AlarmTopic": "org_constructs.monitoring",
     "ServiceMonitoring": "org_constructs.monitoring",
-    "DeploymentNotifications": "org_constructs.operations",
+    "DeploymentNotifications": "org_constructs.notifications",
     "Severity": "org_constructs.monitoring",
     "BucketLifecycleRule": "org_constructs.storage",
     "BucketTransition": "org_constructs.storage",

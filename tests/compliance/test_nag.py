@@ -3,27 +3,36 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import pytest
-from aws_cdk import Fn, Stack
+from aws_cdk import CfnResource, Fn, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from org_constructs import AbstractStack, EnvironmentConfig, ValidationError
-from org_constructs._acknowledge import acknowledge, nag_resource, skip_checkov
 from org_constructs.compliance import (
     AUDIT_CONTEXT,
     AUDIT_METADATA,
     NAG_PACKS,
     PACKS_CONTEXT,
     NagFinding,
+    acknowledge_check,
     acknowledge_finding,
     apply_nag_packs,
     nag_findings,
 )
+from org_constructs.compliance._acknowledgements import (
+    acknowledge,
+    acknowledge_library_check,
+    acknowledge_library_finding,
+    nag_resource,
+    skip_checkov,
+)
 from org_constructs.config import MissingExtraError
+from org_constructs.contract import MIN_REASON, TEMPLATE_KEY
 from tests.support import make_app
 
 
@@ -76,9 +85,32 @@ def test_without_cdk_nag_says_which_extra(
         nag_findings(careless_stack)
 
 
-def test_short_reasons_are_refused() -> None:
-    with pytest.raises(ValueError, match="reason too short"):
-        acknowledge(Stack(make_app(), "S"), "because", "AwsSolutions-S1")
+SHORT_REASON_VERBS: dict[str, Callable[[s3.Bucket, str], object]] = {
+    "acknowledge": lambda bucket, reason: acknowledge(bucket, reason, "AwsSolutions-S1"),
+    "acknowledge_finding": lambda bucket, reason: acknowledge_finding(
+        bucket, "AwsSolutions-S1", reason
+    ),
+    "acknowledge_check": lambda bucket, reason: acknowledge_check(
+        bucket, "cfn-guard", "CT.S3.PR.1", reason
+    ),
+    "acknowledge_library_check": lambda bucket, reason: acknowledge_library_check(
+        bucket, "cfn-lint", "W3005", reason
+    ),
+    "acknowledge_library_finding": lambda bucket, reason: acknowledge_library_finding(
+        bucket, "AwsSolutions-IAM5", ["Action::s3:*"], reason
+    ),
+}
+
+
+@pytest.mark.parametrize("verb", SHORT_REASON_VERBS)
+@pytest.mark.parametrize("reason", ["because", "   padded to twenty   ".center(40)])
+def test_every_verb_holds_reasons_to_one_rule(verb: str, reason: str) -> None:
+    bucket = s3.Bucket(Stack(make_app(), "S"), "Data")
+    with pytest.raises(ValidationError, match=f"reason=.*at least {MIN_REASON} characters"):
+        SHORT_REASON_VERBS[verb](bucket, reason)
+    resource = bucket.node.default_child
+    assert isinstance(resource, CfnResource)
+    assert not resource.get_metadata(TEMPLATE_KEY), "a refused acknowledgement recorded nothing"
 
 
 def test_nag_resource_renders_intrinsics_as_cdk_nag_does() -> None:
@@ -106,7 +138,7 @@ def test_checkov_skips_are_recorded_in_metadata() -> None:
             {"id": "CKV_AWS_2", "comment": "second reason"},
         ]
     }
-    with pytest.raises(TypeError, match="no CloudFormation resource"):
+    with pytest.raises(ValidationError, match="must be or hold a CloudFormation resource"):
         skip_checkov(Construct(stack, "Empty"), "CKV_AWS_1", "reason")
 
 

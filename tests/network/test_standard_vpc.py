@@ -14,8 +14,8 @@ from aws_cdk.assertions import Annotations, Match, Template
 from constructs import Construct
 
 from org_constructs import AbstractStack, EnvironmentConfig, StandardVpc, ValidationError
-from org_constructs._acknowledge import CDK_HANDLER_CHECKOV_CHECKS
 from org_constructs.compliance import NAG_PACKS, nag_findings
+from org_constructs.compliance._acknowledgements import CDK_HANDLER_CHECKOV_CHECKS
 from org_constructs.config import VpcConfig
 from org_constructs.testing import assert_no_open_ingress, find_resources, template_of
 from tests.support import (

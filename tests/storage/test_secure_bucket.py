@@ -23,8 +23,8 @@ from org_constructs import (
     SecureBucket,
     ValidationError,
 )
-from org_constructs._acknowledge import CDK_HANDLER_CHECKOV_CHECKS
 from org_constructs.compliance import NAG_PACKS, nag_findings
+from org_constructs.compliance._acknowledgements import CDK_HANDLER_CHECKOV_CHECKS
 from org_constructs.testing import assert_no_wildcard_iam, find_resources, template_of
 from tests.support import (
     ROOT,

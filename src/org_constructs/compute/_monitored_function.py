@@ -19,16 +19,16 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from org_constructs._acknowledge import (
+from org_constructs._kms import log_group_key, rotating_key
+from org_constructs.compliance._acknowledgements import (
     DEPENDS_ON_ROLE_REASON,
     acknowledge,
-    acknowledge_check,
     acknowledge_grant,
+    acknowledge_library_check,
     acknowledge_short_retention,
     nag_resource,
     skip_checkov,
 )
-from org_constructs._kms import log_group_key, rotating_key
 from org_constructs.compute._deployment import Deployment
 from org_constructs.config import _checks as checks
 from org_constructs.core import log_retention_for, removal_policy_for, stage_of
@@ -405,12 +405,8 @@ class MonitoredFunction(Construct):
                 ),
             )
             acknowledge(self._dead_letter_queue, _DLQ_REASON, "Serverless-SQSRedrivePolicy")
-            acknowledge_check(
-                self._dead_letter_queue,
-                "cfn-guard",
-                "CT.SQS.PR.1",
-                _DLQ_GUARD_REASON,
-                source="org-constructs",
+            acknowledge_library_check(
+                self._dead_letter_queue, "cfn-guard", "CT.SQS.PR.1", _DLQ_GUARD_REASON
             )
         network = vpc.vpc if isinstance(vpc, StandardVpc) else vpc
         self._network = network
@@ -584,23 +580,15 @@ class MonitoredFunction(Construct):
             security_groups=self._security_groups,
         )
         acknowledge(role.policy, _XRAY_REASON, "AwsSolutions-IAM5[Resource::*]")
-        acknowledge_check(
-            function, "cfn-lint", "W3005", DEPENDS_ON_ROLE_REASON, source="org-constructs"
-        )
+        acknowledge_library_check(function, "cfn-lint", "W3005", DEPENDS_ON_ROLE_REASON)
         if self._network is None:
             skip_checkov(function, "CKV_AWS_117", _NO_VPC_REASON)
-            acknowledge_check(
-                function, "cfn-guard", "CT.LAMBDA.PR.3", _NO_VPC_REASON, source="org-constructs"
-            )
+            acknowledge_library_check(function, "cfn-guard", "CT.LAMBDA.PR.3", _NO_VPC_REASON)
         else:
             skip_checkov(role.policy, "CKV_AWS_111", _XRAY_REASON)
             if Stack.of(self._network) is not Stack.of(self):
-                acknowledge_check(
-                    function,
-                    "cfn-guard",
-                    "CT.LAMBDA.PR.3",
-                    _VPC_OF_ANOTHER_STACK_REASON,
-                    source="org-constructs",
+                acknowledge_library_check(
+                    function, "cfn-guard", "CT.LAMBDA.PR.3", _VPC_OF_ANOTHER_STACK_REASON
                 )
         if reserved_concurrent_executions is None:
             skip_checkov(function, "CKV_AWS_115", _NO_CONCURRENCY_REASON)
@@ -694,9 +682,7 @@ class MonitoredFunction(Construct):
                 "NIST.800.53.R5-CloudWatchAlarmAction",
             )
             for alarm in alarms.values():
-                acknowledge_check(
-                    alarm, "cfn-guard", "CT.CLOUDWATCH.PR.1", reason, source="org-constructs"
-                )
+                acknowledge_library_check(alarm, "cfn-guard", "CT.CLOUDWATCH.PR.1", reason)
         return alarms
 
     def _add_triggers(self, topic: sns.ITopic) -> None:

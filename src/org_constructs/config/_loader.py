@@ -18,6 +18,7 @@ from org_constructs.config._model import (
     Stage,
     VpcConfig,
 )
+from org_constructs.contract import STAGE_CONTEXT
 from org_constructs.errors import OrgConstructsError, ValidationError
 
 if TYPE_CHECKING:
@@ -162,7 +163,7 @@ def environment_from_context(
     scope: Construct,
     environments: Mapping[str, EnvironmentConfig],
     *,
-    key: str = "stage",
+    key: str = STAGE_CONTEXT,
     default: str | None = None,
 ) -> EnvironmentConfig:
     """Pick the environment named by a context value, as in ``cdk synth -c stage=dev``.
@@ -201,7 +202,7 @@ def environment_from_context(
 
 
 def selected_environments(
-    scope: Construct, environments: Mapping[str, EnvironmentConfig], *, key: str = "stage"
+    scope: Construct, environments: Mapping[str, EnvironmentConfig], *, key: str = STAGE_CONTEXT
 ) -> dict[str, EnvironmentConfig]:
     """The environments to synthesize: the one named by ``-c stage=NAME``, or all of them.
 

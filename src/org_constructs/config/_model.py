@@ -10,8 +10,8 @@ from enum import Enum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from org_constructs._packs import DEFAULT_PACKS, NAG_PACKS
 from org_constructs.config import _checks as checks
+from org_constructs.contract import DEFAULT_PACKS, NAG_PACKS
 from org_constructs.errors import ValidationError
 
 if TYPE_CHECKING:

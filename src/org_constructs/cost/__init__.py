@@ -1,6 +1,13 @@
-"""Fixed monthly cost of a synthesized app, from the price table shipped with the package."""
+"""Deprecated: ``org_constructs.cost`` is ``org_constructs.tooling.cost`` since 0.3.0.
 
-from org_constructs.cost._estimate import (
+This path keeps working, with a ``DeprecationWarning``, until it is removed in 0.4.0.
+"""
+
+from org_constructs._deprecated import warn_moved
+
+warn_moved(__name__, "org_constructs.tooling.cost")
+
+from org_constructs.tooling.cost import (  # noqa: E402 - after the warning
     CostLine,
     Estimate,
     StackCost,

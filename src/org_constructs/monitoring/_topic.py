@@ -15,8 +15,8 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from org_constructs._acknowledge import acknowledge, acknowledge_check
 from org_constructs._kms import rotating_key
+from org_constructs.compliance._acknowledgements import acknowledge, acknowledge_library_check
 from org_constructs.config import EnvironmentConfig
 from org_constructs.config import _checks as checks
 from org_constructs.core import removal_policy_for
@@ -144,13 +144,12 @@ class AlarmTopic(Construct):
             "AwsSolutions-SQS3",
             "Serverless-SQSRedrivePolicy",
         )
-        acknowledge_check(
+        acknowledge_library_check(
             self._dead_letter_queue,
             "cfn-guard",
             "CT.SQS.PR.1",
             "This queue is the dead-letter queue of the topic's subscriptions, whose "
             "RedriveAllowPolicy denies all SQS sources; the rule counts only allowAll or byQueue.",
-            source="org-constructs",
         )
         for email in emails:
             self._topic.add_subscription(

@@ -18,8 +18,11 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from org_constructs._acknowledge import acknowledge_cdk_handler, acknowledge_short_retention
 from org_constructs._kms import log_group_key
+from org_constructs.compliance._acknowledgements import (
+    acknowledge_cdk_handler,
+    acknowledge_short_retention,
+)
 from org_constructs.config import Stage, VpcConfig
 from org_constructs.config import _checks as checks
 from org_constructs.core import log_retention_for, removal_policy_for, stage_of

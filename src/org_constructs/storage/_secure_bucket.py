@@ -12,16 +12,16 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from org_constructs._acknowledge import (
+from org_constructs._flags import S3_ACCESS_LOGS_BY_POLICY, pin_feature_flags
+from org_constructs._kms import rotating_key
+from org_constructs.compliance._acknowledgements import (
     acknowledge,
     acknowledge_cdk_handler,
-    acknowledge_check,
     acknowledge_grant,
+    acknowledge_library_check,
     nag_resource,
     skip_checkov,
 )
-from org_constructs._flags import S3_ACCESS_LOGS_BY_POLICY, pin_feature_flags
-from org_constructs._kms import rotating_key
 from org_constructs.config import Stage
 from org_constructs.config import _checks as checks
 from org_constructs.core import AbstractStack, removal_policy_for, stage_of
@@ -428,9 +428,7 @@ class SecureBucket(Construct):
         )
         acknowledge(log_bucket, _LOG_BUCKET_REASON, *_LOG_BUCKET_RULES)
         for rule in ("CT.S3.PR.2", "CT.S3.PR.10"):
-            acknowledge_check(
-                log_bucket, "cfn-guard", rule, _LOG_BUCKET_REASON, source="org-constructs"
-            )
+            acknowledge_library_check(log_bucket, "cfn-guard", rule, _LOG_BUCKET_REASON)
         skip_checkov(log_bucket, "CKV_AWS_18", _LOG_BUCKET_REASON)
         return log_bucket
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from org_constructs._keys import ACKNOWLEDGED, NAG_TOOL, TEMPLATE_KEY
+from org_constructs.contract import ACKNOWLEDGED, NAG_TOOL, TEMPLATE_KEY
 from org_constructs.testing._template import TemplateLike, template_json
 
 __all__ = [

@@ -1,11 +1,21 @@
-"""The validation gate behind ``org-cdk validate``: one synthesis, every checker, one report.
+"""Deprecated: ``org_constructs.validate`` is ``org_constructs.tooling.gate`` since 0.3.0.
 
-Needs ``pip install 'org-constructs[validate]'`` (cdk-nag, cfn-lint, cfn-guard, ruff); checkov
-runs from its own environment (``pipx install checkov``), see ``docs/validation.md``.
+This path keeps working, with a ``DeprecationWarning``, until it is removed in 0.4.0.
 """
 
-from org_constructs.validate._report import Acknowledgement, Finding, Report, ToolRun
-from org_constructs.validate._runner import TOOLS, ValidateOptions, run_validation
+from org_constructs._deprecated import warn_moved
+
+warn_moved(__name__, "org_constructs.tooling.gate")
+
+from org_constructs.tooling.gate import (  # noqa: E402 - after the warning
+    TOOLS,
+    Acknowledgement,
+    Finding,
+    Report,
+    ToolRun,
+    ValidateOptions,
+    run_validation,
+)
 
 __all__ = [
     "TOOLS",

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from org_constructs.docs._graph import dependency_dot, dependency_mermaid, render_svg
-from org_constructs.validate._assembly import Assembly, AssemblyStack
+from org_constructs.tooling.docs._graph import dependency_dot, dependency_mermaid, render_svg
+from org_constructs.tooling.gate._assembly import Assembly, AssemblyStack
 
 __all__ = ["StackDoc", "collect_stacks", "render_index", "render_stack", "write_docs"]
 
@@ -353,7 +353,7 @@ def write_docs(
     svg = render_svg(dependency_dot(dependencies, f"Stage {stage}"), out / "dependencies.svg")
     drawn = False
     if architecture:
-        from org_constructs.docs._architecture import draw_architecture
+        from org_constructs.tooling.docs._architecture import draw_architecture
 
         drawn = draw_architecture([d.stack for d in docs], out / "architecture")
     index = out / "index.md"

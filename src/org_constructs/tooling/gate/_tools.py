@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from org_constructs.validate._assembly import Assembly
-from org_constructs.validate._report import Finding
+from org_constructs.tooling.gate._assembly import Assembly
+from org_constructs.tooling.gate._report import Finding
 
 __all__ = [
     "ToolError",

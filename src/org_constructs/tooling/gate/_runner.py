@@ -14,14 +14,21 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from org_constructs._keys import LIBRARY_SOURCE
-from org_constructs._packs import NAG_PACKS
-from org_constructs.validate import _tools
-from org_constructs.validate._assembly import Assembly
-from org_constructs.validate._report import Acknowledgement, Finding, Report, ToolRun
+from org_constructs.contract import (
+    AUDIT_CONTEXT,
+    LIBRARY_SOURCE,
+    NAG_PACKS,
+    NAG_SUMMARY_ENVIRONMENT,
+    NAG_SUMMARY_FILE,
+    PACKS_CONTEXT,
+    STAGE_CONTEXT,
+    VALIDATION_REPORT_CONTEXT,
+)
+from org_constructs.tooling.gate import _tools
+from org_constructs.tooling.gate._assembly import Assembly
+from org_constructs.tooling.gate._report import Acknowledgement, Finding, Report, ToolRun
 
 __all__ = [
-    "NAG_SUMMARY",
     "TOOLS",
     "ValidateOptions",
     "cdk_command",
@@ -32,9 +39,6 @@ __all__ = [
 
 TOOLS = ("cdk-nag", "cfn-lint", "checkov", "cfn-guard", "ruff")
 """Every checker, in report order."""
-
-NAG_SUMMARY = "org-constructs-nag.json"
-"""Written next to the templates under audit: the packs declared for each scope."""
 
 Progress = Callable[[str], None]
 
@@ -77,13 +81,13 @@ def cdk_command() -> list[str]:
 
 def synth(options: ValidateOptions, *, audit: bool) -> subprocess.CompletedProcess[str]:
     """``cdk synth`` of the app, writing the nag report (and, under audit, acknowledgements)."""
-    context = {"@aws-cdk/core:validationReportJson": "true", **options.context}
+    context = {VALIDATION_REPORT_CONTEXT: "true", **options.context}
     if audit:
-        context["org-constructs:audit-acknowledgements"] = "true"
+        context[AUDIT_CONTEXT] = "true"
     if options.stage:
-        context["stage"] = options.stage
+        context[STAGE_CONTEXT] = options.stage
     if options.packs is not None:
-        context["org-constructs:nag-packs"] = ",".join(options.packs)
+        context[PACKS_CONTEXT] = ",".join(options.packs)
     command = [
         *cdk_command(),
         "synth",
@@ -101,7 +105,7 @@ def synth(options: ValidateOptions, *, audit: bool) -> subprocess.CompletedProce
         env={
             **os.environ,
             "CDK_DISABLE_CLI_TELEMETRY": "true",
-            "ORG_CDK_NAG_SUMMARY": str((options.assembly_dir / NAG_SUMMARY).resolve()),
+            NAG_SUMMARY_ENVIRONMENT: str((options.assembly_dir / NAG_SUMMARY_FILE).resolve()),
         },
         capture_output=True,
         text=True,
@@ -129,7 +133,7 @@ def run_validation(options: ValidateOptions, progress: Progress | None = None) -
             return _finish(report, futures, {}, started, say)
         synth_seconds = time.monotonic() - synth_started
         assembly_ok = (options.assembly_dir / "manifest.json").exists()
-        nag_ran = (options.assembly_dir / NAG_SUMMARY).exists() or (
+        nag_ran = (options.assembly_dir / NAG_SUMMARY_FILE).exists() or (
             options.assembly_dir / _tools.NAG_REPORT
         ).exists()
         if result.returncode != 0 and not (assembly_ok and nag_ran):
@@ -206,7 +210,7 @@ def synth_warnings(stderr: str, assembly: Assembly) -> list[Finding]:
 def _nag(
     assembly: Assembly, options: ValidateOptions, report: Report, seconds: float
 ) -> tuple[list[Finding], float, str | None]:
-    summary_path = options.assembly_dir / NAG_SUMMARY
+    summary_path = options.assembly_dir / NAG_SUMMARY_FILE
     if not summary_path.exists():
         return (
             [],

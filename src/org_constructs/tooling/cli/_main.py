@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
-from org_constructs._packs import NAG_PACKS
+from org_constructs.contract import NAG_PACKS
 
 __all__ = ["cli", "main"]
 
@@ -36,7 +36,7 @@ def _assembly_option(help_text: str) -> Callable[[F], F]:
 
 def _read_assemblies(assemblies: tuple[Path, ...]) -> list[Any]:
     """The cloud assemblies given with ``--assembly``, each read once (a clear error if not)."""
-    from org_constructs.validate._assembly import Assembly
+    from org_constructs.tooling.gate import Assembly
 
     read = []
     for directory in assemblies:
@@ -111,7 +111,7 @@ def validate(  # noqa: PLR0917 - click passes every option by keyword
     Exit status: 0 when nothing blocks, 1 for unacknowledged errors, 3 when a checker could
     not run, 2 for bad usage.
     """
-    from org_constructs.validate import ValidateOptions, run_validation
+    from org_constructs.tooling.gate import ValidateOptions, run_validation
 
     chosen = None
     if packs is not None:
@@ -121,7 +121,7 @@ def validate(  # noqa: PLR0917 - click passes every option by keyword
             raise click.BadParameter(
                 f"{', '.join(unknown)}: must be among {', '.join(NAG_PACKS)}", param_hint="--packs"
             )
-    from org_constructs.validate._tools import GUARD_DISABLED
+    from org_constructs.tooling.gate import GUARD_DISABLED
 
     unknown_rules = [rule for rule in guard_rules if rule not in GUARD_DISABLED]
     if unknown_rules:
@@ -173,8 +173,8 @@ def cost(
     Prices come from the price table shipped with the package (its source and date are
     printed); usage-based charges are listed as not priced.
     """
-    from org_constructs.cost import estimate_assembly, render_estimate
-    from org_constructs.validate._runner import ValidateOptions, synth
+    from org_constructs.tooling.cost import estimate_assembly, render_estimate
+    from org_constructs.tooling.gate import ValidateOptions, synth
 
     estimates = []
     if assemblies:
@@ -212,8 +212,7 @@ def pre_deploy(app_dir: Path, stage: str, tests_dir: str, no_diff: bool) -> None
 
     Stops at the first step that fails, with that step's exit status.
     """
-    from org_constructs.validate import ValidateOptions, run_validation
-    from org_constructs.validate._runner import cdk_command
+    from org_constructs.tooling.gate import ValidateOptions, cdk_command, run_validation
 
     tests = app_dir / tests_dir
     if tests.is_dir():
@@ -266,8 +265,7 @@ def _fail(error: Exception) -> click.ClickException:
 
 
 def _stage(app_dir: Path, environments_file: Path | None, stage: str) -> Any:
-    from org_constructs.ops import OpsError, load_stage
-    from org_constructs.ops._cdk import default_environments
+    from org_constructs.tooling.aws import OpsError, default_environments, load_stage
 
     try:
         return load_stage(environments_file or default_environments(app_dir), stage)
@@ -298,8 +296,8 @@ def _cdk_wrapper(verb: str, summary: str) -> None:
         dry_run: bool,
         cdk_args: tuple[str, ...],
     ) -> None:
-        from org_constructs.ops import cdk_command_line
-        from org_constructs.validate._runner import cdk_command
+        from org_constructs.tooling.aws import cdk_command_line
+        from org_constructs.tooling.gate import cdk_command
 
         config = _stage(app_dir, environments_file, stage)
         line = cdk_command_line(cdk_command(), verb, config, profile=profile, extra=cdk_args)
@@ -340,9 +338,8 @@ def deploy(  # noqa: PLR0917 - click passes every option by keyword
     """Validate, then deploy every stack of the stage; production asks first unless --yes."""
     import time
 
-    from org_constructs.ops import cdk_command_line
-    from org_constructs.validate import ValidateOptions, run_validation
-    from org_constructs.validate._runner import cdk_command
+    from org_constructs.tooling.aws import cdk_command_line
+    from org_constructs.tooling.gate import ValidateOptions, cdk_command, run_validation
 
     config = _stage(app_dir, environments_file, stage)
     if config.is_production and not yes and not dry_run:
@@ -412,14 +409,14 @@ def _publish(
     seconds: float,
 ) -> tuple[str, str]:
     """Publish a deployment result to the stage's deployment topic: (topic, message id)."""
-    from org_constructs.ops import (
+    from org_constructs.tooling.aws import (
         DeploymentResult,
         OpsError,
+        caller,
         find_deployment_topic,
         publish_result,
         session_for,
     )
-    from org_constructs.ops._notify import caller
 
     try:
         session = session_for(config, profile)
@@ -515,16 +512,15 @@ def stacks_obsolete(  # noqa: PLR0917 - click passes every option by keyword
     import json
     from dataclasses import asdict
 
-    from org_constructs.ops import (
+    from org_constructs.tooling.aws import (
         OpsError,
+        default_environments,
         delete_stacks,
         deployed_stacks,
         obsolete_stacks,
         session_for,
     )
-    from org_constructs.ops._cdk import default_environments
-    from org_constructs.validate._assembly import Assembly
-    from org_constructs.validate._runner import ValidateOptions, synth
+    from org_constructs.tooling.gate import Assembly, ValidateOptions, synth
 
     if delete and not yes and not sys.stdin.isatty():
         raise click.ClickException(
@@ -620,7 +616,7 @@ def find_resource(  # noqa: PLR0917 - click passes every option by keyword
     import json
     from dataclasses import asdict
 
-    from org_constructs.ops import OpsError, find_resources, session_for
+    from org_constructs.tooling.aws import OpsError, find_resources, session_for
 
     if "::" not in resource_type:
         raise click.BadParameter(
@@ -699,9 +695,8 @@ def docs_command(
     """
     import tempfile
 
-    from org_constructs.docs import write_docs
-    from org_constructs.validate._assembly import Assembly
-    from org_constructs.validate._runner import ValidateOptions, synth
+    from org_constructs.tooling.docs import write_docs
+    from org_constructs.tooling.gate import Assembly, ValidateOptions, synth
 
     with tempfile.TemporaryDirectory() as scratch:
         if assemblies:

@@ -7,12 +7,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from org_constructs._keys import ACKNOWLEDGED, AUDIT_METADATA, NAG_TOOL, TEMPLATE_KEY
-from org_constructs.validate._report import Acknowledgement
+from org_constructs.contract import (
+    ACKNOWLEDGED,
+    AUDIT_METADATA,
+    CDK_ACKNOWLEDGED_METADATA,
+    CHECKOV_METADATA,
+    NAG_TOOL,
+    TEMPLATE_KEY,
+)
+from org_constructs.tooling.gate._report import Acknowledgement
 
 __all__ = ["AUDIT_METADATA", "TEMPLATE_ACKNOWLEDGEMENTS", "Assembly", "AssemblyStack"]
 
-VALIDATIONS_METADATA = "aws:cdk:acknowledged-rules"
 TEMPLATE_ACKNOWLEDGEMENTS = TEMPLATE_KEY
 """Resource ``Metadata`` key where ``acknowledge_check`` keeps reasons for non-nag tools."""
 
@@ -102,7 +108,7 @@ class Assembly:
                                 "audit",
                             )
                         )
-                    elif entry.get("type") == VALIDATIONS_METADATA and isinstance(data, dict):
+                    elif entry.get("type") == CDK_ACKNOWLEDGED_METADATA and isinstance(data, dict):
                         for rule, reason in data.items():
                             found.append(
                                 (
@@ -113,7 +119,7 @@ class Assembly:
             for logical_id, resource in stack.resources.items():
                 metadata = resource.get("Metadata") or {}
                 where = stack.where(logical_id)
-                for skip in (metadata.get("checkov") or {}).get("skip", []):
+                for skip in (metadata.get(CHECKOV_METADATA) or {}).get("skip", []):
                     found.append(
                         (
                             Acknowledgement(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from org_constructs.validate import Finding, Report, ToolRun
-from org_constructs.validate._assembly import Assembly, AssemblyStack
-from org_constructs.validate._runner import synth_warnings
+from org_constructs.tooling.gate import Finding, Report, ToolRun
+from org_constructs.tooling.gate._assembly import Assembly, AssemblyStack
+from org_constructs.tooling.gate._runner import synth_warnings
 
 STDERR = "\n".join(
     [

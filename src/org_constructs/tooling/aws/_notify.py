@@ -7,8 +7,8 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from org_constructs._outputs import DEPLOYMENT_TOPIC_OUTPUT
-from org_constructs.ops._aws import OpsError, call
+from org_constructs.contract import DEPLOYMENT_TOPIC_OUTPUT
+from org_constructs.tooling.aws._aws import OpsError, call
 
 __all__ = ["DeploymentResult", "find_deployment_topic", "publish_result"]
 

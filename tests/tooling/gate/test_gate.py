@@ -15,8 +15,9 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from org_constructs.validate import _runner
-from org_constructs.validate._report import Finding, Report
+from org_constructs.contract import NAG_SUMMARY_FILE
+from org_constructs.tooling.gate import _runner
+from org_constructs.tooling.gate._report import Finding, Report
 from tests.support import (
     REFERENCE_GATE,
     ROOT,
@@ -290,7 +291,7 @@ def test_each_stage_is_held_to_its_packs(
 ) -> None:
     """Each stack gets its own stage's packs, also when every stage is checked at once."""
     run = validated_example("reference_app")
-    declared = json.loads((run.assembly / _runner.NAG_SUMMARY).read_text())
+    declared = json.loads((run.assembly / NAG_SUMMARY_FILE).read_text())
     by_stack = {d["scope"]: d["packs"] for d in declared}
     parts = ("Network", "Data", "Compute", "Monitoring")
     assert {f"Orders-{stage}-{part}": by_stack[f"Orders-{stage}-{part}"] for part in parts} == {
@@ -459,7 +460,7 @@ def gate_fails(monkeypatch: pytest.MonkeyPatch) -> list[_runner.ValidateOptions]
         )
         return report
 
-    from org_constructs import validate
+    from org_constructs.tooling import gate as validate
 
     monkeypatch.setattr(validate, "run_validation", run)
     return asked

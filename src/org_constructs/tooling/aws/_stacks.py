@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from org_constructs.ops._aws import OpsError, call
+from org_constructs.tooling.aws._aws import OpsError, call
 
 __all__ = [
     "DeployedStack",

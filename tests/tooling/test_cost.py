@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from org_constructs.cost import estimate_template, price_table
+from org_constructs.tooling.cost import estimate_template, price_table
 
 
 def test_price_table_states_source_and_date() -> None:

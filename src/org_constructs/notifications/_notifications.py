@@ -9,9 +9,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from org_constructs._acknowledge import acknowledge_grant
-from org_constructs._outputs import DEPLOYMENT_TOPIC_OUTPUT
+from org_constructs.compliance._acknowledgements import acknowledge_grant
 from org_constructs.config import _checks as checks
+from org_constructs.contract import DEPLOYMENT_TOPIC_OUTPUT
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring import AlarmTopic
 from org_constructs.monitoring._topic import check_notification_targets

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from org_constructs.config import EnvironmentConfig, load_environments
 from org_constructs.errors import ValidationError
-from org_constructs.ops._aws import OpsError
+from org_constructs.tooling.aws._aws import OpsError
 
 __all__ = ["VERBS", "cdk_command_line", "load_stage"]
 

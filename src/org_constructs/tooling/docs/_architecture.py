@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from org_constructs.validate._assembly import AssemblyStack
+from org_constructs.tooling.gate._assembly import AssemblyStack
 
 __all__ = ["ICONS", "draw_architecture"]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from org_constructs._keys import AUDIT_METADATA
-from org_constructs.validate._assembly import Assembly, AssemblyStack
-from org_constructs.validate._report import Finding, Report
-from org_constructs.validate._runner import _pair
+from org_constructs.contract import AUDIT_METADATA
+from org_constructs.tooling.gate._assembly import Assembly, AssemblyStack
+from org_constructs.tooling.gate._report import Finding, Report
+from org_constructs.tooling.gate._runner import _pair
 
 POLICY = "S/Role/DefaultPolicy/Resource"
 RULE = "AwsSolutions-IAM5[Action::s3:List*]"

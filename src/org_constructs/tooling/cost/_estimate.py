@@ -23,8 +23,10 @@ __all__ = [
 
 @cache
 def price_table() -> dict[str, Any]:
-    """The shipped price table (``org_constructs/cost/prices.json``)."""
-    text = importlib.resources.files("org_constructs.cost").joinpath("prices.json").read_text()
+    """The shipped price table (``org_constructs/tooling/cost/prices.json``)."""
+    text = (
+        importlib.resources.files("org_constructs.tooling.cost").joinpath("prices.json").read_text()
+    )
     table: dict[str, Any] = json.loads(text)
     return table
 
@@ -178,7 +180,7 @@ def _price_database(logical_id: str, props: dict[str, Any], add: Any, result: St
 
 def estimate_assembly(directory: Path) -> Estimate:
     """Price every stack of a cloud assembly; the stage is the stack's ``Environment`` tag."""
-    from org_constructs.validate._assembly import Assembly
+    from org_constructs.tooling.gate._assembly import Assembly
 
     assembly = Assembly.read(directory)
     return Estimate(

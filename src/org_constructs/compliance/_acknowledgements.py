@@ -1,0 +1,416 @@
+"""Acknowledgements: one layer for the app's and the library's, for cdk-nag and the checkers.
+
+An acknowledgement says that a finding is acceptable and why. There is one verb per idea:
+
+- ``acknowledge_finding``: the app accepts a cdk-nag finding on its own construct.
+- ``acknowledge_check``: the app accepts a checkov, cfn-guard or cfn-lint finding.
+- ``acknowledge`` / ``acknowledge_library_check`` / ``acknowledge_library_finding``: the same
+  two for the resources the library itself creates, recorded with the library as their source
+  so that the construct carries its own justification into every consumer's gate.
+
+Every reason is held to the same rule (``contract.MIN_REASON`` characters at least) and every
+error is a ``ValidationError``. This module depends on nothing else in the package but the
+contract and the errors: constructs and the cdk-nag plugin import it, never the other way.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import jsii
+from aws_cdk import Acknowledgment, CfnResource, Stack, Token, Validations
+from constructs import Construct, IConstruct, IValidation
+
+from org_constructs.contract import (
+    ACKNOWLEDGED,
+    APP_SOURCE,
+    AUDIT_CONTEXT,
+    AUDIT_METADATA,
+    CHECK_TOOLS,
+    CHECKOV_METADATA,
+    LIBRARY_SOURCE,
+    MIN_REASON,
+    NAG_PACKS,
+    NAG_TOOL,
+    TEMPLATE_KEY,
+)
+from org_constructs.errors import ValidationError
+
+__all__ = [
+    "CDK_HANDLER_CHECKOV_CHECKS",
+    "DEPENDS_ON_ROLE_REASON",
+    "acknowledge",
+    "acknowledge_cdk_handler",
+    "acknowledge_check",
+    "acknowledge_finding",
+    "acknowledge_grant",
+    "acknowledge_library_check",
+    "acknowledge_library_finding",
+    "acknowledge_short_retention",
+    "check_reason",
+    "nag_resource",
+    "record_acknowledgement",
+    "skip_checkov",
+]
+
+# checkov checks that aws-cdk-lib's own deployment-time Lambda handlers cannot meet.
+CDK_HANDLER_CHECKOV_CHECKS = ("CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117")
+# ... and the Control Tower rule (cfn-guard) they cannot meet: they run outside any VPC.
+CDK_HANDLER_GUARD_RULES = ("CT.LAMBDA.PR.3",)
+# ... and cfn-lint's warning on the explicit dependency aws-cdk-lib adds beside the GetAtt.
+CDK_HANDLER_LINT_RULES = ("W3005",)
+DEPENDS_ON_ROLE_REASON = (
+    "aws-cdk-lib makes a Lambda function depend on its role explicitly as well as through "
+    "Role: Fn::GetAtt; the repeated dependency changes nothing in the deployment order."
+)
+
+
+# ----------------------------------------------------------------------------- the app's verbs
+
+
+def acknowledge_finding(
+    construct: IConstruct, rule_id: str, reason: str, *, applies_to: Iterable[str] = ()
+) -> list[str]:
+    """Acknowledge a cdk-nag finding on ``construct`` and its children, with a reason.
+
+    Parameters
+    ----------
+    construct:
+        Where the finding is raised (or a parent of it).
+    rule_id:
+        The rule, such as ``'AwsSolutions-IAM5'``.
+    reason:
+        Why the finding is acceptable: at least 20 characters, kept in the cloud assembly's
+        metadata for audits.
+    applies_to:
+        For rules that report several findings per resource, the details each acknowledgement
+        covers, such as ``['Action::s3:*', 'Resource::<Bucket.Arn>/*']``; each becomes
+        ``'AwsSolutions-IAM5[Action::s3:*]'``. A detail may hold a token, such as
+        ``"Resource::" + bucket.arn_for_objects("orders/*")``: it is written the way cdk-nag
+        writes it once synthesis has resolved references (logical ids, cross-stack outputs).
+        Default: - the rule as a whole
+
+    Returns
+    -------
+    list[str]
+        The finding ids acknowledged.
+
+    Raises
+    ------
+    ValidationError
+        For a rule id of no known pack or a reason shorter than 20 characters.
+    """
+    where = f"acknowledge_finding({construct.node.path!r})"
+    if not isinstance(rule_id, str) or rule_id.split("-", 1)[0] not in NAG_PACKS:
+        raise ValidationError(
+            where, "rule_id", rule_id, f"must start with a pack name: {', '.join(NAG_PACKS)}"
+        )
+    check_reason(where, reason)
+    details = list(applies_to)
+    ids = [f"{rule_id}[{detail}]" for detail in details] if details else [rule_id]
+    if any(Token.is_unresolved(i) for i in ids):
+        construct.node.add_validation(_deferred_acknowledgement(construct, ids, reason))
+    else:
+        record_acknowledgement(construct, ids, reason, source=APP_SOURCE)
+    return ids
+
+
+def acknowledge_check(construct: IConstruct, tool: str, rule_id: str, reason: str) -> None:
+    """Acknowledge a checkov, cfn-guard or cfn-lint finding on ``construct``, with a reason.
+
+    checkov gets its own skip (``Metadata.checkov.skip``), which it honours and reports with
+    the comment; cfn-guard and cfn-lint findings are matched by ``org-cdk validate`` against
+    ``Metadata["org-constructs"]["acknowledged"]``, which also lists the checkov ones.
+
+    Parameters
+    ----------
+    construct:
+        The resource (or an L2 construct whose default child is the resource).
+    tool:
+        ``'checkov'``, ``'cfn-guard'`` or ``'cfn-lint'``.
+    rule_id:
+        The check: ``'CKV_AWS_117'``, ``'CT.LAMBDA.PR.3'``, ``'W3005'``.
+    reason:
+        Why the finding is acceptable: at least 20 characters, kept in the template's
+        ``Metadata`` (checkov's own skip list for checkov).
+
+    Raises
+    ------
+    ValidationError
+        For an unknown tool, a short reason or a construct without a CloudFormation resource.
+    """
+    _record_check("acknowledge_check", construct, tool, rule_id, reason, source=APP_SOURCE)
+
+
+# ----------------------------------------------------------------------------- the library's
+
+
+def acknowledge(scope: IConstruct, reason: str, *rule_ids: str) -> None:
+    """The library acknowledges cdk-nag ``rule_ids`` on ``scope`` and its children.
+
+    Used only for resources a construct itself creates and cannot make compliant (AWS does
+    not support the setting, or aws-cdk-lib creates the resource); never for the user's own.
+    """
+    check_reason(f"acknowledge({scope.node.path!r})", reason)
+    record_acknowledgement(scope, rule_ids, reason, source=LIBRARY_SOURCE)
+
+
+def acknowledge_library_check(resource: IConstruct, tool: str, rule_id: str, reason: str) -> None:
+    """The library acknowledges a template checker's finding on a resource it creates."""
+    _record_check(
+        "acknowledge_library_check", resource, tool, rule_id, reason, source=LIBRARY_SOURCE
+    )
+
+
+def acknowledge_library_finding(
+    construct: IConstruct,
+    rule_id: str,
+    details: Iterable[str],
+    reason: str,
+    *,
+    resolvable: bool = False,
+) -> None:
+    """The library's own acknowledgement of ``rule_id[detail]`` for each detail.
+
+    A detail may hold tokens. With ``resolvable`` (every reference in the details belongs to
+    ``construct``'s stack) they are written now, as cdk-nag writes them, so ``nag_findings``
+    sees the acknowledgement before any synthesis; otherwise once synthesis has resolved the
+    references (cross-stack ones become imports).
+    """
+    check_reason(f"acknowledge_library_finding({construct.node.path!r})", reason)
+    ids = [f"{rule_id}[{detail}]" for detail in details]
+    if not ids:
+        return
+    if any(Token.is_unresolved(i) for i in ids):
+        rendered = [nag_resource(Stack.of(construct), i) for i in ids] if resolvable else []
+        if resolvable and all(r is not None for r in rendered):
+            ids = [r for r in rendered if r is not None]
+        else:
+            construct.node.add_validation(
+                _deferred_acknowledgement(construct, ids, reason, source=LIBRARY_SOURCE)
+            )
+            return
+    record_acknowledgement(construct, ids, reason, source=LIBRARY_SOURCE)
+
+
+def acknowledge_short_retention(log_group: IConstruct) -> None:
+    """Acknowledge Control Tower's one-year log retention rule when the stage keeps logs less."""
+    cfn = _cfn("acknowledge_short_retention", log_group)
+    days = getattr(cfn, "retention_in_days", None)
+    if isinstance(days, int | float) and 0 < days < 365:
+        acknowledge_library_check(
+            log_group,
+            "cfn-guard",
+            "CT.CLOUDWATCH.PR.2",
+            f"Logs are kept {days} days, the environment's log retention "
+            "(EnvironmentConfig.log_retention_days); production keeps them a year or more.",
+        )
+
+
+def acknowledge_cdk_handler(
+    stack: Stack, id_prefix: str, reason: str, rule_ids: tuple[str, ...]
+) -> None:
+    """Acknowledge findings on a stack-level handler that aws-cdk-lib creates for a construct.
+
+    Such handlers (the default security group restricter, the bucket notifications handler)
+    are singletons under the stack; each is marked once, with nag acknowledgements and checkov
+    skips for what a deployment-time function cannot meet.
+    """
+    for child in stack.node.children:
+        if not child.node.id.startswith(id_prefix):
+            continue
+        acknowledge(child, reason, *rule_ids)
+        function = child.node.try_find_child("Handler") or child.node.try_find_child("Resource")
+        if isinstance(function, CfnResource) and not function.get_metadata(CHECKOV_METADATA):
+            for check in CDK_HANDLER_CHECKOV_CHECKS:
+                skip_checkov(function, check, reason)
+            for rule in CDK_HANDLER_GUARD_RULES:
+                acknowledge_library_check(function, "cfn-guard", rule, reason)
+            for rule in CDK_HANDLER_LINT_RULES:
+                acknowledge_library_check(function, "cfn-lint", rule, DEPENDS_ON_ROLE_REASON)
+
+
+def acknowledge_grant(
+    grantee: Any,
+    granted_by: str,
+    grants: Iterable[Any],
+    *,
+    owner: IConstruct,
+    actions: Iterable[str] = (),
+) -> None:
+    """Acknowledge the cdk-nag wildcard findings that a library ``grant_*`` method causes.
+
+    aws-cdk-lib's grants write action families (``s3:GetObject*``, ``kms:GenerateDataKey*``)
+    and object patterns (``bucket/*``), which AwsSolutions-IAM5 reports on the grantee's
+    policy. The acknowledgement goes on the grantee's principal (so it covers the policy the
+    statements land in), one finding id for each wildcard action and resource that
+    ``grants`` wrote, with a reason naming the grant; ``org-cdk validate`` lists them as
+    acknowledged. ``actions``: wildcard actions granted alongside (a key grant aws-cdk-lib
+    makes without returning it). ``owner``: the construct whose resources are granted (when it
+    shares the grantee's stack, the acknowledgement is written at once). Nothing is recorded
+    for a principal that is not a construct
+    (an account or service principal gets a resource policy, which IAM5 does not check).
+    """
+    principal = getattr(grantee, "grant_principal", None)
+    if not isinstance(principal, Construct):
+        return
+    details: list[str] = []
+    for grant in grants:
+        for statement in grant.principal_statements:
+            details += [f"Action::{a}" for a in statement.actions if "*" in a]
+            details += [f"Resource::{r}" for r in statement.resources if "*" in r]
+    details += [f"Action::{a}" for a in actions if "*" in a]
+    unique = list(dict.fromkeys(details))
+    if unique:
+        acknowledge_library_finding(
+            principal,
+            "AwsSolutions-IAM5",
+            unique,
+            f"{granted_by} grants these actions on the resources it names only: the wildcards "
+            "are aws-cdk-lib's action families and the objects under the granted prefix.",
+            resolvable=Stack.of(owner) is Stack.of(principal),
+        )
+
+
+def skip_checkov(resource: IConstruct, check_id: str, comment: str) -> None:
+    """Record a checkov skip with its reason in the resource's CloudFormation metadata."""
+    cfn = _cfn("skip_checkov", resource)
+    current = cfn.get_metadata(CHECKOV_METADATA) or {"skip": []}
+    current["skip"].append({"id": check_id, "comment": comment})
+    cfn.add_metadata(CHECKOV_METADATA, current)
+
+
+# ----------------------------------------------------------------------------- the record
+
+
+def check_reason(where: str, reason: object) -> None:
+    """The one rule for every acknowledgement's reason."""
+    if not isinstance(reason, str) or len(reason.strip()) < MIN_REASON:
+        raise ValidationError(
+            where,
+            "reason",
+            reason,
+            f"must explain the exception in at least {MIN_REASON} characters",
+        )
+
+
+def record_acknowledgement(
+    construct: IConstruct, rule_ids: Iterable[str], reason: str, *, source: str
+) -> None:
+    """Acknowledge cdk-nag ``rule_ids`` on ``construct``, or record them while auditing.
+
+    Normally this is ``Validations.of(construct).acknowledge(...)``. Under
+    ``org-cdk validate`` (context ``org-constructs:audit-acknowledgements``) the ids go to
+    construct metadata instead, so the packs report every finding and the validation report
+    can pair each finding with its acknowledgement and list acknowledgements that match
+    nothing. ``source`` says who made it: ``'app'`` or ``'org-constructs'``.
+    """
+    ids = list(rule_ids)
+    _mirror_in_templates(construct, ids, reason, source)
+    if construct.node.try_get_context(AUDIT_CONTEXT):
+        for rule_id in ids:
+            construct.node.add_metadata(
+                AUDIT_METADATA, {"id": rule_id, "reason": reason, "source": source}
+            )
+        return
+    Validations.of(construct).acknowledge(*(Acknowledgment(id=i, reason=reason) for i in ids))
+
+
+def nag_resource(stack: Stack, value: str) -> str | None:
+    """How cdk-nag writes ``value`` (a string or token) in a finding id, or None if unknown.
+
+    ``Fn::GetAtt`` becomes ``<LogicalId.Attribute>``, ``Ref`` becomes ``<LogicalId>`` and
+    ``Fn::Join`` is joined, as in ``AwsSolutions-IAM5[Resource::<BucketE6B0FAA8.Arn>/*]``.
+    """
+    return _render(stack.resolve(value))
+
+
+def _record_check(
+    verb: str, construct: IConstruct, tool: str, rule_id: str, reason: str, *, source: str
+) -> None:
+    where = f"{verb}({construct.node.path!r})"
+    if tool not in CHECK_TOOLS:
+        raise ValidationError(where, "tool", tool, f"must be one of {', '.join(CHECK_TOOLS)}")
+    check_reason(where, reason)
+    cfn = _cfn(where, construct)
+    if tool == "checkov":
+        skip_checkov(cfn, rule_id, reason)
+        return
+    current = cfn.get_metadata(TEMPLATE_KEY) or {ACKNOWLEDGED: []}
+    current[ACKNOWLEDGED].append(
+        {"tool": tool, "rule": rule_id, "reason": reason, "source": source}
+    )
+    cfn.add_metadata(TEMPLATE_KEY, current)
+
+
+def _cfn(where: str, resource: IConstruct) -> CfnResource:
+    cfn = resource if isinstance(resource, CfnResource) else resource.node.default_child
+    if not isinstance(cfn, CfnResource):
+        raise ValidationError(
+            where, "construct", resource.node.path, "must be or hold a CloudFormation resource"
+        )
+    return cfn
+
+
+def _mirror_in_templates(construct: IConstruct, ids: list[str], reason: str, source: str) -> None:
+    """Write the acknowledgement into the template of each resource it covers.
+
+    cdk-nag reads acknowledgements from the construct tree; the template's copy, under
+    ``Metadata["org-constructs"]["acknowledged"]`` with tool ``cdk-nag``, is what the test
+    helpers (``assert_no_wildcard_iam``...) read from a synthesized template, so they honour the
+    same acknowledgement with the same reason. ``org-cdk validate`` pairs findings with the
+    construct tree's record and leaves these copies out.
+    """
+    for resource in construct.node.find_all():
+        if not isinstance(resource, CfnResource):
+            continue
+        current = resource.get_metadata(TEMPLATE_KEY) or {ACKNOWLEDGED: []}
+        known = {(a["tool"], a["rule"]) for a in current[ACKNOWLEDGED]}
+        current[ACKNOWLEDGED] += [
+            {"tool": NAG_TOOL, "rule": rule_id, "reason": reason, "source": source}
+            for rule_id in ids
+            if (NAG_TOOL, rule_id) not in known
+        ]
+        resource.add_metadata(TEMPLATE_KEY, current)
+
+
+def _deferred_acknowledgement(
+    construct: IConstruct, ids: list[str], reason: str, *, source: str = APP_SOURCE
+) -> Any:
+    """Record ``ids`` once references are resolved: construct validations run after that."""
+
+    @jsii.implements(IValidation)
+    class DeferredAcknowledgement:
+        def validate(self) -> list[str]:
+            stack = Stack.of(construct)
+            rendered = [nag_resource(stack, i) for i in ids]
+            unknown = [i for i, r in zip(ids, rendered, strict=True) if r is None]
+            if unknown:
+                return [f"acknowledge_finding: cannot write {unknown} as cdk-nag does"]
+            record_acknowledgement(
+                construct, [r for r in rendered if r is not None], reason, source=source
+            )
+            return []
+
+    return DeferredAcknowledgement()
+
+
+def _render(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and len(value) == 1:
+        ((key, argument),) = value.items()
+        if key == "Ref" and isinstance(argument, str):
+            return f"<{argument}>"
+        if key == "Fn::GetAtt" and isinstance(argument, list):
+            return f"<{'.'.join(str(a) for a in argument)}>"
+        if key == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
+            parts = [_render(part) for part in argument[1]]
+            if all(part is not None for part in parts):
+                return str(argument[0]).join(p for p in parts if p is not None)
+    if isinstance(value, dict):
+        # Other intrinsics (Fn::GetStackOutput, Fn::ImportValue...): cdk-nag writes their JSON.
+        return json.dumps(value, separators=(",", ":"))
+    return None

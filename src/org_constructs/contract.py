@@ -1,0 +1,89 @@
+"""The names that constructs write and the ``org-cdk`` tooling reads, in one place.
+
+Constructs write acknowledgements into construct metadata and templates, declare cdk-nag packs
+and create stack outputs; the validation gate, the pytest plugin, the test helpers and the
+operations commands read them back. Every key, pack name and output name they share lives here,
+so the two sides cannot drift apart. This module imports nothing, so the command line and the
+pytest plugin read it without loading aws-cdk-lib.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ACKNOWLEDGED",
+    "APP_SOURCE",
+    "AUDIT_CONTEXT",
+    "AUDIT_METADATA",
+    "CDK_ACKNOWLEDGED_METADATA",
+    "CHECKOV_METADATA",
+    "CHECK_TOOLS",
+    "DEFAULT_PACKS",
+    "DEPLOYMENT_TOPIC_OUTPUT",
+    "LIBRARY_SOURCE",
+    "MIN_REASON",
+    "NAG_PACKS",
+    "NAG_SUMMARY_ENVIRONMENT",
+    "NAG_SUMMARY_FILE",
+    "NAG_TOOL",
+    "PACKS_CONTEXT",
+    "STAGE_CONTEXT",
+    "TEMPLATE_KEY",
+    "VALIDATION_REPORT_CONTEXT",
+]
+
+# ----------------------------------------------------------------------- acknowledgements
+
+TEMPLATE_KEY = "org-constructs"
+"""A resource's template ``Metadata`` key holding ``{"acknowledged": [...]}``."""
+ACKNOWLEDGED = "acknowledged"
+"""The list of acknowledgements under ``TEMPLATE_KEY``: ``{tool, rule, reason, source}`` each."""
+CHECKOV_METADATA = "checkov"
+"""A resource's template ``Metadata`` key holding checkov's own ``{"skip": [{id, comment}]}``."""
+NAG_TOOL = "cdk-nag"
+"""The tool of cdk-nag acknowledgements; in a template they copy the construct tree's record."""
+CHECK_TOOLS = ("checkov", "cfn-guard", "cfn-lint")
+"""The template checkers whose findings ``acknowledge_check`` records in the template."""
+LIBRARY_SOURCE = "org-constructs"
+"""The ``source`` of acknowledgements the library makes for its own resources."""
+APP_SOURCE = "app"
+"""The ``source`` of acknowledgements an app makes with the public verbs."""
+MIN_REASON = 20
+"""The fewest characters an acknowledgement's reason may have."""
+AUDIT_METADATA = "org-constructs:acknowledged-rules"
+"""Construct metadata type holding cdk-nag acknowledgements while ``org-cdk validate`` audits."""
+CDK_ACKNOWLEDGED_METADATA = "aws:cdk:acknowledged-rules"
+"""Construct metadata type of aws-cdk-lib's own ``Validations.of(...).acknowledge``."""
+
+# ----------------------------------------------------------------------- cdk-nag packs
+
+NAG_PACKS: dict[str, str] = {
+    "AwsSolutions": "AwsSolutionsChecks",
+    "Serverless": "ServerlessChecks",
+    "HIPAA.Security": "HIPAASecurityChecks",
+    "NIST.800.53.R5": "NIST80053R5Checks",
+    "PCI.DSS.321": "PCIDSS321Checks",
+}
+"""The rule packs by name, as their rule ids begin, and their cdk-nag classes."""
+DEFAULT_PACKS = ("AwsSolutions", "Serverless")
+"""What every stage is held to unless its configuration says otherwise."""
+
+# ----------------------------------------------------------------------- context keys
+
+STAGE_CONTEXT = "stage"
+"""The context key naming the stage to synthesize (``-c stage=dev``)."""
+PACKS_CONTEXT = "org-constructs:nag-packs"
+"""Context key that replaces the packs an app declares (``org-cdk validate --packs``)."""
+AUDIT_CONTEXT = "org-constructs:audit-acknowledgements"
+"""Context key set by ``org-cdk validate``: acknowledgements are recorded, not applied, so the
+report can say which finding each one covers and which ones cover nothing."""
+VALIDATION_REPORT_CONTEXT = "@aws-cdk/core:validationReportJson"
+"""aws-cdk-lib's context key that writes ``policy-validation-report.json`` into the assembly."""
+NAG_SUMMARY_ENVIRONMENT = "ORG_CDK_NAG_SUMMARY"
+"""Set by ``org-cdk validate``: the file where the nag plugin lists the packs of each scope."""
+NAG_SUMMARY_FILE = "org-constructs-nag.json"
+"""That file's name inside the cloud assembly."""
+
+# ----------------------------------------------------------------------- stack outputs
+
+DEPLOYMENT_TOPIC_OUTPUT = "DeploymentTopicArn"
+"""The stack output of ``DeploymentNotifications`` that ``org-cdk deploy --notify`` looks for."""

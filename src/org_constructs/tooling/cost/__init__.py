@@ -1,0 +1,21 @@
+"""Fixed monthly cost of a synthesized app, from the price table shipped with the package."""
+
+from org_constructs.tooling.cost._estimate import (
+    CostLine,
+    Estimate,
+    StackCost,
+    estimate_assembly,
+    estimate_template,
+    price_table,
+    render_estimate,
+)
+
+__all__ = [
+    "CostLine",
+    "Estimate",
+    "StackCost",
+    "estimate_assembly",
+    "estimate_template",
+    "price_table",
+    "render_estimate",
+]
