@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import jsii
@@ -40,12 +41,19 @@ from org_constructs.monitoring import (
     ServiceMonitoring,
     Severity,
 )
-from org_constructs.monitoring._settings import alarm_name, check_name_part, resolve
+from org_constructs.monitoring._factory import AlarmFactory, scaled
+from org_constructs.monitoring._packs import lambda_ as lambda_pack
+from org_constructs.monitoring._settings import AlarmDefault, alarm_name, check_name_part, resolve
 from org_constructs.network import StandardVpc
 
 __all__ = ["MonitoredFunction", "latest_python_runtime"]
 
 ROLLBACK_ALARMS = ("errors", "error_rate", "throttles", "duration_p99")
+ROLLBACK_DEFAULTS: dict[str, AlarmDefault] = {
+    key: replace(ALARM_CATALOGUE["lambda"][key], severity=Severity.CRITICAL)
+    for key in ROLLBACK_ALARMS
+}
+"""The rollback alarms' defaults: the Lambda pack's, Critical (they stop a release)."""
 TRIGGER_EVENTS = ("DeploymentStart", "DeploymentSuccess", "DeploymentFailure", "DeploymentRollback")
 _ALIAS = re.compile(r"^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$")
 _HANDLER = re.compile(r"^\S{1,128}$")
@@ -194,7 +202,9 @@ class MonitoredFunction(Construct):
         The service part of alarm names. Default: ``construct_id``
     rollback_alarms:
         Overrides of the rollback alarms (``errors``, ``error_rate``, ``throttles``,
-        ``duration_p99``), as ``AlarmSettings``. Default: the alarm catalogue's values
+        ``duration_p99``), as ``AlarmSettings``; every setting applies, ``severity`` and
+        ``treat_missing_data`` included. Default: the alarm catalogue's values, severity
+        Critical
     additional_rollback_alarms:
         Your own alarms that also stop and roll back a deployment. Default: none
     pre_traffic_hook, post_traffic_hook:
@@ -364,7 +374,7 @@ class MonitoredFunction(Construct):
         rollbacks = 0
         for key in ROLLBACK_ALARMS:
             # Resolved here too, so that a bad override leaves nothing half-made.
-            if resolve(where, ALARM_CATALOGUE["lambda"][key], (rollback_alarms or {}).get(key)):
+            if resolve(where, ROLLBACK_DEFAULTS[key], (rollback_alarms or {}).get(key)):
                 rollbacks += 1
                 stage_name = stage.value if stage else "default"
                 alarm_name(where, stage_name, service, "rollback", key.replace("_", "-"))
@@ -627,49 +637,36 @@ class MonitoredFunction(Construct):
             "duration_p99": metric("Duration", "p99"),
         }
         scope = Construct(self, "RollbackAlarms")
+        factory = AlarmFactory(where, (stage, service), dict.fromkeys(Severity, action))
         alarms: dict[str, cw.Alarm] = {}
         for key in ROLLBACK_ALARMS:
-            settings = resolve(where, ALARM_CATALOGUE["lambda"][key], overrides.get(key))
+            settings = resolve(where, ROLLBACK_DEFAULTS[key], overrides.get(key))
             if settings is None:
                 continue
-            threshold = settings.threshold
-            source: cw.IMetric
             if key == "duration_p99":
-                threshold = round(threshold * timeout.to_milliseconds() / 100, 3)
-            if key != "error_rate":
-                source = metrics[key]
-            else:
-                source = cw.MathExpression(
-                    expression="IF(invocations > 0, 100 * errors / invocations, 0)",
-                    using_metrics={
-                        "errors": metrics["errors"],
-                        "invocations": metric("Invocations", "Sum"),
-                    },
+                settings = scaled(settings, timeout.to_milliseconds() / 100)
+            source = (
+                lambda_pack.error_rate(
+                    metrics["errors"],
+                    metric("Invocations", "Sum"),
+                    settings.period,
                     label="Error rate of the new version (%)",
-                    period=settings.period,
                 )
-            if isinstance(source, cw.Metric):
-                source = source.with_(period=settings.period)
-            alarm = cw.Alarm(
-                scope,
-                "".join(part.capitalize() for part in key.split("_")),
-                alarm_name=alarm_name(where, stage, service, "rollback", key.replace("_", "-")),
-                alarm_description=(
-                    f"[{Severity.CRITICAL.value}] Rolls back a deployment of "
-                    f"{self.node.path}: {ALARM_CATALOGUE['lambda'][key].meaning} (new version "
-                    "only)"
-                ),
-                metric=source,
-                threshold=threshold,
-                comparison_operator=settings.comparison,
-                evaluation_periods=settings.evaluation_periods,
-                datapoints_to_alarm=settings.datapoints_to_alarm,
-                treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+                if key == "error_rate"
+                else metrics[key]
             )
-            if action is not None:
-                alarm.add_alarm_action(action)
-                alarm.add_ok_action(action)
-            alarms[key] = alarm
+            record = factory.create(
+                scope,
+                label="rollback",
+                key=key,
+                metric=source,
+                settings=settings,
+                description=(
+                    f"[{settings.severity.value}] Rolls back a deployment of {self.node.path}: "
+                    f"{settings.default.meaning} (new version only)"
+                ),
+            )
+            alarms[key] = record.alarm
         if action is None:
             reason = (
                 "CodeDeploy reads the state of the rollback alarms to stop and roll back a "

@@ -1,9 +1,11 @@
 """Monitoring: the alarm topic, per-resource alarm packs and the service dashboards."""
 
-from org_constructs.monitoring._service import MonitoredResource, ServiceMonitoring
+from org_constructs.monitoring._factory import MonitoredAlarm, MonitoredResource
+from org_constructs.monitoring._packs import ALARM_CATALOGUE
+from org_constructs.monitoring._service import ServiceMonitoring
 from org_constructs.monitoring._settings import (
-    ALARM_CATALOGUE,
     AlarmDefault,
+    AlarmLevels,
     AlarmSettings,
     Severity,
 )
@@ -12,8 +14,10 @@ from org_constructs.monitoring._topic import AlarmTopic
 __all__ = [
     "ALARM_CATALOGUE",
     "AlarmDefault",
+    "AlarmLevels",
     "AlarmSettings",
     "AlarmTopic",
+    "MonitoredAlarm",
     "MonitoredResource",
     "ServiceMonitoring",
     "Severity",

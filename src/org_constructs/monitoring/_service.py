@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
 
 from aws_cdk import ArnFormat, CfnOutput, Duration, Stack, Token
 from aws_cdk import aws_apigateway as apigw
@@ -20,9 +19,16 @@ from org_constructs.config import Stage
 from org_constructs.config import _checks as checks
 from org_constructs.core import AbstractStack, stage_of
 from org_constructs.errors import ValidationError
+from org_constructs.monitoring._factory import AlarmFactory, MonitoredAlarm, MonitoredResource
 from org_constructs.monitoring._lazy import LazyAlarmStatusWidget, LazyAnyAlarmRule
+from org_constructs.monitoring._packs import ALARM_CATALOGUE, Pack
+from org_constructs.monitoring._packs import api as api_pack
+from org_constructs.monitoring._packs import custom as custom_pack
+from org_constructs.monitoring._packs import database as database_pack
+from org_constructs.monitoring._packs import lambda_ as lambda_pack
+from org_constructs.monitoring._packs import nat as nat_pack
 from org_constructs.monitoring._settings import (
-    ALARM_CATALOGUE,
+    AlarmLevels,
     AlarmSettings,
     ResolvedAlarm,
     Severity,
@@ -30,6 +36,7 @@ from org_constructs.monitoring._settings import (
     check_name_part,
     check_period,
     resolve,
+    resolve_levels,
 )
 from org_constructs.monitoring._topic import AlarmTopic
 from org_constructs.network import StandardVpc
@@ -37,19 +44,7 @@ from org_constructs.network import StandardVpc
 __all__ = ["MonitoredResource", "ServiceMonitoring"]
 
 TopicLike = AlarmTopic | sns.ITopic
-DEFAULT_ACCOUNT_CONCURRENCY = 1000
-DEFAULT_LAMBDA_TIMEOUT = Duration.seconds(3)
 RUNBOOK = "https://github.com/org-constructs/org-constructs/blob/main/docs/alarms.md"
-
-
-@dataclass
-class MonitoredResource:
-    """What a pack created for one resource."""
-
-    pack: str
-    label: str
-    alarms: dict[str, cw.Alarm] = field(default_factory=dict)
-    """The alarms by key (``errors``, ``latency_p90`` ...)."""
 
 
 class ServiceMonitoring(Construct):
@@ -154,11 +149,11 @@ class ServiceMonitoring(Construct):
             for severity, topic in topics.items()
             if topic is not None
         }
+        self._factory = AlarmFactory(where, (resolved_stage.value, service_name), self._actions)
         self._resources: list[MonitoredResource] = []
-        self._alarms: dict[str, cw.Alarm] = {}
+        self._records: list[MonitoredAlarm] = []
         self._alarm_arns: list[str] = []
         """Name-based ARNs of the alarms, for the status widget (built once, not per render)."""
-        self._severity_of: dict[int, Severity] = {}
         self._composite_enabled = composite_alarm
         self._composite: cw.CompositeAlarm | None = None
         self._main: cw.Dashboard | None = None
@@ -176,7 +171,7 @@ class ServiceMonitoring(Construct):
         timeout: Duration | None = None,
         reserved_concurrency: int | None = None,
         event_source_mapped: bool | None = None,
-        alarms: Mapping[str, AlarmSettings] | None = None,
+        alarms: Mapping[str, AlarmSettings | AlarmLevels] | None = None,
     ) -> MonitoredResource:
         """Alarms and widgets for a Lambda function or alias.
 
@@ -195,75 +190,20 @@ class ServiceMonitoring(Construct):
             Add the iterator age alarm. Default: - True when the function has an event source
             mapping in this app
         alarms:
-            Overrides by alarm key (see the alarm catalogue).
+            Overrides by alarm key (see the alarm catalogue): an ``AlarmSettings``, or an
+            ``AlarmLevels`` for a warning and a critical alarm on the same metric.
         """
         checks.check_arguments(self._where, ServiceMonitoring.monitor_lambda_function, locals())
         label, resolved = self._check_lambda(label, function, timeout, reserved_concurrency, alarms)
-        timeout = timeout or _function_timeout(function)
         if event_source_mapped is None:
-            event_source_mapped = _has_event_source(function)
+            event_source_mapped = lambda_pack.has_event_source(function)
         resource = self._resource("lambda", label)
-        scope = Construct(self, f"Lambda{label}")
-        metrics = {
-            "errors": function.metric_errors(statistic="Sum"),
-            "throttles": function.metric_throttles(statistic="Sum"),
-            "duration_p90": function.metric_duration(statistic="p90"),
-            "duration_p99": function.metric_duration(statistic="p99"),
-            "concurrent_executions": function.metric("ConcurrentExecutions", statistic="Maximum"),
-        }
-        invocations = function.metric_invocations(statistic="Sum")
-        timeout_ms = timeout.to_milliseconds()
-        concurrency = reserved_concurrency or DEFAULT_ACCOUNT_CONCURRENCY
-        for key in ("errors", "throttles", "duration_p90", "duration_p99", "concurrent_executions"):
-            settings = resolved[key]
-            if settings is None:
-                continue
-            if key.startswith("duration"):
-                settings = _scaled(settings, timeout_ms / 100)
-            elif key == "concurrent_executions":
-                settings = _scaled(settings, concurrency / 100)
-            self._alarm(scope, resource, key, metrics[key], settings)
-        rate = resolved["error_rate"]
-        if rate is not None:
-            expression = cw.MathExpression(
-                expression="IF(invocations > 0, 100 * errors / invocations, 0)",
-                using_metrics={"errors": metrics["errors"], "invocations": invocations},
-                label="Error rate (%)",
-                period=rate.period,
-            )
-            self._alarm(scope, resource, "error_rate", expression, rate)
-        if event_source_mapped:
-            age = resolved["iterator_age"]
-            if age is not None:
-                self._alarm(
-                    scope,
-                    resource,
-                    "iterator_age",
-                    function.metric("IteratorAge", statistic="Maximum"),
-                    age,
-                )
-
-        title = f"Lambda {label}"
-        self._add_main(
-            cw.GraphWidget(
-                title=f"{title}: invocations and errors",
-                width=12,
-                left=[invocations, metrics["errors"]],
-                right=[metrics["throttles"]],
-            ),
-        )
-        self._add_performance(
-            cw.GraphWidget(
-                title=f"{title}: duration p50/p90/p99 (timeout {timeout_ms:g} ms)",
-                width=12,
-                left=[
-                    function.metric_duration(statistic=s, label=s) for s in ("p50", "p90", "p99")
-                ],
-                left_annotations=[cw.HorizontalAnnotation(value=timeout_ms, label="timeout")],
-            ),
-            cw.GraphWidget(
-                title=f"{title}: concurrency", width=12, left=[metrics["concurrent_executions"]]
-            ),
+        lambda_pack.monitor(
+            self._pack(resource, f"Lambda{label}", resolved),
+            function,
+            timeout=timeout or lambda_pack.function_timeout(function),
+            reserved_concurrency=reserved_concurrency,
+            event_source_mapped=event_source_mapped,
         )
         return resource
 
@@ -274,7 +214,7 @@ class ServiceMonitoring(Construct):
         api_name: str | None = None,
         stage_name: str | None = None,
         label: str | None = None,
-        alarms: Mapping[str, AlarmSettings] | None = None,
+        alarms: Mapping[str, AlarmSettings | AlarmLevels] | None = None,
     ) -> MonitoredResource:
         """Alarms and widgets for an API Gateway REST API stage.
 
@@ -311,62 +251,8 @@ class ServiceMonitoring(Construct):
         label = self._label(label, api, fallback=api_name)
         resolved = self._resolve_pack("api", [label], alarms)
         resource = self._resource("api", label)
-        scope = Construct(self, f"Api{label}")
-
-        def metric(name: str, statistic: str, metric_label: str | None = None) -> cw.Metric:
-            return cw.Metric(
-                namespace="AWS/ApiGateway",
-                metric_name=name,
-                statistic=statistic,
-                dimensions_map={"ApiName": api_name, "Stage": stage_name},
-                label=metric_label,
-            )
-
-        for key, source in (
-            ("server_errors", metric("5XXError", "Sum")),
-            ("latency_p90", metric("Latency", "p90")),
-            ("request_count", metric("Count", "Sum")),
-        ):
-            settings = resolved[key]
-            if settings is not None:
-                self._alarm(scope, resource, key, source, settings)
-        for key, name in (("server_error_rate", "5XXError"), ("client_error_rate", "4XXError")):
-            settings = resolved[key]
-            if settings is not None:
-                rate = cw.MathExpression(
-                    expression="100 * m",
-                    using_metrics={"m": metric(name, "Average")},
-                    label=f"{name} rate (%)",
-                    period=settings.period,
-                )
-                self._alarm(scope, resource, key, rate, settings)
-
-        title = f"API {label}"
-        self._add_main(
-            cw.GraphWidget(title=f"{title}: requests", width=8, left=[metric("Count", "Sum")]),
-            cw.GraphWidget(
-                title=f"{title}: latency",
-                width=8,
-                left=[metric("Latency", "Average", "average"), metric("Latency", "p90", "p90")],
-            ),
-            cw.GraphWidget(
-                title=f"{title}: errors",
-                width=8,
-                left=[metric("4XXError", "Sum", "4XX"), metric("5XXError", "Sum", "5XX")],
-            ),
-        )
-        self._add_performance(
-            cw.GraphWidget(
-                title=f"{title}: latency p50/p90/p99",
-                width=12,
-                left=[metric("Latency", s, s) for s in ("p50", "p90", "p99")],
-                left_annotations=[cw.HorizontalAnnotation(value=1000, label="1 s")],
-            ),
-            cw.GraphWidget(
-                title=f"{title}: integration latency p90",
-                width=12,
-                left=[metric("IntegrationLatency", "p90", "p90")],
-            ),
+        api_pack.monitor(
+            self._pack(resource, f"Api{label}", resolved), api_name=api_name, stage_name=stage_name
         )
         return resource
 
@@ -376,7 +262,7 @@ class ServiceMonitoring(Construct):
         *,
         label: str | None = None,
         allocated_storage_gib: int | None = None,
-        alarms: Mapping[str, AlarmSettings] | None = None,
+        alarms: Mapping[str, AlarmSettings | AlarmLevels] | None = None,
     ) -> MonitoredResource:
         """Alarms and widgets for an RDS instance or an Aurora cluster.
 
@@ -395,64 +281,11 @@ class ServiceMonitoring(Construct):
             )
         label = self._label(label, database)
         resolved = self._resolve_pack("database", [label], alarms)
-        is_cluster = isinstance(database, rds.DatabaseClusterBase) or hasattr(
-            database, "cluster_identifier"
-        )
         resource = self._resource("database", label)
-        scope = Construct(self, f"Database{label}")
-        metric = database.metric
-        metrics: dict[str, cw.IMetric] = {
-            "cpu": metric("CPUUtilization", statistic="Average"),
-            "connections": metric("DatabaseConnections", statistic="Maximum"),
-            "read_iops": metric("ReadIOPS", statistic="Average"),
-            "write_iops": metric("WriteIOPS", statistic="Average"),
-        }
-        keys = ["cpu", "connections", "read_iops", "write_iops"]
-        if not is_cluster:
-            metrics["free_storage"] = metric("FreeStorageSpace", statistic="Minimum")
-            keys.append("free_storage")
-            if allocated_storage_gib is not None:
-                allocated = allocated_storage_gib * 1024**3
-                metrics["free_storage_percent"] = cw.MathExpression(
-                    expression=f"100 * free / {allocated}",
-                    using_metrics={"free": metrics["free_storage"]},
-                    label="Free storage (%)",
-                )
-                keys.append("free_storage_percent")
-        if is_cluster and len(getattr(database, "instance_identifiers", [])) > 1:
-            metrics["replica_lag"] = metric("AuroraReplicaLag", statistic="Maximum")
-            keys.append("replica_lag")
-        elif isinstance(database, rds.DatabaseInstanceReadReplica):
-            metrics["replica_lag"] = metric("ReplicaLag", statistic="Maximum")
-            keys.append("replica_lag")
-        for key in keys:
-            settings = resolved[key]
-            if settings is None:
-                continue
-            if key == "replica_lag" and is_cluster:
-                settings = _scaled(settings, 1000)  # AuroraReplicaLag is in milliseconds
-            self._alarm(scope, resource, key, metrics[key], settings)
-
-        title = f"Database {label}"
-        self._add_main(
-            cw.GraphWidget(
-                title=f"{title}: CPU and connections",
-                width=12,
-                left=[metrics["cpu"]],
-                right=[metrics["connections"]],
-            ),
-        )
-        self._add_performance(
-            cw.GraphWidget(
-                title=f"{title}: CPU",
-                width=8,
-                left=[metrics["cpu"]],
-                left_annotations=[cw.HorizontalAnnotation(value=80, label="80%")],
-            ),
-            cw.GraphWidget(title=f"{title}: connections", width=8, left=[metrics["connections"]]),
-            cw.GraphWidget(
-                title=f"{title}: IOPS", width=8, left=[metrics["read_iops"], metrics["write_iops"]]
-            ),
+        database_pack.monitor(
+            self._pack(resource, f"Database{label}", resolved),
+            database,
+            allocated_storage_gib=allocated_storage_gib,
         )
         return resource
 
@@ -462,7 +295,7 @@ class ServiceMonitoring(Construct):
         *,
         nat_gateway_ids: Sequence[str] | None = None,
         label: str = "nat",
-        alarms: Mapping[str, AlarmSettings] | None = None,
+        alarms: Mapping[str, AlarmSettings | AlarmLevels] | None = None,
     ) -> list[MonitoredResource]:
         """Alarms per NAT gateway (ids resolved from the VPC) and NAT traffic widgets.
 
@@ -491,7 +324,7 @@ class ServiceMonitoring(Construct):
         self._check_alarm_keys("nat", alarms)
         gateways = dict(enumerate(nat_gateway_ids or (), start=1))
         if vpc is not None:
-            gateways = _nat_gateways(vpc)
+            gateways = nat_pack.gateways_of(vpc)
         if not gateways:
             raise ValidationError(
                 self._where,
@@ -508,37 +341,13 @@ class ServiceMonitoring(Construct):
         for number, gateway_id in gateways.items():
             gateway_label = labels[number]
             resource = self._resource("nat", gateway_label)
-            scope = Construct(self, f"Nat{gateway_label}")
-
-            def metric(
-                name: str, statistic: str, gid: str = gateway_id, n: int = number
-            ) -> cw.Metric:
-                return cw.Metric(
-                    namespace="AWS/NATGateway",
-                    metric_name=name,
-                    statistic=statistic,
-                    dimensions_map={"NatGatewayId": gid},
-                    label=f"{name} #{n}",
-                )
-
-            for key, name, statistic in (
-                ("error_port_allocation", "ErrorPortAllocation", "Sum"),
-                ("packets_drop_count", "PacketsDropCount", "Sum"),
-                ("active_connection_count", "ActiveConnectionCount", "Maximum"),
-            ):
-                settings = resolved[key]
-                if settings is not None:
-                    self._alarm(scope, resource, key, metric(name, statistic), settings)
-            traffic += [
-                metric("BytesOutToDestination", "Sum"),
-                metric("BytesInFromDestination", "Sum"),
-            ]
-            packets += [metric("PacketsOutToDestination", "Sum"), metric("PacketsDropCount", "Sum")]
+            gateway_traffic, gateway_packets = nat_pack.monitor_gateway(
+                self._pack(resource, f"Nat{gateway_label}", resolved), gateway_id, number
+            )
+            traffic += gateway_traffic
+            packets += gateway_packets
             resources.append(resource)
-        self._add_main(
-            cw.GraphWidget(title="NAT gateways: bytes", width=12, left=traffic),
-            cw.GraphWidget(title="NAT gateways: packets", width=12, left=packets),
-        )
+        nat_pack.traffic_widgets(self._add_main, traffic, packets)
         return resources
 
     def monitor_metric(
@@ -587,9 +396,11 @@ class ServiceMonitoring(Construct):
             raise ValidationError(self._where, "label", label, "cannot be disabled")
         alarm_name(self._where, self._stage.value, self._service, label, "alarm")
         resource = self._resource("custom", label)
-        scope = Construct(self, f"Custom{label}")
-        self._alarm(scope, resource, "alarm", metric, settings, description=description)
-        self._add_main(cw.GraphWidget(title=label, width=12, left=[metric]))
+        custom_pack.monitor(
+            self._pack(resource, f"Custom{label}", {"custom": (settings,)}),
+            metric,
+            description=description,
+        )
         return resource
 
     def add_fleet_search(
@@ -620,17 +431,17 @@ class ServiceMonitoring(Construct):
     @property
     def alarms(self) -> dict[str, cw.Alarm]:
         """Every alarm, by name."""
-        return dict(self._alarms)
+        return {record.name: record.alarm for record in self._records}
+
+    @property
+    def alarm_records(self) -> list[MonitoredAlarm]:
+        """Every alarm with what it is (severity, resource label, catalogue entry), in order."""
+        return list(self._records)
 
     @property
     def critical_alarms(self) -> list[cw.Alarm]:
         """The alarms of severity Critical."""
-        return [
-            a
-            for r in self._resources
-            for k, a in r.alarms.items()
-            if self._severity_of.get(id(a)) is Severity.CRITICAL
-        ]
+        return [r.alarm for r in self._records if r.severity is Severity.CRITICAL]
 
     @property
     def resources(self) -> list[MonitoredResource]:
@@ -675,8 +486,8 @@ class ServiceMonitoring(Construct):
         function: object,
         timeout: Duration | None,
         reserved_concurrency: int | None,
-        alarms: Mapping[str, AlarmSettings] | None,
-    ) -> tuple[str, dict[str, ResolvedAlarm | None]]:
+        alarms: Mapping[str, AlarmSettings | AlarmLevels] | None,
+    ) -> tuple[str, dict[str, tuple[ResolvedAlarm, ...]]]:
         """What ``monitor_lambda_function`` checks before it creates anything: its label and
         alarm settings. ``MonitoredFunction`` runs it before it creates its own children."""
         if timeout is not None:
@@ -696,30 +507,29 @@ class ServiceMonitoring(Construct):
         return label, self._resolve_pack("lambda", [label], alarms)
 
     def _resolve_pack(
-        self, pack: str, labels: Sequence[str], alarms: Mapping[str, AlarmSettings] | None
-    ) -> dict[str, ResolvedAlarm | None]:
+        self,
+        pack: str,
+        labels: Sequence[str],
+        alarms: Mapping[str, AlarmSettings | AlarmLevels] | None,
+    ) -> dict[str, tuple[ResolvedAlarm, ...]]:
         """Every alarm setting of ``pack`` and every alarm name for ``labels``, checked.
 
         Called before a pack creates anything, so that bad input leaves nothing half-made.
         """
         self._check_alarm_keys(pack, alarms)
         resolved = {
-            key: resolve(self._where, default, (alarms or {}).get(key))
+            key: resolve_levels(self._where, default, (alarms or {}).get(key))
             for key, default in ALARM_CATALOGUE[pack].items()
         }
         for label in labels:
-            for key, settings in resolved.items():
-                if settings is not None:
-                    alarm_name(
-                        self._where,
-                        self._stage.value,
-                        self._service,
-                        label,
-                        key.replace("_", "-"),
-                    )
+            for levels in resolved.values():
+                for settings in levels:
+                    self._factory.name(label, settings.key.replace("_", "-"))
         return resolved
 
-    def _check_alarm_keys(self, pack: str, alarms: Mapping[str, AlarmSettings] | None) -> None:
+    def _check_alarm_keys(
+        self, pack: str, alarms: Mapping[str, AlarmSettings | AlarmLevels] | None
+    ) -> None:
         for key in alarms or {}:
             if key not in ALARM_CATALOGUE[pack]:
                 raise ValidationError(
@@ -735,50 +545,53 @@ class ServiceMonitoring(Construct):
         self._resources.append(resource)
         return resource
 
+    def _pack(
+        self,
+        resource: MonitoredResource,
+        scope_id: str,
+        resolved: Mapping[str, tuple[ResolvedAlarm, ...]],
+    ) -> Pack:
+        return Pack(
+            resource=resource,
+            scope=Construct(self, scope_id),
+            resolved=resolved,
+            create=self._alarm,
+            main=self._add_main,
+            performance=self._add_performance,
+        )
+
     def _alarm(
         self,
         scope: Construct,
         resource: MonitoredResource,
+        *,
         key: str,
         metric: cw.IMetric,
         settings: ResolvedAlarm,
-        *,
-        description: str | None = None,
-    ) -> cw.Alarm:
-        name = alarm_name(
-            self._where, self._stage.value, self._service, resource.label, key.replace("_", "-")
-        )
+        description: str | None,
+    ) -> MonitoredAlarm:
         default = settings.default
         anchor = f"{resource.pack}-{default.key}".replace("_", "-")
-        alarm = cw.Alarm(
+        record = self._factory.create(
             scope,
-            "".join(part.capitalize() for part in key.split("_")),
-            alarm_name=name,
-            alarm_description=description
+            label=resource.label,
+            key=key,
+            metric=metric,
+            settings=settings,
+            description=description
             or f"[{settings.severity.value}] {default.meaning} What to do: {default.action} "
             f"Runbook: {RUNBOOK}#{anchor}",
-            metric=metric.with_(period=settings.period)
-            if isinstance(metric, cw.Metric)
-            else metric,
-            threshold=settings.threshold,
-            comparison_operator=settings.comparison,
-            evaluation_periods=settings.evaluation_periods,
-            datapoints_to_alarm=settings.datapoints_to_alarm,
-            treat_missing_data=settings.treat_missing_data,
         )
-        action = self._actions[settings.severity]
-        alarm.add_alarm_action(action)
-        alarm.add_ok_action(action)
-        resource.alarms[key] = alarm
-        self._alarms[name] = alarm
-        self._alarm_arns.append(_alarm_arn(self, name))
-        self._severity_of[id(alarm)] = settings.severity
-        if settings.severity is Severity.CRITICAL:
+        resource.alarms[key] = record.alarm
+        resource.records[key] = record
+        self._records.append(record)
+        self._alarm_arns.append(_alarm_arn(self, record.name))
+        if record.severity is Severity.CRITICAL:
             self._ensure_composite()
             if self._composite is not None:
                 # The rule names the alarm; CloudFormation must create the alarm first.
-                self._composite.node.add_dependency(alarm)
-        return alarm
+                self._composite.node.add_dependency(record.alarm)
+        return record
 
     def _ensure_composite(self) -> None:
         if self._composite is not None or not self._composite_enabled:
@@ -791,7 +604,7 @@ class ServiceMonitoring(Construct):
             alarm_description=f"[Critical] {self._service} is unhealthy: at least one critical "
             f"alarm is in ALARM. Runbook: {RUNBOOK}#service-unhealthy",
             alarm_rule=LazyAnyAlarmRule(
-                lambda: [n for n, a in self._alarms.items() if a in self.critical_alarms]
+                lambda: [r.name for r in self._records if r.severity is Severity.CRITICAL]
             ),
         )
         action = self._actions[Severity.CRITICAL]
@@ -923,39 +736,3 @@ def _dashboard_url(region: str, name: str) -> str:
         f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
         f"#dashboards:name={name}"
     )
-
-
-def _scaled(settings: ResolvedAlarm, factor: float) -> ResolvedAlarm:
-    """Turn a threshold given as a share (percent of timeout) into the metric's unit."""
-    return replace(settings, threshold=round(settings.threshold * factor, 3))
-
-
-def _function_timeout(function: lambda_.IFunction) -> Duration:
-    target = function
-    if isinstance(function, lambda_.Alias):
-        target = function.version.lambda_
-    elif isinstance(function, lambda_.Version):
-        target = function.lambda_
-    timeout = getattr(target, "timeout", None)
-    return timeout if isinstance(timeout, Duration) else DEFAULT_LAMBDA_TIMEOUT
-
-
-def _has_event_source(function: lambda_.IFunction) -> bool:
-    targets = [function]
-    if isinstance(function, lambda_.Alias):
-        targets.append(function.version.lambda_)
-    return any(
-        isinstance(child, lambda_.EventSourceMapping)
-        for target in targets
-        for child in target.node.children
-    )
-
-
-def _nat_gateways(vpc: StandardVpc | ec2.IVpc) -> dict[int, str]:
-    network = vpc.vpc if isinstance(vpc, StandardVpc) else vpc
-    gateways: dict[int, str] = {}
-    for number, subnet in enumerate(network.public_subnets, start=1):
-        gateway = subnet.node.try_find_child("NATGateway")
-        if isinstance(gateway, ec2.CfnNatGateway):
-            gateways[number] = gateway.ref
-    return gateways

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import re
 import typing
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import Enum
 
@@ -16,11 +15,14 @@ from org_constructs.config import _checks as checks
 from org_constructs.errors import ValidationError
 
 __all__ = [
-    "ALARM_CATALOGUE",
     "AlarmDefault",
+    "AlarmLevels",
     "AlarmSettings",
+    "ResolvedAlarm",
     "Severity",
     "alarm_name",
+    "resolve",
+    "resolve_levels",
 ]
 
 MAX_ALARM_NAME = 255
@@ -143,6 +145,54 @@ class AlarmSettings:
 
 
 @dataclass(frozen=True)
+class AlarmLevels:
+    """Two alarms on one metric: a warning level and a critical level, each routed by severity.
+
+    Give it in place of an ``AlarmSettings``, as in ``alarms={"error_rate":
+    AlarmLevels(warning=AlarmSettings(threshold=1), critical=AlarmSettings(threshold=5))}``.
+    Each level overrides the catalogue's defaults on its own; its severity is its level's. The
+    alarms are named ``<...>-<alarm>-warning`` and ``<...>-<alarm>-critical`` (keys
+    ``<alarm>_warning`` and ``<alarm>_critical`` in ``MonitoredResource.alarms``).
+
+    Parameters
+    ----------
+    warning, critical:
+        The settings of each level; both are required, neither may be disabled or name
+        another severity, and the warning level must be reached before the critical one (a
+        lower threshold for a ``GREATER_THAN`` alarm, a higher one for a ``LESS_THAN`` alarm).
+    """
+
+    warning: AlarmSettings
+    critical: AlarmSettings
+
+    def __post_init__(self) -> None:
+        where = "AlarmLevels"
+        checks.check_fields(where, self)
+        for level, severity in (("warning", Severity.WARNING), ("critical", Severity.CRITICAL)):
+            settings = getattr(self, level)
+            if not isinstance(settings, AlarmSettings):
+                raise ValidationError(where, level, settings, "must be an AlarmSettings")
+            if not settings.enabled:
+                raise ValidationError(
+                    where,
+                    f"{level}.enabled",
+                    False,
+                    "cannot be False: leave the alarm out with AlarmSettings(enabled=False)",
+                )
+            if settings.severity not in {None, severity}:
+                raise ValidationError(
+                    where,
+                    f"{level}.severity",
+                    settings.severity,
+                    f"is the level's: leave it out or give {severity!s}",
+                )
+
+
+LEVELS = ("warning", "critical")
+"""The levels of ``AlarmLevels``, in the order their alarms are created."""
+
+
+@dataclass(frozen=True)
 class ResolvedAlarm:
     """The settings one alarm is created with."""
 
@@ -154,6 +204,65 @@ class ResolvedAlarm:
     comparison: cw.ComparisonOperator
     treat_missing_data: cw.TreatMissingData
     severity: Severity
+    level: str | None = None
+    """``'warning'`` or ``'critical'`` for a level of ``AlarmLevels``, else None."""
+
+    @property
+    def key(self) -> str:
+        """The alarm's key: the catalogue's, with the level when there are two."""
+        return self.default.key if self.level is None else f"{self.default.key}_{self.level}"
+
+
+def resolve_levels(
+    where: str, default: AlarmDefault, override: AlarmSettings | AlarmLevels | None
+) -> tuple[ResolvedAlarm, ...]:
+    """The alarms to create for one catalogue entry: none (disabled), one, or two levels."""
+    if override is not None and not isinstance(override, AlarmSettings | AlarmLevels):
+        raise ValidationError(
+            where, f"alarms[{default.key!r}]", override, "must be an AlarmSettings or AlarmLevels"
+        )
+    if not isinstance(override, AlarmLevels):
+        single = resolve(where, default, override)
+        return () if single is None else (single,)
+    resolved = []
+    for level in LEVELS:
+        severity = Severity.WARNING if level == "warning" else Severity.CRITICAL
+        settings = replace(getattr(override, level), severity=severity)
+        alarm = resolve(where, default, settings)
+        if alarm is None:  # pragma: no cover - AlarmLevels refuses disabled levels
+            raise ValidationError(where, f"alarms[{default.key!r}].{level}", settings, "enabled")
+        resolved.append(replace(alarm, level=level))
+    warning, critical = resolved
+    _check_levels(where, default.key, warning, critical)
+    return tuple(resolved)
+
+
+_ABOVE = (GT, GTE)
+
+
+def _check_levels(where: str, key: str, warning: ResolvedAlarm, critical: ResolvedAlarm) -> None:
+    prop = f"alarms[{key!r}]"
+    if (warning.comparison in _ABOVE) != (critical.comparison in _ABOVE):
+        raise ValidationError(
+            where,
+            f"{prop}.critical.comparison",
+            critical.comparison,
+            f"must compare in the same direction as the warning level ({warning.comparison})",
+        )
+    if checks.is_token(warning.threshold) or checks.is_token(critical.threshold):
+        return
+    above = warning.comparison in _ABOVE
+    if (above and warning.threshold >= critical.threshold) or (
+        not above and warning.threshold <= critical.threshold
+    ):
+        relation = "below" if above else "above"
+        raise ValidationError(
+            where,
+            f"{prop}.warning.threshold",
+            warning.threshold,
+            f"must be {relation} the critical threshold ({critical.threshold:g}): the warning "
+            "level fires first",
+        )
 
 
 def resolve(
@@ -162,6 +271,13 @@ def resolve(
     """Merge ``override`` into ``default`` and check the result; None when disabled."""
     if override is None:
         override = AlarmSettings()
+    if isinstance(override, AlarmLevels):
+        raise ValidationError(
+            where,
+            f"alarms[{default.key!r}]",
+            override,
+            "has one level here: give an AlarmSettings",
+        )
     if not isinstance(override, AlarmSettings):
         raise ValidationError(
             where, f"alarms[{default.key!r}]", override, "must be an AlarmSettings"
@@ -300,413 +416,3 @@ def alarm_name(where: str, *parts: str) -> str:
             "service or resource label",
         )
     return name
-
-
-def _alarm(  # noqa: PLR0917 - a table row, read positionally
-    key: str,
-    metric: str,
-    threshold: float,
-    unit: str,
-    comparison: cw.ComparisonOperator,
-    period: int,
-    evaluations: int,
-    datapoints: int,
-    missing: cw.TreatMissingData,
-    severity: Severity,
-    meaning: str,
-    action: str,
-    condition: str = "",
-) -> AlarmDefault:
-    return AlarmDefault(
-        key,
-        metric,
-        threshold,
-        unit,
-        comparison,
-        period,
-        evaluations,
-        datapoints,
-        missing,
-        severity,
-        meaning,
-        action,
-        condition,
-    )
-
-
-W, C = Severity.WARNING, Severity.CRITICAL
-
-ALARM_CATALOGUE: Mapping[str, Mapping[str, AlarmDefault]] = {
-    "lambda": {
-        a.key: a
-        for a in (
-            _alarm(
-                "errors",
-                "Errors (Sum)",
-                1,
-                "count",
-                GT,
-                1,
-                1,
-                1,
-                MISSING_OK,
-                W,
-                "The function threw more than one error in a minute.",
-                "Open the function's log group in Logs Insights, filter on ERROR, find the "
-                "exception; if a deployment just happened, roll back the alias.",
-            ),
-            _alarm(
-                "error_rate",
-                "100 * Errors / Invocations",
-                5,
-                "percent",
-                GT,
-                5,
-                3,
-                3,
-                MISSING_OK,
-                C,
-                "More than 5% of invocations failed for 15 minutes.",
-                "Check recent deployments and downstream dependencies; roll back the alias "
-                "(CodeDeploy stops a canary by itself) or fix the dependency.",
-            ),
-            _alarm(
-                "throttles",
-                "Throttles (Sum)",
-                1,
-                "count",
-                GT,
-                1,
-                1,
-                1,
-                MISSING_OK,
-                W,
-                "Invocations were rejected for lack of concurrency.",
-                "Compare ConcurrentExecutions with reserved and account concurrency; raise the "
-                "reservation or the account quota, or slow the caller.",
-            ),
-            _alarm(
-                "duration_p90",
-                "Duration (p90)",
-                80,
-                "percent of timeout",
-                GT,
-                5,
-                3,
-                3,
-                MISSING_OK,
-                W,
-                "Nine in ten invocations take more than 80% of the timeout.",
-                "Look for slow dependencies in X-Ray traces; raise memory (more CPU) or the "
-                "timeout.",
-            ),
-            _alarm(
-                "duration_p99",
-                "Duration (p99)",
-                95,
-                "percent of timeout",
-                GT,
-                5,
-                3,
-                3,
-                MISSING_OK,
-                C,
-                "The slowest invocations are about to time out.",
-                "As for duration_p90; timeouts are failures, so act before they spread.",
-            ),
-            _alarm(
-                "concurrent_executions",
-                "ConcurrentExecutions (Maximum)",
-                80,
-                "percent of reserved concurrency",
-                GT,
-                1,
-                5,
-                5,
-                MISSING_OK,
-                W,
-                "Concurrency stays above 80% of the function's reservation (or of 1,000, the "
-                "default account quota).",
-                "Expect throttles next: raise the reservation or quota, or batch the work.",
-            ),
-            _alarm(
-                "iterator_age",
-                "IteratorAge (Maximum)",
-                60000,
-                "ms",
-                GT,
-                1,
-                5,
-                5,
-                MISSING_OK,
-                W,
-                "Records wait more than a minute in the stream before the function reads them.",
-                "The function falls behind its event source: raise batch size, parallelization "
-                "factor or concurrency; check for a poison record that fails every batch.",
-                "the function has an event source mapping",
-            ),
-        )
-    },
-    "api": {
-        a.key: a
-        for a in (
-            _alarm(
-                "server_errors",
-                "5XXError (Sum)",
-                5,
-                "count",
-                GT,
-                1,
-                1,
-                1,
-                MISSING_OK,
-                C,
-                "More than five 5XX responses in a minute (the guide's alarm).",
-                "Check the integration (Lambda errors, timeouts at 29 s); roll back the last "
-                "deployment if it started then.",
-            ),
-            _alarm(
-                "server_error_rate",
-                "5XXError (Average) x 100",
-                1,
-                "percent",
-                GT,
-                5,
-                3,
-                3,
-                MISSING_OK,
-                C,
-                "More than 1% of requests fail with 5XX for 15 minutes.",
-                "As for server_errors; the rate catches failures that the count misses at low "
-                "traffic and ignores one-off errors at high traffic.",
-            ),
-            _alarm(
-                "client_error_rate",
-                "4XXError (Average) x 100",
-                5,
-                "percent",
-                GT,
-                5,
-                3,
-                3,
-                MISSING_OK,
-                W,
-                "More than 5% of requests are rejected with 4XX for 15 minutes.",
-                "A client or a deployment changed a contract, or someone is probing: look at "
-                "access logs by status and caller.",
-            ),
-            _alarm(
-                "latency_p90",
-                "Latency (p90)",
-                1000,
-                "ms",
-                GT,
-                5,
-                3,
-                3,
-                MISSING_OK,
-                C,
-                "Nine in ten requests take longer than one second for 15 minutes (the guide's "
-                "alarm).",
-                "Compare Latency with IntegrationLatency: the gap is API Gateway, the rest is "
-                "the backend; trace slow requests in X-Ray.",
-            ),
-            _alarm(
-                "request_count",
-                "Count (Sum)",
-                100000,
-                "count",
-                GT,
-                5,
-                1,
-                1,
-                MISSING_OK,
-                W,
-                "More than 100,000 requests in five minutes: a traffic spike.",
-                "Check whether the traffic is expected (a launch, a retry storm, abuse); "
-                "throttle with usage plans or WAF rate rules.",
-            ),
-        )
-    },
-    "database": {
-        a.key: a
-        for a in (
-            _alarm(
-                "cpu",
-                "CPUUtilization (Average)",
-                80,
-                "percent",
-                GT,
-                5,
-                3,
-                3,
-                MISSING_OK,
-                C,
-                "CPU above 80% for 15 minutes (the guide's alarm).",
-                "Find the expensive queries in Performance Insights; add indexes, move reads to "
-                "a replica, or scale the instance class.",
-            ),
-            _alarm(
-                "free_storage",
-                "FreeStorageSpace (Minimum)",
-                10 * 1024**3,
-                "bytes",
-                LT,
-                5,
-                3,
-                3,
-                MISSING_BAD,
-                C,
-                "Less than 10 GiB of free storage for 15 minutes (the guide's alarm).",
-                "Enable storage autoscaling or raise allocated storage; drop unused data and "
-                "check for runaway logs or temporary tables.",
-                "an RDS instance (Aurora storage grows by itself)",
-            ),
-            _alarm(
-                "free_storage_percent",
-                "100 * FreeStorageSpace / allocated storage",
-                10,
-                "percent",
-                LT,
-                5,
-                3,
-                3,
-                MISSING_BAD,
-                W,
-                "Less than 10% of the allocated storage is free.",
-                "As for free_storage.",
-                "an RDS instance whose allocated storage is given",
-            ),
-            _alarm(
-                "connections",
-                "DatabaseConnections (Maximum)",
-                400,
-                "count",
-                GT,
-                5,
-                3,
-                3,
-                MISSING_OK,
-                W,
-                "More than 400 open connections for 15 minutes.",
-                "Look for connection leaks; put RDS Proxy in front of Lambda clients; raise "
-                "max_connections with the instance class.",
-            ),
-            _alarm(
-                "read_iops",
-                "ReadIOPS (Average)",
-                3000,
-                "count",
-                GT,
-                5,
-                3,
-                3,
-                MISSING_OK,
-                W,
-                "Read IOPS above 3,000 (the gp3 baseline) for 15 minutes.",
-                "Find the scans in Performance Insights; add indexes or memory (bigger buffer "
-                "cache); provision IOPS.",
-            ),
-            _alarm(
-                "write_iops",
-                "WriteIOPS (Average)",
-                3000,
-                "count",
-                GT,
-                5,
-                3,
-                3,
-                MISSING_OK,
-                W,
-                "Write IOPS above 3,000 (the gp3 baseline) for 15 minutes.",
-                "Batch writes, check for write amplification (indexes), provision IOPS.",
-            ),
-            _alarm(
-                "replica_lag",
-                "ReplicaLag / AuroraReplicaLag (Maximum)",
-                30,
-                "seconds",
-                GT,
-                1,
-                5,
-                5,
-                MISSING_OK,
-                W,
-                "A replica is more than 30 seconds behind its writer.",
-                "Reads from the replica are stale: check the replica's CPU and IOPS, and long "
-                "transactions on the writer.",
-                "a read replica, or an Aurora cluster with readers",
-            ),
-        )
-    },
-    "nat": {
-        a.key: a
-        for a in (
-            _alarm(
-                "error_port_allocation",
-                "ErrorPortAllocation (Sum)",
-                0,
-                "count",
-                GT,
-                5,
-                1,
-                1,
-                MISSING_OK,
-                C,
-                "The NAT gateway could not allocate a source port: connections failed.",
-                "Too many connections to one destination: spread traffic across more NAT "
-                "gateways or destination addresses, use VPC endpoints for AWS services.",
-            ),
-            _alarm(
-                "packets_drop_count",
-                "PacketsDropCount (Sum)",
-                100,
-                "count",
-                GT,
-                5,
-                3,
-                3,
-                MISSING_OK,
-                W,
-                "The NAT gateway dropped more than 100 packets per 5 minutes for 15 minutes.",
-                "Check the AWS Health Dashboard for the AZ; compare with traffic volume.",
-            ),
-            _alarm(
-                "active_connection_count",
-                "ActiveConnectionCount (Maximum)",
-                55000,
-                "count",
-                GT,
-                5,
-                3,
-                3,
-                MISSING_OK,
-                W,
-                "More than 55,000 concurrent connections (the guide's threshold; a NAT gateway "
-                "supports 55,000 to one destination).",
-                "Expect ErrorPortAllocation next: add NAT gateways or destinations, or use VPC "
-                "endpoints.",
-            ),
-        )
-    },
-    "custom": {
-        a.key: a
-        for a in (
-            _alarm(
-                "custom",
-                "any metric you give",
-                0,
-                "the metric's unit",
-                GT,
-                5,
-                1,
-                1,
-                MISSING_OK,
-                W,
-                "Whatever you monitor with monitor_metric(): the threshold is yours.",
-                "Write the action in the alarm's description when you create it.",
-            ),
-        )
-    },
-}
-"""Every alarm the packs create, by pack and key, with its default settings."""

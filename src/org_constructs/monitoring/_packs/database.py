@@ -1,0 +1,208 @@
+"""RDS instances and Aurora clusters: CPU, connections, IOPS, free storage, replica lag."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_rds as rds
+
+from org_constructs.monitoring._settings import (
+    GT,
+    LT,
+    MISSING_BAD,
+    MISSING_OK,
+    AlarmDefault,
+    Severity,
+)
+
+if TYPE_CHECKING:
+    from org_constructs.monitoring._packs import Pack
+
+__all__ = ["CATALOGUE", "NAME", "is_cluster", "monitor"]
+
+NAME = "database"
+
+W, C = Severity.WARNING, Severity.CRITICAL
+
+CATALOGUE: Mapping[str, AlarmDefault] = {
+    row.key: row
+    for row in (
+        AlarmDefault(
+            key="cpu",
+            metric="CPUUtilization (Average)",
+            threshold=80,
+            unit="percent",
+            comparison=GT,
+            period_minutes=5,
+            evaluation_periods=3,
+            datapoints_to_alarm=3,
+            treat_missing_data=MISSING_OK,
+            severity=C,
+            meaning="CPU above 80% for 15 minutes (the guide's alarm).",
+            action="Find the expensive queries in Performance Insights; add indexes, move reads to "
+            "a replica, or scale the instance class.",
+        ),
+        AlarmDefault(
+            key="free_storage",
+            metric="FreeStorageSpace (Minimum)",
+            threshold=10 * 1024**3,
+            unit="bytes",
+            comparison=LT,
+            period_minutes=5,
+            evaluation_periods=3,
+            datapoints_to_alarm=3,
+            treat_missing_data=MISSING_BAD,
+            severity=C,
+            meaning="Less than 10 GiB of free storage for 15 minutes (the guide's alarm).",
+            action="Enable storage autoscaling or raise allocated storage; drop unused data and "
+            "check for runaway logs or temporary tables.",
+            condition="an RDS instance (Aurora storage grows by itself)",
+        ),
+        AlarmDefault(
+            key="free_storage_percent",
+            metric="100 * FreeStorageSpace / allocated storage",
+            threshold=10,
+            unit="percent",
+            comparison=LT,
+            period_minutes=5,
+            evaluation_periods=3,
+            datapoints_to_alarm=3,
+            treat_missing_data=MISSING_BAD,
+            severity=W,
+            meaning="Less than 10% of the allocated storage is free.",
+            action="As for free_storage.",
+            condition="an RDS instance whose allocated storage is given",
+        ),
+        AlarmDefault(
+            key="connections",
+            metric="DatabaseConnections (Maximum)",
+            threshold=400,
+            unit="count",
+            comparison=GT,
+            period_minutes=5,
+            evaluation_periods=3,
+            datapoints_to_alarm=3,
+            treat_missing_data=MISSING_OK,
+            severity=W,
+            meaning="More than 400 open connections for 15 minutes.",
+            action="Look for connection leaks; put RDS Proxy in front of Lambda clients; raise "
+            "max_connections with the instance class.",
+        ),
+        AlarmDefault(
+            key="read_iops",
+            metric="ReadIOPS (Average)",
+            threshold=3000,
+            unit="count",
+            comparison=GT,
+            period_minutes=5,
+            evaluation_periods=3,
+            datapoints_to_alarm=3,
+            treat_missing_data=MISSING_OK,
+            severity=W,
+            meaning="Read IOPS above 3,000 (the gp3 baseline) for 15 minutes.",
+            action="Find the scans in Performance Insights; add indexes or memory (bigger buffer "
+            "cache); provision IOPS.",
+        ),
+        AlarmDefault(
+            key="write_iops",
+            metric="WriteIOPS (Average)",
+            threshold=3000,
+            unit="count",
+            comparison=GT,
+            period_minutes=5,
+            evaluation_periods=3,
+            datapoints_to_alarm=3,
+            treat_missing_data=MISSING_OK,
+            severity=W,
+            meaning="Write IOPS above 3,000 (the gp3 baseline) for 15 minutes.",
+            action="Batch writes, check for write amplification (indexes), provision IOPS.",
+        ),
+        AlarmDefault(
+            key="replica_lag",
+            metric="ReplicaLag / AuroraReplicaLag (Maximum)",
+            threshold=30,
+            unit="seconds",
+            comparison=GT,
+            period_minutes=1,
+            evaluation_periods=5,
+            datapoints_to_alarm=5,
+            treat_missing_data=MISSING_OK,
+            severity=W,
+            meaning="A replica is more than 30 seconds behind its writer.",
+            action="Reads from the replica are stale: check the replica's CPU and IOPS, and long "
+            "transactions on the writer.",
+            condition="a read replica, or an Aurora cluster with readers",
+        ),
+    )
+}
+"""The database pack's alarms, by key, with their default settings."""
+
+
+def is_cluster(database: object) -> bool:
+    """An Aurora cluster (its storage grows by itself; its replica lag is in milliseconds)."""
+    return isinstance(database, rds.DatabaseClusterBase) or hasattr(database, "cluster_identifier")
+
+
+def _metrics(
+    database: rds.IDatabaseInstance | rds.IDatabaseCluster, allocated_storage_gib: int | None
+) -> dict[str, cw.IMetric]:
+    metric = database.metric
+    metrics: dict[str, cw.IMetric] = {
+        "cpu": metric("CPUUtilization", statistic="Average"),
+        "connections": metric("DatabaseConnections", statistic="Maximum"),
+        "read_iops": metric("ReadIOPS", statistic="Average"),
+        "write_iops": metric("WriteIOPS", statistic="Average"),
+    }
+    cluster = is_cluster(database)
+    if not cluster:
+        metrics["free_storage"] = metric("FreeStorageSpace", statistic="Minimum")
+        if allocated_storage_gib is not None:
+            allocated = allocated_storage_gib * 1024**3
+            metrics["free_storage_percent"] = cw.MathExpression(
+                expression=f"100 * free / {allocated}",
+                using_metrics={"free": metrics["free_storage"]},
+                label="Free storage (%)",
+            )
+    if cluster and len(getattr(database, "instance_identifiers", [])) > 1:
+        metrics["replica_lag"] = metric("AuroraReplicaLag", statistic="Maximum")
+    elif isinstance(database, rds.DatabaseInstanceReadReplica):
+        metrics["replica_lag"] = metric("ReplicaLag", statistic="Maximum")
+    return metrics
+
+
+def monitor(
+    pack: Pack,
+    database: rds.IDatabaseInstance | rds.IDatabaseCluster,
+    *,
+    allocated_storage_gib: int | None,
+) -> None:
+    """Alarms and widgets of one database instance or cluster."""
+    metrics = _metrics(database, allocated_storage_gib)
+    for key, metric in metrics.items():
+        # AuroraReplicaLag is in milliseconds, the catalogue's threshold in seconds.
+        factor = 1000 if key == "replica_lag" and is_cluster(database) else 1
+        pack.alarm(key, metric, factor=factor)
+
+    title = f"Database {pack.label}"
+    pack.main(
+        cw.GraphWidget(
+            title=f"{title}: CPU and connections",
+            width=12,
+            left=[metrics["cpu"]],
+            right=[metrics["connections"]],
+        ),
+    )
+    pack.performance(
+        cw.GraphWidget(
+            title=f"{title}: CPU",
+            width=8,
+            left=[metrics["cpu"]],
+            left_annotations=[cw.HorizontalAnnotation(value=80, label="80%")],
+        ),
+        cw.GraphWidget(title=f"{title}: connections", width=8, left=[metrics["connections"]]),
+        cw.GraphWidget(
+            title=f"{title}: IOPS", width=8, left=[metrics["read_iops"], metrics["write_iops"]]
+        ),
+    )

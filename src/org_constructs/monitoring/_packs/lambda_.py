@@ -1,0 +1,247 @@
+"""Lambda functions, versions and aliases: Errors, error rate, throttles, duration, concurrency
+and iterator age."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_lambda as lambda_
+
+from org_constructs.monitoring._settings import (
+    GT,
+    MISSING_OK,
+    AlarmDefault,
+    Severity,
+)
+
+if TYPE_CHECKING:
+    from org_constructs.monitoring._packs import Pack
+
+__all__ = ["CATALOGUE", "NAME", "error_rate", "monitor"]
+
+NAME = "lambda"
+DEFAULT_ACCOUNT_CONCURRENCY = 1000
+DEFAULT_TIMEOUT = Duration.seconds(3)
+
+W, C = Severity.WARNING, Severity.CRITICAL
+
+CATALOGUE: Mapping[str, AlarmDefault] = {
+    row.key: row
+    for row in (
+        AlarmDefault(
+            key="errors",
+            metric="Errors (Sum)",
+            threshold=1,
+            unit="count",
+            comparison=GT,
+            period_minutes=1,
+            evaluation_periods=1,
+            datapoints_to_alarm=1,
+            treat_missing_data=MISSING_OK,
+            severity=W,
+            meaning="The function threw more than one error in a minute.",
+            action="Open the function's log group in Logs Insights, filter on ERROR, find the "
+            "exception; if a deployment just happened, roll back the alias.",
+        ),
+        AlarmDefault(
+            key="error_rate",
+            metric="100 * Errors / Invocations",
+            threshold=5,
+            unit="percent",
+            comparison=GT,
+            period_minutes=5,
+            evaluation_periods=3,
+            datapoints_to_alarm=3,
+            treat_missing_data=MISSING_OK,
+            severity=C,
+            meaning="More than 5% of invocations failed for 15 minutes.",
+            action="Check recent deployments and downstream dependencies; roll back the alias "
+            "(CodeDeploy stops a canary by itself) or fix the dependency.",
+        ),
+        AlarmDefault(
+            key="throttles",
+            metric="Throttles (Sum)",
+            threshold=1,
+            unit="count",
+            comparison=GT,
+            period_minutes=1,
+            evaluation_periods=1,
+            datapoints_to_alarm=1,
+            treat_missing_data=MISSING_OK,
+            severity=W,
+            meaning="Invocations were rejected for lack of concurrency.",
+            action="Compare ConcurrentExecutions with reserved and account concurrency; raise the "
+            "reservation or the account quota, or slow the caller.",
+        ),
+        AlarmDefault(
+            key="duration_p90",
+            metric="Duration (p90)",
+            threshold=80,
+            unit="percent of timeout",
+            comparison=GT,
+            period_minutes=5,
+            evaluation_periods=3,
+            datapoints_to_alarm=3,
+            treat_missing_data=MISSING_OK,
+            severity=W,
+            meaning="Nine in ten invocations take more than 80% of the timeout.",
+            action="Look for slow dependencies in X-Ray traces; raise memory (more CPU) or the "
+            "timeout.",
+        ),
+        AlarmDefault(
+            key="duration_p99",
+            metric="Duration (p99)",
+            threshold=95,
+            unit="percent of timeout",
+            comparison=GT,
+            period_minutes=5,
+            evaluation_periods=3,
+            datapoints_to_alarm=3,
+            treat_missing_data=MISSING_OK,
+            severity=C,
+            meaning="The slowest invocations are about to time out.",
+            action="As for duration_p90; timeouts are failures, so act before they spread.",
+        ),
+        AlarmDefault(
+            key="concurrent_executions",
+            metric="ConcurrentExecutions (Maximum)",
+            threshold=80,
+            unit="percent of reserved concurrency",
+            comparison=GT,
+            period_minutes=1,
+            evaluation_periods=5,
+            datapoints_to_alarm=5,
+            treat_missing_data=MISSING_OK,
+            severity=W,
+            meaning="Concurrency stays above 80% of the function's reservation (or of 1,000, the "
+            "default account quota).",
+            action="Expect throttles next: raise the reservation or quota, or batch the work.",
+        ),
+        AlarmDefault(
+            key="iterator_age",
+            metric="IteratorAge (Maximum)",
+            threshold=60000,
+            unit="ms",
+            comparison=GT,
+            period_minutes=1,
+            evaluation_periods=5,
+            datapoints_to_alarm=5,
+            treat_missing_data=MISSING_OK,
+            severity=W,
+            meaning="Records wait more than a minute in the stream before the function reads them.",
+            action="The function falls behind its event source: raise batch size, parallelization "
+            "factor or concurrency; check for a poison record that fails every batch.",
+            condition="the function has an event source mapping",
+        ),
+    )
+}
+"""The lambda pack's alarms, by key, with their default settings."""
+
+
+# ----------------------------------------------------------------------------- metrics
+
+
+def error_rate(
+    errors: cw.IMetric, invocations: cw.IMetric, period: Duration, label: str = "Error rate (%)"
+) -> cw.MathExpression:
+    """Errors per 100 invocations, 0 without invocations (never missing data)."""
+    return cw.MathExpression(
+        expression="IF(invocations > 0, 100 * errors / invocations, 0)",
+        using_metrics={"errors": errors, "invocations": invocations},
+        label=label,
+        period=period,
+    )
+
+
+def _metrics(function: lambda_.IFunction) -> dict[str, cw.IMetric]:
+    return {
+        "errors": function.metric_errors(statistic="Sum"),
+        "throttles": function.metric_throttles(statistic="Sum"),
+        "duration_p90": function.metric_duration(statistic="p90"),
+        "duration_p99": function.metric_duration(statistic="p99"),
+        "concurrent_executions": function.metric("ConcurrentExecutions", statistic="Maximum"),
+        "invocations": function.metric_invocations(statistic="Sum"),
+    }
+
+
+# ----------------------------------------------------------------------------- the pack
+
+
+def monitor(
+    pack: Pack,
+    function: lambda_.IFunction,
+    *,
+    timeout: Duration,
+    reserved_concurrency: int | None,
+    event_source_mapped: bool,
+) -> None:
+    """Alarms and widgets of one function, version or alias."""
+    metrics = _metrics(function)
+    timeout_ms = timeout.to_milliseconds()
+    concurrency = reserved_concurrency or DEFAULT_ACCOUNT_CONCURRENCY
+    pack.alarm("errors", metrics["errors"])
+    pack.alarm("throttles", metrics["throttles"])
+    pack.alarm("duration_p90", metrics["duration_p90"], factor=timeout_ms / 100)
+    pack.alarm("duration_p99", metrics["duration_p99"], factor=timeout_ms / 100)
+    pack.alarm("concurrent_executions", metrics["concurrent_executions"], factor=concurrency / 100)
+    pack.alarm(
+        "error_rate",
+        lambda settings: error_rate(metrics["errors"], metrics["invocations"], settings.period),
+    )
+    if event_source_mapped:
+        pack.alarm("iterator_age", function.metric("IteratorAge", statistic="Maximum"))
+    _widgets(pack, function, metrics, timeout_ms)
+
+
+def _widgets(
+    pack: Pack, function: lambda_.IFunction, metrics: Mapping[str, cw.IMetric], timeout_ms: float
+) -> None:
+    title = f"Lambda {pack.label}"
+    pack.main(
+        cw.GraphWidget(
+            title=f"{title}: invocations and errors",
+            width=12,
+            left=[metrics["invocations"], metrics["errors"]],
+            right=[metrics["throttles"]],
+        ),
+    )
+    pack.performance(
+        cw.GraphWidget(
+            title=f"{title}: duration p50/p90/p99 (timeout {timeout_ms:g} ms)",
+            width=12,
+            left=[function.metric_duration(statistic=s, label=s) for s in ("p50", "p90", "p99")],
+            left_annotations=[cw.HorizontalAnnotation(value=timeout_ms, label="timeout")],
+        ),
+        cw.GraphWidget(
+            title=f"{title}: concurrency", width=12, left=[metrics["concurrent_executions"]]
+        ),
+    )
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def function_timeout(function: lambda_.IFunction) -> Duration:
+    """The function's own timeout (through an alias or version), else Lambda's 3 seconds."""
+    target = function
+    if isinstance(function, lambda_.Alias):
+        target = function.version.lambda_
+    elif isinstance(function, lambda_.Version):
+        target = function.lambda_
+    timeout = getattr(target, "timeout", None)
+    return timeout if isinstance(timeout, Duration) else DEFAULT_TIMEOUT
+
+
+def has_event_source(function: lambda_.IFunction) -> bool:
+    """Whether the function (or the alias's function) has an event source mapping here."""
+    targets = [function]
+    if isinstance(function, lambda_.Alias):
+        targets.append(function.version.lambda_)
+    return any(
+        isinstance(child, lambda_.EventSourceMapping)
+        for target in targets
+        for child in target.node.children
+    )
