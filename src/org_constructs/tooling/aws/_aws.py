@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 from typing import Any
 
 from org_constructs.config import EnvironmentConfig
 from org_constructs.errors import OrgConstructsError
 
-__all__ = ["OpsError", "call", "session_for"]
+__all__ = ["OpsError", "call", "pages", "session_for"]
 
 
 class OpsError(OrgConstructsError):
@@ -59,3 +60,29 @@ def call(description: str, function: Any, /, **arguments: Any) -> Any:
         ) from None
     except BotoCoreError as error:
         raise OpsError(f"{description}: {error}") from None
+
+
+def pages(description: str, client: Any, operation: str, /, **arguments: Any) -> Iterator[Any]:
+    """Every page of a paginated boto3 call, from ``client.get_paginator(operation)``.
+
+    Pages are requested as they are read, so a caller that stops early asks for no more; the
+    errors of any page become ``OpsError`` as in ``call``.
+
+    Parameters
+    ----------
+    description:
+        What the call does, for error messages (``"listing stacks"``).
+    client:
+        A boto3 client.
+    operation:
+        The name of the client's method (``"list_stacks"``).
+    **arguments:
+        The method's arguments; the paginator passes ``NextToken``.
+    """
+    paginator = call(description, client.get_paginator, operation_name=operation)
+    iterator = iter(paginator.paginate(**arguments))
+    while True:
+        page = call(description, lambda: next(iterator, None))
+        if page is None:
+            return
+        yield page

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from org_constructs.contract import DEPLOYMENT_TOPIC_OUTPUT
-from org_constructs.tooling.aws._aws import OpsError, call
+from org_constructs.tooling.aws._aws import OpsError, call, pages
 
 __all__ = ["DeploymentResult", "find_deployment_topic", "publish_result"]
 
@@ -34,19 +34,13 @@ class DeploymentResult:
 def find_deployment_topic(session: Any, prefix: str = "") -> str:
     """The ``DeploymentTopicArn`` output of a stack (starting with ``prefix``)."""
     client = session.client("cloudformation")
-    token: str | None = None
-    while True:
-        arguments: dict[str, Any] = {"NextToken": token} if token else {}
-        page = call("describing stacks", client.describe_stacks, **arguments)
+    for page in pages("describing stacks", client, "describe_stacks"):
         for stack in page.get("Stacks", []):
             if not stack["StackName"].startswith(prefix):
                 continue
             for output in stack.get("Outputs", []):
                 if output.get("OutputKey") == DEPLOYMENT_TOPIC_OUTPUT:
                     return str(output["OutputValue"])
-        token = page.get("NextToken")
-        if not token:
-            break
     raise OpsError(
         f"no stack{f' starting with {prefix!r}' if prefix else ''} has the output "
         f"{DEPLOYMENT_TOPIC_OUTPUT}: deploy a stack with DeploymentNotifications first"

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from org_constructs.tooling.aws._aws import OpsError, call
+from org_constructs.tooling.aws._aws import OpsError, call, pages
 
 __all__ = [
     "DeployedStack",
@@ -69,21 +69,12 @@ class FoundResource:
 def deployed_stacks(session: Any, prefix: str = "", stage: str = "") -> list[DeployedStack]:
     """Every live stack whose name starts with ``prefix``, every page of them."""
     client = session.client("cloudformation")
-    names: list[tuple[str, str]] = []
-    token: str | None = None
-    while True:
-        arguments: dict[str, Any] = {"StackStatusFilter": _LIVE}
-        if token:
-            arguments["NextToken"] = token
-        page = call("listing stacks", client.list_stacks, **arguments)
-        names += [
-            (s["StackName"], s["StackStatus"])
-            for s in page.get("StackSummaries", [])
-            if s["StackName"].startswith(prefix)
-        ]
-        token = page.get("NextToken")
-        if not token:
-            break
+    names = [
+        (s["StackName"], s["StackStatus"])
+        for page in pages("listing stacks", client, "list_stacks", StackStatusFilter=_LIVE)
+        for s in page.get("StackSummaries", [])
+        if s["StackName"].startswith(prefix)
+    ]
     stacks = []
     for name, status in sorted(set(names)):
         described = call(f"describing {name}", client.describe_stacks, StackName=name)
@@ -144,14 +135,12 @@ def find_resources(
     for index, stack in enumerate(stacks, 1):
         if progress:
             progress(f"{stage or 'account'}: stack {index}/{len(stacks)} {stack.name}")
-        token: str | None = None
-        while True:
-            arguments: dict[str, Any] = {"StackName": stack.name}
-            if token:
-                arguments["NextToken"] = token
-            page = call(
-                f"listing the resources of {stack.name}", client.list_stack_resources, **arguments
-            )
+        for page in pages(
+            f"listing the resources of {stack.name}",
+            client,
+            "list_stack_resources",
+            StackName=stack.name,
+        ):
             for resource in page.get("StackResourceSummaries", []):
                 if resource["ResourceType"] != resource_type:
                     continue
@@ -169,7 +158,4 @@ def find_resources(
                         resource.get("ResourceStatus", ""),
                     )
                 )
-            token = page.get("NextToken")
-            if not token:
-                break
     return found

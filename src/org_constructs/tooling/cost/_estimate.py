@@ -1,11 +1,29 @@
-"""Price what bills by the hour or month; name what bills by usage."""
+"""Price what bills by the hour or month; name what bills by usage.
+
+Every resource type with a fixed price has a *pricer*: a function that takes the resource's
+CloudFormation properties and the price-table entries it reads (:class:`Prices`) and returns
+its charges, a :class:`Charge` per priced part and a :class:`Missing` for a value the table
+lacks (an RDS class it does not list: reported, never guessed). :data:`PRICERS` maps each
+resource type to its pricer and names the entries of ``prices.json`` the pricer reads; reading
+an entry it does not name is an error.
+
+A resource whose pricer returns nothing (a gateway VPC endpoint, an API stage without cache),
+or whose type has no pricer, is counted as billed by usage when the table lists its type under
+``usage_based``, and is otherwise free.
+
+Adding a priced type is one pricer function and one entry in :data:`PRICERS` (and its price in
+``prices.json``). ``tests/tooling/test_cost.py`` fails for a price entry no pricer reads and for
+a pricer without a test case.
+"""
 
 from __future__ import annotations
 
 import importlib.resources
 import json
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
+from fnmatch import fnmatchcase
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -77,105 +95,238 @@ def estimate_template(
 ) -> StackCost:
     """Price one CloudFormation template."""
     table = price_table()
-    hours = table["hours_per_month"]
-    hourly = table["hourly"]
-    monthly = table["monthly"]
     result = StackCost(stack=stack, stage=stage, region=region or table["region"])
     resources: dict[str, Any] = template.get("Resources", {})
-
-    def add(logical_id: str, kind: str, what: str, amount: float) -> None:
-        result.lines.append(CostLine(logical_id, kind, what, round(amount, 2)))
-
     for logical_id, resource in resources.items():
         kind = resource.get("Type", "")
-        props = resource.get("Properties") or {}
-        if kind == "AWS::EC2::NatGateway":
-            add(logical_id, kind, "NAT gateway hours", hourly["nat_gateway"] * hours)
-        elif kind == "AWS::EC2::EIP":
-            add(logical_id, kind, "public IPv4 address", hourly["public_ipv4_address"] * hours)
-        elif kind == "AWS::EC2::VPCEndpoint" and props.get("VpcEndpointType") == "Interface":
-            azs = len(props.get("SubnetIds") or []) or 1
-            add(
-                logical_id,
-                kind,
-                f"interface endpoint in {azs} AZ(s)",
-                hourly["interface_endpoint_per_az"] * hours * azs,
-            )
-        elif kind == "AWS::KMS::Key":
-            add(logical_id, kind, "customer managed key", monthly["kms_customer_managed_key"])
-        elif kind == "AWS::CloudWatch::Alarm":
-            metrics = _alarm_metrics(props)
-            high = int(props.get("Period") or 60) < 60
-            rate = monthly[
-                "alarm_high_resolution_per_metric" if high else "alarm_standard_per_metric"
-            ]
-            add(logical_id, kind, f"alarm on {metrics} metric(s)", rate * metrics)
-        elif kind == "AWS::CloudWatch::CompositeAlarm":
-            add(logical_id, kind, "composite alarm", monthly["composite_alarm"])
-        elif kind == "AWS::CloudWatch::Dashboard":
-            add(logical_id, kind, "dashboard", monthly["dashboard"])
-        elif kind == "AWS::SecretsManager::Secret":
-            add(logical_id, kind, "secret", monthly["secretsmanager_secret"])
-        elif kind == "AWS::WAFv2::WebACL":
-            rules = len(props.get("Rules") or [])
-            add(
-                logical_id,
-                kind,
-                f"web ACL with {rules} rule(s)",
-                monthly["wafv2_web_acl"] + monthly["wafv2_rule"] * rules,
-            )
-        elif kind == "AWS::Chatbot::SlackChannelConfiguration":
-            add(logical_id, kind, "Slack channel (AWS Chatbot is free)", monthly["chatbot_channel"])
-        elif kind == "AWS::ApiGateway::Stage" and props.get("CacheClusterEnabled"):
-            size = str(props.get("CacheClusterSize", "0.5"))
-            rate = hourly["api_gateway_cache_gb"].get(size)
-            if rate is None:
-                result.unknown.append(f"{logical_id}: API cache size {size} GB")
+        pricer = PRICERS.get(kind)
+        charges: Priced = []
+        if pricer is not None:
+            charges = pricer.price(resource.get("Properties") or {}, Prices(table, pricer.reads))
+        for charge in charges:
+            if isinstance(charge, Missing):
+                result.unknown.append(f"{logical_id}: {charge.what}")
             else:
-                add(logical_id, kind, f"API cache {size} GB", rate * hours)
-        elif kind == "AWS::RDS::DBInstance":
-            _price_database(logical_id, props, add, result)
-        elif kind in table["usage_based"]:
+                result.lines.append(
+                    CostLine(
+                        logical_id=logical_id,
+                        resource_type=kind,
+                        what=charge.what,
+                        monthly=round(charge.monthly, 2),
+                    )
+                )
+        if not charges and kind in table["usage_based"]:
             result.unpriced[kind] = result.unpriced.get(kind, 0) + 1
     return result
 
 
-def _alarm_metrics(props: dict[str, Any]) -> int:
-    metrics = props.get("Metrics")
+@dataclass(frozen=True)
+class Charge:
+    """One priced part of a resource: what it is and its monthly price (rounded later)."""
+
+    what: str
+    monthly: float
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A price the table lacks for this resource (``'RDS postgres db.x2g.16xlarge'``)."""
+
+    what: str
+
+
+Priced = list[Charge | Missing]
+"""What a pricer returns; empty when the resource has no fixed charge."""
+
+
+@dataclass(frozen=True)
+class Prices:
+    """The entries of the price table that one pricer declares it reads.
+
+    An entry is named ``section.name`` (``"hourly.nat_gateway"``, ``"rds_instance_hourly.mysql"``),
+    the way :attr:`Pricer.reads` declares it.
+    """
+
+    table: Mapping[str, Any]
+    reads: tuple[str, ...]
+
+    @property
+    def hours_per_month(self) -> float:
+        """Hours in a billing month (730)."""
+        hours: float = self.table["hours_per_month"]
+        return hours
+
+    def get(self, entry: str) -> Any:
+        """The entry ``section.name``, or ``None`` where the table lacks it.
+
+        Raises
+        ------
+        LookupError
+            The pricer's :data:`PRICERS` entry does not declare ``entry`` in ``reads``.
+        """
+        if not any(fnmatchcase(entry, pattern) for pattern in self.reads):
+            raise LookupError(
+                f"a pricer read the price entry {entry!r} but declares only {self.reads}: "
+                "add it to the pricer's reads in PRICERS"
+            )
+        section, _, name = entry.partition(".")
+        return self.table.get(section, {}).get(name)
+
+    def __getitem__(self, entry: str) -> Any:
+        """The entry ``section.name``; ``KeyError`` where the table lacks it."""
+        value = self.get(entry)
+        if value is None:
+            raise KeyError(f"prices.json has no entry {entry!r}")
+        return value
+
+
+@dataclass(frozen=True)
+class Pricer:
+    """How one resource type is priced."""
+
+    price: Callable[[Mapping[str, Any], Prices], Priced]
+    """Takes the resource's properties and its prices, returns its charges."""
+    reads: tuple[str, ...]
+    """The price-table entries ``price`` reads, as ``section.name`` patterns (``fnmatch``)."""
+
+
+def _nat_gateway(properties: Mapping[str, Any], prices: Prices) -> Priced:
+    return [Charge("NAT gateway hours", prices["hourly.nat_gateway"] * prices.hours_per_month)]
+
+
+def _elastic_ip(properties: Mapping[str, Any], prices: Prices) -> Priced:
+    return [
+        Charge("public IPv4 address", prices["hourly.public_ipv4_address"] * prices.hours_per_month)
+    ]
+
+
+def _vpc_endpoint(properties: Mapping[str, Any], prices: Prices) -> Priced:
+    """Interface endpoints bill per AZ and hour; gateway endpoints are free."""
+    if properties.get("VpcEndpointType") != "Interface":
+        return []
+    azs = len(properties.get("SubnetIds") or []) or 1
+    return [
+        Charge(
+            f"interface endpoint in {azs} AZ(s)",
+            prices["hourly.interface_endpoint_per_az"] * prices.hours_per_month * azs,
+        )
+    ]
+
+
+def _kms_key(properties: Mapping[str, Any], prices: Prices) -> Priced:
+    return [Charge("customer managed key", prices["monthly.kms_customer_managed_key"])]
+
+
+def _alarm(properties: Mapping[str, Any], prices: Prices) -> Priced:
+    """Per metric the alarm watches; high resolution (a period under 60 s) costs more."""
+    metrics = _alarm_metrics(properties)
+    high = int(properties.get("Period") or 60) < 60
+    rate = prices[
+        "monthly.alarm_high_resolution_per_metric" if high else "monthly.alarm_standard_per_metric"
+    ]
+    return [Charge(f"alarm on {metrics} metric(s)", rate * metrics)]
+
+
+def _alarm_metrics(properties: Mapping[str, Any]) -> int:
+    metrics = properties.get("Metrics")
     if not metrics:
         return 1
     return max(1, sum(1 for m in metrics if "MetricStat" in m))
 
 
-def _price_database(logical_id: str, props: dict[str, Any], add: Any, result: StackCost) -> None:
-    table = price_table()
-    engine = str(props.get("Engine", "")).lower()
-    family = "postgres" if "postgres" in engine else "mysql" if "mysql" in engine else engine
-    instance_class = str(props.get("DBInstanceClass", ""))
-    rate = table["rds_instance_hourly"].get(family, {}).get(instance_class)
-    multi_az = props.get("MultiAZ") in (True, "true")
-    if rate is None:
-        result.unknown.append(f"{logical_id}: RDS {family} {instance_class}")
-    else:
-        factor = 2 if multi_az else 1
-        add(
-            logical_id,
-            "AWS::RDS::DBInstance",
-            f"{family} {instance_class}{' Multi-AZ' if multi_az else ''} instance hours",
-            rate * table["hours_per_month"] * factor,
+def _composite_alarm(properties: Mapping[str, Any], prices: Prices) -> Priced:
+    return [Charge("composite alarm", prices["monthly.composite_alarm"])]
+
+
+def _dashboard(properties: Mapping[str, Any], prices: Prices) -> Priced:
+    return [Charge("dashboard", prices["monthly.dashboard"])]
+
+
+def _secret(properties: Mapping[str, Any], prices: Prices) -> Priced:
+    return [Charge("secret", prices["monthly.secretsmanager_secret"])]
+
+
+def _web_acl(properties: Mapping[str, Any], prices: Prices) -> Priced:
+    rules = len(properties.get("Rules") or [])
+    return [
+        Charge(
+            f"web ACL with {rules} rule(s)",
+            prices["monthly.wafv2_web_acl"] + prices["monthly.wafv2_rule"] * rules,
         )
-    storage = props.get("AllocatedStorage")
-    if isinstance(storage, int | str) and str(storage).isdigit():
-        kind = str(props.get("StorageType", "gp2")).lower()
-        per_gb = table["monthly"].get(f"rds_storage_{kind}_per_gb")
-        if per_gb is not None:
-            factor = 2 if multi_az else 1
-            add(
-                logical_id,
-                "AWS::RDS::DBInstance",
-                f"{storage} GB {kind} storage",
-                per_gb * int(storage) * factor,
+    ]
+
+
+def _slack_channel(properties: Mapping[str, Any], prices: Prices) -> Priced:
+    return [Charge("Slack channel (AWS Chatbot is free)", prices["monthly.chatbot_channel"])]
+
+
+def _api_stage(properties: Mapping[str, Any], prices: Prices) -> Priced:
+    """The stage's cache bills by size and hour; a stage without cache bills by request."""
+    if not properties.get("CacheClusterEnabled"):
+        return []
+    size = str(properties.get("CacheClusterSize", "0.5"))
+    rate = prices["hourly.api_gateway_cache_gb"].get(size)
+    if rate is None:
+        return [Missing(f"API cache size {size} GB")]
+    return [Charge(f"API cache {size} GB", rate * prices.hours_per_month)]
+
+
+def _db_instance(properties: Mapping[str, Any], prices: Prices) -> Priced:
+    """Instance hours by engine family and class, and provisioned storage; both doubled for
+    Multi-AZ."""
+    charges: Priced = []
+    engine = str(properties.get("Engine", "")).lower()
+    family = "postgres" if "postgres" in engine else "mysql" if "mysql" in engine else engine
+    instance_class = str(properties.get("DBInstanceClass", ""))
+    rate = (prices.get(f"rds_instance_hourly.{family}") or {}).get(instance_class)
+    multi_az = properties.get("MultiAZ") in (True, "true")
+    factor = 2 if multi_az else 1
+    if rate is None:
+        charges.append(Missing(f"RDS {family} {instance_class}"))
+    else:
+        charges.append(
+            Charge(
+                f"{family} {instance_class}{' Multi-AZ' if multi_az else ''} instance hours",
+                rate * prices.hours_per_month * factor,
             )
+        )
+    storage = properties.get("AllocatedStorage")
+    if isinstance(storage, int | str) and str(storage).isdigit():
+        kind = str(properties.get("StorageType", "gp2")).lower()
+        per_gb = prices.get(f"monthly.rds_storage_{kind}_per_gb")
+        if per_gb is not None:
+            charges.append(Charge(f"{storage} GB {kind} storage", per_gb * int(storage) * factor))
+    return charges
+
+
+PRICERS: Mapping[str, Pricer] = {
+    "AWS::EC2::NatGateway": Pricer(price=_nat_gateway, reads=("hourly.nat_gateway",)),
+    "AWS::EC2::EIP": Pricer(price=_elastic_ip, reads=("hourly.public_ipv4_address",)),
+    "AWS::EC2::VPCEndpoint": Pricer(
+        price=_vpc_endpoint, reads=("hourly.interface_endpoint_per_az",)
+    ),
+    "AWS::KMS::Key": Pricer(price=_kms_key, reads=("monthly.kms_customer_managed_key",)),
+    "AWS::CloudWatch::Alarm": Pricer(
+        price=_alarm,
+        reads=("monthly.alarm_standard_per_metric", "monthly.alarm_high_resolution_per_metric"),
+    ),
+    "AWS::CloudWatch::CompositeAlarm": Pricer(
+        price=_composite_alarm, reads=("monthly.composite_alarm",)
+    ),
+    "AWS::CloudWatch::Dashboard": Pricer(price=_dashboard, reads=("monthly.dashboard",)),
+    "AWS::SecretsManager::Secret": Pricer(price=_secret, reads=("monthly.secretsmanager_secret",)),
+    "AWS::WAFv2::WebACL": Pricer(
+        price=_web_acl, reads=("monthly.wafv2_web_acl", "monthly.wafv2_rule")
+    ),
+    "AWS::Chatbot::SlackChannelConfiguration": Pricer(
+        price=_slack_channel, reads=("monthly.chatbot_channel",)
+    ),
+    "AWS::ApiGateway::Stage": Pricer(price=_api_stage, reads=("hourly.api_gateway_cache_gb",)),
+    "AWS::RDS::DBInstance": Pricer(
+        price=_db_instance, reads=("rds_instance_hourly.*", "monthly.rds_storage_*_per_gb")
+    ),
+}
+"""The pricer of each resource type with a fixed price; see the module docstring."""
 
 
 def estimate_assembly(directory: Path) -> Estimate:
