@@ -1,12 +1,27 @@
-"""Exceptions raised by org-constructs."""
+"""Exceptions raised by org-constructs.
+
+Every exception the library raises on purpose derives from ``OrgConstructsError``: a
+``ValidationError`` for input it refuses, a ``ToolError`` for a program it runs that failed,
+``MissingExtraError`` and ``UnsupportedVersionError`` for an installation it cannot work with,
+``OpsError`` for an AWS call behind ``org-cdk``. The test helpers of ``org_constructs.testing``
+are the one exception: as assertions, they raise ``AssertionError``.
+"""
 
 from __future__ import annotations
 
-__all__ = ["OrgConstructsError", "ValidationError"]
+__all__ = ["OrgConstructsError", "ToolError", "ValidationError"]
 
 
 class OrgConstructsError(Exception):
     """Base class of every exception org-constructs raises on purpose."""
+
+
+class ToolError(OrgConstructsError):
+    """A program the library runs could not run: not installed, crashed, unreadable output.
+
+    The validation gate's checkers (cfn-lint, checkov, cfn-guard, ruff), the CDK CLI and
+    Graphviz raise it; the message names the program and what it printed.
+    """
 
 
 class ValidationError(OrgConstructsError, ValueError):

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from org_constructs.tooling.cost import _estimate, estimate_template, price_table
-from org_constructs.tooling.cost._estimate import PRICERS, Prices
+from org_constructs.tooling.cost._estimate import PRICERS, Prices, PriceTableError
 
 
 def test_price_table_states_source_and_date() -> None:
@@ -240,9 +240,9 @@ def test_usage_based_types_are_resource_types() -> None:
 def test_a_pricer_reads_only_the_entries_it_declares() -> None:
     prices = Prices(price_table(), ("hourly.nat_gateway",))
     assert prices["hourly.nat_gateway"] == 0.045
-    with pytest.raises(LookupError, match=r"'monthly\.dashboard' but declares only"):
+    with pytest.raises(PriceTableError, match=r"'monthly\.dashboard' but declares only"):
         prices.get("monthly.dashboard")
-    with pytest.raises(KeyError, match=r"no entry 'hourly\.nat_gateway_v2'"):
+    with pytest.raises(PriceTableError, match=r"no entry 'hourly\.nat_gateway_v2'"):
         Prices(price_table(), ("hourly.*",))["hourly.nat_gateway_v2"]
 
 

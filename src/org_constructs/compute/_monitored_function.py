@@ -33,7 +33,7 @@ from org_constructs.compliance._acknowledgements import (
 from org_constructs.compute._deployment import Deployment
 from org_constructs.config import _checks as checks
 from org_constructs.core import log_retention_for, removal_policy_for, stage_of
-from org_constructs.errors import ValidationError
+from org_constructs.errors import OrgConstructsError, ValidationError
 from org_constructs.monitoring import (
     ALARM_CATALOGUE,
     AlarmSettings,
@@ -693,7 +693,7 @@ class MonitoredFunction(Construct):
         )
         cfn = self._deployment_group.node.default_child
         if not isinstance(cfn, codedeploy.CfnDeploymentGroup):  # pragma: no cover - aws-cdk-lib
-            raise TypeError("LambdaDeploymentGroup has no CfnDeploymentGroup")
+            raise OrgConstructsError("LambdaDeploymentGroup has no CfnDeploymentGroup")
         cfn.add_property_override(
             "TriggerConfigurations",
             [

@@ -18,7 +18,6 @@ from org_constructs.config._model import (
     Stage,
     VpcConfig,
 )
-from org_constructs.contract import STAGE_CONTEXT
 from org_constructs.errors import OrgConstructsError, ValidationError
 
 if TYPE_CHECKING:
@@ -163,7 +162,7 @@ def environment_from_context(
     scope: Construct,
     environments: Mapping[str, EnvironmentConfig],
     *,
-    key: str = STAGE_CONTEXT,
+    key: str = "stage",
     default: str | None = None,
 ) -> EnvironmentConfig:
     """Pick the environment named by a context value, as in ``cdk synth -c stage=dev``.
@@ -202,7 +201,7 @@ def environment_from_context(
 
 
 def selected_environments(
-    scope: Construct, environments: Mapping[str, EnvironmentConfig], *, key: str = STAGE_CONTEXT
+    scope: Construct, environments: Mapping[str, EnvironmentConfig], *, key: str = "stage"
 ) -> dict[str, EnvironmentConfig]:
     """The environments to synthesize: the one named by ``-c stage=NAME``, or all of them.
 

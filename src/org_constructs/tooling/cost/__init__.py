@@ -3,6 +3,7 @@
 from org_constructs.tooling.cost._estimate import (
     CostLine,
     Estimate,
+    PriceTableError,
     StackCost,
     estimate_assembly,
     estimate_template,
@@ -13,6 +14,7 @@ from org_constructs.tooling.cost._estimate import (
 __all__ = [
     "CostLine",
     "Estimate",
+    "PriceTableError",
     "StackCost",
     "estimate_assembly",
     "estimate_template",

@@ -28,6 +28,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from org_constructs.errors import OrgConstructsError
+
 __all__ = [
     "CostLine",
     "Estimate",
@@ -120,6 +122,10 @@ def estimate_template(
     return result
 
 
+class PriceTableError(OrgConstructsError, LookupError):
+    """The price table lacks an entry a pricer needs, or a pricer reads one it does not declare."""
+
+
 @dataclass(frozen=True)
 class Charge:
     """One priced part of a resource: what it is and its monthly price (rounded later)."""
@@ -161,11 +167,11 @@ class Prices:
 
         Raises
         ------
-        LookupError
+        PriceTableError
             The pricer's :data:`PRICERS` entry does not declare ``entry`` in ``reads``.
         """
         if not any(fnmatchcase(entry, pattern) for pattern in self.reads):
-            raise LookupError(
+            raise PriceTableError(
                 f"a pricer read the price entry {entry!r} but declares only {self.reads}: "
                 "add it to the pricer's reads in PRICERS"
             )
@@ -173,10 +179,10 @@ class Prices:
         return self.table.get(section, {}).get(name)
 
     def __getitem__(self, entry: str) -> Any:
-        """The entry ``section.name``; ``KeyError`` where the table lacks it."""
+        """The entry ``section.name``; ``PriceTableError`` where the table lacks it."""
         value = self.get(entry)
         if value is None:
-            raise KeyError(f"prices.json has no entry {entry!r}")
+            raise PriceTableError(f"prices.json has no entry {entry!r}")
         return value
 
 

@@ -8,6 +8,8 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from org_constructs.errors import ToolError
+
 __all__ = ["dependency_dot", "dependency_mermaid", "render_svg"]
 
 
@@ -57,5 +59,5 @@ def render_svg(dot_source: str, target: Path) -> bool:
         check=False,
     )
     if result.returncode != 0:
-        raise RuntimeError(f"dot failed: {result.stderr.strip()}")
+        raise ToolError(f"dot failed: {result.stderr.strip()}")
     return True

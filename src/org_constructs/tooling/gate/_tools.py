@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from org_constructs.errors import ToolError
 from org_constructs.tooling.gate._assembly import Assembly
 from org_constructs.tooling.gate._report import Finding
 
@@ -31,10 +32,6 @@ __all__ = [
 ]
 
 NAG_REPORT = "policy-validation-report.json"
-
-
-class ToolError(Exception):
-    """A checker could not run (not installed, crashed, unreadable output)."""
 
 
 def read_nag_report(assembly: Assembly) -> list[Finding]:

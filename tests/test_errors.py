@@ -1,0 +1,44 @@
+"""Every exception the library raises on purpose derives from its base error."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import warnings
+
+import org_constructs
+from org_constructs.errors import OrgConstructsError
+
+DEPRECATED = {"validate", "ops", "cost", "docs", "cli", "operations"}
+"""Old paths that only re-export (and warn); their classes are the new modules'."""
+
+
+def library_modules() -> list[str]:
+    """Every module of the package but the deprecated paths (walked without importing them)."""
+    names = []
+    pending = [("org_constructs.", org_constructs.__path__)]
+    while pending:
+        prefix, path = pending.pop()
+        for module in pkgutil.iter_modules(path, prefix):
+            if module.name.split(".")[1] in DEPRECATED:
+                continue
+            names.append(module.name)
+            if module.ispkg:
+                pending.append((f"{module.name}.", importlib.import_module(module.name).__path__))
+    return names
+
+
+def test_every_exception_class_derives_from_the_base_error() -> None:
+    found: dict[str, type[BaseException]] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        for name in library_modules():
+            module = importlib.import_module(name)
+            for _, cls in inspect.getmembers(module, inspect.isclass):
+                if issubclass(cls, BaseException) and cls.__module__.startswith("org_constructs"):
+                    found[f"{cls.__module__}.{cls.__qualname__}"] = cls
+    assert "org_constructs.errors.ValidationError" in found
+    assert len(found) >= 7, sorted(found)  # the walk reaches the tooling side too
+    strays = sorted(name for name, cls in found.items() if not issubclass(cls, OrgConstructsError))
+    assert not strays, f"derive these from OrgConstructsError: {strays}"
