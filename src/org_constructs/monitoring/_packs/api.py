@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cw
 
+from org_constructs.monitoring._packs._base import Pack
 from org_constructs.monitoring._settings import (
     GT,
     MISSING_OK,
@@ -15,9 +15,6 @@ from org_constructs.monitoring._settings import (
     ResolvedAlarm,
     Severity,
 )
-
-if TYPE_CHECKING:
-    from org_constructs.monitoring._packs import Pack
 
 __all__ = ["CATALOGUE", "NAME", "monitor"]
 

@@ -4,21 +4,18 @@ and iterator age."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_lambda as lambda_
 
+from org_constructs.monitoring._packs._base import Pack
 from org_constructs.monitoring._settings import (
     GT,
     MISSING_OK,
     AlarmDefault,
     Severity,
 )
-
-if TYPE_CHECKING:
-    from org_constructs.monitoring._packs import Pack
 
 __all__ = ["CATALOGUE", "NAME", "error_rate", "monitor"]
 

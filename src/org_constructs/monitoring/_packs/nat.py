@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING
 
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_ec2 as ec2
 
+from org_constructs.monitoring._packs._base import Pack
 from org_constructs.monitoring._settings import GT, MISSING_OK, AlarmDefault, Severity
 from org_constructs.network import StandardVpc
-
-if TYPE_CHECKING:
-    from org_constructs.monitoring._packs import Pack
 
 __all__ = ["CATALOGUE", "NAME", "gateways_of", "monitor_gateway", "traffic_widgets"]
 
