@@ -6,6 +6,7 @@ import importlib
 import inspect
 import pkgutil
 import warnings
+from collections.abc import Iterable
 
 import org_constructs
 from org_constructs.errors import OrgConstructsError
@@ -17,7 +18,7 @@ DEPRECATED = {"validate", "ops", "cost", "docs", "cli", "operations"}
 def library_modules() -> list[str]:
     """Every module of the package but the deprecated paths (walked without importing them)."""
     names = []
-    pending = [("org_constructs.", org_constructs.__path__)]
+    pending: list[tuple[str, Iterable[str]]] = [("org_constructs.", org_constructs.__path__)]
     while pending:
         prefix, path = pending.pop()
         for module in pkgutil.iter_modules(path, prefix):
