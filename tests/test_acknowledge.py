@@ -13,6 +13,7 @@ from org_constructs import DeploymentNotifications, MonitoredFunction, SecureBuc
 from org_constructs.compliance import nag_findings
 from org_constructs.testing import acknowledged_rules, assert_no_wildcard_iam, template_of
 from tests.support import ROOT, load_script, make_app
+from tests.test_docs import construct_page, is_stack, public_constructs
 
 CODE = lambda_.Code.from_inline("def handler(event, context):\n    return 1\n")
 
@@ -125,3 +126,23 @@ def test_construct_pages_list_what_the_constructs_acknowledge(
     page = (ROOT / "docs" / "constructs" / "monitored-function.md").read_text()
     assert "| cfn-guard | `CT.LAMBDA.PR.3` | `Function` |" in page
     assert "| checkov | `CKV_AWS_115`" in page
+
+
+def test_every_construct_has_its_acknowledgement_table_on_its_page() -> None:
+    """``scripts/generate_acknowledgement_docs.py`` writes a table per construct (``PAGES``):
+    each public construct is there, on the page that documents it."""
+    listed = {
+        construct: f"constructs/{page}"
+        for page, rows in load_script("generate_acknowledgement_docs").PAGES.items()
+        for construct, *_ in rows
+    }
+    constructs = {name for name, c in public_constructs().items() if not is_stack(c)}
+    assert sorted(constructs - set(listed)) == [], "add them to PAGES"
+    assert sorted(set(listed) - constructs) == [], "not a public construct"
+    pages = {
+        f"constructs/{page.name}": page.read_text()
+        for page in (ROOT / "docs" / "constructs").glob("*.md")
+    }
+    for construct, page in listed.items():
+        assert construct_page(construct, pages) == page, construct
+        assert f"**{construct}**:" in pages[page], f"{page} lacks the table of {construct}"

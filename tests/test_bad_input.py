@@ -72,6 +72,7 @@ from org_constructs import (
 from org_constructs.compute import DeploymentKind
 from org_constructs.config import environments_from_mapping
 from tests.support import examples, make_app
+from tests.test_docs import public_constructs
 
 ACCOUNT, REGION = "111111111111", "us-east-1"
 DEV = EnvironmentConfig(account=ACCOUNT, region=REGION, stage=Stage.DEV)
@@ -175,12 +176,21 @@ TARGETS: dict[str, Target] = {
         receiver=lambda probe: StandardVpc(probe.stack, "Vpc"),
     ),
     "SecureBucket": Target(SecureBucket.__init__, _construct(SecureBucket)),
-    "SecureBucket.grant_read": Target(
-        SecureBucket.grant_read,
-        _method("grant_read"),
-        lambda probe: {"grantee": iam.AccountRootPrincipal()},
-        receiver=lambda probe: SecureBucket(probe.stack, "Bucket"),
-    ),
+    **{
+        f"SecureBucket.{grant.__name__}": Target(
+            grant,
+            _method(grant.__name__),
+            lambda probe: {"grantee": iam.AccountRootPrincipal()},
+            receiver=lambda probe: SecureBucket(probe.stack, "Bucket"),
+        )
+        for grant in (
+            SecureBucket.grant_read,
+            SecureBucket.grant_write,
+            SecureBucket.grant_read_write,
+            SecureBucket.grant_put,
+            SecureBucket.grant_delete,
+        )
+    },
     "BucketLifecycleRule": Target(BucketLifecycleRule, _plain(BucketLifecycleRule)),
     "BucketTransition": Target(
         BucketTransition,
@@ -624,6 +634,35 @@ def test_environment_file_text_raises_only_validation_errors(
         path.write_text(text, encoding="utf-8")
         with contextlib.suppress(ValidationError):
             load_environments(path)
+
+
+def public_methods(construct: type[Construct]) -> list[str]:
+    """The public methods a construct defines itself that take arguments."""
+    methods: list[str] = []
+    for name, value in vars(construct).items():
+        function = value.__func__ if isinstance(value, classmethod | staticmethod) else value
+        if name.startswith("_") or not inspect.isfunction(function):
+            continue
+        if set(inspect.signature(function).parameters) - {"self", "cls"}:
+            methods.append(name)
+    return methods
+
+
+def test_every_public_construct_and_its_methods_are_probed() -> None:
+    """Each construct the package or a subpackage exports (``public_constructs``), and each
+    method it defines that takes arguments, has a target here."""
+    constructs = public_constructs()
+    assert constructs, "discovery found no construct"
+    for name, construct in constructs.items():
+        assert name in TARGETS, f"{name} has no target in tests/test_bad_input.py"
+        assert TARGETS[name].function in (construct, construct.__init__), name
+    missing = [
+        f"{name}.{method}"
+        for name, construct in constructs.items()
+        for method in public_methods(construct)
+        if f"{name}.{method}" not in TARGETS
+    ]
+    assert missing == [], "no target in tests/test_bad_input.py"
 
 
 def test_every_public_class_and_function_is_probed() -> None:

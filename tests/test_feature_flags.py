@@ -6,7 +6,7 @@ constructs must synthesize in each, with the same security properties: the same 
 the same settings and permissions, once what flags only spell differently (the partition as a
 literal or a ``Ref``, statements merged or sorted, the hash in a Lambda version's id) is
 written one way. To cover a new construct, add its defaults and its all-options case to
-``CASES``.
+``CASES`` (a test fails until every public construct has both).
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ from org_constructs.testing import assert_no_open_ingress, assert_no_wildcard_ia
 from tests.compute.test_monitored_function import default_function, full_function
 from tests.network.test_standard_vpc import full_vpc
 from tests.storage.test_secure_bucket import full_bucket
-from tests.support import CDK, ROOT, availability_zone_context, cli_env
+from tests.support import CDK, ROOT, availability_zone_context, cli_env, load_script
+from tests.test_docs import is_stack, public_constructs
 
 Build = Callable[[AbstractStack], Any]
 
@@ -233,6 +234,60 @@ def test_synthesizes_with_the_same_security_properties(
         _, reference = built(case, "every flag")
         ours, theirs = canonical(template), canonical(reference)
         assert ours == theirs, difference(ours, theirs)
+
+
+def test_every_public_construct_has_its_defaults_and_all_options_cases() -> None:
+    """Stack bases (``AbstractStack``) are in every case: each is built in a ``CaseStack``."""
+    constructs = {n: c for n, c in public_constructs().items() if not is_stack(c)}
+    assert constructs, "discovery found no construct"
+    missing = [
+        case
+        for name in sorted(constructs)
+        for case in (name, f"{name} all options")
+        if case not in CASES
+    ]
+    assert missing == [], "add them to CASES in tests/test_feature_flags.py"
+
+
+def stateful_children(stack: cdk.Stack, construct: type[Construct]) -> list[str]:
+    """Paths of the resources of the types ``scripts/breaks.py`` guards (buckets, keys, log
+    groups, VPCs...) that instances of ``construct`` in ``stack`` create."""
+    stateful = load_script("breaks").STATEFUL
+    return [
+        child.node.path
+        for instance in stack.node.find_all()
+        if isinstance(instance, construct)
+        for child in instance.node.find_all()
+        if isinstance(child, cdk.CfnResource) and child.cfn_resource_type in stateful
+    ]
+
+
+def test_every_construct_with_stateful_resources_has_a_break_check_fixture(
+    built: Callable[[str, str], tuple[CaseStack, dict[str, Any]]],
+) -> None:
+    """``scripts/breaks.py`` compares the stateful resources of the constructs that
+    ``scripts/stateful_fixtures.py`` synthesizes: a construct whose defaults create one (read
+    from this matrix's defaults case) must have a fixture there, or a renamed child id that
+    replaces a bucket goes unnoticed."""
+    fixtures = set(load_script("stateful_fixtures")._construct_fixtures())
+    constructs = {n: c for n, c in public_constructs().items() if not is_stack(c)}
+    assert fixtures <= set(constructs), "a fixture of a construct that is not public"
+    missing: dict[str, list[str]] = {}
+    for name, construct in sorted(constructs.items()):
+        stack, _ = built(name, "bare")
+        resources = stateful_children(stack, construct)
+        if resources and name not in fixtures:
+            missing[name] = resources
+    assert missing == {}, "add them to _construct_fixtures() in scripts/stateful_fixtures.py"
+
+
+def test_stateful_children_are_the_constructs_own(production: EnvironmentConfig) -> None:
+    """The monitoring case builds a function and a topic beside ``ServiceMonitoring``: their
+    keys and log groups are theirs, not its own."""
+    app = cdk.App(context=availability_zone_context())
+    stack = CaseStack(app, "Case", config=production, build=monitoring_defaults)
+    assert stateful_children(stack, ServiceMonitoring) == []
+    assert "Case/Oncall/Key/Resource" in stateful_children(stack, AlarmTopic)
 
 
 def test_canonical_form_keeps_what_matters() -> None:

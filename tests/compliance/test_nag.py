@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 from aws_cdk import CfnResource, Fn, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from constructs import Construct
@@ -43,9 +44,41 @@ class BucketOnlyStack(AbstractStack):
 
 @pytest.fixture(scope="module")
 def careless_stack() -> Stack:
+    """Deliberately non-compliant: a plain bucket (no logs, no KMS, no SSL-only policy) and a
+    plain function (no DLQ, no tracing) whose role may do anything to S3, on any resource."""
     stack = Stack(make_app(), "Careless")
     s3.Bucket(stack, "Plain")
+    handler = lambda_.Function(
+        stack,
+        "Handler",
+        runtime=lambda_.Runtime.PYTHON_3_13,
+        handler="index.handler",
+        code=lambda_.Code.from_inline("def handler(event, context):\n    return 1\n"),
+    )
+    handler.add_to_role_policy(iam.PolicyStatement(actions=["s3:*"], resources=["*"]))
     return stack
+
+
+BUCKET = "Careless/Plain/Resource"
+FUNCTION = "Careless/Handler/Resource"
+POLICY = "Careless/Handler/ServiceRole/DefaultPolicy/Resource"
+KNOWN_FINDINGS: dict[str, set[tuple[str, str]]] = {
+    "AwsSolutions": {
+        ("AwsSolutions-S1", BUCKET),
+        ("AwsSolutions-IAM5[Action::s3:*]", POLICY),
+        ("AwsSolutions-IAM5[Resource::*]", POLICY),
+    },
+    "Serverless": {("Serverless-LambdaDLQ", FUNCTION), ("Serverless-LambdaTracing", FUNCTION)},
+    **{
+        pack: {
+            (f"{pack}-S3BucketLoggingEnabled", BUCKET),
+            (f"{pack}-S3DefaultEncryptionKMS", BUCKET),
+            (f"{pack}-IAMPolicyNoStatementsWithFullAccess", POLICY),
+        }
+        for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
+    },
+}
+"""(rule id, construct path) that each pack must report on ``careless_stack``."""
 
 
 def test_findings_name_pack_rule_and_path(careless_stack: Stack) -> None:
@@ -58,9 +91,20 @@ def test_findings_name_pack_rule_and_path(careless_stack: Stack) -> None:
     assert str(finding).startswith("AwsSolutions-S1 (")
 
 
-def test_every_pack_runs(careless_stack: Stack) -> None:
-    packs = {f.pack for f in nag_findings(careless_stack, NAG_PACKS)}
-    assert packs == {"AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321"}
+def test_every_pack_has_known_findings() -> None:
+    assert set(KNOWN_FINDINGS) == set(NAG_PACKS)
+
+
+@pytest.mark.parametrize("pack", NAG_PACKS)
+def test_every_pack_reports_its_own_known_findings(careless_stack: Stack, pack: str) -> None:
+    """Run alone, each pack reports the findings it is known for, and only rules of its own:
+    a silent pack, or a name that runs another pack's rules, fails here."""
+    findings = nag_findings(careless_stack, [pack])
+    assert {f.pack for f in findings} == {pack}
+    foreign = sorted(f.rule_id for f in findings if not f.rule_id.startswith(f"{pack}-"))
+    assert foreign == [], f"{pack} reported rules of another pack"
+    found = {(f.rule_id, f.construct_path) for f in findings}
+    assert KNOWN_FINDINGS[pack] <= found, sorted(KNOWN_FINDINGS[pack] - found)
 
 
 def test_acknowledged_findings_are_left_out() -> None:

@@ -334,38 +334,7 @@ class TestCustomAndComposite:
 
 
 class TestDashboards:
-    def body(self, template: Template, name: str) -> str:
-        dashboards = find_resources(template, "AWS::CloudWatch::Dashboard")
-        (found,) = [d for d in dashboards.values() if d["Properties"]["DashboardName"] == name]
-        return json.dumps(found["Properties"]["DashboardBody"])
-
-    def test_main_dashboard(self, template: Template) -> None:
-        body = self.body(template, "production-orders-main")
-        for text in (
-            "BytesOutToDestination",
-            "PacketsDropCount",
-            '\\"Count\\"',
-            "Latency",
-            "5XXError",
-            '\\"type\\":\\"alarm\\"',
-            "SEARCH(",
-        ):
-            assert text in body, text
-
-    def test_performance_dashboard(self, template: Template) -> None:
-        body = self.body(template, "production-orders-performance")
-        for text in (
-            "p50",
-            "p90",
-            "p99",
-            "ConcurrentExecutions",
-            "CPUUtilization",
-            "DatabaseConnections",
-            "ReadIOPS",
-            "WriteIOPS",
-            "IntegrationLatency",
-        ):
-            assert text in body, text
+    """The dashboards' widgets and metrics are checked structurally in test_dashboards.py."""
 
     def test_dashboard_urls_are_outputs(self, template: Template) -> None:
         outputs = template_json(template)["Outputs"]
