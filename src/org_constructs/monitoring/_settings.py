@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import Enum
 
@@ -12,7 +13,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cw
 
 from org_constructs.config import _checks as checks
-from org_constructs.errors import ValidationError
+from org_constructs.errors import OrgConstructsError, ValidationError
 
 __all__ = [
     "AlarmDefault",
@@ -21,6 +22,7 @@ __all__ = [
     "ResolvedAlarm",
     "Severity",
     "alarm_name",
+    "catalogue",
     "resolve",
     "resolve_levels",
 ]
@@ -361,6 +363,14 @@ def _check(where: str, key: str, alarm: ResolvedAlarm, unit: str) -> None:
             alarm.evaluation_periods,
             "times period must not exceed one day",
         )
+
+
+def catalogue(*rows: AlarmDefault) -> Mapping[str, AlarmDefault]:
+    """A pack's catalogue: its rows by key, in the order given (keys must be unique)."""
+    by_key = {row.key: row for row in rows}
+    if len(by_key) != len(rows):  # pragma: no cover - a mistake in the library's own table
+        raise OrgConstructsError(f"catalogue keys repeat: {[row.key for row in rows]}")
+    return by_key
 
 
 def check_period(

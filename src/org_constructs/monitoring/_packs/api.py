@@ -14,6 +14,7 @@ from org_constructs.monitoring._settings import (
     AlarmDefault,
     ResolvedAlarm,
     Severity,
+    catalogue,
 )
 
 __all__ = ["CATALOGUE", "NAME", "monitor"]
@@ -22,87 +23,84 @@ NAME = "api"
 
 W, C = Severity.WARNING, Severity.CRITICAL
 
-CATALOGUE: Mapping[str, AlarmDefault] = {
-    row.key: row
-    for row in (
-        AlarmDefault(
-            key="server_errors",
-            metric="5XXError (Sum)",
-            threshold=5,
-            unit="count",
-            comparison=GT,
-            period_minutes=1,
-            evaluation_periods=1,
-            datapoints_to_alarm=1,
-            treat_missing_data=MISSING_OK,
-            severity=C,
-            meaning="More than five 5XX responses in a minute (the guide's alarm).",
-            action="Check the integration (Lambda errors, timeouts at 29 s); roll back the last "
-            "deployment if it started then.",
-        ),
-        AlarmDefault(
-            key="server_error_rate",
-            metric="5XXError (Average) x 100",
-            threshold=1,
-            unit="percent",
-            comparison=GT,
-            period_minutes=5,
-            evaluation_periods=3,
-            datapoints_to_alarm=3,
-            treat_missing_data=MISSING_OK,
-            severity=C,
-            meaning="More than 1% of requests fail with 5XX for 15 minutes.",
-            action="As for server_errors; the rate catches failures that the count misses at low "
-            "traffic and ignores one-off errors at high traffic.",
-        ),
-        AlarmDefault(
-            key="client_error_rate",
-            metric="4XXError (Average) x 100",
-            threshold=5,
-            unit="percent",
-            comparison=GT,
-            period_minutes=5,
-            evaluation_periods=3,
-            datapoints_to_alarm=3,
-            treat_missing_data=MISSING_OK,
-            severity=W,
-            meaning="More than 5% of requests are rejected with 4XX for 15 minutes.",
-            action="A client or a deployment changed a contract, or someone is probing: look at "
-            "access logs by status and caller.",
-        ),
-        AlarmDefault(
-            key="latency_p90",
-            metric="Latency (p90)",
-            threshold=1000,
-            unit="ms",
-            comparison=GT,
-            period_minutes=5,
-            evaluation_periods=3,
-            datapoints_to_alarm=3,
-            treat_missing_data=MISSING_OK,
-            severity=C,
-            meaning="Nine in ten requests take longer than one second for 15 minutes (the guide's "
-            "alarm).",
-            action="Compare Latency with IntegrationLatency: the gap is API Gateway, the rest is "
-            "the backend; trace slow requests in X-Ray.",
-        ),
-        AlarmDefault(
-            key="request_count",
-            metric="Count (Sum)",
-            threshold=100000,
-            unit="count",
-            comparison=GT,
-            period_minutes=5,
-            evaluation_periods=1,
-            datapoints_to_alarm=1,
-            treat_missing_data=MISSING_OK,
-            severity=W,
-            meaning="More than 100,000 requests in five minutes: a traffic spike.",
-            action="Check whether the traffic is expected (a launch, a retry storm, abuse); "
-            "throttle with usage plans or WAF rate rules.",
-        ),
-    )
-}
+CATALOGUE: Mapping[str, AlarmDefault] = catalogue(
+    AlarmDefault(
+        key="server_errors",
+        metric="5XXError (Sum)",
+        threshold=5,
+        unit="count",
+        comparison=GT,
+        period_minutes=1,
+        evaluation_periods=1,
+        datapoints_to_alarm=1,
+        treat_missing_data=MISSING_OK,
+        severity=C,
+        meaning="More than five 5XX responses in a minute (the guide's alarm).",
+        action="Check the integration (Lambda errors, timeouts at 29 s); roll back the last "
+        "deployment if it started then.",
+    ),
+    AlarmDefault(
+        key="server_error_rate",
+        metric="5XXError (Average) x 100",
+        threshold=1,
+        unit="percent",
+        comparison=GT,
+        period_minutes=5,
+        evaluation_periods=3,
+        datapoints_to_alarm=3,
+        treat_missing_data=MISSING_OK,
+        severity=C,
+        meaning="More than 1% of requests fail with 5XX for 15 minutes.",
+        action="As for server_errors; the rate catches failures that the count misses at low "
+        "traffic and ignores one-off errors at high traffic.",
+    ),
+    AlarmDefault(
+        key="client_error_rate",
+        metric="4XXError (Average) x 100",
+        threshold=5,
+        unit="percent",
+        comparison=GT,
+        period_minutes=5,
+        evaluation_periods=3,
+        datapoints_to_alarm=3,
+        treat_missing_data=MISSING_OK,
+        severity=W,
+        meaning="More than 5% of requests are rejected with 4XX for 15 minutes.",
+        action="A client or a deployment changed a contract, or someone is probing: look at "
+        "access logs by status and caller.",
+    ),
+    AlarmDefault(
+        key="latency_p90",
+        metric="Latency (p90)",
+        threshold=1000,
+        unit="ms",
+        comparison=GT,
+        period_minutes=5,
+        evaluation_periods=3,
+        datapoints_to_alarm=3,
+        treat_missing_data=MISSING_OK,
+        severity=C,
+        meaning="Nine in ten requests take longer than one second for 15 minutes (the guide's "
+        "alarm).",
+        action="Compare Latency with IntegrationLatency: the gap is API Gateway, the rest is "
+        "the backend; trace slow requests in X-Ray.",
+    ),
+    AlarmDefault(
+        key="request_count",
+        metric="Count (Sum)",
+        threshold=100000,
+        unit="count",
+        comparison=GT,
+        period_minutes=5,
+        evaluation_periods=1,
+        datapoints_to_alarm=1,
+        treat_missing_data=MISSING_OK,
+        severity=W,
+        meaning="More than 100,000 requests in five minutes: a traffic spike.",
+        action="Check whether the traffic is expected (a launch, a retry storm, abuse); "
+        "throttle with usage plans or WAF rate rules.",
+    ),
+)
 """The REST API pack's alarms, by key, with their default settings."""
 
 

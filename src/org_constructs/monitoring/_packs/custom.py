@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from aws_cdk import aws_cloudwatch as cw
 
 from org_constructs.monitoring._packs._base import Pack
-from org_constructs.monitoring._settings import GT, MISSING_OK, AlarmDefault, Severity
+from org_constructs.monitoring._settings import GT, MISSING_OK, AlarmDefault, Severity, catalogue
 
 __all__ = ["CATALOGUE", "NAME", "monitor"]
 
@@ -15,25 +15,22 @@ NAME = "custom"
 
 W, C = Severity.WARNING, Severity.CRITICAL
 
-CATALOGUE: Mapping[str, AlarmDefault] = {
-    row.key: row
-    for row in (
-        AlarmDefault(
-            key="custom",
-            metric="any metric you give",
-            threshold=0,
-            unit="the metric's unit",
-            comparison=GT,
-            period_minutes=5,
-            evaluation_periods=1,
-            datapoints_to_alarm=1,
-            treat_missing_data=MISSING_OK,
-            severity=W,
-            meaning="Whatever you monitor with monitor_metric(): the threshold is yours.",
-            action="Write the action in the alarm's description when you create it.",
-        ),
-    )
-}
+CATALOGUE: Mapping[str, AlarmDefault] = catalogue(
+    AlarmDefault(
+        key="custom",
+        metric="any metric you give",
+        threshold=0,
+        unit="the metric's unit",
+        comparison=GT,
+        period_minutes=5,
+        evaluation_periods=1,
+        datapoints_to_alarm=1,
+        treat_missing_data=MISSING_OK,
+        severity=W,
+        meaning="Whatever you monitor with monitor_metric(): the threshold is yours.",
+        action="Write the action in the alarm's description when you create it.",
+    ),
+)
 """The custom metric pack's alarms, by key, with their default settings."""
 
 

@@ -8,7 +8,7 @@ from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_ec2 as ec2
 
 from org_constructs.monitoring._packs._base import Pack
-from org_constructs.monitoring._settings import GT, MISSING_OK, AlarmDefault, Severity
+from org_constructs.monitoring._settings import GT, MISSING_OK, AlarmDefault, Severity, catalogue
 from org_constructs.network import StandardVpc
 
 __all__ = ["CATALOGUE", "NAME", "gateways_of", "monitor_gateway", "traffic_widgets"]
@@ -17,56 +17,53 @@ NAME = "nat"
 
 W, C = Severity.WARNING, Severity.CRITICAL
 
-CATALOGUE: Mapping[str, AlarmDefault] = {
-    row.key: row
-    for row in (
-        AlarmDefault(
-            key="error_port_allocation",
-            metric="ErrorPortAllocation (Sum)",
-            threshold=0,
-            unit="count",
-            comparison=GT,
-            period_minutes=5,
-            evaluation_periods=1,
-            datapoints_to_alarm=1,
-            treat_missing_data=MISSING_OK,
-            severity=C,
-            meaning="The NAT gateway could not allocate a source port: connections failed.",
-            action="Too many connections to one destination: spread traffic across more NAT "
-            "gateways or destination addresses, use VPC endpoints for AWS services.",
-        ),
-        AlarmDefault(
-            key="packets_drop_count",
-            metric="PacketsDropCount (Sum)",
-            threshold=100,
-            unit="count",
-            comparison=GT,
-            period_minutes=5,
-            evaluation_periods=3,
-            datapoints_to_alarm=3,
-            treat_missing_data=MISSING_OK,
-            severity=W,
-            meaning="The NAT gateway dropped more than 100 packets per 5 minutes for 15 minutes.",
-            action="Check the AWS Health Dashboard for the AZ; compare with traffic volume.",
-        ),
-        AlarmDefault(
-            key="active_connection_count",
-            metric="ActiveConnectionCount (Maximum)",
-            threshold=55000,
-            unit="count",
-            comparison=GT,
-            period_minutes=5,
-            evaluation_periods=3,
-            datapoints_to_alarm=3,
-            treat_missing_data=MISSING_OK,
-            severity=W,
-            meaning="More than 55,000 concurrent connections (the guide's threshold; a NAT gateway "
-            "supports 55,000 to one destination).",
-            action="Expect ErrorPortAllocation next: add NAT gateways or destinations, or use VPC "
-            "endpoints.",
-        ),
-    )
-}
+CATALOGUE: Mapping[str, AlarmDefault] = catalogue(
+    AlarmDefault(
+        key="error_port_allocation",
+        metric="ErrorPortAllocation (Sum)",
+        threshold=0,
+        unit="count",
+        comparison=GT,
+        period_minutes=5,
+        evaluation_periods=1,
+        datapoints_to_alarm=1,
+        treat_missing_data=MISSING_OK,
+        severity=C,
+        meaning="The NAT gateway could not allocate a source port: connections failed.",
+        action="Too many connections to one destination: spread traffic across more NAT "
+        "gateways or destination addresses, use VPC endpoints for AWS services.",
+    ),
+    AlarmDefault(
+        key="packets_drop_count",
+        metric="PacketsDropCount (Sum)",
+        threshold=100,
+        unit="count",
+        comparison=GT,
+        period_minutes=5,
+        evaluation_periods=3,
+        datapoints_to_alarm=3,
+        treat_missing_data=MISSING_OK,
+        severity=W,
+        meaning="The NAT gateway dropped more than 100 packets per 5 minutes for 15 minutes.",
+        action="Check the AWS Health Dashboard for the AZ; compare with traffic volume.",
+    ),
+    AlarmDefault(
+        key="active_connection_count",
+        metric="ActiveConnectionCount (Maximum)",
+        threshold=55000,
+        unit="count",
+        comparison=GT,
+        period_minutes=5,
+        evaluation_periods=3,
+        datapoints_to_alarm=3,
+        treat_missing_data=MISSING_OK,
+        severity=W,
+        meaning="More than 55,000 concurrent connections (the guide's threshold; a NAT gateway "
+        "supports 55,000 to one destination).",
+        action="Expect ErrorPortAllocation next: add NAT gateways or destinations, or use VPC "
+        "endpoints.",
+    ),
+)
 """The NAT gateway pack's alarms, by key, with their default settings."""
 
 
