@@ -20,6 +20,6 @@ for assembly in "${@:2}"; do
   assemblies+=(--assembly "$assembly")
 done
 rm -rf docs/reference-app
-org-cdk docs examples/reference_app --stage production --out docs/reference-app "${assemblies[@]}"
+org-cdk docs examples/reference_app --stage production --output docs/reference-app "${assemblies[@]}"
 NO_MKDOCS_2_WARNING=1 mkdocs build --strict --quiet --site-dir "$site"
 echo "site: $site/index.html"

@@ -485,7 +485,7 @@ def org_cdk_in_process(*arguments: str, env: Mapping[str, str] | None = None) ->
     for tests of the command line rather than of the process."""
     from click.testing import CliRunner
 
-    from org_constructs.tooling.cli._main import cli
+    from org_constructs.tooling.cli import cli
 
     return CliRunner().invoke(
         cli, list(arguments), input="", env=dict(env) if env else None, prog_name="org-cdk"

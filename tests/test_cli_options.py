@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,8 +12,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from org_constructs.tooling.cli._main import cli
-from org_constructs.tooling.gate import _runner
+from org_constructs.tooling.cli import cli
+from org_constructs.tooling.gate import ProgressEvent, _runner
 from org_constructs.tooling.gate._report import Report
 from tests.support import org_cdk_in_process
 
@@ -114,7 +116,7 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> Recorded:
     """The CDK CLI, the gate and AWS replaced by recorders (a clean gate, a cdk exit of 0)."""
     from org_constructs.tooling import aws as ops
     from org_constructs.tooling import gate as validate
-    from org_constructs.tooling.cli import _main
+    from org_constructs.tooling.cli import _deploy
 
     seen = Recorded()
 
@@ -134,8 +136,8 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> Recorded:
         seen.sessions.append((config.name, profile))
         return f"session-{config.name}"
 
-    monkeypatch.setattr(_main, "_run_cdk", run_cdk)
-    monkeypatch.setattr(_main, "_publish", publish)
+    monkeypatch.setattr(_deploy, "_run_cdk", run_cdk)
+    monkeypatch.setattr(_deploy, "_publish", publish)
     monkeypatch.setattr(validate, "run_validation", run_validation)
     monkeypatch.setattr(ops, "session_for", session_for)
     monkeypatch.setattr(validate, "cdk_command", lambda: ["cdk"])
@@ -162,7 +164,7 @@ def written_assembly(folder: Path, stacks: dict[str, dict[str, str]]) -> Path:
 
 def test_cost_of_an_assembly_names_a_stage_it_lacks(tmp_path: Path) -> None:
     assembly = written_assembly(tmp_path / "cdk.out", {"S-dev": {"Environment": "dev"}})
-    priced = invoke("cost", "--assembly", str(assembly), "--stage", "dev", "--json")
+    priced = invoke("cost", "--assembly", str(assembly), "--stage", "dev", "--format", "json")
     assert priced.exit_code == 0, priced.output
     assert json.loads(priced.stdout)["stages"] == {"dev": 0.0}
     missing = invoke("cost", "--assembly", str(assembly), "--stage", "qa")
@@ -298,51 +300,35 @@ def test_environments_option_names_another_file(stage_app: Path, recorded: Recor
     assert "--profile" not in line, "qa names no profile"
 
 
-def test_stacks_obsolete_options(
-    stage_app: Path, recorded: Recorded, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+@pytest.fixture
+def listed(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, str]]:
+    """``deployed_stacks`` replaced: each stage has Orders-dev-Keep and Orders-dev-Old."""
     from org_constructs.tooling import aws as ops
     from org_constructs.tooling.aws import DeployedStack
 
-    listed: list[tuple[str, str, str]] = []
+    calls: list[tuple[str, str, str]] = []
 
     def deployed(session: str, prefix: str = "", stage: str = "") -> list[DeployedStack]:
-        listed.append((session, prefix, stage))
+        calls.append((session, prefix, stage))
         return [
             DeployedStack("Orders-dev-Keep", "CREATE_COMPLETE", False),
             DeployedStack("Orders-dev-Old", "CREATE_COMPLETE", False),
         ]
 
     monkeypatch.setattr(ops, "deployed_stacks", deployed)
-    assembly = written_assembly(tmp_path / "cdk.out", {"Orders-dev-Keep": {}})
-    result = invoke(
-        "stacks",
-        "obsolete",
-        str(stage_app),
-        "--stage",
-        "dev",
-        "--prefix",
-        "Orders-",
-        "--assembly",
-        str(assembly),
-        "--json",
-    )
-    assert result.exit_code == 0, result.output
-    assert listed == [("session-dev", "Orders-", "dev")]
-    (report,) = json.loads(result.stdout)
-    assert [s["name"] for s in report["obsolete"]] == ["Orders-dev-Old"]
+    return calls
 
 
-def test_find_resource_options(
-    stage_app: Path, recorded: Recorded, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def asked(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, str, str]]:
+    """``find_resources`` replaced: every stage has bucket b-1."""
     from org_constructs.tooling import aws as ops
     from org_constructs.tooling.aws import FoundResource
 
-    asked: list[tuple[str, str, str, str]] = []
+    calls: list[tuple[str, str, str, str]] = []
 
     def find(session: str, resource_type: str, name: str = "", **kwargs: Any) -> list[Any]:
-        asked.append((session, resource_type, name, kwargs["prefix"]))
+        calls.append((session, resource_type, name, kwargs["prefix"]))
         return [
             FoundResource(
                 kwargs["stage"],
@@ -355,17 +341,64 @@ def test_find_resource_options(
         ]
 
     monkeypatch.setattr(ops, "find_resources", find)
+    return calls
+
+
+@pytest.fixture
+def written(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[str], str, bool]]:
+    """``write_docs`` replaced: what it was asked to write."""
+    from org_constructs.tooling import docs
+
+    calls: list[tuple[list[str], str, bool]] = []
+
+    def write_docs(
+        stages: dict[str, Any], stage: str, out: Path, *, architecture: bool
+    ) -> list[Path]:
+        calls.append((sorted(stages), stage, architecture))
+        return [out / "index.md"]
+
+    monkeypatch.setattr(docs, "write_docs", write_docs)
+    return calls
+
+
+def test_stacks_obsolete_options(
+    stage_app: Path, recorded: Recorded, listed: list[tuple[str, str, str]], tmp_path: Path
+) -> None:
+    assembly = written_assembly(tmp_path / "cdk.out", {"Orders-dev-Keep": {}})
+    result = invoke(
+        "stacks",
+        "obsolete",
+        str(stage_app),
+        "--stage",
+        "dev",
+        "--prefix",
+        "Orders-",
+        "--assembly",
+        str(assembly),
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.output
+    assert listed == [("session-dev", "Orders-", "dev")]
+    (report,) = json.loads(result.stdout)
+    assert [s["name"] for s in report["obsolete"]] == ["Orders-dev-Old"]
+
+
+def test_find_resource_options(
+    stage_app: Path, recorded: Recorded, asked: list[tuple[str, str, str, str]]
+) -> None:
     result = invoke(
         "find-resource",
         "AWS::S3::Bucket",
         "Bucket",
-        "--stages",
+        "--stage",
         "dev",
         "--prefix",
         "Orders-",
         "--environments",
         str(stage_app / "environments.json"),
-        "--json",
+        "--format",
+        "json",
     )
     assert result.exit_code == 0, result.output
     assert asked == [("session-dev", "AWS::S3::Bucket", "Bucket", "Orders-")]
@@ -373,19 +406,8 @@ def test_find_resource_options(
 
 
 def test_docs_reads_assemblies_and_skips_the_picture(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, written: list[tuple[list[str], str, bool]]
 ) -> None:
-    from org_constructs.tooling import docs
-
-    written: list[tuple[list[str], str, bool]] = []
-
-    def write_docs(
-        stages: dict[str, Any], stage: str, out: Path, *, architecture: bool
-    ) -> list[Path]:
-        written.append((sorted(stages), stage, architecture))
-        return [out / "index.md"]
-
-    monkeypatch.setattr(docs, "write_docs", write_docs)
     assembly = written_assembly(tmp_path / "cdk.out", {"S-dev": {"Environment": "dev"}})
     out = tmp_path / "pages"
     result = invoke(
@@ -393,7 +415,7 @@ def test_docs_reads_assemblies_and_skips_the_picture(
         str(tmp_path),
         "--stage",
         "dev",
-        "--out",
+        "--output",
         str(out),
         "--assembly",
         str(assembly),
@@ -402,7 +424,7 @@ def test_docs_reads_assemblies_and_skips_the_picture(
     assert result.exit_code == 0, result.output
     assert written == [(["dev"], "dev", False)]
     missing = invoke(
-        "docs", str(tmp_path), "--stage", "qa", "--out", str(out), "--assembly", str(assembly)
+        "docs", str(tmp_path), "--stage", "qa", "--output", str(out), "--assembly", str(assembly)
     )
     assert missing.exit_code == 1
     assert "no stack of stage 'qa': the app has dev" in missing.stderr
@@ -416,3 +438,269 @@ def test_pre_deploy_tests_folder_and_no_diff(tmp_path: Path, recorded: Recorded)
     assert "no checks/ folder" in result.stderr
     assert "diff skipped (--no-diff)" in result.stderr
     assert [(o.app_dir, o.stage) for o in recorded.validated] == [(app, "dev")]
+
+
+# --- Old spellings: still working until 0.4.0, hidden, with a warning naming the new one ------
+
+OLD_SPELLINGS = {
+    "cost --json": (
+        ["cost", "--assembly", "{assembly}", "--stage", "dev", "--json"],
+        "--format json",
+        lambda result: json.loads(result.stdout)["stages"] == {"dev": 0.0},
+    ),
+    "stacks obsolete --json": (
+        ["stacks", "obsolete", "{app}", "--stage", "dev", "--assembly", "{assembly}", "--json"],
+        "--format json",
+        lambda result: json.loads(result.stdout)[0]["obsolete"][0]["name"] == "Orders-dev-Old",
+    ),
+    "find-resource --json": (
+        ["find-resource", "AWS::S3::Bucket", "--stage", "dev", "--environments", "{env}", "--json"],
+        "--format json",
+        lambda result: json.loads(result.stdout)[0]["physical_id"] == "b-1",
+    ),
+    "find-resource --stages": (
+        ["find-resource", "AWS::S3::Bucket", "--stages", "dev", "--environments", "{env}"],
+        "--stage",
+        lambda result: result.stdout.splitlines()[2].split()[:2] == ["dev", "Orders-dev-Data"],
+    ),
+    "docs --out": (
+        ["docs", "{app}", "--stage", "dev", "--out", "{pages}", "--assembly", "{assembly}"],
+        "--output",
+        lambda result: result.stdout.strip().endswith("pages"),
+    ),
+}
+"""Each old spelling: a command line with it, the new spelling, and what shows it worked."""
+
+
+@pytest.mark.parametrize(
+    ("arguments", "new", "worked"), OLD_SPELLINGS.values(), ids=list(OLD_SPELLINGS)
+)
+def test_an_old_spelling_works_and_warns(  # noqa: PLR0917 - fixtures
+    arguments: list[str],
+    new: str,
+    worked: Callable[[Any], bool],
+    stage_app: Path,
+    recorded: Recorded,
+    listed: list[Any],
+    asked: list[Any],
+    written: list[Any],
+    tmp_path: Path,
+) -> None:
+    from org_constructs._deprecated import REMOVED_IN
+
+    assembly = written_assembly(tmp_path / "cdk.out", {"Orders-dev-Keep": {"Environment": "dev"}})
+    values = {
+        "app": str(stage_app),
+        "assembly": str(assembly),
+        "env": str(stage_app / "environments.json"),
+        "pages": str(tmp_path / "pages"),
+    }
+    result = invoke(*(a.format(**values) for a in arguments))
+    assert result.exit_code == 0, result.output
+    assert worked(result), result.stdout
+    old = next(a for a in arguments if a in {"--json", "--stages", "--out"})
+    assert f"Warning: {old} is deprecated and removed in {REMOVED_IN}: use {new}" in result.stderr
+    assert result.stderr.count("deprecated") == 1
+
+
+def test_an_old_repeatable_spelling_adds_to_the_new_one(
+    stage_app: Path, recorded: Recorded, asked: list[tuple[str, str, str, str]]
+) -> None:
+    environments = str(stage_app / "environments.json")
+    result = invoke(
+        "find-resource",
+        "AWS::S3::Bucket",
+        "--stage",
+        "production",
+        "--stages",
+        "dev",
+        "--stages",
+        "production",
+        "--environments",
+        environments,
+    )
+    assert result.exit_code == 0, result.output
+    assert [session for session, *_ in asked] == [
+        "session-production",
+        "session-dev",
+        "session-production",
+    ]
+    assert result.stderr.count("--stages is deprecated") == 1, "one warning, however often"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["cost", "--json", "--format", "text"], "--json means --format json, which contradicts"),
+        (["docs", ".", "--stage", "dev", "--out", "a", "--output", "b"], "give only --output"),
+        (["docs", ".", "--stage", "dev"], "Missing option '--output'"),
+    ],
+    ids=["json and format text", "out and output", "no output"],
+)
+def test_old_and_new_spellings_that_disagree(
+    arguments: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke(*arguments)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "shown", "hidden"),
+    [
+        (["cost"], "--format [text|json]", "--json"),
+        (["stacks", "obsolete"], "--format [text|json]", "--json"),
+        (["find-resource"], "--stage TEXT", "--stages"),
+        (["docs"], "--output DIRECTORY", "--out "),
+        (["validate"], "--format [text|json|junit|sarif]", "--json"),
+    ],
+)
+def test_help_shows_only_the_new_spelling(command: list[str], shown: str, hidden: str) -> None:
+    result = invoke(*command, "--help")
+    assert result.exit_code == 0, result.output
+    assert shown in result.stdout
+    assert hidden not in result.stdout
+
+
+# --- validate --format sarif, and its progress on stderr ---------------------------------------
+
+
+def test_validate_writes_sarif(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, captured: list[Any]
+) -> None:
+    from org_constructs.tooling import gate as validate
+    from org_constructs.tooling.gate import Finding, ToolRun
+
+    def found(options: Any, progress: Any = None) -> Report:
+        report = Report(app=str(options.app_dir), stage="dev", runs=[ToolRun("cdk-nag", "failed")])
+        report.findings.append(
+            Finding("cdk-nag", "AwsSolutions-S1", "error", "S", "S/B", "no logs", file="t.json")
+        )
+        return report
+
+    monkeypatch.setattr(validate, "run_validation", found)
+    sarif = tmp_path / "validate.sarif"
+    result = invoke("validate", str(tmp_path), "--format", "sarif", "--report", str(sarif))
+    assert result.exit_code == 1, "the exit status does not depend on the format"
+    assert json.loads(result.stdout) == json.loads(sarif.read_text())
+    (run,) = json.loads(sarif.read_text())["runs"]
+    assert run["tool"]["driver"]["name"] == "cdk-nag"
+    assert run["results"][0]["level"] == "error"
+
+
+EVENTS = [
+    ProgressEvent("checkov", "skipped", "--skip"),
+    ProgressEvent("ruff", "running", "scanning the app's Python code"),
+    ProgressEvent("synth", "running", "cdk synth (cdk-nag runs inside it)"),
+    ProgressEvent("synth", "done", seconds=12.0, findings=0),
+    ProgressEvent("ruff", "done", seconds=1.5, findings=2),
+    ProgressEvent("cfn-guard", "running", "Control Tower rules on 4 template(s)"),
+    ProgressEvent("cfn-guard", "error", "cfn-guard exited 101", seconds=0.4),
+]
+"""What a validation reports, in order."""
+FINAL_SCREEN = [
+    "  synth     done      12.0s  0 finding(s)",
+    "  checkov   skipped  --skip",
+    "  cfn-guard error      0.4s  could not run: cfn-guard exited 101",
+    "  ruff      done       1.5s  2 finding(s)",
+]
+"""What the terminal shows at the end: one line per checker, in report order."""
+SGR = re.compile(r"\x1b\[[0-9;]*m")
+"""An ANSI colour or style code."""
+
+
+@pytest.fixture
+def progressing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gate replaced by one that reports EVENTS and finds nothing."""
+    from org_constructs.tooling import gate as validate
+
+    def run(options: Any, progress: Any = None) -> Report:
+        for event in EVENTS:
+            if progress is not None:
+                progress(event)
+        return Report(app=str(options.app_dir), stage=None)
+
+    monkeypatch.setattr(validate, "run_validation", run)
+
+
+def on_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from org_constructs.tooling.cli import _progress
+
+    monkeypatch.setattr(_progress, "stderr_is_terminal", lambda: True)
+
+
+def screen(output: str) -> list[str]:
+    """What a terminal shows after ``output``: cursor up, carriage return and erase line
+    applied, colour codes dropped."""
+    rows, row, column = [""], 0, 0
+    for match in re.finditer(r"\x1b\[(\d*)([A-Za-z])|(\r)|(\n)|([^\x1b\r\n]+)", output):
+        count, code, carriage, newline, text = match.groups()
+        if code == "A":
+            row -= int(count or 1)
+        elif code == "K":
+            rows[row] = ""
+        elif carriage:
+            column = 0
+        elif newline:
+            row, column = row + 1, 0
+            rows += [""] * (row + 1 - len(rows))
+        elif text:
+            rows[row] = rows[row][:column] + text
+            column += len(text)
+    return [r for r in rows if r]
+
+
+def test_progress_without_a_terminal_is_one_plain_line_per_event(
+    tmp_path: Path, progressing: None
+) -> None:
+    result = invoke("validate", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [str(event) for event in EVENTS]
+    assert "\x1b" not in result.stderr
+    assert "cfn-guard: could not run" in result.stderr
+
+
+def test_progress_on_a_terminal_updates_a_line_per_checker(
+    tmp_path: Path, progressing: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_terminal(monkeypatch)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    result = invoke("validate", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert screen(result.stderr) == FINAL_SCREEN, "each line rewritten in place"
+    assert result.stderr.count("\x1b[2K") > len(FINAL_SCREEN), "redrawn at every event"
+    colours = set(SGR.findall(result.stderr))
+    assert {"\x1b[33m", "\x1b[32m", "\x1b[31m"} <= colours, "running, done, error"
+    assert "PASSED" in result.stdout
+    assert "\x1b" not in result.stdout, "the report stays plain"
+
+
+@pytest.mark.parametrize("value", ["1", ""], ids=["NO_COLOR=1", "NO_COLOR empty"])
+def test_no_color_keeps_the_lines_and_drops_the_colours(
+    tmp_path: Path, progressing: None, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    on_terminal(monkeypatch)
+    monkeypatch.setenv("NO_COLOR", value)
+    result = invoke("validate", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert screen(result.stderr) == FINAL_SCREEN
+    assert SGR.findall(result.stderr) == []
+
+
+def test_quiet_silences_the_progress_on_a_terminal_too(
+    tmp_path: Path, progressing: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_terminal(monkeypatch)
+    result = invoke("validate", str(tmp_path), "--quiet")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+
+
+def test_live_lines_fit_the_terminal() -> None:
+    from org_constructs.tooling.cli._progress import LiveProgress
+
+    live = LiveProgress(colour=False, width=40)
+    line = live.row(ProgressEvent("checkov", "error", "checkov is not installed. " * 4, 0.1))
+    assert len(line) < 40
+    assert line.endswith("...")

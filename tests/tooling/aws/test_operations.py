@@ -163,7 +163,9 @@ def stack_names(accounts: Accounts, stage: str) -> set[str]:
 def listed(accounts: Accounts, app: Path, deployed: None) -> subprocess.CompletedProcess[str]:
     """`org-cdk stacks obsolete` as a user runs it first: it synthesizes the app (into
     APP/cdk.out), then lists each stage's account."""
-    return accounts.org_cdk("stacks", "obsolete", str(app), "--prefix", "Orders-", "--json")
+    return accounts.org_cdk(
+        "stacks", "obsolete", str(app), "--prefix", "Orders-", "--format", "json"
+    )
 
 
 class TestObsoleteStacks:
@@ -238,11 +240,12 @@ def test_find_resource_across_two_stages(accounts: Accounts, deployed: None) -> 
         "find-resource",
         "AWS::SQS::Queue",
         "Keep",
-        "--stages",
+        "--stage",
         "dev",
-        "--stages",
+        "--stage",
         "staging",
-        "--json",
+        "--format",
+        "json",
     )
     assert result.returncode == 0, result.stderr
     found = {(r["stage"], r["stack"], r["logical_id"]) for r in json.loads(result.stdout)}
@@ -250,7 +253,7 @@ def test_find_resource_across_two_stages(accounts: Accounts, deployed: None) -> 
         ("dev", "Orders-dev-Keep", "Queue"),
         ("staging", "Orders-staging-Keep", "Queue"),
     }
-    table = accounts.org_cdk("find-resource", "AWS::SQS::Queue", "--stages", "staging")
+    table = accounts.org_cdk("find-resource", "AWS::SQS::Queue", "--stage", "staging")
     assert "Orders-staging-Retired" in table.stdout
     assert table.stdout.splitlines()[0].split() == [
         "stage",
@@ -381,7 +384,7 @@ def test_ls_runs_the_cdk_cli_for_the_stage(accounts: Accounts, app: Path) -> Non
             "no environments file at missing.json",
         ),
         (
-            ["find-resource", "AWS::SQS::Queue", "--stages", "production"],
+            ["find-resource", "AWS::SQS::Queue", "--stage", "production"],
             "stage 'production' has no profile",
         ),
         (

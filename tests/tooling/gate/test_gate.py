@@ -16,6 +16,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from org_constructs.contract import NAG_SUMMARY_FILE
+from org_constructs.tooling import gate
 from org_constructs.tooling.gate import _runner
 from org_constructs.tooling.gate._report import Finding, Report
 from tests.support import (
@@ -390,7 +391,15 @@ def test_cost_report_per_stage(validated_example: Callable[..., ValidatedApp]) -
     """`org-cdk cost --assembly` on the gate's assembly, two of its stages (no synthesis)."""
     assembly = str(validated_example("reference_app").assembly)
     result = invoke(
-        "cost", "--assembly", assembly, "--stage", "dev", "--stage", "production", "--json"
+        "cost",
+        "--assembly",
+        assembly,
+        "--stage",
+        "dev",
+        "--stage",
+        "production",
+        "--format",
+        "json",
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
@@ -420,10 +429,12 @@ def test_cost_synthesizes_each_stage_it_is_given(
         shutil.copytree(source, options.assembly_dir)
         return subprocess.CompletedProcess(["cdk"], 0, "", "")
 
-    monkeypatch.setattr(_runner, "synth", replay)
+    monkeypatch.setattr(gate, "synth", replay)  # the name `org-cdk cost` calls
     app = str(ROOT / "examples" / "reference_app")
     out = str(tmp_path / "cost")
-    result = invoke("cost", app, "--stage", "dev", "--stage", "staging", "--json", "--output", out)
+    result = invoke(
+        "cost", app, "--stage", "dev", "--stage", "staging", "--format", "json", "--output", out
+    )
     assert result.exit_code == 0, result.output
     assert asked == ["dev", "staging"]
     assert set(json.loads(result.stdout)["stages"]) >= {"dev", "staging"}
@@ -433,7 +444,7 @@ def test_cost_names_a_failed_synthesis_and_a_bad_assembly(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
-        _runner,
+        gate,
         "synth",
         lambda options, audit: subprocess.CompletedProcess(["cdk"], 1, "", "boom: no app"),
     )

@@ -1,5 +1,5 @@
 """The ``org-cdk`` command line: validation gate, cost report and operations wrappers."""
 
-from org_constructs.tooling.cli._main import cli, main
+from org_constructs.tooling.cli._app import cli, main
 
 __all__ = ["cli", "main"]

@@ -4,16 +4,18 @@ Needs ``pip install 'org-constructs[validate]'`` (cdk-nag, cfn-lint, cfn-guard, 
 runs from its own environment (``pipx install checkov``), see ``docs/validation.md``.
 """
 
+from org_constructs.errors import ToolError
 from org_constructs.tooling.gate._assembly import Assembly, AssemblyStack
 from org_constructs.tooling.gate._report import Acknowledgement, Finding, Report, ToolRun
 from org_constructs.tooling.gate._runner import (
     TOOLS,
+    ProgressEvent,
     ValidateOptions,
     cdk_command,
     run_validation,
     synth,
 )
-from org_constructs.tooling.gate._tools import GUARD_DISABLED, ToolError
+from org_constructs.tooling.gate._tools import GUARD_DISABLED
 
 __all__ = [
     "GUARD_DISABLED",
@@ -22,6 +24,7 @@ __all__ = [
     "Assembly",
     "AssemblyStack",
     "Finding",
+    "ProgressEvent",
     "Report",
     "ToolError",
     "ToolRun",

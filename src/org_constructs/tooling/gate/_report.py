@@ -1,16 +1,33 @@
-"""Findings of every checker in one shape, and the report's text, JSON and JUnit forms."""
+"""Findings of every checker in one shape, and the report's text, JSON, JUnit and SARIF forms."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-__all__ = ["SEVERITIES", "Acknowledgement", "Finding", "Report", "ToolRun"]
+__all__ = ["SARIF_SCHEMA", "SEVERITIES", "Acknowledgement", "Finding", "Report", "ToolRun"]
 
 SEVERITIES = ("error", "warning", "info")
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+"""The schema ``Report.to_sarif`` writes to (SARIF 2.1.0, as GitHub code scanning reads it)."""
+SARIF_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+"""A finding's severity as a SARIF result ``level``."""
+TOOL_HOMES = {
+    "synth": "https://docs.aws.amazon.com/cdk/v2/guide/cli.html",
+    "cdk-nag": "https://github.com/cdklabs/cdk-nag",
+    "cfn-lint": "https://github.com/aws-cloudformation/cfn-lint",
+    "checkov": "https://www.checkov.io",
+    "cfn-guard": "https://github.com/aws-cloudformation/cloudformation-guard",
+    "ruff": "https://docs.astral.sh/ruff/",
+}
+"""Each checker's home page (SARIF ``tool.driver.informationUri``)."""
+RULE_HELP = {"cdk-nag": "https://github.com/cdklabs/cdk-nag/blob/main/RULES.md"}
+"""Where a checker documents its rules, when its findings carry no link of their own."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +44,13 @@ class Finding:
     fix: str = ""
     acknowledged: str | None = None
     """The reason, when an acknowledgement covers this finding."""
+    file: str = ""
+    """The file it points at, relative to the app folder: the stack's template, or the source
+    file of a ``file:line`` finding; ``''`` when unknown."""
+    line: int = 0
+    """The line in ``file`` (the resource's entry in a template); 0 when unknown."""
+    logical_id: str = ""
+    """The resource's logical id in the template, when known."""
 
     @property
     def blocking(self) -> bool:
@@ -187,6 +211,113 @@ class Report:
                     ET.SubElement(case, "skipped", message=reason)
         ET.indent(suites)
         return ET.tostring(suites, encoding="unicode", xml_declaration=True)
+
+    def to_sarif(self, root: Path | None = None) -> str:
+        """SARIF 2.1.0 for GitHub code scanning: one run per checker that ran.
+
+        A checker that was skipped or could not run has no run, so that code scanning keeps
+        its earlier alerts open instead of closing them. Acknowledged findings are results
+        with an ``inSource`` suppression whose justification is the reason.
+
+        Parameters
+        ----------
+        root
+            The folder that result locations are relative to. Default: - the git repository
+            that holds the app (the nearest parent folder with ``.git``), else the app folder.
+
+        Example
+        -------
+        ``Path("validate.sarif").write_text(run_validation(options).to_sarif())``, then
+        ``github/codeql-action/upload-sarif`` with ``sarif_file: validate.sarif``.
+        """
+        app = Path(self.app).resolve()
+        base = (root or _repository_root(app)).resolve()
+        runs = []
+        for run in self.runs:
+            if run.status not in ("passed", "failed"):
+                continue
+            findings = [f for f in self.findings if f.tool == run.tool]
+            rules: dict[str, dict[str, Any]] = {}
+            for f in findings:
+                rules.setdefault(f.rule, _sarif_rule(f))
+            index = {rule: number for number, rule in enumerate(rules)}
+            driver: dict[str, Any] = {"name": run.tool}
+            if run.tool in TOOL_HOMES:
+                driver["informationUri"] = TOOL_HOMES[run.tool]
+            driver["rules"] = list(rules.values())
+            sarif_run: dict[str, Any] = {
+                "tool": {"driver": driver},
+                "results": [
+                    _sarif_result(f, index[f.rule], app, base) for f in sorted(findings, key=_order)
+                ],
+            }
+            if self.stage:
+                sarif_run["automationDetails"] = {"id": f"org-cdk-validate/{self.stage}/"}
+            runs.append(sarif_run)
+        return json.dumps({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": runs}, indent=2)
+
+
+def _is_link(text: str) -> bool:
+    return text.startswith(("https://", "http://"))
+
+
+def _sarif_rule(finding: Finding) -> dict[str, Any]:
+    """A SARIF ``reportingDescriptor`` for the rule of ``finding`` (its first finding)."""
+    rule: dict[str, Any] = {
+        "id": finding.rule,
+        "shortDescription": {"text": finding.message or finding.rule},
+    }
+    link = finding.fix if _is_link(finding.fix) else RULE_HELP.get(finding.tool)
+    if link:
+        rule["helpUri"] = link
+    if finding.fix and not _is_link(finding.fix):
+        rule["help"] = {"text": finding.fix}
+    return rule
+
+
+def _sarif_result(finding: Finding, index: int, app: Path, base: Path) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": finding.rule,
+        "ruleIndex": index,
+        "level": SARIF_LEVELS.get(finding.severity, "warning"),
+        "message": {"text": finding.message or finding.rule},
+    }
+    location: dict[str, Any] = {}
+    if finding.file:
+        physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(app / finding.file, base)}}
+        if finding.line:
+            physical["region"] = {"startLine": finding.line}
+        location["physicalLocation"] = physical
+    if finding.stack or finding.logical_id:
+        location["logicalLocations"] = [
+            {
+                "name": finding.logical_id or finding.resource.rsplit("/", 1)[-1],
+                "fullyQualifiedName": finding.resource,
+                "kind": "resource",
+            }
+        ]
+    if location:
+        result["locations"] = [location]
+    if finding.acknowledged is not None:
+        result["suppressions"] = [{"kind": "inSource", "justification": finding.acknowledged}]
+    return result
+
+
+def _uri(path: Path, base: Path) -> str:
+    """``path`` relative to ``base`` (POSIX), or a ``file:`` URI when it lies outside."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(base).as_posix()
+    except ValueError:
+        return resolved.as_uri()
+
+
+def _repository_root(folder: Path) -> Path:
+    """The nearest folder from ``folder`` up that holds ``.git``, else ``folder``."""
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return folder
 
 
 def _order(finding: Finding) -> tuple[int, str, str, str, str]:

@@ -8,11 +8,13 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
 from org_constructs.contract import (
     AUDIT_CONTEXT,
@@ -30,6 +32,8 @@ from org_constructs.tooling.gate._report import Acknowledgement, Finding, Report
 
 __all__ = [
     "TOOLS",
+    "Progress",
+    "ProgressEvent",
     "ValidateOptions",
     "cdk_command",
     "run_validation",
@@ -40,7 +44,41 @@ __all__ = [
 TOOLS = ("cdk-nag", "cfn-lint", "checkov", "cfn-guard", "ruff")
 """Every checker, in report order."""
 
-Progress = Callable[[str], None]
+ProgressState = Literal["running", "done", "error", "skipped"]
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """The synthesis or one checker starting, finishing, failing to run, or left out.
+
+    ``run_validation`` reports each as it happens (from the checkers' threads, one at a time);
+    ``str()`` of one is the line ``org-cdk validate`` prints where stderr is not a terminal.
+    """
+
+    tool: str
+    """``'synth'`` or one of ``TOOLS``."""
+    state: ProgressState
+    detail: str = ""
+    """What it is doing (running), why it could not run (error) or why it is left out."""
+    seconds: float = 0.0
+    """How long it took (done, error)."""
+    findings: int = 0
+    """How many findings it reported (done)."""
+
+    def __str__(self) -> str:
+        if self.state == "running":
+            return f"{self.tool}: {self.detail}"
+        if self.state == "done":
+            return f"{self.tool}: {self.findings} finding(s) in {self.seconds:.1f}s"
+        if self.state == "error":
+            return f"{self.tool}: could not run"
+        return f"{self.tool}: skipped ({self.detail})"
+
+
+Progress = Callable[[ProgressEvent], None]
+"""What ``run_validation`` reports progress to."""
+Outcome = tuple[list[Finding], float, str | None]
+"""A checker's findings, its seconds, and why it could not run (``None`` when it ran)."""
 
 
 @dataclass(frozen=True)
@@ -114,23 +152,37 @@ def synth(options: ValidateOptions, *, audit: bool) -> subprocess.CompletedProce
 
 
 def run_validation(options: ValidateOptions, progress: Progress | None = None) -> Report:
-    """Run the gate and return its report (see ``Report.exit_code``)."""
-    say = progress or (lambda _message: None)
+    """Run the gate and return its report (see ``Report.exit_code``).
+
+    ``progress`` gets a ``ProgressEvent`` as the synthesis and each checker starts and ends
+    (never two at once, though the checkers run concurrently).
+    """
+    lock = threading.Lock()
+
+    def say(event: ProgressEvent) -> None:
+        if progress is not None:
+            with lock:
+                progress(event)
+
     started = time.monotonic()
     report = Report(app=str(options.app_dir), stage=options.stage)
     skipped = set(options.skip)
+    for tool in TOOLS:
+        if tool in skipped:
+            say(ProgressEvent(tool, "skipped", "--skip"))
     with ThreadPoolExecutor(max_workers=4) as pool:
-        futures: dict[str, tuple[Future[list[Finding]], float]] = {}
+        futures: dict[str, Future[Outcome]] = {}
         if "ruff" not in skipped:
-            say("ruff: scanning the app's Python code")
-            futures["ruff"] = (pool.submit(_tools.run_ruff, options.app_dir), time.monotonic())
-        say("synth: cdk synth (cdk-nag runs inside it)")
+            say(ProgressEvent("ruff", "running", "scanning the app's Python code"))
+            futures["ruff"] = pool.submit(_timed, "ruff", say, _tools.run_ruff, options.app_dir)
+        say(ProgressEvent("synth", "running", "cdk synth (cdk-nag runs inside it)"))
         synth_started = time.monotonic()
         try:
             result = synth(options, audit=True)
         except (_tools.ToolError, OSError) as error:
             report.runs.append(ToolRun("synth", "error", 0.0, str(error)))
-            return _finish(report, futures, {}, started, say)
+            say(ProgressEvent("synth", "error", str(error)))
+            return _finish(report, futures, {}, started)
         synth_seconds = time.monotonic() - synth_started
         assembly_ok = (options.assembly_dir / "manifest.json").exists()
         nag_ran = (options.assembly_dir / NAG_SUMMARY_FILE).exists() or (
@@ -139,36 +191,49 @@ def run_validation(options: ValidateOptions, progress: Progress | None = None) -
         if result.returncode != 0 and not (assembly_ok and nag_ran):
             detail = _tools._tail(result.stderr or result.stdout, 12)
             report.runs.append(ToolRun("synth", "error", synth_seconds, detail))
-            return _finish(report, futures, {}, started, say)
+            say(ProgressEvent("synth", "error", detail, synth_seconds))
+            return _finish(report, futures, {}, started)
         report.runs.append(ToolRun("synth", "passed", synth_seconds))
-        say(f"synth: done in {synth_seconds:.1f}s")
         assembly = Assembly.read(options.assembly_dir)
-        report.findings.extend(synth_warnings(result.stderr, assembly))
+        warnings = synth_warnings(result.stderr, assembly)
+        report.findings.extend(warnings)
+        say(ProgressEvent("synth", "done", seconds=synth_seconds, findings=len(warnings)))
+        templates = len(assembly.stacks)
         if "cfn-lint" not in skipped:
-            say(f"cfn-lint: checking {len(assembly.stacks)} template(s)")
-            futures["cfn-lint"] = (pool.submit(_tools.run_cfn_lint, assembly), time.monotonic())
-        if "cfn-guard" not in skipped:
-            say(f"cfn-guard: Control Tower rules on {len(assembly.stacks)} template(s)")
-            futures["cfn-guard"] = (
-                pool.submit(_tools.run_cfn_guard, assembly, None, tuple(options.guard_disabled)),
-                time.monotonic(),
+            say(ProgressEvent("cfn-lint", "running", f"checking {templates} template(s)"))
+            futures["cfn-lint"] = pool.submit(
+                _timed, "cfn-lint", say, _tools.run_cfn_lint, assembly
             )
-        checkov: Future[tuple[list[Finding], list[Finding]]] | None = None
-        checkov_started = time.monotonic()
+        if "cfn-guard" not in skipped:
+            say(
+                ProgressEvent(
+                    "cfn-guard", "running", f"Control Tower rules on {templates} template(s)"
+                )
+            )
+            futures["cfn-guard"] = pool.submit(
+                _timed,
+                "cfn-guard",
+                say,
+                _tools.run_cfn_guard,
+                assembly,
+                None,
+                tuple(options.guard_disabled),
+            )
         if "checkov" not in skipped:
-            say(f"checkov: checking {len(assembly.stacks)} template(s)")
-            checkov = pool.submit(_tools.run_checkov, assembly)
-        extra: dict[str, tuple[list[Finding], float, str | None]] = {}
-        if checkov is not None:
-            try:
-                failed, skips = checkov.result()
-                extra["checkov"] = ([*failed, *skips], time.monotonic() - checkov_started, None)
-            except _tools.ToolError as error:
-                extra["checkov"] = ([], time.monotonic() - checkov_started, str(error))
+            say(ProgressEvent("checkov", "running", f"checking {templates} template(s)"))
+            futures["checkov"] = pool.submit(_timed, "checkov", say, _checkov, assembly)
+        extra: dict[str, Outcome] = {}
         if "cdk-nag" not in skipped:
-            extra["cdk-nag"] = _nag(assembly, options, report, synth_seconds)
-        report = _finish(report, futures, extra, started, say)
+            found, seconds, problem = _nag(assembly, options, report, synth_seconds)
+            extra["cdk-nag"] = (found, seconds, problem)
+            say(
+                ProgressEvent("cdk-nag", "error", problem, seconds)
+                if problem
+                else ProgressEvent("cdk-nag", "done", seconds=seconds, findings=len(found))
+            )
+        report = _finish(report, futures, extra, started)
         _pair(report, assembly, skipped)
+        report.findings = _locate(report.findings, assembly, options.app_dir)
         for tool in TOOLS:
             if tool in skipped:
                 report.runs.append(ToolRun(tool, "skipped", 0.0, "--skip"))
@@ -180,6 +245,29 @@ def run_validation(options: ValidateOptions, progress: Progress | None = None) -
             }
         report.seconds = time.monotonic() - started
     return report
+
+
+def _timed(
+    tool: str, say: Progress, check: Callable[..., list[Finding]], *arguments: object
+) -> Outcome:
+    """Run one checker (in a worker thread), timing it and reporting when it ends."""
+    started = time.monotonic()
+    problem: str | None = None
+    try:
+        found = check(*arguments)
+    except _tools.ToolError as failure:
+        found, problem = [], str(failure)
+    seconds = time.monotonic() - started
+    if problem is None:
+        say(ProgressEvent(tool, "done", seconds=seconds, findings=len(found)))
+    else:
+        say(ProgressEvent(tool, "error", problem, seconds))
+    return found, seconds, problem
+
+
+def _checkov(assembly: Assembly) -> list[Finding]:
+    failed, skips = _tools.run_checkov(assembly)
+    return [*failed, *skips]
 
 
 SYNTH_WARNING = re.compile(
@@ -207,9 +295,7 @@ def synth_warnings(stderr: str, assembly: Assembly) -> list[Finding]:
     return findings
 
 
-def _nag(
-    assembly: Assembly, options: ValidateOptions, report: Report, seconds: float
-) -> tuple[list[Finding], float, str | None]:
+def _nag(assembly: Assembly, options: ValidateOptions, report: Report, seconds: float) -> Outcome:
     summary_path = options.assembly_dir / NAG_SUMMARY_FILE
     if not summary_path.exists():
         return (
@@ -225,24 +311,84 @@ def _nag(
 
 def _finish(
     report: Report,
-    futures: dict[str, tuple[Future[list[Finding]], float]],
-    extra: dict[str, tuple[list[Finding], float, str | None]],
+    futures: dict[str, Future[Outcome]],
+    extra: dict[str, Outcome],
     started: float,
-    say: Progress,
 ) -> Report:
     results = dict(extra)
-    for tool, (future, tool_started) in futures.items():
-        try:
-            findings = future.result()
-            results[tool] = (findings, time.monotonic() - tool_started, None)
-        except _tools.ToolError as failure:
-            results[tool] = ([], time.monotonic() - tool_started, str(failure))
+    for tool, future in futures.items():
+        results[tool] = future.result()
     for tool, (found, seconds, problem) in results.items():
         report.findings.extend(found)
         report.runs.append(ToolRun(tool, "error" if problem else "passed", seconds, problem or ""))
-        say(f"{tool}: {'could not run' if problem else f'{len(found)} finding(s)'}")
     report.seconds = time.monotonic() - started
     return report
+
+
+FILE_LINE = re.compile(r"^(?P<file>.+):(?P<line>\d+)$")
+RESOURCE_KEY = re.compile(r'^"(?P<id>[^"]+)": \{$')
+
+
+def _locate(findings: list[Finding], assembly: Assembly, app_dir: Path) -> list[Finding]:
+    """Each finding with the file, line and logical id it points at (SARIF's locations)."""
+    app = app_dir.resolve()
+    stacks = {stack.name: stack for stack in assembly.stacks}
+    lines: dict[str, dict[str, int]] = {}
+    located = []
+    for finding in findings:
+        stack = stacks.get(finding.stack)
+        code = FILE_LINE.match(finding.resource)
+        if stack is None and code and not finding.stack:
+            located.append(replace(finding, file=code["file"], line=int(code["line"])))
+            continue
+        if stack is None:
+            entry = app / "cdk.json"
+            located.append(replace(finding, file="cdk.json") if entry.is_file() else finding)
+            continue
+        by_path = {path: logical_id for logical_id, path in stack.path_of.items()}
+        logical_id = by_path.get(finding.resource) or by_path.get(finding.resource + "/Resource")
+        if logical_id is None and finding.resource in stack.resources:
+            logical_id = finding.resource
+        if stack.name not in lines:
+            lines[stack.name] = _resource_lines(stack.template_path)
+        template = stack.template_path.resolve()
+        located.append(
+            replace(
+                finding,
+                file=template.relative_to(app).as_posix()
+                if template.is_relative_to(app)
+                else str(template),
+                line=lines[stack.name].get(logical_id or "", 0),
+                logical_id=logical_id or "",
+            )
+        )
+    return located
+
+
+def _resource_lines(template: Path) -> dict[str, int]:
+    """The line of each resource's entry in a template as ``cdk synth`` writes it."""
+    found: dict[str, int] = {}
+    try:
+        text = template.read_text()
+    except OSError:
+        return found
+    inside: int | None = None
+    depth = -1
+    for number, line in enumerate(text.splitlines(), start=1):
+        entry = line.strip()
+        indent = len(line) - len(line.lstrip())
+        if inside is None:
+            if entry == '"Resources": {':
+                inside = indent
+            continue
+        if depth < 0:
+            depth = indent
+        if indent < depth:
+            break
+        key = RESOURCE_KEY.match(entry)
+        if indent == depth and key:
+            found[key["id"]] = number
+    return found
 
 
 def _status(run: ToolRun, findings: list[Finding]) -> ToolRun:
