@@ -71,6 +71,73 @@ def _bucket_all(stack: org.AbstractStack) -> Any:
     )
 
 
+def _imported_vpc(stack: org.AbstractStack) -> Any:
+    """A VPC of another stack: the table lists the database's acknowledgements only."""
+    return cdk.aws_ec2.Vpc.from_vpc_attributes(
+        stack,
+        "Network",
+        vpc_id="vpc-0123456789abcdef0",
+        vpc_cidr_block="10.2.0.0/16",
+        availability_zones=["us-east-1a", "us-east-1b"],
+        isolated_subnet_ids=["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+    )
+
+
+def _database(stack: org.AbstractStack) -> Any:
+    return org.SecureDatabase(stack, "Orders", vpc=_imported_vpc(stack))
+
+
+def _database_all(stack: org.AbstractStack) -> Any:
+    """Aurora MySQL Serverless v2, regulated, rotation off (the instance's own options, such
+    as single-AZ and short backups, are the dev defaults')."""
+    database = org.SecureDatabase(
+        stack,
+        "Orders",
+        vpc=_imported_vpc(stack),
+        aurora=True,
+        engine=org.DatabaseEngine.MYSQL,
+        serverless_v2_capacity=(0.5, 8),
+        regulated=True,
+        rotation=False,
+        removal_policy=cdk.RemovalPolicy.RETAIN,
+    )
+    role = iam.Role(stack, "App", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    database.grant_connect(role, "orders_app")
+    database.allow_from(cdk.aws_ec2.Peer.ipv4("10.2.0.0/16"))
+    return database
+
+
+def _plain_function(stack: org.AbstractStack) -> lambda_.Function:
+    """The API's backend: a plain function, so that the table lists only the API's own."""
+    return lambda_.Function(
+        stack, "Backend", runtime=lambda_.Runtime.PYTHON_3_13, handler="index.handler", code=CODE
+    )
+
+
+def _api(stack: org.AbstractStack) -> Any:
+    return org.SecureApi(stack, "Api", handler=_plain_function(stack))
+
+
+def _api_all(stack: org.AbstractStack) -> Any:
+    """A Cognito authorizer, WAF, the regulated settings and a custom domain."""
+    pool = cdk.aws_cognito.UserPool(stack, "Users")
+    certificate = cdk.aws_certificatemanager.Certificate.from_certificate_arn(
+        stack, "Certificate", "arn:aws:acm:us-east-1:111111111111:certificate/orders"
+    )
+    return org.SecureApi(
+        stack,
+        "Api",
+        handler=_plain_function(stack),
+        authorizer=cdk.aws_apigateway.CognitoUserPoolsAuthorizer(
+            stack, "Authorizer", cognito_user_pools=[pool]
+        ),
+        waf=True,
+        regulated=True,
+        domain_name="orders.example.com",
+        certificate=certificate,
+    )
+
+
 def _topic(stack: org.AbstractStack) -> Any:
     return org.AlarmTopic(
         stack,
@@ -128,6 +195,8 @@ def _notifications(stack: org.AbstractStack) -> Any:
 PAGES: dict[str, list[tuple[str, str, Build, Build]]] = {
     "standard-vpc.md": [("StandardVpc", "Network", _vpc, _vpc_all)],
     "secure-bucket.md": [("SecureBucket", "Data", _bucket, _bucket_all)],
+    "secure-database.md": [("SecureDatabase", "Orders", _database, _database_all)],
+    "secure-api.md": [("SecureApi", "Api", _api, _api_all)],
     "monitoring.md": [
         ("AlarmTopic", "Alarms", lambda s: org.AlarmTopic(s, "Alarms"), _topic),
         ("ServiceMonitoring", "Monitoring", _monitoring, _monitoring),

@@ -47,6 +47,17 @@ def _construct_fixtures() -> dict[str, Callable[[cdk.Stack], Any]]:
         code = cdk.aws_lambda.Code.from_inline("def handler(event, context):\n    return 1\n")
         return org.MonitoredFunction(stack, "Function", code=code, handler="index.handler")
 
+    def database(stack: cdk.Stack) -> Any:
+        org = importlib.import_module("org_constructs")
+        network = org.StandardVpc(stack, "Network", interface_endpoints=["secretsmanager"])
+        return org.SecureDatabase(stack, "Database", vpc=network)
+
+    def api(stack: cdk.Stack) -> Any:
+        org = importlib.import_module("org_constructs")
+        code = cdk.aws_lambda.Code.from_inline("def handler(event, context):\n    return 1\n")
+        function = org.MonitoredFunction(stack, "Function", code=code, handler="index.handler")
+        return org.SecureApi(stack, "Api", handler=function.alias)
+
     def notifications(stack: cdk.Stack) -> Any:
         return importlib.import_module("org_constructs").DeploymentNotifications(
             stack, "Deployments"
@@ -55,6 +66,8 @@ def _construct_fixtures() -> dict[str, Callable[[cdk.Stack], Any]]:
     return {
         "StandardVpc": vpc,
         "SecureBucket": bucket,
+        "SecureDatabase": database,
+        "SecureApi": api,
         "AlarmTopic": topic,
         "MonitoredFunction": function,
         "DeploymentNotifications": notifications,

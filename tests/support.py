@@ -260,8 +260,10 @@ SMALL_EXAMPLES = (
     "monitoring",
     "monitored_function",
     "deployment_notifications",
+    "consumer_repo",
 )
-"""The examples of one construct each (docs/constructs/ include them)."""
+"""The examples the gate runs and docs/constructs/ include: one construct each, and the
+consumer repo (every construct, as a service team writes it)."""
 
 
 def gate_work(name: str, stage: str | None = None) -> tuple[Hashable, Work]:

@@ -52,7 +52,9 @@ from org_constructs import (
     EnvironmentConfig,
     MonitoredFunction,
     OrgConstructsError,
+    SecureApi,
     SecureBucket,
+    SecureDatabase,
     SecurityConfig,
     ServiceMonitoring,
     Severity,
@@ -153,6 +155,14 @@ def _function(probe: Probe) -> lambda_.IFunction:
     return lambda_.Function.from_function_name(probe.stack, probe.id("Imported"), "orders-handler")
 
 
+def _vpc(probe: Probe) -> StandardVpc:
+    """A VPC a ``SecureDatabase`` can use (isolated subnets, the Secrets Manager endpoint)."""
+    found = probe.stack.node.try_find_child("DatabaseVpc")
+    if isinstance(found, StandardVpc):
+        return found
+    return StandardVpc(probe.stack, "DatabaseVpc", interface_endpoints=["secretsmanager"])
+
+
 def _monitor(method: Callable[..., Any], **required: Callable[[Probe], Any]) -> Target:
     return Target(
         method,
@@ -191,6 +201,27 @@ TARGETS: dict[str, Target] = {
             SecureBucket.grant_delete,
         )
     },
+    "SecureDatabase": Target(
+        SecureDatabase.__init__, _construct(SecureDatabase), lambda probe: {"vpc": _vpc(probe)}
+    ),
+    "SecureDatabase.from_config": Target(
+        SecureDatabase.from_config,
+        _construct(SecureDatabase.from_config),
+        lambda probe: {"vpc": _vpc(probe), "database_config": DatabaseConfig()},
+    ),
+    "SecureDatabase.allow_from": Target(
+        SecureDatabase.allow_from,
+        _method("allow_from"),
+        lambda probe: {"peer": ec2.Peer.ipv4("10.0.0.0/16")},
+        receiver=lambda probe: SecureDatabase(probe.stack, "Database", vpc=_vpc(probe)),
+    ),
+    "SecureDatabase.grant_connect": Target(
+        SecureDatabase.grant_connect,
+        _method("grant_connect"),
+        lambda probe: {"grantee": iam.AccountRootPrincipal(), "db_user": "app"},
+        receiver=lambda probe: SecureDatabase(probe.stack, "Database", vpc=_vpc(probe)),
+    ),
+    "SecureApi": Target(SecureApi.__init__, _construct(SecureApi)),
     "BucketLifecycleRule": Target(BucketLifecycleRule, _plain(BucketLifecycleRule)),
     "BucketTransition": Target(
         BucketTransition,

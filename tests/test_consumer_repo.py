@@ -49,6 +49,8 @@ FILES = (
 LIBRARY_CONSTRUCTS = (
     "StandardVpc",
     "SecureBucket",
+    "SecureDatabase",
+    "SecureApi",
     "AlarmTopic",
     "ServiceMonitoring",
     "MonitoredFunction",

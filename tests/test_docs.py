@@ -46,7 +46,17 @@ CHROMIUM_FLAGS = [
 
 # ------------------------------------------------------------------------------- constructs
 
-SUBPACKAGES = ("network", "storage", "compute", "monitoring", "notifications", "compliance", "core")
+SUBPACKAGES = (
+    "network",
+    "storage",
+    "database",
+    "api",
+    "compute",
+    "monitoring",
+    "notifications",
+    "compliance",
+    "core",
+)
 """The public subpackages of constructs. Not ``tooling`` (the command line and the gate), nor
 the deprecated old paths (``validate``, ``ops``, ``cost``, ``docs``, ``cli``, ``operations``),
 which warn on import and re-export names from elsewhere."""

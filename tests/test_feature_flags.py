@@ -22,6 +22,7 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -30,7 +31,9 @@ from org_constructs import (
     AlarmTopic,
     DeploymentNotifications,
     EnvironmentConfig,
+    SecureApi,
     SecureBucket,
+    SecureDatabase,
     ServiceMonitoring,
     StandardVpc,
 )
@@ -38,6 +41,7 @@ from org_constructs.compliance import nag_findings
 from org_constructs.config import load_environments
 from org_constructs.testing import assert_no_open_ingress, assert_no_wildcard_iam
 from tests.compute.test_monitored_function import default_function, full_function
+from tests.database.test_secure_database import full_database, network
 from tests.network.test_standard_vpc import full_vpc
 from tests.storage.test_secure_bucket import full_bucket
 from tests.support import CDK, ROOT, availability_zone_context, cli_env, load_script
@@ -106,11 +110,40 @@ def service_with_grants(stack: AbstractStack) -> Any:
     return function
 
 
+def api_defaults(stack: AbstractStack) -> Any:
+    return SecureApi(stack, "Api", handler=default_function(stack).alias)
+
+
+def api_everything(stack: AbstractStack) -> Any:
+    certificate = acm.Certificate.from_certificate_arn(
+        stack, "Certificate", "arn:aws:acm:us-east-1:111111111111:certificate/orders"
+    )
+    return SecureApi(
+        stack,
+        "Api",
+        handler=default_function(stack).alias,
+        api_name="orders-public",
+        stage_name="prod",
+        throttling_rate_limit=500,
+        throttling_burst_limit=1000,
+        waf=True,
+        waf_rate_limit=500,
+        regulated=True,
+        domain_name="orders.example.com",
+        certificate=certificate,
+        cloud_watch_role=False,
+    )
+
+
 CASES: dict[str, Build] = {
     "StandardVpc": lambda stack: StandardVpc(stack, "Network"),
     "StandardVpc all options": full_vpc,
     "SecureBucket": lambda stack: SecureBucket(stack, "Data"),
     "SecureBucket all options": full_bucket,
+    "SecureDatabase": lambda stack: SecureDatabase(stack, "Orders", vpc=network(stack)),
+    "SecureDatabase all options": full_database,
+    "SecureApi": api_defaults,
+    "SecureApi all options": api_everything,
     "AlarmTopic": lambda stack: AlarmTopic(stack, "Alarms"),
     "AlarmTopic all options": full_topic,
     "MonitoredFunction": default_function,
@@ -319,7 +352,9 @@ def difference(ours: Any, theirs: Any) -> str:
     return "\n".join(diff)
 
 
-_VERSION_HASH = re.compile(r"(CurrentVersion[0-9A-F]{8})[0-9a-f]{32}")
+_VERSION_HASH = re.compile(r"((?:CurrentVersion|Deployment)[0-9A-F]{8})[0-9a-f]{32}")
+"""A Lambda version's or an API deployment's hash of its configuration: flags that change
+logical ids (never pinned) change it; neither resource holds data."""
 _DOCUMENTS = ("PolicyDocument", "KeyPolicy", "AssumeRolePolicyDocument")
 
 

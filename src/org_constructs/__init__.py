@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from org_constructs.errors import OrgConstructsError, ValidationError
 
 if TYPE_CHECKING:
+    from org_constructs.api import SecureApi
     from org_constructs.compute import Deployment, MonitoredFunction
     from org_constructs.config import (
         DatabaseConfig,
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
         selected_environments,
     )
     from org_constructs.core import AbstractStack, removal_policy_for, stage_of
+    from org_constructs.database import SecureDatabase
     from org_constructs.encryption import log_group_key, rotating_key
     from org_constructs.monitoring import (
         AlarmSettings,
@@ -70,7 +72,9 @@ _LAZY = {
     "Severity": "org_constructs.monitoring",
     "BucketLifecycleRule": "org_constructs.storage",
     "BucketTransition": "org_constructs.storage",
+    "SecureApi": "org_constructs.api",
     "SecureBucket": "org_constructs.storage",
+    "SecureDatabase": "org_constructs.database",
 }
 
 
@@ -100,7 +104,9 @@ __all__ = [
     "EnvironmentConfig",
     "MonitoredFunction",
     "OrgConstructsError",
+    "SecureApi",
     "SecureBucket",
+    "SecureDatabase",
     "SecurityConfig",
     "ServiceMonitoring",
     "Severity",

@@ -13,11 +13,16 @@ from collections.abc import Mapping
 
 from constructs import Construct
 
-__all__ = ["S3_ACCESS_LOGS_BY_POLICY", "pin_feature_flags"]
+__all__ = ["API_ACCESS_LOG_ARN", "S3_ACCESS_LOGS_BY_POLICY", "pin_feature_flags"]
 
 S3_ACCESS_LOGS_BY_POLICY = {"@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True}
 """Access-log buckets grant S3's log delivery through a bucket policy, not the
 ``LogDeliveryWrite`` ACL, which a bucket with ACLs disabled (owner-enforced) cannot take."""
+
+
+API_ACCESS_LOG_ARN = {"@aws-cdk/aws-apigateway:logGroupDestinationArnWithoutWildcard": True}
+"""A stage's access log destination is the log group's ARN without the trailing ``:*`` (the
+form API Gateway documents), in any app."""
 
 
 def pin_feature_flags(construct: Construct, flags: Mapping[str, object]) -> None:

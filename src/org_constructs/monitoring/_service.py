@@ -15,9 +15,11 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from org_constructs.api import SecureApi
 from org_constructs.config import Stage
 from org_constructs.config import _checks as checks
 from org_constructs.core import AbstractStack, stage_of
+from org_constructs.database import SecureDatabase
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring._factory import AlarmFactory, MonitoredAlarm, MonitoredResource
 from org_constructs.monitoring._lazy import LazyAlarmStatusWidget, LazyAnyAlarmRule
@@ -209,7 +211,7 @@ class ServiceMonitoring(Construct):
 
     def monitor_rest_api(
         self,
-        api: apigw.RestApi | None = None,
+        api: SecureApi | apigw.RestApi | None = None,
         *,
         api_name: str | None = None,
         stage_name: str | None = None,
@@ -218,10 +220,16 @@ class ServiceMonitoring(Construct):
     ) -> MonitoredResource:
         """Alarms and widgets for an API Gateway REST API stage.
 
-        Give ``api`` (its name and deployment stage are used) or ``api_name`` and
-        ``stage_name`` (for an API defined elsewhere).
+        Give ``api`` (a ``SecureApi`` or a ``RestApi``: its name and deployment stage are used)
+        or ``api_name`` and ``stage_name`` (for an API defined elsewhere). The label defaults to
+        the construct id of the ``SecureApi`` (or ``RestApi``).
         """
         checks.check_arguments(self._where, ServiceMonitoring.monitor_rest_api, locals())
+        named: object = api
+        if isinstance(api, SecureApi):
+            api_name = api_name or api.rest_api_name
+            stage_name = stage_name or api.stage_name
+            api = api.api
         if api is not None:
             api_name = api_name or api.rest_api_name
             if stage_name is None and api.latest_deployment is None:
@@ -248,7 +256,7 @@ class ServiceMonitoring(Construct):
                 (api_name, stage_name),
                 "give api, or both api_name and stage_name",
             )
-        label = self._label(label, api, fallback=api_name)
+        label = self._label(label, named, fallback=api_name)
         resolved = self._resolve_pack("api", [label], alarms)
         resource = self._resource("api", label)
         api_pack.monitor(
@@ -258,7 +266,7 @@ class ServiceMonitoring(Construct):
 
     def monitor_database(
         self,
-        database: rds.IDatabaseInstance | rds.IDatabaseCluster,
+        database: SecureDatabase | rds.IDatabaseInstance | rds.IDatabaseCluster,
         *,
         label: str | None = None,
         allocated_storage_gib: int | None = None,
@@ -269,12 +277,30 @@ class ServiceMonitoring(Construct):
         Parameters
         ----------
         database:
-            A ``DatabaseInstance`` (or read replica) or a ``DatabaseCluster``.
+            A ``SecureDatabase``, a ``DatabaseInstance`` (or read replica) or a
+            ``DatabaseCluster``. Aurora clusters also get ``deadlocks``, and Serverless v2
+            clusters ``acu_utilization``.
+        label:
+            The resource part of alarm names. Default: - the construct id (the
+            ``SecureDatabase``'s for one)
         allocated_storage_gib:
-            The instance's allocated storage, for the free-storage percentage alarm.
-            Default: - that alarm is left out
+            The instance's allocated storage, for the free-storage percentage alarm; a
+            ``SecureDatabase`` gives its own. Default: - that alarm is left out
         """
         checks.check_arguments(self._where, ServiceMonitoring.monitor_database, locals())
+        target: rds.IDatabaseInstance | rds.IDatabaseCluster
+        if isinstance(database, SecureDatabase):
+            if allocated_storage_gib is not None:
+                raise ValidationError(
+                    self._where,
+                    "allocated_storage_gib",
+                    allocated_storage_gib,
+                    "comes from the SecureDatabase: do not pass it too",
+                )
+            target = database.database
+            allocated_storage_gib = database.allocated_storage_gib
+        else:
+            target = database
         if allocated_storage_gib is not None:
             checks.check_int(
                 self._where, "allocated_storage_gib", allocated_storage_gib, 1, _MAX_STORAGE_GIB
@@ -284,7 +310,7 @@ class ServiceMonitoring(Construct):
         resource = self._resource("database", label)
         database_pack.monitor(
             self._pack(resource, f"Database{label}", resolved),
-            database,
+            target,
             allocated_storage_gib=allocated_storage_gib,
         )
         return resource

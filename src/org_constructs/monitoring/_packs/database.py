@@ -1,4 +1,5 @@
-"""RDS instances and Aurora clusters: CPU, connections, IOPS, free storage, replica lag."""
+"""RDS instances and Aurora clusters: CPU, connections, IOPS, free storage, replica lag, and
+for Aurora deadlocks and Serverless v2 capacity."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from org_constructs.monitoring._settings import (
     catalogue,
 )
 
-__all__ = ["CATALOGUE", "NAME", "is_cluster", "monitor"]
+__all__ = ["CATALOGUE", "NAME", "is_cluster", "is_serverless_v2", "monitor"]
 
 NAME = "database"
 
@@ -131,6 +132,40 @@ CATALOGUE: Mapping[str, AlarmDefault] = catalogue(
         "transactions on the writer.",
         condition="a read replica, or an Aurora cluster with readers",
     ),
+    AlarmDefault(
+        key="acu_utilization",
+        metric="ACUUtilization (Average)",
+        threshold=90,
+        unit="percent",
+        comparison=GT,
+        period_minutes=5,
+        evaluation_periods=3,
+        datapoints_to_alarm=3,
+        treat_missing_data=MISSING_OK,
+        severity=W,
+        meaning="The cluster has used more than 90% of its maximum Serverless v2 capacity for "
+        "15 minutes: it cannot scale further.",
+        action="Raise the maximum ACUs (serverless_v2_capacity), or find the expensive queries "
+        "in Performance Insights.",
+        condition="an Aurora Serverless v2 cluster",
+    ),
+    AlarmDefault(
+        key="deadlocks",
+        metric="Deadlocks (Sum)",
+        threshold=0,
+        unit="count",
+        comparison=GT,
+        period_minutes=5,
+        evaluation_periods=3,
+        datapoints_to_alarm=3,
+        treat_missing_data=MISSING_OK,
+        severity=W,
+        meaning="Deadlocks in each of three 5-minute periods: transactions keep blocking each "
+        "other (a single deadlock now and then is retried and normal).",
+        action="Find the transactions in the engine's deadlock log (SHOW ENGINE INNODB STATUS, "
+        "log_lock_waits); take locks in one order and keep transactions short.",
+        condition="an Aurora cluster",
+    ),
 )
 """The database pack's alarms, by key, with their default settings."""
 
@@ -138,6 +173,18 @@ CATALOGUE: Mapping[str, AlarmDefault] = catalogue(
 def is_cluster(database: object) -> bool:
     """An Aurora cluster (its storage grows by itself; its replica lag is in milliseconds)."""
     return isinstance(database, rds.DatabaseClusterBase) or hasattr(database, "cluster_identifier")
+
+
+def is_serverless_v2(database: object) -> bool:
+    """An Aurora cluster of this app whose instances are Serverless v2 (``db.serverless``)."""
+    node = getattr(database, "node", None)
+    if not is_cluster(database) or node is None:
+        return False
+    return any(
+        isinstance(child.node.default_child, rds.CfnDBInstance)
+        and child.node.default_child.db_instance_class == "db.serverless"
+        for child in node.children
+    )
 
 
 def _metrics(
@@ -160,6 +207,10 @@ def _metrics(
                 using_metrics={"free": metrics["free_storage"]},
                 label="Free storage (%)",
             )
+    if cluster:
+        metrics["deadlocks"] = metric("Deadlocks", statistic="Sum")
+        if is_serverless_v2(database):
+            metrics["acu_utilization"] = metric("ACUUtilization", statistic="Average")
     if cluster and len(getattr(database, "instance_identifiers", [])) > 1:
         metrics["replica_lag"] = metric("AuroraReplicaLag", statistic="Maximum")
     elif isinstance(database, rds.DatabaseInstanceReadReplica):
