@@ -26,6 +26,7 @@ __all__ = [
     "NAG_SUMMARY_FILE",
     "NAG_TOOL",
     "PACKS_CONTEXT",
+    "REGULATED_PACKS",
     "STAGE_CONTEXT",
     "TEMPLATE_KEY",
     "VALIDATION_REPORT_CONTEXT",
@@ -66,6 +67,8 @@ NAG_PACKS: dict[str, str] = {
 """The rule packs by name, as their rule ids begin, and their cdk-nag classes."""
 DEFAULT_PACKS = ("AwsSolutions", "Serverless")
 """What every stage is held to unless its configuration says otherwise."""
+REGULATED_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
+"""The packs that make an environment regulated (the constructs' ``regulated`` settings)."""
 
 # ----------------------------------------------------------------------- context keys
 

@@ -31,12 +31,12 @@ from org_constructs import (
 )
 from org_constructs.compliance import NAG_PACKS, nag_findings
 from org_constructs.compute import latest_python_runtime
+from org_constructs.contract import REGULATED_PACKS
 from org_constructs.testing import find_resources, template_json, template_of
 from tests.support import Background, checkov_report, make_app, templates_for_checkov
 
 CODE = lambda_.Code.from_inline("def handler(event, context):\n    return event\n")
 HOOK = lambda_.Code.from_inline("def handler(event, context):\n    return None\n")
-REGULATED_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
 
 
 class FunctionStack(AbstractStack):

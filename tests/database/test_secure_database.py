@@ -26,6 +26,7 @@ from org_constructs import (
     ValidationError,
 )
 from org_constructs.compliance import NAG_PACKS, nag_findings
+from org_constructs.contract import REGULATED_PACKS
 from org_constructs.database._secure_database import offered_majors
 from org_constructs.testing import (
     assert_no_open_ingress,
@@ -43,7 +44,6 @@ from tests.support import (
     templates_for_checkov,
 )
 
-REGULATED_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
 Build = Callable[[Stack, StandardVpc], SecureDatabase]
 
 

@@ -17,6 +17,7 @@ from org_constructs import AbstractStack, EnvironmentConfig, StandardVpc, Valida
 from org_constructs.compliance import NAG_PACKS, nag_findings
 from org_constructs.compliance._acknowledgements import CDK_HANDLER_CHECKOV_CHECKS
 from org_constructs.config import VpcConfig
+from org_constructs.contract import REGULATED_PACKS
 from org_constructs.testing import assert_no_open_ingress, find_resources, template_of
 from tests.support import (
     ROOT,
@@ -26,8 +27,6 @@ from tests.support import (
     make_app,
     templates_for_checkov,
 )
-
-REGULATED_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
 
 
 class NetworkStack(AbstractStack):

@@ -25,6 +25,7 @@ from org_constructs import (
 )
 from org_constructs.compliance import NAG_PACKS, nag_findings
 from org_constructs.compliance._acknowledgements import CDK_HANDLER_CHECKOV_CHECKS
+from org_constructs.contract import REGULATED_PACKS
 from org_constructs.testing import assert_no_wildcard_iam, find_resources, template_of
 from tests.support import (
     ROOT,
@@ -36,7 +37,6 @@ from tests.support import (
 )
 
 DR_BUCKET_ARN = "arn:aws:s3:::org-data-dr-us-west-2"
-REGULATED_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
 
 
 class BucketStack(AbstractStack):

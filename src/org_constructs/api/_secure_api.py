@@ -22,13 +22,12 @@ from org_constructs.compliance._acknowledgements import (
 )
 from org_constructs.config import EnvironmentConfig
 from org_constructs.config import _checks as checks
+from org_constructs.contract import REGULATED_PACKS
 from org_constructs.core import AbstractStack, log_retention_for, removal_policy_for, stage_of
 from org_constructs.errors import ValidationError
 
 __all__ = ["REGULATED_PACKS", "SecureApi"]
 
-REGULATED_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
-"""The packs that make an environment regulated (client certificate, encrypted cache)."""
 MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet")
 """The AWS managed rule groups of the web ACL, in priority order."""
 

@@ -28,6 +28,7 @@ from org_constructs.compliance._acknowledgements import (
 )
 from org_constructs.config import DatabaseConfig, DatabaseEngine, Stage
 from org_constructs.config import _checks as checks
+from org_constructs.contract import REGULATED_PACKS
 from org_constructs.core import log_retention_for, stage_of
 from org_constructs.errors import ValidationError
 from org_constructs.network import StandardVpc
@@ -41,7 +42,6 @@ SECRET_POLICY_ON_THE_SECRET = {
 flag aws-cdk-lib writes a second ``AWS::SecretsManager::ResourcePolicy`` for the attachment,
 and a secret holds only one."""
 
-REGULATED_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
 
 DEFAULT_VERSIONS: Mapping[tuple[DatabaseEngine, bool], str] = {
     (DatabaseEngine.POSTGRES, False): "16.13",
