@@ -18,7 +18,7 @@ STDERR = "\n".join(
     [
         "[Warning at /Network-production/Network] Production VPC with NAT gateways in fewer AZs"
         " than it spans [ack: org-constructs:StandardVpc:FewerNatGatewaysThanAzs]",
-        "Successfully synthesized to /tmp/cdk.out",
+        "Successfully synthesized to cdk.out",
         "[Warning at /Other/Thing] A warning without an id",
     ]
 )
