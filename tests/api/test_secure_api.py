@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,7 @@ from org_constructs import (
     AlarmTopic,
     EnvironmentConfig,
     SecureApi,
+    SecurityConfig,
     ServiceMonitoring,
     ValidationError,
 )
@@ -346,3 +348,14 @@ def test_bad_input_is_refused_and_leaves_nothing(case: str) -> None:
 @pytest.mark.parametrize("name", ["dev", "full"])
 def test_snapshot(templates: dict[str, Template], name: str, cfn_snapshot: Any) -> None:
     assert templates[name] == cfn_snapshot
+
+
+def test_an_environment_with_a_regulated_pack_gets_the_regulated_settings(
+    production_config: EnvironmentConfig,
+) -> None:
+    config = dataclasses.replace(
+        production_config, security=SecurityConfig(nag_packs=("AwsSolutions", "HIPAA.Security"))
+    )
+    stack = ApiStack(make_app(), "Api-hipaa", config=config, build=default_api)
+    assert stack.api.regulated is True
+    assert stage_of(Template.from_stack(stack))["CacheClusterEnabled"] is True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,15 @@ from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
 from constructs import Construct
 
-from org_constructs import AbstractStack, EnvironmentConfig, Stage, StandardVpc, ValidationError
-from org_constructs.core import removal_policy_for, stage_of
+from org_constructs import (
+    AbstractStack,
+    EnvironmentConfig,
+    SecurityConfig,
+    Stage,
+    StandardVpc,
+    ValidationError,
+)
+from org_constructs.core import config_of, is_regulated, removal_policy_for, stage_of
 from org_constructs.testing import find_resources, template_of
 from tests.support import US_EAST_1_AZS, make_app
 
@@ -319,3 +327,27 @@ def test_stage_defaults_need_a_stack() -> None:
         stage_of(app)
     with pytest.raises(ValidationError, match=r"removal_policy_for: given='retain'"):
         removal_policy_for(Stack(app, "Plain"), bad("retain"))
+
+
+class TestRegulated:
+    def _stack(self, config: EnvironmentConfig, packs: tuple[str, ...]) -> Stack:
+        regulated = dataclasses.replace(config, security=SecurityConfig(nag_packs=packs))
+
+        class Empty(AbstractStack):
+            def initialize(self) -> None:
+                pass
+
+        return Empty(make_app(), f"Empty-{len(packs)}", config=regulated)
+
+    def test_a_regulated_pack_makes_the_environment_regulated(
+        self, production_config: EnvironmentConfig
+    ) -> None:
+        stack = self._stack(production_config, ("AwsSolutions", "PCI.DSS.321"))
+        assert config_of(stack).security.nag_packs == ("AwsSolutions", "PCI.DSS.321")  # type: ignore[union-attr]
+        assert is_regulated(stack) is True
+        assert is_regulated(self._stack(production_config, ("AwsSolutions",))) is False
+
+    def test_outside_an_abstract_stack_nothing_is_known(self) -> None:
+        plain = Stack(make_app(), "Plain")
+        assert config_of(plain) is None
+        assert is_regulated(plain) is False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,7 @@ from org_constructs import (
     DatabaseEngine,
     EnvironmentConfig,
     SecureDatabase,
+    SecurityConfig,
     ServiceMonitoring,
     StandardVpc,
     ValidationError,
@@ -350,6 +352,19 @@ class TestStages:
         properties = instance(template_of(stack))["Properties"]
         assert properties["MonitoringInterval"] == 60
         assert properties["EnablePerformanceInsights"] is True
+
+    def test_an_environment_with_a_regulated_pack_is_regulated_by_default(
+        self, dev_config: EnvironmentConfig
+    ) -> None:
+        config = dataclasses.replace(
+            dev_config, security=SecurityConfig(nag_packs=("AwsSolutions", "NIST.800.53.R5"))
+        )
+        stack = DatabaseStack(make_app(), "NistDev", config=config, build=default_database)
+        template = template_of(stack)
+        properties = instance(template)["Properties"]
+        assert properties["MonitoringInterval"] == 60
+        assert properties["EnablePerformanceInsights"] is True
+        assert find_resources(template, "AWS::Backup::BackupPlan")
 
     def test_outside_an_abstract_stack_production_values(self) -> None:
         stack = Stack(make_app(), "Plain")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_lambda as lambda_
@@ -20,10 +20,15 @@ from org_constructs.compliance._acknowledgements import (
     acknowledge_library_check,
     acknowledge_short_retention,
 )
-from org_constructs.config import EnvironmentConfig
 from org_constructs.config import _checks as checks
 from org_constructs.contract import REGULATED_PACKS
-from org_constructs.core import AbstractStack, log_retention_for, removal_policy_for, stage_of
+from org_constructs.core import (
+    config_of,
+    is_regulated,
+    log_retention_for,
+    removal_policy_for,
+    stage_of,
+)
 from org_constructs.errors import ValidationError
 
 __all__ = ["REGULATED_PACKS", "SecureApi"]
@@ -169,7 +174,7 @@ class SecureApi(Construct):
         checks.check_int(
             where, "throttling_burst_limit", throttling_burst_limit, 1, _MAX_BURST, tokens=True
         )
-        config = scope_config(scope)
+        config = config_of(scope)
         waf_on = waf if waf is not None else (config.security.waf_enabled if config else True)
         if waf_rate_limit is not None:
             if not waf_on:
@@ -193,7 +198,7 @@ class SecureApi(Construct):
                 f"is required with {given}: a custom domain needs both",
             )
         if regulated is None:
-            regulated = bool(config and set(REGULATED_PACKS) & set(config.security.nag_packs))
+            regulated = is_regulated(scope)
 
         super().__init__(scope, construct_id)
         pin_feature_flags(self, API_ACCESS_LOG_ARN)
@@ -431,9 +436,3 @@ class SecureApi(Construct):
                 *(f"{pack}-APIGWAssociatedWithWAF" for pack in REGULATED_PACKS),
             )
             acknowledge_library_check(self.stage, "checkov", "CKV2_AWS_29", _NO_WAF_REASON)
-
-
-def scope_config(scope: Construct) -> EnvironmentConfig | None:
-    """The environment of the enclosing ``AbstractStack``, if any."""
-    stack = Stack.of(scope)
-    return stack.config if isinstance(stack, AbstractStack) else None

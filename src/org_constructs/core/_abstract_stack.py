@@ -16,6 +16,7 @@ from constructs import Construct, IConstruct
 from org_constructs.compliance._nag import PACKS_CONTEXT, apply_nag_packs
 from org_constructs.config import EnvironmentConfig, Stage
 from org_constructs.config import _checks as checks
+from org_constructs.contract import REGULATED_PACKS
 from org_constructs.errors import ValidationError
 
 __all__ = ["AbstractStack", "log_retention_for", "removal_policy_for", "stage_of"]
@@ -226,6 +227,20 @@ def stage_of(scope: IConstruct) -> Stage | None:
     _check_in_stack("stage_of", scope)
     stack = Stack.of(scope)
     return stack.stage if isinstance(stack, AbstractStack) else None
+
+
+def config_of(scope: IConstruct) -> EnvironmentConfig | None:
+    """The environment of the ``AbstractStack`` that holds ``scope``, or None for other stacks."""
+    _check_in_stack("config_of", scope)
+    stack = Stack.of(scope)
+    return stack.config if isinstance(stack, AbstractStack) else None
+
+
+def is_regulated(scope: IConstruct) -> bool:
+    """Whether the environment holding ``scope`` is held to a regulated pack (HIPAA, NIST, PCI):
+    the default of the constructs' ``regulated`` switch. False outside an ``AbstractStack``."""
+    config = config_of(scope)
+    return bool(config and set(REGULATED_PACKS) & set(config.security.nag_packs))
 
 
 def removal_policy_for(scope: IConstruct, given: RemovalPolicy | None = None) -> RemovalPolicy:

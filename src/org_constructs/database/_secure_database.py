@@ -29,7 +29,7 @@ from org_constructs.compliance._acknowledgements import (
 from org_constructs.config import DatabaseConfig, DatabaseEngine, Stage
 from org_constructs.config import _checks as checks
 from org_constructs.contract import REGULATED_PACKS
-from org_constructs.core import log_retention_for, stage_of
+from org_constructs.core import is_regulated, log_retention_for, stage_of
 from org_constructs.errors import ValidationError
 from org_constructs.network import StandardVpc
 
@@ -277,7 +277,8 @@ class SecureDatabase(Construct):
         autoscaling off). Default: - 100, or ``allocated_storage_gib`` when that is larger
     regulated:
         The settings of the HIPAA, NIST 800-53 and PCI DSS packs in every stage: enhanced
-        monitoring, Performance Insights and an AWS Backup plan. Default: False
+        monitoring, Performance Insights and an AWS Backup plan. Default: - True where the
+        environment holds one of those packs (``is_regulated``), as for ``SecureApi``
     performance_insights:
         Default: - True in production or with ``regulated``
     enhanced_monitoring_interval:
@@ -335,7 +336,7 @@ class SecureDatabase(Construct):
         removal_policy: RemovalPolicy | None = None,
         allocated_storage_gib: int | None = None,
         max_allocated_storage_gib: int | None = None,
-        regulated: bool = False,
+        regulated: bool | None = None,
         performance_insights: bool | None = None,
         enhanced_monitoring_interval: Duration | None = None,
         rotation: bool = True,
@@ -347,6 +348,8 @@ class SecureDatabase(Construct):
         checks.check_arguments(where, SecureDatabase.__init__, locals())
         checks.check_scope(where, scope, construct_id)
         stage = stage_of(scope)
+        if regulated is None:
+            regulated = is_regulated(scope)
         checked = _check_engine(where, engine, aurora, version)
         if serverless_v2_capacity is not None:
             _check_capacity(where, aurora, serverless_v2_capacity)
