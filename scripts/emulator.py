@@ -33,6 +33,21 @@ Two wrappers fill gaps of moto 5.2's CloudFormation support, and change nothing 
 - Outputs of change sets: moto computes a stack's outputs when the stack is created or updated
   directly, not when a change set (what the CDK CLI uses) is executed. They are computed after
   each change set too.
+- RDS parameter groups: moto's ``DBParameterGroup`` has no physical id, so ``Ref`` to one
+  (a ``DBParameterGroupName``) gives the object instead of its name, and the instance that
+  uses it fails. ``Ref`` gives its name, as CloudFormation does. And an instance's
+  ``Fn::GetAtt DbiResourceId`` (what ``grant_connect``'s ``rds-db:connect`` policy names) is
+  answered with moto's resource id for the instance.
+- EC2 instances (``StandardVpc``'s NAT instances): a block device mapping may leave out
+  ``VolumeSize`` (EC2 takes the size of the image's snapshot), which moto refuses
+  ("MissingParameter: size/snapshot"); such a volume is given the 8 GiB of moto's own default
+  root volume. moto also reads neither ``NetworkInterfaces`` nor ``SourceDestCheck`` nor
+  ``MetadataOptions`` from a template: an instance whose subnet is named by its first network
+  interface would land in the default VPC. The subnet is taken from that interface, and the
+  source/destination check and metadata options are applied to the instance. moto has no
+  instance updates either, and it updates every resource that reads an SSM parameter (the
+  image id) on each deployment: an instance whose image and subnet are unchanged is kept (its
+  type is applied), another one replaces it, as CloudFormation does.
 """
 
 from __future__ import annotations
@@ -50,8 +65,11 @@ from moto.cloudformation.exceptions import CloudFormationError, ValidationError
 from moto.cloudformation.models import ChangeSet, cloudformation_backends
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.responses import ActionResult, EmptyResult
+from moto.ec2.models import ec2_backends
+from moto.ec2.models.instances import Instance, MetadataOptions
 from moto.kms.models import Key
 from moto.logs.models import LogGroup, logs_backends
+from moto.rds.models import DBInstance, DBParameterGroup
 from moto.s3.models import FakeBucket, s3_backends
 from moto.server import main as moto_main
 
@@ -262,6 +280,106 @@ def _update_log_group(cls: type[LogGroup], /, **kwargs: Any) -> LogGroup:
 
 
 LogGroup.update_from_cloudformation_json = classmethod(_update_log_group)  # type: ignore[method-assign,assignment]
+
+
+DBParameterGroup.physical_resource_id = property(lambda self: self.name)  # type: ignore[attr-defined]
+
+_db_instance_attribute = DBInstance.get_cfn_attribute
+_db_instance_has_attribute = DBInstance.has_cfn_attr.__func__  # type: ignore[attr-defined]
+
+
+def _db_instance_attribute_with_resource_id(self: DBInstance, attribute_name: str) -> Any:
+    if attribute_name == "DbiResourceId":
+        return self.dbi_resource_id
+    return _db_instance_attribute(self, attribute_name)
+
+
+DBInstance.get_cfn_attribute = _db_instance_attribute_with_resource_id  # type: ignore[method-assign]
+DBInstance.has_cfn_attr = classmethod(  # type: ignore[method-assign,assignment]
+    lambda cls, attr: attr == "DbiResourceId" or _db_instance_has_attribute(cls, attr)
+)
+
+
+_create_instance = Instance.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+_IMAGE_ROOT_GIB = 8
+"""The size of moto's default root volume, for a mapping that takes the image's."""
+
+
+def _create_instance_with_image_sized_volumes(
+    cls: type[Instance],
+    /,
+    resource_name: str,
+    cloudformation_json: Any,
+    account_id: str,
+    region_name: str,
+    **kwargs: Any,
+) -> Instance:
+    properties = dict(cloudformation_json.get("Properties", {}))
+    mappings = []
+    for mapping in properties.get("BlockDeviceMappings") or []:
+        ebs = mapping.get("Ebs")
+        if isinstance(ebs, dict) and "VolumeSize" not in ebs and "SnapshotId" not in ebs:
+            mappings.append({**mapping, "Ebs": {**ebs, "VolumeSize": _IMAGE_ROOT_GIB}})
+        else:
+            mappings.append(mapping)
+    if mappings:
+        properties["BlockDeviceMappings"] = mappings
+    for interface in properties.get("NetworkInterfaces") or []:
+        if str(interface.get("DeviceIndex")) == "0" and "SubnetId" not in properties:
+            properties["SubnetId"] = interface.get("SubnetId")
+    instance: Instance = _create_instance(
+        cls,
+        resource_name,
+        {**cloudformation_json, "Properties": properties},
+        account_id,
+        region_name,
+        **kwargs,
+    )
+    if "SourceDestCheck" in properties:
+        instance.source_dest_check = str(properties["SourceDestCheck"]).lower() == "true"
+    if properties.get("MetadataOptions"):
+        instance.metadata_options = MetadataOptions(properties["MetadataOptions"])
+    return instance
+
+
+Instance.create_from_cloudformation_json = classmethod(_create_instance_with_image_sized_volumes)  # type: ignore[method-assign,assignment]
+
+
+def _subnet_of(properties: dict[str, Any]) -> Any:
+    for interface in properties.get("NetworkInterfaces") or []:
+        if str(interface.get("DeviceIndex")) == "0":
+            return interface.get("SubnetId")
+    return properties.get("SubnetId")
+
+
+def _update_instance(
+    cls: type[Instance],
+    /,
+    *,
+    original_resource: Instance,
+    new_resource_name: str,
+    cloudformation_json: Any,
+    account_id: str,
+    region_name: str,
+) -> Instance:
+    properties = cloudformation_json.get("Properties", {})
+    subnet = _subnet_of(properties)
+    if properties.get("ImageId") == original_resource.image_id and subnet in (
+        None,
+        original_resource.subnet_id,
+    ):
+        original_resource.instance_type = properties.get(
+            "InstanceType", original_resource.instance_type
+        )
+        return original_resource
+    replacement: Instance = cls.create_from_cloudformation_json(
+        new_resource_name, cloudformation_json, account_id, region_name
+    )
+    ec2_backends[account_id][region_name].terminate_instances([original_resource.id])
+    return replacement
+
+
+Instance.update_from_cloudformation_json = classmethod(_update_instance)  # type: ignore[method-assign,assignment]
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 
 Usage: python scripts/generate_acknowledgement_docs.py [--check]
 
-Synthesizes every public construct (its defaults in dev and in production, and every option)
-and reads what the library acknowledged for its own resources, tool by tool, from the
+Synthesizes every public construct (its defaults in dev and in production, and every option;
+options that exclude each other, such as ``StandardVpc``'s ``nat_gateways=0`` and
+``nat_instance_type``, in cases of their own) and reads what the library acknowledged for its
+own resources, tool by tool, from the
 templates: cdk-nag, cfn-guard and cfn-lint under ``Metadata["org-constructs"]``, checkov under
 ``Metadata.checkov``. That is the record ``org-cdk validate`` and the test helpers read, so the
 pages cannot drift from it; ``--check`` fails when a committed table differs (the test suite
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,8 @@ AZS = {
 }
 
 Build = Callable[[org.AbstractStack], Any]
+Options = Build | Mapping[str, Build]
+"""Every option in one build, or builds by the label of their "when" column."""
 
 
 def _vpc(stack: org.AbstractStack) -> Any:
@@ -50,6 +54,11 @@ def _vpc_all(stack: org.AbstractStack) -> Any:
     return org.StandardVpc(
         stack, "Network", nat_gateways=0, interface_endpoints=["ssm", "logs"], flow_logs=True
     )
+
+
+def _vpc_nat_instances(stack: org.AbstractStack) -> Any:
+    """NAT instances of a type that Control Tower's in-transit encryption control refuses."""
+    return org.StandardVpc(stack, "Network", nat_instance_type="t4g.nano")
 
 
 def _bucket(stack: org.AbstractStack) -> Any:
@@ -192,8 +201,15 @@ def _notifications(stack: org.AbstractStack) -> Any:
     )
 
 
-PAGES: dict[str, list[tuple[str, str, Build, Build]]] = {
-    "standard-vpc.md": [("StandardVpc", "Network", _vpc, _vpc_all)],
+PAGES: dict[str, list[tuple[str, str, Build, Options]]] = {
+    "standard-vpc.md": [
+        (
+            "StandardVpc",
+            "Network",
+            _vpc,
+            {"every option": _vpc_all, "with `nat_instance_type`": _vpc_nat_instances},
+        )
+    ],
     "secure-bucket.md": [("SecureBucket", "Data", _bucket, _bucket_all)],
     "secure-database.md": [("SecureDatabase", "Orders", _database, _database_all)],
     "secure-api.md": [("SecureApi", "Api", _api, _api_all)],
@@ -251,11 +267,12 @@ def _display(path: str, construct_id: str) -> str:
     return "the grantee's policy"
 
 
-def table(construct: str, construct_id: str, defaults: Build, everything: Build) -> str:
+def table(construct: str, construct_id: str, defaults: Build, everything: Options) -> str:
+    options = everything if isinstance(everything, Mapping) else {"every option": everything}
     cases = {
         "defaults (dev)": acknowledgements(defaults, "dev"),
         "defaults (production)": acknowledgements(defaults, "production"),
-        "every option": acknowledgements(everything, "production"),
+        **{label: acknowledgements(build, "production") for label, build in options.items()},
     }
     found: dict[tuple[str, str, str], tuple[list[str], set[str]]] = {}
     for case, records in cases.items():

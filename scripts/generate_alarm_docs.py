@@ -19,6 +19,7 @@ PACK_TITLES = {
     "api": "API Gateway REST API: `monitor_rest_api()`",
     "database": "RDS instance or Aurora cluster: `monitor_database()`",
     "nat": "NAT gateways: `monitor_nat_gateways()`",
+    "nat_instance": "NAT instances: `monitor_nat_instances()`",
     "custom": "Any metric: `monitor_metric()`",
 }
 COMPARISONS = {
@@ -47,9 +48,17 @@ ROLL_BACK = {
     "([disaster recovery](guides/runbook.md#disaster-recovery)).",
     "nat": "if it began with a network change, deploy the previous release; otherwise move "
     "traffic off the AZ ([disaster recovery](guides/runbook.md#disaster-recovery)).",
+    "nat_instance": "if it began with a deployment (a new instance type or image), deploy the "
+    "previous release; a lasting failure is ended by replacing the instance (redeploy) or by "
+    "NAT gateways ([disaster recovery](guides/runbook.md#disaster-recovery)).",
     "custom": "as the owner of the metric decides; a deployment that started it is rolled back "
     "by deploying the previous release ([rolling back](guides/runbook.md#rolling-back)).",
 }
+
+
+def anchor_of(pack: str, alarm: AlarmDefault) -> str:
+    """The section's anchor, as each alarm's description links it: ``nat-instance-cpu-...``."""
+    return f"{pack}-{alarm.key}".replace("_", "-")
 
 
 def threshold(alarm: AlarmDefault) -> str:
@@ -81,14 +90,14 @@ def render() -> str:
         ]
         for alarm in alarms.values():
             lines.append(
-                f"| [`{alarm.key}`](#{pack}-{alarm.key.replace('_', '-')}) | {alarm.metric} | "
+                f"| [`{alarm.key}`](#{anchor_of(pack, alarm)}) | {alarm.metric} | "
                 f"{threshold(alarm)} | {alarm.period_minutes} min | "
                 f"{alarm.datapoints_to_alarm} of {alarm.evaluation_periods} | "
                 f"{alarm.severity.value} | {alarm.condition or 'always'} |"
             )
         lines.append("")
         for alarm in alarms.values():
-            anchor = f"{pack}-{alarm.key.replace('_', '-')}"
+            anchor = anchor_of(pack, alarm)
             lines += [
                 f'<a id="{anchor}"></a>',
                 "",

@@ -260,6 +260,10 @@ TARGETS: dict[str, Target] = {
         ServiceMonitoring.monitor_nat_gateways,
         nat_gateway_ids=lambda probe: ["nat-0123456789abcdef0"],
     ),
+    "ServiceMonitoring.monitor_nat_instances": _monitor(
+        ServiceMonitoring.monitor_nat_instances,
+        nat_instance_ids=lambda probe: ["i-0123456789abcdef0"],
+    ),
     "ServiceMonitoring.monitor_metric": _monitor(
         ServiceMonitoring.monitor_metric,
         metric=lambda probe: cw.Metric(namespace="Orders", metric_name="Failed"),

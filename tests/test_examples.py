@@ -104,19 +104,29 @@ def bucket_assembly(validated_example: Callable[..., ValidatedApp]) -> Path:
     return validated_assembly(validated_example, "secure_bucket")
 
 
-@pytest.mark.parametrize(
-    ("stage", "nat_gateways", "subnets", "interface_endpoints"),
-    [("dev", 1, 6, 0), ("staging", 2, 6, 0), ("production", 3, 9, 1)],
-)
-def test_standard_vpc_example(
-    vpc_assembly: Path, stage: str, nat_gateways: int, subnets: int, interface_endpoints: int
-) -> None:
+VPC_EXAMPLE: dict[str, dict[str, int]] = {
+    "dev": {"nat_gateways": 0, "nat_instances": 1, "subnets": 6, "interface_endpoints": 0},
+    "staging": {"nat_gateways": 2, "nat_instances": 0, "subnets": 6, "interface_endpoints": 0},
+    "production": {"nat_gateways": 3, "nat_instances": 0, "subnets": 9, "interface_endpoints": 1},
+}
+
+
+@pytest.mark.parametrize("stage", VPC_EXAMPLE)
+def test_standard_vpc_example(vpc_assembly: Path, stage: str) -> None:
+    """Dev egresses through one t4g.nano NAT instance (environments.json), the other stages
+    through NAT gateways."""
+    expected = VPC_EXAMPLE[stage]
     stack = f"Network-{stage}"
-    assert len(resources_of(vpc_assembly, stack, "AWS::EC2::NatGateway")) == nat_gateways
-    assert len(resources_of(vpc_assembly, stack, "AWS::EC2::Subnet")) == subnets
+    gateways = resources_of(vpc_assembly, stack, "AWS::EC2::NatGateway")
+    assert len(gateways) == expected["nat_gateways"]
+    instances = resources_of(vpc_assembly, stack, "AWS::EC2::Instance")
+    assert [i["Properties"]["InstanceType"] for i in instances] == ["t4g.nano"] * expected[
+        "nat_instances"
+    ]
+    assert len(resources_of(vpc_assembly, stack, "AWS::EC2::Subnet")) == expected["subnets"]
     endpoints = resources_of(vpc_assembly, stack, "AWS::EC2::VPCEndpoint")
     interface = [e for e in endpoints if e["Properties"].get("VpcEndpointType") == "Interface"]
-    assert len(interface) == interface_endpoints
+    assert len(interface) == expected["interface_endpoints"]
     (flow_log,) = resources_of(vpc_assembly, stack, "AWS::EC2::FlowLog")
     assert flow_log["Properties"]["TrafficType"] == "ALL"
 

@@ -138,6 +138,9 @@ def api_everything(stack: AbstractStack) -> Any:
 CASES: dict[str, Build] = {
     "StandardVpc": lambda stack: StandardVpc(stack, "Network"),
     "StandardVpc all options": full_vpc,
+    "StandardVpc NAT instances": lambda stack: StandardVpc(
+        stack, "Network", nat_instance_type="t4g.nano"
+    ),
     "SecureBucket": lambda stack: SecureBucket(stack, "Data"),
     "SecureBucket all options": full_bucket,
     "SecureDatabase": lambda stack: SecureDatabase(stack, "Orders", vpc=network(stack)),

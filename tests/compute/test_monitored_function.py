@@ -591,3 +591,19 @@ def test_snapshot(templates: dict[str, Template], name: str, cfn_snapshot: Any) 
 
 def test_outputs_nothing_unexpected(templates: dict[str, Template]) -> None:
     assert "Outputs" not in template_json(templates["production"])
+
+
+def test_connections_are_the_functions_security_groups() -> None:
+    """``database.allow_from(function)``, ``peer.connections.allow_to(function)`` work."""
+    stack = Stack(make_app(), "Connections")
+    network = StandardVpc(stack, "Network", nat_gateways=0)
+    function = MonitoredFunction(stack, "Orders", code=CODE, handler="index.handler", vpc=network)
+    assert ec2.IConnectable in type(function).__jsii_ifaces__  # type: ignore[attr-defined]
+    groups = [g.node.path for g in function.connections.security_groups]
+    assert groups == ["Connections/Orders/Function/SecurityGroup"]
+    outside = MonitoredFunction(stack, "Outside", code=CODE, handler="index.handler")
+    with pytest.raises(
+        ValidationError,
+        match=r"MonitoredFunction\('Outside'\): vpc=None: is required for connections",
+    ):
+        outside.connections  # noqa: B018 - the property raises

@@ -143,6 +143,34 @@ class TestFileErrors:
             load_environments(path)
 
 
+class TestNatInstanceType:
+    """A key added to VpcConfig is read from files like the others."""
+
+    def test_nat_instance_type_is_read_from_the_file(self, tmp_path: Path) -> None:
+        path = write(
+            tmp_path,
+            {
+                "dev": {**DEV, "vpc": {"nat_instance_type": "t4g.nano"}},
+                "staging": {**DEV, "vpc": {"nat_instance_type": None}},
+            },
+        )
+        environments = load_environments(path)
+        assert environments["dev"].vpc.nat_instance_type == "t4g.nano"
+        assert environments["dev"].vpc.nat_gateways == 1, "the stage's count, of instances"
+        assert environments["staging"].vpc.nat_instance_type is None
+
+    def test_nat_instance_type_errors_name_the_path(self, tmp_path: Path) -> None:
+        path = write(tmp_path, {"dev": {**DEV, "vpc": {"nat_instance_type": "t3.nano"}}})
+        with pytest.raises(
+            ValidationError,
+            match=r"^environments.json: dev.vpc.nat_instance_type='t3.nano': is not a Graviton",
+        ):
+            load_environments(path)
+        typo = write(tmp_path, {"dev": {**DEV, "vpc": {"nat_instance": "t4g.nano"}}})
+        with pytest.raises(ValidationError, match=r"did you mean 'nat_instance_type'\?"):
+            load_environments(typo)
+
+
 class TestNamesAndStages:
     def test_named_environment_gives_its_stage(self) -> None:
         envs = environments_from_mapping(

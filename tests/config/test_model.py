@@ -97,6 +97,8 @@ class TestStageDefaults:
 
     def test_class_defaults_are_the_safe_ones(self) -> None:
         assert VpcConfig().nat_gateways == VpcConfig().max_azs == 3
+        assert VpcConfig().nat_instance_type is None, "NAT gateways unless asked"
+        assert all(VpcConfig.for_stage(s).nat_instance_type is None for s in Stage)
         assert DatabaseConfig().deletion_protection is True
         assert DatabaseConfig().multi_az is True
 
@@ -125,6 +127,13 @@ class TestStageDefaults:
         assert config.vpc == VpcConfig.for_stage(Stage.PRODUCTION)
         assert config.database == DatabaseConfig.for_stage(Stage.PRODUCTION)
         assert config.security == SecurityConfig.for_stage(Stage.PRODUCTION)
+
+    @pytest.mark.parametrize(
+        "kind", ["t4g.nano", "t4g.medium", "c6gn.medium", "c7gn.large", "m7g.xlarge"]
+    )
+    def test_nat_instances_of_a_graviton_type(self, kind: str) -> None:
+        vpc = VpcConfig.for_stage("dev", nat_instance_type=kind)
+        assert (vpc.nat_instance_type, vpc.nat_gateways, vpc.max_azs) == (kind, 1, 2)
 
     def test_given_parts_are_kept(self) -> None:
         vpc = VpcConfig(cidr="10.9.0.0/20", max_azs=2, nat_gateways=0)
@@ -180,6 +189,35 @@ INVALID: dict[str, tuple[Any, str]] = {
     "flow_logs text": (
         lambda: VpcConfig(flow_logs=bad("yes")),
         r"flow_logs='yes': must be true or",
+    ),
+    "nat instance of an x86 type": (
+        lambda: VpcConfig(nat_instance_type="m5.large"),
+        r"VpcConfig: nat_instance_type='m5.large': is not a Graviton type \(m5 is not a "
+        r"Graviton family\); use a Graviton \(arm64\) type written family.size, such as "
+        r"'t4g.nano', 't4g.small', 'c6gn.medium' or 'c7g.large' \(families with a g after "
+        r"their generation: t4g, c6g, c6gn, c7g, c7gn, m6g, m7g, ...\)",
+    ),
+    "nat instance with a db. prefix": (
+        lambda: VpcConfig(nat_instance_type="db.t4g.micro"),
+        r"nat_instance_type='db.t4g.micro': leave out the 'db.' prefix: use 't4g.micro'",
+    ),
+    "nat instance with an ec2. prefix": (
+        lambda: VpcConfig(nat_instance_type="ec2.c7g.large"),
+        r"nat_instance_type='ec2.c7g.large': leave out the 'ec2.' prefix: use 'c7g.large'",
+    ),
+    "nat instance malformed": (
+        lambda: VpcConfig(nat_instance_type="graviton"),
+        r"nat_instance_type='graviton': must be a Graviton \(arm64\) type written family.size",
+    ),
+    "nat instance not text": (
+        lambda: VpcConfig(nat_instance_type=bad(["t4g.nano"])),
+        r"nat_instance_type=\['t4g.nano'\]: must be a Graviton",
+    ),
+    "nat instance without nat": (
+        lambda: VpcConfig(nat_gateways=0, nat_instance_type="t4g.nano"),
+        r"VpcConfig: nat_instance_type='t4g.nano': cannot be given with nat_gateways=0 \(no NAT "
+        r"at all\): set nat_gateways to the number of NAT instances, or leave nat_instance_type "
+        r"out",
     ),
     "engine unknown": (
         lambda: DatabaseConfig(engine=bad("oracle")),

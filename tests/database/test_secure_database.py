@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
 from aws_cdk.assertions import Template
@@ -257,9 +259,17 @@ class TestDefaults:
         for group in ours.values():
             assert group["Properties"]["RetentionInDays"] == 7, "dev's log retention"
             assert group["Properties"]["KmsKeyId"] == {
-                "Fn::GetAtt": ["OrdersLogKeyBA8EA35B", "Arn"]
-            }
+                "Fn::GetAtt": ["OrdersStorageKey1912DAF3", "Arn"]
+            }, "the storage key: the logs hold what the database holds"
         assert set(ours) <= set(instance(template)["DependsOn"]), "made before RDS writes"
+        policy = find_resources(template, "AWS::KMS::Key")["OrdersStorageKey1912DAF3"]
+        logs_statements = [
+            st
+            for st in policy["Properties"]["KeyPolicy"]["Statement"]
+            if st.get("Principal") == {"Service": "logs.us-east-1.amazonaws.com"}
+        ]
+        assert len(logs_statements) == 1
+        assert set(logs_statements[0]["Action"]) >= {"kms:Decrypt", "kms:Encrypt"}
 
     def test_no_log_retention_handler(self, templates: dict[str, Template]) -> None:
         assert find_resources(templates["production"], "Custom::LogRetention") == {}
@@ -566,7 +576,6 @@ class TestPinnedLogicalIds:
             "OrdersSecret93AA201F"
         ]
         assert sorted(k for k in find_resources(template, "AWS::KMS::Key") if "Orders" in k) == [
-            "OrdersLogKeyBA8EA35B",
             "OrdersSecretKeyE4BE1B92",
             "OrdersStorageKey1912DAF3",
         ]
@@ -740,6 +749,55 @@ def test_the_offered_majors_come_from_aws_cdk_lib() -> None:
     assert {"16", "17"} <= set(offered_majors(DatabaseEngine.POSTGRES, False))
     assert "8.0" in offered_majors(DatabaseEngine.MYSQL, False)
     assert "8.0" in offered_majors(DatabaseEngine.MYSQL, True)
+
+
+def test_one_encryption_key_encrypts_storage_logs_and_secret() -> None:
+    stack = Stack(make_app(), "OneKey")
+    key = kms.Key(stack, "ServiceKey", enable_key_rotation=True)
+    database = db(stack, encryption_key=key)
+    assert database.storage_key is key
+    assert database.secret_key is key
+    template = template_json(template_of(stack))
+    key_id = stack.get_logical_id(key.node.default_child)  # type: ignore[arg-type]
+    keys = [k for k in find_resources(template, "AWS::KMS::Key") if not k.startswith("Network")]
+    assert keys == [key_id], "no key of its own"
+    key_ref = {"Fn::GetAtt": [key_id, "Arn"]}
+    (resource,) = find_resources(template, "AWS::RDS::DBInstance").values()
+    assert resource["Properties"]["KmsKeyId"] == key_ref
+    (secret,) = find_resources(template, "AWS::SecretsManager::Secret").values()
+    assert secret["Properties"]["KmsKeyId"] == key_ref
+    groups = [
+        g
+        for g in find_resources(template, "AWS::Logs::LogGroup").values()
+        if str(g["Properties"].get("LogGroupName", "")).startswith("/aws/rds/")
+    ]
+    assert groups
+    assert all(g["Properties"]["KmsKeyId"] == key_ref for g in groups)
+    statements = find_resources(template, "AWS::KMS::Key")[key_id]["Properties"]["KeyPolicy"]
+    services = [json.dumps(st["Principal"].get("Service")) for st in statements["Statement"]]
+    assert [s for s in services if '"logs."' in s], "CloudWatch Logs may use the key"
+
+
+def test_allow_from_a_peer_in_another_stack_writes_the_rules_there() -> None:
+    """A client in a stack that depends on the database's: the ingress rule goes into the
+    client's stack, so the database's stack does not refer back to it (a cycle)."""
+    app = make_app()
+    data = Stack(app, "Data")
+    vpc = network(data)
+    database = SecureDatabase(data, "B", vpc=vpc)
+    compute = Stack(app, "Compute")
+    compute.add_dependency(data)
+    client = ec2.SecurityGroup(compute, "Client", vpc=vpc.vpc, allow_all_outbound=False)
+    database.allow_from(client, "The client")
+    app.synth()  # no DependencyCycle
+    data_rules = find_resources(template_of(data), "AWS::EC2::SecurityGroupIngress")
+    assert not [r for r in data_rules.values() if "Client" in json.dumps(r)]
+    ingress = find_resources(template_of(compute), "AWS::EC2::SecurityGroupIngress")
+    (rule,) = ingress.values()
+    assert rule["Properties"]["FromPort"] == rule["Properties"]["ToPort"] == 5433
+    assert rule["Properties"]["Description"] == "The client"
+    (egress,) = find_resources(template_of(compute), "AWS::EC2::SecurityGroupEgress").values()
+    assert egress["Properties"]["FromPort"] == 5433, "the client may reach the database port"
 
 
 def test_methods_refuse_bad_input(dev_config: EnvironmentConfig) -> None:

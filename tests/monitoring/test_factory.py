@@ -306,7 +306,7 @@ class TestRollbackAlarms:
 
 
 def test_the_catalogue_is_the_registered_packs_rows_in_order() -> None:
-    assert list(ALARM_CATALOGUE) == ["lambda", "api", "database", "nat", "custom"]
+    assert list(ALARM_CATALOGUE) == ["lambda", "api", "database", "nat", "nat_instance", "custom"]
     for name, module in PACKS.items():
         assert name == module.NAME
         assert ALARM_CATALOGUE[name] is module.CATALOGUE

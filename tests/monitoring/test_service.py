@@ -131,7 +131,7 @@ def alarm(template: Template, name: str) -> dict[str, Any]:
     (found,) = [
         r["Properties"]
         for r in find_resources(template, "AWS::CloudWatch::Alarm").values()
-        if r["Properties"]["AlarmName"] == name
+        if r["Properties"].get("AlarmName") == name
     ]
     return found
 
@@ -297,6 +297,105 @@ class TestNatPack:
         assert seen == gateways
 
 
+class NatInstancesStack(AbstractStack):
+    """A dev network on NAT instances, monitored through the VPC."""
+
+    def __init__(self, scope: Any, construct_id: str, *, kind: str, **kwargs: Any) -> None:
+        self._kind = kind
+        super().__init__(scope, construct_id, **kwargs)
+
+    def initialize(self) -> None:
+        self.network = StandardVpc(self, "Network", nat_gateways=2, nat_instance_type=self._kind)
+        topic = AlarmTopic.from_config(self, "Alarms", self.config)
+        self.monitoring = ServiceMonitoring(
+            self, "Monitoring", service_name="orders", alarm_topic=topic
+        )
+        self.resources = self.monitoring.monitor_nat_instances(self.network)
+
+
+@pytest.fixture(scope="module")
+def nat_instances(environments: dict[str, EnvironmentConfig]) -> dict[str, NatInstancesStack]:
+    return {
+        kind: NatInstancesStack(
+            make_app(), f"Nat-{kind.replace('.', '-')}", kind=kind, config=environments["dev"]
+        )
+        for kind in ("t4g.small", "c7g.medium")
+    }
+
+
+class TestNatInstancePack:
+    def test_alarms_per_instance_on_its_id(
+        self, nat_instances: dict[str, NatInstancesStack]
+    ) -> None:
+        stack = nat_instances["t4g.small"]
+        template = template_of(stack)
+        ids = sorted(find_resources(template, "AWS::EC2::Instance"))
+        assert len(ids) == 2
+
+        def stat(properties: dict[str, Any]) -> tuple[str, str, int, str]:
+            (query,) = [q for q in properties["Metrics"] if "MetricStat" in q]
+            metric = query["MetricStat"]
+            return (
+                metric["Metric"]["Namespace"],
+                metric["Metric"]["MetricName"],
+                metric["Period"],
+                metric["Stat"],
+            )
+
+        for number, instance_id in enumerate(ids, start=1):
+            status = alarm(template, f"dev-orders-nat{number}-status-check-failed")
+            assert dimensions(status) == {"InstanceId": {"Ref": instance_id}}
+            assert stat(status) == ("AWS/EC2", "StatusCheckFailed", 60, "Maximum")
+            assert (status["Threshold"], status["EvaluationPeriods"]) == (0, 3)
+            assert status["AlarmActions"] == status["OKActions"] == [{"Ref": "AlarmsTopic3A2DFEBA"}]
+            cpu = alarm(template, f"dev-orders-nat{number}-cpu-utilization")
+            assert dimensions(cpu) == {"InstanceId": {"Ref": instance_id}}
+            assert stat(cpu) == ("AWS/EC2", "CPUUtilization", 300, "Average")
+            assert cpu["Threshold"] == 80
+            credits = alarm(template, f"dev-orders-nat{number}-cpu-credit-balance")
+            assert stat(credits) == ("AWS/EC2", "CPUCreditBalance", 300, "Minimum")
+            assert credits["Threshold"] == 5
+            assert credits["ComparisonOperator"] == "LessThanThreshold"
+            assert "#nat-instance-cpu-credit-balance" in credits["AlarmDescription"]
+        assert [r.label for r in stack.resources] == ["nat1", "nat2"]
+        assert {r.pack for r in stack.resources} == {"nat_instance"}
+        assert_no_wildcard_dimensions(template)
+
+    def test_status_checks_are_critical(self, nat_instances: dict[str, NatInstancesStack]) -> None:
+        monitoring = nat_instances["t4g.small"].monitoring
+        critical = {n for n, a in monitoring.alarms.items() if a in monitoring.critical_alarms}
+        assert critical == {f"dev-orders-nat{n}-status-check-failed" for n in (1, 2)}
+
+    def test_no_credit_alarm_for_a_type_without_credits(
+        self, nat_instances: dict[str, NatInstancesStack]
+    ) -> None:
+        names = set(nat_instances["c7g.medium"].monitoring.alarms)
+        assert names == {
+            f"dev-orders-nat{n}-{key}"
+            for n in (1, 2)
+            for key in ("status-check-failed", "cpu-utilization")
+        }
+
+    def test_widgets_plot_every_instance(self, nat_instances: dict[str, NatInstancesStack]) -> None:
+        stack = nat_instances["t4g.small"]
+        (board,) = [
+            d["Properties"]["DashboardBody"]
+            for d in find_resources(template_of(stack), "AWS::CloudWatch::Dashboard").values()
+            if "main" in json.dumps(d["Properties"].get("DashboardName"))
+        ]
+        body = json.dumps(board)
+        for title in ("NAT instances: bytes", "NAT instances: CPU and credits"):
+            assert title in body
+        for metric in ("NetworkOut", "NetworkIn", "CPUUtilization", "CPUCreditBalance"):
+            assert metric in body
+
+    def test_nag_packs_clean(self, nat_instances: dict[str, NatInstancesStack]) -> None:
+        """The monitoring adds no finding; the network's are the documented route ones."""
+        for stack in nat_instances.values():
+            findings = {f.rule_id for f in nag_findings(stack, NAG_PACKS)}
+            assert all(rule.endswith("-VPCNoUnrestrictedRouteToIGW") for rule in findings)
+
+
 class TestCustomAndComposite:
     def test_custom_metric_alarm(self, template: Template) -> None:
         properties = alarm(template, "production-orders-no-traffic-alarm")
@@ -382,6 +481,9 @@ PACKS: dict[str, Callable[[Stack, ServiceMonitoring], Any]] = {
         imported_database(s, "orders-db"), label="orders-db", allocated_storage_gib=50
     ),
     "nat": lambda s, m: m.monitor_nat_gateways(nat_gateway_ids=["nat-0123456789abcdef0"]),
+    "nat-instance": lambda s, m: m.monitor_nat_instances(
+        nat_instance_ids=["i-0123456789abcdef0"], burstable=True
+    ),
     "custom": lambda s, m: m.monitor_metric(
         cw.Metric(namespace="Orders", metric_name="Placed", statistic="Sum"),
         label="orders-placed",
@@ -527,6 +629,7 @@ class TestRoutingAndOverrides:
 not_settings: Any = {"threshold": 1}
 not_number: Any = "10"
 not_list: Any = "nat-0123456789abcdef0"
+not_instances: Any = "i-0123456789abcdef0"
 
 
 def bad_monitoring(**props: Any) -> Callable[[Stack], Any]:
@@ -651,6 +754,67 @@ INVALID: dict[str, tuple[Callable[[Stack], Any], str]] = {
     "vpc without nat": (
         with_monitoring(lambda m, s: m.monitor_nat_gateways(StandardVpc(s, "V", nat_gateways=0))),
         r"has no NAT gateways this app defines",
+    ),
+    "gateways of a vpc on nat instances": (
+        with_monitoring(
+            lambda m, s: m.monitor_nat_gateways(StandardVpc(s, "V", nat_instance_type="t4g.nano"))
+        ),
+        r"vpc=.*: runs NAT instances, not NAT gateways: monitor them with monitor_nat_instances",
+    ),
+    "instances of a vpc on nat gateways": (
+        with_monitoring(lambda m, s: m.monitor_nat_instances(StandardVpc(s, "V"))),
+        r"vpc=.*: runs NAT gateways, not NAT instances: monitor them with monitor_nat_gateways",
+    ),
+    "instances of a vpc without nat": (
+        with_monitoring(lambda m, s: m.monitor_nat_instances(StandardVpc(s, "V", nat_gateways=0))),
+        r"vpc=.*: has no NAT instances this app defines: give nat_instance_ids",
+    ),
+    "nat instances of nothing": (
+        with_monitoring(lambda m, s: m.monitor_nat_instances()),
+        r"vpc=None: has no NAT instances this app defines",
+    ),
+    "nat instance ids and vpc": (
+        with_monitoring(
+            lambda m, s: m.monitor_nat_instances(
+                StandardVpc(s, "V", nat_instance_type="t4g.nano"),
+                nat_instance_ids=["i-0123456789abcdef0"],
+            )
+        ),
+        r"nat_instance_ids=\['i-0123456789abcdef0'\]: cannot be given with vpc",
+    ),
+    "burstable with vpc": (
+        with_monitoring(
+            lambda m, s: m.monitor_nat_instances(
+                StandardVpc(s, "V", nat_instance_type="t4g.nano"), burstable=True
+            )
+        ),
+        r"burstable=True: cannot be given with vpc: it comes from the type",
+    ),
+    "nat instance id malformed": (
+        with_monitoring(lambda m, s: m.monitor_nat_instances(nat_instance_ids=["nat-1"])),
+        r"nat_instance_ids\[0\]='nat-1': must be an EC2 instance id such as 'i-0123456789abcdef0'",
+    ),
+    "nat instance id twice": (
+        with_monitoring(
+            lambda m, s: m.monitor_nat_instances(
+                nat_instance_ids=["i-0123456789abcdef0", "i-0123456789abcdef0"]
+            )
+        ),
+        r"nat_instance_ids='i-0123456789abcdef0': is given twice",
+    ),
+    "nat instance ids as one string": (
+        with_monitoring(lambda m, s: m.monitor_nat_instances(nat_instance_ids=not_instances)),
+        r"nat_instance_ids='i-0123456789abcdef0': must be a list of str or None",
+    ),
+    "nat instance alarm of the gateway pack": (
+        with_monitoring(
+            lambda m, s: m.monitor_nat_instances(
+                nat_instance_ids=["i-0123456789abcdef0"],
+                alarms={"packets_drop_count": AlarmSettings()},
+            )
+        ),
+        r"alarms\['packets_drop_count'\]=.*is not an alarm of the nat_instance pack; alarms are "
+        r"status_check_failed, cpu_utilization, cpu_credit_balance",
     ),
     "unresolved label": (
         with_monitoring(
@@ -812,6 +976,10 @@ def test_invalid_input_is_refused(case: str) -> None:
                 )
             },
         ),
+        (
+            "nat_instance",
+            {"cpu_credit_balance": AlarmSettings(period=Duration.hours(6), evaluation_periods=5)},
+        ),
     ],
 )
 def test_a_refused_pack_leaves_nothing_half_made(pack: str, bad: dict[str, AlarmSettings]) -> None:
@@ -832,6 +1000,9 @@ def test_a_refused_pack_leaves_nothing_half_made(pack: str, bad: dict[str, Alarm
         "database": lambda alarms: monitoring.monitor_database(database, label="d", alarms=alarms),
         "nat": lambda alarms: monitoring.monitor_nat_gateways(
             nat_gateway_ids=["nat-0123456789abcdef0"], alarms=alarms
+        ),
+        "nat_instance": lambda alarms: monitoring.monitor_nat_instances(
+            nat_instance_ids=["i-0123456789abcdef0"], burstable=True, alarms=alarms
         ),
     }
     with pytest.raises(ValidationError):

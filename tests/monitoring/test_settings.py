@@ -110,8 +110,10 @@ def test_catalogue_page_is_current(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_every_alarm_has_a_runbook_section() -> None:
+    """Each section's anchor is the one alarm descriptions link: ``nat-instance-cpu-...``."""
     page = (ROOT / "docs" / "alarms.md").read_text()
     for pack, alarms in ALARM_CATALOGUE.items():
         for key in alarms:
-            assert f'<a id="{pack}-{key.replace("_", "-")}"></a>' in page
+            anchor = f"{pack}-{key}".replace("_", "-")
+            assert f'<a id="{anchor}"></a>' in page
     assert '<a id="service-unhealthy"></a>' in page

@@ -1,4 +1,5 @@
-"""StandardVpc: tiers, NAT, flow logs, endpoints, validation, compliance and pinned ids."""
+"""StandardVpc: tiers, NAT (gateways or instances), flow logs, endpoints, validation,
+compliance and pinned ids."""
 
 from __future__ import annotations
 
@@ -18,7 +19,12 @@ from org_constructs.compliance import NAG_PACKS, nag_findings
 from org_constructs.compliance._acknowledgements import CDK_HANDLER_CHECKOV_CHECKS
 from org_constructs.config import VpcConfig
 from org_constructs.contract import REGULATED_PACKS
-from org_constructs.testing import assert_no_open_ingress, find_resources, template_of
+from org_constructs.testing import (
+    assert_no_open_ingress,
+    find_resources,
+    template_json,
+    template_of,
+)
 from tests.support import (
     ROOT,
     TEST_ACCOUNTS,
@@ -66,6 +72,17 @@ def regulated_vpc(stack: Stack) -> StandardVpc:
     return StandardVpc(stack, "Network", nat_gateways=0, interface_endpoints=["ssm", "logs"])
 
 
+def nat_instance_vpc(stack: Stack) -> StandardVpc:
+    """A dev network on one NAT instance, from the environment's config."""
+    config = VpcConfig.for_stage("dev", cidr="10.0.0.0/16", nat_instance_type="t4g.nano")
+    return StandardVpc.from_config(stack, "Network", config)
+
+
+def nat_instances_vpc(stack: Stack) -> StandardVpc:
+    """A NAT instance per AZ, of a type that is not burstable."""
+    return StandardVpc(stack, "Network", nat_instance_type="c7gn.medium", nat_gateways=2)
+
+
 @pytest.fixture(scope="session")
 def stacks(environments: dict[str, EnvironmentConfig]) -> dict[str, NetworkStack]:
     variants: dict[str, tuple[str, Callable[[Stack], StandardVpc] | None]] = {
@@ -73,6 +90,8 @@ def stacks(environments: dict[str, EnvironmentConfig]) -> dict[str, NetworkStack
         "production": ("production", None),
         "full": ("staging", full_vpc),
         "regulated": ("production", regulated_vpc),
+        "nat-instance": ("dev", nat_instance_vpc),
+        "nat-instances": ("staging", nat_instances_vpc),
     }
     return {
         name: NetworkStack(make_app(), f"Vpc-{name}", config=environments[env], build=build)
@@ -165,6 +184,200 @@ class TestNat:
 
     def test_dev_with_one_nat_does_not_warn(self, stacks: dict[str, NetworkStack]) -> None:
         Annotations.from_stack(stacks["dev"]).has_no_warning("*", Match.any_value())
+
+
+def instances(template: Template) -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: resource["Properties"]
+        for logical_id, resource in find_resources(template, "AWS::EC2::Instance").items()
+    }
+
+
+class TestNatInstances:
+    """``nat_instance_type``: NAT instances in place of NAT gateways, hardened."""
+
+    @pytest.mark.parametrize(
+        ("name", "kind", "count"),
+        [("nat-instance", "t4g.nano", 1), ("nat-instances", "c7gn.medium", 2)],
+    )
+    def test_instances_of_the_type_replace_the_gateways(
+        self, templates: dict[str, Template], name: str, kind: str, count: int
+    ) -> None:
+        template = templates[name]
+        assert find_resources(template, "AWS::EC2::NatGateway") == {}
+        assert find_resources(template, "AWS::EC2::EIP") == {}
+        found = instances(template)
+        assert len(found) == count
+        assert {p["InstanceType"] for p in found.values()} == {kind}
+
+    @pytest.mark.parametrize("name", ["nat-instance", "nat-instances"])
+    def test_hardened(self, templates: dict[str, Template], name: str) -> None:
+        for properties in instances(templates[name]).values():
+            assert properties["MetadataOptions"] == {
+                "HttpTokens": "required",
+                "HttpPutResponseHopLimit": 1,
+            }, "IMDSv2 only, one hop"
+            assert properties["BlockDeviceMappings"] == [
+                {
+                    "DeviceName": "/dev/xvda",
+                    "Ebs": {"DeleteOnTermination": True, "Encrypted": True, "VolumeType": "gp3"},
+                }
+            ]
+            assert properties["PropagateTagsToVolumeOnCreation"] is True
+            assert "KeyName" not in properties, "no SSH key pair"
+            assert properties["SourceDestCheck"] is False
+            (interface,) = properties["NetworkInterfaces"]
+            assert interface["AssociatePublicIpAddress"] is True
+            assert interface["DeviceIndex"] == "0"
+            assert interface["SubnetId"]["Ref"].startswith("NetworkVpcPublicSubnet")
+
+    def test_burstable_types_use_standard_credits(self, templates: dict[str, Template]) -> None:
+        (dev,) = instances(templates["nat-instance"]).values()
+        assert dev["CreditSpecification"] == {"CPUCredits": "standard"}
+        assert all(
+            "CreditSpecification" not in p for p in instances(templates["nat-instances"]).values()
+        ), "not burstable: no credit specification"
+
+    def test_image_is_amazon_linux_2023_for_arm(self, templates: dict[str, Template]) -> None:
+        template = templates["nat-instance"]
+        (properties,) = instances(template).values()
+        parameter = template_json(template)["Parameters"][properties["ImageId"]["Ref"]]
+        assert parameter == {
+            "Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>",
+            "Default": "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-arm64",
+        }
+
+    @pytest.mark.parametrize(
+        ("name", "cidr"), [("nat-instance", "10.0.0.0/16"), ("nat-instances", "10.1.0.0/16")]
+    )
+    def test_security_group_takes_the_vpc_only_and_sends_anywhere(
+        self, templates: dict[str, Template], name: str, cidr: str
+    ) -> None:
+        template = templates[name]
+        (group,) = [
+            g["Properties"]
+            for g in find_resources(template, "AWS::EC2::SecurityGroup").values()
+            if g["Properties"]["GroupDescription"] == "Security Group for NAT instances"
+        ]
+        ingress = {
+            (r["IpProtocol"], r["FromPort"], r["ToPort"], r["CidrIp"])
+            for r in group["SecurityGroupIngress"]
+        }
+        assert ingress == {
+            ("tcp", 0, 65535, cidr),
+            ("udp", 0, 65535, cidr),
+            ("icmp", -1, -1, cidr),
+        }
+        assert all(r["Description"] for r in group["SecurityGroupIngress"])
+        assert group["SecurityGroupEgress"] == [
+            {
+                "CidrIp": "0.0.0.0/0",
+                "Description": "Allow all outbound traffic by default",
+                "IpProtocol": "-1",
+            }
+        ]
+        assert_no_open_ingress(template)
+        for properties in instances(template).values():
+            (interface,) = properties["NetworkInterfaces"]
+            assert interface["GroupSet"] == [
+                {"Fn::GetAtt": ["NetworkVpcNatSecurityGroup559BBD24", "GroupId"]}
+            ]
+
+    @pytest.mark.parametrize(
+        ("name", "routes"), [("nat-instance", {1: 1, 2: 1}), ("nat-instances", {1: 1, 2: 2})]
+    )
+    def test_private_subnets_route_through_an_instance(
+        self, templates: dict[str, Template], name: str, routes: dict[int, int]
+    ) -> None:
+        """Each private subnet's default route goes to the NAT instance of its AZ, or to the
+        one instance when there are fewer instances than AZs."""
+        template = templates[name]
+        ids = {
+            number: next(i for i in instances(template) if f"PublicSubnet{number}NatInstance" in i)
+            for number in set(routes.values())
+        }
+        by_table = {
+            r["Properties"]["RouteTableId"]["Ref"]: r["Properties"]
+            for r in find_resources(template, "AWS::EC2::Route").values()
+        }
+        for private, public in routes.items():
+            (table,) = [t for t in by_table if t.startswith(f"NetworkVpcPrivateSubnet{private}")]
+            route = by_table[table]
+            assert route["DestinationCidrBlock"] == "0.0.0.0/0"
+            assert route["InstanceId"] == {"Ref": ids[public]}
+            assert "NatGatewayId" not in route
+
+    @pytest.mark.parametrize(("name", "count"), [("nat-instance", 1), ("nat-instances", 2)])
+    def test_each_instance_recovers_by_itself(
+        self, templates: dict[str, Template], stacks: dict[str, NetworkStack], name: str, count: int
+    ) -> None:
+        template = templates[name]
+        alarms = {
+            logical_id: alarm["Properties"]
+            for logical_id, alarm in find_resources(template, "AWS::CloudWatch::Alarm").items()
+        }
+        assert len(alarms) == count
+        ids = sorted(instances(template))
+        for number, instance_id in enumerate(ids, start=1):
+            (alarm,) = [
+                a for i, a in alarms.items() if i.startswith(f"NetworkNatInstance{number}Recovery")
+            ]
+            assert alarm["Namespace"] == "AWS/EC2"
+            assert alarm["MetricName"] == "StatusCheckFailed_System"
+            assert alarm["Dimensions"] == [{"Name": "InstanceId", "Value": {"Ref": instance_id}}]
+            assert (alarm["Statistic"], alarm["Period"]) == ("Maximum", 60)
+            assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+            assert (alarm["Threshold"], alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (
+                1,
+                2,
+                2,
+            )
+            assert alarm["AlarmActions"] == ["arn:aws:automate:us-east-1:ec2:recover"]
+            assert "Recovers NAT instance" in alarm["AlarmDescription"]
+        network = stacks[name].network
+        assert len(network.nat_instances) == len(network.nat_recovery_alarms) == count
+        assert all(isinstance(i, ec2.Instance) for i in network.nat_instances)
+
+    def test_recovery_outside_an_environment_uses_the_stacks_region(self) -> None:
+        stack = Stack(make_app(), "Agnostic")
+        StandardVpc(stack, "Network", nat_instance_type="t4g.micro", max_azs=1, nat_gateways=1)
+        (alarm,) = find_resources(Template.from_stack(stack), "AWS::CloudWatch::Alarm").values()
+        (action,) = alarm["Properties"]["AlarmActions"]
+        assert {"Ref": "AWS::Region"} in action["Fn::Join"][1]
+
+    def test_gateway_vpcs_have_no_instances(
+        self, stacks: dict[str, NetworkStack], templates: dict[str, Template]
+    ) -> None:
+        assert stacks["dev"].network.nat_instances == []
+        assert stacks["dev"].network.nat_recovery_alarms == []
+        assert find_resources(templates["dev"], "AWS::EC2::Instance") == {}
+
+    def test_production_with_fewer_nat_instances_than_azs_warns(
+        self, production_config: EnvironmentConfig
+    ) -> None:
+        stack = NetworkStack(
+            make_app(),
+            "FewNatInstances",
+            config=production_config,
+            build=lambda s: StandardVpc(
+                s, "Network", nat_gateways=1, nat_instance_type="t4g.small"
+            ),
+        )
+        Annotations.from_stack(stack).has_warning(
+            "/FewNatInstances/Network",
+            Match.string_like_regexp("1 NAT instance\\(s\\) for 3 AZs"),
+        )
+
+    def test_instance_ids_are_pinned(self, templates: dict[str, Template]) -> None:
+        """aws-cdk-lib's ids for the instance and its group, and the recovery alarm's."""
+        template = templates["nat-instance"]
+        assert list(instances(template)) == ["NetworkVpcPublicSubnet1NatInstance6FD019B0"]
+        groups = find_resources(template, "AWS::EC2::SecurityGroup")
+        assert "NetworkVpcNatSecurityGroup559BBD24" in groups
+        assert list(find_resources(template, "AWS::CloudWatch::Alarm")) == [
+            "NetworkNatInstance1RecoveryD3C86D7E"
+        ]
+        assert list(find_resources(template, "AWS::EC2::VPC")) == ["NetworkVpc7FB7348F"]
 
 
 class TestFlowLogs:
@@ -376,6 +589,40 @@ INVALID: dict[str, tuple[Callable[[Stack], Any], str]] = {
     "max_azs boolean": (vpc(max_azs=True), r"max_azs=True: must be a whole number or None"),
     "flow_logs truthy string": (vpc(flow_logs="no"), r"flow_logs='no': must be True or False"),
     "key not a key": (vpc(flow_logs_key="alias/logs"), r"flow_logs_key='alias/logs': must be an"),
+    "nat instance of an x86 type": (
+        vpc(nat_instance_type="t3.nano"),
+        r"StandardVpc\('V'\): nat_instance_type='t3.nano': is not a Graviton type \(t3 is not a "
+        r"Graviton family\); use a Graviton \(arm64\) type written family.size, such as "
+        r"'t4g.nano'",
+    ),
+    "nat instance with a db. prefix": (
+        vpc(nat_instance_type="db.t4g.micro"),
+        r"nat_instance_type='db.t4g.micro': leave out the 'db.' prefix: use 't4g.micro'",
+    ),
+    "nat instance with an ec2. prefix": (
+        vpc(nat_instance_type="ec2.t4g.nano"),
+        r"nat_instance_type='ec2.t4g.nano': leave out the 'ec2.' prefix: use 't4g.nano'",
+    ),
+    "nat instance without a size": (
+        vpc(nat_instance_type="t4g"),
+        r"nat_instance_type='t4g': must be a Graviton \(arm64\) type written family.size",
+    ),
+    "nat instance in capitals": (
+        vpc(nat_instance_type="T4G.NANO"),
+        r"nat_instance_type='T4G.NANO': must be a Graviton",
+    ),
+    "nat instance without nat": (
+        vpc(nat_gateways=0, nat_instance_type="t4g.nano"),
+        r"nat_instance_type='t4g.nano': cannot be given with nat_gateways=0 \(no NAT at all\)",
+    ),
+    "nat instance token": (
+        lambda s: StandardVpc(s, "V", nat_instance_type=CfnParameter(s, "Type").value_as_string),
+        r"nat_instance_type=.*: must be a literal instance type, not a token",
+    ),
+    "nat instance not text": (
+        vpc(nat_instance_type=bad(4)),
+        r"nat_instance_type=4: must be a string or None",
+    ),
 }
 
 
@@ -449,7 +696,9 @@ def test_outside_an_abstract_stack_production_defaults_apply() -> None:
 
 
 class TestCompliance:
-    @pytest.mark.parametrize("name", ["dev", "production", "full", "regulated"])
+    @pytest.mark.parametrize(
+        "name", ["dev", "production", "full", "regulated", "nat-instance", "nat-instances"]
+    )
     def test_aws_solutions_and_serverless_clean(
         self, stacks: dict[str, NetworkStack], name: str
     ) -> None:
@@ -477,6 +726,38 @@ class TestCompliance:
         for rule_id, _ in findings:
             assert rule_id in page
 
+    @pytest.mark.parametrize("name", ["nat-instance", "nat-instances"])
+    def test_nat_instances_add_no_finding_on_any_pack(
+        self, stacks: dict[str, NetworkStack], name: str
+    ) -> None:
+        """What a NAT instance cannot avoid (a public address, no detailed monitoring...) the
+        construct acknowledges; the public tier's route stays, as with NAT gateways."""
+        findings = {f.rule_id for f in nag_findings(stacks[name], NAG_PACKS)}
+        assert findings == {f"{pack}-VPCNoUnrestrictedRouteToIGW" for pack in REGULATED_PACKS}
+
+    @pytest.mark.parametrize(
+        ("name", "in_transit"), [("nat-instance", True), ("nat-instances", False)]
+    )
+    def test_nat_instances_acknowledge_the_checks_with_reasons(
+        self, templates: dict[str, Template], name: str, in_transit: bool
+    ) -> None:
+        """cfn-guard's in-transit encryption control is acknowledged only for the types it
+        does not accept (t4g), so that no acknowledgement is stale."""
+        for resource in find_resources(templates[name], "AWS::EC2::Instance").values():
+            metadata = resource["Metadata"]
+            recorded = {
+                (a["tool"], a["rule"]): a["reason"]
+                for a in metadata["org-constructs"]["acknowledged"]
+            }
+            guard = {rule for tool, rule in recorded if tool == "cfn-guard"}
+            expected = {"CT.EC2.PR.8", "CT.EC2.PR.13"} | ({"CT.EC2.PR.19"} if in_transit else set())
+            assert guard == expected
+            assert [skip["id"] for skip in metadata["checkov"]["skip"]] == ["CKV_AWS_88"]
+            assert all(len(reason) > 60 for reason in recorded.values())
+            assert all(
+                a["source"] == "org-constructs" for a in metadata["org-constructs"]["acknowledged"]
+            )
+
     @pytest.mark.e2e
     def test_checkov_passes_with_documented_skips(
         self, templates: dict[str, Template], background: Background
@@ -484,12 +765,14 @@ class TestCompliance:
         report = checkov_report(background, "standard_vpc", templates)
         assert report.failed == []
         assert report.passed > 100
-        assert {(name, check) for name, check, _ in report.skipped} == {
-            (name, check) for name in templates for check in CDK_HANDLER_CHECKOV_CHECKS
-        }
-        assert all("aws-cdk-lib creates" in comment for _, _, comment in report.skipped)
+        handler = {(name, check) for name in templates for check in CDK_HANDLER_CHECKOV_CHECKS}
+        public_ip = {("nat-instance", "CKV_AWS_88")} | {("nat-instances", "CKV_AWS_88")}
+        assert {(name, check) for name, check, _ in report.skipped} == handler | public_ip
+        for name, check, comment in report.skipped:
+            expected = "public IPv4 address" if check == "CKV_AWS_88" else "aws-cdk-lib creates"
+            assert expected in comment, (name, check)
 
 
-@pytest.mark.parametrize("name", ["dev", "production", "full", "regulated"])
+@pytest.mark.parametrize("name", ["dev", "production", "full", "regulated", "nat-instance"])
 def test_snapshot(templates: dict[str, Template], name: str, cfn_snapshot: Any) -> None:
     assert templates[name] == cfn_snapshot

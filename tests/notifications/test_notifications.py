@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -180,3 +181,25 @@ def test_every_nag_pack_is_clean(stacks: dict[str, NotificationsStack], name: st
 @pytest.mark.parametrize("name", ["default", "all"])
 def test_snapshot(templates: dict[str, Template], name: str, cfn_snapshot: Any) -> None:
     assert templates[name] == cfn_snapshot
+
+
+def test_a_given_key_encrypts_the_topic_and_its_queue() -> None:
+    """One key for the alarm topic and the deployment topic of a stack."""
+    stack = Stack(make_app(), "SharedKey")
+    alarms = AlarmTopic(stack, "Alarms", emails=["ops@example.com"])
+    notifications = DeploymentNotifications(
+        stack, "Deployments", emails=["ops@example.com"], encryption_key=alarms.encryption_key
+    )
+    assert notifications.alarm_topic.encryption_key is alarms.encryption_key
+    template = template_of(stack).to_json()
+    (key_id,) = find_resources(template, "AWS::KMS::Key")
+    key_ref = {"Fn::GetAtt": [key_id, "Arn"]}
+    topics = find_resources(template, "AWS::SNS::Topic")
+    assert len(topics) == 2
+    assert {json.dumps(t["Properties"]["KmsMasterKeyId"]) for t in topics.values()} == {
+        json.dumps(key_ref)
+    }
+    queues = find_resources(template, "AWS::SQS::Queue")
+    assert len(queues) == 2
+    assert all(q["Properties"]["KmsMasterKeyId"] == key_ref for q in queues.values())
+    assert nag_findings(stack, NAG_PACKS) == []

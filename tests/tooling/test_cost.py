@@ -182,6 +182,72 @@ PRICED: dict[str, tuple[str, dict[str, Any], list[tuple[str, float]], list[str]]
         [("20 GB gp2 storage", 2.3)],
         ["R: RDS mariadb db.t3.micro"],
     ),
+    "ec2 nat instance": (
+        "AWS::EC2::Instance",
+        {
+            "InstanceType": "t4g.nano",
+            "BlockDeviceMappings": [
+                {"DeviceName": "/dev/xvda", "Ebs": {"Encrypted": True, "VolumeType": "gp3"}}
+            ],
+            "NetworkInterfaces": [{"DeviceIndex": "0", "AssociatePublicIpAddress": True}],
+        },
+        [
+            ("EC2 t4g.nano instance hours", 3.07),
+            ("8 GiB gp3 volume /dev/xvda (the image's default size)", 0.64),
+            ("public IPv4 address", 3.65),
+        ],
+        [],
+    ),
+    "ec2 instance without block device mappings": (
+        "AWS::EC2::Instance",
+        {"InstanceType": "t4g.micro", "SubnetId": "subnet-1"},
+        [
+            ("EC2 t4g.micro instance hours", 6.13),
+            ("8 GiB gp3 root volume (the image's default size)", 0.64),
+        ],
+        [],
+    ),
+    "ec2 instance with sized volumes and two addresses": (
+        "AWS::EC2::Instance",
+        {
+            "InstanceType": "t4g.medium",
+            "BlockDeviceMappings": [
+                {"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 20, "VolumeType": "gp3"}},
+                {"DeviceName": "/dev/sdf", "Ebs": {"VolumeSize": "100"}},
+                {"DeviceName": "/dev/sdg", "NoDevice": {}},
+            ],
+            "NetworkInterfaces": [
+                {"DeviceIndex": "0", "AssociatePublicIpAddress": "true"},
+                {"DeviceIndex": "1", "AssociatePublicIpAddress": True},
+                {"DeviceIndex": "2", "AssociatePublicIpAddress": False},
+            ],
+        },
+        [
+            ("EC2 t4g.medium instance hours", 24.53),
+            ("20 GiB gp3 volume /dev/xvda", 1.6),
+            ("100 GiB gp2 volume /dev/sdf", 10.0),
+            ("2 public IPv4 address(es)", 7.3),
+        ],
+        [],
+    ),
+    "ec2 values not in the table": (
+        "AWS::EC2::Instance",
+        {
+            "InstanceType": "c7gn.medium",
+            "BlockDeviceMappings": [
+                {"DeviceName": "/dev/sdf", "Ebs": {"SnapshotId": "snap-0123456789abcdef0"}},
+                {"DeviceName": "/dev/sdg", "Ebs": {"VolumeSize": 10, "VolumeType": "io2"}},
+            ],
+        },
+        [],
+        ["R: EC2 c7gn.medium", "R: size of the EBS volume /dev/sdf", "R: EBS io2 storage"],
+    ),
+    "ec2 type unresolved": (
+        "AWS::EC2::Instance",
+        {"InstanceType": {"Ref": "InstanceType"}},
+        [("8 GiB gp3 root volume (the image's default size)", 0.64)],
+        ["R: EC2 instance of a type the template does not spell out"],
+    ),
 }
 
 
@@ -260,3 +326,31 @@ def test_a_resource_its_pricer_leaves_unpriced_can_be_usage_based(
     cost = estimate_template(template)
     assert [line.logical_id for line in cost.lines] == ["Cached"]
     assert cost.unpriced == {"AWS::ApiGateway::Stage": 1}
+
+
+def test_a_t4g_nano_nat_instance_costs_its_hours_volume_and_address() -> None:
+    """What ``StandardVpc(nat_instance_type="t4g.nano")`` synthesizes, priced: about 7.36 USD
+    a month for the instance (and 0.10 for its recovery alarm), against 36.50 for a NAT
+    gateway with its Elastic IP."""
+    import aws_cdk as cdk
+
+    from org_constructs import StandardVpc
+    from org_constructs.testing import template_json
+
+    def priced(**props: Any) -> dict[str, float]:
+        stack = cdk.Stack(cdk.App(), "Nat")
+        StandardVpc(stack, "Network", max_azs=1, nat_gateways=1, **props)
+        cost = estimate_template(template_json(cdk.assertions.Template.from_stack(stack)))
+        totals: dict[str, float] = {}
+        for line in cost.lines:
+            totals[line.resource_type] = round(totals.get(line.resource_type, 0) + line.monthly, 2)
+        assert cost.unknown == []
+        return totals
+
+    instance = priced(nat_instance_type="t4g.nano")
+    assert instance["AWS::EC2::Instance"] == 7.36
+    assert instance["AWS::CloudWatch::Alarm"] == 0.1
+    assert "AWS::EC2::NatGateway" not in instance
+    gateway = priced()
+    assert round(gateway["AWS::EC2::NatGateway"] + gateway["AWS::EC2::EIP"], 2) == 36.5
+    assert "AWS::EC2::Instance" not in gateway

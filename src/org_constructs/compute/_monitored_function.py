@@ -149,7 +149,7 @@ def latest_python_runtime() -> lambda_.Runtime:
     return getattr(lambda_.Runtime, max(versions)[1])  # type: ignore[no-any-return]
 
 
-@jsii.implements(iam.IGrantable)
+@jsii.implements(iam.IGrantable, ec2.IConnectable)
 class MonitoredFunction(Construct):
     """A Lambda function released through CodeDeploy, with alarms that roll a bad release back.
 
@@ -753,6 +753,24 @@ class MonitoredFunction(Construct):
     def role(self) -> iam.Role:
         """The execution role; grants to it land in its customer-managed policy."""
         return self._role
+
+    @property
+    def connections(self) -> ec2.Connections:
+        """The function's security groups, so that ``database.allow_from(function)`` works.
+
+        Raises
+        ------
+        ValidationError
+            When the function is not in a VPC (it has no security group).
+        """
+        if not self._function.is_bound_to_vpc:
+            raise ValidationError(
+                f"MonitoredFunction({self.node.id!r})",
+                "vpc",
+                None,
+                "is required for connections: only a function in a VPC has security groups",
+            )
+        return self._function.connections
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` invoke the alias (the live version)."""

@@ -227,6 +227,53 @@ def check_allowed_ip(where: str, prop: str, value: object) -> None:
         )
 
 
+_INSTANCE_TYPE = re.compile(
+    r"^(?P<family>[a-z]+\d{1,2}(?P<capabilities>[a-z-]*))\.[a-z0-9]+(-[a-z0-9]+)*$"
+)
+_INSTANCE_PREFIXES = ("db.", "ec2.", "cache.")
+_GRAVITON = (
+    "a Graviton (arm64) type written family.size, such as 't4g.nano', 't4g.small', "
+    "'c6gn.medium' or 'c7g.large' (families with a g after their generation: t4g, c6g, c6gn, "
+    "c7g, c7gn, m6g, m7g, ...)"
+)
+
+
+def check_graviton_instance_type(where: str, prop: str, value: object) -> str:
+    """An EC2 instance type of a Graviton (arm64) family, as ``family.size`` (``'t4g.nano'``).
+
+    Graviton families carry a ``g`` right after their generation: ``t4g``, ``c6g``, ``c6gn``,
+    ``c7g``, ``c7gn``, ``m6g``, ``m7g``, ``r7g``... (the rule aws-cdk-lib's
+    ``InstanceType.architecture`` reads). A token is refused: the machine image and the CPU
+    credit setting are chosen from the type.
+    """
+    if not isinstance(value, str):
+        raise ValidationError(where, prop, value, f"must be {_GRAVITON}")
+    if is_token(value):
+        raise ValidationError(
+            where,
+            prop,
+            value,
+            "must be a literal instance type, not a token: the machine image and the CPU "
+            "credit setting are chosen from it",
+        )
+    for prefix in _INSTANCE_PREFIXES:
+        if value.startswith(prefix):
+            raise ValidationError(
+                where, prop, value, f"leave out the {prefix!r} prefix: use {value[len(prefix) :]!r}"
+            )
+    match = _INSTANCE_TYPE.fullmatch(value)
+    if match is None:
+        raise ValidationError(where, prop, value, f"must be {_GRAVITON}")
+    if not match["capabilities"].startswith("g"):
+        raise ValidationError(
+            where,
+            prop,
+            value,
+            f"is not a Graviton type ({match['family']} is not a Graviton family); use {_GRAVITON}",
+        )
+    return value
+
+
 def check_email(where: str, prop: str, value: object) -> None:
     check_text(where, prop, value, _EMAIL, "an e-mail address such as 'ops@example.com'")
 

@@ -137,10 +137,17 @@ class VpcConfig:
     max_azs:
         How many Availability Zones the VPC spans, 1 to 6. Default: 3
     nat_gateways:
-        How many NAT gateways to run, 0 to ``max_azs``. Each costs about 32 USD a month plus
-        data; one per AZ keeps egress up when an AZ fails. Default: 3
+        How many NAT gateways to run, 0 to ``max_azs``; with ``nat_instance_type``, how many NAT
+        instances. Each gateway costs about 32 USD a month plus data; one per AZ keeps egress
+        up when an AZ fails. Default: 3
     flow_logs:
         Whether to record VPC flow logs. Default: True
+    nat_instance_type:
+        Run NAT instances of this Graviton type (``'t4g.nano'``, ``'c6gn.medium'``: written
+        ``family.size``) instead of NAT gateways: a ``t4g.nano`` costs about 7.40 USD a month
+        with its volume and public IPv4 address, but it is one instance, not a managed service
+        (see ``StandardVpc``). Needs ``nat_gateways`` of 1 or more. Default: None (NAT
+        gateways)
 
     Use ``VpcConfig.for_stage(stage)`` for the per-stage defaults (dev runs one NAT gateway).
     """
@@ -149,6 +156,7 @@ class VpcConfig:
     max_azs: int = 3
     nat_gateways: int = 3
     flow_logs: bool = True
+    nat_instance_type: str | None = None
 
     def __post_init__(self) -> None:
         where = type(self).__name__
@@ -163,6 +171,16 @@ class VpcConfig:
                 f"must not exceed max_azs ({self.max_azs}); lower nat_gateways or raise max_azs",
             )
         checks.check_bool(where, "flow_logs", self.flow_logs)
+        if self.nat_instance_type is not None:
+            checks.check_graviton_instance_type(where, "nat_instance_type", self.nat_instance_type)
+            if self.nat_gateways == 0:
+                raise ValidationError(
+                    where,
+                    "nat_instance_type",
+                    self.nat_instance_type,
+                    "cannot be given with nat_gateways=0 (no NAT at all): set nat_gateways to "
+                    "the number of NAT instances, or leave nat_instance_type out",
+                )
 
     @classmethod
     def for_stage(cls, stage: Stage | str, **overrides: Any) -> VpcConfig:

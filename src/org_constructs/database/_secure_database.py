@@ -19,7 +19,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from org_constructs._flags import pin_feature_flags
-from org_constructs._kms import log_group_key, rotating_key
+from org_constructs._kms import rotating_key
 from org_constructs.compliance._acknowledgements import (
     acknowledge,
     acknowledge_grant,
@@ -206,8 +206,8 @@ class SecureDatabase(Construct):
     PostgreSQL, 3307 for MySQL); the isolated subnets of the VPC and a security group that
     admits nothing but the rotation function until ``allow_from`` is called; automatic minor
     version upgrades; gp3 storage of 20 GiB that grows by itself up to 100 GiB (instances);
-    every log type exported to log groups encrypted with a rotating key, kept for the
-    environment's log retention.
+    every log type exported to log groups encrypted with the storage key (the logs hold what
+    the database holds), kept for the environment's log retention.
 
     Per stage (``stage_of``; outside an ``AbstractStack`` the production values): multi-AZ and
     deletion protection outside dev; backups kept 1 day in dev, 7 in staging, 30 in
@@ -233,7 +233,7 @@ class SecureDatabase(Construct):
     ----------
     scope, construct_id:
         As for any construct. The child ids ``Database`` (the instance or cluster),
-        ``Secret``, ``StorageKey``, ``SecretKey``, ``LogKey``, ``LogGroup-<type>`` (one per
+        ``Secret``, ``StorageKey``, ``SecretKey``, ``LogGroup-<type>`` (one per
         exported log type), ``ParameterGroup``, ``SecurityGroup``, ``BackupKey`` and
         ``BackupVault`` fix the CloudFormation logical ids; they are public contract. The
         instance or cluster identifier is derived from the construct's path, so the log group
@@ -294,6 +294,12 @@ class SecureDatabase(Construct):
     log_retention:
         Retention of the log groups. Default: - the environment's log retention (one year
         outside an ``AbstractStack``)
+    encryption_key:
+        One key for the storage, snapshots, Performance Insights, the log groups and the
+        credentials secret, such as the key of the service's bucket (each key costs 1 USD a
+        month). CloudWatch Logs is granted its use when it is a key of this app. Default: - a
+        new rotating key for the storage, logs and Performance Insights (``StorageKey``) and
+        one for the secret (``SecretKey``)
 
     Raises
     ------
@@ -343,6 +349,7 @@ class SecureDatabase(Construct):
         multi_user_rotation: bool = False,
         rotation_interval: Duration | None = None,
         log_retention: logs.RetentionDays | None = None,
+        encryption_key: kms.IKey | None = None,
     ) -> None:
         where = f"SecureDatabase({construct_id!r})"
         checks.check_arguments(where, SecureDatabase.__init__, locals())
@@ -431,10 +438,10 @@ class SecureDatabase(Construct):
                 "replacing the database deletes its data without a final snapshot",
             )
 
-        self._storage_key = rotating_key(
+        self._storage_key: kms.IKey = encryption_key or rotating_key(
             self, "StorageKey", f"the storage of the database {self.node.path}", companion
         )
-        self._secret_key = rotating_key(
+        self._secret_key: kms.IKey = encryption_key or rotating_key(
             self, "SecretKey", f"the credentials of the database {self.node.path}", companion
         )
         self._secret = rds.DatabaseSecret(
@@ -598,7 +605,12 @@ class SecureDatabase(Construct):
         retention: logs.RetentionDays | None,
         policy: RemovalPolicy,
     ) -> list[logs.LogGroup]:
-        key = log_group_key(self, "LogKey", f"the logs of the database {self.node.path}", policy)
+        # The logs hold what the database holds (statements, errors): the storage key encrypts
+        # them too, one key less to pay for.
+        key = self._storage_key
+        key.grant_encrypt_decrypt(
+            iam.ServicePrincipal(f"logs.{Stack.of(self).region}.amazonaws.com")
+        )
         groups = []
         for log_type in exports:
             group = logs.LogGroup(
@@ -934,7 +946,21 @@ class SecureDatabase(Construct):
                     "networks that need the database",
                 )
         # The literal port, not the connections' token: rule checkers read it.
-        self._security_group.connections.allow_from(peer, ec2.Port.tcp(self._port), text)
+        port = ec2.Port.tcp(self._port)
+        if (
+            isinstance(peer, Construct)
+            and hasattr(peer, "connections")
+            and Stack.of(peer) is not Stack.of(self)
+        ):
+            # A peer in another stack: the rules go into the peer's stack, which refers to the
+            # database's already, instead of making the database's stack refer back to the
+            # peer's (a dependency cycle when the peer's stack depends on this one).
+            for group in peer.connections.security_groups:
+                self._security_group.add_ingress_rule(group, port, text, True)
+                if not group.allow_all_outbound:
+                    group.add_egress_rule(self._security_group, port, text)
+        else:
+            self._security_group.connections.allow_from(peer, port, text)
 
     def grant_connect(self, grantee: iam.IGrantable, db_user: str) -> iam.Grant:
         """Let ``grantee`` connect as ``db_user`` with IAM authentication (``rds-db:connect``).

@@ -29,6 +29,7 @@ from org_constructs.monitoring._packs import custom as custom_pack
 from org_constructs.monitoring._packs import database as database_pack
 from org_constructs.monitoring._packs import lambda_ as lambda_pack
 from org_constructs.monitoring._packs import nat as nat_pack
+from org_constructs.monitoring._packs import nat_instance as nat_instance_pack
 from org_constructs.monitoring._settings import (
     AlarmLevels,
     AlarmSettings,
@@ -71,6 +72,10 @@ class ServiceMonitoring(Construct):
         The stage in names. Default: - the ``AbstractStack``'s stage (required elsewhere)
     dashboards:
         Create the main and performance dashboards. Default: True
+    performance_dashboard:
+        A second dashboard for latency percentiles, concurrency and database load; with
+        False those widgets go to the main dashboard instead (one dashboard costs 3 USD a month
+        less). Default: - True with ``dashboards``
     composite_alarm:
         Create the "service unhealthy" composite alarm from the critical alarms. Default: True
     dashboard_range:
@@ -104,6 +109,7 @@ class ServiceMonitoring(Construct):
         warning_topic: TopicLike | None = None,
         stage: Stage | str | None = None,
         dashboards: bool = True,
+        performance_dashboard: bool | None = None,
         composite_alarm: bool = True,
         dashboard_range: Duration | None = None,
     ) -> None:
@@ -120,6 +126,13 @@ class ServiceMonitoring(Construct):
             alarm_name(where, resolved_stage.value, service_name, "service-unhealthy")
         if dashboards:
             _check_dashboards(where, resolved_stage, service_name, dashboard_range)
+        elif performance_dashboard:
+            raise ValidationError(
+                where,
+                "performance_dashboard",
+                performance_dashboard,
+                "cannot be True with dashboards=False",
+            )
         elif dashboard_range is not None:
             raise ValidationError(
                 where,
@@ -161,7 +174,9 @@ class ServiceMonitoring(Construct):
         self._main: cw.Dashboard | None = None
         self._performance: cw.Dashboard | None = None
         if dashboards:
-            self._create_dashboards(dashboard_range or Duration.hours(3))
+            self._create_dashboards(
+                dashboard_range or Duration.hours(3), performance_dashboard is not False
+            )
 
     # ----------------------------------------------------------------------------- packs
 
@@ -326,7 +341,8 @@ class ServiceMonitoring(Construct):
         """Alarms per NAT gateway (ids resolved from the VPC) and NAT traffic widgets.
 
         Give ``vpc`` (a ``StandardVpc`` or an ``ec2.Vpc`` defined in this app) or, for a VPC
-        defined elsewhere, ``nat_gateway_ids``.
+        defined elsewhere, ``nat_gateway_ids``. A VPC whose NAT devices are instances
+        (``StandardVpc(nat_instance_type=...)``) is watched by ``monitor_nat_instances``.
         """
         checks.check_arguments(self._where, ServiceMonitoring.monitor_nat_gateways, locals())
         if vpc is not None and nat_gateway_ids is not None:
@@ -351,6 +367,13 @@ class ServiceMonitoring(Construct):
         gateways = dict(enumerate(nat_gateway_ids or (), start=1))
         if vpc is not None:
             gateways = nat_pack.gateways_of(vpc)
+        if not gateways and vpc is not None and nat_instance_pack.instances_of(vpc):
+            raise ValidationError(
+                self._where,
+                "vpc",
+                vpc,
+                "runs NAT instances, not NAT gateways: monitor them with monitor_nat_instances",
+            )
         if not gateways:
             raise ValidationError(
                 self._where,
@@ -374,6 +397,113 @@ class ServiceMonitoring(Construct):
             packets += gateway_packets
             resources.append(resource)
         nat_pack.traffic_widgets(self._add_main, traffic, packets)
+        return resources
+
+    def monitor_nat_instances(
+        self,
+        vpc: StandardVpc | ec2.IVpc | None = None,
+        *,
+        nat_instance_ids: Sequence[str] | None = None,
+        burstable: bool | None = None,
+        label: str = "nat",
+        alarms: Mapping[str, AlarmSettings | AlarmLevels] | None = None,
+    ) -> list[MonitoredResource]:
+        """Alarms per NAT instance (status checks, CPU, CPU credits) and NAT widgets.
+
+        The NAT instances of ``StandardVpc(nat_instance_type=...)``: their recovery on a
+        failed system check is the VPC's own alarm; these alarms tell people, and with a
+        ``StandardVpc`` its recovery alarms also notify the critical topic (alarm and OK).
+
+        Parameters
+        ----------
+        vpc:
+            A ``StandardVpc`` or an ``ec2.Vpc`` defined in this app, whose NAT instances are
+            found in its public subnets.
+        nat_instance_ids:
+            For a VPC defined elsewhere: the instances' ids (``'i-0123456789abcdef0'``).
+        burstable:
+            With ``nat_instance_ids``: their type earns CPU credits (``t4g``), so the
+            ``cpu_credit_balance`` alarm is added. Default: - read from the VPC's
+            instances; False for ``nat_instance_ids``
+        label:
+            The first part of each instance's label, numbered as its public subnet
+            (``nat1``, ``nat2``). Default: ``'nat'``
+        alarms:
+            Overrides by alarm key (see the alarm catalogue).
+
+        Raises
+        ------
+        ValidationError
+            When both or neither of ``vpc`` and ``nat_instance_ids`` are given, the VPC has no
+            NAT instances (it may run gateways: ``monitor_nat_gateways``), an id is malformed
+            or given twice, ``burstable`` is given with ``vpc``, or for a bad label or alarm
+            setting; nothing is created.
+        """
+        checks.check_arguments(self._where, ServiceMonitoring.monitor_nat_instances, locals())
+        if vpc is not None and nat_instance_ids is not None:
+            raise ValidationError(
+                self._where,
+                "nat_instance_ids",
+                list(nat_instance_ids),
+                "cannot be given with vpc: the ids come from the VPC",
+            )
+        if vpc is not None and burstable is not None:
+            raise ValidationError(
+                self._where,
+                "burstable",
+                burstable,
+                "cannot be given with vpc: it comes from the type of the VPC's instances",
+            )
+        for index, instance_id in enumerate(nat_instance_ids or ()):
+            checks.check_text(
+                self._where,
+                f"nat_instance_ids[{index}]",
+                instance_id,
+                _INSTANCE_ID,
+                "an EC2 instance id such as 'i-0123456789abcdef0'",
+                tokens=True,
+            )
+        checks.check_unique(self._where, "nat_instance_ids", nat_instance_ids or (), "instance")
+        check_name_part(self._where, "label", label)
+        self._check_alarm_keys("nat_instance", alarms)
+        instances = {
+            number: nat_instance_pack.NatInstance(instance_id, bool(burstable))
+            for number, instance_id in enumerate(nat_instance_ids or (), start=1)
+        }
+        if vpc is not None:
+            instances = nat_instance_pack.instances_of(vpc)
+        if not instances:
+            gateways = vpc is not None and bool(nat_pack.gateways_of(vpc))
+            raise ValidationError(
+                self._where,
+                "vpc",
+                vpc,
+                "runs NAT gateways, not NAT instances: monitor them with monitor_nat_gateways"
+                if gateways
+                else "has no NAT instances this app defines: give nat_instance_ids for a VPC "
+                "defined elsewhere, or do not monitor NAT instances of a VPC without them",
+            )
+        labels = {number: self._label(f"{label}{number}", None) for number in instances}
+        resolved = self._resolve_pack("nat_instance", list(labels.values()), alarms)
+        resources = []
+        gathered = nat_instance_pack.Widgets()
+        for number, instance in instances.items():
+            instance_label = labels[number]
+            resource = self._resource("nat_instance", instance_label)
+            nat_instance_pack.monitor(
+                self._pack(resource, f"NatInstance{instance_label}", resolved),
+                instance,
+                number,
+                gathered,
+            )
+            resources.append(resource)
+        nat_instance_pack.widgets(self._add_main, gathered)
+        if isinstance(vpc, StandardVpc):
+            # A recovery is an event people should see: the VPC's recovery alarms notify too.
+            action = self._actions[Severity.CRITICAL]
+            for recovery in vpc.nat_recovery_alarms:
+                recovery.add_alarm_action(action)
+                recovery.add_ok_action(action)
         return resources
 
     def monitor_metric(
@@ -637,20 +767,13 @@ class ServiceMonitoring(Construct):
         self._composite.add_alarm_action(action)
         self._composite.add_ok_action(action)
 
-    def _create_dashboards(self, dashboard_range: Duration) -> None:
+    def _create_dashboards(self, dashboard_range: Duration, performance: bool) -> None:
         prefix = f"{self._stage.value}-{self._service}"
         start = f"-PT{int(dashboard_range.to_minutes())}M"
         self._main = cw.Dashboard(
             self,
             "MainDashboard",
             dashboard_name=f"{prefix}-main",
-            start=start,
-            period_override=cw.PeriodOverride.AUTO,
-        )
-        self._performance = cw.Dashboard(
-            self,
-            "PerformanceDashboard",
-            dashboard_name=f"{prefix}-performance",
             start=start,
             period_override=cw.PeriodOverride.AUTO,
         )
@@ -663,18 +786,25 @@ class ServiceMonitoring(Construct):
             ),
             LazyAlarmStatusWidget(lambda: list(self._alarm_arns), title="Alarms"),
         )
-        self._performance.add_widgets(
-            cw.TextWidget(
-                markdown=f"# {self._service} ({self._stage.value}): performance\n"
-                "Latency percentiles, concurrency, database load.",
-                width=24,
-                height=2,
-            ),
-        )
-        for dashboard, output in (
-            (self._main, "MainDashboardUrl"),
-            (self._performance, "PerformanceDashboardUrl"),
-        ):
+        dashboards = [(self._main, "MainDashboardUrl")]
+        if performance:
+            self._performance = cw.Dashboard(
+                self,
+                "PerformanceDashboard",
+                dashboard_name=f"{prefix}-performance",
+                start=start,
+                period_override=cw.PeriodOverride.AUTO,
+            )
+            self._performance.add_widgets(
+                cw.TextWidget(
+                    markdown=f"# {self._service} ({self._stage.value}): performance\n"
+                    "Latency percentiles, concurrency, database load.",
+                    width=24,
+                    height=2,
+                ),
+            )
+            dashboards.append((self._performance, "PerformanceDashboardUrl"))
+        for dashboard, output in dashboards:
             self._output(
                 f"{self.node.id}{output}",
                 _dashboard_url(Stack.of(self).region, dashboard.dashboard_name),
@@ -694,8 +824,9 @@ class ServiceMonitoring(Construct):
             self._main.add_widgets(*widgets)
 
     def _add_performance(self, *widgets: cw.IWidget) -> None:
-        if self._performance is not None:
-            self._performance.add_widgets(*widgets)
+        dashboard = self._performance or self._main
+        if dashboard is not None:
+            dashboard.add_widgets(*widgets)
 
 
 _MAX_CONCURRENCY = 2**31 - 1
@@ -706,6 +837,7 @@ _MAX_DIMENSION = 255
 _MAX_DASHBOARD_NAME = 255
 _DASHBOARD_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 _NAT_GATEWAY_ID = re.compile(r"^nat-[0-9a-f]{8,17}$")
+_INSTANCE_ID = re.compile(r"^i-[0-9a-f]{8,17}$")
 
 
 def _check_dashboards(

@@ -1,4 +1,5 @@
-"""``StandardVpc``: a three-tier VPC with flow logs, endpoints and cost-aware NAT."""
+"""``StandardVpc``: a three-tier VPC with flow logs, endpoints and cost-aware NAT (gateways or
+instances)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from aws_cdk import Annotations, Stack, Tags, Token
+from aws_cdk import Annotations, Duration, Stack, Tags, Token
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -20,11 +23,14 @@ from constructs import Construct
 
 from org_constructs._kms import log_group_key
 from org_constructs.compliance._acknowledgements import (
+    acknowledge,
     acknowledge_cdk_handler,
+    acknowledge_library_check,
     acknowledge_short_retention,
 )
 from org_constructs.config import Stage, VpcConfig
 from org_constructs.config import _checks as checks
+from org_constructs.contract import REGULATED_PACKS
 from org_constructs.core import log_retention_for, removal_policy_for, stage_of
 from org_constructs.errors import ValidationError
 
@@ -70,14 +76,21 @@ class StandardVpc(Construct):
     the default security group has no rules; no subnet gives instances public IPs on launch.
     Cost-aware by default: S3 and DynamoDB gateway endpoints (free, and traffic to them skips the
     NAT gateways' data charge); NAT gateway count from the config; interface endpoints only on
-    request (each costs about 7 USD a month per AZ).
+    request (each costs about 7 USD a month per AZ). For dev networks, ``nat_instance_type``
+    runs NAT instances instead of gateways: a ``t4g.nano`` costs about 7.50 USD a month with its
+    volume, public IPv4 address and recovery alarm, and nothing per GB processed, against about
+    33 USD for a gateway plus 0.045 USD per GB; but it is one instance, a single point of
+    failure for egress that recovers by itself from a host failure, not from an AZ outage.
 
     Parameters
     ----------
     scope, construct_id:
         As for any construct. The child ids ``Vpc``, ``FlowLogKey``, ``FlowLogGroup``,
         ``FlowLogRole``, ``FlowLogPolicy`` and ``FlowLog`` fix the CloudFormation logical ids;
-        they are public contract.
+        they are public contract. With ``nat_instance_type`` so do aws-cdk-lib's
+        ``Vpc/PublicSubnet<n>/NatInstance`` (with its ``InstanceRole`` and
+        ``InstanceProfile``) and ``Vpc/NatSecurityGroup``, and ``NatInstance<n>Recovery``,
+        the recovery alarm of the instance in public subnet ``n``.
     cidr:
         IPv4 range, a network with a prefix from /16 to /28. Default: - the stage's
         (``10.0.0.0/16`` dev, ``10.1.0.0/16`` staging, ``10.2.0.0/16`` production)
@@ -85,7 +98,18 @@ class StandardVpc(Construct):
         1 to 6. Default: - 2 in dev and staging, 3 in production
     nat_gateways:
         0 to ``max_azs``. 0 makes an isolated-only VPC (no internet gateway, no public or private
-        tier). Default: - 1 in dev, 2 in staging, 3 in production
+        tier). With ``nat_instance_type`` it counts NAT instances. Default: - 1 in dev, 2 in
+        staging, 3 in production
+    nat_instance_type:
+        Run ``nat_gateways`` NAT instances of this Graviton type (``'t4g.nano'``,
+        ``'c6gn.medium'``: written ``family.size``) instead of NAT gateways. Each runs Amazon
+        Linux 2023 (aws-cdk-lib's ``NatProvider.instance_v2`` image, the latest at each
+        deployment: a new release replaces the instance) in a public subnet, with a public
+        IPv4 address, IMDSv2 required, no SSH key pair, an encrypted gp3 root volume, standard
+        CPU credits for a burstable type (no charge beyond the instance's price), and a
+        security group that admits TCP, UDP and ICMP from the VPC's CIDR only. An alarm on
+        the system status check recovers it on healthy hardware. Default: None (NAT
+        gateways)
     availability_zones:
         Exact AZ names; otherwise CDK picks ``max_azs`` of the region's AZs (recorded in
         ``cdk.context.json``). Default: - chosen by CDK
@@ -113,12 +137,24 @@ class StandardVpc(Construct):
     ------
     ValidationError
         For a CIDR that is not a network or whose prefix is outside /16-/28, ``max_azs`` outside
-        1-6, more NAT gateways than AZs, a subnet mask outside 16-28 or larger than the VPC, a
+        1-6, more NAT gateways than AZs, a ``nat_instance_type`` that is not a Graviton type
+        written ``family.size`` or that comes with ``nat_gateways=0``, a subnet mask outside
+        16-28 or larger than the VPC, a
         CIDR too small for the tiers and AZs, flow log options without flow logs, an interface
         endpoint service that aws-cdk-lib does not know (or its full endpoint name), an AZ or a
         service given twice, an AZ outside the stack's region, a value of the wrong type, a
         token where the subnets are computed from the number, or an id already used in
         ``scope``; nothing is added to the tree.
+
+    Example
+    -------
+    ::
+
+        network = StandardVpc.from_config(self, "Network", self.config.vpc)
+        # A dev network whose egress goes through one NAT instance instead of a gateway:
+        network = StandardVpc(
+            self, "Network", max_azs=2, nat_gateways=1, nat_instance_type="t4g.nano"
+        )
     """
 
     def __init__(
@@ -129,6 +165,7 @@ class StandardVpc(Construct):
         cidr: str | None = None,
         max_azs: int | None = None,
         nat_gateways: int | None = None,
+        nat_instance_type: str | None = None,
         availability_zones: Sequence[str] | None = None,
         public_subnet_mask: int | None = None,
         private_subnet_mask: int | None = None,
@@ -159,6 +196,16 @@ class StandardVpc(Construct):
             raise ValidationError(
                 where, "nat_gateways", nat_gateways, f"must not exceed max_azs ({max_azs})"
             )
+        if nat_instance_type is not None:
+            checks.check_graviton_instance_type(where, "nat_instance_type", nat_instance_type)
+            if nat_gateways == 0:
+                raise ValidationError(
+                    where,
+                    "nat_instance_type",
+                    nat_instance_type,
+                    "cannot be given with nat_gateways=0 (no NAT at all): set nat_gateways to "
+                    "the number of NAT instances, or leave nat_instance_type out",
+                )
         if availability_zones is not None:
             _check_zones(where, scope, availability_zones, max_azs)
         if not flow_logs and (flow_logs_bucket or flow_logs_key or flow_logs_retention):
@@ -195,6 +242,7 @@ class StandardVpc(Construct):
 
         super().__init__(scope, construct_id)
         self._stage = stage
+        nat_provider = _nat_instance_provider(nat_instance_type) if nat_instance_type else None
         subnet_types = {
             PUBLIC: ec2.SubnetType.PUBLIC,
             PRIVATE: ec2.SubnetType.PRIVATE_WITH_EGRESS,
@@ -207,6 +255,7 @@ class StandardVpc(Construct):
             max_azs=None if availability_zones else max_azs,
             availability_zones=list(availability_zones) if availability_zones else None,
             nat_gateways=nat_gateways,
+            nat_gateway_provider=nat_provider,
             subnet_configuration=[
                 ec2.SubnetConfiguration(
                     name=tier,
@@ -220,11 +269,16 @@ class StandardVpc(Construct):
             gateway_endpoints=_gateway_endpoints() if gateway_endpoints else None,
         )
         self._acknowledge_default_sg_handler()
+        self._nat_instances: list[ec2.Instance] = []
+        self._nat_recovery_alarms: list[cw.Alarm] = []
+        if nat_provider is not None and nat_instance_type is not None:
+            self._configure_nat_instances(nat_provider, nat_instance_type, cidr)
         if stage is Stage.PRODUCTION and 0 < nat_gateways < max_azs:
+            kind = "NAT instance" if nat_provider else "NAT gateway"
             Annotations.of(self).add_warning_v2(
                 "org-constructs:StandardVpc:FewerNatGatewaysThanAzs",
-                f"{where}: production has {nat_gateways} NAT gateway(s) for {max_azs} AZs; "
-                "losing an AZ with a NAT gateway cuts internet egress for the others",
+                f"{where}: production has {nat_gateways} {kind}(s) for {max_azs} AZs; "
+                f"losing an AZ with a {kind} cuts internet egress for the others",
             )
 
         self._flow_log: ec2.FlowLog | None = None
@@ -269,7 +323,8 @@ class StandardVpc(Construct):
     def from_config(
         cls, scope: Construct, construct_id: str, config: VpcConfig, **kwargs: Any
     ) -> StandardVpc:
-        """A ``StandardVpc`` with cidr, AZs, NAT gateways and flow logs from ``config``.
+        """A ``StandardVpc`` with cidr, AZs, NAT (gateways or instances) and flow logs from
+        ``config``.
 
         ``kwargs`` are the other keyword arguments of the constructor.
         """
@@ -280,6 +335,7 @@ class StandardVpc(Construct):
             cidr=config.cidr,
             max_azs=config.max_azs,
             nat_gateways=config.nat_gateways,
+            nat_instance_type=config.nat_instance_type,
             flow_logs=config.flow_logs,
             **kwargs,
         )
@@ -342,6 +398,66 @@ class StandardVpc(Construct):
             traffic_type=traffic_type,
         )
 
+    def _configure_nat_instances(
+        self, provider: ec2.NatInstanceProviderV2, instance_type: str, cidr: str
+    ) -> None:
+        """Harden the NAT instances aws-cdk-lib made in the public subnets; give each a
+        recovery alarm and the acknowledgements of what a NAT instance cannot avoid."""
+        # What a NAT forwards (TCP, UDP, ICMP) from inside the VPC only, written as the literal
+        # CIDR so that checkers can verify it; outbound to anywhere (aws-cdk-lib's rule).
+        group = provider.security_group
+        for port, what in (
+            (ec2.Port.all_tcp(), "TCP"),
+            (ec2.Port.all_udp(), "UDP"),
+            (ec2.Port.all_icmp(), "ICMP"),
+        ):
+            group.add_ingress_rule(ec2.Peer.ipv4(cidr), port, f"{what} from {cidr} to forward")
+        for number, subnet in enumerate(self._vpc.public_subnets, start=1):
+            instance = subnet.node.try_find_child("NatInstance")
+            if not isinstance(instance, ec2.Instance):
+                continue
+            resource = instance.instance
+            resource.metadata_options = ec2.CfnInstance.MetadataOptionsProperty(
+                http_tokens="required", http_put_response_hop_limit=1
+            )
+            resource.block_device_mappings = [
+                ec2.CfnInstance.BlockDeviceMappingProperty(
+                    device_name=_ROOT_DEVICE,
+                    ebs=ec2.CfnInstance.EbsProperty(
+                        encrypted=True, volume_type="gp3", delete_on_termination=True
+                    ),
+                )
+            ]
+            resource.propagate_tags_to_volume_on_creation = True
+            _acknowledge_nat_instance(resource, instance_type)
+            self._nat_instances.append(instance)
+            self._nat_recovery_alarms.append(self._recovery_alarm(number, instance))
+
+    def _recovery_alarm(self, number: int, instance: ec2.Instance) -> cw.Alarm:
+        alarm = cw.Alarm(
+            self,
+            f"NatInstance{number}Recovery",
+            metric=cw.Metric(
+                namespace="AWS/EC2",
+                metric_name="StatusCheckFailed_System",
+                dimensions_map={"InstanceId": instance.instance_id},
+                statistic="Maximum",
+                period=Duration.minutes(1),
+            ),
+            threshold=1,
+            comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluation_periods=2,
+            datapoints_to_alarm=2,
+            treat_missing_data=cw.TreatMissingData.MISSING,
+            alarm_description=(
+                f"Recovers NAT instance {number} of {self.node.path}: the system status check "
+                "(AWS's hardware and host) failed for 2 minutes. EC2 moves the instance to "
+                "healthy hardware with the same id, addresses and volume."
+            ),
+        )
+        alarm.add_alarm_action(cw_actions.Ec2Action(cw_actions.Ec2InstanceAction.RECOVER))
+        return alarm
+
     def _acknowledge_default_sg_handler(self) -> None:
         acknowledge_cdk_handler(
             Stack.of(self), "Custom::VpcRestrictDefaultSG", _RESTRICT_SG_REASON, _RESTRICT_SG_RULES
@@ -371,6 +487,16 @@ class StandardVpc(Construct):
     def isolated_subnets(self) -> list[ec2.ISubnet]:
         """Subnets of the isolated tier: no route to the internet."""
         return self._vpc.isolated_subnets
+
+    @property
+    def nat_instances(self) -> list[ec2.Instance]:
+        """The NAT instances, one per NAT public subnet (empty with NAT gateways)."""
+        return list(self._nat_instances)
+
+    @property
+    def nat_recovery_alarms(self) -> list[cw.Alarm]:
+        """The alarm that recovers each NAT instance, in the order of ``nat_instances``."""
+        return list(self._nat_recovery_alarms)
 
     @property
     def flow_log(self) -> ec2.FlowLog | None:
@@ -473,6 +599,23 @@ def _check_endpoint_service(where: str, prop: str, service: str) -> None:
         )
 
 
+_ROOT_DEVICE = "/dev/xvda"
+"""The root device of Amazon Linux 2023 images."""
+
+
+def _nat_instance_provider(instance_type: str) -> ec2.NatInstanceProviderV2:
+    """NAT instances of ``instance_type`` on aws-cdk-lib's Amazon Linux 2023 image, with a
+    public IPv4 address (the public tier assigns none on launch), no key pair, and standard
+    CPU credits for a burstable type (no charge beyond the instance's price)."""
+    kind = ec2.InstanceType(instance_type)
+    return ec2.NatProvider.instance_v2(
+        instance_type=kind,
+        associate_public_ip_address=True,
+        credit_specification=ec2.CpuCredits.STANDARD if kind.is_burstable() else None,
+        default_allowed_traffic=ec2.NatTrafficDirection.OUTBOUND_ONLY,
+    )
+
+
 def _gateway_endpoints() -> dict[str, ec2.GatewayVpcEndpointOptions]:
     return {
         "S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3),
@@ -527,3 +670,60 @@ def _subnet_masks(
             f"has {available}); use a larger CIDR, fewer AZs or smaller subnet masks",
         )
     return masks
+
+
+_NAT_PUBLIC_IP_REASON = (
+    "A NAT instance forwards the private subnets' traffic to the internet through its own "
+    "public IPv4 address (the public tier assigns none on launch, so the instance asks for "
+    "one); its security group admits traffic from the VPC's CIDR only."
+)
+_NAT_IN_VPC_REASON = (
+    "The NAT instance is in the VPC's public subnet, named by its network interface "
+    "(NetworkInterfaces[0].SubnetId, where the public address is asked for); the rule reads "
+    "only the instance's top-level SubnetId."
+)
+_NAT_MONITORING_REASON = (
+    "Detailed monitoring (1-minute CPU and network metrics) costs about 2.10 USD a month per "
+    "instance; the status checks behind the recovery alarm are published every minute without "
+    "it, and 5-minute metrics serve a NAT device's CPU and traffic alarms."
+)
+_NAT_TERMINATION_REASON = (
+    "A NAT instance holds no data: CloudFormation replaces it when its image or type changes, "
+    "and the recovery alarm restores it after a host failure; termination protection would "
+    "block those replacements and the stack's deletion."
+)
+_NAT_IN_TRANSIT_REASON = (
+    "A NAT instance forwards traffic between the VPC and the internet, not between instances, "
+    "so Nitro's encryption between instances would not cover it; the workloads' TLS protects "
+    "what it forwards."
+)
+_IN_TRANSIT_ENCRYPTION_FAMILIES = frozenset(
+    {"c6gn", "c7g", "c7gd", "c7gn", "hpc7g", "i4g", "im4gn", "is4gen", "m7g", "m7gd", "r7g", "r7gd"}
+)
+"""The Graviton families that Control Tower's CT.EC2.PR.19 accepts (encryption in transit
+between instances); for the others the library acknowledges it."""
+
+
+def _acknowledge_nat_instance(resource: ec2.CfnInstance, instance_type: str) -> None:
+    acknowledge(
+        resource,
+        _NAT_PUBLIC_IP_REASON,
+        *(f"{pack}-EC2InstanceNoPublicIp" for pack in REGULATED_PACKS),
+    )
+    acknowledge(
+        resource,
+        _NAT_IN_VPC_REASON,
+        *(f"{pack}-EC2InstancesInVPC" for pack in REGULATED_PACKS),
+    )
+    acknowledge(
+        resource,
+        _NAT_MONITORING_REASON,
+        "AwsSolutions-EC28",
+        "HIPAA.Security-EC2InstanceDetailedMonitoringEnabled",
+    )
+    acknowledge(resource, _NAT_TERMINATION_REASON, "AwsSolutions-EC29")
+    acknowledge_library_check(resource, "checkov", "CKV_AWS_88", _NAT_PUBLIC_IP_REASON)
+    acknowledge_library_check(resource, "cfn-guard", "CT.EC2.PR.8", _NAT_PUBLIC_IP_REASON)
+    acknowledge_library_check(resource, "cfn-guard", "CT.EC2.PR.13", _NAT_MONITORING_REASON)
+    if instance_type.split(".", 1)[0] not in _IN_TRANSIT_ENCRYPTION_FAMILIES:
+        acknowledge_library_check(resource, "cfn-guard", "CT.EC2.PR.19", _NAT_IN_TRANSIT_REASON)

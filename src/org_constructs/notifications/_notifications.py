@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
@@ -39,6 +40,11 @@ class DeploymentNotifications(Construct):
         Principals (deployment roles, CI roles) allowed to publish; they also get
         ``kms:GenerateDataKey*``/``kms:Decrypt`` on the topic's key. Default: none (grant
         later with ``grant_publish``)
+    encryption_key:
+        The topic's key, such as the ``AlarmTopic``'s of the same stack (one key for both
+        topics saves 1 USD a month). SNS must be allowed to use it for the dead-letter queue, as
+        an ``AlarmTopic``'s key is; publishers get their key grants from ``grant_publish``.
+        Default: - a new key with rotation
 
     Raises
     ------
@@ -65,6 +71,7 @@ class DeploymentNotifications(Construct):
         slack_workspace_id: str | None = None,
         slack_channel_id: str | None = None,
         publishers: Sequence[iam.IGrantable] = (),
+        encryption_key: kms.IKey | None = None,
     ) -> None:
         where = f"DeploymentNotifications({construct_id!r})"
         checks.check_arguments(where, DeploymentNotifications.__init__, locals())
@@ -89,6 +96,7 @@ class DeploymentNotifications(Construct):
             slack_workspace_id=slack_workspace_id,
             slack_channel_id=slack_channel_id,
             display_name="Deployments",
+            encryption_key=encryption_key,
         )
         for principal in publishers:
             self.grant_publish(principal)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
-from org_constructs.monitoring._packs import api, custom, database, lambda_, nat
+from org_constructs.monitoring._packs import api, custom, database, lambda_, nat, nat_instance
 from org_constructs.monitoring._packs._base import CreateAlarm, Pack
 from org_constructs.monitoring._settings import AlarmDefault
 
@@ -24,7 +24,7 @@ class _PackModule(Protocol):
 
 
 PACKS: Mapping[str, _PackModule] = {
-    module.NAME: module for module in (lambda_, api, database, nat, custom)
+    module.NAME: module for module in (lambda_, api, database, nat, nat_instance, custom)
 }
 """The pack modules by pack name, in catalogue order."""
 

@@ -305,6 +305,67 @@ def _db_instance(properties: Mapping[str, Any], prices: Prices) -> Priced:
     return charges
 
 
+_IMAGE_ROOT_GIB = 8
+"""The root volume of an Amazon Linux 2023 image (what NAT instances run), in GiB."""
+
+
+def _ec2_instance(properties: Mapping[str, Any], prices: Prices) -> Priced:
+    """Instance hours by type, its EBS volumes (the image's 8 GiB gp3 root volume when the
+    template maps none), and a public IPv4 address per network interface that asks for one."""
+    charges: Priced = []
+    kind = properties.get("InstanceType")
+    rate = prices.get(f"ec2_instance_hourly.{kind}") if isinstance(kind, str) else None
+    if not isinstance(kind, str):
+        charges.append(Missing("EC2 instance of a type the template does not spell out"))
+    elif rate is None:
+        charges.append(Missing(f"EC2 {kind}"))
+    else:
+        charges.append(Charge(f"EC2 {kind} instance hours", rate * prices.hours_per_month))
+    mappings = [m for m in properties.get("BlockDeviceMappings") or [] if "Ebs" in m]
+    if not mappings:
+        per_gb = prices["monthly.ebs_gp3_per_gb"]
+        charges.append(
+            Charge(
+                f"{_IMAGE_ROOT_GIB} GiB gp3 root volume (the image's default size)",
+                per_gb * _IMAGE_ROOT_GIB,
+            )
+        )
+    for mapping in mappings:
+        charges.append(_ebs_volume(mapping, prices))
+    addresses = sum(
+        1
+        for interface in properties.get("NetworkInterfaces") or []
+        if interface.get("AssociatePublicIpAddress") in (True, "true")
+    )
+    if addresses:
+        rate = prices["hourly.public_ipv4_address"]
+        charges.append(
+            Charge(
+                f"{addresses} public IPv4 address(es)" if addresses > 1 else "public IPv4 address",
+                rate * prices.hours_per_month * addresses,
+            )
+        )
+    return charges
+
+
+def _ebs_volume(mapping: Mapping[str, Any], prices: Prices) -> Charge | Missing:
+    ebs = mapping["Ebs"]
+    device = mapping.get("DeviceName", "")
+    kind = str(ebs.get("VolumeType", "gp2")).lower()
+    size = ebs.get("VolumeSize")
+    if isinstance(size, int | str) and str(size).isdigit():
+        gib, note = int(size), ""
+    elif size is None and "SnapshotId" not in ebs:
+        gib, note = _IMAGE_ROOT_GIB, " (the image's default size)"
+    else:
+        return Missing(f"size of the EBS volume {device}")
+    per_gb = prices.get(f"monthly.ebs_{kind}_per_gb")
+    if per_gb is None:
+        return Missing(f"EBS {kind} storage")
+    named = f" {device}" if device else ""
+    return Charge(f"{gib} GiB {kind} volume{named}{note}", per_gb * gib)
+
+
 PRICERS: Mapping[str, Pricer] = {
     "AWS::EC2::NatGateway": Pricer(price=_nat_gateway, reads=("hourly.nat_gateway",)),
     "AWS::EC2::EIP": Pricer(price=_elastic_ip, reads=("hourly.public_ipv4_address",)),
@@ -330,6 +391,10 @@ PRICERS: Mapping[str, Pricer] = {
     "AWS::ApiGateway::Stage": Pricer(price=_api_stage, reads=("hourly.api_gateway_cache_gb",)),
     "AWS::RDS::DBInstance": Pricer(
         price=_db_instance, reads=("rds_instance_hourly.*", "monthly.rds_storage_*_per_gb")
+    ),
+    "AWS::EC2::Instance": Pricer(
+        price=_ec2_instance,
+        reads=("ec2_instance_hourly.*", "monthly.ebs_*_per_gb", "hourly.public_ipv4_address"),
     ),
 }
 """The pricer of each resource type with a fixed price; see the module docstring."""
