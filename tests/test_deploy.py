@@ -32,7 +32,13 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "examples" / "reference_app"
 ACCOUNT, REGION = "111111111111", "us-east-1"
 EMULATOR_SECRET = "testing"  # noqa: S105 - the emulator accepts any credentials
-STACKS = ["Orders-dev-Network", "Orders-dev-Data", "Orders-dev-Compute", "Orders-dev-Monitoring"]
+STACKS = [
+    "Orders-dev-Network",
+    "Orders-dev-Notifications",
+    "Orders-dev-Data",
+    "Orders-dev-Compute",
+    "Orders-dev-Monitoring",
+]
 EMULATOR = emulator_work("deploy", ACCOUNT)
 BACKGROUND = [EMULATOR]
 
@@ -147,7 +153,7 @@ def snapshot(emulator: Emulator) -> Snapshot:
     groups = {
         g["logGroupName"]: g.get("retentionInDays")
         for g in logs.describe_log_groups()["logGroups"]
-        if g["logGroupName"].startswith("Orders-dev-")
+        if g["logGroupName"].startswith(("Orders-dev-", "/aws/rds/instance/db-ordersdevdata"))
     }
     vpcs = [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if not v.get("IsDefault")]
     subnets = [s for s in ec2.describe_subnets()["Subnets"] if s["VpcId"] in vpcs]
@@ -187,19 +193,39 @@ def test_vpc_has_three_tiers_in_two_azs(emulator: Emulator, first: Snapshot) -> 
     assert sorted(s["CidrBlock"] for s in first.subnets) == [f"10.0.{n}.0/24" for n in range(6)]
     assert {s["AvailabilityZone"] for s in first.subnets} == {"us-east-1a", "us-east-1b"}
     assert not any(s["MapPublicIpOnLaunch"] for s in first.subnets)
-    assert len(emulator.client("ec2").describe_nat_gateways()["NatGateways"]) == 1
+    # Dev's NAT is one t4g.nano instance in a public subnet, the private subnets' way out.
+    assert emulator.client("ec2").describe_nat_gateways()["NatGateways"] == []
+    public = {
+        s["SubnetId"] for s in first.subnets if s["CidrBlock"] in ("10.0.0.0/24", "10.0.1.0/24")
+    }
+    reservations = emulator.client("ec2").describe_instances(
+        Filters=[{"Name": "vpc-id", "Values": [vpc]}]
+    )["Reservations"]
+    (instance,) = [i for r in reservations for i in r["Instances"]]
+    assert instance["InstanceType"] == "t4g.nano"
+    assert instance["SubnetId"] in public
+    assert instance["SourceDestCheck"] is False
+    assert instance["MetadataOptions"]["HttpTokens"] == "required"
+    routes = emulator.client("ec2").describe_route_tables(
+        Filters=[{"Name": "vpc-id", "Values": [vpc]}]
+    )["RouteTables"]
+    to_instance = [
+        r for t in routes for r in t["Routes"] if r.get("InstanceId") == instance["InstanceId"]
+    ]
+    assert to_instance, "a private subnet's default route goes through the NAT instance"
     assert len(emulator.client("ec2").describe_flow_logs()["FlowLogs"]) == 1
 
 
 def test_every_key_rotates(first: Snapshot) -> None:
-    # Bucket, database, database credentials, function environment, function logs, API access
-    # logs, dead-letter queue, flow logs, alarm topic.
-    assert len(first.keys) == 9
+    # Orders data (bucket and database: dev's one key), function logs, API access logs,
+    # dead-letter queue, flow logs, the topics.
+    assert len(first.keys) == 6
     assert all(first.keys.values())
 
 
 def test_log_groups_keep_dev_retention(first: Snapshot) -> None:
-    assert len(first.log_groups) == 3
+    # Function, API access, flow logs, and the database's two exported log types.
+    assert len(first.log_groups) == 5
     assert set(first.log_groups.values()) == {7}
 
 
@@ -219,11 +245,12 @@ def test_database_and_dashboards(emulator: Emulator, first: Snapshot) -> None:
     (database,) = emulator.client("rds").describe_db_instances()["DBInstances"]
     assert database["StorageEncrypted"] is True
     assert (database["Engine"], database["EngineVersion"]) == ("postgres", "16.13")
+    assert database["Endpoint"]["Port"] == 5433, "not the engine's default port"
     dashboards = [
         d["DashboardName"]
         for d in emulator.client("cloudwatch").list_dashboards()["DashboardEntries"]
     ]
-    assert sorted(dashboards) == ["dev-orders-main", "dev-orders-performance"]
+    assert dashboards == ["dev-orders-main"], "dev: one dashboard with every widget"
 
 
 def test_report_names_what_the_emulator_skipped(emulator: Emulator, deployed: Path) -> None:
@@ -262,9 +289,10 @@ def test_a_changed_app_updates_stateful_resources_in_place(
     statuses = {
         n: cloudformation.describe_stacks(StackName=n)["Stacks"][0]["StackStatus"] for n in STACKS
     }
-    # The log retention reaches every stack with a log group; monitoring has none.
+    # The log retention reaches every stack with a log group; the topics and monitoring have none.
     assert statuses == {
         "Orders-dev-Network": "UPDATE_COMPLETE",
+        "Orders-dev-Notifications": "CREATE_COMPLETE",
         "Orders-dev-Data": "UPDATE_COMPLETE",
         "Orders-dev-Compute": "UPDATE_COMPLETE",
         "Orders-dev-Monitoring": "CREATE_COMPLETE",

@@ -341,7 +341,7 @@ def test_generated_stack_pages_list_every_resource(
     # The production assembly the validation gate synthesized, which the pages were made from.
     assembly = validated_example("reference_app").assembly
     templates = sorted(assembly.glob("Orders-production-*.template.json"))
-    assert len(templates) == 4
+    assert len(templates) == 5
     for template in templates:
         stack = template.name.removesuffix(".template.json")
         page = (DOCS / "reference-app" / f"{stack}.md").read_text()
@@ -352,8 +352,9 @@ def test_generated_stack_pages_list_every_resource(
     index = (DOCS / "reference-app" / "index.md").read_text()
     assert "```mermaid" in index
     assert "Orders_production_Compute --> Orders_production_Data" in index
+    assert "Orders_production_Compute --> Orders_production_Notifications" in index
     svg = (DOCS / "reference-app" / "dependencies.svg").read_text()
-    assert svg.count('class="node"') == 4
+    assert svg.count('class="node"') == 5
     assert "Orders&#45;production&#45;Network" in svg
 
 

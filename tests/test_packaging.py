@@ -160,6 +160,7 @@ def test_reference_app_synthesizes_from_the_installed_wheel(
     assert "feature flags are not configured" not in result.stderr + result.stdout
     assert stack_names(app / "cdk.out") == [
         "Orders-production-Network",
+        "Orders-production-Notifications",
         "Orders-production-Data",
         "Orders-production-Compute",
         "Orders-production-Monitoring",

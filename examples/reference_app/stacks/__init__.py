@@ -4,5 +4,6 @@ from stacks.compute import ComputeStack
 from stacks.data import DataStack
 from stacks.monitoring import MonitoringStack
 from stacks.network import NetworkStack
+from stacks.notifications import NotificationsStack
 
-__all__ = ["ComputeStack", "DataStack", "MonitoringStack", "NetworkStack"]
+__all__ = ["ComputeStack", "DataStack", "MonitoringStack", "NetworkStack", "NotificationsStack"]

@@ -1,15 +1,15 @@
-"""Monitoring: the alarm topic, alarm packs for every resource, main and performance dashboards."""
+"""Monitoring: alarm packs for every resource, main and performance dashboards."""
 
 from constructs import Construct
 
-from org_constructs import AbstractStack, AlarmTopic, EnvironmentConfig, ServiceMonitoring
+from org_constructs import AbstractStack, EnvironmentConfig, ServiceMonitoring, Stage, StandardVpc
 from stacks.compute import ComputeStack
 from stacks.data import DataStack
-from stacks.network import NetworkStack
+from stacks.notifications import NotificationsStack
 
 
 class MonitoringStack(AbstractStack):
-    """Alarms that page, and the dashboards operators read."""
+    """Alarms that page through the alarm topic, and the dashboards operators read."""
 
     def __init__(
         self,
@@ -17,30 +17,32 @@ class MonitoringStack(AbstractStack):
         construct_id: str,
         *,
         config: EnvironmentConfig,
-        network: NetworkStack,
+        network: StandardVpc,
         data: DataStack,
         compute: ComputeStack,
+        notifications: NotificationsStack,
     ) -> None:
-        self.network_stack = network
+        self.network = network
         self.data = data
         self.compute = compute
+        self.notifications = notifications
         super().__init__(scope, construct_id, config=config, description="Orders monitoring")
 
     def initialize(self) -> None:
-        self.alarm_topic = AlarmTopic.from_config(self, "Alarms", self.config)
-        monitoring = ServiceMonitoring(
-            self, "Monitoring", service_name="orders", alarm_topic=self.alarm_topic
+        self.monitoring = monitoring = ServiceMonitoring(
+            self,
+            "Monitoring",
+            service_name="orders",
+            alarm_topic=self.notifications.alarms,
+            performance_dashboard=self.config.stage is not Stage.DEV,  # dev: 1 dashboard
         )
         monitoring.monitor_lambda_function(self.compute.orders.alias, label="OrdersLive")
-        monitoring.monitor_rest_api(
-            api_name=self.compute.api.rest_api_name,
-            stage_name=ComputeStack.API_STAGE,
-            label="OrdersApi",
-        )
-        monitoring.monitor_database(self.data.database, label="OrdersDb", allocated_storage_gib=20)
-        if self.config.vpc.nat_gateways:
-            monitoring.monitor_nat_gateways(self.network_stack.network)
+        monitoring.monitor_rest_api(self.compute.api, label="OrdersApi")
+        monitoring.monitor_database(self.data.database, label="OrdersDb")
+        if self.config.vpc.nat_instance_type:  # dev: status, CPU, credits; recoveries notify
+            monitoring.monitor_nat_instances(self.network)
+        elif self.config.vpc.nat_gateways:
+            monitoring.monitor_nat_gateways(self.network)
         monitoring.add_fleet_search(
             "Every function in the account: errors", '{AWS/Lambda,FunctionName} MetricName="Errors"'
         )
-        self.monitoring = monitoring

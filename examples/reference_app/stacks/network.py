@@ -2,26 +2,28 @@
 
 from constructs import Construct
 
-from org_constructs import AbstractStack, EnvironmentConfig, StandardVpc
+from org_constructs import AbstractStack, EnvironmentConfig, Stage, StandardVpc
 
-# What the workload calls when the VPC has no route to the internet (the regulated setting):
-# Secrets Manager for the database credentials and their rotation, CloudWatch Logs and metrics,
-# and KMS. S3 goes through the gateway endpoint StandardVpc adds by default.
+# What the workload calls without a route to the internet (production); S3 has a gateway endpoint.
 PRIVATE_SERVICES = ("secretsmanager", "logs", "monitoring", "kms")
 
 
+def rotates_credentials(config: EnvironmentConfig) -> bool:
+    """Dev connects with IAM authentication only: no hosted rotation, no endpoint to pay for."""
+    return config.stage is not Stage.DEV
+
+
 class NetworkStack(AbstractStack):
-    """Three-tier VPC with flow logs; its NAT gateway count follows the environment."""
+    """Three-tier VPC with flow logs; NAT follows the environment (an instance in dev)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig) -> None:
         super().__init__(scope, construct_id, config=config, description="Orders network")
 
     def initialize(self) -> None:
-        without_egress = self.config.vpc.nat_gateways == 0
+        # Credential rotation runs in the isolated subnets, next to the database.
+        rotation = ("secretsmanager",) if rotates_credentials(self.config) else ()
+        endpoints = PRIVATE_SERVICES if self.config.vpc.nat_gateways == 0 else rotation
         self.network = StandardVpc.from_config(
-            self,
-            "Network",
-            self.config.vpc,
-            interface_endpoints=PRIVATE_SERVICES if without_egress else (),
+            self, "Network", self.config.vpc, interface_endpoints=endpoints
         )
         self.create_output("VpcId", self.network.vpc_id, description="VPC id")

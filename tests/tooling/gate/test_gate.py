@@ -294,7 +294,7 @@ def test_each_stage_is_held_to_its_packs(
     run = validated_example("reference_app")
     declared = json.loads((run.assembly / NAG_SUMMARY_FILE).read_text())
     by_stack = {d["scope"]: d["packs"] for d in declared}
-    parts = ("Network", "Data", "Compute", "Monitoring")
+    parts = ("Network", "Notifications", "Data", "Compute", "Monitoring")
     assert {f"Orders-{stage}-{part}": by_stack[f"Orders-{stage}-{part}"] for part in parts} == {
         f"Orders-{stage}-{part}": packs for part in parts
     }
