@@ -315,7 +315,7 @@ def test_every_alarm_has_a_runbook_section(site: Path) -> None:
     html = (site / "alarms" / "index.html").read_text()
     for pack, alarms in ALARM_CATALOGUE.items():
         for key in alarms:
-            anchor = f"{pack}-{key.replace('_', '-')}"
+            anchor = f"{pack}-{key}".replace("_", "-")  # as the descriptions link it
             assert f'id="{anchor}"' in html, anchor
             section = text.split(f'<a id="{anchor}"></a>', 1)[1].split("<a id=", 1)[0]
             for part in ("**Means**", "**Look**", "**Fix**", "**Roll back**"):
