@@ -131,6 +131,8 @@ project = PythonProject(
                 "testing": ["pytest>=8", "syrupy>=4"],
                 "docs": ["diagrams>=0.23"],
                 "ops": ["boto3>=1.34"],
+                # The emulator patches moto's CloudFormation internals: one minor at a time.
+                "local": ["moto[server]>=5.2.5,<5.3", "boto3>=1.34"],
                 "validate": VALIDATE_EXTRA,
                 "yaml": ["PyYAML>=6"],
             },

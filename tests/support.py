@@ -7,12 +7,9 @@ import importlib.util
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Callable, Hashable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -392,7 +389,7 @@ packs: all five in production): the tests of the gate, docs and cost read it."""
 
 @dataclass(frozen=True)
 class EmulatorProcess:
-    """A local AWS emulator (scripts/emulator.py: moto's server) on 127.0.0.1."""
+    """A local AWS emulator (``org_constructs.tooling.local``: moto's server) on 127.0.0.1."""
 
     process: subprocess.Popen[bytes]
     endpoint: str
@@ -403,38 +400,22 @@ class EmulatorProcess:
 def start_emulator(account: str, background: Background) -> EmulatorProcess:
     """Start an emulator for ``account`` on a free port and wait until it answers; it is
     stopped by its PID when the session ends."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    # The module's own function: tests of the CLI replace the package's name meanwhile.
+    from org_constructs.tooling.local._emulator import start_emulator as start
+
     log: Path = background.tmp.mktemp(f"emulator-{account}") / "emulator.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, str(ROOT / "scripts" / "emulator.py"), str(port)],
-            # Not under coverage (test.sh measures subprocesses): the emulator runs none of
-            # the library's code, and tracing a server slows every request.
-            env={
-                **{k: v for k, v in os.environ.items() if k != "COVERAGE_PROCESS_CONFIG"},
-                "MOTO_ACCOUNT_ID": account,
-            },
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-
-    def stop() -> None:
-        process.terminate()
-        process.wait(timeout=30)
-
-    background.at_close(stop)
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=2)
-            break
-        except OSError:
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "the emulator did not start"
-            time.sleep(0.3)
-    return EmulatorProcess(process, f"http://localhost:{port}", log)
+    emulator = start(
+        account,
+        "us-east-1",
+        log=log,
+        timeout=120,
+        # Not under coverage (test.sh measures subprocesses): tracing a server slows every
+        # request; the handlers it runs are measured in-process (tests/tooling/local).
+        environment={k: v for k, v in os.environ.items() if k != "COVERAGE_PROCESS_CONFIG"},
+    )
+    background.at_close(emulator.stop)
+    assert emulator.process is not None
+    return EmulatorProcess(emulator.process, emulator.endpoint, log)
 
 
 def emulator_work(name: str, account: str) -> tuple[Hashable, Work]:

@@ -1,18 +1,18 @@
-"""The reference app deployed by the real CDK CLI to the local emulator, then updated in place.
+"""The reference app deployed by the real CDK CLI to the local emulator, updated, destroyed.
 
-The emulator (moto server on 127.0.0.1, see scripts/emulator.py) creates VPCs, subnets, S3
-buckets, KMS keys, log groups, Lambda functions, RDS instances, SNS topics, SQS queues and
-dashboards. It has no CloudFormation support for alarms, Lambda aliases, CodeDeploy, API Gateway
-stages and resource policies, and does not run custom resources: the tests assert what it
-creates and that the report names what it skipped, nothing more.
+The emulator (``org_constructs.tooling.local``: moto's server on 127.0.0.1 with the library's
+CloudFormation support) makes every resource type the dev stage synthesizes; it evaluates no
+alarm, shifts no traffic, runs no Lambda code and no custom resource. The tests read the
+deployed state through the services' APIs and assert the wiring the templates promise (what
+the alarms watch, what rolls back on them, what the policies deny), never that it would behave.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -254,27 +254,173 @@ def test_database_and_dashboards(emulator: Emulator, first: Snapshot) -> None:
 
 
 def test_report_names_what_the_emulator_skipped(emulator: Emulator, deployed: Path) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "scripts" / "deploy_report.py"),
-            str(deployed / "cdk.out"),
-            *STACKS,
-        ],
-        env=emulator.env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    skipped = next(line for line in result.stdout.splitlines() if line.startswith("skipped"))
+    from org_constructs.tooling.local import deploy_report
+
+    report = deploy_report(emulator.client, deployed / "cdk.out", STACKS)
+    skipped = next(line for line in report.splitlines() if line.startswith("skipped"))
+    assert skipped.endswith(": none"), skipped
     for resource_type in (
         "AWS::CloudWatch::Alarm",
+        "AWS::CloudWatch::CompositeAlarm",
         "AWS::Lambda::Alias",
         "AWS::CodeDeploy::DeploymentGroup",
+        "AWS::S3::BucketPolicy",
+        "AWS::SecretsManager::Secret",
+        "AWS::ApiGateway::Stage",
     ):
-        assert resource_type in skipped
+        assert re.search(rf"x {re.escape(resource_type)} +created", report), resource_type
     not_run = "custom resources marked complete without running their handlers"
-    assert f"{not_run}: Custom::VpcRestrictDefaultSG" in result.stdout
+    assert f"{not_run}: Custom::VpcRestrictDefaultSG" in report
+
+
+def output(emulator: Emulator, stack: str, key: str) -> str:
+    outputs = emulator.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
+    return str(next(o["OutputValue"] for o in outputs["Outputs"] if o["OutputKey"] == key))
+
+
+def test_every_alarm_watches_a_deployed_resource(emulator: Emulator, deployed: Path) -> None:
+    """Each dimension of each alarm names a function, alias, API stage, database or NAT
+    instance that exists in the emulator."""
+    lam, apigw = emulator.client("lambda"), emulator.client("apigateway")
+    functions = {f["FunctionName"] for f in lam.list_functions()["Functions"]}
+    aliases = {
+        f"{name}:{a['Name']}"
+        for name in functions
+        for a in lam.list_aliases(FunctionName=name)["Aliases"]
+    }
+    apis = {a["name"]: a["id"] for a in apigw.get_rest_apis()["items"]}
+    stages = {
+        (n, st["stageName"])
+        for n, i in apis.items()
+        for st in apigw.get_stages(restApiId=i)["item"]
+    }
+    databases = {
+        d["DBInstanceIdentifier"]
+        for d in emulator.client("rds").describe_db_instances()["DBInstances"]
+    }
+    instances = {
+        i["InstanceId"]
+        for r in emulator.client("ec2").describe_instances()["Reservations"]
+        for i in r["Instances"]
+    }
+    alarms = emulator.client("cloudwatch").describe_alarms()["MetricAlarms"]
+    assert len(alarms) >= 25
+    watched: dict[str, set[str]] = {}
+    for alarm in alarms:
+        metrics = [alarm] + [
+            {"Dimensions": m["MetricStat"]["Metric"].get("Dimensions", [])}
+            for m in alarm.get("Metrics", [])
+            if "MetricStat" in m
+        ]
+        dimensions = {d["Name"]: d["Value"] for m in metrics for d in m.get("Dimensions", [])}
+        assert dimensions, f"{alarm['AlarmName']} watches nothing"
+        if "Resource" in dimensions:
+            assert dimensions["Resource"] in aliases, alarm["AlarmName"]
+            watched.setdefault("alias", set()).add(dimensions["Resource"])
+        elif "FunctionName" in dimensions:
+            assert dimensions["FunctionName"] in functions, alarm["AlarmName"]
+        if "ApiName" in dimensions:
+            assert (dimensions["ApiName"], dimensions["Stage"]) in stages, alarm["AlarmName"]
+            watched.setdefault("api", set()).add(dimensions["ApiName"])
+        if "DBInstanceIdentifier" in dimensions:
+            assert dimensions["DBInstanceIdentifier"] in databases, alarm["AlarmName"]
+            watched.setdefault("database", set()).add(dimensions["DBInstanceIdentifier"])
+        if "InstanceId" in dimensions:
+            assert dimensions["InstanceId"] in instances, alarm["AlarmName"]
+            watched.setdefault("nat", set()).add(dimensions["InstanceId"])
+    assert {k: len(v) for k, v in watched.items()} == {
+        "alias": 1,
+        "api": 1,
+        "database": 1,
+        "nat": 1,
+    }
+    (composite,) = emulator.client("cloudwatch").describe_alarms()["CompositeAlarms"]
+    assert "ALARM(" in composite["AlarmRule"]
+    topic = output(
+        emulator, "Orders-dev-Notifications", "PublishOutputRefAlarmsTopic3A2DFEBA608CB3FF"
+    )
+    for alarm in [*alarms, composite]:
+        assert topic in alarm["AlarmActions"] + alarm.get("OKActions", []), alarm["AlarmName"]
+
+
+def test_the_deployment_group_rolls_back_on_alarms_and_reports(
+    emulator: Emulator, deployed: Path
+) -> None:
+    codedeploy = emulator.client("codedeploy")
+    (application,) = codedeploy.list_applications()["applications"]
+    (name,) = codedeploy.list_deployment_groups(applicationName=application)["deploymentGroups"]
+    group = codedeploy.get_deployment_group(applicationName=application, deploymentGroupName=name)[
+        "deploymentGroupInfo"
+    ]
+    alarm_names = {
+        a["AlarmName"] for a in emulator.client("cloudwatch").describe_alarms()["MetricAlarms"]
+    }
+    rollback = [a["name"] for a in group["alarmConfiguration"]["alarms"]]
+    assert group["alarmConfiguration"]["enabled"] is True
+    assert len(rollback) >= 3, rollback
+    assert set(rollback) <= alarm_names, rollback
+    assert "DEPLOYMENT_STOP_ON_ALARM" in group["autoRollbackConfiguration"]["events"]
+    (trigger,) = group["triggerConfigurations"]
+    assert trigger["triggerTargetArn"] == output(
+        emulator, "Orders-dev-Notifications", "DeploymentTopicArn"
+    )
+    assert sorted(trigger["triggerEvents"]) == [
+        "DeploymentFailure",
+        "DeploymentRollback",
+        "DeploymentStart",
+        "DeploymentSuccess",
+    ]
+
+
+def test_every_bucket_policy_denies_requests_without_tls(
+    first: Snapshot, emulator: Emulator
+) -> None:
+    s3 = emulator.client("s3")
+    assert len(first.buckets) == 2
+    for bucket in first.buckets:
+        policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+        denials = [
+            st
+            for st in policy["Statement"]
+            if st["Effect"] == "Deny"
+            and st.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+        ]
+        assert denials, bucket
+
+
+def test_the_secret_is_encrypted_with_the_stacks_key(first: Snapshot, emulator: Emulator) -> None:
+    """Dev's one key for the orders data: the bucket's key encrypts the database's secret."""
+    (secret,) = emulator.client("secretsmanager").list_secrets()["SecretList"]
+    key = emulator.client("kms").describe_key(KeyId=secret["KmsKeyId"])["KeyMetadata"]
+    orders = next(b for b, v in first.buckets.items() if v["encryption"] == "aws:kms")
+    rule = emulator.client("s3").get_bucket_encryption(Bucket=orders)[
+        "ServerSideEncryptionConfiguration"
+    ]["Rules"][0]["ApplyServerSideEncryptionByDefault"]
+    assert (
+        key["Arn"]
+        == emulator.client("kms").describe_key(KeyId=rule["KMSMasterKeyID"])["KeyMetadata"]["Arn"]
+    )
+    value = json.loads(
+        emulator.client("secretsmanager").get_secret_value(SecretId=secret["ARN"])["SecretString"]
+    )
+    assert value["port"] == 5433, "attached to the database"
+    assert value["engine"] == "postgres"
+
+
+def test_the_api_stage_logs_access_and_traces(emulator: Emulator, deployed: Path) -> None:
+    apigw = emulator.client("apigateway")
+    (api,) = apigw.get_rest_apis()["items"]
+    stage = apigw.get_stage(restApiId=api["id"], stageName="v1")
+    assert stage["tracingEnabled"] is True
+    destination = stage["accessLogSettings"]["destinationArn"]
+    groups = {
+        g["arn"].removesuffix(":*")
+        for g in emulator.client("logs").describe_log_groups()["logGroups"]
+    }
+    assert destination.removesuffix(":*") in groups
+    assert '"requestId"' in stage["accessLogSettings"]["format"]
+    (validator,) = apigw.get_request_validators(restApiId=api["id"])["items"]
+    assert validator["validateRequestBody"] is True
 
 
 def test_a_changed_app_updates_stateful_resources_in_place(
@@ -304,3 +450,19 @@ def test_a_changed_app_updates_stateful_resources_in_place(
     assert second.vpcs == first.vpcs
     assert [s["SubnetId"] for s in second.subnets] == [s["SubnetId"] for s in first.subnets]
     assert second.databases == first.databases
+
+
+def test_destroy_deletes_every_stack_dependents_first(emulator: Emulator, deployed: Path) -> None:
+    """Last: ``org-cdk local destroy``'s deletion, the VPC with its dependencies included."""
+    from org_constructs.tooling.local import Emulator as LocalEmulator
+    from org_constructs.tooling.local import destroy_stacks
+
+    port = int(emulator.endpoint.rsplit(":", 1)[1])
+    running = LocalEmulator.running(port, ACCOUNT, REGION)
+    assert destroy_stacks(running, list(reversed(STACKS))) == [
+        f"{name}: deleted" for name in reversed(STACKS)
+    ]
+    names = {s["StackName"] for s in emulator.client("cloudformation").describe_stacks()["Stacks"]}
+    assert names == {"CDKToolkit"}
+    vpcs = [v for v in emulator.client("ec2").describe_vpcs()["Vpcs"] if not v.get("IsDefault")]
+    assert vpcs == []

@@ -15,6 +15,14 @@ DEPRECATED = {"validate", "ops", "cost", "docs", "cli", "operations"}
 """Old paths that only re-export (and warn); their classes are the new modules'."""
 
 
+EMULATOR_ONLY = {
+    "org_constructs.tooling.local._patches",
+    "org_constructs.tooling.local._server",
+}
+"""Modules only the emulator's process imports: importing one patches moto (its errors are
+moto's ``CloudFormationError``, answered to clients as AWS's), or starts the server."""
+
+
 def library_modules() -> list[str]:
     """Every module of the package but the deprecated paths (walked without importing them)."""
     names = []
@@ -22,7 +30,7 @@ def library_modules() -> list[str]:
     while pending:
         prefix, path = pending.pop()
         for module in pkgutil.iter_modules(path, prefix):
-            if module.name.split(".")[1] in DEPRECATED:
+            if module.name.split(".")[1] in DEPRECATED or module.name in EMULATOR_ONLY:
                 continue
             names.append(module.name)
             if module.ispkg:

@@ -7,6 +7,7 @@ import click
 from org_constructs.tooling.cli._cost import cost
 from org_constructs.tooling.cli._deploy import CDK_WRAPPERS, deploy, notify_command
 from org_constructs.tooling.cli._docs import docs_command
+from org_constructs.tooling.cli._local import local
 from org_constructs.tooling.cli._stacks import find_resource, stacks
 from org_constructs.tooling.cli._validate import pre_deploy, validate
 
@@ -29,6 +30,7 @@ for command in (
     stacks,
     find_resource,
     docs_command,
+    local,
 ):
     cli.add_command(command)
 

@@ -1,8 +1,8 @@
-"""Run the local AWS emulator (moto server) on 127.0.0.1, with fixes for CloudFormation gaps.
+"""Fixes of gaps in moto 5.2's CloudFormation support, applied when the emulator starts.
 
-Usage: python scripts/emulator.py PORT
-
-Two wrappers fill gaps of moto 5.2's CloudFormation support, and change nothing else:
+Importing this module patches moto in the importing process (the emulator's server, started by
+``org_constructs.tooling.local``); nothing else imports it. Each wrapper fills one gap and
+changes nothing else:
 
 - KMS keys: moto passes a template's tags (``Key`` / ``Value``, as CloudFormation writes
   them) to a function that expects the KMS API's ``TagKey`` / ``TagValue``, and fails on every
@@ -32,12 +32,21 @@ Two wrappers fill gaps of moto 5.2's CloudFormation support, and change nothing 
   for a parameter path, and fails. A value that names no parameter is kept as it is.
 - Outputs of change sets: moto computes a stack's outputs when the stack is created or updated
   directly, not when a change set (what the CDK CLI uses) is executed. They are computed after
-  each change set too.
+  each change set too, and their exports registered (and the old ones dropped): otherwise
+  ``Fn::ImportValue`` finds nothing and deleting a stack with exports fails.
 - RDS parameter groups: moto's ``DBParameterGroup`` has no physical id, so ``Ref`` to one
   (a ``DBParameterGroupName``) gives the object instead of its name, and the instance that
   uses it fails. ``Ref`` gives its name, as CloudFormation does. And an instance's
   ``Fn::GetAtt DbiResourceId`` (what ``grant_connect``'s ``rds-db:connect`` policy names) is
   answered with moto's resource id for the instance.
+- IAM roles on stack deletion: moto deletes a role before the customer-managed policies
+  attached to it (it does not follow the template's references backwards), and refuses
+  ("must detach all policies first"), so no stack with a function can be deleted. The role's
+  managed policies are detached first, as CloudFormation's order would have done.
+- VPC deletion: moto's CloudFormation cannot delete route tables, internet gateway
+  attachments, VPC endpoints or flow logs, so the VPC of a deleted stack keeps its
+  dependencies and is refused ("has dependencies"). They are deleted through the EC2 backend
+  (a route table after its subnet associations), as CloudFormation does.
 - EC2 instances (``StandardVpc``'s NAT instances): a block device mapping may leave out
   ``VolumeSize`` (EC2 takes the size of the image's snapshot), which moto refuses
   ("MissingParameter: size/snapshot"); such a volume is given the 8 GiB of moto's own default
@@ -53,7 +62,6 @@ Two wrappers fill gaps of moto 5.2's CloudFormation support, and change nothing 
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
 from moto.apigateway.exceptions import NoIntegrationDefined, NoMethodDefined
@@ -66,12 +74,17 @@ from moto.cloudformation.models import ChangeSet, cloudformation_backends
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.responses import ActionResult, EmptyResult
 from moto.ec2.models import ec2_backends
+from moto.ec2.models.flow_logs import FlowLogs
 from moto.ec2.models.instances import Instance, MetadataOptions
+from moto.ec2.models.route_tables import RouteTable
+from moto.ec2.models.vpcs import VPCEndPoint
+from moto.ec2.models.vpn_gateway import VPCGatewayAttachment
+from moto.iam.models import Role, iam_backends
 from moto.kms.models import Key
 from moto.logs.models import LogGroup, logs_backends
 from moto.rds.models import DBInstance, DBParameterGroup
 from moto.s3.models import FakeBucket, s3_backends
-from moto.server import main as moto_main
+from moto.utilities.utils import get_partition
 
 _create_key = Key.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
 
@@ -151,9 +164,15 @@ _apply_change_set = ChangeSet.apply
 
 def _apply_change_set_with_outputs(self: ChangeSet) -> None:
     _apply_change_set(self)
-    self.stack.template = self.template
-    self.stack._parse_template()
-    self.stack.output_map = self.stack._create_output_map()
+    stack = self.stack
+    backend = cloudformation_backends[stack.account_id][stack.region_name]
+    for export in stack.exports:
+        backend.exports.pop(export.name, None)
+    stack.template = self.template
+    stack._parse_template()
+    stack.output_map = stack._create_output_map()
+    for export in stack.exports:
+        backend.exports[export.name] = export
 
 
 ChangeSet.apply = _apply_change_set_with_outputs  # type: ignore[method-assign]
@@ -282,6 +301,62 @@ def _update_log_group(cls: type[LogGroup], /, **kwargs: Any) -> LogGroup:
 LogGroup.update_from_cloudformation_json = classmethod(_update_log_group)  # type: ignore[method-assign,assignment]
 
 
+def _delete_route_table(self: RouteTable, account_id: str, region_name: str) -> None:
+    backend = ec2_backends[account_id][region_name]
+    if self.id not in backend.route_tables:  # gone with its VPC, or deleted in an earlier pass
+        return
+    for association_id in list(self._associations):
+        backend.disassociate_route_table(association_id)
+    backend.delete_route_table(self.id)
+
+
+def _delete_gateway_attachment(
+    self: VPCGatewayAttachment, account_id: str, region_name: str
+) -> None:
+    if self.gateway_id is not None:
+        backend = ec2_backends[account_id][region_name]
+        backend.detach_internet_gateway(self.gateway_id, self.vpc_id)
+
+
+def _delete_vpc_endpoint(self: VPCEndPoint, account_id: str, region_name: str) -> None:
+    backend = ec2_backends[account_id][region_name]
+    # A gateway endpoint's routes go with route tables deleted before it.
+    self.route_table_ids = [t for t in self.route_table_ids or [] if t in backend.route_tables]
+    backend.delete_vpc_endpoints([self.id])
+
+
+def _delete_flow_log(self: FlowLogs, account_id: str, region_name: str) -> None:
+    ec2_backends[account_id][region_name].delete_flow_logs([self.id])
+
+
+RouteTable.delete = _delete_route_table  # type: ignore[attr-defined]
+VPCGatewayAttachment.delete = _delete_gateway_attachment  # type: ignore[attr-defined]
+VPCEndPoint.delete = _delete_vpc_endpoint  # type: ignore[attr-defined]
+FlowLogs.delete = _delete_flow_log  # type: ignore[attr-defined]
+
+
+_delete_role = Role.delete_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+
+def _delete_role_after_its_policies(
+    cls: type[Role],
+    /,
+    resource_name: str,
+    cloudformation_json: Any,
+    account_id: str,
+    region_name: str,
+) -> None:
+    backend = iam_backends[account_id][get_partition(region_name)]
+    for role in list(backend.roles.values()):
+        if role.name == resource_name:
+            for arn in list(role.managed_policies):
+                backend.detach_role_policy(arn, resource_name)
+    _delete_role(cls, resource_name, cloudformation_json, account_id, region_name)
+
+
+Role.delete_from_cloudformation_json = classmethod(_delete_role_after_its_policies)  # type: ignore[method-assign,assignment]
+
+
 DBParameterGroup.physical_resource_id = property(lambda self: self.name)  # type: ignore[attr-defined]
 
 _db_instance_attribute = DBInstance.get_cfn_attribute
@@ -380,9 +455,3 @@ def _update_instance(
 
 
 Instance.update_from_cloudformation_json = classmethod(_update_instance)  # type: ignore[method-assign,assignment]
-
-
-if __name__ == "__main__":
-    if len(sys.argv) != 2 or not sys.argv[1].isdigit():
-        sys.exit(__doc__)
-    moto_main(["-H", "127.0.0.1", "-p", sys.argv[1]])

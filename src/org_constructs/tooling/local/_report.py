@@ -1,10 +1,8 @@
-"""Report what a deployment to the local emulator made: stacks, outputs, resources.
+"""What a deployment to the local emulator made: stacks, outputs, resources.
 
-Usage: python scripts/deploy_report.py CDK_OUT_DIR STACK [STACK ...]
-
-Reads the templates from the cloud assembly and asks the emulator (AWS_ENDPOINT_URL) for the
-stacks and their resources through the services' own APIs. Each resource type of the templates
-is reported as one of:
+Reads the templates from the cloud assembly and asks the emulator for the stacks and their
+resources through the services' own APIs. Each resource type of the templates is reported as
+one of:
 
 - created: the emulator made it; the count found through the service's API is shown;
 - skipped: the emulator has no CloudFormation support for the type and silently left it out;
@@ -14,23 +12,34 @@ is reported as one of:
 from __future__ import annotations
 
 import json
-import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-import boto3
-from moto.cloudformation.parsing import get_model_map
+__all__ = ["CUSTOM_RESOURCE", "classify", "deploy_report", "supported_types"]
 
 Finder = Callable[[], list[str]]
+Client = Callable[[str], Any]
+CUSTOM_RESOURCE = "AWS::CloudFormation::CustomResource"
 
 
-def finders() -> dict[str, Finder]:
+def supported_types() -> set[str]:
+    """The resource types the emulator's CloudFormation makes (moto's and the library's)."""
+    from moto.cloudformation.parsing import get_model_map
+
+    from org_constructs.tooling.local import _handlers
+
+    _handlers.install()
+    return set(get_model_map())
+
+
+def finders(client: Client) -> dict[str, Finder]:
     """How to list what exists, per resource type, through the services' APIs."""
-    ec2, s3, kms = boto3.client("ec2"), boto3.client("s3"), boto3.client("kms")
-    logs, lam, sns = boto3.client("logs"), boto3.client("lambda"), boto3.client("sns")
-    sqs, rds, cw = boto3.client("sqs"), boto3.client("rds"), boto3.client("cloudwatch")
-    apigw, iam = boto3.client("apigateway"), boto3.client("iam")
+    ec2, s3, kms = client("ec2"), client("s3"), client("kms")
+    logs, lam, sns = client("logs"), client("lambda"), client("sns")
+    sqs, rds, cw = client("sqs"), client("rds"), client("cloudwatch")
+    apigw, iam = client("apigateway"), client("iam")
 
     def keys() -> list[str]:
         found = []
@@ -110,17 +119,16 @@ def finders() -> dict[str, Finder]:
 
 
 def classify(resource_type: str, supported: set[str]) -> str:
-    if (
-        resource_type.startswith("Custom::")
-        or resource_type == "AWS::CloudFormation::CustomResource"
-    ):
+    """``created``, ``skipped`` (no CloudFormation support) or ``not run`` (custom)."""
+    if resource_type.startswith("Custom::") or resource_type == CUSTOM_RESOURCE:
         return "not run"
     return "created" if resource_type in supported else "skipped"
 
 
-def report(assembly: Path, stacks: list[str]) -> str:
-    cloudformation = boto3.client("cloudformation")
-    supported = set(get_model_map())
+def deploy_report(client: Client, assembly: Path, stacks: Sequence[str]) -> str:
+    """The report of ``stacks`` (deployed from ``assembly``), asking the emulator by ``client``."""
+    cloudformation = client("cloudformation")
+    supported = supported_types()
     lines: list[str] = []
     types: Counter[str] = Counter()
     for name in stacks:
@@ -135,7 +143,7 @@ def report(assembly: Path, stacks: list[str]) -> str:
         )
     lines.append("")
     lines.append("resources of the templates, and what the emulator did with them:")
-    found = finders()
+    found = finders(client)
     verdicts: dict[str, list[str]] = {"created": [], "skipped": [], "not run": []}
     for resource_type, count in sorted(types.items()):
         verdict = classify(resource_type, supported)
@@ -159,15 +167,3 @@ def report(assembly: Path, stacks: list[str]) -> str:
         + (", ".join(verdicts["not run"]) or "none")
     )
     return "\n".join(lines)
-
-
-def main(argv: list[str]) -> int:
-    if len(argv) < 3:
-        print(__doc__, file=sys.stderr)
-        return 2
-    print(report(Path(argv[1]), argv[2:]))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))

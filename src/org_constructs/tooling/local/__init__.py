@@ -1,0 +1,43 @@
+"""Local deploys: a stage of an app deployed to the emulator on this machine.
+
+The emulator is moto's server (the ``local`` extra: ``pip install 'org-constructs[local]'``)
+with the library's CloudFormation support for the types moto's own skips; it listens on
+127.0.0.1 only, on a free port, and is stopped by its PID. ``org-cdk local deploy`` and
+``org-cdk local destroy`` are its command line; tests use ``start_emulator`` and the steps.
+
+Nothing the constructs synthesize depends on this package: it only makes what templates
+describe.
+"""
+
+from org_constructs.tooling.local._deploy import (
+    SynthesizedStage,
+    bootstrap,
+    deploy_stacks,
+    destroy_stacks,
+    synthesize_stage,
+    unsupported_types,
+)
+from org_constructs.tooling.local._emulator import (
+    Emulator,
+    LocalError,
+    check_port,
+    free_port,
+    start_emulator,
+)
+from org_constructs.tooling.local._report import deploy_report, supported_types
+
+__all__ = [
+    "Emulator",
+    "LocalError",
+    "SynthesizedStage",
+    "bootstrap",
+    "check_port",
+    "deploy_report",
+    "deploy_stacks",
+    "destroy_stacks",
+    "free_port",
+    "start_emulator",
+    "supported_types",
+    "synthesize_stage",
+    "unsupported_types",
+]
