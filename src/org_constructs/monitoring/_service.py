@@ -770,13 +770,17 @@ class ServiceMonitoring(Construct):
     def _create_dashboards(self, dashboard_range: Duration, performance: bool) -> None:
         prefix = f"{self._stage.value}-{self._service}"
         start = f"-PT{int(dashboard_range.to_minutes())}M"
-        self._main = cw.Dashboard(
-            self,
-            "MainDashboard",
-            dashboard_name=f"{prefix}-main",
-            start=start,
-            period_override=cw.PeriodOverride.AUTO,
-        )
+
+        def new_dashboard(construct_id: str, suffix: str) -> cw.Dashboard:
+            return cw.Dashboard(
+                self,
+                construct_id,
+                dashboard_name=f"{prefix}-{suffix}",
+                start=start,
+                period_override=cw.PeriodOverride.AUTO,
+            )
+
+        self._main = new_dashboard("MainDashboard", "main")
         self._main.add_widgets(
             cw.TextWidget(
                 markdown=f"# {self._service} ({self._stage.value})\nAlarms, traffic "
@@ -788,13 +792,7 @@ class ServiceMonitoring(Construct):
         )
         dashboards = [(self._main, "MainDashboardUrl")]
         if performance:
-            self._performance = cw.Dashboard(
-                self,
-                "PerformanceDashboard",
-                dashboard_name=f"{prefix}-performance",
-                start=start,
-                period_override=cw.PeriodOverride.AUTO,
-            )
+            self._performance = new_dashboard("PerformanceDashboard", "performance")
             self._performance.add_widgets(
                 cw.TextWidget(
                     markdown=f"# {self._service} ({self._stage.value}): performance\n"
