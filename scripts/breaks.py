@@ -37,37 +37,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from org_constructs.contract import STATEFUL
+
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "release-baseline.json"
 """The last release's version and commit, for clones without its tag."""
 
-STATEFUL: dict[str, tuple[str, ...]] = {
-    "AWS::S3::Bucket": ("BucketName",),
-    "AWS::KMS::Key": ("KeySpec", "KeyUsage", "MultiRegion"),
-    "AWS::Logs::LogGroup": ("LogGroupName",),
-    "AWS::EC2::VPC": ("CidrBlock", "InstanceTenancy"),
-    "AWS::EC2::Subnet": ("CidrBlock", "AvailabilityZone", "VpcId"),
-    "AWS::RDS::DBInstance": (
-        "DBInstanceIdentifier",
-        "DBName",
-        "MasterUsername",
-        "StorageEncrypted",
-        "KmsKeyId",
-        "Engine",
-    ),
-    "AWS::RDS::DBCluster": (
-        "DBClusterIdentifier",
-        "DatabaseName",
-        "MasterUsername",
-        "StorageEncrypted",
-        "KmsKeyId",
-        "Engine",
-    ),
-    "AWS::DynamoDB::Table": ("TableName", "KeySchema"),
-    "AWS::SQS::Queue": ("QueueName", "FifoQueue"),
-    "AWS::SecretsManager::Secret": ("Name",),
-}
-"""Stateful resource types and the properties whose change replaces the resource."""
 
 BREAKING_COMMIT = re.compile(r"^\w+(\([^)]*\))?!:|^BREAKING[ -]CHANGE:", re.MULTILINE)
 

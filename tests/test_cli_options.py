@@ -277,6 +277,7 @@ def test_notify_passes_every_option(stage_app: Path, recorded: Recorded) -> None
         {
             "stage": "dev",
             "profile": "ci",
+            "ambient": False,
             "prefix": "Orders-dev",
             "status": "failed",
             "stacks": ("A", "B"),
@@ -285,6 +286,17 @@ def test_notify_passes_every_option(stage_app: Path, recorded: Recorded) -> None
         }
     ]
     assert "published message-1 to arn:aws:sns" in result.stdout
+
+
+def test_notify_can_take_the_credentials_of_the_environment(
+    stage_app: Path, recorded: Recorded
+) -> None:
+    result = invoke(
+        "notify", str(stage_app), "--stage", "dev", "--status", "succeeded",
+        "--version-label", "2.0.0", "--environment-credentials",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert recorded.published[0]["ambient"] is True
 
 
 def test_environments_option_names_another_file(stage_app: Path, recorded: Recorded) -> None:

@@ -28,6 +28,7 @@ __all__ = [
     "PACKS_CONTEXT",
     "REGULATED_PACKS",
     "STAGE_CONTEXT",
+    "STATEFUL",
     "TEMPLATE_KEY",
     "VALIDATION_REPORT_CONTEXT",
 ]
@@ -90,3 +91,37 @@ NAG_SUMMARY_FILE = "org-constructs-nag.json"
 
 DEPLOYMENT_TOPIC_OUTPUT = "DeploymentTopicArn"
 """The stack output of ``DeploymentNotifications`` that ``org-cdk deploy --notify`` looks for."""
+
+# ----------------------------------------------------------------------- stateful resources
+
+STATEFUL: dict[str, tuple[str, ...]] = {
+    "AWS::S3::Bucket": ("BucketName",),
+    "AWS::KMS::Key": ("KeySpec", "KeyUsage", "MultiRegion"),
+    "AWS::Logs::LogGroup": ("LogGroupName",),
+    "AWS::EC2::VPC": ("CidrBlock", "InstanceTenancy"),
+    "AWS::EC2::Subnet": ("CidrBlock", "AvailabilityZone", "VpcId"),
+    "AWS::RDS::DBInstance": (
+        "DBInstanceIdentifier",
+        "DBName",
+        "MasterUsername",
+        "StorageEncrypted",
+        "KmsKeyId",
+        "Engine",
+    ),
+    "AWS::RDS::DBCluster": (
+        "DBClusterIdentifier",
+        "DatabaseName",
+        "MasterUsername",
+        "StorageEncrypted",
+        "KmsKeyId",
+        "Engine",
+    ),
+    "AWS::DynamoDB::Table": ("TableName", "KeySchema"),
+    "AWS::SQS::Queue": ("QueueName", "FifoQueue"),
+    "AWS::SecretsManager::Secret": ("Name",),
+}
+"""Stateful resource types and the properties whose change replaces the resource.
+
+``scripts/breaks.py`` guards them between releases; ``org-cdk change-set summary`` fails a
+change set that replaces or removes one of them.
+"""

@@ -57,6 +57,11 @@ LOG_RETENTION_DAYS = tuple(_RETENTION_NAMES)
 
 _VERSION = re.compile(r"^\d+(\.\d+){0,2}$")
 _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+_ROLE_ARN = re.compile(
+    r"^arn:aws(-cn|-us-gov)?:iam::(?P<account>\d{12}):role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$"
+)
+MAX_WAVE = 99
+"""The highest delivery ``wave`` of an environment."""
 
 _C = TypeVar("_C")
 
@@ -362,6 +367,14 @@ class EnvironmentConfig:
         AWS credentials; they must be distinct zones of ``region`` and at least
         ``vpc.max_azs`` of them. Default: none (aws-cdk-lib looks the zones up with the
         account's credentials and records them in ``cdk.context.json``)
+    deploy_role_arn:
+        The IAM role that a delivery pipeline assumes by OIDC to deploy this environment,
+        ``arn:aws:iam::<account>:role/<path/name>`` in this environment's ``account``
+        (``org-cdk pipeline github`` needs it). Default: none (no pipeline deploys it)
+    wave:
+        The delivery wave of this environment, 0 to 99: environments of one wave deploy in
+        parallel, waves in ascending order (``org-cdk pipeline github``). Default: none (each
+        environment is a wave of its own, after the waves given, in the file's order)
 
     Raises
     ------
@@ -388,6 +401,8 @@ class EnvironmentConfig:
     tags: Mapping[str, str] = field(default_factory=dict)
     profile: str | None = None
     availability_zones: Sequence[str] | None = None
+    deploy_role_arn: str | None = None
+    wave: int | None = None
 
     def __post_init__(self) -> None:
         where = type(self).__name__
@@ -440,6 +455,10 @@ class EnvironmentConfig:
             raise ValidationError(where, "profile", self.profile, "must be a profile name or None")
         if self.availability_zones is not None:
             object.__setattr__(self, "availability_zones", self._checked_zones(where))
+        if self.deploy_role_arn is not None:
+            self._check_deploy_role(where)
+        if self.wave is not None:
+            checks.check_int(where, "wave", self.wave, 0, MAX_WAVE)
         if stage.is_production:
             self._check_production(where)
 
@@ -476,6 +495,26 @@ class EnvironmentConfig:
                 "lower vpc.max_azs",
             )
         return tuple(zones)
+
+    def _check_deploy_role(self, where: str) -> None:
+        role = self.deploy_role_arn
+        match = _ROLE_ARN.fullmatch(role) if isinstance(role, str) else None
+        if match is None:
+            raise ValidationError(
+                where,
+                "deploy_role_arn",
+                role,
+                f"must be an IAM role ARN, arn:aws:iam::{self.account}:role/NAME (a path "
+                "before NAME is allowed: role/deploy/NAME)",
+            )
+        if match["account"] != self.account:
+            raise ValidationError(
+                where,
+                "deploy_role_arn",
+                role,
+                f"must be a role of this environment's account {self.account} (it names "
+                f"account {match['account']}): arn:aws:iam::{self.account}:role/NAME",
+            )
 
     def _check_production(self, where: str) -> None:
         if not self.database.deletion_protection:

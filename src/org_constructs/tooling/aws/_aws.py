@@ -25,9 +25,17 @@ def _boto3() -> Any:
         ) from None
 
 
-def session_for(config: EnvironmentConfig, profile: str | None = None) -> Any:
-    """A boto3 session in the stage's region with its profile (or ``profile``)."""
+def session_for(
+    config: EnvironmentConfig, profile: str | None = None, *, ambient: bool = False
+) -> Any:
+    """A boto3 session in the stage's region with its profile (or ``profile``).
+
+    With ``ambient``, and no ``profile`` given, the session takes the credentials of the
+    process's environment instead (``AWS_*`` variables, a role a CI job assumed by OIDC).
+    """
     boto3 = _boto3()
+    if ambient and profile is None:
+        return boto3.Session(region_name=config.region)
     chosen = profile or config.profile
     if chosen is None:
         raise OpsError(

@@ -8,6 +8,7 @@ from org_constructs.tooling.cli._cost import cost
 from org_constructs.tooling.cli._deploy import CDK_WRAPPERS, deploy, notify_command
 from org_constructs.tooling.cli._docs import docs_command
 from org_constructs.tooling.cli._local import local
+from org_constructs.tooling.cli._pipeline import change_set, pipeline
 from org_constructs.tooling.cli._stacks import find_resource, stacks
 from org_constructs.tooling.cli._validate import pre_deploy, validate
 
@@ -31,6 +32,8 @@ for command in (
     find_resource,
     docs_command,
     local,
+    pipeline,
+    change_set,
 ):
     cli.add_command(command)
 

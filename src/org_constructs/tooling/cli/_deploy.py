@@ -165,6 +165,7 @@ def _publish(
     stacks: tuple[str, ...],
     version: str,
     seconds: float,
+    ambient: bool = False,
 ) -> tuple[str, str]:
     """Publish a deployment result to the stage's deployment topic: (topic, message id)."""
     from org_constructs.tooling.aws import (
@@ -177,7 +178,7 @@ def _publish(
     )
 
     try:
-        session = session_for(config, profile)
+        session = session_for(config, profile, ambient=ambient)
         topic = find_deployment_topic(session, prefix)
         result = DeploymentResult(
             stage=config.name,
@@ -213,6 +214,13 @@ def _git_version(app_dir: Path) -> str:
 @click.option("--version-label", help="Version in the notification.  [default: git describe]")
 @click.option("--seconds", type=float, default=0.0, help="How long the deployment took.")
 @click.option("--stack", "stacks", multiple=True, help="Stacks the deployment covered.")
+@click.option(
+    "--environment-credentials",
+    "ambient",
+    is_flag=True,
+    help="Without --profile, use the credentials of the environment (AWS_* variables, the "
+    "role a CI job assumed) instead of the stage's profile.",
+)
 def notify_command(  # noqa: PLR0917 - click passes every option by keyword
     app_dir: Path,
     stage: str,
@@ -223,12 +231,14 @@ def notify_command(  # noqa: PLR0917 - click passes every option by keyword
     version_label: str | None,
     seconds: float,
     stacks: tuple[str, ...],
+    ambient: bool,
 ) -> None:
     """Publish a deployment result (for pipelines that run `cdk deploy` themselves)."""
     config = stage_config(app_dir, environments_file, stage)
     topic, message = _publish(
         config,
         profile=profile,
+        ambient=ambient,
         prefix=prefix,
         status=status,
         stacks=stacks,
