@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import socket
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,16 @@ def test_bad_options_are_refused(
     result = org_cdk_in_process("local", "deploy", str(MINIMAL), "--stage", "dev", *arguments)
     assert result.exit_code == 1
     assert message in result.stderr
+    assert nothing_starts == []
+
+
+def test_without_the_local_extra_the_deploy_says_what_to_install(
+    nothing_starts: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "moto", None)  # import moto raises ImportError
+    result = org_cdk_in_process("local", "deploy", str(MINIMAL), "--stage", "dev")
+    assert result.exit_code == 1
+    assert "pip install 'org-constructs[local]'" in result.stderr
     assert nothing_starts == []
 
 

@@ -69,6 +69,7 @@ def local_deploy(  # noqa: PLR0917 - click passes every option by keyword
         check_port,
         deploy_report,
         deploy_stacks,
+        require_local_extra,
         start_emulator,
         synthesize_stage,
         unsupported_types,
@@ -77,6 +78,7 @@ def local_deploy(  # noqa: PLR0917 - click passes every option by keyword
     config = stage_config(app_dir, environments_file, stage)
     try:
         # Refused before the synthesis: quick answers.
+        require_local_extra()
         if endpoint is not None and (port is not None or keep):
             raise LocalError("--endpoint cannot be given with --port or --keep")
         running_port = _endpoint_port(endpoint) if endpoint is not None else None

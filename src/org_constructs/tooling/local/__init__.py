@@ -22,6 +22,7 @@ from org_constructs.tooling.local._emulator import (
     LocalError,
     check_port,
     free_port,
+    require_local_extra,
     start_emulator,
 )
 from org_constructs.tooling.local._report import deploy_report, supported_types
@@ -36,6 +37,7 @@ __all__ = [
     "deploy_stacks",
     "destroy_stacks",
     "free_port",
+    "require_local_extra",
     "start_emulator",
     "supported_types",
     "synthesize_stage",

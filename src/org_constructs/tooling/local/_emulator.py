@@ -17,7 +17,14 @@ from types import TracebackType
 
 from org_constructs.errors import ToolError
 
-__all__ = ["Emulator", "LocalError", "check_port", "free_port", "start_emulator"]
+__all__ = [
+    "Emulator",
+    "LocalError",
+    "check_port",
+    "free_port",
+    "require_local_extra",
+    "start_emulator",
+]
 
 HOST = "127.0.0.1"
 """The only address the emulator listens on."""
@@ -110,6 +117,16 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def require_local_extra() -> None:
+    """Refuse (``LocalError``) when moto, the ``local`` extra, is not installed."""
+    try:
+        import moto  # noqa: F401 - only checking that the extra is installed
+    except ImportError:
+        raise LocalError(
+            "the emulator needs the local extra: pip install 'org-constructs[local]'"
+        ) from None
+
+
 def check_port(port: int) -> None:
     """Refuse a port outside 1024-65535 or one in use on 127.0.0.1 (``LocalError``)."""
     if not 1024 <= port <= 65535:
@@ -159,12 +176,7 @@ def start_emulator(
         For a port in use, a missing ``local`` extra, or a server that exits or does not
         answer in ``timeout`` seconds; the process is stopped before the error is raised.
     """
-    try:
-        import moto  # noqa: F401 - only checking that the extra is installed
-    except ImportError:
-        raise LocalError(
-            "the emulator needs the local extra: pip install 'org-constructs[local]'"
-        ) from None
+    require_local_extra()
     if port is not None:
         check_port(port)
     port = port or free_port()

@@ -26,6 +26,9 @@ CUSTOM_RESOURCE = "AWS::CloudFormation::CustomResource"
 
 def supported_types() -> set[str]:
     """The resource types the emulator's CloudFormation makes (moto's and the library's)."""
+    from org_constructs.tooling.local._emulator import require_local_extra
+
+    require_local_extra()
     from moto.cloudformation.parsing import get_model_map
 
     from org_constructs.tooling.local import _handlers
