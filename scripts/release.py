@@ -13,11 +13,13 @@ Usage: python scripts/release.py [--dry-run] [--date YYYY-MM-DD]
 6. ``release-baseline.json``: the version and the commit whose code it releases (the release
    commit's parent: the release commit changes only versions, changelog and this file), which
    ``scripts/breaks.py`` compares with in clones that lack the tag.
-7. A ``chore(release): X.Y.Z`` commit and an annotated ``vX.Y.Z`` tag holding the section.
+7. A ``chore(release): X.Y.Z`` commit, and an annotated ``vX.Y.Z`` tag holding the section in
+   this clone (for commitizen's next count).
 
 ``--dry-run`` prints the version and the section and changes nothing. Run the test command
-(the break checks compare with the last tag) before releasing; CI's release workflow builds
-and publishes the tag.
+(the break checks compare with the last tag) before releasing. The commit is the release:
+when it lands on main, the release workflow tags it, builds, publishes to PyPI and creates
+the GitHub release; the local tag need not be pushed.
 """
 
 from __future__ import annotations
@@ -145,7 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     run("git", "add", "-A")
     run("git", "commit", "-q", "-m", f"chore(release): {version}")
     run("git", "tag", "-a", f"v{version}", "-m", new_section)
-    print(f"tagged v{version}: push with `git push --follow-tags`")
+    print(
+        f"committed chore(release): {version}: merge it into main, and the release workflow "
+        "tags, builds and publishes it"
+    )
     return 0
 
 
