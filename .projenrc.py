@@ -135,6 +135,8 @@ project = PythonProject(
                 "local": ["moto[server]>=5.2.5,<5.3", "boto3>=1.34"],
                 "validate": VALIDATE_EXTRA,
                 "yaml": ["PyYAML>=6"],
+                # `org-cdk new` and OrgCdkPythonApp: a service repo as a projen project.
+                "project": ["projen>=0.104.17,<0.105"],
             },
             "scripts": {"org-cdk": "org_constructs.tooling.cli:main"},
             "entry_points": {
