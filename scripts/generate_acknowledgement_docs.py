@@ -201,6 +201,73 @@ def _notifications(stack: org.AbstractStack) -> Any:
     )
 
 
+def _access_all(stack: org.AbstractStack) -> Any:
+    """Every option: an existing provider, two environments and regions, names, extras."""
+    return org.DeploymentAccess(
+        stack,
+        "Access",
+        repository="acme/orders",
+        environments=["staging", "production"],
+        role_name="orders-deploy",
+        role_path="/delivery/",
+        oidc_provider_arn=f"arn:aws:iam::{stack.account}:oidc-provider/"
+        "token.actions.githubusercontent.com",
+        qualifier="orgcdk",
+        regions=["us-east-1", "eu-west-1"],
+        max_session_duration=Duration.hours(2),
+        execution_policy_name="orders-cfn-execution",
+        extra_actions=["dynamodb:CreateTable", "dynamodb:DeleteTable"],
+    )
+
+
+_CONNECTION = (
+    "arn:aws:codeconnections:us-east-1:999999999999:connection/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+)
+
+
+def _delivered(scope: Any, name: str, config: org.EnvironmentConfig) -> None:
+    """The app an ``OrgPipeline`` delivers: a stack with a file asset (published by the
+    pipeline's asset role)."""
+    stack = cdk.Stack(scope, "Service")
+    cdk.aws_s3_assets.Asset(stack, "Code", path=__file__)
+
+
+def _pipeline(stack: org.AbstractStack) -> Any:
+    return org.OrgPipeline(
+        stack,
+        "Delivery",
+        environments=org.load_environments(ROOT / "tests" / "fixtures" / "environments.json"),
+        stage=_delivered,
+        connection_arn=_CONNECTION,
+        repository="acme/orders",
+    )
+
+
+def _pipeline_all(stack: org.AbstractStack) -> Any:
+    """CodeCommit (its push rule is in the repository's scope), a deployment topic, explicit
+    waves, Docker in the synth project."""
+    return org.OrgPipeline(
+        stack,
+        "Delivery",
+        environments=org.load_environments(ROOT / "tests" / "fixtures" / "environments.json"),
+        stage=_delivered,
+        codecommit_repository=cdk.aws_codecommit.Repository.from_repository_name(
+            stack, "Repository", "orders"
+        ),
+        branch="release",
+        app_dir="services/orders",
+        install_commands=["npm ci", "pip install -r requirements.txt"],
+        test_command=None,
+        # A topic of another stack: the table lists the pipeline's acknowledgements only.
+        notification_topic=cdk.aws_sns.Topic.from_topic_arn(
+            stack, "Deployments", f"arn:aws:sns:us-east-1:{stack.account}:deployments"
+        ),
+        order=[["dev"], ["staging", "production"]],
+        self_mutation=False,
+        docker_enabled_for_synth=True,
+    )
+
+
 PAGES: dict[str, list[tuple[str, str, Build, Options]]] = {
     "standard-vpc.md": [
         (
@@ -226,6 +293,17 @@ PAGES: dict[str, list[tuple[str, str, Build, Options]]] = {
             _notifications,
         )
     ],
+    "deployment-access.md": [
+        (
+            "DeploymentAccess",
+            "Access",
+            lambda s: org.DeploymentAccess(
+                s, "Access", repository="acme/orders", environments="production"
+            ),
+            _access_all,
+        )
+    ],
+    "org-pipeline.md": [("OrgPipeline", "Delivery", _pipeline, _pipeline_all)],
 }
 """Page -> (construct, its id, defaults, every option) for each construct it documents."""
 

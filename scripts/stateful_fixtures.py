@@ -63,6 +63,29 @@ def _construct_fixtures() -> dict[str, Callable[[cdk.Stack], Any]]:
             stack, "Deployments"
         )
 
+    def pipeline(stack: cdk.Stack) -> Any:
+        org = importlib.import_module("org_constructs")
+        config = importlib.import_module("org_constructs.config")
+        account = stack.account
+        environments = {
+            "dev": config.EnvironmentConfig(
+                account=account, region="us-east-1", stage=config.Stage.DEV, name="dev"
+            )
+        }
+
+        def service(scope: Any, name: str, environment: Any) -> None:
+            org.SecureBucket(cdk.Stack(scope, "Service"), "Data")
+
+        return org.OrgPipeline(
+            stack,
+            "Pipeline",
+            environments=environments,
+            stage=service,
+            connection_arn=f"arn:aws:codeconnections:us-east-1:{account}:connection/"
+            "0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+            repository="acme/orders",
+        )
+
     return {
         "StandardVpc": vpc,
         "SecureBucket": bucket,
@@ -71,6 +94,7 @@ def _construct_fixtures() -> dict[str, Callable[[cdk.Stack], Any]]:
         "AlarmTopic": topic,
         "MonitoredFunction": function,
         "DeploymentNotifications": notifications,
+        "OrgPipeline": pipeline,
     }
 
 

@@ -257,6 +257,8 @@ SMALL_EXAMPLES = (
     "monitoring",
     "monitored_function",
     "deployment_notifications",
+    "deployment_access",
+    "org_pipeline",
     "consumer_repo",
 )
 """The examples the gate runs and docs/constructs/ include: one construct each, and the

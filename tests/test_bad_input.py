@@ -48,10 +48,12 @@ from org_constructs import (
     BucketTransition,
     DatabaseConfig,
     Deployment,
+    DeploymentAccess,
     DeploymentNotifications,
     EnvironmentConfig,
     MonitoredFunction,
     OrgConstructsError,
+    OrgPipeline,
     SecureApi,
     SecureBucket,
     SecureDatabase,
@@ -73,6 +75,7 @@ from org_constructs import (
 )
 from org_constructs.compute import DeploymentKind
 from org_constructs.config import environments_from_mapping
+from tests.delivery.test_pipeline import CONNECTION, service
 from tests.support import examples, make_app
 from tests.test_docs import public_constructs
 
@@ -318,6 +321,35 @@ TARGETS: dict[str, Target] = {
     ),
     "DeploymentNotifications": Target(
         DeploymentNotifications.__init__, _construct(DeploymentNotifications)
+    ),
+    "OrgPipeline": Target(
+        OrgPipeline.__init__,
+        _construct(OrgPipeline),
+        lambda probe: {
+            "environments": {"dev": DEV},
+            "stage": service,
+            "connection_arn": CONNECTION,
+            "repository": "acme/orders",
+        },
+    ),
+    "DeploymentAccess": Target(
+        DeploymentAccess.__init__,
+        _construct(DeploymentAccess),
+        lambda probe: {"repository": "acme/orders", "environments": "dev"},
+    ),
+    "DeploymentAccess.from_config": Target(
+        DeploymentAccess.from_config,
+        _construct(DeploymentAccess.from_config),
+        lambda probe: {
+            "config": EnvironmentConfig(
+                account=ACCOUNT,
+                region=REGION,
+                stage=Stage.DEV,
+                deploy_role_arn=f"arn:aws:iam::{ACCOUNT}:role/org-cdk-deploy",
+            ),
+            "repository": "acme/orders",
+        },
+        extra={"qualifier": str | None, "execution_policy": bool},
     ),
     "AbstractStack": Target(
         AbstractStack.__init__,

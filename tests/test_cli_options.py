@@ -251,6 +251,9 @@ def test_deploy_stops_when_the_gate_fails(
     assert recorded.cdk == []
 
 
+BOOTSTRAP_ROLE = "arn:aws:iam::111111111111:role/cdk-hnb659fds-deploy-role-111111111111-us-east-1"
+
+
 def test_notify_passes_every_option(stage_app: Path, recorded: Recorded) -> None:
     result = invoke(
         "notify",
@@ -271,6 +274,8 @@ def test_notify_passes_every_option(stage_app: Path, recorded: Recorded) -> None
         "A",
         "--stack",
         "B",
+        "--role-arn",
+        BOOTSTRAP_ROLE,
     )
     assert result.exit_code == 0, result.output
     assert recorded.published == [
@@ -278,6 +283,7 @@ def test_notify_passes_every_option(stage_app: Path, recorded: Recorded) -> None
             "stage": "dev",
             "profile": "ci",
             "ambient": False,
+            "role_arn": BOOTSTRAP_ROLE,
             "prefix": "Orders-dev",
             "status": "failed",
             "stacks": ("A", "B"),
@@ -716,3 +722,35 @@ def test_live_lines_fit_the_terminal() -> None:
     line = live.row(ProgressEvent("checkov", "error", "checkov is not installed. " * 4, 0.1))
     assert len(line) < 40
     assert line.endswith("...")
+
+
+def test_notify_with_role_arn_publishes_as_that_role(
+    stage_app: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from org_constructs.tooling import aws
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(aws, "session_for", lambda config, profile, ambient: "ambient-session")
+
+    def assume(session: Any, role_arn: str, name: str) -> str:
+        seen["assumed"] = (session, role_arn, name)
+        return "role-session"
+
+    def publish(session: Any, topic: str, result: Any) -> str:
+        seen["published_with"] = session
+        return "message-9"
+
+    monkeypatch.setattr(aws, "assume_role", assume)
+    monkeypatch.setattr(aws, "find_deployment_topic", lambda session, prefix: "arn:aws:sns:t")
+    monkeypatch.setattr(aws, "caller", lambda session: "ci")
+    monkeypatch.setattr(aws, "publish_result", publish)
+    role = "arn:aws:iam::111111111111:role/cdk-hnb659fds-deploy-role-111111111111-us-east-1"
+    result = invoke(
+        "notify", str(stage_app), "--stage", "dev", "--status", "succeeded",
+        "--version-label", "1", "--environment-credentials", "--role-arn", role,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert seen == {
+        "assumed": ("ambient-session", role, "org-cdk-notify-dev"),
+        "published_with": "role-session",
+    }

@@ -54,6 +54,7 @@ SUBPACKAGES = (
     "compute",
     "monitoring",
     "notifications",
+    "delivery",
     "compliance",
     "core",
 )

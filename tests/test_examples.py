@@ -243,6 +243,76 @@ def test_deployment_notifications_example(
     ), "the release role publishes to this topic only"
 
 
+@pytest.fixture
+def access_assembly(validated_example: Callable[..., ValidatedApp]) -> Path:
+    return validated_assembly(validated_example, "deployment_access")
+
+
+@pytest.mark.parametrize(
+    ("stage", "account"),
+    [("dev", "111111111111"), ("staging", "222222222222"), ("production", "333333333333")],
+)
+def test_deployment_access_example(access_assembly: Path, stage: str, account: str) -> None:
+    stack = f"Access-{stage}"
+    manifest = json.loads((access_assembly / "manifest.json").read_text())
+    artifact = manifest["artifacts"][stack]
+    assert artifact["environment"] == f"aws://{account}/us-east-1"
+    assert "assumeRoleArn" not in artifact["properties"], "deployed with the CLI's credentials"
+    template = json.loads((access_assembly / f"{stack}.template.json").read_text())
+    assert "BootstrapVersion" not in template.get("Parameters", {}), "needs no bootstrap"
+    (provider,) = resources_of(access_assembly, stack, "AWS::IAM::OIDCProvider")
+    assert provider["Properties"]["Url"] == "https://token.actions.githubusercontent.com"
+    (role,) = resources_of(access_assembly, stack, "AWS::IAM::Role")
+    assert role["Properties"]["RoleName"] == "org-cdk-deploy"
+    (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Condition"]["StringEquals"] == {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": f"repo:acme/orders:environment:{stage}",
+    }
+    policies = {
+        p["Properties"]["ManagedPolicyName"]: p
+        for p in resources_of(access_assembly, stack, "AWS::IAM::ManagedPolicy")
+    }
+    assert set(policies) == {"org-cdk-deploy", "org-cdk-cfn-execution"}
+    (assume,) = policies["org-cdk-deploy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert assume["Resource"][0] == (
+        f"arn:aws:iam::{account}:role/cdk-hnb659fds-deploy-role-{account}-us-east-1"
+    )
+    assert set(template["Outputs"]) == {"DeployRoleArn", "ExecutionPolicyArn"}
+    # The environments file names the role the stack makes.
+    environments = json.loads((EXAMPLES / "deployment_access" / "environments.json").read_text())
+    assert environments[stage]["deploy_role_arn"] == f"arn:aws:iam::{account}:role/org-cdk-deploy"
+
+
+@pytest.fixture
+def pipeline_assembly(validated_example: Callable[..., ValidatedApp]) -> Path:
+    return validated_assembly(validated_example, "org_pipeline")
+
+
+def test_org_pipeline_example(pipeline_assembly: Path) -> None:
+    """The pipeline in its account; each stage's stack in a nested assembly, in its own."""
+    manifest = json.loads((pipeline_assembly / "manifest.json").read_text())
+    assert manifest["artifacts"]["Delivery"]["environment"] == "aws://999999999999/us-east-1"
+    template = json.loads((pipeline_assembly / "Delivery.template.json").read_text())
+    resources = template["Resources"]
+    (pipeline,) = [r for r in resources.values() if r["Type"] == "AWS::CodePipeline::Pipeline"]
+    stages = {s["Name"]: s["Actions"] for s in pipeline["Properties"]["Stages"]}
+    assert list(stages) == ["Source", "Build", "UpdatePipeline", "dev", "staging", "production"]
+    (source,) = stages["Source"]
+    assert source["Configuration"]["FullRepositoryId"] == "acme/orders"
+    (topic_id,) = [k for k, r in resources.items() if r["Type"] == "AWS::SNS::Topic"]
+    promote = stages["production"][0]
+    assert promote["Name"] == "Promote"
+    assert promote["Configuration"]["NotificationArn"] == {"Ref": topic_id}
+    assert not any(a["Name"] == "Promote" for a in stages["dev"] + stages["staging"])
+    accounts = {"dev": "111111111111", "staging": "222222222222", "production": "333333333333"}
+    for stage, account in accounts.items():
+        nested = json.loads((pipeline_assembly / f"assembly-{stage}" / "manifest.json").read_text())
+        (stack,) = [a for a in nested["artifacts"].values() if a["type"].endswith(":stack")]
+        assert stack["environment"] == f"aws://{account}/us-east-1"
+        assert stack["properties"]["stackName"] == f"{stage}-Service"
+
+
 def test_describe_assembly_prints_each_stack(minimal_assembly: Path) -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "describe_assembly.py"), str(minimal_assembly)],

@@ -29,6 +29,7 @@ from constructs import Construct
 from org_constructs import (
     AbstractStack,
     AlarmTopic,
+    DeploymentAccess,
     DeploymentNotifications,
     EnvironmentConfig,
     SecureApi,
@@ -42,6 +43,7 @@ from org_constructs.config import load_environments
 from org_constructs.testing import assert_no_open_ingress, assert_no_wildcard_iam
 from tests.compute.test_monitored_function import default_function, full_function
 from tests.database.test_secure_database import full_database, network
+from tests.delivery.test_pipeline import default_pipeline, full_pipeline
 from tests.network.test_standard_vpc import full_vpc
 from tests.storage.test_secure_bucket import full_bucket
 from tests.support import CDK, ROOT, availability_zone_context, cli_env, load_script
@@ -101,6 +103,23 @@ def notifications_everything(stack: AbstractStack) -> Any:
     )
 
 
+def access_everything(stack: AbstractStack) -> Any:
+    return DeploymentAccess(
+        stack,
+        "Access",
+        repository="acme/orders",
+        environments=["staging", "production"],
+        role_name="orders-deploy",
+        role_path="/delivery/",
+        oidc_provider_arn="arn:aws:iam::333333333333:oidc-provider/token.actions.githubusercontent.com",
+        qualifier="orgcdk",
+        regions=["us-east-1", "eu-west-1"],
+        max_session_duration=cdk.Duration.hours(2),
+        execution_policy_name="orders-cfn-execution",
+        extra_actions=["dynamodb:CreateTable", "dynamodb:DeleteTable"],
+    )
+
+
 def service_with_grants(stack: AbstractStack) -> Any:
     """What a service writes first: a bucket its function reads."""
     bucket = SecureBucket(stack, "Data")
@@ -155,6 +174,12 @@ CASES: dict[str, Build] = {
     "ServiceMonitoring all options": monitoring_everything,
     "DeploymentNotifications": lambda stack: DeploymentNotifications(stack, "Deployments"),
     "DeploymentNotifications all options": notifications_everything,
+    "DeploymentAccess": lambda stack: DeploymentAccess(
+        stack, "Access", repository="acme/orders", environments="production"
+    ),
+    "DeploymentAccess all options": access_everything,
+    "OrgPipeline": default_pipeline,
+    "OrgPipeline all options": full_pipeline,
     "grants": service_with_grants,
 }
 

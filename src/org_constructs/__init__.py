@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     )
     from org_constructs.core import AbstractStack, removal_policy_for, stage_of
     from org_constructs.database import SecureDatabase
+    from org_constructs.delivery import DeploymentAccess, OrgPipeline
     from org_constructs.encryption import log_group_key, rotating_key
     from org_constructs.monitoring import (
         AlarmSettings,
@@ -75,6 +76,8 @@ _LAZY = {
     "SecureApi": "org_constructs.api",
     "SecureBucket": "org_constructs.storage",
     "SecureDatabase": "org_constructs.database",
+    "DeploymentAccess": "org_constructs.delivery",
+    "OrgPipeline": "org_constructs.delivery",
 }
 
 
@@ -100,10 +103,12 @@ __all__ = [
     "DatabaseConfig",
     "DatabaseEngine",
     "Deployment",
+    "DeploymentAccess",
     "DeploymentNotifications",
     "EnvironmentConfig",
     "MonitoredFunction",
     "OrgConstructsError",
+    "OrgPipeline",
     "SecureApi",
     "SecureBucket",
     "SecureDatabase",

@@ -14,11 +14,15 @@ __all__ = [
     "APP_SOURCE",
     "AUDIT_CONTEXT",
     "AUDIT_METADATA",
+    "BOOTSTRAP_QUALIFIER_CONTEXT",
+    "BOOTSTRAP_ROLE_KINDS",
     "CDK_ACKNOWLEDGED_METADATA",
     "CHECKOV_METADATA",
     "CHECK_TOOLS",
     "DEFAULT_PACKS",
+    "DEFAULT_QUALIFIER",
     "DEPLOYMENT_TOPIC_OUTPUT",
+    "EXECUTION_POLICY_NAME",
     "LIBRARY_SOURCE",
     "MIN_REASON",
     "NAG_PACKS",
@@ -27,6 +31,7 @@ __all__ = [
     "NAG_TOOL",
     "PACKS_CONTEXT",
     "REGULATED_PACKS",
+    "REVIEW_SUFFIX",
     "STAGE_CONTEXT",
     "STATEFUL",
     "TEMPLATE_KEY",
@@ -91,6 +96,22 @@ NAG_SUMMARY_FILE = "org-constructs-nag.json"
 
 DEPLOYMENT_TOPIC_OUTPUT = "DeploymentTopicArn"
 """The stack output of ``DeploymentNotifications`` that ``org-cdk deploy --notify`` looks for."""
+
+# ----------------------------------------------------------------------- delivery
+
+DEFAULT_QUALIFIER = "hnb659fds"
+"""The CDK bootstrap qualifier when the app sets none (``cdk bootstrap``'s own default)."""
+BOOTSTRAP_QUALIFIER_CONTEXT = "@aws-cdk/core:bootstrapQualifier"
+"""The context key of the app's bootstrap qualifier, as aws-cdk-lib's synthesizer reads it."""
+BOOTSTRAP_ROLE_KINDS = ("deploy", "file-publishing", "image-publishing", "lookup")
+"""The roles ``cdk bootstrap`` makes for deployments: ``cdk-<qualifier>-<kind>-role-<account>-
+<region>`` (the execution role, ``cfn-exec``, is CloudFormation's)."""
+EXECUTION_POLICY_NAME = "org-cdk-cfn-execution"
+"""The managed policy ``DeploymentAccess`` makes and ``org-cdk bootstrap`` passes as
+``--cloudformation-execution-policies``."""
+REVIEW_SUFFIX = "-review"
+"""The review role is the deploy role's name with this suffix, and the GitHub environment of a
+stage's prepare job (``org-cdk pipeline github``) the stage's name with it."""
 
 # ----------------------------------------------------------------------- stateful resources
 

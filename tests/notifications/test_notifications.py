@@ -203,3 +203,77 @@ def test_a_given_key_encrypts_the_topic_and_its_queue() -> None:
     assert len(queues) == 2
     assert all(q["Properties"]["KmsMasterKeyId"] == key_ref for q in queues.values())
     assert nag_findings(stack, NAG_PACKS) == []
+
+
+DEPLOY_ROLE = {
+    "Fn::Join": [
+        "",
+        [
+            "arn:",
+            {"Ref": "AWS::Partition"},
+            ":iam::",
+            {"Ref": "AWS::AccountId"},
+            ":role/cdk-hnb659fds-deploy-role-",
+            {"Ref": "AWS::AccountId"},
+            "-",
+            {"Ref": "AWS::Region"},
+        ],
+    ]
+}
+
+
+def statements_for(template: Template, kind: str, key: str, sid: str) -> list[dict[str, Any]]:
+    return [
+        statement
+        for resource in find_resources(template, kind).values()
+        for statement in resource["Properties"][key]["Statement"]
+        if statement.get("Sid") == sid
+    ]
+
+
+def test_the_bootstrap_deploy_role_may_publish_through_the_topic_and_key_policies(
+    templates: dict[str, Template],
+) -> None:
+    """The delivery workflow notifies as the account's CDK deploy role: the topic's and the
+    key's policies let it, and nothing is attached to the bootstrap role itself."""
+    template = templates["default"]
+    (topic_statement,) = statements_for(
+        template, "AWS::SNS::TopicPolicy", "PolicyDocument", "BootstrapDeployRolePublishes"
+    )
+    assert topic_statement["Principal"] == {"AWS": DEPLOY_ROLE}
+    assert topic_statement["Action"] == "sns:Publish"
+    assert topic_statement["Resource"] == {"Ref": topic_of(template)[0]}
+    (key_statement,) = statements_for(
+        template, "AWS::KMS::Key", "KeyPolicy", "BootstrapDeployRolePublishes"
+    )
+    assert key_statement["Principal"] == {"AWS": DEPLOY_ROLE}
+    assert key_statement["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert key_statement["Condition"] == {
+        "StringEquals": {
+            "kms:ViaService": {"Fn::Join": ["", ["sns.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}
+        }
+    }
+    assert not find_resources(template, "AWS::IAM::Policy")
+
+
+@pytest.mark.parametrize("how", ["opted out", "no bootstrap roles", "own qualifier"])
+def test_the_deploy_role_grant_follows_the_option_synthesizer_and_qualifier(how: str) -> None:
+    from aws_cdk import App, CliCredentialsStackSynthesizer
+
+    app = App(
+        context={"@aws-cdk/core:bootstrapQualifier": "orgq1"} if how == "own qualifier" else {}
+    )
+    stack = Stack(
+        app,
+        "S",
+        synthesizer=CliCredentialsStackSynthesizer() if how == "no bootstrap roles" else None,
+    )
+    DeploymentNotifications(stack, "Deployments", deploy_role_publishes=how != "opted out")
+    template = template_of(stack)
+    found = statements_for(
+        template, "AWS::SNS::TopicPolicy", "PolicyDocument", "BootstrapDeployRolePublishes"
+    )
+    if how == "own qualifier":
+        assert ":role/cdk-orgq1-deploy-role-" in json.dumps(found)
+    else:
+        assert found == []

@@ -10,6 +10,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from org_constructs._bootstrap import bootstrap_role_arn
 from org_constructs.compliance._acknowledgements import acknowledge_grant
 from org_constructs.config import _checks as checks
 from org_constructs.contract import DEPLOYMENT_TOPIC_OUTPUT
@@ -45,6 +46,13 @@ class DeploymentNotifications(Construct):
         topics saves 1 USD a month). SNS must be allowed to use it for the dead-letter queue, as
         an ``AlarmTopic``'s key is; publishers get their key grants from ``grant_publish``.
         Default: - a new key with rotation
+    deploy_role_publishes:
+        The account's CDK bootstrap deploy role (``cdk-<qualifier>-deploy-role-<account>-
+        <region>``, the qualifier from the context ``@aws-cdk/core:bootstrapQualifier``) may
+        publish, through the topic's and the key's policies: the delivery workflow of
+        ``org-cdk pipeline github`` notifies as that role, since the stage's own role may only
+        assume bootstrap roles. Left out when the stack's synthesizer has no bootstrap roles
+        (not a ``DefaultStackSynthesizer``). Default: ``True``
 
     Raises
     ------
@@ -72,6 +80,7 @@ class DeploymentNotifications(Construct):
         slack_channel_id: str | None = None,
         publishers: Sequence[iam.IGrantable] = (),
         encryption_key: kms.IKey | None = None,
+        deploy_role_publishes: bool = True,
     ) -> None:
         where = f"DeploymentNotifications({construct_id!r})"
         checks.check_arguments(where, DeploymentNotifications.__init__, locals())
@@ -100,6 +109,32 @@ class DeploymentNotifications(Construct):
         )
         for principal in publishers:
             self.grant_publish(principal)
+        deploy_role = bootstrap_role_arn(self) if deploy_role_publishes else None
+        if deploy_role is not None:
+            # In the topic's and the key's policies, never in the bootstrap role's own (a
+            # grant to an imported role of the same account would add nothing anywhere).
+            principal = iam.ArnPrincipal(deploy_role)
+            self._topic.topic.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="BootstrapDeployRolePublishes",
+                    principals=[principal],
+                    actions=["sns:Publish"],
+                    resources=[self._topic.topic.topic_arn],
+                )
+            )
+            self._topic.encryption_key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="BootstrapDeployRolePublishes",
+                    principals=[principal],
+                    actions=["kms:GenerateDataKey*", "kms:Decrypt"],
+                    resources=["*"],
+                    conditions={
+                        "StringEquals": {
+                            "kms:ViaService": f"sns.{Stack.of(self).region}.amazonaws.com"
+                        }
+                    },
+                )
+            )
         CfnOutput(
             stack,
             DEPLOYMENT_TOPIC_OUTPUT,

@@ -354,7 +354,8 @@ def test_deploy_command_line_per_stage(
         (
             "bootstrap",
             "bootstrap aws://111111111111/us-east-1 --context stage=dev --profile orders-dev "
-            "--no-notices",
+            "--no-notices --cloudformation-execution-policies "
+            "arn:aws:iam::111111111111:policy/org-cdk-cfn-execution",
         ),
     ],
 )
@@ -364,6 +365,117 @@ def test_wrapper_command_lines(
     result = accounts.invoke(verb, str(app), "--stage", "dev", "--dry-run", monkeypatch=monkeypatch)
     assert result.exit_code == 0, result.stderr
     assert result.stderr.strip().endswith(expected)
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (
+            ["--trust", "999999999999", "--trust", "888888888888"],
+            "--no-notices --trust=999999999999 --trust=888888888888 "
+            "--cloudformation-execution-policies "
+            "arn:aws:iam::111111111111:policy/org-cdk-cfn-execution",
+        ),
+        (
+            [
+                "--execution-policy",
+                "team-deploy",
+                "--execution-policy",
+                "arn:aws:iam::aws:policy/AWSLambda_FullAccess",
+            ],
+            "--cloudformation-execution-policies arn:aws:iam::111111111111:policy/team-deploy,"
+            "arn:aws:iam::aws:policy/AWSLambda_FullAccess",
+        ),
+        (
+            ["--administrator", "--qualifier", "orgq1"],
+            "--cloudformation-execution-policies arn:aws:iam::aws:policy/AdministratorAccess "
+            "--qualifier orgq1",
+        ),
+    ],
+    ids=["trust", "policies", "administrator"],
+)
+def test_bootstrap_trusts_the_pipeline_account_with_least_privilege(
+    accounts: Accounts,
+    app: Path,
+    options: list[str],
+    expected: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    result = accounts.invoke(
+        "bootstrap", str(app), "--stage", "dev", *options, "--dry-run", monkeypatch=monkeypatch
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.strip().endswith(expected)
+    assert ("AdministratorAccess" in result.stderr) == ("--administrator" in options)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--trust", "12345"], "'12345' is not a 12-digit account"),
+        (["--trust", "111111111111"], "111111111111 is the stage's own account"),
+        (["--trust", "999999999999", "--trust", "999999999999"], "an account is given twice"),
+        (
+            ["--execution-policy", "arn:aws:iam::222222222222:policy/other"],
+            "is neither a policy name nor the ARN of a managed policy of AWS or of account "
+            "111111111111",
+        ),
+        (
+            ["--execution-policy", "arn:aws:iam::aws:policy/AdministratorAccess"],
+            "AdministratorAccess is chosen with --administrator, on purpose",
+        ),
+        (["--execution-policy", "a", "--administrator"], "give either --execution-policy or"),
+        (["--qualifier", "Bad_Q"], "'Bad_Q': 1 to 10 lowercase letters and digits"),
+    ],
+)
+def test_bootstrap_refuses_bad_options(
+    accounts: Accounts,
+    app: Path,
+    options: list[str],
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    result = accounts.invoke(
+        "bootstrap", str(app), "--stage", "dev", *options, "--dry-run", monkeypatch=monkeypatch
+    )
+    assert result.exit_code == 2
+    assert message in result.stderr, result.stderr
+    assert "$ " not in result.stderr, "nothing runs"
+
+
+def test_bootstrap_stops_when_the_execution_policy_is_missing(
+    accounts: Accounts, app: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before `cdk bootstrap` runs: the account has no org-cdk-cfn-execution yet (no
+    DeploymentAccess), so the command says what to do; once the policy exists, it runs."""
+    from org_constructs.tooling.cli import _deploy
+
+    ran: list[list[str]] = []
+
+    def record(line: list[str], app_dir: Path, dry_run: bool) -> int:
+        ran.append(line)
+        return 0
+
+    monkeypatch.setattr(_deploy, "_run_cdk", record)
+    missing = accounts.invoke("bootstrap", str(app), "--stage", "dev", monkeypatch=monkeypatch)
+    assert missing.exit_code == 1
+    assert (
+        "account 111111111111 has no policy "
+        "arn:aws:iam::111111111111:policy/org-cdk-cfn-execution: deploy DeploymentAccess"
+    ) in missing.stderr
+    assert ran == []
+    accounts.client("dev", "iam").create_policy(
+        PolicyName="org-cdk-cfn-execution",
+        PolicyDocument='{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+        '"Action": "s3:*", "Resource": "*"}]}',
+    )
+    present = accounts.invoke("bootstrap", str(app), "--stage", "dev", monkeypatch=monkeypatch)
+    assert present.exit_code == 0, present.stderr
+    (line,) = ran
+    assert line[-2:] == [
+        "--cloudformation-execution-policies",
+        "arn:aws:iam::111111111111:policy/org-cdk-cfn-execution",
+    ]
 
 
 def test_ls_runs_the_cdk_cli_for_the_stage(accounts: Accounts, app: Path) -> None:

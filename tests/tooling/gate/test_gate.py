@@ -259,6 +259,8 @@ def test_reference_app_passes_every_checker(reference_report: dict[str, Any]) ->
         "monitoring",
         "monitored_function",
         "deployment_notifications",
+        "deployment_access",
+        "org_pipeline",
     ],
 )
 def test_every_example_passes_the_packs_it_declares(
@@ -347,6 +349,12 @@ COMMANDS = [
     ["synth"],
     ["diff"],
     ["bootstrap"],
+    ["pipeline"],
+    ["pipeline", "github"],
+    ["pipeline", "stacks"],
+    ["change-set"],
+    ["change-set", "summary"],
+    ["change-set", "pending"],
 ]
 
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from org_constructs.contract import STATEFUL
 from org_constructs.tooling.aws import OpsError
 from org_constructs.tooling.cli import cli
-from org_constructs.tooling.pipeline import describe_change_set, render_summaries
+from org_constructs.tooling.pipeline import describe_change_set, pending_stacks, render_summaries
 from tests.support import ROOT
 
 STACK, NAME = "Orders-dev-Data", "org-cdk-abc123"
@@ -163,3 +163,117 @@ def test_the_break_checks_and_the_summary_share_one_list() -> None:
     spec.loader.exec_module(breaks)
     assert breaks.STATEFUL is STATEFUL
     assert "AWS::S3::Bucket" in STATEFUL
+
+
+# ----------------------------------------------------------------------- pending change sets
+
+
+def expect_for(stubber: Stubber, stack: str, answer: dict[str, Any] | None) -> None:
+    request = {"StackName": stack, "ChangeSetName": NAME}
+    if answer is None:
+        stubber.add_client_error(
+            "describe_change_set",
+            service_error_code="ChangeSetNotFound",
+            service_message=f"ChangeSet [{NAME}] does not exist",
+            expected_params=request,
+        )
+    else:
+        stubber.add_response("describe_change_set", answer, request)
+
+
+def test_pending_keeps_the_order_and_leaves_out_stacks_without_changes(
+    client: tuple[Any, Stubber],
+) -> None:
+    made, stubber = client
+    ready = {"ExecutionStatus": "AVAILABLE"}
+    expect_for(stubber, "A", page([change("Add", "Topic", "AWS::SNS::Topic")], **ready))
+    expect_for(stubber, "B", None)
+    expect_for(
+        stubber,
+        "C",
+        page([], Status="FAILED", StatusReason="The submitted information didn't contain changes."),
+    )
+    expect_for(stubber, "D", page([change("Modify", "Fn", "AWS::Lambda::Function")], **ready))
+    assert pending_stacks(made, ["A", "B", "C", "D"], NAME) == (["A", "D"], ["B", "C"])
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"Status": "FAILED", "StatusReason": "No export named Orders-dev-VpcId found"},
+        {"Status": "CREATE_COMPLETE", "ExecutionStatus": "EXECUTE_COMPLETE"},
+    ],
+    ids=["failed", "already executed"],
+)
+def test_pending_refuses_a_change_set_that_cannot_run(
+    client: tuple[Any, Stubber], answer: dict[str, Any]
+) -> None:
+    made, stubber = client
+    expect_for(stubber, "A", page([], **answer))
+    with pytest.raises(OpsError, match=r"change set 'org-cdk-abc123' of stack 'A' cannot be"):
+        pending_stacks(made, ["A"], NAME)
+
+
+def test_the_pending_command_prints_the_stacks_to_execute(
+    client: tuple[Any, Stubber], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made, stubber = client
+    expect_for(stubber, "A", None)
+    expect_for(stubber, "B", page([], ExecutionStatus="AVAILABLE"))
+    import boto3
+
+    monkeypatch.setattr(boto3, "client", lambda service: made)
+    result = CliRunner().invoke(
+        cli, ["change-set", "pending", "--stack", "A", "--stack", "B", "--change-set", NAME]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "B\n"
+    assert "A: no changes, nothing to execute" in result.stderr
+
+
+def test_role_arn_chains_into_the_role_before_reading(
+    client: tuple[Any, Stubber], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made, stubber = client
+    expect_for(stubber, "A", page([], ExecutionStatus="AVAILABLE"))
+    sts = botocore.session.Session().create_client(
+        "sts",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",  # noqa: S106 - never sent anywhere
+    )
+    role_arn = "arn:aws:iam::111111111111:role/cdk-hnb659fds-deploy-role-111111111111-us-east-1"
+    with Stubber(sts) as sts_stub:
+        sts_stub.add_response(
+            "assume_role",
+            {
+                "Credentials": {
+                    "AccessKeyId": "ASIAEXAMPLEEXAMPLE12",
+                    "SecretAccessKey": "secret-example-secret-example-secret-ex",
+                    "SessionToken": "token",
+                    "Expiration": "2026-12-01T00:00:00Z",
+                }
+            },
+            {"RoleArn": role_arn, "RoleSessionName": "org-cdk-change-set"},
+        )
+        import boto3
+
+        made_with: list[dict[str, Any]] = []
+
+        class FakeSession:
+            region_name = "us-east-1"
+
+            def __init__(self, **arguments: Any) -> None:
+                made_with.append(arguments)
+
+            def client(self, service: str) -> Any:
+                return sts if service == "sts" else made
+
+        monkeypatch.setattr(boto3, "Session", FakeSession)
+        result = CliRunner().invoke(
+            cli,
+            ["change-set", "pending", "--stack", "A", "--change-set", NAME, "--role-arn", role_arn],
+        )
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "A\n"
+    assert made_with[-1]["aws_session_token"] == "token"  # noqa: S105 - a stub's answer

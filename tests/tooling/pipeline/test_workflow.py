@@ -20,6 +20,7 @@ from org_constructs.tooling.pipeline import (
     MAX_MATRIX_JOBS,
     delivery_waves,
     github_workflow,
+    review_assembly,
     stage_stacks,
 )
 from tests.support import ROOT, cli_env
@@ -124,6 +125,7 @@ def test_a_prepare_and_a_deploy_job_per_wave_in_order(workflow: dict[Any, Any]) 
             "account": "333333333333",
             "region": "us-east-1",
             "role": role("333333333333"),
+            "review_role": role("333333333333") + "-review",
         }
     ]
 
@@ -132,10 +134,18 @@ def test_prepare_creates_change_sets_assuming_the_role_and_summarizes(
     workflow: dict[Any, Any],
 ) -> None:
     steps = workflow["jobs"]["prepare-2"]["steps"]
-    assert "environment" not in workflow["jobs"]["prepare-2"]
+    # The role trusts tokens that name an environment: the prepare job's is the review one,
+    # without the stage's approval rules.
+    assert workflow["jobs"]["prepare-2"]["environment"] == "${{ matrix.stage }}-review"
     credentials = next(s for s in steps if "configure-aws-credentials" in s.get("uses", ""))
     assert credentials["uses"] == "aws-actions/configure-aws-credentials@v4"
-    assert credentials["with"]["role-to-assume"] == "${{ matrix.role }}"
+    # The review role (DeploymentAccess): it creates change sets and cannot execute them.
+    assert credentials["with"]["role-to-assume"] == "${{ matrix.review_role }}"
+    deploy_steps = workflow["jobs"]["deploy-2"]["steps"]
+    deploy_credentials = next(
+        s for s in deploy_steps if "configure-aws-credentials" in s.get("uses", "")
+    )
+    assert deploy_credentials["with"]["role-to-assume"] == "${{ matrix.role }}"
     assert credentials["with"]["aws-region"] == "${{ matrix.region }}"
     text = str(steps)
     assert "--method=prepare-change-set" in text
@@ -399,3 +409,113 @@ def test_the_reference_app_workflow_passes_actionlint(tmp_path: Path) -> None:
 def test_the_sixty_stage_workflow_passes_actionlint(tmp_path: Path) -> None:
     result = actionlint(tmp_path, github_workflow(many(60, 4), app_dir="app"))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# ----------------------------------------------------------------------- explicit waves
+
+
+def test_an_explicit_order_groups_the_stages_and_overrides_the_wave_keys() -> None:
+    environments = many(4, 4)
+    waves = delivery_waves(environments, order=[["s3"], ["s0", "s2"], ["s1"]])
+    assert [[c.name for c in w.environments] for w in waves] == [["s3"], ["s0", "s2"], ["s1"]]
+    assert [w.number for w in waves] == [1, 2, 3]
+    jobs = parsed(github_workflow(environments, app_dir="app", order=[["s0", "s1", "s2", "s3"]]))
+    assert list(jobs["jobs"]) == ["build", "prepare-1", "deploy-1"]
+    assert len(jobs["jobs"]["deploy-1"]["strategy"]["matrix"]["include"]) == 4
+
+
+ORDER_BAD: dict[str, tuple[Any, str]] = {
+    "unknown stage": ([["s0", "qa"], ["s1"]], r"order\[0\]='qa': is not a stage of the"),
+    "stage twice": ([["s0"], ["s1", "s0"]], r"order\[1\]='s0': is already in wave 1"),
+    "stage left out": ([["s0"]], r"order=\['s1'\]: are stages of the environments file in no"),
+    "empty wave": ([["s0"], []], r"order\[1\]=\[\]: must be a non-empty list of stage names"),
+    "a string": ("s0,s1", r"order='s0,s1': must be a non-empty list of waves"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ORDER_BAD))
+def test_a_bad_order_is_refused(case: str) -> None:
+    order, message = ORDER_BAD[case]
+    with pytest.raises(ValidationError, match=message):
+        github_workflow(many(2, 1), app_dir="app", order=order)
+
+
+@pytest.mark.parametrize("qualifier", ["", "UPPER", "toolongqualifier", 7])
+def test_a_malformed_qualifier_is_refused(qualifier: Any) -> None:
+    with pytest.raises(ValidationError, match=r"qualifier=.*: must be the bootstrap qualifier"):
+        github_workflow(reference(), app_dir="app", qualifier=qualifier)
+
+
+def test_the_command_takes_waves_install_and_the_qualifier_of_cdk_json(
+    repository: Path,
+) -> None:
+    app = repository / "apps" / "orders"
+    (app / "cdk.json").write_text(
+        json.dumps({"app": "python app.py", "context": {"@aws-cdk/core:bootstrapQualifier": "q9"}})
+    )
+    arguments = ["--wave", "dev", "--wave", "staging,production", "--install", "make setup"]
+    result = run("pipeline", "github", str(app), *arguments)
+    assert result.exit_code == 0, result.output
+    text = (repository / ".github" / "workflows" / "deliver-orders.yml").read_text()
+    workflow = parsed(text)
+    assert list(workflow["jobs"]) == ["build", "prepare-1", "deploy-1", "prepare-2", "deploy-2"]
+    assert "cdk-q9-deploy-role-" in workflow["jobs"]["deploy-2"]["env"]["BOOTSTRAP_ROLE"]
+    install = next(s for s in workflow["jobs"]["build"]["steps"] if s.get("name") == "Install")
+    assert install["run"] == "make setup"
+    assert (
+        "`org-cdk pipeline github apps/orders --wave dev --wave staging,production "
+        "--install 'make setup'`" in text
+    )
+    assert run("pipeline", "github", str(app), *arguments, "--check").exit_code == 0
+    assert run("pipeline", "github", str(app), "--check").exit_code == 1
+    unknown = run("pipeline", "github", str(app), "--wave", "dev,qa")
+    assert unknown.exit_code == 1
+    assert "order[0]='qa': is not a stage of the environments file" in unknown.output
+
+
+# ----------------------------------------------------------------------- the review assembly
+
+
+def test_the_review_assembly_names_no_role_to_assume_and_keeps_the_rest(tmp_path: Path) -> None:
+    assembly = write_assembly(tmp_path / "cdk.out", {"A-dev": ("aws://1/r", "dev", [])})
+    nested = assembly / "assembly-Stage"
+    write_assembly(nested, {"B-dev": ("aws://1/r", "dev", [])})
+    for folder in (assembly, nested):
+        manifest = json.loads((folder / "manifest.json").read_text())
+        for artifact in manifest["artifacts"].values():
+            artifact["properties"] |= {
+                "assumeRoleArn": "arn:${AWS::Partition}:iam::1:role/cdk-q-deploy-role-1-r",
+                "assumeRoleExternalId": "x",
+                "cloudFormationExecutionRoleArn": "arn:aws:iam::1:role/cdk-q-cfn-exec-role-1-r",
+            }
+        manifest["artifacts"]["A-dev.assets"] = {
+            "type": "cdk:asset-manifest",
+            "properties": {"file": "A-dev.assets.json"},
+        }
+        if folder == assembly:
+            manifest["artifacts"]["Stage"] = {
+                "type": "cdk:cloud-assembly",
+                "properties": {"directoryName": "assembly-Stage"},
+            }
+        (folder / "manifest.json").write_text(json.dumps(manifest))
+    assert review_assembly(assembly) == ["A-dev", "B-dev"]
+    for folder, stack in ((assembly, "A-dev"), (nested, "B-dev")):
+        artifacts = json.loads((folder / "manifest.json").read_text())["artifacts"]
+        properties = artifacts[stack]["properties"]
+        assert "assumeRoleArn" not in properties
+        assert "assumeRoleExternalId" not in properties
+        assert properties["cloudFormationExecutionRoleArn"].endswith("cfn-exec-role-1-r")
+        assert properties["tags"] == {"Environment": "dev"}
+        assert artifacts["A-dev.assets"]["properties"] == {"file": "A-dev.assets.json"}
+    result = run("pipeline", "review-assembly", str(assembly))
+    assert result.exit_code == 0, result.output
+    assert "2 stack(s) of" in result.output
+
+
+def test_the_review_assembly_needs_an_assembly_with_stacks(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match=r"directory=.*: must be a cloud assembly"):
+        review_assembly(tmp_path)
+    (tmp_path / "manifest.json").write_text('{"artifacts": {}}')
+    with pytest.raises(ValidationError, match=r"holds no stack to prepare"):
+        review_assembly(tmp_path)
+    assert run("pipeline", "review-assembly", str(tmp_path)).exit_code == 1

@@ -2,7 +2,7 @@
 notifications, obsolete stacks and a cross-account resource finder (needs boto3:
 ``pip install 'org-constructs[ops]'``)."""
 
-from org_constructs.tooling.aws._aws import OpsError, session_for
+from org_constructs.tooling.aws._aws import OpsError, assume_role, session_for
 from org_constructs.tooling.aws._cdk import cdk_command_line, default_environments, load_stage
 from org_constructs.tooling.aws._notify import (
     DeploymentResult,
@@ -24,6 +24,7 @@ __all__ = [
     "DeploymentResult",
     "FoundResource",
     "OpsError",
+    "assume_role",
     "caller",
     "cdk_command_line",
     "default_environments",

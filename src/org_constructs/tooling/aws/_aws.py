@@ -9,7 +9,7 @@ from typing import Any
 from org_constructs.config import EnvironmentConfig
 from org_constructs.errors import OrgConstructsError
 
-__all__ = ["OpsError", "call", "pages", "session_for"]
+__all__ = ["OpsError", "assume_role", "call", "pages", "session_for"]
 
 
 class OpsError(OrgConstructsError):
@@ -51,6 +51,33 @@ def session_for(
             f"stage {config.name!r}: AWS profile {chosen!r} is not configured "
             "(aws configure --profile NAME, or AWS_CONFIG_FILE)"
         ) from None
+
+
+def assume_role(session: Any, role_arn: str, session_name: str = "org-cdk") -> Any:
+    """A boto3 session in ``session``'s region with the credentials of ``role_arn``.
+
+    The pipeline's OIDC role may only assume the CDK bootstrap roles: the steps that read
+    change sets and publish a notification chain into the bootstrap deploy role this way.
+
+    Raises
+    ------
+    OpsError
+        When STS refuses, or there are no credentials to start from.
+    """
+    sts = session.client("sts")
+    answer = call(
+        f"assuming {role_arn}",
+        sts.assume_role,
+        RoleArn=role_arn,
+        RoleSessionName=session_name[:64],
+    )
+    credentials = answer["Credentials"]
+    return _boto3().Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=session.region_name,
+    )
 
 
 def call(description: str, function: Any, /, **arguments: Any) -> Any:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import click
 
 from org_constructs.tooling.cli._cost import cost
-from org_constructs.tooling.cli._deploy import CDK_WRAPPERS, deploy, notify_command
+from org_constructs.tooling.cli._deploy import CDK_WRAPPERS, bootstrap, deploy, notify_command
 from org_constructs.tooling.cli._docs import docs_command
 from org_constructs.tooling.cli._local import local
+from org_constructs.tooling.cli._new import new
 from org_constructs.tooling.cli._pipeline import change_set, pipeline
 from org_constructs.tooling.cli._stacks import find_resource, stacks
 from org_constructs.tooling.cli._validate import pre_deploy, validate
@@ -26,6 +27,7 @@ for command in (
     cost,
     pre_deploy,
     *CDK_WRAPPERS,
+    bootstrap,
     deploy,
     notify_command,
     stacks,
@@ -34,6 +36,7 @@ for command in (
     local,
     pipeline,
     change_set,
+    new,
 ):
     cli.add_command(command)
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from org_constructs.contract import BOOTSTRAP_QUALIFIER_CONTEXT, DEFAULT_QUALIFIER
 from org_constructs.tooling.cli._options import APP_DIR, environments_option, fail, say
 
 if TYPE_CHECKING:
@@ -60,14 +61,42 @@ def _git_root(start: Path) -> Path:
 )
 @click.option("--check", is_flag=True, help="Write nothing; fail when the file is stale.")
 @click.option("--branch", default="main", show_default=True, help="A push here delivers.")
-def github_command(
-    app_dir: Path, environments_file: Path | None, output: Path | None, check: bool, branch: str
+@click.option(
+    "--wave",
+    "waves",
+    multiple=True,
+    metavar="STAGE[,STAGE...]",
+    help="A wave of stages that deploy in parallel, in promotion order (repeatable); instead "
+    "of the environments' wave keys.",
+)
+@click.option(
+    "--install",
+    multiple=True,
+    help="A command that installs the CDK CLI and org-cdk in each job (repeatable).  "
+    "[default: npm ci; pip install the app's requirements.txt with org-constructs[ops]]",
+)
+@click.option(
+    "--qualifier",
+    help="The CDK bootstrap qualifier of the target accounts.  [default: cdk.json's "
+    "@aws-cdk/core:bootstrapQualifier, else hnb659fds]",
+)
+def github_command(  # noqa: PLR0917 - click passes every option by keyword
+    app_dir: Path,
+    environments_file: Path | None,
+    output: Path | None,
+    check: bool,
+    branch: str,
+    waves: tuple[str, ...],
+    install: tuple[str, ...],
+    qualifier: str | None,
 ) -> None:
     """Write the GitHub Actions workflow that delivers APP_DIR to every stage, wave by wave.
 
     One job synthesizes and validates every stage; per wave, a job prepares the stages' change
     sets and summarizes them, and a job behind each stage's GitHub environment executes them.
     """
+    import shlex
+
     from org_constructs.errors import ValidationError
     from org_constructs.tooling.pipeline import github_workflow
 
@@ -80,12 +109,32 @@ def github_command(
     relative = relative if relative != "." else "."
     name = app_dir.resolve().name
     target = output or root / ".github" / "workflows" / f"deliver-{name}.yml"
+    words = ["org-cdk", "pipeline", "github", relative]
+    if output is not None:
+        try:
+            words += ["--output", target.resolve().relative_to(root).as_posix()]
+        except ValueError:
+            words += ["--output", str(output)]
+    if branch != "main":
+        words += ["--branch", branch]
+    for wave in waves:
+        words += ["--wave", wave]
+    for line in install:
+        words += ["--install", line]
+    if qualifier is not None:
+        words += ["--qualifier", qualifier]
+    options: dict[str, Any] = {}
+    if install:
+        options["install"] = install
     try:
         text = github_workflow(
             environments,
             app_dir=relative,
             branch=branch,
-            command=f"org-cdk pipeline github {relative}",
+            command=shlex.join(words),
+            qualifier=qualifier or _bootstrap_qualifier(app_dir),
+            order=[[n.strip() for n in w.split(",") if n.strip()] for w in waves] or None,
+            **options,
         )
     except ValidationError as error:
         raise fail(error) from None
@@ -93,14 +142,25 @@ def github_command(
         current = target.read_text(encoding="utf-8") if target.is_file() else None
         if current != text:
             state = "does not exist" if current is None else "differs from the environments file"
-            raise click.ClickException(
-                f"{target} {state}: run `org-cdk pipeline github {relative}` and commit it"
-            )
+            raise click.ClickException(f"{target} {state}: run `{shlex.join(words)}` and commit it")
         click.echo(f"{target} is up to date")
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     click.echo(f"wrote {target}")
+
+
+def _bootstrap_qualifier(app_dir: Path) -> str:
+    """The qualifier in the app's ``cdk.json`` context, else the CDK default."""
+    import json
+
+    path = app_dir / "cdk.json"
+    try:
+        context = json.loads(path.read_text(encoding="utf-8")).get("context", {})
+    except (OSError, ValueError, AttributeError):
+        return DEFAULT_QUALIFIER
+    value = context.get(BOOTSTRAP_QUALIFIER_CONTEXT) if isinstance(context, dict) else None
+    return value if isinstance(value, str) else DEFAULT_QUALIFIER
 
 
 @pipeline.command("stacks")
@@ -138,9 +198,56 @@ def stacks_command(
     click.echo("\n".join(names))
 
 
+@pipeline.command("review-assembly")
+@click.argument(
+    "assembly", type=click.Path(exists=True, file_okay=False, path_type=Path), default="cdk.out"
+)
+def review_assembly_command(assembly: Path) -> None:
+    """Let the credentials at hand prepare ASSEMBLY's change sets (default: cdk.out).
+
+    Removes from each stack artifact the role the CDK CLI would assume to deploy it (the
+    bootstrap deploy role), so that `cdk deploy --method=prepare-change-set` creates the change
+    sets as the review role a prepare job assumed, which may never execute them. Run it on the
+    prepare job's copy only.
+    """
+    from org_constructs.errors import ValidationError
+    from org_constructs.tooling.pipeline import review_assembly
+
+    try:
+        stacks = review_assembly(assembly)
+    except ValidationError as error:
+        raise fail(error) from None
+    say(f"{len(stacks)} stack(s) of {assembly} deploy with the credentials at hand")
+
+
 @click.group("change-set")
 def change_set() -> None:
     """CloudFormation change sets, reviewed before they run."""
+
+
+_ROLE_ARN = click.option(
+    "--role-arn",
+    help="Assume this role first (a pipeline's OIDC role chains into the stage's CDK "
+    "bootstrap deploy role, which may read change sets).",
+)
+
+
+def _cloudformation(role_arn: str | None) -> Any:
+    from org_constructs.tooling.aws import OpsError, assume_role
+
+    try:
+        import boto3
+    except ImportError:
+        raise click.ClickException(
+            "this command calls AWS with boto3: pip install 'org-constructs[ops]'"
+        ) from None
+    if not role_arn:
+        return boto3.client("cloudformation")
+    try:
+        session = assume_role(boto3.Session(), role_arn, "org-cdk-change-set")
+    except OpsError as error:
+        raise fail(error) from None
+    return session.client("cloudformation")
 
 
 @change_set.command("summary")
@@ -151,7 +258,10 @@ def change_set() -> None:
     is_flag=True,
     help="Exit 0 even when a stateful resource is replaced or removed.",
 )
-def summary_command(stacks: tuple[str, ...], name: str, allow_stateful: bool) -> None:
+@_ROLE_ARN
+def summary_command(
+    stacks: tuple[str, ...], name: str, allow_stateful: bool, role_arn: str | None
+) -> None:
     """Print what the change sets would do as markdown, and fail on lost data.
 
     Region and credentials come from the environment (AWS_REGION, a CI role). The table is
@@ -166,13 +276,7 @@ def summary_command(stacks: tuple[str, ...], name: str, allow_stateful: bool) ->
         render_summaries,
     )
 
-    try:
-        import boto3
-    except ImportError:
-        raise click.ClickException(
-            "this command calls AWS with boto3: pip install 'org-constructs[ops]'"
-        ) from None
-    client = boto3.client("cloudformation")
+    client = _cloudformation(role_arn)
     try:
         summaries = [describe_change_set(client, stack, name) for stack in stacks]
     except OpsError as error:
@@ -185,3 +289,29 @@ def summary_command(stacks: tuple[str, ...], name: str, allow_stateful: bool) ->
     if any(s.dangerous for s in summaries) and not allow_stateful:
         say("a stateful resource would be replaced or removed: nothing may run (--allow-stateful)")
         sys.exit(1)
+
+
+@change_set.command("pending")
+@click.option("--stack", "stacks", multiple=True, required=True, help="A stack (repeatable).")
+@click.option("--change-set", "name", required=True, help="The change set's name.")
+@_ROLE_ARN
+def pending_command(stacks: tuple[str, ...], name: str, role_arn: str | None) -> None:
+    """The stacks whose change set has something to execute, one a line, in the given order.
+
+    A stack without changes has no change set (CloudFormation refuses an empty one, and
+    `cdk deploy --method=prepare-change-set` makes none for an unchanged template): it is left
+    out, with a line on standard error. A change set that failed for another reason, or is not
+    ready to execute, fails the command.
+    """
+    from org_constructs.tooling.aws import OpsError
+    from org_constructs.tooling.pipeline import pending_stacks
+
+    client = _cloudformation(role_arn)
+    try:
+        pending, unchanged = pending_stacks(client, stacks, name)
+    except OpsError as error:
+        raise fail(error) from None
+    for stack in unchanged:
+        say(f"{stack}: no changes, nothing to execute")
+    if pending:
+        click.echo("\n".join(pending))

@@ -4,11 +4,13 @@ the GitHub Actions workflow, ``org-cdk change-set summary`` reviews what a chang
 ``org-cdk change-set summary`` needs ``pip install 'org-constructs[ops]'`` (boto3).
 """
 
+from org_constructs.config._waves import Wave, delivery_waves
 from org_constructs.tooling.pipeline._change_set import (
     Change,
     ChangeSetSummary,
     append_step_summary,
     describe_change_set,
+    pending_stacks,
     render_summaries,
 )
 from org_constructs.tooling.pipeline._github import (
@@ -16,8 +18,8 @@ from org_constructs.tooling.pipeline._github import (
     MAX_MATRIX_JOBS,
     github_workflow,
 )
+from org_constructs.tooling.pipeline._review import review_assembly
 from org_constructs.tooling.pipeline._stacks import stage_stacks
-from org_constructs.tooling.pipeline._waves import Wave, delivery_waves
 
 __all__ = [
     "ASSEMBLY_ARTIFACT",
@@ -29,6 +31,8 @@ __all__ = [
     "delivery_waves",
     "describe_change_set",
     "github_workflow",
+    "pending_stacks",
     "render_summaries",
+    "review_assembly",
     "stage_stacks",
 ]

@@ -15,6 +15,7 @@ __all__ = [
     "ChangeSetSummary",
     "append_step_summary",
     "describe_change_set",
+    "pending_stacks",
     "render_summaries",
 ]
 
@@ -59,6 +60,8 @@ class ChangeSetSummary:
     change_set: str
     status: str
     changes: Sequence[Change]
+    execution_status: str = ""
+    reason: str = ""
 
     @property
     def dangerous(self) -> list[Change]:
@@ -124,7 +127,59 @@ def describe_change_set(client: Any, stack: str, change_set: str) -> ChangeSetSu
             )
         token = page.get("NextToken")
         if not token:
-            return ChangeSetSummary(stack, change_set, status, tuple(changes))
+            return ChangeSetSummary(
+                stack,
+                change_set,
+                status,
+                tuple(changes),
+                execution_status=str(page.get("ExecutionStatus", "")),
+                reason=str(page.get("StatusReason", "") or ""),
+            )
+
+
+def pending_stacks(
+    client: Any, stacks: Sequence[str], change_set: str
+) -> tuple[list[str], list[str]]:
+    """Split ``stacks`` into those with a change set to execute and those without changes.
+
+    Parameters
+    ----------
+    client:
+        A boto3 CloudFormation client.
+    stacks:
+        The stacks, in the order they deploy; both lists keep it.
+    change_set:
+        The change set's name.
+
+    Returns
+    -------
+    tuple[list[str], list[str]]
+        (pending, unchanged): ``pending`` have a change set ready to execute; ``unchanged``
+        have none (never made, or refused for having no changes).
+
+    Raises
+    ------
+    OpsError
+        When a change set failed for another reason or is not ready to execute (its
+        execution status is not ``AVAILABLE``), or AWS refuses the call.
+    """
+    from org_constructs.tooling.aws import OpsError
+
+    pending: list[str] = []
+    unchanged: list[str] = []
+    for stack in stacks:
+        summary = describe_change_set(client, stack, change_set)
+        if summary.status in ("NOT_FOUND", "NO_CHANGES"):
+            unchanged.append(stack)
+            continue
+        if summary.status != "CREATE_COMPLETE" or summary.execution_status != "AVAILABLE":
+            raise OpsError(
+                f"change set {change_set!r} of stack {stack!r} cannot be executed: status "
+                f"{summary.status}, execution status {summary.execution_status or 'unknown'}"
+                + (f" ({summary.reason})" if summary.reason else "")
+            )
+        pending.append(stack)
+    return pending, unchanged
 
 
 def render_summaries(summaries: Iterable[ChangeSetSummary], *, allow_stateful: bool) -> str:

@@ -8,8 +8,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from org_constructs.config import EnvironmentConfig
+from org_constructs.config._waves import Wave, delivery_waves
+from org_constructs.contract import DEFAULT_QUALIFIER, REVIEW_SUFFIX
 from org_constructs.errors import ValidationError
-from org_constructs.tooling.pipeline._waves import Wave, delivery_waves
 
 __all__ = ["ASSEMBLY_ARTIFACT", "MAX_MATRIX_JOBS", "github_workflow"]
 
@@ -22,6 +23,7 @@ _RUNNER = "ubuntu-24.04"
 _PLAIN = re.compile(r"^[A-Za-z_$][^\n\"#]*[^\s:]$|^[A-Za-z_]$")
 _YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n"}
 _PATH = re.compile(r"^[A-Za-z0-9_.][A-Za-z0-9_./-]*$")
+_QUALIFIER = re.compile(r"[a-z0-9]{1,10}")
 
 
 def github_workflow(
@@ -30,9 +32,14 @@ def github_workflow(
     app_dir: str,
     branch: str = "main",
     watch: Sequence[str] = ("src/**",),
-    install: Sequence[str] = ("npm ci", "python -m pip install -r {app_dir}/requirements.txt"),
+    install: Sequence[str] = (
+        "npm ci",
+        'python -m pip install -r {app_dir}/requirements.txt "org-constructs[ops]"',
+    ),
     python_version: str = "3.12",
     command: str = "",
+    qualifier: str = DEFAULT_QUALIFIER,
+    order: Sequence[Sequence[str]] | None = None,
 ) -> str:
     """The workflow that synthesizes once, then prepares and deploys each wave of environments.
 
@@ -55,13 +62,22 @@ def github_workflow(
     watch:
         More paths whose change delivers, besides ``app_dir``. Default: ``('src/**',)``
     install:
-        The commands that install the CDK CLI and ``org-cdk`` in each job, ``{app_dir}``
-        replaced. Default: ``npm ci`` and the app's ``requirements.txt``
+        The commands that install the CDK CLI and ``org-cdk`` (with boto3, the ``ops`` extra)
+        in each job, ``{app_dir}`` replaced. Default: ``npm ci`` and the app's
+        ``requirements.txt`` with ``org-constructs[ops]``
     python_version:
         Default: ``'3.12'``
     command:
         The command line that regenerates the file, for its header. Default: - ``org-cdk
         pipeline github APP_DIR``
+    qualifier:
+        The CDK bootstrap qualifier of the target accounts. The stage's role (``DeploymentAccess``)
+        may only assume the bootstrap roles; the steps that read change sets and publish the
+        notification chain into ``cdk-<qualifier>-deploy-role-<account>-<region>``. Default:
+        ``'hnb659fds'``, the CDK default
+    order:
+        The waves explicitly, each a list of stage names, instead of the ``wave`` keys
+        (``delivery_waves``). Default: - from the ``wave`` keys
 
     Returns
     -------
@@ -72,16 +88,24 @@ def github_workflow(
     ------
     ValidationError
         For an empty ``environments``, an environment without ``deploy_role_arn``, two with
-        one name, a wave of more than ``MAX_MATRIX_JOBS`` environments, or an ``app_dir`` that
-        is not a relative path.
+        one name, an ``order`` naming an unknown stage (or one twice, or leaving one out), a
+        wave of more than ``MAX_MATRIX_JOBS`` environments, an ``app_dir`` that is not a
+        relative path, or a malformed ``qualifier``.
     """
     where = "github_workflow"
+    if not isinstance(qualifier, str) or not _QUALIFIER.fullmatch(qualifier):
+        raise ValidationError(
+            where,
+            "qualifier",
+            qualifier,
+            "must be the bootstrap qualifier: 1 to 10 lowercase letters and digits",
+        )
     if not isinstance(app_dir, str) or not _PATH.fullmatch(app_dir) or ".." in app_dir.split("/"):
         raise ValidationError(
             where, "app_dir", app_dir, "must be the app's folder relative to the repository root"
         )
     app_dir = app_dir.rstrip("/") or "."
-    waves = delivery_waves(environments, where=where)
+    waves = delivery_waves(environments, where=where, order=order)
     for wave in waves:
         if len(wave.environments) > MAX_MATRIX_JOBS:
             raise ValidationError(
@@ -102,14 +126,15 @@ def github_workflow(
             wave, app_dir, setup, ["build"] + ([previous] if previous else [])
         )
         jobs[deploy] = _deploy_job(
-            wave, app_dir, setup, [prepare] + ([previous] if previous else [])
+            wave, app_dir, setup, [prepare] + ([previous] if previous else []), qualifier
         )
         previous = deploy
     name = app_dir.rsplit("/", 1)[-1] if app_dir != "." else "app"
     workflow: dict[str, Any] = {
         "name": f"Deliver {name}",
         "on": {
-            "push": {"branches": [branch], "paths": [f"{app_dir}/**", *watch]},
+            # GitHub matches paths from the repository root, without "./".
+            "push": {"branches": [branch], "paths": [_under(app_dir), *watch]},
             "workflow_dispatch": {
                 "inputs": {
                     "allow_stateful_replacement": {
@@ -133,6 +158,11 @@ def github_workflow(
     return "\n".join(header + _emit(workflow, 0)) + "\n"
 
 
+def _under(app_dir: str) -> str:
+    """The path filter of everything under ``app_dir``."""
+    return "**" if app_dir == "." else f"{app_dir}/**"
+
+
 def _setup_steps(app_dir: str, install: list[str], python_version: str) -> list[dict[str, Any]]:
     return [
         {"uses": "actions/checkout@v4"},
@@ -151,7 +181,13 @@ def _setup_steps(app_dir: str, install: list[str], python_version: str) -> list[
 
 _OUTCOME = "${{ steps.execute.outcome == 'success' && 'succeeded' || 'failed' }}"
 _PATH_LINE = 'export PATH="$GITHUB_WORKSPACE/node_modules/.bin:$PATH"'
-_STACKS = 'mapfile -t stacks < <(org-cdk pipeline stacks . --stage "$STAGE" --assembly cdk.out)'
+# Every script stops at its first failure, a failing command substitution included: a stage
+# whose stacks cannot be listed deploys nothing rather than everything.
+_STRICT = "set -euo pipefail"
+_STACKS = (
+    'listed="$(org-cdk pipeline stacks . --stage "$STAGE" --assembly cdk.out)"\n'
+    'mapfile -t stacks <<< "$listed"'
+)
 
 
 def _build_job(app_dir: str, setup: list[dict[str, Any]]) -> dict[str, Any]:
@@ -196,6 +232,7 @@ def _matrix(wave: Wave) -> dict[str, Any]:
                     "account": config.account,
                     "region": config.region,
                     "role": config.deploy_role_arn,
+                    "review_role": f"{config.deploy_role_arn}{REVIEW_SUFFIX}",
                 }
                 for config in wave.environments
             ]
@@ -203,17 +240,21 @@ def _matrix(wave: Wave) -> dict[str, Any]:
     }
 
 
-def _stage_steps(app_dir: str) -> list[dict[str, Any]]:
+def _stage_steps(app_dir: str, role: str = "role") -> list[dict[str, Any]]:
     return [
         {
             "uses": "actions/download-artifact@v4",
             "with": {"name": ASSEMBLY_ARTIFACT, "path": f"{app_dir}/cdk.out"},
         },
         {
-            "name": "AWS credentials of the stage (OIDC)",
+            "name": (
+                "AWS credentials of the stage (OIDC)"
+                if role == "role"
+                else "AWS credentials of the stage's review role (OIDC)"
+            ),
             "uses": "aws-actions/configure-aws-credentials@v4",
             "with": {
-                "role-to-assume": "${{ matrix.role }}",
+                "role-to-assume": f"${{{{ matrix.{role} }}}}",
                 "aws-region": "${{ matrix.region }}",
                 "role-session-name": "org-cdk-${{ matrix.stage }}",
             },
@@ -221,12 +262,25 @@ def _stage_steps(app_dir: str) -> list[dict[str, Any]]:
     ]
 
 
+def _stage_env(qualifier: str) -> dict[str, str]:
+    # The stage's role may only assume the CDK bootstrap roles: the steps that read change
+    # sets and publish the notification chain into the bootstrap deploy role, which may.
+    return {
+        "STAGE": "${{ matrix.stage }}",
+        "BOOTSTRAP_ROLE": "arn:aws:iam::${{ matrix.account }}:role/"
+        f"cdk-{qualifier}-deploy-role-${{{{ matrix.account }}}}-${{{{ matrix.region }}}}",
+    }
+
+
 def _prepare_job(
     wave: Wave, app_dir: str, setup: list[dict[str, Any]], needs: list[str]
 ) -> dict[str, Any]:
     prepare = "\n".join(
         [
+            _STRICT,
             _PATH_LINE,
+            "# As the review role: it may create change sets, never execute them.",
+            "org-cdk pipeline review-assembly cdk.out",
             _STACKS,
             'cdk deploy --app cdk.out --method=prepare-change-set --change-set-name "$CHANGE_SET" '
             '--require-approval never "${stacks[@]}"',
@@ -234,6 +288,7 @@ def _prepare_job(
     )
     summarize = "\n".join(
         [
+            _STRICT,
             _STACKS,
             'args=(--change-set "$CHANGE_SET")',
             'for stack in "${stacks[@]}"; do args+=(--stack "$stack"); done',
@@ -246,10 +301,14 @@ def _prepare_job(
         "needs": needs,
         "runs-on": _RUNNER,
         "strategy": _matrix(wave),
+        # The review role trusts the token of this environment only: the stage's own would ask
+        # for its approval before there is a change set to approve, and its role could
+        # execute change sets.
+        "environment": f"${{{{ matrix.stage }}}}{REVIEW_SUFFIX}",
         "env": {"STAGE": "${{ matrix.stage }}"},
         "steps": [
             *setup,
-            *_stage_steps(app_dir),
+            *_stage_steps(app_dir, role="review_role"),
             {"name": "Prepare the change sets", "working-directory": app_dir, "run": prepare},
             {
                 "name": "Summarize the change sets",
@@ -262,23 +321,34 @@ def _prepare_job(
 
 
 def _deploy_job(
-    wave: Wave, app_dir: str, setup: list[dict[str, Any]], needs: list[str]
+    wave: Wave, app_dir: str, setup: list[dict[str, Any]], needs: list[str], qualifier: str
 ) -> dict[str, Any]:
     execute = "\n".join(
         [
+            _STRICT,
             _PATH_LINE,
             'echo "started=$(date +%s)" >> "$GITHUB_OUTPUT"',
             _STACKS,
-            'cdk deploy --app cdk.out --method=execute-change-set --change-set-name "$CHANGE_SET" '
-            '--require-approval never "${stacks[@]}"',
+            'args=(--change-set "$CHANGE_SET" --role-arn "$BOOTSTRAP_ROLE")',
+            'for stack in "${stacks[@]}"; do args+=(--stack "$stack"); done',
+            "# A stack without changes has no change set: the others run one by one, in order.",
+            'pending="$(org-cdk change-set pending "${args[@]}")"',
+            'mapfile -t stacks <<< "$pending"',
+            'for stack in "${stacks[@]}"; do',
+            '  [ -n "$stack" ] || continue',
+            "  cdk deploy --app cdk.out --method=execute-change-set \\",
+            '    --change-set-name "$CHANGE_SET" --require-approval never "$stack"',
+            "done",
         ]
     )
     notify = "\n".join(
         [
+            _STRICT,
             _STACKS,
             'args=(--stage "$STAGE" --status "$STATUS" --version-label "$GITHUB_SHA")',
             "now=$(date +%s)",
             'args+=(--seconds "$(( now - ${STARTED:-$now} ))" --environment-credentials)',
+            'args+=(--role-arn "$BOOTSTRAP_ROLE")',
             'for stack in "${stacks[@]}"; do args+=(--stack "$stack"); done',
             'org-cdk notify . "${args[@]}"',
         ]
@@ -290,7 +360,7 @@ def _deploy_job(
         "strategy": _matrix(wave),
         "environment": "${{ matrix.stage }}",
         "concurrency": {"group": "deploy-${{ matrix.stage }}", "cancel-in-progress": False},
-        "env": {"STAGE": "${{ matrix.stage }}"},
+        "env": _stage_env(qualifier),
         "steps": [
             *setup,
             *_stage_steps(app_dir),
