@@ -553,23 +553,11 @@ class DeploymentAccess(Construct):
             self._provider = iam.OidcProviderNative.from_oidc_provider_arn(
                 self, "Provider", settings.oidc_provider_arn
             )
-        subjects = [f"repo:{repository}:environment:{name}" for name in settings.environments]
-        self._role = iam.Role(
-            self,
+        self._role = self._github_role(
             "Role",
-            role_name=role_name,
-            path=role_path,
-            description=f"Assumed by GitHub Actions of {repository} (OIDC) to deploy with the CDK",
-            max_session_duration=settings.max_session_duration,
-            assumed_by=iam.WebIdentityPrincipal(
-                self._provider.oidc_provider_arn,
-                {
-                    "StringEquals": {
-                        f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE,
-                        f"{GITHUB_OIDC_HOST}:sub": subjects[0] if len(subjects) == 1 else subjects,
-                    }
-                },
-            ),
+            role_name,
+            "",
+            f"Assumed by GitHub Actions of {repository} (OIDC) to deploy with the CDK",
         )
         iam.ManagedPolicy(
             self,
@@ -738,23 +726,19 @@ class DeploymentAccess(Construct):
 
     # ------------------------------------------------------------------------- internals
 
-    def _make_review_role(self) -> iam.Role:
+    def _github_role(self, child_id: str, name: str, suffix: str, description: str) -> iam.Role:
+        """A role only the repository's GitHub environments ``<ENV><suffix>`` may assume."""
         settings = self._settings
-        stack = Stack.of(self)
-        name = f"{settings.role_name}{REVIEW_SUFFIX}"
         subjects = [
-            f"repo:{settings.repository}:environment:{environment}{REVIEW_SUFFIX}"
+            f"repo:{settings.repository}:environment:{environment}{suffix}"
             for environment in settings.environments
         ]
-        role = iam.Role(
+        return iam.Role(
             self,
-            "ReviewRole",
+            child_id,
             role_name=name,
             path=settings.role_path,
-            description=(
-                f"Assumed by the prepare jobs of {settings.repository} (OIDC) to create change "
-                "sets; it cannot execute them"
-            ),
+            description=description,
             max_session_duration=settings.max_session_duration,
             assumed_by=iam.WebIdentityPrincipal(
                 self._provider.oidc_provider_arn,
@@ -765,6 +749,18 @@ class DeploymentAccess(Construct):
                     }
                 },
             ),
+        )
+
+    def _make_review_role(self) -> iam.Role:
+        settings = self._settings
+        stack = Stack.of(self)
+        name = f"{settings.role_name}{REVIEW_SUFFIX}"
+        role = self._github_role(
+            "ReviewRole",
+            name,
+            REVIEW_SUFFIX,
+            f"Assumed by the prepare jobs of {settings.repository} (OIDC) to create change "
+            "sets; it cannot execute them",
         )
         partition, account, qualifier = stack.partition, stack.account, settings.qualifier
         regions = settings.regions
