@@ -262,23 +262,31 @@ def test_deployment_access_example(access_assembly: Path, stage: str, account: s
     assert "BootstrapVersion" not in template.get("Parameters", {}), "needs no bootstrap"
     (provider,) = resources_of(access_assembly, stack, "AWS::IAM::OIDCProvider")
     assert provider["Properties"]["Url"] == "https://token.actions.githubusercontent.com"
-    (role,) = resources_of(access_assembly, stack, "AWS::IAM::Role")
-    assert role["Properties"]["RoleName"] == "org-cdk-deploy"
-    (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
-    assert trust["Condition"]["StringEquals"] == {
-        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-        "token.actions.githubusercontent.com:sub": f"repo:acme/orders:environment:{stage}",
+    roles = {
+        r["Properties"]["RoleName"]: r
+        for r in resources_of(access_assembly, stack, "AWS::IAM::Role")
     }
+    assert set(roles) == {"org-cdk-deploy", "org-cdk-deploy-review"}
+    for name, environment in (
+        ("org-cdk-deploy", stage),
+        ("org-cdk-deploy-review", f"{stage}-review"),
+    ):
+        (trust,) = roles[name]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        assert trust["Condition"]["StringEquals"] == {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": "repo:acme/orders:environment:"
+            + environment,
+        }
     policies = {
         p["Properties"]["ManagedPolicyName"]: p
         for p in resources_of(access_assembly, stack, "AWS::IAM::ManagedPolicy")
     }
-    assert set(policies) == {"org-cdk-deploy", "org-cdk-cfn-execution"}
+    assert set(policies) == {"org-cdk-deploy", "org-cdk-deploy-review", "org-cdk-cfn-execution"}
     (assume,) = policies["org-cdk-deploy"]["Properties"]["PolicyDocument"]["Statement"]
     assert assume["Resource"][0] == (
         f"arn:aws:iam::{account}:role/cdk-hnb659fds-deploy-role-{account}-us-east-1"
     )
-    assert set(template["Outputs"]) == {"DeployRoleArn", "ExecutionPolicyArn"}
+    assert set(template["Outputs"]) == {"DeployRoleArn", "ExecutionPolicyArn", "ReviewRoleArn"}
     # The environments file names the role the stack makes.
     environments = json.loads((EXAMPLES / "deployment_access" / "environments.json").read_text())
     assert environments[stage]["deploy_role_arn"] == f"arn:aws:iam::{account}:role/org-cdk-deploy"
