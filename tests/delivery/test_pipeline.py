@@ -200,11 +200,16 @@ def test_synth_installs_tests_validates_and_synthesizes(templates: dict[str, Tem
     install = spec["phases"]["install"]["commands"]
     build_commands = spec["phases"]["build"]["commands"]
     assert install[:3] == ['cd "$CODEBUILD_SRC_DIR"', "npm ci", "pip install -r requirements.txt"]
-    assert any("pip install --quiet checkov" in c for c in install)
+    assert install[3:] == [
+        'python -m venv "$HOME/.org-cdk/checkov"',
+        '"$HOME/.org-cdk/checkov/bin/pip" install --quiet checkov',
+    ]
     assert build_commands[0] == 'cd "$CODEBUILD_SRC_DIR"'
+    # checkov last on PATH: the gate finds it, and its venv's python never shadows the app's.
+    assert build_commands[1].endswith(':$PATH:$HOME/.org-cdk/checkov/bin"')
     assert build_commands[2:] == [
         "python -m pytest",
-        'org-cdk validate . --output "/tmp/org-cdk-validate"',
+        'org-cdk validate . --output "$HOME/.org-cdk/validate"',
         "cdk synth --quiet --no-notices --output cdk.out",
     ]
     assert spec["artifacts"]["base-directory"] == "cdk.out"

@@ -57,10 +57,10 @@ _MAX_COMMAND = 4096
 DEFAULT_INSTALL_COMMANDS = ("npm ci", "pip install -r requirements.txt")
 """What the synth step installs in ``app_dir`` unless told otherwise: the CDK CLI the app's
 ``package.json`` pins and the app's Python requirements (``org-constructs[validate]``)."""
-CHECKOV = "/tmp/checkov/bin/checkov"  # noqa: S108 - CodeBuild's own, throwaway build host
-"""Where the synth step installs checkov (a virtual environment of its own: its pins conflict
-with most apps'), for ``org-cdk validate`` (``ORG_CDK_CHECKOV``)."""
-VALIDATE_OUTPUT = "/tmp/org-cdk-validate"  # noqa: S108 - CodeBuild's own, throwaway build host
+CHECKOV_VENV = "$HOME/.org-cdk/checkov"
+"""Where the synth step installs checkov: a virtual environment of its own (its pins conflict
+with most apps'), last on ``PATH``, where ``org-cdk validate`` finds ``checkov``."""
+VALIDATE_OUTPUT = "$HOME/.org-cdk/validate"
 """Where the gate's own synthesis goes: it records the acknowledgements under audit, which
 ``cdk deploy`` refuses, so the assembly the pipeline deploys is synthesized again."""
 ARTIFACT_RETENTION_DAYS = 90
@@ -785,7 +785,8 @@ def _synth_step(
     enter = f'cd "{folder}"'
     commands = [
         enter,
-        'export PATH="$PWD/node_modules/.bin:$CODEBUILD_SRC_DIR/node_modules/.bin:$PATH"',
+        'export PATH="$PWD/node_modules/.bin:$CODEBUILD_SRC_DIR/node_modules/.bin:$PATH:'
+        f'{CHECKOV_VENV}/bin"',
         *([test_command] if test_command is not None else []),
         f'org-cdk validate . --output "{VALIDATE_OUTPUT}"',
         "cdk synth --quiet --no-notices --output cdk.out",
@@ -796,11 +797,10 @@ def _synth_step(
         install_commands=[
             enter,
             *install,
-            f"python -m venv {posixpath.dirname(posixpath.dirname(CHECKOV))}",
-            f"{posixpath.dirname(CHECKOV)}/pip install --quiet checkov",
+            f'python -m venv "{CHECKOV_VENV}"',
+            f'"{CHECKOV_VENV}/bin/pip" install --quiet checkov',
         ],
         commands=commands,
-        env={"ORG_CDK_CHECKOV": CHECKOV},
         primary_output_directory="cdk.out" if app_dir == "." else f"{app_dir}/cdk.out",
     )
 
