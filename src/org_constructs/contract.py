@@ -18,6 +18,7 @@ __all__ = [
     "BOOTSTRAP_ROLE_KINDS",
     "CDK_ACKNOWLEDGED_METADATA",
     "CHECKOV_METADATA",
+    "CHECKOV_VERSION",
     "CHECK_TOOLS",
     "DEFAULT_PACKS",
     "DEFAULT_QUALIFIER",
@@ -112,6 +113,11 @@ EXECUTION_POLICY_NAME = "org-cdk-cfn-execution"
 REVIEW_SUFFIX = "-review"
 """The review role is the deploy role's name with this suffix, and the GitHub environment of a
 stage's prepare job (``org-cdk pipeline github``) the stage's name with it."""
+
+CHECKOV_VERSION = "3.3.30"
+"""The checkov release the gate is tested with, and the one every place that installs checkov
+for it installs: ``scripts/setup.sh``, a service repository's ``scripts/setup.sh`` (``org-cdk
+new``), the workflow of ``org-cdk pipeline github`` and ``OrgPipeline``'s synth step."""
 
 # ----------------------------------------------------------------------- stateful resources
 

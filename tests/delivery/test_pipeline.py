@@ -26,6 +26,7 @@ from org_constructs import (
     ValidationError,
 )
 from org_constructs.compliance import NAG_PACKS, nag_findings
+from org_constructs.contract import CHECKOV_VERSION
 from org_constructs.testing import assert_no_wildcard_iam, find_resources, template_of
 from tests.support import Background, CheckovReport, checkov_report, templates_for_checkov
 
@@ -202,7 +203,7 @@ def test_synth_installs_tests_validates_and_synthesizes(templates: dict[str, Tem
     assert install[:3] == ['cd "$CODEBUILD_SRC_DIR"', "npm ci", "pip install -r requirements.txt"]
     assert install[3:] == [
         'python -m venv "$HOME/.org-cdk/checkov"',
-        '"$HOME/.org-cdk/checkov/bin/pip" install --quiet checkov',
+        f'"$HOME/.org-cdk/checkov/bin/pip" install --quiet "checkov=={CHECKOV_VERSION}"',
     ]
     assert build_commands[0] == 'cd "$CODEBUILD_SRC_DIR"'
     # checkov last on PATH: the gate finds it, and its venv's python never shadows the app's.

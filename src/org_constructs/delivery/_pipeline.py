@@ -33,6 +33,7 @@ from org_constructs.compliance._acknowledgements import (
 from org_constructs.config import EnvironmentConfig
 from org_constructs.config import _checks as checks
 from org_constructs.config._waves import Wave, delivery_waves
+from org_constructs.contract import CHECKOV_VERSION
 from org_constructs.core import log_retention_for, removal_policy_for
 from org_constructs.errors import ValidationError
 from org_constructs.storage import BucketLifecycleRule, SecureBucket
@@ -798,7 +799,7 @@ def _synth_step(
             enter,
             *install,
             f'python -m venv "{CHECKOV_VENV}"',
-            f'"{CHECKOV_VENV}/bin/pip" install --quiet checkov',
+            f'"{CHECKOV_VENV}/bin/pip" install --quiet "checkov=={CHECKOV_VERSION}"',
         ],
         commands=commands,
         primary_output_directory="cdk.out" if app_dir == "." else f"{app_dir}/cdk.out",
