@@ -464,6 +464,83 @@ def test_the_command_takes_waves_install_and_the_qualifier_of_cdk_json(
     assert "order[0]='qa': is not a stage of the environments file" in unknown.output
 
 
+# ----------------------------------------------------------------------- a projen repository
+
+PROJENRC = {
+    "the project of org-cdk new": (
+        "from org_constructs.tooling.project import OrgCdkPythonApp\n\n"
+        'project = OrgCdkPythonApp(service="orders", org_constructs_version="0.4")\n'
+        "project.synth()\n",
+        True,
+    ),
+    "through the module": (
+        "import org_constructs.tooling.project as p\n"
+        'p.OrgCdkPythonApp(service="orders", delivery_workflow=True).synth()\n',
+        True,
+    ),
+    "options not known before it runs": (
+        "from org_constructs.tooling.project import OrgCdkPythonApp\n"
+        "options = {'delivery_workflow': False}\n"
+        "OrgCdkPythonApp(service='orders', **options).synth()\n",
+        True,
+    ),
+    "a setting of its own": (
+        "from org_constructs.tooling.project import OrgCdkPythonApp\n"
+        "import os\n"
+        "OrgCdkPythonApp(service='orders', delivery_workflow=os.environ.get('D') == '1')\n",
+        True,
+    ),
+    "does not parse, names the class": ("OrgCdkPythonApp(service=\n", True),
+    "delivery left to the team": (
+        "from org_constructs.tooling.project import OrgCdkPythonApp\n"
+        "OrgCdkPythonApp(service='orders', delivery_workflow=False).synth()\n",
+        False,
+    ),
+    "another project type": (
+        "from projen.python import PythonProject\n"
+        "PythonProject(name='orders', module_name='orders', author_name='a', author_email='b',"
+        " version='0.0.0').synth()\n",
+        False,
+    ),
+}
+"""``.projenrc.py`` texts, and whether they make projen write the delivery workflow."""
+
+
+@pytest.mark.parametrize("case", PROJENRC)
+def test_projen_owns_the_delivery_workflow_of_an_org_cdk_python_app(
+    case: str, tmp_path: Path
+) -> None:
+    from org_constructs.tooling.project import DELIVERY_WORKFLOW, projen_delivery_workflow
+
+    text, owned = PROJENRC[case]
+    (tmp_path / ".projenrc.py").write_text(text)
+    app = tmp_path / "apps" / "orders"
+    app.mkdir(parents=True)
+    expected = tmp_path / DELIVERY_WORKFLOW if owned else None
+    assert projen_delivery_workflow(tmp_path) == expected
+    assert projen_delivery_workflow(app, root=tmp_path) == expected
+    assert projen_delivery_workflow(app) is None, "above app_dir only up to root"
+
+
+def test_the_command_refuses_a_second_workflow_beside_projens(repository: Path) -> None:
+    """In a repository of ``org-cdk new``, projen writes deliver.yml: a second workflow would
+    deploy every stage again on every push, so the command writes nothing and exits 2."""
+    app = repository / "apps" / "orders"
+    (repository / ".projenrc.py").write_text(PROJENRC["the project of org-cdk new"][0])
+    workflows = repository / ".github" / "workflows"
+    for extra in ((), ("--check",), ("--output", str(workflows / "deliver.yml"))):
+        result = run("pipeline", "github", str(app), *extra)
+        assert result.exit_code == 2, (extra, result.output)
+        assert ".github/workflows/deliver.yml delivers this app already" in result.output
+        assert "`bash scripts/projen.sh` regenerates it" in result.output
+        assert "delivery_workflow=False" in result.output
+        assert not workflows.exists()
+    (repository / ".projenrc.py").write_text(PROJENRC["delivery left to the team"][0])
+    written = run("pipeline", "github", str(app))
+    assert written.exit_code == 0, written.output
+    assert [path.name for path in workflows.iterdir()] == ["deliver-orders.yml"]
+
+
 # ----------------------------------------------------------------------- the review assembly
 
 

@@ -10,6 +10,7 @@ import re
 import runpy
 import shutil
 import stat
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -240,6 +241,23 @@ class TestTheManagedFiles:
             "deploy-3",
         ]
 
+    def test_the_delivery_workflow_is_the_only_one(
+        self, created: Path, copy_of: Callable[[Path], Path]
+    ) -> None:
+        """``org-cdk pipeline github .`` refuses to write a second workflow that deploys
+        every stage beside deliver.yml, and leaves deliver.yml as projen wrote it."""
+        repo = copy_of(created)
+        subprocess.run(["git", "init", "-q", str(repo)], check=True)
+        deliver = repo / ".github" / "workflows" / "deliver.yml"
+        before = sorted(deliver.parent.iterdir()), deliver.read_bytes()
+        for extra in ((), ("--output", str(deliver))):
+            result = org_cdk_in_process("pipeline", "github", str(repo), *extra)
+            assert result.exit_code == 2, result.output
+            assert ".github/workflows/deliver.yml delivers this app already" in result.stderr
+            assert "`bash scripts/projen.sh` regenerates it" in result.stderr
+        assert (sorted(deliver.parent.iterdir()), deliver.read_bytes()) == before
+        assert f"pipx install checkov=={CHECKOV_VERSION}" in before[1].decode()
+
     def test_ci_runs_the_test_command(self, created: Path) -> None:
         workflow = yaml.safe_load((created / ".github" / "workflows" / "ci.yml").read_text())
         steps = workflow["jobs"]["test"]["steps"]
@@ -300,6 +318,29 @@ class TestRerunsAndUpgrades:
         before = tree(repo)
         run_projenrc(repo, monkeypatch)
         assert tree(repo) == before
+
+    def test_delivery_left_to_the_team_hands_it_to_org_cdk_pipeline_github(
+        self, created: Path, copy_of: Callable[[Path], Path], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """``delivery_workflow=False``: projen removes the deliver.yml it wrote, and
+        ``org-cdk pipeline github .`` writes the one workflow."""
+        repo = copy_of(created)
+        subprocess.run(["git", "init", "-q", str(repo)], check=True)
+        projenrc = repo / ".projenrc.py"
+        text = projenrc.read_text()
+        assert "OrgCdkPythonApp(\n" in text
+        projenrc.write_text(
+            text.replace("OrgCdkPythonApp(\n", "OrgCdkPythonApp(\n    delivery_workflow=False,\n")
+        )
+        run_projenrc(repo, monkeypatch)
+        workflows = repo / ".github" / "workflows"
+        assert sorted(path.name for path in workflows.iterdir()) == ["ci.yml"]
+        result = org_cdk_in_process("pipeline", "github", str(repo))
+        assert result.exit_code == 0, result.output
+        assert sorted(path.name for path in workflows.iterdir()) == [
+            "ci.yml",
+            f"deliver-{repo.name}.yml",
+        ]
 
     def test_the_team_files_are_never_overwritten(
         self, created: Path, copy_of: Callable[[Path], Path], monkeypatch: pytest.MonkeyPatch

@@ -50,6 +50,31 @@ def _git_root(start: Path) -> Path:
     return Path(result.stdout.strip())
 
 
+class ProjenOwnsDeliveryError(click.ClickException):
+    """The app is a projen project whose ``OrgCdkPythonApp`` writes the delivery workflow."""
+
+    exit_code = 2
+
+
+def _refuse_projen_delivery(app_dir: Path, root: Path) -> None:
+    """Exit 2 when a projen project already writes the app's delivery workflow: two workflows
+    would both deploy every stage on every push."""
+    from org_constructs.tooling.project import PROJEN_COMMAND, projen_delivery_workflow
+
+    owned = projen_delivery_workflow(app_dir, root=root)
+    if owned is None:
+        return
+    shown = owned.relative_to(root).as_posix() if owned.is_relative_to(root) else str(owned)
+    raise ProjenOwnsDeliveryError(
+        f"{shown} delivers this app already: its projen project (OrgCdkPythonApp in "
+        f".projenrc.py) writes it from environments.json and `{PROJEN_COMMAND}` regenerates "
+        "it. A second workflow would deploy every stage again on every push, so nothing is "
+        f"written: edit environments.json and run `{PROJEN_COMMAND}`; or, to deliver with "
+        "`org-cdk pipeline github` instead, pass delivery_workflow=False to OrgCdkPythonApp "
+        "and run it again"
+    )
+
+
 @pipeline.command("github")
 @APP_DIR
 @environments_option
@@ -94,6 +119,10 @@ def github_command(  # noqa: PLR0917 - click passes every option by keyword
 
     One job synthesizes and validates every stage; per wave, a job prepares the stages' change
     sets and summarizes them, and a job behind each stage's GitHub environment executes them.
+
+    In a repository of `org-cdk new`, projen writes this workflow (.github/workflows/
+    deliver.yml, from environments.json): the command refuses (exit 2) rather than write a
+    second one, unless .projenrc.py passes delivery_workflow=False to OrgCdkPythonApp.
     """
     import shlex
 
@@ -106,6 +135,7 @@ def github_command(  # noqa: PLR0917 - click passes every option by keyword
         relative = app_dir.resolve().relative_to(root).as_posix()
     except ValueError:
         raise click.ClickException(f"{app_dir} is not inside the repository {root}") from None
+    _refuse_projen_delivery(app_dir, root)
     relative = relative if relative != "." else "."
     name = app_dir.resolve().name
     target = output or root / ".github" / "workflows" / f"deliver-{name}.yml"

@@ -9,7 +9,7 @@ from typing import Any
 
 from org_constructs.config import EnvironmentConfig
 from org_constructs.config._waves import Wave, delivery_waves
-from org_constructs.contract import DEFAULT_QUALIFIER, REVIEW_SUFFIX
+from org_constructs.contract import CHECKOV_VERSION, DEFAULT_QUALIFIER, REVIEW_SUFFIX
 from org_constructs.errors import ValidationError
 
 __all__ = ["ASSEMBLY_ARTIFACT", "MAX_MATRIX_JOBS", "github_workflow"]
@@ -196,7 +196,9 @@ def _build_job(app_dir: str, setup: list[dict[str, Any]]) -> dict[str, Any]:
         "runs-on": _RUNNER,
         "steps": [
             *setup,
-            {"name": "Install checkov", "run": "pipx install checkov"},
+            # The release the gate is tested with, in an environment of its own (its pins
+            # conflict with most apps').
+            {"name": "Install checkov", "run": f"pipx install checkov=={CHECKOV_VERSION}"},
             {
                 # The gate's own synthesis records acknowledgements under audit, which
                 # `cdk deploy` refuses: it is checked and set aside.

@@ -18,6 +18,7 @@ from org_constructs.tooling.project._settings import (
     CHECKOV_VERSION,
     DEFAULT_REGION,
     DEFAULT_STAGES,
+    DELIVERY_WORKFLOW,
     MANAGED_SCRIPTS,
     MAX_SERVICE_LENGTH,
     NODE_VERSION,
@@ -25,6 +26,7 @@ from org_constructs.tooling.project._settings import (
     TEAM_FILES,
     ProjectSettings,
     compatible_range,
+    projen_delivery_workflow,
     recommended_feature_flags,
 )
 
@@ -46,6 +48,7 @@ __all__ = [
     "CHECKOV_VERSION",
     "DEFAULT_REGION",
     "DEFAULT_STAGES",
+    "DELIVERY_WORKFLOW",
     "MANAGED_SCRIPTS",
     "MAX_SERVICE_LENGTH",
     "NODE_VERSION",
@@ -54,5 +57,6 @@ __all__ = [
     "OrgCdkPythonApp",
     "ProjectSettings",
     "compatible_range",
+    "projen_delivery_workflow",
     "recommended_feature_flags",
 ]

@@ -18,6 +18,7 @@ from org_constructs.tooling.project._settings import (
     CHECKOV_VERSION,
     DEFAULT_REGION,
     DEFAULT_STAGES,
+    DELIVERY_WORKFLOW,
     ENVIRONMENTS_FILE,
     MANAGED_SCRIPTS,
     MARKER,
@@ -84,7 +85,9 @@ class OrgCdkPythonApp(AwsCdkPythonApp):
         Context for ``cdk.json`` on top of the feature flags (a flag kept at its old value,
         ``@aws-cdk/core:bootstrapQualifier``, the app's own keys). Default: none
     delivery_workflow:
-        Write ``.github/workflows/deliver.yml``. Default: True
+        Write ``.github/workflows/deliver.yml``, the repository's one delivery workflow
+        (``org-cdk pipeline github`` refuses to write another while it is on). ``False``
+        leaves delivery to a workflow of the team's. Default: True
     deps, dev_deps:
         More requirements, in projen's ``name@range`` form (``requests@^2.32``). Default: none
     outdir:
@@ -225,7 +228,7 @@ class OrgCdkPythonApp(AwsCdkPythonApp):
         ci = render_template("managed/ci.yml.tmpl", **fields)
         TextFile(self, ".github/workflows/ci.yml", lines=ci.split("\n"))
         if deliver is not None:
-            TextFile(self, ".github/workflows/deliver.yml", lines=deliver.split("\n"))
+            TextFile(self, DELIVERY_WORKFLOW, lines=deliver.split("\n"))
         JsonFile(
             self,
             "package.json",
