@@ -172,7 +172,7 @@ class TestDefaults:
 
     def test_regional_without_the_account_role(self, templates: dict[str, Template]) -> None:
         api = single(templates["dev"], "AWS::ApiGateway::RestApi")["Properties"]
-        assert api["Name"] == "dev-Orders"
+        assert api["Name"] == "Api-dev-Orders"  # the stack name: unique in the account
         assert api["EndpointConfiguration"] == {"Types": ["REGIONAL"]}
         assert not find_resources(templates["dev"], "AWS::ApiGateway::Account")
 
@@ -209,7 +209,9 @@ class TestWaf:
         logging = single(template, "AWS::WAFv2::LoggingConfiguration")["Properties"]
         groups = find_resources(template, "AWS::Logs::LogGroup")
         (waf_group,) = [k for k in groups if k.startswith("OrdersWebAclLogs")]
-        assert groups[waf_group]["Properties"]["LogGroupName"] == "aws-waf-logs-production-Orders"
+        assert (
+            groups[waf_group]["Properties"]["LogGroupName"] == "aws-waf-logs-Api-production-Orders"
+        )
         assert logging["LogDestinationConfigs"] == [{"Fn::GetAtt": [waf_group, "Arn"]}]
         association = single(template, "AWS::WAFv2::WebACLAssociation")["Properties"]
         assert "Fn::Join" in json.dumps(association["ResourceArn"])
@@ -256,7 +258,7 @@ class TestRegulatedAndOptions:
         template = Template.from_stack(plain)
         (method,) = find_resources(template, "AWS::ApiGateway::Method").values()
         assert method["Properties"]["AuthorizationType"] == "AWS_IAM"
-        assert api.rest_api_name == "default-Admin"
+        assert api.rest_api_name == "General-Admin"
         assert api.stage_name == "v1"
         assert api.web_acl is None
         assert api.regulated is False
@@ -312,7 +314,7 @@ def test_monitoring_takes_the_construct(dev_config: EnvironmentConfig) -> None:
     for alarm in alarms.values():
         dimensions = {d["Name"]: d["Value"] for d in alarm["Properties"].get("Dimensions", [])}
         if dimensions:
-            assert dimensions == {"ApiName": "dev-Orders", "Stage": "v1"}
+            assert dimensions == {"ApiName": "Monitored-Orders", "Stage": "v1"}
 
 
 BAD: dict[str, tuple[dict[str, Any], str]] = {

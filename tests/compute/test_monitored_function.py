@@ -224,10 +224,10 @@ class TestRollbackAlarms:
             for a in find_resources(templates["production"], "AWS::CloudWatch::Alarm").values()
         }
         assert sorted(alarms) == [
-            f"production-Orders-rollback-{key}"
+            f"production-Fn-production-Orders-rollback-{key}"
             for key in ("duration-p99", "error-rate", "errors", "throttles")
         ]
-        assert alarms["production-Orders-rollback-duration-p99"]["Threshold"] == 28500
+        assert alarms["production-Fn-production-Orders-rollback-duration-p99"]["Threshold"] == 28500
         for properties in alarms.values():
             assert properties["TreatMissingData"] == "notBreaching"
             assert properties["AlarmActions"] == properties["OKActions"]
@@ -245,7 +245,7 @@ class TestRollbackAlarms:
         errors = single(
             templates["full"],
             "AWS::CloudWatch::Alarm",
-            {"AlarmName": "production-orders-rollback-errors"},
+            {"AlarmName": "production-orders-Orders-rollback-errors"},
         )
         assert errors["Threshold"] == 5
 

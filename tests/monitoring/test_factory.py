@@ -267,7 +267,7 @@ class TestRollbackAlarms:
     def test_defaults_are_critical_and_treat_missing_data_as_fine(self) -> None:
         alarms = self.rollback()
         for key in ("errors", "error-rate", "throttles", "duration-p99"):
-            props = alarms[f"default-Orders-rollback-{key}"]
+            props = alarms[f"default-Rollback-Orders-rollback-{key}"]
             assert props["AlarmDescription"].startswith("[Critical] Rolls back a deployment")
             assert props["TreatMissingData"] == "notBreaching"
 
@@ -278,10 +278,10 @@ class TestRollbackAlarms:
             ),
             duration_p99=AlarmSettings(threshold=50, treat_missing_data=cw.TreatMissingData.IGNORE),
         )
-        errors = alarms["default-Orders-rollback-errors"]
+        errors = alarms["default-Rollback-Orders-rollback-errors"]
         assert errors["TreatMissingData"] == "breaching"
         assert errors["AlarmDescription"].startswith("[Warning] Rolls back a deployment")
-        duration = alarms["default-Orders-rollback-duration-p99"]
+        duration = alarms["default-Rollback-Orders-rollback-duration-p99"]
         assert duration["TreatMissingData"] == "ignore"
         assert duration["Threshold"] == 15000  # 50% of the 30-second default timeout
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+import typing
 from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_lambda as lambda_
@@ -23,11 +24,15 @@ from org_constructs.compliance._acknowledgements import (
 from org_constructs.config import _checks as checks
 from org_constructs.contract import REGULATED_PACKS
 from org_constructs.core import (
+    ReleasedFunction,
     config_of,
+    fit_name,
     is_regulated,
     log_retention_for,
+    name_part_of,
     removal_policy_for,
-    stage_of,
+    service_name_of,
+    serving_function,
 )
 from org_constructs.errors import ValidationError
 
@@ -38,6 +43,12 @@ MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadI
 
 _STAGE_NAME = re.compile(r"^[A-Za-z0-9_]{1,128}$")
 _API_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+_DOMAIN_NAME = re.compile(
+    r"^(?=.{1,253}$)(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$"
+)
+_CERTIFICATE_ARN = re.compile(
+    r"^arn:aws[a-z-]*:acm:(?P<region>[a-z0-9-]+):\d{12}:certificate/[A-Za-z0-9-]+$"
+)
 _CACHE_SIZES = ("0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237")
 _MAX_RATE = 10_000
 """API Gateway's default account throttle (requests per second)."""
@@ -87,11 +98,13 @@ class SecureApi(Construct):
         As for any construct. Children ``Api``, ``AccessLogs``, ``AccessLogsKey``, ``WebAcl``,
         ``WebAclLogs`` and ``WebAclLogsKey`` fix logical ids.
     handler:
-        A function (or ``MonitoredFunction`` alias) behind every path, as ``LambdaRestApi``
-        does. Default: - none; add resources and methods to ``root`` (they are authorized the
-        same way)
+        A function behind every path, as ``LambdaRestApi`` does: a ``MonitoredFunction`` (its
+        ``alias`` serves, so the canary and its rollback alarms guard the API's traffic) or
+        any ``IFunction``. Default: - none; add resources and methods to ``root`` (they are
+        authorized the same way)
     api_name:
-        Default: ``<stage>-<construct_id>``
+        Also names the WAF log group (``aws-waf-logs-<api_name>``), which is unique in an
+        account and region. Default: ``<stack name>-<construct_id>``
     stage_name:
         Default: ``'v1'``
     authorizer:
@@ -122,8 +135,11 @@ class SecureApi(Construct):
         For an API or stage name API Gateway refuses, throttling outside 1-10,000 requests per
         second or a burst outside 1-5,000, a WAF rate limit outside 10 to 2,000,000,000, a
         domain without a certificate (or the reverse), ``waf_rate_limit`` with ``waf=False``,
-        a value of the wrong type or an id already used in ``scope``; nothing is added to the
-        tree.
+        a domain name that is not a lower-case host name, a certificate of another region than
+        the stack (a regional endpoint serves only a certificate of its own region), the
+        ``function`` of a ``MonitoredFunction`` as ``handler`` (it bypasses the canary), an
+        ``api_name`` or an authorizer that another ``SecureApi`` of the app already has, a value
+        of the wrong type or an id already used in ``scope``; nothing is added to the tree.
 
     Example
     -------
@@ -138,7 +154,7 @@ class SecureApi(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        handler: lambda_.IFunction | None = None,
+        handler: lambda_.IFunction | ReleasedFunction | None = None,
         api_name: str | None = None,
         stage_name: str = "v1",
         authorizer: apigw.IAuthorizer | None = None,
@@ -155,8 +171,9 @@ class SecureApi(Construct):
         where = f"SecureApi({construct_id!r})"
         checks.check_arguments(where, SecureApi.__init__, locals())
         checks.check_scope(where, scope, construct_id)
-        stage = stage_of(scope)
-        name = api_name or f"{stage.value if stage else 'default'}-{construct_id}"
+        name = api_name or fit_name(
+            f"{service_name_of(scope)}-{name_part_of(construct_id)}", _MAX_API_NAME
+        )
         checks.check_text(
             where,
             "api_name",
@@ -197,12 +214,17 @@ class SecureApi(Construct):
                 None,
                 f"is required with {given}: a custom domain needs both",
             )
+        if domain_name is not None:
+            _check_domain(where, scope, domain_name, certificate)
+        handler = _serving(where, handler)
+        _check_unique(where, scope, name, authorizer)
         if regulated is None:
             regulated = is_regulated(scope)
 
         super().__init__(scope, construct_id)
         pin_feature_flags(self, API_ACCESS_LOG_ARN)
         self._regulated = regulated
+        self._authorizer = authorizer
         self._stage_name = stage_name
         self._name = name
         removal = removal_policy_for(self)
@@ -267,6 +289,11 @@ class SecureApi(Construct):
     def stage(self) -> apigw.Stage:
         """The deployment stage."""
         return self._api.deployment_stage
+
+    @property
+    def authorizer(self) -> apigw.IAuthorizer | None:
+        """The authorizer of every method, when one is given (else IAM authorization)."""
+        return self._authorizer
 
     @property
     def stage_name(self) -> str:
@@ -436,3 +463,91 @@ class SecureApi(Construct):
                 *(f"{pack}-APIGWAssociatedWithWAF" for pack in REGULATED_PACKS),
             )
             acknowledge_library_check(self.stage, "checkov", "CKV2_AWS_29", _NO_WAF_REASON)
+
+
+_MAX_API_NAME = 128
+
+
+def _serving(
+    where: str, handler: lambda_.IFunction | ReleasedFunction | None
+) -> lambda_.IFunction | None:
+    """The function that serves the API: a ``MonitoredFunction``'s alias, never its function."""
+    if handler is None:
+        return None
+    function, bypassed = serving_function(handler)
+    if bypassed is not None:
+        raise ValidationError(
+            where,
+            "handler",
+            function.node.path,
+            f"is the unversioned function of MonitoredFunction {bypassed.node.path!r}: "
+            "requests to it bypass the canary and its rollback alarms; give the "
+            "MonitoredFunction (or its .alias)",
+        )
+    return function
+
+
+def _check_domain(
+    where: str, scope: Construct, domain_name: str, certificate: acm.ICertificate | None
+) -> None:
+    if not Token.is_unresolved(domain_name):
+        checks.check_text(
+            where,
+            "domain_name",
+            domain_name,
+            _DOMAIN_NAME,
+            "a lower-case host name such as 'api.example.com' (or '*.example.com'), labels of "
+            "letters, digits and '-' of at most 63 characters",
+        )
+    arn = certificate.certificate_arn if certificate is not None else None
+    if arn is None or Token.is_unresolved(arn):
+        return
+    match = _CERTIFICATE_ARN.fullmatch(arn)
+    if match is None:
+        raise ValidationError(
+            where,
+            "certificate",
+            arn,
+            "is not an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)",
+        )
+    region = Stack.of(scope).region
+    if not Token.is_unresolved(region) and match["region"] != region:
+        raise ValidationError(
+            where,
+            "certificate",
+            arn,
+            f"is in region {match['region']}, the stack in {region}: a regional API endpoint "
+            f"serves a certificate of its own region; request or import one in {region}",
+        )
+
+
+def _check_unique(
+    where: str, scope: Construct, name: str, authorizer: apigw.IAuthorizer | None
+) -> None:
+    """No other ``SecureApi`` of the app has this name (in its account and region) or authorizer."""
+    stack = Stack.of(scope)
+    for other in scope.node.root.node.find_all():
+        if not isinstance(other, SecureApi):
+            continue
+        if authorizer is not None and other.authorizer is authorizer:
+            raise ValidationError(
+                where,
+                "authorizer",
+                typing.cast("Construct", authorizer).node.path,
+                f"already authorizes SecureApi {other.node.path!r}: an API Gateway authorizer "
+                "belongs to one REST API; create one authorizer per API",
+            )
+        there = Stack.of(other)
+        if (
+            other.rest_api_name == name
+            and there.account == stack.account
+            and there.region == stack.region
+        ):
+            raise ValidationError(
+                where,
+                "api_name",
+                name,
+                f"is already the name of SecureApi {other.node.path!r} in the same account "
+                "and region (its WAF log group and metrics would be shared): give each API its "
+                "own api_name",
+            )

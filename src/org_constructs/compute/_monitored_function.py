@@ -32,7 +32,13 @@ from org_constructs.compliance._acknowledgements import (
 )
 from org_constructs.compute._deployment import Deployment
 from org_constructs.config import _checks as checks
-from org_constructs.core import log_retention_for, removal_policy_for, stage_of
+from org_constructs.core import (
+    log_retention_for,
+    name_part_of,
+    removal_policy_for,
+    service_name_of,
+    stage_of,
+)
 from org_constructs.errors import OrgConstructsError, ValidationError
 from org_constructs.monitoring import (
     ALARM_CATALOGUE,
@@ -199,7 +205,10 @@ class MonitoredFunction(Construct):
         Where deployment notifications (start, success, failure, rollback) go.
         Default: ``alarm_topic``
     service_name:
-        The service part of alarm names. Default: ``construct_id``
+        The service part of the rollback alarms' names
+        (``<stage>-<service>-<construct id>-rollback-<alarm>``). Default: - the
+        ``monitoring``'s service name, else the stack's name (unique in an account and
+        region, so two services never share an alarm name)
     rollback_alarms:
         Overrides of the rollback alarms (``errors``, ``error_rate``, ``throttles``,
         ``duration_p99``), as ``AlarmSettings``; every setting applies, ``severity`` and
@@ -361,8 +370,11 @@ class MonitoredFunction(Construct):
                     "must be in the same stack as the function: CodeDeploy grants it access to "
                     "this deployment group only",
                 )
-        service = service_name or construct_id
-        check_name_part(where, "service_name" if service_name else "construct_id", service)
+        service = service_name or (
+            monitoring.service_name if monitoring is not None else service_name_of(scope)
+        )
+        check_name_part(where, "service_name", service)
+        resource = name_part_of(construct_id)
         for key in rollback_alarms or {}:
             if key not in ROLLBACK_ALARMS:
                 raise ValidationError(
@@ -377,7 +389,9 @@ class MonitoredFunction(Construct):
             if resolve(where, ROLLBACK_DEFAULTS[key], (rollback_alarms or {}).get(key)):
                 rollbacks += 1
                 stage_name = stage.value if stage else "default"
-                alarm_name(where, stage_name, service, "rollback", key.replace("_", "-"))
+                alarm_name(
+                    where, stage_name, service, resource, "rollback", key.replace("_", "-")
+                )
         if rollbacks + len(additional_rollback_alarms) > _MAX_DEPLOYMENT_ALARMS:
             raise ValidationError(
                 where,
@@ -460,7 +474,7 @@ class MonitoredFunction(Construct):
         self._rollback_alarms = self._create_rollback_alarms(
             where=where,
             stage=stage.value if stage else "default",
-            service=service,
+            prefix=(service, resource),
             overrides=rollback_alarms or {},
             action=alarm_action,
             timeout=timeout,
@@ -611,7 +625,7 @@ class MonitoredFunction(Construct):
         *,
         where: str,
         stage: str,
-        service: str,
+        prefix: tuple[str, str],
         overrides: Mapping[str, AlarmSettings],
         action: cw.IAlarmAction | None,
         timeout: Duration,
@@ -637,7 +651,7 @@ class MonitoredFunction(Construct):
             "duration_p99": metric("Duration", "p99"),
         }
         scope = Construct(self, "RollbackAlarms")
-        factory = AlarmFactory(where, (stage, service), dict.fromkeys(Severity, action))
+        factory = AlarmFactory(where, (stage, *prefix), dict.fromkeys(Severity, action))
         alarms: dict[str, cw.Alarm] = {}
         for key in ROLLBACK_ALARMS:
             settings = resolve(where, ROLLBACK_DEFAULTS[key], overrides.get(key))

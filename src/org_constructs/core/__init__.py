@@ -12,12 +12,19 @@ from org_constructs.core._abstract_stack import (  # noqa: E402
     removal_policy_for,
     stage_of,
 )
+from org_constructs.core._names import fit_name, name_part_of, service_name_of  # noqa: E402
+from org_constructs.core._released import ReleasedFunction, serving_function  # noqa: E402
 
 __all__ = [
     "AbstractStack",
+    "ReleasedFunction",
     "config_of",
+    "fit_name",
     "is_regulated",
     "log_retention_for",
+    "name_part_of",
     "removal_policy_for",
+    "service_name_of",
+    "serving_function",
     "stage_of",
 ]

@@ -585,6 +585,11 @@ class ServiceMonitoring(Construct):
     # ----------------------------------------------------------------------------- results
 
     @property
+    def service_name(self) -> str:
+        """The service part of every name this monitoring writes (alarms, dashboards)."""
+        return self._service
+
+    @property
     def alarms(self) -> dict[str, cw.Alarm]:
         """Every alarm, by name."""
         return {record.name: record.alarm for record in self._records}
