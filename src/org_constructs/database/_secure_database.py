@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from aws_cdk import Annotations, Duration, Names, RemovalPolicy, Stack, Tags
+from aws_cdk import Annotations, Duration, Names, RemovalPolicy, Stack, Tags, Token
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -29,7 +30,7 @@ from org_constructs.compliance._acknowledgements import (
 from org_constructs.config import DatabaseConfig, DatabaseEngine, Stage
 from org_constructs.config import _checks as checks
 from org_constructs.contract import REGULATED_PACKS
-from org_constructs.core import is_regulated, log_retention_for, stage_of
+from org_constructs.core import ReleasedFunction, is_regulated, log_retention_for, stage_of
 from org_constructs.errors import ValidationError
 from org_constructs.network import StandardVpc
 
@@ -407,6 +408,15 @@ class SecureDatabase(Construct):
                 )
         network = vpc.vpc if isinstance(vpc, StandardVpc) else vpc
         _check_vpc(where, vpc, network, rotation)
+        if deletion_protection is False and stage is Stage.PRODUCTION:
+            raise ValidationError(
+                where,
+                "deletion_protection",
+                False,
+                f"contradicts the stage {stage.value!r}: a production database must not be "
+                "deletable by a stack update or a console click (EnvironmentConfig refuses it "
+                "too); turn it off in dev or staging only",
+            )
 
         super().__init__(scope, construct_id)
         pin_feature_flags(self, SECRET_POLICY_ON_THE_SECRET)
@@ -759,28 +769,26 @@ class SecureDatabase(Construct):
         database = self._database
         cluster = self._cluster is not None
         if not multi_az:
-            acknowledge(database, _SINGLE_AZ_REASON, "AwsSolutions-RDS3")
-            acknowledge(
-                database, _SINGLE_AZ_REASON, *(f"{p}-RDSMultiAZSupport" for p in REGULATED_PACKS)
-            )
+            single = _stage_reason(stage, _SINGLE_AZ_REASON, "multi_az")
+            acknowledge(database, single, "AwsSolutions-RDS3")
+            acknowledge(database, single, *(f"{p}-RDSMultiAZSupport" for p in REGULATED_PACKS))
             if not cluster:
-                acknowledge_library_check(database, "checkov", "CKV_AWS_157", _SINGLE_AZ_REASON)
-                acknowledge_library_check(database, "cfn-guard", "CT.RDS.PR.1", _SINGLE_AZ_REASON)
+                acknowledge_library_check(database, "checkov", "CKV_AWS_157", single)
+                acknowledge_library_check(database, "cfn-guard", "CT.RDS.PR.1", single)
         if not deletion_protection:
-            acknowledge(database, _NO_DELETION_PROTECTION_REASON, "AwsSolutions-RDS10")
+            reason = _stage_reason(stage, _NO_DELETION_PROTECTION_REASON, "deletion_protection")
+            acknowledge(database, reason, "AwsSolutions-RDS10")
             acknowledge(
                 database,
-                _NO_DELETION_PROTECTION_REASON,
+                reason,
                 *(f"{p}-RDSInstanceDeletionProtectionEnabled" for p in REGULATED_PACKS),
             )
-            acknowledge_library_check(
-                database, "checkov", "CKV_AWS_293", _NO_DELETION_PROTECTION_REASON
-            )
+            acknowledge_library_check(database, "checkov", "CKV_AWS_293", reason)
             acknowledge_library_check(
                 database,
                 "cfn-guard",
                 "CT.RDS.PR.3" if cluster else "CT.RDS.PR.13",
-                _NO_DELETION_PROTECTION_REASON,
+                reason,
             )
         if backup_days < 7 and not cluster:
             acknowledge_library_check(
@@ -921,8 +929,8 @@ class SecureDatabase(Construct):
         Raises
         ------
         ValidationError
-            For a peer that is every address (``0.0.0.0/0``, ``::/0``) or a description of
-            more than 255 characters.
+            For a peer that is every address (``0.0.0.0/0``, ``::/0``), a function outside a
+            VPC or a description of more than 255 characters.
         """
         where = f"{self._where}.allow_from"
         checks.check_arguments(where, SecureDatabase.allow_from, locals())
@@ -934,6 +942,16 @@ class SecureDatabase(Construct):
                 f"must be at most {_MAX_RULE_DESCRIPTION} characters",
             )
         text = description or f"Clients of {self.node.path}"
+        function = peer.function if isinstance(peer, ReleasedFunction) else peer
+        if getattr(function, "is_bound_to_vpc", None) is False:
+            raise ValidationError(
+                where,
+                "peer",
+                typing.cast("Construct", peer).node.path,
+                f"is a function outside a VPC, and {self.node.path} admits only security "
+                "groups of its VPC: give the function vpc=... (MonitoredFunction(vpc=...)) so "
+                "that it runs in the database's VPC",
+            )
         if hasattr(peer, "to_ingress_rule_config"):  # an ec2.IPeer (a security group is one)
             rendered = Stack.of(self).resolve(peer.to_ingress_rule_config())
             cidr = rendered.get("cidrIp") or rendered.get("cidrIpv6")
@@ -987,6 +1005,18 @@ class SecureDatabase(Construct):
 
 
 _MAX_RULE_DESCRIPTION = 255
+
+
+def _stage_reason(stage: Stage | None, dev_reason: str, prop: str) -> str:
+    """The reason for a protection that is off: the dev default's, or the team's choice."""
+    if stage is Stage.DEV:
+        return dev_reason
+    where = f"this {stage.value} database" if stage else "this database"
+    return (
+        f"{prop}=False was given for {where}, by the constructor or the environment's "
+        f"database config (the constructor's default outside dev is True); production "
+        "refuses it for deletion protection."
+    )
 
 
 # --------------------------------------------------------------------------------- checks
@@ -1227,7 +1257,18 @@ def _check_storage(
 def _check_vpc(
     where: str, given: StandardVpc | ec2.IVpc, network: ec2.IVpc, rotation: bool
 ) -> None:
-    if not network.isolated_subnets:
+    subnets = network.isolated_subnets
+    zones = {s.availability_zone for s in subnets}
+    if subnets and not any(Token.is_unresolved(z) for z in zones) and len(zones) < 2:
+        raise ValidationError(
+            where,
+            "vpc",
+            f"{getattr(getattr(given, 'node', None), 'path', given)} "
+            f"(isolated subnets in {len(zones)} availability zone)",
+            "must have isolated subnets in at least two availability zones: an RDS subnet group "
+            "spans two zones even for a single-AZ database; StandardVpc(max_azs=2) or more",
+        )
+    if not subnets:
         raise ValidationError(
             where,
             "vpc",
