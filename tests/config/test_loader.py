@@ -335,3 +335,31 @@ def test_availability_zones_from_the_file(tmp_path: Path) -> None:
     environments = load_environments(path)
     assert environments["dev"].availability_zones == ("us-east-1a", "us-east-1b")
     assert environments["staging"].availability_zones is None
+
+
+class TestContradictions:
+    def test_log_retention_zero_is_refused_not_turned_into_the_default(
+        self, tmp_path: Path
+    ) -> None:
+        path = write(tmp_path, {"staging": {**DEV, "log_retention_days": 0}})
+        with pytest.raises(
+            ValidationError,
+            match=r"staging.log_retention_days=0: is not a retention CloudWatch Logs keeps.*"
+            r"leave the key out for the stage's default \(90 days in staging\)",
+        ):
+            load_environments(path)
+
+    def test_leaving_log_retention_out_gives_the_stage_default(self, tmp_path: Path) -> None:
+        path = write(tmp_path, {"staging": DEV})
+        assert load_environments(path)["staging"].log_retention_days == 90
+
+    def test_two_environments_with_one_name_are_refused(self, tmp_path: Path) -> None:
+        data = {
+            "dev": DEV,
+            "qa": {**DEV, "stage": "staging", "name": "dev"},
+        }
+        with pytest.raises(
+            ValidationError,
+            match=r"qa.name='dev': is also the name of environment 'dev'",
+        ):
+            environments_from_mapping(data, source="environments.json")

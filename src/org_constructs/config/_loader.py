@@ -11,6 +11,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from org_constructs.config._model import _LOG_RETENTION as _STAGE_RETENTION
 from org_constructs.config._model import (
     DatabaseConfig,
     EnvironmentConfig,
@@ -119,8 +120,20 @@ def environments_from_mapping(data: object, *, source: str) -> dict[str, Environ
             "must map environment names (dev, staging, ...) to settings",
         )
     environments: dict[str, EnvironmentConfig] = {}
+    named: dict[str, str] = {}
     for name, settings in data.items():
-        environments[str(name)] = _environment(str(name), settings, source)
+        config = _environment(str(name), settings, source)
+        if config.name in named:
+            raise ValidationError(
+                source,
+                f"{name}.name",
+                config.name,
+                f"is also the name of environment {named[config.name]!r}: stack names, alarm "
+                "names and the delivery workflow's jobs are made from it; give each environment "
+                "its own name",
+            )
+        named[config.name] = str(name)
+        environments[str(name)] = config
     return environments
 
 
@@ -323,6 +336,14 @@ def _environment(name: str, settings: object, source: str) -> EnvironmentConfig:
             f"contradicts the environment name {name!r}; remove it or rename the environment",
         )
     stage = _relocate(source, name, lambda: Stage.parse(stage_value))
+    if settings.get("log_retention_days") == 0 and type(settings["log_retention_days"]) is int:
+        raise ValidationError(
+            source,
+            f"{name}.log_retention_days",
+            0,
+            "is not a retention CloudWatch Logs keeps (at least 1 day); leave the key out for "
+            f"the stage's default ({_STAGE_RETENTION[stage]} days in {stage.value})",
+        )
     values: dict[str, Any] = {k: v for k, v in settings.items() if k not in _NESTED}
     values["stage"] = stage
     values.setdefault("name", name)
