@@ -7,11 +7,13 @@ import difflib
 import ipaddress
 import math
 import re
+import typing
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from aws_cdk import Annotations, Duration, Stack, Tags, Token
+import jsii
+from aws_cdk import Annotations, Duration, RemovalPolicy, Stack, Tags, Token
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ec2 as ec2
@@ -19,6 +21,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk.interfaces import ResourceEnvironment
 from constructs import Construct
 
 from org_constructs._kms import log_group_key
@@ -65,8 +68,12 @@ _RESTRICT_SG_RULES = (
 )
 
 
+@jsii.implements(ec2.IVpc)
 class StandardVpc(Construct):
     """A VPC with public, private (egress through NAT) and isolated subnets in every AZ.
+
+    A ``StandardVpc`` is an ``ec2.IVpc``: pass it wherever aws-cdk-lib takes a VPC
+    (``ec2.SecurityGroup(vpc=...)``, ``lambda_.Function(vpc=...)``); it delegates to ``.vpc``.
 
     Defaults follow the stack's stage when the stack is an ``AbstractStack`` (see
     ``VpcConfig.for_stage``): dev spans 2 AZs with one NAT gateway; production spans 3 with a NAT
@@ -518,17 +525,137 @@ class StandardVpc(Construct):
         """Interface endpoints by service name."""
         return dict(self._interface_endpoints)
 
-    def select_subnets(self, tier: str) -> ec2.SubnetSelection:
-        """A subnet selection for ``'Public'``, ``'Private'`` or ``'Isolated'``."""
-        if tier not in (PUBLIC, PRIVATE, ISOLATED):
-            raise ValidationError(
-                f"StandardVpc({self.node.id!r}).select_subnets",
-                "tier",
-                tier,
-                f"must be one of {PUBLIC!r}, {PRIVATE!r}, {ISOLATED!r}",
-            )
-        return ec2.SubnetSelection(subnet_group_name=tier)
+    @typing.overload
+    def select_subnets(self, tier: str) -> ec2.SubnetSelection: ...
 
+    @typing.overload
+    def select_subnets(
+        self,
+        tier: None = None,
+        *,
+        availability_zones: Sequence[str] | None = None,
+        one_per_az: bool | None = None,
+        subnet_filters: Sequence[ec2.SubnetFilter] | None = None,
+        subnet_group_name: str | None = None,
+        subnets: Sequence[ec2.ISubnet] | None = None,
+        subnet_type: ec2.SubnetType | None = None,
+    ) -> ec2.SelectedSubnets: ...
+
+    def select_subnets(
+        self, tier: str | ec2.SubnetSelection | None = None, **selection: Any
+    ) -> ec2.SubnetSelection | ec2.SelectedSubnets:
+        """A tier's selection, or the subnets a selection picks (as ``ec2.IVpc`` does).
+
+        Parameters
+        ----------
+        tier:
+            ``'Public'``, ``'Private'`` or ``'Isolated'``: the ``SubnetSelection`` of that
+            tier.
+        selection:
+            Without ``tier``: the fields of an ``ec2.SubnetSelection``; returns the
+            ``SelectedSubnets`` they pick, as ``ec2.Vpc.select_subnets`` does.
+        """
+        if isinstance(tier, str):
+            if tier not in (PUBLIC, PRIVATE, ISOLATED):
+                raise ValidationError(
+                    f"StandardVpc({self.node.id!r}).select_subnets",
+                    "tier",
+                    tier,
+                    f"must be one of {PUBLIC!r}, {PRIVATE!r}, {ISOLATED!r}",
+                )
+            return ec2.SubnetSelection(subnet_group_name=tier)
+        if tier is not None:  # aws-cdk-lib passes the selection itself
+            selection = {name: getattr(tier, name, None) for name in _SELECTION_FIELDS}
+        return self._vpc.select_subnets(**{k: v for k, v in selection.items() if v is not None})
+
+    # ------------------------------------------------------------- ec2.IVpc, delegated
+
+    @property
+    def vpc_arn(self) -> str:
+        """The VPC's ARN."""
+        return self._vpc.vpc_arn
+
+    @property
+    def vpc_cidr_block(self) -> str:
+        """The VPC's primary CIDR block."""
+        return self._vpc.vpc_cidr_block
+
+    @property
+    def vpc_ref(self) -> Any:
+        """The VPC's reference (``ec2.IVPCRef``)."""
+        return self._vpc.vpc_ref
+
+    @property
+    def availability_zones(self) -> list[str]:
+        """The zones of the subnets."""
+        return self._vpc.availability_zones
+
+    @property
+    def internet_connectivity_established(self) -> Any:
+        """Depend on it for resources that need the internet gateway attached."""
+        return self._vpc.internet_connectivity_established
+
+    @property
+    def vpn_gateway_id(self) -> str | None:
+        """The VPN gateway's id, if one is enabled."""
+        return self._vpc.vpn_gateway_id
+
+    @property
+    def env(self) -> ResourceEnvironment:
+        """The VPC's account and region."""
+        return self._vpc.env
+
+    @property
+    def stack(self) -> Stack:
+        """The stack the VPC is in."""
+        return self._vpc.stack
+
+    def apply_removal_policy(self, policy: RemovalPolicy) -> None:
+        """As ``ec2.Vpc.apply_removal_policy``."""
+        self._vpc.apply_removal_policy(policy)
+
+    def add_gateway_endpoint(
+        self, id: str, *, service: ec2.IGatewayVpcEndpointService, **options: Any
+    ) -> ec2.GatewayVpcEndpoint:
+        """As ``ec2.Vpc.add_gateway_endpoint``."""
+        return self._vpc.add_gateway_endpoint(id, service=service, **options)
+
+    def add_interface_endpoint(
+        self, id: str, *, service: ec2.IInterfaceVpcEndpointService, **options: Any
+    ) -> ec2.InterfaceVpcEndpoint:
+        """As ``ec2.Vpc.add_interface_endpoint``."""
+        return self._vpc.add_interface_endpoint(id, service=service, **options)
+
+    def add_client_vpn_endpoint(self, id: str, **options: Any) -> ec2.ClientVpnEndpoint:
+        """As ``ec2.Vpc.add_client_vpn_endpoint``."""
+        return self._vpc.add_client_vpn_endpoint(id, **options)
+
+    def add_vpn_connection(self, id: str, **options: Any) -> ec2.VpnConnection:
+        """As ``ec2.Vpc.add_vpn_connection``."""
+        return self._vpc.add_vpn_connection(id, **options)
+
+    def add_flow_log(self, id: str, **options: Any) -> ec2.FlowLog:
+        """As ``ec2.Vpc.add_flow_log`` (the VPC already has the library's flow log)."""
+        return self._vpc.add_flow_log(id, **options)
+
+    def enable_vpn_gateway(self, **options: Any) -> None:
+        """As ``ec2.Vpc.enable_vpn_gateway``."""
+        self._vpc.enable_vpn_gateway(**options)
+
+    def with_(self, *mixins: Any) -> Any:
+        """As ``ec2.Vpc.with_``."""
+        return self._vpc.with_(*mixins)
+
+
+_SELECTION_FIELDS = (
+    "availability_zones",
+    "one_per_az",
+    "subnet_filters",
+    "subnet_group_name",
+    "subnets",
+    "subnet_type",
+)
+"""The fields of ``ec2.SubnetSelection``, passed on as ``ec2.Vpc.select_subnets`` takes them."""
 
 _ZONE = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+[a-z]$")
 _DUMMY_ZONES = ("dummy1a", "dummy1b", "dummy1c")
