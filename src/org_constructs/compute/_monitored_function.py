@@ -18,7 +18,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
-from constructs import Construct
+from constructs import Construct, IValidation
 
 from org_constructs._kms import log_group_key, rotating_key
 from org_constructs.compliance._acknowledgements import (
@@ -389,9 +389,7 @@ class MonitoredFunction(Construct):
             if resolve(where, ROLLBACK_DEFAULTS[key], (rollback_alarms or {}).get(key)):
                 rollbacks += 1
                 stage_name = stage.value if stage else "default"
-                alarm_name(
-                    where, stage_name, service, resource, "rollback", key.replace("_", "-")
-                )
+                alarm_name(where, stage_name, service, resource, "rollback", key.replace("_", "-"))
         if rollbacks + len(additional_rollback_alarms) > _MAX_DEPLOYMENT_ALARMS:
             raise ValidationError(
                 where,
@@ -525,6 +523,7 @@ class MonitoredFunction(Construct):
                 timeout=timeout,
                 reserved_concurrency=reserved_concurrent_executions,
             )
+        self.node.add_validation(_SourcesOnTheAlias(self._function, self._alias))
 
     def _hardened(
         self,
@@ -847,3 +846,28 @@ def _action(topic: AlarmTopic | sns.ITopic | None) -> cw.IAlarmAction | None:
     from aws_cdk import aws_cloudwatch_actions as cw_actions
 
     return cw_actions.SnsAction(topic)
+
+
+@jsii.implements(IValidation)
+class _SourcesOnTheAlias:
+    """Refuses event sources added to the unversioned function: they bypass the release.
+
+    ``function.add_event_source(...)`` maps the source to ``$LATEST``: every new version gets
+    the events before the canary starts, and the rollback alarms (which watch the alias's new
+    version) never see them.
+    """
+
+    def __init__(self, function: lambda_.Function, alias: lambda_.Alias) -> None:
+        self._function = function
+        self._alias = alias
+
+    def validate(self) -> list[str]:
+        owner = self._function.node.scope
+        return [
+            f"MonitoredFunction({owner.node.path if owner else ''!r}): event source "
+            f"{child.node.path!r} is mapped to the unversioned function, which bypasses the "
+            "canary and its rollback alarms: add it to the alias "
+            "(monitored.alias.add_event_source(...))"
+            for child in self._function.node.children
+            if isinstance(child, lambda_.EventSourceMapping)
+        ]

@@ -1,0 +1,40 @@
+"""Event sources on a MonitoredFunction go through its alias, where the release guards them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aws_cdk import Stack
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_sqs as sqs
+from aws_cdk.assertions import Template
+
+from org_constructs import MonitoredFunction
+from org_constructs.testing import find_resources, template_json
+from tests.support import make_app
+
+CODE = lambda_.Code.from_inline("def handler(event, context): pass")
+
+
+def worker() -> tuple[Stack, MonitoredFunction, sqs.Queue]:
+    stack = Stack(make_app(), "Worker")
+    function = MonitoredFunction(stack, "Orders", code=CODE, handler="index.handler")
+    return stack, function, sqs.Queue(stack, "Jobs", enforce_ssl=True)
+
+
+def test_a_source_on_the_function_fails_synthesis_naming_the_fix() -> None:
+    stack, function, queue = worker()
+    function.function.add_event_source(sources.SqsEventSource(queue))
+    with pytest.raises(Exception, match=r"bypasses the canary.*monitored.alias.add_event_source"):
+        Template.from_stack(stack)
+
+
+def test_a_source_on_the_alias_is_accepted() -> None:
+    stack, function, queue = worker()
+    function.alias.add_event_source(sources.SqsEventSource(queue))
+    template = template_json(Template.from_stack(stack))
+    (mapping,) = find_resources(template, "AWS::Lambda::EventSourceMapping").values()
+    alias = stack.resolve(function.alias.function_arn)["Ref"]
+    assert alias in json.dumps(mapping["Properties"]["FunctionName"])
