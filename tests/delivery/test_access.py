@@ -16,8 +16,14 @@ from aws_cdk.assertions import Template
 from constructs import Construct
 
 from org_constructs import AbstractStack, DeploymentAccess, EnvironmentConfig, ValidationError
-from org_constructs.compliance import NAG_PACKS, nag_findings
+from org_constructs.compliance import (
+    NAG_PACKS,
+    acknowledge_check,
+    acknowledge_finding,
+    nag_findings,
+)
 from org_constructs.config import SecurityConfig
+from org_constructs.contract import ACKNOWLEDGED, APP_SOURCE, TEMPLATE_KEY
 from org_constructs.delivery._access import (
     CHECKOV_ACKNOWLEDGEMENTS,
     MAX_MANAGED_POLICY_SIZE,
@@ -39,9 +45,16 @@ def new_stack(name: str = "Access", **kwargs: Any) -> Stack:
     return Stack(cdk.App(), name, env=Environment(account=ACCOUNT, region=REGION), **kwargs)
 
 
+EXTRAS_REASON = (
+    "The orders service's stacks create DynamoDB tables, whose names CloudFormation generates: "
+    "the table actions cannot name them in advance."
+)
+
+
 def full_access(stack: Stack) -> DeploymentAccess:
-    """Every option: an existing provider, two environments and regions, names, extras."""
-    return DeploymentAccess(
+    """Every option: an existing provider, two environments and regions, names, extras; the
+    team acknowledges what its extra actions cause, on the extra execution policy."""
+    access = DeploymentAccess(
         stack,
         "Access",
         repository="acme/orders",
@@ -55,6 +68,11 @@ def full_access(stack: Stack) -> DeploymentAccess:
         execution_policy_name="orders-cfn-execution",
         extra_actions=["dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:DescribeTable"],
     )
+    extra = access.extra_execution_policy
+    assert extra is not None
+    acknowledge_finding(extra, "AwsSolutions-IAM5", EXTRAS_REASON, applies_to=["Resource::*"])
+    acknowledge_check(extra, "checkov", "CKV_AWS_111", EXTRAS_REASON)
+    return access
 
 
 class RegulatedStack(AbstractStack):
@@ -473,17 +491,70 @@ def test_the_denies_follow_the_names_and_the_qualifier(templates: dict[str, Temp
         f"{iam_arn}:oidc-provider/{GITHUB}",
         f"{iam_arn}:role/cdk-orgcdk-*",
         f"{iam_arn}:policy/orders-cfn-execution",
+        f"{iam_arn}:policy/orders-cfn-execution-extra",
     ]
     assert statements["Bootstrap"]["Resource"][0] == (
         f"arn:{PARTITION}:s3:::cdk-orgcdk-assets-{ACCOUNT}-*"
     )
-    assert statements["Extra"] == {
-        "Sid": "Extra",
-        "Effect": "Allow",
-        "Action": ["dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:DescribeTable"],
-        "Resource": "*",
+    assert "Extra" not in statements, "extra_actions are in a policy of their own"
+
+
+def test_extra_actions_are_a_policy_of_their_own_the_library_acknowledges_nothing_of(
+    stacks: dict[str, Stack], templates: dict[str, Template]
+) -> None:
+    """The library's acknowledgements (checkov's privilege escalation and write checks among
+    them) hold for the statements it wrote; the team's actions reach the team's gate."""
+    template = templates["all"]
+    extra = policy_named(template, "orders-cfn-execution-extra")
+    assert render(extra["Properties"]["PolicyDocument"]) == {
+        "Statement": [
+            {
+                "Sid": "Extra",
+                "Effect": "Allow",
+                "Action": [
+                    "dynamodb:CreateTable",
+                    "dynamodb:DeleteTable",
+                    "dynamodb:DescribeTable",
+                ],
+                "Resource": "*",
+            }
+        ],
+        "Version": "2012-10-17",
     }
-    assert list(statements).index("Extra") < list(statements).index("DeploymentAccess")
+    assert "Roles" not in extra["Properties"], "attached by cdk bootstrap, as the other"
+    entries = extra["Metadata"][TEMPLATE_KEY][ACKNOWLEDGED]
+    assert [(e["rule"], e["source"]) for e in entries] == [
+        ("AwsSolutions-IAM5[Resource::*]", APP_SOURCE)
+    ], "the library acknowledges nothing of the team's actions"
+    skips = extra.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    assert [s["id"] for s in skips] == ["CKV_AWS_111"], "the team's own acknowledgement"
+    main = policy_named(template, "orders-cfn-execution")
+    assert "dynamodb" not in json.dumps(main["Properties"]["PolicyDocument"])
+    access = access_of(stacks["all"])
+    assert access.extra_execution_policy is not None
+    assert stacks["all"].resolve(access.extra_execution_policy_arn) == {
+        "Ref": "AccessExtraExecutionPolicy61728C0C"
+    }
+    outputs = template.to_json()["Outputs"]
+    assert outputs["ExtraExecutionPolicyArn"]["Value"] == {
+        "Ref": "AccessExtraExecutionPolicy61728C0C"
+    }
+    default = access_of(stacks["default"])
+    assert (default.extra_execution_policy, default.extra_execution_policy_arn) == (None, None)
+    assert "ExtraExecutionPolicyArn" not in templates["default"].to_json()["Outputs"]
+
+
+def test_the_teams_extra_actions_are_reported_until_the_team_acknowledges_them() -> None:
+    stack = new_stack()
+    DeploymentAccess(
+        stack,
+        "Access",
+        repository="a/b",
+        environments="dev",
+        extra_actions=["dynamodb:CreateTable"],
+    )
+    findings = {f.rule_id for f in nag_findings(stack, ("AwsSolutions",))}
+    assert findings == {"AwsSolutions-IAM5[Resource::*]"}
 
 
 def size_of(template: Template, name: str) -> int:
@@ -499,13 +570,13 @@ def test_execution_policy_fits_a_managed_policy(templates: dict[str, Template]) 
     assert size_of(templates["all"], "orders-cfn-execution") <= MAX_MANAGED_POLICY_SIZE
 
 
-def test_an_execution_policy_over_the_limit_is_refused() -> None:
+def test_an_extra_execution_policy_over_the_limit_is_refused() -> None:
     stack = new_stack()
-    many = [f"dynamodb:Action{n:04d}" for n in range(60)]
+    many = [f"dynamodb:Action{n:04d}" for n in range(300)]
     with pytest.raises(
         ValidationError,
-        match=r"extra_actions=\[.*\]: make the execution policy 6\d{3} characters, over IAM's "
-        r"6144",
+        match=r"extra_actions=\[.*\]: make the extra execution policy 6\d{3} characters, over "
+        r"IAM's 6144",
     ):
         DeploymentAccess(stack, "Access", repository="a/b", environments="dev", extra_actions=many)
     assert stack.node.try_find_child("Access") is None
@@ -900,6 +971,117 @@ INVALID: dict[str, tuple[Callable[[Stack], Any], str]] = {
         lambda stack: DeploymentAccess(cdk.App(), "Access", repository="a/b", environments="dev"),
         r"scope='\(app\)': must be a Stack or a construct in one",
     ),
+    # extra_actions that reopen what the execution policy denies, or escalate privilege
+    "extra iam:*": (
+        access(extra_actions=["iam:*"]),
+        r"extra_actions\[0\]='iam:\*': would reopen IAM on every resource \(users, groups, "
+        r"identity providers, account settings, other teams' roles\) \(iam:CreateUser, "
+        r"iam:CreateAccessKey, iam:CreateLoginProfile: denied by the Identities statement",
+    ),
+    "extra iam:Create*": (
+        access(extra_actions=["iam:Create*"]),
+        r"extra_actions\[0\]='iam:Create\*': would reopen IAM on every resource",
+    ),
+    "extra iam:Put*Policy": (
+        access(extra_actions=["iam:Put*Policy"]),
+        r"extra_actions\[0\]='iam:Put\*Policy': would reopen IAM .*: the execution policy "
+        r"allows IAM changes .* on the account's roles, policies and instance profiles only",
+    ),
+    "extra iam:Attach*": (
+        access(extra_actions=["iam:Attach*"]),
+        r"extra_actions\[0\]='iam:Attach\*': would reopen IAM",
+    ),
+    "extra iam:PassRole": (
+        access(extra_actions=["iam:PassRole"]),
+        r"extra_actions\[0\]='iam:PassRole': would reopen IAM",
+    ),
+    "extra iam:CreateUser": (
+        access(extra_actions=["iam:CreateUser"]),
+        r"extra_actions\[0\]='iam:CreateUser': .*\(iam:CreateUser: denied by the Identities",
+    ),
+    "extra IAM action in second place": (
+        access(extra_actions=["ecr:*", "iam:UpdateAssumeRolePolicy"]),
+        r"extra_actions\[1\]='iam:UpdateAssumeRolePolicy': would reopen IAM",
+    ),
+    "extra sts:AssumeRole": (
+        access(extra_actions=["sts:AssumeRole"]),
+        r"extra_actions\[0\]='sts:AssumeRole': covers sts:AssumeRole: CloudFormation could take "
+        r"on any role that trusts the account",
+    ),
+    "extra sts:*": (
+        access(extra_actions=["sts:*"]),
+        r"extra_actions\[0\]='sts:\*': covers sts:AssumeRole, sts:AssumeRoleWithSAML, "
+        r"sts:AssumeRoleWithWebIdentity, sts:AssumeRoot, sts:GetFederationToken",
+    ),
+    "extra organizations:*": (
+        access(extra_actions=["organizations:*"]),
+        r"extra_actions\[0\]='organizations:\*': is denied by the execution policy \(the "
+        r"Organization statement denies organizations:\* and account:\*\): an allow cannot work",
+    ),
+    "extra account action": (
+        access(extra_actions=["account:PutAlternateContact"]),
+        r"extra_actions\[0\]='account:PutAlternateContact': is denied by the execution policy",
+    ),
+    "extra identity center": (
+        access(extra_actions=["sso:CreatePermissionSet"]),
+        r"extra_actions\[0\]='sso:CreatePermissionSet': gives people access to accounts",
+    ),
+    "extra action with ?": (
+        access(extra_actions=["iam:?assRole"]),
+        r"extra_actions\[0\]='iam:\?assRole': must be an IAM action",
+    ),
+    "extra action empty": (access(extra_actions=[""]), r"extra_actions\[0\]='': must be an IAM"),
+    "extra actions as one string": (
+        access(extra_actions="ecr:*"),
+        r"extra_actions='ecr:\*': must be a list of str",
+    ),
+    "extra policy name too long": (
+        access(execution_policy_name="p" * 125, extra_actions=["ecr:*"]),
+        r"execution_policy_name='p{125}': is too long for the policy of extra_actions, "
+        r"p{125}-extra \(IAM allows 128 characters\): at most 122",
+    ),
+    # names and repositories that contradict another value
+    "repository with .git": (
+        access(repository="acme/orders.git"),
+        r"repository='acme/orders.git': is a clone address's end: .*\('acme/orders'\)",
+    ),
+    "repository as a URL": (
+        access(repository="https://github.com/acme/orders"),
+        r"repository='https://github.com/acme/orders': must be a GitHub repository OWNER/NAME",
+    ),
+    "repository None": (access(repository=None), r"repository=None: must be a string"),
+    "environments None": (
+        access(environments=None),
+        r"environments=None: must be a string or a list of str",
+    ),
+    "a review environment listed": (
+        access(environments=["production", "production-review"]),
+        r"environments\[1\]='production-review': is the review environment of 'production', "
+        r"whose prepare jobs run before the approval and may assume the review role only",
+    ),
+    "execution policy named as the review role's policy": (
+        access(execution_policy_name="org-cdk-deploy-review"),
+        r"execution_policy_name='org-cdk-deploy-review': names the execution policy "
+        r"'org-cdk-deploy-review', which is also the name of the review role's policy",
+    ),
+    "role named as the extra policy": (
+        access(role_name="org-cdk-cfn-execution-extra", extra_actions=["ecr:*"]),
+        r"execution_policy_name='org-cdk-cfn-execution': names the extra execution policy "
+        r"'org-cdk-cfn-execution-extra', which is also the name of the deploy role's policy",
+    ),
+    "role named as a bootstrap role": (
+        access(role_name="cdk-hnb659fds-deploy-role-111111111111-us-east-1"),
+        r"role_name='cdk-hnb659fds-deploy-role-111111111111-us-east-1': is named like the CDK "
+        r"bootstrap's roles \(cdk-hnb659fds-\*\)",
+    ),
+    "role name None": (access(role_name=None), r"role_name=None: must be a string"),
+    "role path None": (access(role_path=None), r"role_path=None: must be a string"),
+    "review_role as text": (access(review_role="no"), r"review_role='no': must be True or False"),
+    "qualifier as a number": (access(qualifier=123), r"qualifier=123: must be a string or None"),
+    "provider ARN empty": (
+        access(oidc_provider_arn=""),
+        r"oidc_provider_arn='': must be the ARN of the account's GitHub OIDC provider",
+    ),
 }
 
 
@@ -911,6 +1093,19 @@ def test_invalid_props_are_refused_before_anything_is_made(case: str) -> None:
         build(stack)
     assert stack.node.try_find_child("Access") is None, "nothing half-made"
     assert stack.node.try_find_child("DeployRoleArn") is None
+
+
+def test_reads_and_other_services_are_accepted_as_extra_actions() -> None:
+    stack = new_stack()
+    extras = ["iam:GetRole", "iam:List*", "sts:GetCallerIdentity", "ecr:*", "dynamodb:*"]
+    access = DeploymentAccess(
+        stack, "Access", repository="a/b", environments="dev", extra_actions=extras
+    )
+    assert access.extra_execution_policy is not None
+    document = Template.from_stack(stack).to_json()["Resources"][
+        "AccessExtraExecutionPolicy61728C0C"
+    ]
+    assert document["Properties"]["PolicyDocument"]["Statement"][0]["Action"] == extras
 
 
 def test_a_provider_arn_token_is_accepted() -> None:

@@ -18,6 +18,7 @@ from aws_cdk.assertions import Template
 from constructs import Construct
 
 from org_constructs import (
+    AbstractStack,
     DeploymentNotifications,
     EnvironmentConfig,
     OrgPipeline,
@@ -485,6 +486,45 @@ def test_snapshot(templates: dict[str, Template], cfn_snapshot: Any) -> None:
 
 # ----------------------------------------------------------------------------- validation
 
+
+class ServiceStack(Stack):
+    """A stack class, which a newcomer passes as ``stage`` instead of a function."""
+
+    def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        SecureBucket(self, "Data")
+
+
+class ServiceAbstractStack(AbstractStack):
+    """The same, as an ``AbstractStack`` built from an environment's config."""
+
+    def initialize(self) -> None:
+        SecureBucket(self, "Data")
+
+
+class ServiceStage(cdk.Stage):
+    """A ``cdk.Stage`` of the app, which CDK Pipelines users pass to ``add_stage``."""
+
+    def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        ServiceStack(self, "Service")
+
+
+def stage_making(make: Callable[[Construct, EnvironmentConfig], object]) -> Any:
+    """A stage function that makes what ``make(scope, config)`` makes."""
+
+    def stage(scope: Construct, name: str, config: EnvironmentConfig) -> None:
+        make(scope, config)
+
+    return stage
+
+
+DEV = environments()["dev"]
+STAGING_BESIDE_DEV = EnvironmentConfig(
+    account=ACCOUNTS["dev"], region="us-east-1", stage=Stage.STAGING, wave=2
+)
+STAGE_FIX = r"def stage\(scope: Construct, name: str, config: EnvironmentConfig\) -> None"
+
 OTHER_REGION = EnvironmentConfig(
     account="555555555555", region="eu-west-1", stage=Stage.PRODUCTION, name="production-eu"
 )
@@ -594,6 +634,176 @@ INVALID: dict[str, tuple[Callable[[Stack], Mapping[str, Any]], str]] = {
     "a stage that adds no stack": (
         lambda stack: {"stage": lambda scope, name, config: None},
         r"stage='.*<lambda>': added no stack for environment 'dev': create the app's stacks",
+    ),
+    # ``stage``: what it is, and what it makes against each environment's config.
+    "stage is a Stack class": (
+        lambda stack: {"stage": ServiceStack},
+        r"stage='ServiceStack': is a Stack: the pipeline calls stage once per environment, "
+        r"with its cdk.Stage; pass a function .*" + STAGE_FIX,
+    ),
+    "stage is an AbstractStack class": (
+        lambda stack: {"stage": ServiceAbstractStack},
+        r"stage='ServiceAbstractStack': is a Stack: .*" + STAGE_FIX,
+    ),
+    "stage is a cdk.Stage class": (
+        lambda stack: {"stage": ServiceStage},
+        r"stage='ServiceStage': is a cdk.Stage: the pipeline makes each environment's "
+        r"cdk.Stage itself; .*" + STAGE_FIX,
+    ),
+    "stage is None": (lambda stack: {"stage": None}, r"stage=None: must be a function"),
+    "stage of two parameters": (
+        lambda stack: {"stage": lambda scope, config: None},
+        r"stage='.*<lambda>\(scope, config\)': cannot be called as stage\(scope, name, "
+        r"config\), three positional arguments: " + STAGE_FIX,
+    ),
+    "stage with a keyword-only config": (
+        lambda stack: {"stage": lambda scope, name, *, config: None},
+        r"stage='.*<lambda>\(scope, name, \*, config\)': cannot be called as stage",
+    ),
+    "stage ignores its config: every environment into dev's account": (
+        lambda stack: {
+            "stage": stage_making(
+                lambda scope, config: ServiceStack(
+                    scope, "Service", env=Environment(account=DEV.account, region=DEV.region)
+                )
+            )
+        },
+        r"stage\('staging'\)='staging/Service': deploys to account 111111111111 in us-east-1, "
+        r"while environment 'staging' is account 222222222222 in us-east-1: build each stack "
+        r"from the config the stage function receives",
+    ),
+    "stage builds every AbstractStack from dev's config": (
+        lambda stack: {
+            "stage": stage_making(
+                lambda scope, config: ServiceAbstractStack(scope, "Service", config=DEV)
+            )
+        },
+        r"stage\('staging'\)='staging/Service': deploys to account 111111111111 in us-east-1, "
+        r"while environment 'staging' is account 222222222222",
+    ),
+    "stage builds staging from dev's config in the same account": (
+        lambda stack: {
+            "environments": {"dev": DEV, "staging": STAGING_BESIDE_DEV},
+            "stage": stage_making(
+                lambda scope, config: ServiceAbstractStack(scope, "Service", config=DEV)
+            ),
+        },
+        r"stage\('staging'\)='staging/Service': is built from environment 'dev' \(dev\), "
+        r"while the pipeline deploys it as 'staging' \(staging\): pass the config",
+    ),
+    "stage makes an environment-agnostic stack": (
+        lambda stack: {
+            "stage": stage_making(
+                lambda scope, config: ServiceStack(
+                    scope,
+                    "Service",
+                    env=Environment(account=cdk.Aws.ACCOUNT_ID, region=cdk.Aws.REGION),
+                )
+            )
+        },
+        r"stage\('dev'\)='dev/Service': is environment-agnostic \(account unresolved, region "
+        r"unresolved\): the pipeline deploys it to environment 'dev', account 111111111111 in "
+        r"us-east-1",
+    ),
+    "stage puts a stack in another region": (
+        lambda stack: {
+            "stage": stage_making(
+                lambda scope, config: ServiceStack(
+                    scope, "Service", env=Environment(account=config.account, region="eu-west-1")
+                )
+            )
+        },
+        r"stage\('dev'\)='dev/Service': deploys to account 111111111111 in eu-west-1, while "
+        r"environment 'dev' is account 111111111111 in us-east-1",
+    ),
+    "stage makes a stack outside its scope": (
+        lambda stack: {
+            "stage": stage_making(
+                lambda scope, config: (
+                    ServiceStack(scope, "Service"),
+                    ServiceStack(cdk.App.of(scope) or scope, f"Extra-{config.name}"),
+                )
+            )
+        },
+        r"stage\('dev'\)='Extra-dev': is outside the environment's cdk.Stage 'dev', so the "
+        r"pipeline would not deploy it",
+    ),
+    "stage nests a cdk.Stage": (
+        lambda stack: {"stage": stage_making(lambda scope, config: ServiceStage(scope, "App"))},
+        r"stage\('dev'\)='dev/App/Service': is in a cdk.Stage of its own inside the "
+        r"environment's, which CDK Pipelines does not deploy",
+    ),
+    # the source
+    "repository with .git": (
+        lambda stack: {"repository": "acme/orders.git"},
+        r"repository='acme/orders.git': is a clone address's end: .* \('acme/orders'\)",
+    ),
+    "repository as a URL": (
+        lambda stack: {"repository": "https://github.com/acme/orders"},
+        r"repository='https://github.com/acme/orders': must be the repository as 'owner/name'",
+    ),
+    "repository empty": (lambda stack: {"repository": ""}, r"repository='': must be"),
+    "repository as a list": (
+        lambda stack: {"repository": ["acme/orders"]},
+        r"repository=\['acme/orders'\]: must be a string or None",
+    ),
+    "connection as a repository URL": (
+        lambda stack: {"connection_arn": "https://github.com/acme/orders"},
+        r"connection_arn='https://github.com/acme/orders': must be a connection ARN",
+    ),
+    "codecommit repository by name": (
+        lambda stack: {
+            "connection_arn": None,
+            "repository": None,
+            "codecommit_repository": "orders",
+        },
+        r"codecommit_repository='orders': must be an aws_codecommit.IRepository or None",
+    ),
+    "branch as a full ref": (
+        lambda stack: {"branch": "refs/heads/main"},
+        r"branch='refs/heads/main': is a full ref: give the branch's name alone, such as 'main'",
+    ),
+    "branch pattern": (lambda stack: {"branch": "release/*"}, r"branch='release/\*': is not a"),
+    "branch None": (lambda stack: {"branch": None}, r"branch=None: must be a string"),
+    # the synth step
+    "no install command": (
+        lambda stack: {"install_commands": []},
+        r"install_commands=\[\]: must name at least one command: they install the CDK CLI",
+    ),
+    "install commands as one string": (
+        lambda stack: {"install_commands": "npm ci"},
+        r"install_commands='npm ci': must be a list of str or None",
+    ),
+    "test command as a list": (
+        lambda stack: {"test_command": ["pytest"]},
+        r"test_command=\['pytest'\]: must be a string or None",
+    ),
+    "empty app_dir": (lambda stack: {"app_dir": ""}, r"app_dir='': must be a folder"),
+    # the environments and their order
+    "environments as a list": (
+        lambda stack: {"environments": [DEV]},
+        r"environments=\[EnvironmentConfig\(.*\)\]: must be a mapping of str to "
+        r"EnvironmentConfig",
+    ),
+    "environments as a file name": (
+        lambda stack: {"environments": "environments.json"},
+        r"environments='environments.json': must be a mapping",
+    ),
+    "order as flat names": (
+        lambda stack: {"order": ["dev", "staging", "qa", "production"]},
+        r"order\[0\]='dev': must be a list of str",
+    ),
+    "order with an empty wave": (
+        lambda stack: {"order": [["dev"], [], ["staging", "qa", "production"]]},
+        r"order\[1\]=\[\]: must be a non-empty list of stage names",
+    ),
+    "order repeats an environment": (
+        lambda stack: {"order": [["dev"], ["dev", "staging", "qa", "production"]]},
+        r"order\[1\]='dev': is already in wave 1",
+    ),
+    "docker as text": (
+        lambda stack: {"docker_enabled_for_synth": "yes"},
+        r"docker_enabled_for_synth='yes': must be True or False",
     ),
 }
 

@@ -36,6 +36,8 @@ __all__ = [
     "DEFAULT_ROLE_NAME",
     "DEPLOY_ROLE_OUTPUT",
     "EXECUTION_POLICY_OUTPUT",
+    "EXTRA_POLICY_OUTPUT",
+    "EXTRA_POLICY_SUFFIX",
     "GITHUB_OIDC_URL",
     "MAX_MANAGED_POLICY_SIZE",
     "REVIEW_ROLE_OUTPUT",
@@ -57,6 +59,9 @@ BOOTSTRAP_ROLES = BOOTSTRAP_ROLE_KINDS
 """The roles ``cdk bootstrap`` makes: ``cdk-<qualifier>-<kind>-role-<account>-<region>``."""
 DEPLOY_ROLE_OUTPUT = "DeployRoleArn"
 EXECUTION_POLICY_OUTPUT = "ExecutionPolicyArn"
+EXTRA_POLICY_OUTPUT = "ExtraExecutionPolicyArn"
+EXTRA_POLICY_SUFFIX = "-extra"
+"""The policy of ``extra_actions`` is the execution policy's name with this suffix."""
 REVIEW_ROLE_OUTPUT = "ReviewRoleArn"
 # What the review role may do to prepare change sets as the CDK CLI does when a stack's
 # artifact names no role to assume (``org-cdk pipeline review-assembly``): the CloudFormation
@@ -293,7 +298,12 @@ _QUALIFIER = re.compile(r"^[a-z0-9]{1,10}$")
 _PROVIDER_ARN = re.compile(
     rf"^arn:aws(?:-[a-z]+)*:iam::(?P<account>\d{{12}}):oidc-provider/{re.escape(GITHUB_OIDC_HOST)}$"
 )
-_ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*?]+$")
+_ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*]+$")  # aws-cdk-lib's rule, service in lowercase
+_MAX_POLICY_NAME = 128
+_IAM_READS = re.compile(r"^(get|list)", re.IGNORECASE)
+_ASSUMING = ("AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity", "AssumeRoot")
+_FEDERATING = ("GetFederationToken",)
+_IDENTITY_CENTER = ("sso", "sso-directory", "identitystore")
 _ROLE_ARN = re.compile(
     r"^arn:[a-z-]+:iam::(?P<account>\d{12}):role(?P<path>/(?:.+/)?)(?P<name>[^/]+)$"
 )
@@ -315,6 +325,9 @@ def execution_policy_statements(
 
     The denies come after every allow: cdk-nag's full-access rules read the document as text,
     and would take ``organizations:*`` in a deny followed by an allow for an allow.
+    ``extra_actions`` adds an allow ``Extra`` on any resource; ``DeploymentAccess`` puts them
+    in a policy of their own instead (the extra execution policy), which it acknowledges
+    nothing of.
     """
 
     def arn(service: str, resource: str, region: str = "") -> str:
@@ -356,6 +369,11 @@ def execution_policy_statements(
     return statements
 
 
+def _extra_statements(actions: Sequence[str]) -> list[dict[str, Any]]:
+    """The statement of the extra execution policy: the team's actions, on any resource."""
+    return [{"Sid": "Extra", "Effect": "Allow", "Action": list(actions), "Resource": "*"}]
+
+
 def policy_size(statements: Sequence[Mapping[str, Any]]) -> int:
     """The characters IAM counts for a document of ``statements`` (no whitespace)."""
     document = {"Version": "2012-10-17", "Statement": list(statements)}
@@ -379,6 +397,28 @@ class _Settings:
     output_prefix: str
     review_role: bool = True
 
+    @property
+    def extra_policy_name(self) -> str | None:
+        """The name of the policy of ``extra_actions``, if there is one."""
+        if self.execution_policy_name is None or not self.extra_actions:
+            return None
+        return f"{self.execution_policy_name}{EXTRA_POLICY_SUFFIX}"
+
+    @property
+    def policy_names(self) -> tuple[str, ...]:
+        """The managed policies made, by name: IAM names are unique in an account."""
+        names = [self.role_name]
+        if self.review_role:
+            names.append(f"{self.role_name}{REVIEW_SUFFIX}")
+        names += [n for n in (self.execution_policy_name, self.extra_policy_name) if n]
+        return tuple(names)
+
+    @property
+    def role_names(self) -> tuple[str, ...]:
+        """The roles made, by name."""
+        review = (f"{self.role_name}{REVIEW_SUFFIX}",) if self.review_role else ()
+        return (self.role_name, *review)
+
     def protected_arns(self, partition: str, account: str) -> list[str]:
         """What the execution role may not change: the deploy role and policy, the provider,
         the bootstrap roles and the execution policy."""
@@ -392,6 +432,8 @@ class _Settings:
         ]
         if self.execution_policy_name is not None:
             arns.append(f"policy/{self.execution_policy_name}")
+        if self.extra_policy_name is not None:
+            arns.append(f"policy/{self.extra_policy_name}")
         return [_iam_arn(partition, account, resource) for resource in arns]
 
 
@@ -422,18 +464,22 @@ class DeploymentAccess(Construct):
       the deploy role and its policy, the OIDC provider, the bootstrap roles and itself,
       changes to the bootstrap bucket and version parameter, ``iam:CreateUser``,
       ``iam:CreateAccessKey``, ``iam:CreateLoginProfile``, ``organizations:*`` and
-      ``account:*``. It is the same for every region.
+      ``account:*``. It is the same for every region;
+    - with ``extra_actions``, the extra execution policy ``<execution_policy_name>-extra``:
+      the team's own actions, on any resource, in a policy of their own that the library
+      acknowledges nothing of (its findings are the team's to acknowledge). Pass it to
+      ``cdk bootstrap --cloudformation-execution-policies`` beside the execution policy.
 
-    The stack outputs ``DeployRoleArn``, ``ReviewRoleArn`` and ``ExecutionPolicyArn`` (when
-    made) give the ARNs;
+    The stack outputs ``DeployRoleArn``, ``ReviewRoleArn``, ``ExecutionPolicyArn`` and
+    ``ExtraExecutionPolicyArn`` (when made) give the ARNs;
     a second ``DeploymentAccess`` in the stack puts its id in front of them.
 
     Parameters
     ----------
     scope, construct_id:
         As for any construct. The children ``Provider``, ``Role``, ``RolePolicy``,
-        ``ReviewRole``, ``ReviewRolePolicy`` and ``ExecutionPolicy`` fix the CloudFormation
-        logical ids; they are public contract.
+        ``ReviewRole``, ``ReviewRolePolicy``, ``ExecutionPolicy`` and
+        ``ExtraExecutionPolicy`` fix the CloudFormation logical ids; they are public contract.
     repository:
         The GitHub repository whose workflow deploys, ``OWNER/NAME`` as GitHub spells it (IAM
         compares the ``sub`` claim case-sensitively).
@@ -463,9 +509,14 @@ class DeploymentAccess(Construct):
     execution_policy_name:
         Default: ``'org-cdk-cfn-execution'``
     extra_actions:
-        More actions for the execution policy, on any resource (``'dynamodb:CreateTable'``,
-        ``'ecr:*'``), for stacks that create what the library does not. Acknowledge the
-        findings your wildcards cause on ``execution_policy``. Default: none
+        More actions CloudFormation may take, on any resource (``'dynamodb:CreateTable'``,
+        ``'ecr:*'``), for stacks that create what the library does not: the extra execution
+        policy. Refused: ``*``; IAM actions other than reads (the execution policy changes
+        roles, policies and instance profiles only, never users, groups, providers or account
+        settings); ``sts`` actions that assume a role or federate; ``organizations``,
+        ``account`` and IAM Identity Center (``sso``, ``identitystore``) actions, which the
+        execution policy denies. Acknowledge the findings your actions cause (cdk-nag,
+        checkov) on ``extra_execution_policy``. Default: none
     review_role:
         Whether to make the review role, ``<role_name>-review``, which the generated
         workflow's prepare jobs assume from the GitHub environments ``<ENV>-review``: it may
@@ -480,9 +531,11 @@ class DeploymentAccess(Construct):
         that GitHub refuses or a pattern, a name given twice, a role or policy name or path
         that IAM refuses, a provider ARN of another URL or account, a malformed qualifier, an
         unknown or repeated region, no region in a stack without one, a session outside 1 to
-        12 hours, a malformed extra action (or ``*``), an execution policy over IAM's 6,144
-        characters, a second provider, role or execution policy in the account, or a value of
-        the wrong type; nothing is added to the tree.
+        12 hours, a malformed extra action, one that reopens what the execution policy denies
+        or escalates privilege (``*``, ``iam:*``, ``iam:PassRole``, ``sts:AssumeRole``,
+        ``organizations:*``...), an extra execution policy over IAM's 6,144 characters, two
+        policies or roles of one name, a second provider, role or execution policy in the
+        account, or a value of the wrong type; nothing is added to the tree.
 
     Example
     -------
@@ -578,6 +631,9 @@ class DeploymentAccess(Construct):
         self._execution_policy = (
             None if settings.execution_policy_name is None else self._make_execution_policy()
         )
+        self._extra_policy = (
+            None if settings.extra_policy_name is None else self._make_extra_policy()
+        )
         CfnOutput(
             stack,
             f"{settings.output_prefix}{DEPLOY_ROLE_OUTPUT}",
@@ -597,6 +653,14 @@ class DeploymentAccess(Construct):
                 f"{settings.output_prefix}{EXECUTION_POLICY_OUTPUT}",
                 value=self._execution_policy.managed_policy_arn,
                 description="cdk bootstrap --cloudformation-execution-policies ARN",
+            )
+        if self._extra_policy is not None:
+            CfnOutput(
+                stack,
+                f"{settings.output_prefix}{EXTRA_POLICY_OUTPUT}",
+                value=self._extra_policy.managed_policy_arn,
+                description="The team's extra actions: pass it to cdk bootstrap "
+                "--cloudformation-execution-policies beside ExecutionPolicyArn",
             )
 
     @classmethod
@@ -707,6 +771,18 @@ class DeploymentAccess(Construct):
     def execution_policy_arn(self) -> str | None:
         """The execution policy's ARN, if made."""
         policy = self._execution_policy
+        return None if policy is None else policy.managed_policy_arn
+
+    @property
+    def extra_execution_policy(self) -> iam.ManagedPolicy | None:
+        """The policy of ``extra_actions``, if any: for ``cdk bootstrap
+        --cloudformation-execution-policies`` beside the execution policy."""
+        return self._extra_policy
+
+    @property
+    def extra_execution_policy_arn(self) -> str | None:
+        """The extra execution policy's ARN, if made."""
+        policy = self._extra_policy
         return None if policy is None else policy.managed_policy_arn
 
     @property
@@ -852,7 +928,6 @@ class DeploymentAccess(Construct):
             account=stack.account,
             qualifier=settings.qualifier,
             protected_arns=settings.protected_arns(stack.partition, stack.account),
-            extra_actions=settings.extra_actions,
         )
         policy = iam.ManagedPolicy(
             self,
@@ -866,10 +941,10 @@ class DeploymentAccess(Construct):
                 {"Version": "2012-10-17", "Statement": statements}
             ),
         )
-        # The library's own wildcards, each by name; those of extra_actions are the user's.
+        # The library's own wildcards, each by name: extra_actions are in a policy of their own.
         details: list[str] = []
         for statement in statements:
-            if statement["Effect"] == "Allow" and statement["Sid"] != "Extra":
+            if statement["Effect"] == "Allow":
                 details += [f"Action::{a}" for a in _as_list(statement["Action"]) if "*" in a]
                 details += [f"Resource::{r}" for r in _as_list(statement["Resource"]) if "*" in r]
         acknowledge_library_finding(
@@ -882,6 +957,24 @@ class DeploymentAccess(Construct):
         for check, reason in CHECKOV_ACKNOWLEDGEMENTS.items():
             acknowledge_library_check(policy, "checkov", check, reason)
         return policy
+
+    def _make_extra_policy(self) -> iam.ManagedPolicy:
+        """The team's ``extra_actions``, apart: nothing of it is acknowledged by the library,
+        so that every finding its actions cause reaches the team's gate."""
+        settings = self._settings
+        return iam.ManagedPolicy(
+            self,
+            "ExtraExecutionPolicy",
+            managed_policy_name=str(settings.extra_policy_name),
+            description=(
+                f"The team's own actions for CloudFormation, beside "
+                f"{settings.execution_policy_name}: cdk bootstrap "
+                "--cloudformation-execution-policies"
+            ),
+            document=iam.PolicyDocument.from_json(
+                {"Version": "2012-10-17", "Statement": _extra_statements(settings.extra_actions)}
+            ),
+        )
 
 
 # ----------------------------------------------------------------------------- checks
@@ -909,6 +1002,8 @@ def _checked(
     stack = Stack.of(scope)
     _check_repository(where, repository)
     names = _checked_environments(where, environments)
+    if review_role:
+        _check_review_environments(where, names)
     checks.check_text(
         where, "role_name", role_name, _ROLE_NAME, "an IAM role name: 1 to 64 of A-Za-z0-9_+=,.@-"
     )
@@ -932,6 +1027,15 @@ def _checked(
     if oidc_provider_arn is not None:
         _check_provider_arn(where, oidc_provider_arn, stack)
     qualifier = _checked_qualifier(where, scope, qualifier)
+    if role_name.startswith(f"cdk-{qualifier}-"):
+        raise ValidationError(
+            where,
+            "role_name",
+            role_name,
+            f"is named like the CDK bootstrap's roles (cdk-{qualifier}-*), which may exist "
+            "already (IAM names are unique in an account) and which the execution policy "
+            f"guards: give another, such as {DEFAULT_ROLE_NAME!r}",
+        )
     region_list = _checked_regions(where, regions, stack)
     duration = Duration.hours(1) if max_session_duration is None else max_session_duration
     checks.check_duration(
@@ -965,6 +1069,15 @@ def _checked(
             "is the name of the deploy role's own policy (role_name; IAM names are unique in "
             "an account): give another",
         )
+    if extras and len(execution_policy_name) + len(EXTRA_POLICY_SUFFIX) > _MAX_POLICY_NAME:
+        raise ValidationError(
+            where,
+            "execution_policy_name",
+            execution_policy_name,
+            f"is too long for the policy of extra_actions, "
+            f"{execution_policy_name}{EXTRA_POLICY_SUFFIX} (IAM allows {_MAX_POLICY_NAME} "
+            f"characters): at most {_MAX_POLICY_NAME - len(EXTRA_POLICY_SUFFIX)}",
+        )
     _check_others(
         where,
         stack,
@@ -974,7 +1087,8 @@ def _checked(
         execution_policy_name=execution_policy_name,
     )
     prefix = "" if stack.node.try_find_child(DEPLOY_ROLE_OUTPUT) is None else construct_id
-    for output in (DEPLOY_ROLE_OUTPUT, EXECUTION_POLICY_OUTPUT, REVIEW_ROLE_OUTPUT):
+    outputs = (DEPLOY_ROLE_OUTPUT, EXECUTION_POLICY_OUTPUT, REVIEW_ROLE_OUTPUT, EXTRA_POLICY_OUTPUT)
+    for output in outputs:
         if prefix and stack.node.try_find_child(f"{prefix}{output}") is not None:
             raise ValidationError(
                 where,
@@ -996,22 +1110,15 @@ def _checked(
         output_prefix=prefix,
         review_role=review_role,
     )
-    if execution_policy:
-        size = policy_size(
-            execution_policy_statements(
-                partition=_LONGEST_PARTITION,
-                account=_SOME_ACCOUNT,
-                qualifier=qualifier,
-                protected_arns=settings.protected_arns(_LONGEST_PARTITION, _SOME_ACCOUNT),
-                extra_actions=extras,
-            )
-        )
+    _check_names(where, stack, settings)
+    if extras:
+        size = policy_size(_extra_statements(extras))
         if size > MAX_MANAGED_POLICY_SIZE:
             raise ValidationError(
                 where,
                 "extra_actions",
                 list(extras),
-                f"make the execution policy {size} characters, over IAM's "
+                f"make the extra execution policy {size} characters, over IAM's "
                 f"{MAX_MANAGED_POLICY_SIZE}: use action families ('ecr:*') instead of actions",
             )
     return settings
@@ -1019,6 +1126,15 @@ def _checked(
 
 def _check_repository(where: str, repository: str) -> None:
     owner, slash, name = repository.partition("/")
+    if slash and name.lower().endswith(".git"):
+        raise ValidationError(
+            where,
+            "repository",
+            repository,
+            "is a clone address's end: give the repository as OWNER/NAME, without '.git' "
+            f"({repository[: -len('.git')]!r}); the role's trust compares it with GitHub's "
+            "token, which never ends in '.git'",
+        )
     if (
         not slash
         or not _OWNER.fullmatch(owner)
@@ -1070,6 +1186,22 @@ def _checked_environments(where: str, environments: str | Sequence[str]) -> tupl
             )
     checks.check_unique(where, "environments", names, "environment")
     return names
+
+
+def _check_review_environments(where: str, names: Sequence[str]) -> None:
+    """No environment is the review environment of another: its jobs run before the
+    approval, and may assume the review role only."""
+    for index, name in enumerate(names):
+        base = name.removesuffix(REVIEW_SUFFIX)
+        if base != name and base in names:
+            raise ValidationError(
+                where,
+                "environments" if len(names) == 1 else f"environments[{index}]",
+                name,
+                f"is the review environment of {base!r}, whose prepare jobs run before the "
+                "approval and may assume the review role only: list the environments that "
+                f"deploy ({base!r}), not their {REVIEW_SUFFIX} twins",
+            )
 
 
 def _check_provider_arn(where: str, arn: str, stack: Stack) -> None:
@@ -1150,8 +1282,55 @@ def _checked_actions(where: str, actions: Sequence[str]) -> tuple[str, ...]:
             _ACTION,
             "an IAM action, service:Action, such as 'dynamodb:CreateTable' or 'ecr:*'",
         )
+        problem = _escalation(action)
+        if problem is not None:
+            raise ValidationError(where, f"extra_actions[{index}]", action, problem)
     checks.check_unique(where, "extra_actions", actions, "action")
     return tuple(actions)
+
+
+def _escalation(action: str) -> str | None:
+    """Why ``action`` may not be an extra action, if it reopens what the execution policy
+    denies or lets a template widen its own access; None when it may."""
+    service, _, name = action.partition(":")
+    matches = re.compile(
+        "^" + ".*".join(re.escape(part) for part in name.split("*")) + "$", re.IGNORECASE
+    ).fullmatch
+    if service in ("organizations", "account"):
+        return (
+            f"is denied by the execution policy (the Organization statement denies "
+            f"{' and '.join(DENIED_SERVICES)}): an allow cannot work, and a deployment "
+            "never changes the organization or the account"
+        )
+    if service in _IDENTITY_CENTER:
+        return (
+            "gives people access to accounts (IAM Identity Center), as the users, access keys "
+            f"and login profiles the execution policy denies ({', '.join(DENIED_EVERYWHERE)}) "
+            "do: manage identities outside deployments"
+        )
+    if service == "iam" and not _IAM_READS.match(name):
+        denied = [a for a in DENIED_EVERYWHERE if matches(a.partition(":")[2])]
+        also = (
+            f" ({', '.join(denied)}: denied by the Identities statement, so no allow works)"
+            if denied
+            else ""
+        )
+        return (
+            "would reopen IAM on every resource (users, groups, identity providers, account "
+            f"settings, other teams' roles){also}: the execution policy allows IAM changes "
+            "(iam:Create*, iam:Put*, iam:Attach*, iam:PassRole...) on the account's roles, "
+            "policies and instance profiles only (the RolesAndPolicies statement), which is all "
+            "a template needs; only reads (iam:Get*, iam:List*) may be added"
+        )
+    if service == "sts":
+        assumed = [f"sts:{a}" for a in (*_ASSUMING, *_FEDERATING) if matches(a)]
+        if assumed:
+            return (
+                f"covers {', '.join(assumed)}: CloudFormation could take on any role that "
+                "trusts the account (the bootstrap roles, the deploy role's, other teams') or "
+                "federated credentials, a privilege escalation; a template needs neither"
+            )
+    return None
 
 
 def _check_others(
@@ -1210,6 +1389,55 @@ def _check_others(
                 f"is the name of the role policy of {other.node.path} (IAM names are unique in "
                 "an account): give another",
             )
+
+
+def _check_names(where: str, stack: Stack, settings: _Settings) -> None:
+    """Every managed policy and role this access makes has a name of its own in the account,
+    among its own and those of the other accesses of the account (IAM names are unique)."""
+    review = f"{settings.role_name}{REVIEW_SUFFIX}" if settings.review_role else None
+    policies = [
+        (settings.role_name, "role_name", "the deploy role's policy"),
+        (review, "role_name", "the review role's policy"),
+        (settings.execution_policy_name, "execution_policy_name", "the execution policy"),
+        (settings.extra_policy_name, "execution_policy_name", "the extra execution policy"),
+    ]
+    made = [(n, prop, what) for n, prop, what in policies if n is not None]
+    for index, (name, prop, what) in enumerate(made):
+        for other_name, _, other_what in made[:index]:
+            if name == other_name:
+                value = (
+                    settings.role_name if prop == "role_name" else settings.execution_policy_name
+                )
+                raise ValidationError(
+                    where,
+                    prop,
+                    value,
+                    f"names {what} {name!r}, which is also the name of {other_what} (IAM "
+                    "names are unique in an account): give another",
+                )
+    for other in _others_in_account(stack):
+        theirs = other._settings
+        for name, prop, what in made:
+            if name in theirs.policy_names:
+                value = (
+                    settings.role_name if prop == "role_name" else settings.execution_policy_name
+                )
+                raise ValidationError(
+                    where,
+                    prop,
+                    value,
+                    f"names {what} {name!r}, a policy {other.node.path} makes already (IAM "
+                    "names are unique in an account): give another",
+                )
+        for name in settings.role_names:
+            if name in theirs.role_names:
+                raise ValidationError(
+                    where,
+                    "role_name",
+                    settings.role_name,
+                    f"names the role {name!r}, which {other.node.path} makes already (one per "
+                    "account): give another",
+                )
 
 
 # ----------------------------------------------------------------------------- helpers

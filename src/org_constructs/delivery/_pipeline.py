@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import posixpath
 import re
@@ -34,7 +35,7 @@ from org_constructs.config import EnvironmentConfig
 from org_constructs.config import _checks as checks
 from org_constructs.config._waves import Wave, delivery_waves
 from org_constructs.contract import CHECKOV_VERSION
-from org_constructs.core import log_retention_for, removal_policy_for
+from org_constructs.core import AbstractStack, log_retention_for, removal_policy_for
 from org_constructs.errors import ValidationError
 from org_constructs.storage import BucketLifecycleRule, SecureBucket
 
@@ -224,7 +225,8 @@ class OrgPipeline(Construct):
         accounts' bootstrap roles.
     stage:
         ``stage(scope, name, config)``, called once per environment with its ``cdk.Stage``:
-        creates the app's stacks there (``ServiceStack(scope, "Service", config=config)``).
+        creates the app's stacks there (``ServiceStack(scope, "Service", config=config)``),
+        each deploying to ``config.account`` and ``config.region``.
     connection_arn, repository:
         A CodeConnections (or CodeStar Connections) connection to GitHub, GitLab or Bitbucket
         and the repository it reads, ``"owner/name"``. Give these or ``codecommit_repository``.
@@ -263,9 +265,13 @@ class OrgPipeline(Construct):
         environment in another region than the pipeline stack's (aws-cdk-lib's cross-region
         support stacks fall short of the library's defaults: one pipeline per region), an
         environment whose name is already a construct id beside the pipeline stack, a
-        ``stage`` that is not callable or adds no stack for an environment (named in the
-        message), a pipeline stack without account or region, a value of the wrong type or an
-        id already used; nothing is left in the tree.
+        ``stage`` that is a class (a ``Stack`` or ``cdk.Stage``) or not a function of
+        ``(scope, name, config)``, or that adds no stack for an environment (named in the
+        message), a stack it makes whose account or region is not its environment's (or is
+        unresolved), an ``AbstractStack`` it builds from another environment's config, a stack
+        it makes outside the environment's ``cdk.Stage`` or in a stage nested in it, a
+        pipeline stack without account or region, a value of the wrong type or an id already
+        used; nothing is left in the tree.
 
     Example
     -------
@@ -305,14 +311,7 @@ class OrgPipeline(Construct):
         docker_enabled_for_synth: bool = False,
     ) -> None:
         where = f"OrgPipeline({construct_id!r})"
-        if not callable(stage):
-            raise ValidationError(
-                where,
-                "stage",
-                stage,
-                "must be a function stage(scope, name, config) that adds the app's stacks for "
-                "one environment to scope, its cdk.Stage",
-            )
+        _check_stage_function(where, stage)
         # ``stage`` is checked above: check_arguments does not describe Callable hints.
         checks.check_arguments(
             where, OrgPipeline.__init__, {k: v for k, v in locals().items() if k != "stage"}
@@ -674,6 +673,14 @@ def _check_source(
             "(or arn:aws:codestar-connections:...), as the console or "
             "`aws codeconnections list-connections` shows it",
         )
+    if not checks.is_token(repository) and repository.lower().endswith(".git"):
+        raise ValidationError(
+            where,
+            "repository",
+            repository,
+            f"is a clone address's end: give the repository as 'owner/name', without '.git' "
+            f"({repository[: -len('.git')]!r})",
+        )
     if (
         checks.is_token(repository)
         or not _REPOSITORY.fullmatch(repository)
@@ -696,6 +703,11 @@ def _check_branch(where: str, branch: str) -> None:
         problem = "must be a literal branch name, not a token"
     elif not branch.strip():
         problem = "must name a branch, such as 'main'"
+    elif branch.startswith("refs/"):
+        problem = (
+            "is a full ref: give the branch's name alone, such as "
+            f"{branch.removeprefix('refs/heads/')!r}"
+        )
     elif (
         not _BRANCH_CHARACTERS.fullmatch(branch)
         or ".." in branch
@@ -744,6 +756,15 @@ def _checked_app_dir(where: str, app_dir: str) -> str:
 
 
 def _checked_commands(where: str, prop: str, commands: Sequence[str]) -> tuple[str, ...]:
+    if prop == "install_commands" and not commands:
+        raise ValidationError(
+            where,
+            prop,
+            list(commands),
+            "must name at least one command: they install the CDK CLI and org-constructs, "
+            "which the synth step's org-cdk validate and cdk synth run; leave it out for "
+            f"{list(DEFAULT_INSTALL_COMMANDS)}",
+        )
     for index, command in enumerate(commands):
         shown = prop if prop == "test_command" else f"{prop}[{index}]"
         if checks.is_token(command) or not command.strip() or len(command) > _MAX_COMMAND:
@@ -806,18 +827,138 @@ def _synth_step(
     )
 
 
+_STAGE_EXAMPLE = (
+    "def stage(scope: Construct, name: str, config: EnvironmentConfig) -> None: "
+    "ServiceStack(scope, 'Service', config=config)"
+)
+
+
+def _check_stage_function(where: str, stage: object) -> None:
+    """``stage`` is a function the pipeline can call as ``stage(scope, name, config)``."""
+    if inspect.isclass(stage):
+        made = (
+            "a cdk.Stage: the pipeline makes each environment's cdk.Stage itself"
+            if issubclass(stage, CdkStage)
+            else "a Stack: the pipeline calls stage once per environment, with its cdk.Stage"
+            if issubclass(stage, Stack)
+            else "a class"
+        )
+        raise ValidationError(
+            where,
+            "stage",
+            stage.__qualname__,
+            f"is {made}; pass a function that creates the app's stacks in the scope it is "
+            f"given: {_STAGE_EXAMPLE}",
+        )
+    if not callable(stage):
+        raise ValidationError(
+            where,
+            "stage",
+            stage,
+            "must be a function stage(scope, name, config) that adds the app's stacks for "
+            f"one environment to scope, its cdk.Stage: {_STAGE_EXAMPLE}",
+        )
+    try:
+        signature = inspect.signature(stage)
+    except (TypeError, ValueError):  # pragma: no cover - a builtin without a signature
+        return
+    try:
+        signature.bind(None, "name", None)
+    except TypeError:
+        raise ValidationError(
+            where,
+            "stage",
+            f"{getattr(stage, '__qualname__', type(stage).__qualname__)}{signature}",
+            "cannot be called as stage(scope, name, config), three positional arguments: "
+            f"{_STAGE_EXAMPLE}",
+        ) from None
+
+
 def _add_stacks(
     where: str, environment_stage: CdkStage, stage: StageFunction, config: EnvironmentConfig
 ) -> None:
+    """Call ``stage`` for one environment, then check what it made against ``config``."""
+    app = environment_stage.node.root
+    before = {id(c) for c in app.node.find_all() if isinstance(c, Stack)}
     stage(environment_stage, config.name, config)
+    shown = getattr(stage, "__qualname__", repr(stage))
+    made = [c for c in app.node.find_all() if isinstance(c, Stack) and id(c) not in before]
+    try:
+        for stack in made:
+            _check_stack(where, environment_stage, stack, shown, config)
+    except ValidationError:
+        # The environment's stage is removed by the constructor; stacks made elsewhere too.
+        for stack in made:
+            if CdkStage.of(stack) is not environment_stage and stack.node.scope is not None:
+                stack.node.scope.node.try_remove_child(stack.node.id)
+        raise
     if not any(isinstance(c, Stack) for c in environment_stage.node.find_all()):
         raise ValidationError(
             where,
             "stage",
-            getattr(stage, "__qualname__", repr(stage)),
+            shown,
             f"added no stack for environment {config.name!r}: create the app's stacks in the "
             "scope it is given, its cdk.Stage (ServiceStack(scope, 'Service', config=config))",
         )
+
+
+def _check_stack(
+    where: str, environment_stage: CdkStage, stack: Stack, shown: str, config: EnvironmentConfig
+) -> None:
+    """A stack ``stage`` made for ``config`` is deployed by the pipeline, to its environment."""
+    prop = f"stage({config.name!r})"
+    path = stack.node.path
+    if CdkStage.of(stack) is not environment_stage:
+        inside = environment_stage.node.path in [s.node.path for s in stack.node.scopes]
+        raise ValidationError(
+            where,
+            prop,
+            path,
+            (
+                "is in a cdk.Stage of its own inside the environment's, which CDK Pipelines "
+                "does not deploy"
+                if inside
+                else f"is outside the environment's cdk.Stage {environment_stage.node.path!r}, "
+                "so the pipeline would not deploy it"
+            )
+            + ": create every stack directly in the scope the stage function receives",
+        )
+    account, region = stack.account, stack.region
+    if Token.is_unresolved(account) or Token.is_unresolved(region):
+        raise ValidationError(
+            where,
+            prop,
+            path,
+            f"is environment-agnostic (account {_shown(account)}, region {_shown(region)}): "
+            f"the pipeline deploys it to environment {config.name!r}, account "
+            f"{config.account} in {config.region}; leave env out (the stage's applies) or "
+            "give env=Environment(account=config.account, region=config.region)",
+        )
+    if (account, region) != (config.account, config.region):
+        raise ValidationError(
+            where,
+            prop,
+            path,
+            f"deploys to account {account} in {region}, while environment {config.name!r} "
+            f"is account {config.account} in {config.region}: build each stack from the "
+            "config the stage function receives (leave env out, or AbstractStack's "
+            "config=config)",
+        )
+    if isinstance(stack, AbstractStack) and (
+        stack.config.name != config.name or stack.config.stage != config.stage
+    ):
+        raise ValidationError(
+            where,
+            prop,
+            path,
+            f"is built from environment {stack.config.name!r} ({stack.config.stage.value}), "
+            f"while the pipeline deploys it as {config.name!r} ({config.stage.value}): pass "
+            "the config the stage function receives (config=config)",
+        )
+
+
+def _shown(value: str) -> str:
+    return "unresolved" if Token.is_unresolved(value) else value
 
 
 def _wildcard_acknowledgements(
