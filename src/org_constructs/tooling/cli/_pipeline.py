@@ -50,12 +50,6 @@ def _git_root(start: Path) -> Path:
     return Path(result.stdout.strip())
 
 
-class ProjenOwnsDeliveryError(click.ClickException):
-    """The app is a projen project whose ``OrgCdkPythonApp`` writes the delivery workflow."""
-
-    exit_code = 2
-
-
 def _refuse_projen_delivery(app_dir: Path, root: Path) -> None:
     """Exit 2 when a projen project already writes the app's delivery workflow: two workflows
     would both deploy every stage on every push."""
@@ -65,14 +59,16 @@ def _refuse_projen_delivery(app_dir: Path, root: Path) -> None:
     if owned is None:
         return
     shown = owned.relative_to(root).as_posix() if owned.is_relative_to(root) else str(owned)
-    raise ProjenOwnsDeliveryError(
-        f"{shown} delivers this app already: its projen project (OrgCdkPythonApp in "
+    # A use the command refuses: exit 2, as click's usage errors (without the usage lines).
+    say(
+        f"Error: {shown} delivers this app already: its projen project (OrgCdkPythonApp in "
         f".projenrc.py) writes it from environments.json and `{PROJEN_COMMAND}` regenerates "
         "it. A second workflow would deploy every stage again on every push, so nothing is "
         f"written: edit environments.json and run `{PROJEN_COMMAND}`; or, to deliver with "
         "`org-cdk pipeline github` instead, pass delivery_workflow=False to OrgCdkPythonApp "
         "and run it again"
     )
+    sys.exit(2)
 
 
 @pipeline.command("github")
