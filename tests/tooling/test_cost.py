@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import json
 from fnmatch import fnmatchcase
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from org_constructs.tooling.cost import _estimate, estimate_template, price_table
+from org_constructs.tooling.cost import (
+    Estimate,
+    _estimate,
+    estimate_template,
+    price_table,
+    render_estimate,
+)
 from org_constructs.tooling.cost._estimate import PRICERS, Prices, PriceTableError
+from tests.support import ROOT, org_cdk_in_process
 
 
 def test_price_table_states_source_and_date() -> None:
@@ -248,6 +256,69 @@ PRICED: dict[str, tuple[str, dict[str, Any], list[tuple[str, float]], list[str]]
         [("8 GiB gp3 root volume (the image's default size)", 0.64)],
         ["R: EC2 instance of a type the template does not spell out"],
     ),
+    "dynamodb provisioned, table and index": (
+        "AWS::DynamoDB::Table",
+        {
+            "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": "5"},
+            "GlobalSecondaryIndexes": [
+                {"ProvisionedThroughput": {"ReadCapacityUnits": 10, "WriteCapacityUnits": 1}}
+            ],
+        },
+        [("15 read and 6 write capacity units", round((0.00013 * 15 + 0.00065 * 6) * 730, 2))],
+        [],
+    ),
+    "dynamodb on demand bills by usage": (
+        "AWS::DynamoDB::Table",
+        {"BillingMode": "PAY_PER_REQUEST"},
+        [],
+        [],
+    ),
+    "dynamodb capacity unresolved": (
+        "AWS::DynamoDB::Table",
+        {
+            "BillingMode": "PROVISIONED",
+            "ProvisionedThroughput": {"ReadCapacityUnits": {"Ref": "R"}},
+        },
+        [],
+        ["R: DynamoDB provisioned capacity the template does not spell out"],
+    ),
+    "dynamodb infrequent access class": (
+        "AWS::DynamoDB::Table",
+        {"TableClass": "STANDARD_INFREQUENT_ACCESS"},
+        [],
+        ["R: DynamoDB provisioned capacity of the STANDARD_INFREQUENT_ACCESS table class"],
+    ),
+    "lambda alias with provisioned concurrency": (
+        "AWS::Lambda::Alias",
+        {"ProvisionedConcurrencyConfig": {"ProvisionedConcurrentExecutions": 4}},
+        [],
+        ["R: Lambda provisioned concurrency (4 executions)"],
+    ),
+    "lambda version without provisioned concurrency is free": (
+        "AWS::Lambda::Version",
+        {},
+        [],
+        [],
+    ),
+    "advanced ssm parameter": (
+        "AWS::SSM::Parameter",
+        {"Tier": "Advanced"},
+        [],
+        ["R: SSM parameter of the Advanced tier"],
+    ),
+    "standard ssm parameter is free": ("AWS::SSM::Parameter", {"Type": "String"}, [], []),
+    "codepipeline v1": (
+        "AWS::CodePipeline::Pipeline",
+        {},
+        [("V1 pipeline (once active)", 1.0)],
+        [],
+    ),
+    "codepipeline v2 bills by usage": (
+        "AWS::CodePipeline::Pipeline",
+        {"PipelineType": "V2"},
+        [],
+        [],
+    ),
 }
 
 
@@ -260,7 +331,10 @@ def test_each_pricer(case: str) -> None:
     assert {line.resource_type for line in cost.lines} <= {resource_type}
     assert {line.logical_id for line in cost.lines} <= {"R"}
     assert cost.unknown == unknown
-    assert cost.unpriced == {}
+    usage = not lines and not unknown and resource_type in price_table()["usage_based"]
+    assert cost.unpriced == ({resource_type: 1} if usage else {})
+    assert (cost.fixed_not_priced, cost.unrecognized) == ({}, {})
+    assert cost.complete is (not unknown)
 
 
 def test_every_pricer_has_a_case() -> None:
@@ -272,7 +346,7 @@ def unread_entries(table: dict[str, Any]) -> list[str]:
     entries = [
         f"{section}.{name}"
         for section, values in table.items()
-        if isinstance(values, dict) and section != "usage_based"
+        if isinstance(values, dict) and section not in TYPE_LISTS
         for name in values
     ]
     reads = [pattern for pricer in PRICERS.values() for pattern in pricer.reads]
@@ -296,11 +370,208 @@ def test_every_declared_read_is_in_the_table() -> None:
             assert any(fnmatchcase(e, pattern) for e in entries), (resource_type, pattern)
 
 
-def test_usage_based_types_are_resource_types() -> None:
-    """The table's other resource types: billed by usage (some also priced), or free."""
-    usage = price_table()["usage_based"]
-    assert all(kind.startswith("AWS::") and kind.count("::") == 2 for kind in usage)
-    assert all(isinstance(what, str) and what for what in usage.values())
+TYPE_LISTS = ("usage_based", "fixed_not_priced", "free")
+"""The table's lists of resource types that no pricer prices (or not always)."""
+
+
+def test_the_type_lists_hold_resource_types_each_in_one_list() -> None:
+    """Billed by usage (some also priced), a fixed charge not priced yet, or free: one each."""
+    table = price_table()
+    for name in TYPE_LISTS:
+        kinds = list(table[name])
+        assert kinds, name
+        assert all(kind.startswith("AWS::") and kind.count("::") == 2 for kind in kinds), name
+        assert len(set(kinds)) == len(kinds), name
+    for name in ("usage_based", "fixed_not_priced"):
+        assert all(isinstance(what, str) and what for what in table[name].values()), name
+    usage, fixed, free = (set(table[name]) for name in TYPE_LISTS)
+    assert usage & fixed == usage & free == fixed & free == set()
+    assert set(PRICERS) & (fixed | free) == set(), "a priced type is not also listed unpriced"
+
+
+def test_the_trial_services_load_balancer_and_fargate_tasks_are_not_left_out() -> None:
+    """An ALB in front of Fargate tasks: both have an hourly charge the table does not price;
+    they are counted under "Not priced" and the estimate is incomplete, not a third cheaper."""
+    import aws_cdk as cdk
+    from aws_cdk import aws_ec2 as ec2
+    from aws_cdk import aws_ecs as ecs
+    from aws_cdk import aws_ecs_patterns as patterns
+
+    from org_constructs.testing import template_json
+
+    stack = cdk.Stack(cdk.App(), "Trial")
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1)
+    patterns.ApplicationLoadBalancedFargateService(
+        stack,
+        "Service",
+        vpc=vpc,
+        desired_count=2,
+        task_image_options=patterns.ApplicationLoadBalancedTaskImageOptions(
+            image=ecs.ContainerImage.from_registry("nginx")
+        ),
+    )
+    cost = estimate_template(
+        template_json(cdk.assertions.Template.from_stack(stack)), stack="Trial", stage="dev"
+    )
+    assert cost.fixed_not_priced == {
+        "AWS::ElasticLoadBalancingV2::LoadBalancer": 1,
+        "AWS::ECS::Service": 1,
+    }
+    assert cost.unrecognized == {}
+    assert cost.unpriced == {
+        "AWS::ECS::Cluster": 1,
+        "AWS::ECS::TaskDefinition": 1,
+        "AWS::Logs::LogGroup": 1,
+    }
+    assert cost.complete is False
+    text = render_estimate([Estimate([cost])])
+    fixed = text.split("Not priced (an hourly or monthly charge")[1].split("\n\n")[0]
+    assert "  1 x AWS::ECS::Service: its tasks' vCPU and memory hours on Fargate" in fixed
+    assert "  1 x AWS::ElasticLoadBalancingV2::LoadBalancer: load balancer hours" in fixed
+    assert (
+        "Incomplete estimate: the totals leave out 1 x AWS::ECS::Service, "
+        "1 x AWS::ElasticLoadBalancingV2::LoadBalancer." in text
+    )
+    report = json.loads(render_estimate([Estimate([cost])], as_json=True))
+    assert report["complete"] is False
+    fixed_entries = [e for e in report["not_priced"] if e["billing"] == "fixed"]
+    assert [(e["type"], e["count"]) for e in fixed_entries] == [
+        ("AWS::ECS::Service", 1),
+        ("AWS::ElasticLoadBalancingV2::LoadBalancer", 1),
+    ]
+    assert report["stacks"][0]["fixed_not_priced"] == cost.fixed_not_priced
+
+
+def test_a_type_the_table_does_not_know_is_counted_never_dropped() -> None:
+    template = {
+        "Resources": {
+            "A": {"Type": "AWS::NewService::Thing"},
+            "B": {"Type": "AWS::NewService::Thing"},
+            "Role": {"Type": "AWS::IAM::Role", "Properties": {}},
+            "Group": {"Type": "AWS::EC2::SecurityGroup", "Properties": {}},
+            "Provider": {"Type": "Custom::VpcRestrictDefaultSG", "Properties": {}},
+            "Fn": {"Type": "AWS::Lambda::Function", "Properties": {}},
+        }
+    }
+    cost = estimate_template(template, stack="S", stage="dev")
+    assert cost.unrecognized == {"AWS::NewService::Thing": 2}
+    assert cost.unpriced == {"AWS::Lambda::Function": 1}
+    assert (cost.lines, cost.fixed_not_priced, cost.complete) == ([], {}, False)
+    text = render_estimate([Estimate([cost])])
+    assert (
+        "Not priced (types the price table does not know, left out of the totals):\n"
+        "  2 x AWS::NewService::Thing: not in the price table: its charges are unknown"
+    ) in text
+    for free in ("AWS::IAM::Role", "AWS::EC2::SecurityGroup", "Custom::"):
+        assert free not in text
+    report = json.loads(render_estimate([Estimate([cost])], as_json=True))
+    assert report["not_priced"] == [
+        {
+            "type": "AWS::Lambda::Function",
+            "count": 1,
+            "billing": "usage",
+            "what": "requests and GB-seconds",
+        },
+        {
+            "type": "AWS::NewService::Thing",
+            "count": 2,
+            "billing": "unknown",
+            "what": "not in the price table: its charges are unknown",
+        },
+    ]
+
+
+def test_an_estimate_with_only_usage_left_out_is_complete() -> None:
+    template = {"Resources": {"Fn": {"Type": "AWS::Lambda::Function"}}}
+    cost = estimate_template(template)
+    assert cost.complete is True
+    text = render_estimate([Estimate([cost])])
+    assert "Incomplete" not in text
+    assert json.loads(render_estimate([Estimate([cost])], as_json=True))["complete"] is True
+
+
+def snapshot_resource_types() -> set[str]:
+    """Every resource type in the templates the tests snapshot (each construct's defaults and
+    options)."""
+    kinds: set[str] = set()
+    for path in ROOT.glob("tests/**/__snapshots__/**/*.json"):
+        template = json.loads(path.read_text())
+        resources = template.get("Resources") if isinstance(template, dict) else None
+        for resource in (resources or {}).values():
+            kinds.add(resource["Type"])
+    return kinds
+
+
+def test_every_type_the_constructs_make_is_classified() -> None:
+    """A construct that makes a new resource type fails here until the table prices it, or
+    lists it as billed by usage, with a fixed charge not priced, or free."""
+    kinds = snapshot_resource_types()
+    assert {"AWS::S3::Bucket", "AWS::IAM::Role", "AWS::EC2::NatGateway"} <= kinds
+    template = {"Resources": {f"R{i}": {"Type": kind} for i, kind in enumerate(sorted(kinds))}}
+    assert estimate_template(template).unrecognized == {}
+
+
+# ----------------------------------------------------------------------- the command line
+
+
+def assembly_of(folder: Path, template: dict[str, Any]) -> Path:
+    """A cloud assembly of one stack of stage dev holding ``template``."""
+    folder.mkdir()
+    artifact = {
+        "type": "aws:cloudformation:stack",
+        "environment": "aws://111111111111/us-east-1",
+        "properties": {"templateFile": "S-dev.template.json", "tags": {"Environment": "dev"}},
+    }
+    (folder / "S-dev.template.json").write_text(json.dumps(template))
+    (folder / "manifest.json").write_text(
+        json.dumps({"version": "48.0.0", "artifacts": {"S-dev": artifact}})
+    )
+    return folder
+
+
+INCOMPLETE = {
+    "a fixed charge not priced": (
+        {"Lb": {"Type": "AWS::ElasticLoadBalancingV2::LoadBalancer"}},
+        "1 x AWS::ElasticLoadBalancingV2::LoadBalancer",
+    ),
+    "a type the table does not know": (
+        {"X": {"Type": "AWS::NewService::Thing"}},
+        "1 x AWS::NewService::Thing",
+    ),
+    "a price not in the table": (
+        {
+            "Db": {
+                "Type": "AWS::RDS::DBInstance",
+                "Properties": {"Engine": "postgres", "DBInstanceClass": "db.x2g.16xlarge"},
+            }
+        },
+        "1 price(s) not in the table",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", INCOMPLETE)
+def test_an_incomplete_estimate_exits_3_unless_allowed(case: str, tmp_path: Path) -> None:
+    resources, named = INCOMPLETE[case]
+    assembly = str(assembly_of(tmp_path / "cdk.out", {"Resources": resources}))
+    result = org_cdk_in_process("cost", "--assembly", assembly, "--format", "json")
+    assert result.exit_code == 3, result.output
+    assert json.loads(result.stdout)["complete"] is False
+    assert f"incomplete estimate: the totals leave out {named}" in result.stderr
+    assert "--allow-unpriced" in result.stderr
+    allowed = org_cdk_in_process("cost", "--assembly", assembly, "--allow-unpriced")
+    assert allowed.exit_code == 0, allowed.output
+    assert f"Incomplete estimate: the totals leave out {named}." in allowed.stdout
+    assert "(--allow-unpriced: exit 0)" in allowed.stderr
+
+
+def test_a_complete_estimate_exits_0(tmp_path: Path) -> None:
+    resources = {"Nat": {"Type": "AWS::EC2::NatGateway"}, "Fn": {"Type": "AWS::Lambda::Function"}}
+    assembly = str(assembly_of(tmp_path / "cdk.out", {"Resources": resources}))
+    result = org_cdk_in_process("cost", "--assembly", assembly)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert "Not priced (billed by usage):\n  1 x AWS::Lambda::Function" in result.stdout
 
 
 def test_a_pricer_reads_only_the_entries_it_declares() -> None:

@@ -415,6 +415,7 @@ def test_cost_report_per_stage(validated_example: Callable[..., ValidatedApp]) -
     assert 10 < stages["dev"] < 100
     assert stages["production"] > 3 * stages["dev"]
     assert report["recorded"] == "2026-11-25"
+    assert report["complete"] is True, report["not_priced"]
     assert set(stages) == {"dev", "production"}, "--stage selects among the assembly's stages"
     text = invoke("cost", "--assembly", assembly, "--stage", "dev").stdout
     assert "Not priced (billed by usage):" in text

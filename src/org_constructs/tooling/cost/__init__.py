@@ -7,6 +7,8 @@ from org_constructs.tooling.cost._estimate import (
     StackCost,
     estimate_assembly,
     estimate_template,
+    incomplete_summary,
+    not_priced,
     price_table,
     render_estimate,
 )
@@ -18,6 +20,8 @@ __all__ = [
     "StackCost",
     "estimate_assembly",
     "estimate_template",
+    "incomplete_summary",
+    "not_priced",
     "price_table",
     "render_estimate",
 ]

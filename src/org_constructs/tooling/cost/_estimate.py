@@ -1,4 +1,4 @@
-"""Price what bills by the hour or month; name what bills by usage.
+"""Price what bills by the hour or month; name what bills by usage; leave nothing out.
 
 Every resource type with a fixed price has a *pricer*: a function that takes the resource's
 CloudFormation properties and the price-table entries it reads (:class:`Prices`) and returns
@@ -8,12 +8,23 @@ resource type to its pricer and names the entries of ``prices.json`` the pricer 
 an entry it does not name is an error.
 
 A resource whose pricer returns nothing (a gateway VPC endpoint, an API stage without cache),
-or whose type has no pricer, is counted as billed by usage when the table lists its type under
-``usage_based``, and is otherwise free.
+or whose type has no pricer, falls in one of the table's lists of types:
+
+- ``usage_based``: billed by usage only; counted under "Not priced (billed by usage)";
+- ``fixed_not_priced``: an hourly or monthly charge the table does not price yet (a load
+  balancer, an ECS service's Fargate tasks); counted, and the estimate is incomplete;
+- ``free``: no charge of its own (IAM roles, security groups, subnets...); left out.
+
+A type in none of them (nor ``Custom::``, a custom resource whose function is counted on its
+own) is *unrecognized*: counted, and the estimate is incomplete. So a type is left out only
+when the table says it is free, never because nobody listed it. :attr:`Estimate.complete` is
+false while anything with a possible fixed charge is not priced (``org-cdk cost`` then exits 3
+unless ``--allow-unpriced``).
 
 Adding a priced type is one pricer function and one entry in :data:`PRICERS` (and its price in
-``prices.json``). ``tests/tooling/test_cost.py`` fails for a price entry no pricer reads and for
-a pricer without a test case.
+``prices.json``); remove the type from ``fixed_not_priced``. ``tests/tooling/test_cost.py``
+fails for a price entry no pricer reads, for a pricer without a test case, and for a type in
+two lists.
 """
 
 from __future__ import annotations
@@ -36,6 +47,8 @@ __all__ = [
     "StackCost",
     "estimate_assembly",
     "estimate_template",
+    "incomplete_summary",
+    "not_priced",
     "price_table",
     "render_estimate",
 ]
@@ -73,10 +86,19 @@ class StackCost:
     """Usage-billed resource types and how many the stack has."""
     unknown: list[str] = field(default_factory=list)
     """Resources whose fixed price the table lacks (an RDS class it does not list)."""
+    fixed_not_priced: dict[str, int] = field(default_factory=dict)
+    """Types with an hourly or monthly charge the table does not price, and how many."""
+    unrecognized: dict[str, int] = field(default_factory=dict)
+    """Types the table does not know (neither priced, usage-billed nor free), and how many."""
 
     @property
     def monthly(self) -> float:
         return round(sum(line.monthly for line in self.lines), 2)
+
+    @property
+    def complete(self) -> bool:
+        """Whether every resource with a possible fixed charge is priced."""
+        return not (self.unknown or self.fixed_not_priced or self.unrecognized)
 
 
 @dataclass
@@ -84,6 +106,11 @@ class Estimate:
     """Every stack of one synthesized assembly."""
 
     stacks: list[StackCost]
+
+    @property
+    def complete(self) -> bool:
+        """Whether every stack's estimate is complete (:attr:`StackCost.complete`)."""
+        return all(stack.complete for stack in self.stacks)
 
     def by_stage(self) -> dict[str, float]:
         totals: dict[str, float] = defaultdict(float)
@@ -117,9 +144,24 @@ def estimate_template(
                         monthly=round(charge.monthly, 2),
                     )
                 )
-        if not charges and kind in table["usage_based"]:
+        if charges:
+            continue
+        if kind in table["usage_based"]:
             result.unpriced[kind] = result.unpriced.get(kind, 0) + 1
+        elif kind in table["fixed_not_priced"]:
+            result.fixed_not_priced[kind] = result.fixed_not_priced.get(kind, 0) + 1
+        elif pricer is None and not _free(kind, table):
+            result.unrecognized[kind] = result.unrecognized.get(kind, 0) + 1
     return result
+
+
+CUSTOM_RESOURCE_PREFIX = "Custom::"
+"""A custom resource's type: free, its provider function is counted on its own."""
+
+
+def _free(kind: str, table: Mapping[str, Any]) -> bool:
+    """Whether the table lists ``kind`` as having no charge of its own."""
+    return kind in table["free"] or kind.startswith(CUSTOM_RESOURCE_PREFIX)
 
 
 class PriceTableError(OrgConstructsError, LookupError):
@@ -366,6 +408,64 @@ def _ebs_volume(mapping: Mapping[str, Any], prices: Prices) -> Charge | Missing:
     return Charge(f"{gib} GiB {kind} volume{named}{note}", per_gb * gib)
 
 
+def _dynamodb_table(properties: Mapping[str, Any], prices: Prices) -> Priced:
+    """Provisioned capacity by the hour, the table's and its global indexes'; a table on
+    demand bills by request (usage). CloudFormation's default billing mode is provisioned."""
+    if properties.get("BillingMode") == "PAY_PER_REQUEST":
+        return []
+    table_class = properties.get("TableClass", "STANDARD")
+    if table_class != "STANDARD":
+        return [Missing(f"DynamoDB provisioned capacity of the {table_class} table class")]
+    throughputs = [properties.get("ProvisionedThroughput")] + [
+        index.get("ProvisionedThroughput")
+        for index in properties.get("GlobalSecondaryIndexes") or []
+        if isinstance(index, Mapping)
+    ]
+    reads = writes = 0
+    for throughput in throughputs:
+        units = throughput if isinstance(throughput, Mapping) else {}
+        read, write = units.get("ReadCapacityUnits"), units.get("WriteCapacityUnits")
+        if not all(isinstance(u, int | str) and str(u).isdigit() for u in (read, write)):
+            return [Missing("DynamoDB provisioned capacity the template does not spell out")]
+        reads, writes = reads + int(str(read)), writes + int(str(write))
+    hours = prices.hours_per_month
+    return [
+        Charge(
+            f"{reads} read and {writes} write capacity units",
+            (
+                prices["hourly.dynamodb_read_capacity_unit"] * reads
+                + prices["hourly.dynamodb_write_capacity_unit"] * writes
+            )
+            * hours,
+        )
+    ]
+
+
+def _lambda_provisioned_concurrency(properties: Mapping[str, Any], prices: Prices) -> Priced:
+    """An alias or version with provisioned concurrency bills by the hour; the table lacks it."""
+    config = properties.get("ProvisionedConcurrencyConfig")
+    if not config:
+        return []
+    executions = (
+        config.get("ProvisionedConcurrentExecutions", "?") if isinstance(config, Mapping) else "?"
+    )
+    return [Missing(f"Lambda provisioned concurrency ({executions} executions)")]
+
+
+def _ssm_parameter(properties: Mapping[str, Any], prices: Prices) -> Priced:
+    """A standard parameter is free; an advanced one bills by the month (the table lacks it)."""
+    if properties.get("Tier") in ("Advanced", "Intelligent-Tiering"):
+        return [Missing(f"SSM parameter of the {properties['Tier']} tier")]
+    return []
+
+
+def _codepipeline(properties: Mapping[str, Any], prices: Prices) -> Priced:
+    """A V1 pipeline bills by the month once active; V2 by action minute (usage)."""
+    if properties.get("PipelineType") == "V2":
+        return []
+    return [Charge("V1 pipeline (once active)", prices["monthly.codepipeline_v1_pipeline"])]
+
+
 PRICERS: Mapping[str, Pricer] = {
     "AWS::EC2::NatGateway": Pricer(price=_nat_gateway, reads=("hourly.nat_gateway",)),
     "AWS::EC2::EIP": Pricer(price=_elastic_ip, reads=("hourly.public_ipv4_address",)),
@@ -396,6 +496,16 @@ PRICERS: Mapping[str, Pricer] = {
         price=_ec2_instance,
         reads=("ec2_instance_hourly.*", "monthly.ebs_*_per_gb", "hourly.public_ipv4_address"),
     ),
+    "AWS::DynamoDB::Table": Pricer(
+        price=_dynamodb_table,
+        reads=("hourly.dynamodb_read_capacity_unit", "hourly.dynamodb_write_capacity_unit"),
+    ),
+    "AWS::Lambda::Alias": Pricer(price=_lambda_provisioned_concurrency, reads=()),
+    "AWS::Lambda::Version": Pricer(price=_lambda_provisioned_concurrency, reads=()),
+    "AWS::SSM::Parameter": Pricer(price=_ssm_parameter, reads=()),
+    "AWS::CodePipeline::Pipeline": Pricer(
+        price=_codepipeline, reads=("monthly.codepipeline_v1_pipeline",)
+    ),
 }
 """The pricer of each resource type with a fixed price; see the module docstring."""
 
@@ -417,21 +527,81 @@ def estimate_assembly(directory: Path) -> Estimate:
     )
 
 
+def not_priced(stacks: list[StackCost]) -> list[dict[str, Any]]:
+    """Every type left out of the totals, with its count over ``stacks``: ``billing`` is
+    ``"usage"`` (billed by usage only), ``"fixed"`` (an hourly or monthly charge the table
+    does not price) or ``"unknown"`` (a type the table does not know), ``what`` what bills."""
+    table = price_table()
+    counted: dict[tuple[str, str], int] = defaultdict(int)
+    for stack in stacks:
+        for billing, counts in (
+            ("usage", stack.unpriced),
+            ("fixed", stack.fixed_not_priced),
+            ("unknown", stack.unrecognized),
+        ):
+            for kind, count in counts.items():
+                counted[billing, kind] += count
+    what = {
+        "usage": table["usage_based"],
+        "fixed": table["fixed_not_priced"],
+        "unknown": {},
+    }
+    return [
+        {
+            "type": kind,
+            "count": count,
+            "billing": billing,
+            "what": what[billing].get(kind, "not in the price table: its charges are unknown"),
+        }
+        for (billing, kind), count in sorted(counted.items(), key=lambda item: item[0][::-1])
+    ]
+
+
+_NOT_PRICED_HEADINGS = {
+    "usage": "Not priced (billed by usage):",
+    "fixed": "Not priced (an hourly or monthly charge the price table lacks, left out of the "
+    "totals):",
+    "unknown": "Not priced (types the price table does not know, left out of the totals):",
+}
+
+
+def incomplete_summary(stacks: list[StackCost]) -> str:
+    """One line naming what an incomplete estimate leaves out; empty when it is complete."""
+    parts = [
+        f"{entry['count']} x {entry['type']}"
+        for entry in not_priced(stacks)
+        if entry["billing"] != "usage"
+    ]
+    missing = [u for s in stacks for u in s.unknown]
+    if missing:
+        parts.append(f"{len(missing)} price(s) not in the table")
+    if not parts:
+        return ""
+    return "the totals leave out " + ", ".join(parts)
+
+
 def render_estimate(estimates: list[Estimate], *, as_json: bool = False) -> str:
-    """A table per stage and stack (or JSON), with the table's source and what it leaves out."""
+    """A table per stage and stack (or JSON), with the table's source and what it leaves out:
+    every resource type that is not priced and not free, with its count."""
     table = price_table()
     stacks = [stack for estimate in estimates for stack in estimate.stacks]
     stages: dict[str, float] = defaultdict(float)
     for stack in stacks:
         stages[stack.stage] += stack.monthly
+    left_out = not_priced(stacks)
+    complete = all(stack.complete for stack in stacks)
     if as_json:
         return json.dumps(
             {
                 "currency": table["currency"],
                 "source": table["source"],
                 "recorded": table["recorded"],
+                "complete": complete,
                 "stages": {k: round(v, 2) for k, v in stages.items()},
-                "stacks": [{**asdict(s), "monthly": s.monthly} for s in stacks],
+                "not_priced": left_out,
+                "stacks": [
+                    {**asdict(s), "monthly": s.monthly, "complete": s.complete} for s in stacks
+                ],
             },
             indent=2,
         )
@@ -447,17 +617,17 @@ def render_estimate(estimates: list[Estimate], *, as_json: bool = False) -> str:
     for stack in sorted(stacks, key=lambda s: (s.stage, s.stack)):
         for line in stack.lines:
             lines.append(f"  {stack.stack}: {line.what} ({line.logical_id}) {line.monthly:.2f}")
-    unpriced: dict[str, int] = defaultdict(int)
-    for stack in stacks:
-        for kind, count in stack.unpriced.items():
-            unpriced[kind] += count
-    if unpriced:
-        lines += ["", "Not priced (billed by usage):"]
-        for kind, count in sorted(unpriced.items()):
-            lines.append(f"  {count} x {kind}: {table['usage_based'][kind]}")
+    for billing, heading in _NOT_PRICED_HEADINGS.items():
+        entries = [entry for entry in left_out if entry["billing"] == billing]
+        if entries:
+            lines += ["", heading]
+            lines += [f"  {e['count']} x {e['type']}: {e['what']}" for e in entries]
     unknown = [u for s in stacks for u in s.unknown]
     if unknown:
         lines += ["", "Not in the price table:"] + [f"  {u}" for u in unknown]
+    summary = incomplete_summary(stacks)
+    if summary:
+        lines += ["", f"Incomplete estimate: {summary}."]
     lines += [
         "",
         f"Source: {table['source']}; recorded {table['recorded']}. {table['notes']}",
