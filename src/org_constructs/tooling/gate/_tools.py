@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from org_constructs.contract import CHECKOV_VERSION
 from org_constructs.errors import ToolError
 from org_constructs.tooling.gate._assembly import Assembly
 from org_constructs.tooling.gate._report import Finding
@@ -132,8 +133,10 @@ def run_checkov(assembly: Assembly) -> tuple[list[Finding], list[Finding]]:
     if command is None:
         raise ToolError(
             "checkov is not installed. It pins versions of boto3 and packaging that conflict "
-            "with most environments, so install it in its own: `pipx install checkov` or "
-            "`uv tool install checkov` (or set ORG_CDK_CHECKOV), or pass --skip checkov"
+            "with most environments, so install it in its own: "
+            f"`pipx install checkov=={CHECKOV_VERSION}` or "
+            f"`uv tool install checkov=={CHECKOV_VERSION}` (or set ORG_CDK_CHECKOV), or pass "
+            "--skip checkov"
         )
     by_file = {str(s.template_path.resolve()): s for s in assembly.stacks}
     if not by_file:
