@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+import weakref
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from aws_cdk import ArnFormat, CfnOutput, Duration, Stack, Token
 from aws_cdk import aws_apigateway as apigw
@@ -21,6 +22,7 @@ from org_constructs.config import _checks as checks
 from org_constructs.core import AbstractStack, stage_of
 from org_constructs.database import SecureDatabase
 from org_constructs.errors import ValidationError
+from org_constructs.monitoring import _targets as targets
 from org_constructs.monitoring._factory import AlarmFactory, MonitoredAlarm, MonitoredResource
 from org_constructs.monitoring._lazy import LazyAlarmStatusWidget, LazyAnyAlarmRule
 from org_constructs.monitoring._packs import ALARM_CATALOGUE, Pack
@@ -85,7 +87,11 @@ class ServiceMonitoring(Construct):
     ------
     ValidationError
         When no topic is given (alarms would notify nobody), for a service name with other
-        characters, or when the stage cannot be known.
+        characters, when the stage cannot be known, for ``alarm_topic`` with both
+        ``critical_topic`` and ``warning_topic`` (it would never be used), a topic of
+        another region (alarms notify topics of their own region only), or when another
+        ``ServiceMonitoring`` of the app has the same stage and service where their alarm or
+        dashboard names would collide.
 
     Example
     -------
@@ -153,6 +159,8 @@ class ServiceMonitoring(Construct):
                     "is missing: give alarm_topic (or both critical_topic and warning_topic); "
                     "alarms without actions notify nobody",
                 )
+        _check_topics(where, scope, alarm_topic, critical_topic, warning_topic)
+        _check_unique_service(where, scope, resolved_stage, service_name, dashboards)
         super().__init__(scope, construct_id)
         self._where = where
         self._stage = resolved_stage
@@ -166,6 +174,8 @@ class ServiceMonitoring(Construct):
         }
         self._factory = AlarmFactory(where, (resolved_stage.value, service_name), self._actions)
         self._resources: list[MonitoredResource] = []
+        self._watched: list[tuple[tuple[str, ...], str]] = []
+        """What each pack watches (``('lambda', <function ARN>)``...) and under which label."""
         self._records: list[MonitoredAlarm] = []
         self._alarm_arns: list[str] = []
         """Name-based ARNs of the alarms, for the status widget (built once, not per render)."""
@@ -173,10 +183,12 @@ class ServiceMonitoring(Construct):
         self._composite: cw.CompositeAlarm | None = None
         self._main: cw.Dashboard | None = None
         self._performance: cw.Dashboard | None = None
+        self._dashboards = dashboards
         if dashboards:
             self._create_dashboards(
                 dashboard_range or Duration.hours(3), performance_dashboard is not False
             )
+        _INSTANCES.add(self)
 
     # ----------------------------------------------------------------------------- packs
 
@@ -209,12 +221,36 @@ class ServiceMonitoring(Construct):
         alarms:
             Overrides by alarm key (see the alarm catalogue): an ``AlarmSettings``, or an
             ``AlarmLevels`` for a warning and a critical alarm on the same metric.
+
+        Raises
+        ------
+        ValidationError
+            For a target that is not a function (a ``MonitoredFunction``: give its
+            ``.alias``), of another region or already monitored in this service; a
+            ``timeout`` or ``reserved_concurrency`` that contradicts the function's own; an
+            override of an alarm the function cannot have (``iterator_age`` without an event
+            source); a bad label or alarm setting. Nothing is created.
         """
-        checks.check_arguments(self._where, ServiceMonitoring.monitor_lambda_function, locals())
+        self._check_arguments(ServiceMonitoring.monitor_lambda_function, locals(), "function")
+        self._check_region("function", function)
         label, resolved = self._check_lambda(label, function, timeout, reserved_concurrency, alarms)
         if event_source_mapped is None:
             event_source_mapped = lambda_pack.has_event_source(function)
-        resource = self._resource("lambda", label)
+        self._check_possible(
+            "lambda",
+            alarms,
+            [
+                key
+                for key in ALARM_CATALOGUE["lambda"]
+                if key != "iterator_age" or event_source_mapped
+            ],
+            "this function has",
+            "give event_source_mapped=True when an event source outside this app feeds it",
+        )
+        self._check_function_settings(function, timeout, reserved_concurrency)
+        watched = [("lambda", function.function_arn)]
+        self._check_unwatched("function", function, watched)
+        resource = self._resource("lambda", label, watched)
         lambda_pack.monitor(
             self._pack(resource, f"Lambda{label}", resolved),
             function,
@@ -236,11 +272,16 @@ class ServiceMonitoring(Construct):
         """Alarms and widgets for an API Gateway REST API stage.
 
         Give ``api`` (a ``SecureApi`` or a ``RestApi``: its name and deployment stage are used)
-        or ``api_name`` and ``stage_name`` (for an API defined elsewhere). The label defaults to
-        the construct id of the ``SecureApi`` (or ``RestApi``).
+        or ``api_name`` and ``stage_name`` (for an API defined elsewhere). With ``api``,
+        ``stage_name`` may name another of its stages (an ``apigateway.Stage`` of it), and
+        ``api_name`` and ``stage_name`` that contradict the api are refused. The label defaults
+        to the construct id of the ``SecureApi`` (or ``RestApi``).
         """
-        checks.check_arguments(self._where, ServiceMonitoring.monitor_rest_api, locals())
+        self._check_arguments(ServiceMonitoring.monitor_rest_api, locals(), "api")
         named: object = api
+        if api is not None:
+            self._check_region("api", api)
+            self._check_api_names(api, api_name, stage_name)
         if isinstance(api, SecureApi):
             api_name = api_name or api.rest_api_name
             stage_name = stage_name or api.stage_name
@@ -273,7 +314,9 @@ class ServiceMonitoring(Construct):
             )
         label = self._label(label, named, fallback=api_name)
         resolved = self._resolve_pack("api", [label], alarms)
-        resource = self._resource("api", label)
+        watched = [("api", api_name, stage_name)]
+        self._check_unwatched("api", (api_name, stage_name), watched)
+        resource = self._resource("api", label, watched)
         api_pack.monitor(
             self._pack(resource, f"Api{label}", resolved), api_name=api_name, stage_name=stage_name
         )
@@ -302,7 +345,8 @@ class ServiceMonitoring(Construct):
             The instance's allocated storage, for the free-storage percentage alarm; a
             ``SecureDatabase`` gives its own. Default: - that alarm is left out
         """
-        checks.check_arguments(self._where, ServiceMonitoring.monitor_database, locals())
+        self._check_arguments(ServiceMonitoring.monitor_database, locals(), "database")
+        self._check_region("database", database)
         target: rds.IDatabaseInstance | rds.IDatabaseCluster
         if isinstance(database, SecureDatabase):
             if allocated_storage_gib is not None:
@@ -320,9 +364,21 @@ class ServiceMonitoring(Construct):
             checks.check_int(
                 self._where, "allocated_storage_gib", allocated_storage_gib, 1, _MAX_STORAGE_GIB
             )
+            self._check_allocated_storage(target, allocated_storage_gib)
         label = self._label(label, database)
         resolved = self._resolve_pack("database", [label], alarms)
-        resource = self._resource("database", label)
+        self._check_possible(
+            "database",
+            alarms,
+            database_pack.alarm_keys(target, allocated_storage_gib),
+            "this database has",
+            "give allocated_storage_gib for free_storage_percent"
+            if not database_pack.is_cluster(target) and allocated_storage_gib is None
+            else "",
+        )
+        watched = [("database", database_pack.identifier(target))]
+        self._check_unwatched("database", database, watched)
+        resource = self._resource("database", label, watched)
         database_pack.monitor(
             self._pack(resource, f"Database{label}", resolved),
             target,
@@ -344,7 +400,9 @@ class ServiceMonitoring(Construct):
         defined elsewhere, ``nat_gateway_ids``. A VPC whose NAT devices are instances
         (``StandardVpc(nat_instance_type=...)``) is watched by ``monitor_nat_instances``.
         """
-        checks.check_arguments(self._where, ServiceMonitoring.monitor_nat_gateways, locals())
+        self._check_arguments(ServiceMonitoring.monitor_nat_gateways, locals(), "vpc")
+        if vpc is not None:
+            self._check_region("vpc", vpc)
         if vpc is not None and nat_gateway_ids is not None:
             raise ValidationError(
                 self._where,
@@ -384,12 +442,14 @@ class ServiceMonitoring(Construct):
             )
         labels = {number: self._label(f"{label}{number}", None) for number in gateways}
         resolved = self._resolve_pack("nat", list(labels.values()), alarms)
+        for number, gateway_id in gateways.items():
+            self._check_unwatched(f"nat gateway {number}", vpc or gateway_id, [("nat", gateway_id)])
         resources = []
         traffic: list[cw.IMetric] = []
         packets: list[cw.IMetric] = []
         for number, gateway_id in gateways.items():
             gateway_label = labels[number]
-            resource = self._resource("nat", gateway_label)
+            resource = self._resource("nat", gateway_label, [("nat", gateway_id)])
             gateway_traffic, gateway_packets = nat_pack.monitor_gateway(
                 self._pack(resource, f"Nat{gateway_label}", resolved), gateway_id, number
             )
@@ -439,7 +499,9 @@ class ServiceMonitoring(Construct):
             or given twice, ``burstable`` is given with ``vpc``, or for a bad label or alarm
             setting; nothing is created.
         """
-        checks.check_arguments(self._where, ServiceMonitoring.monitor_nat_instances, locals())
+        self._check_arguments(ServiceMonitoring.monitor_nat_instances, locals(), "vpc")
+        if vpc is not None:
+            self._check_region("vpc", vpc)
         if vpc is not None and nat_instance_ids is not None:
             raise ValidationError(
                 self._where,
@@ -485,11 +547,31 @@ class ServiceMonitoring(Construct):
             )
         labels = {number: self._label(f"{label}{number}", None) for number in instances}
         resolved = self._resolve_pack("nat_instance", list(labels.values()), alarms)
+        burstable_any = any(instance.burstable for instance in instances.values())
+        self._check_possible(
+            "nat_instance",
+            alarms,
+            [
+                k
+                for k in ALARM_CATALOGUE["nat_instance"]
+                if k != "cpu_credit_balance" or burstable_any
+            ],
+            "these NAT instances have",
+            "give burstable=True when their type earns CPU credits" if vpc is None else "",
+        )
+        for number, instance in instances.items():
+            self._check_unwatched(
+                f"nat instance {number}",
+                vpc or instance.instance_id,
+                [("nat_instance", instance.instance_id)],
+            )
         resources = []
         gathered = nat_instance_pack.Widgets()
         for number, instance in instances.items():
             instance_label = labels[number]
-            resource = self._resource("nat_instance", instance_label)
+            resource = self._resource(
+                "nat_instance", instance_label, [("nat_instance", instance.instance_id)]
+            )
             nat_instance_pack.monitor(
                 self._pack(resource, f"NatInstance{instance_label}", resolved),
                 instance,
@@ -523,8 +605,21 @@ class ServiceMonitoring(Construct):
         """An alarm on any metric, for what the packs do not cover.
 
         ``label`` names the alarm; ``description`` should say what to do when it fires.
+        ``period`` defaults to the metric's own period (5 minutes unless it was built with
+        another); a ``period`` that contradicts another period the metric was built with is
+        refused.
+
+        Raises
+        ------
+        ValidationError
+            For a metric an alarm cannot watch: of another region, a math expression that
+            uses ``SEARCH``, sets ``search_account`` or ``search_region``, or uses more than
+            10 metrics; for a period alarms refuse, and for a bad label or alarm setting;
+            nothing is created.
         """
-        checks.check_arguments(self._where, ServiceMonitoring.monitor_metric, locals())
+        self._check_arguments(ServiceMonitoring.monitor_metric, locals(), "metric")
+        targets.check_alarm_metric(self._where, "metric", metric, Stack.of(self).region)
+        period = self._metric_period(metric, period)
         if description is not None and len(description) > _MAX_DESCRIPTION:
             raise ValidationError(
                 self._where,
@@ -551,6 +646,9 @@ class ServiceMonitoring(Construct):
         if settings is None:  # pragma: no cover - custom settings are always enabled
             raise ValidationError(self._where, "label", label, "cannot be disabled")
         alarm_name(self._where, self._stage.value, self._service, label, "alarm")
+        if isinstance(metric, cw.MathExpression):
+            # The alarm factory sets the period of a plain metric; an expression carries its own.
+            metric = metric.with_(period=settings.period)
         resource = self._resource("custom", label)
         custom_pack.monitor(
             self._pack(resource, f"Custom{label}", {"custom": (settings,)}),
@@ -573,6 +671,23 @@ class ServiceMonitoring(Construct):
         ``'{AWS/Lambda,FunctionName} MetricName="Errors"'``.
         """
         checks.check_arguments(self._where, ServiceMonitoring.add_fleet_search, locals())
+        if _SEARCH_CALL.match(search):
+            raise ValidationError(
+                self._where,
+                "search",
+                search,
+                "is a whole SEARCH(...) expression: give only its search term, such as "
+                "'{AWS/Lambda,FunctionName} MetricName=\"Errors\"'; statistic and period are "
+                "parameters",
+            )
+        if not _STATISTIC.fullmatch(statistic):
+            raise ValidationError(
+                self._where,
+                "statistic",
+                statistic,
+                "must be a CloudWatch statistic: SampleCount, Average, Sum, Minimum, Maximum, "
+                "IQM or a percentile such as p99 (also tm99, wm99, tc99, ts99)",
+            )
         for prop, value in (("search", search), ("statistic", statistic)):
             if not value or "'" in value:
                 raise ValidationError(
@@ -623,6 +738,18 @@ class ServiceMonitoring(Construct):
         return self._performance
 
     # ----------------------------------------------------------------------------- internals
+
+    def _check_arguments(
+        self, method: Callable[..., object], arguments: Mapping[str, object], target: str
+    ) -> None:
+        """The arguments' types; a ``target`` of the wrong kind is refused with the method or
+        attribute that takes it (a ``MonitoredFunction``'s ``.alias``...)."""
+        try:
+            checks.check_arguments(self._where, method, arguments)
+        except ValidationError as error:
+            if error.prop == target:
+                targets.check_kind(self._where, target, arguments[target], method.__name__)
+            raise
 
     def _label(self, label: str | None, resource: object, fallback: str | None = None) -> str:
         if label is None:
@@ -701,10 +828,184 @@ class ServiceMonitoring(Construct):
                     f"{', '.join(ALARM_CATALOGUE[pack])}",
                 )
 
-    def _resource(self, pack: str, label: str) -> MonitoredResource:
+    def _resource(
+        self, pack: str, label: str, watched: Sequence[tuple[str, ...]] = ()
+    ) -> MonitoredResource:
         resource = MonitoredResource(pack=pack, label=label)
         self._resources.append(resource)
+        self._watched += [(key, label) for key in watched]
         return resource
+
+    def _check_region(self, prop: str, target: object) -> None:
+        targets.check_same_region(
+            self._where,
+            prop,
+            target,
+            self,
+            reason="CloudWatch alarms watch metrics of their own region only; monitor it "
+            "from a ServiceMonitoring in a stack of its region",
+        )
+
+    def _check_unwatched(
+        self, prop: str, target: object, watched: Sequence[tuple[str, ...]]
+    ) -> None:
+        """None of ``watched`` is monitored already in this service (under another label)."""
+        for key in watched:
+            for seen, label in self._watched:
+                if seen == key:
+                    raise ValidationError(
+                        self._where,
+                        prop,
+                        targets.shown(target),
+                        f"is already monitored in this service, as {label!r}: monitor each "
+                        "resource once (its alarms={...} change its alarms)",
+                    )
+
+    def _check_possible(
+        self,
+        pack: str,
+        alarms: Mapping[str, AlarmSettings | AlarmLevels] | None,
+        possible: Collection[str],
+        subject: str,
+        hint: str = "",
+    ) -> None:
+        """Refuse an override of an alarm of ``pack`` that this target does not have (an
+        ``AlarmSettings(enabled=False)`` is accepted: the alarm is absent as asked)."""
+        for key, override in (alarms or {}).items():
+            if key in possible or (isinstance(override, AlarmSettings) and not override.enabled):
+                continue
+            condition = ALARM_CATALOGUE[pack][key].condition
+            raise ValidationError(
+                self._where,
+                f"alarms[{key!r}]",
+                override,
+                f"{subject} no {key} alarm (its condition: {condition}); its alarms are "
+                f"{', '.join(possible)}" + (f": {hint}" if hint else ""),
+            )
+
+    def _check_function_settings(
+        self,
+        function: lambda_.IFunction,
+        timeout: Duration | None,
+        reserved_concurrency: int | None,
+    ) -> None:
+        """``timeout`` and ``reserved_concurrency`` agree with the function's own settings."""
+        own_timeout = lambda_pack.own_timeout(function)
+        if (
+            timeout is not None
+            and own_timeout is not None
+            and not own_timeout.is_unresolved()
+            and own_timeout.to_milliseconds() != timeout.to_milliseconds()
+        ):
+            raise ValidationError(
+                self._where,
+                "timeout",
+                timeout.to_human_string(),
+                f"contradicts the function's own timeout ({own_timeout.to_human_string()}): "
+                "the duration alarms are shares of it; leave timeout out",
+            )
+        own_reserved = lambda_pack.own_reserved_concurrency(function)
+        if (
+            reserved_concurrency is not None
+            and own_reserved is not None
+            and own_reserved != reserved_concurrency
+        ):
+            raise ValidationError(
+                self._where,
+                "reserved_concurrency",
+                reserved_concurrency,
+                f"contradicts the function's reserved concurrency ({own_reserved}): the "
+                "concurrency alarm is a share of it; give the same number",
+            )
+
+    def _check_api_names(
+        self, api: SecureApi | apigw.RestApi, api_name: str | None, stage_name: str | None
+    ) -> None:
+        """``api_name`` and ``stage_name`` agree with the api's own name and stages."""
+        rest_api = api.api if isinstance(api, SecureApi) else api
+        own_name = api.rest_api_name
+        if (
+            api_name is not None
+            and not checks.is_token(api_name)
+            and not checks.is_token(own_name)
+            and api_name != own_name
+        ):
+            raise ValidationError(
+                self._where,
+                "api_name",
+                api_name,
+                f"contradicts the api's name ({own_name!r}), the ApiName of its metrics: "
+                "leave api_name out",
+            )
+        if stage_name is None or checks.is_token(stage_name):
+            return
+        stages = api_pack.stage_names(rest_api)
+        if isinstance(api, SecureApi):
+            stages.add(api.stage_name)
+        if stages and stage_name not in stages:
+            raise ValidationError(
+                self._where,
+                "stage_name",
+                stage_name,
+                f"is not a stage of {rest_api.node.path} (its stages: "
+                f"{', '.join(sorted(stages))}): its alarms would watch a stage without "
+                "traffic; leave stage_name out for the deployment stage",
+            )
+
+    def _check_allocated_storage(
+        self, target: rds.IDatabaseInstance | rds.IDatabaseCluster, allocated_storage_gib: int
+    ) -> None:
+        if database_pack.is_cluster(target):
+            raise ValidationError(
+                self._where,
+                "allocated_storage_gib",
+                allocated_storage_gib,
+                "is for an RDS instance: an Aurora cluster's storage grows by itself and has "
+                "no free-storage alarms; leave it out",
+            )
+        own = database_pack.own_allocated_storage(target)
+        if own is not None and own != allocated_storage_gib:
+            raise ValidationError(
+                self._where,
+                "allocated_storage_gib",
+                allocated_storage_gib,
+                f"contradicts the instance's allocated storage ({own} GiB): the free-storage "
+                "percentage is a share of it; give the same number",
+            )
+
+    def _metric_period(self, metric: cw.IMetric, period: Duration | None) -> Duration | None:
+        """The alarm's period: ``period``, else the metric's own; both given must agree."""
+        own = targets.metric_period(metric)
+        if own is None or own.is_unresolved():
+            return period
+        if period is None:
+            if targets.is_default_period(own):
+                return None
+            try:
+                check_period(self._where, "metric.period", own)
+            except ValidationError as error:
+                raise ValidationError(
+                    self._where,
+                    "metric.period",
+                    own.to_human_string(),
+                    f"{error.expected} for an alarm: give period=... (a period CloudWatch "
+                    "alarms allow)",
+                ) from None
+            return own
+        if (
+            not targets.is_default_period(own)
+            and isinstance(period, Duration)
+            and not period.is_unresolved()
+            and own.to_milliseconds() != period.to_milliseconds()
+        ):
+            raise ValidationError(
+                self._where,
+                "period",
+                period.to_human_string(),
+                f"contradicts the metric's own period ({own.to_human_string()}): leave "
+                "period out to alarm on the metric's, or build the metric with this one",
+            )
+        return period
 
     def _pack(
         self,
@@ -839,8 +1140,77 @@ _MAX_DESCRIPTION = 1024
 _MAX_DIMENSION = 255
 _MAX_DASHBOARD_NAME = 255
 _DASHBOARD_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+_SEARCH_CALL = re.compile(r"^\s*SEARCH\s*\(", re.IGNORECASE)
+_STATISTIC = re.compile(
+    r"^(SampleCount|Average|Sum|Minimum|Maximum|IQM|(p|tm|wm|tc|ts)(100|[0-9]{1,2})(\.[0-9]+)?)$"
+)
 _NAT_GATEWAY_ID = re.compile(r"^nat-[0-9a-f]{8,17}$")
 _INSTANCE_ID = re.compile(r"^i-[0-9a-f]{8,17}$")
+
+
+_INSTANCES: weakref.WeakSet[ServiceMonitoring] = weakref.WeakSet()
+"""Every ServiceMonitoring alive, to find two of one service in an app."""
+
+
+def _check_topics(
+    where: str,
+    scope: Construct,
+    alarm_topic: TopicLike | None,
+    critical_topic: TopicLike | None,
+    warning_topic: TopicLike | None,
+) -> None:
+    if alarm_topic is not None and critical_topic is not None and warning_topic is not None:
+        raise ValidationError(
+            where,
+            "alarm_topic",
+            targets.shown(alarm_topic),
+            "is never used: critical_topic and warning_topic are both given; leave alarm_topic "
+            "out, or one of the two to send those alarms to alarm_topic",
+        )
+    for prop, topic in (
+        ("alarm_topic", alarm_topic),
+        ("critical_topic", critical_topic),
+        ("warning_topic", warning_topic),
+    ):
+        if topic is not None:
+            targets.check_same_region(
+                where,
+                prop,
+                topic,
+                scope,
+                reason="CloudWatch alarms notify SNS topics of their own region only; give "
+                "a topic of this region (an AlarmTopic in this stack)",
+            )
+
+
+def _check_unique_service(
+    where: str, scope: Construct, stage: Stage, service_name: str, dashboards: bool
+) -> None:
+    """No other ServiceMonitoring of the app has this stage and service where their alarm
+    names (per account and region) or dashboard names (per account) would be the same."""
+    stack = Stack.of(scope)
+
+    def may_equal(ours: str, theirs: str) -> bool:
+        return Token.is_unresolved(ours) or Token.is_unresolved(theirs) or ours == theirs
+
+    for other in list(_INSTANCES):
+        if (
+            other._service == service_name
+            and other._stage is stage
+            and other.node.root is scope.node.root
+        ):
+            theirs = Stack.of(other)
+            if may_equal(stack.account, theirs.account) and (
+                may_equal(stack.region, theirs.region) or (dashboards and other._dashboards)
+            ):
+                raise ValidationError(
+                    where,
+                    "service_name",
+                    service_name,
+                    f"is already the service of {other.node.path} in stage {stage.value}: "
+                    "their alarms and dashboards would have the same names; add the resources "
+                    "to that ServiceMonitoring, or give another service_name",
+                )
 
 
 def _check_dashboards(

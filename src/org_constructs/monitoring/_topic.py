@@ -29,6 +29,7 @@ _SLACK_CHANNEL = re.compile(r"^[A-Z0-9]{9,15}$")
 _TOPIC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _CHATBOT_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 _MAX_DISPLAY_NAME = 100
+_AWS_MANAGED_ALIAS = "alias/aws/"
 
 
 class AlarmTopic(Construct):
@@ -62,8 +63,9 @@ class AlarmTopic(Construct):
     ------
     ValidationError
         For an invalid or repeated e-mail address, only one of the two Slack ids, a malformed
-        Slack id, a topic name SNS refuses, a display name over 100 characters, a value of the
-        wrong type or an id already used in ``scope``; nothing is added to the tree.
+        Slack id, a topic name SNS refuses, a display name over 100 characters, an AWS managed
+        key (``alias/aws/sns``), a value of the wrong type or an id already used in ``scope``;
+        nothing is added to the tree.
     """
 
     def __init__(
@@ -97,6 +99,16 @@ class AlarmTopic(Construct):
                 "display_name",
                 display_name,
                 f"must be at most {_MAX_DISPLAY_NAME} characters",
+            )
+        alias_name = getattr(encryption_key, "alias_name", None)
+        if isinstance(alias_name, str) and alias_name.startswith(_AWS_MANAGED_ALIAS):
+            raise ValidationError(
+                where,
+                "encryption_key",
+                alias_name,
+                "is an AWS managed key, whose key policy lets no CloudWatch alarm publish to "
+                "the topic: leave encryption_key out (a key with rotation is created) or give "
+                "a customer managed key",
             )
         if slack_workspace_id is not None and not _CHATBOT_NAME.fullmatch(construct_id):
             raise ValidationError(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack, Token
+from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cw
 
 from org_constructs.monitoring._packs._base import Pack
@@ -17,7 +18,7 @@ from org_constructs.monitoring._settings import (
     catalogue,
 )
 
-__all__ = ["CATALOGUE", "NAME", "monitor"]
+__all__ = ["CATALOGUE", "NAME", "monitor", "stage_names"]
 
 NAME = "api"
 
@@ -102,6 +103,27 @@ CATALOGUE: Mapping[str, AlarmDefault] = catalogue(
     ),
 )
 """The REST API pack's alarms, by key, with their default settings."""
+
+
+def stage_names(api: apigw.RestApi) -> set[str]:
+    """The literal names of the api's stages in this app: its deployment stage and every
+    ``apigateway.Stage`` of it; empty when one is a token (the names cannot all be known)."""
+    stages: list[apigw.Stage] = []
+    if api.latest_deployment is not None:
+        stages.append(api.deployment_stage)
+    stages += [
+        child
+        for child in Stack.of(api).node.find_all()
+        if isinstance(child, apigw.Stage) and child.rest_api.node.path == api.node.path
+    ]
+    names = set()
+    for stage in stages:
+        resource = stage.node.default_child
+        name = resource.stage_name if isinstance(resource, apigw.CfnStage) else None
+        if not isinstance(name, str) or Token.is_unresolved(name):
+            return set()
+        names.add(name)
+    return names
 
 
 def _metric(

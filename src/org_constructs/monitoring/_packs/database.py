@@ -3,6 +3,7 @@ for Aurora deadlocks and Serverless v2 capacity."""
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Mapping
 
 from aws_cdk import aws_cloudwatch as cw
@@ -19,7 +20,16 @@ from org_constructs.monitoring._settings import (
     catalogue,
 )
 
-__all__ = ["CATALOGUE", "NAME", "is_cluster", "is_serverless_v2", "monitor"]
+__all__ = [
+    "CATALOGUE",
+    "NAME",
+    "alarm_keys",
+    "identifier",
+    "is_cluster",
+    "is_serverless_v2",
+    "monitor",
+    "own_allocated_storage",
+]
 
 NAME = "database"
 
@@ -185,6 +195,31 @@ def is_serverless_v2(database: object) -> bool:
         and child.node.default_child.db_instance_class == "db.serverless"
         for child in node.children
     )
+
+
+def alarm_keys(
+    database: rds.IDatabaseInstance | rds.IDatabaseCluster, allocated_storage_gib: int | None
+) -> list[str]:
+    """The keys of the alarms this database gets, in catalogue order."""
+    present = _metrics(database, allocated_storage_gib)
+    return [key for key in CATALOGUE if key in present]
+
+
+def identifier(database: rds.IDatabaseInstance | rds.IDatabaseCluster) -> str:
+    """The instance or cluster identifier, the dimension of its metrics."""
+    if is_cluster(database):
+        return typing.cast("rds.IDatabaseCluster", database).cluster_identifier
+    return typing.cast("rds.IDatabaseInstance", database).instance_identifier
+
+
+def own_allocated_storage(database: object) -> int | None:
+    """The allocated storage (GiB) of an RDS instance of this app, when it is a number."""
+    node = getattr(database, "node", None)
+    resource = node.default_child if node is not None else None
+    if not isinstance(resource, rds.CfnDBInstance):
+        return None
+    allocated = resource.allocated_storage
+    return int(allocated) if isinstance(allocated, str) and allocated.isdigit() else None
 
 
 def _metrics(

@@ -18,7 +18,16 @@ from org_constructs.monitoring._settings import (
     catalogue,
 )
 
-__all__ = ["CATALOGUE", "NAME", "error_rate", "monitor"]
+__all__ = [
+    "CATALOGUE",
+    "NAME",
+    "error_rate",
+    "function_timeout",
+    "has_event_source",
+    "monitor",
+    "own_reserved_concurrency",
+    "own_timeout",
+]
 
 NAME = "lambda"
 DEFAULT_ACCOUNT_CONCURRENCY = 1000
@@ -219,15 +228,36 @@ def _widgets(
 # ----------------------------------------------------------------------------- helpers
 
 
+def _underlying(function: lambda_.IFunction) -> lambda_.IFunction:
+    """The function behind an alias or a version; the function itself otherwise."""
+    if isinstance(function, lambda_.Alias):
+        return function.version.lambda_
+    if isinstance(function, lambda_.Version):
+        return function.lambda_
+    return function
+
+
+def own_timeout(function: lambda_.IFunction) -> Duration | None:
+    """The timeout the function (through an alias or version) was given here, if any."""
+    timeout = getattr(_underlying(function), "timeout", None)
+    return timeout if isinstance(timeout, Duration) else None
+
+
 def function_timeout(function: lambda_.IFunction) -> Duration:
     """The function's own timeout (through an alias or version), else Lambda's 3 seconds."""
-    target = function
-    if isinstance(function, lambda_.Alias):
-        target = function.version.lambda_
-    elif isinstance(function, lambda_.Version):
-        target = function.lambda_
-    timeout = getattr(target, "timeout", None)
-    return timeout if isinstance(timeout, Duration) else DEFAULT_TIMEOUT
+    return own_timeout(function) or DEFAULT_TIMEOUT
+
+
+def own_reserved_concurrency(function: lambda_.IFunction) -> int | None:
+    """The reserved concurrency of a function (through an alias or version) of this app."""
+    target = _underlying(function)
+    resource = target.node.default_child if isinstance(target, lambda_.Function) else None
+    if not isinstance(resource, lambda_.CfnFunction):
+        return None
+    reserved = resource.reserved_concurrent_executions
+    if isinstance(reserved, bool) or not isinstance(reserved, int):
+        return None
+    return reserved
 
 
 def has_event_source(function: lambda_.IFunction) -> bool:
