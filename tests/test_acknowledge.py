@@ -11,6 +11,7 @@ from aws_cdk import aws_lambda as lambda_
 
 from org_constructs import DeploymentNotifications, MonitoredFunction, SecureBucket
 from org_constructs.compliance import nag_findings
+from org_constructs.contract import LIBRARY_GRANTS_ID
 from org_constructs.testing import acknowledged_rules, assert_no_wildcard_iam, template_of
 from tests.support import ROOT, load_script, make_app
 from tests.test_docs import construct_page, is_stack, public_constructs
@@ -23,10 +24,10 @@ def reader(stack: Stack) -> iam.Role:
 
 
 def policy_acknowledgements(stack: Stack, role: iam.Role) -> dict[str, str]:
-    """The cdk-nag acknowledgements on the role's default policy, from the template."""
+    """The cdk-nag acknowledgements on the library's policy of the role, from the template."""
     template = template_of(stack).to_json()
     policy_id = stack.get_logical_id(
-        role.node.find_child("DefaultPolicy").node.default_child  # type: ignore[arg-type]
+        role.node.find_child(LIBRARY_GRANTS_ID).node.default_child  # type: ignore[arg-type]
     )
     return acknowledged_rules(template["Resources"][policy_id])
 

@@ -24,6 +24,7 @@ __all__ = [
     "DEFAULT_QUALIFIER",
     "DEPLOYMENT_TOPIC_OUTPUT",
     "EXECUTION_POLICY_NAME",
+    "LIBRARY_GRANTS_ID",
     "LIBRARY_SOURCE",
     "MIN_REASON",
     "NAG_PACKS",
@@ -53,6 +54,9 @@ CHECK_TOOLS = ("checkov", "cfn-guard", "cfn-lint")
 """The template checkers whose findings ``acknowledge_check`` records in the template."""
 LIBRARY_SOURCE = "org-constructs"
 """The ``source`` of acknowledgements the library makes for its own resources."""
+LIBRARY_GRANTS_ID = "OrgConstructsGrants"
+"""The construct id of the policy that holds a grantee's grants from the library's ``grant_*``
+methods: a customer-managed policy under the grantee's role, which only the library writes."""
 APP_SOURCE = "app"
 """The ``source`` of acknowledgements an app makes with the public verbs."""
 MIN_REASON = 20

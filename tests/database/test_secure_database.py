@@ -446,7 +446,7 @@ class TestOptions:
         self, templates: dict[str, Template]
     ) -> None:
         template = templates["full"]
-        (policy,) = find_resources(template, "AWS::IAM::Policy").values()
+        (policy,) = find_resources(template, "AWS::IAM::ManagedPolicy").values()
         (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
         assert statement["Action"] == "rds-db:connect"
         resource = str(statement["Resource"])

@@ -97,7 +97,9 @@ def test_publishers_may_publish_and_use_the_key_only(templates: dict[str, Templa
     template = templates["all"]
     topic_id, _ = topic_of(template)
     (key_id,) = find_resources(template, "AWS::KMS::Key")
-    (policy,) = find_resources(template, "AWS::IAM::Policy").values()
+    # The grant's own policy on the publisher's role: the library's, not the role's default.
+    assert find_resources(template, "AWS::IAM::Policy") == {}
+    (policy,) = find_resources(template, "AWS::IAM::ManagedPolicy").values()
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     assert {"Action": "sns:Publish", "Effect": "Allow", "Resource": {"Ref": topic_id}} in (
         statements
@@ -121,7 +123,7 @@ def test_grant_publish_later() -> None:
     role = iam.Role(stack, "Pipeline", assumed_by=iam.ServicePrincipal("codebuild.amazonaws.com"))
     grant = notifications.grant_publish(role)
     assert grant.success
-    (policy,) = find_resources(template_of(stack), "AWS::IAM::Policy").values()
+    (policy,) = find_resources(template_of(stack), "AWS::IAM::ManagedPolicy").values()
     actions = [s["Action"] for s in policy["Properties"]["PolicyDocument"]["Statement"]]
     assert "sns:Publish" in actions
 

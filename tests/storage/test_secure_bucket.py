@@ -11,7 +11,11 @@ from aws_cdk import CfnParameter, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as lambda_sources
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_notifications as s3n
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Annotations, Match, Template
 from constructs import Construct
 
@@ -373,8 +377,12 @@ class TestOptions:
             return bucket
 
         template = template_of(BucketStack(make_app(), "Grants", config=dev_config, build=build))
-        policies = find_resources(template, "AWS::IAM::Policy")
-        assert len(policies) == 5
+        # Each role's grants land in the library's own policy, none in a default policy.
+        assert find_resources(template, "AWS::IAM::Policy") == {}
+        policies = find_resources(template, "AWS::IAM::ManagedPolicy")
+        assert sorted(name[:-8] for name in policies) == [
+            f"Role{index}OrgConstructsGrants" for index in range(5)
+        ]
         actions = [
             a
             for p in policies.values()
@@ -627,3 +635,61 @@ def test_warning_annotation_is_acknowledgeable(production_config: EnvironmentCon
 
     stack = BucketStack(make_app(), "Ack", config=production_config, build=build)
     Annotations.from_stack(stack).has_no_warning("*", Match.any_value())
+
+
+NOTIFY: dict[str, Callable[[Stack, SecureBucket], None]] = {
+    "queue": lambda s, b: b.bucket.add_event_notification(
+        s3.EventType.OBJECT_CREATED, s3n.SqsDestination(sqs.Queue(s, "Events", enforce_ssl=True))
+    ),
+    "topic": lambda s, b: b.bucket.add_event_notification(
+        s3.EventType.OBJECT_CREATED, s3n.SnsDestination(sns.Topic(s, "Events"))
+    ),
+    "function": lambda s, b: b.bucket.add_object_removed_notification(
+        s3n.LambdaDestination(
+            lambda_.Function(
+                s,
+                "Events",
+                runtime=lambda_.Runtime.PYTHON_3_13,
+                handler="index.handler",
+                code=lambda_.Code.from_inline("def handler(event, context):\n    return 1\n"),
+            )
+        )
+    ),
+    "event source": lambda s, b: lambda_.Function(
+        s,
+        "Events",
+        runtime=lambda_.Runtime.PYTHON_3_13,
+        handler="index.handler",
+        code=lambda_.Code.from_inline("def handler(event, context):\n    return 1\n"),
+    ).add_event_source(
+        lambda_sources.S3EventSource(b.bucket, events=[s3.EventType.OBJECT_CREATED])
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", NOTIFY)
+def test_every_notification_kind_acknowledges_the_handler(kind: str) -> None:
+    """However a notification is added, aws-cdk-lib's handler and the bucket's handler policy
+    carry the library's acknowledgements (the page says so for every kind)."""
+    stack = Stack(make_app(), "Notify")
+    bucket = SecureBucket(stack, "Data")
+    NOTIFY[kind](stack, bucket)
+    bucket.bucket.add_event_notification(  # a second one adds no second acknowledgement
+        s3.EventType.OBJECT_REMOVED, s3n.SqsDestination(sqs.Queue(stack, "More", enforce_ssl=True))
+    )
+    handler = [c for c in stack.node.children if c.node.id.startswith("BucketNotificationsHandler")]
+    assert len(handler) == 1
+    findings = [
+        f
+        for f in nag_findings(stack, list(NAG_PACKS))
+        if "BucketNotificationsHandler" in f.construct_path or "/Notifications/" in f.construct_path
+    ]
+    assert findings == []
+    template = template_of(stack).to_json()
+    (function,) = [
+        r
+        for name, r in template["Resources"].items()
+        if name.startswith("BucketNotificationsHandler") and r["Type"] == "AWS::Lambda::Function"
+    ]
+    skips = [s["id"] for s in function["Metadata"]["checkov"]["skip"]]
+    assert sorted(skips) == sorted(CDK_HANDLER_CHECKOV_CHECKS)

@@ -7,6 +7,9 @@ An acknowledgement says that a finding is acceptable and why. There is one verb 
 - ``acknowledge`` / ``acknowledge_library_check`` / ``acknowledge_library_finding``: the same
   two for the resources the library itself creates, recorded with the library as their source
   so that the construct carries its own justification into every consumer's gate.
+- ``library_grantee`` / ``acknowledge_grant``: a library ``grant_*`` method writes its
+  statements into a policy of the library's own on the grantee's role, and acknowledges the
+  wildcards on that policy only, never on a policy that holds the team's statements.
 
 Every reason is held to the same rule (``contract.MIN_REASON`` characters at least) and every
 error is a ``ValidationError``. This module depends on nothing else in the package but the
@@ -20,7 +23,8 @@ from collections.abc import Iterable
 from typing import Any
 
 import jsii
-from aws_cdk import Acknowledgment, CfnResource, Stack, Token, Validations
+from aws_cdk import Acknowledgment, CfnResource, Stack, Token, TokenComparison, Validations
+from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct, IValidation
 
 from org_constructs.contract import (
@@ -30,6 +34,7 @@ from org_constructs.contract import (
     AUDIT_METADATA,
     CHECK_TOOLS,
     CHECKOV_METADATA,
+    LIBRARY_GRANTS_ID,
     LIBRARY_SOURCE,
     MIN_REASON,
     NAG_PACKS,
@@ -41,6 +46,7 @@ from org_constructs.errors import ValidationError
 __all__ = [
     "CDK_HANDLER_CHECKOV_CHECKS",
     "DEPENDS_ON_ROLE_REASON",
+    "LIBRARY_GRANTS_ID",
     "acknowledge",
     "acknowledge_cdk_handler",
     "acknowledge_check",
@@ -50,6 +56,7 @@ __all__ = [
     "acknowledge_library_finding",
     "acknowledge_short_retention",
     "check_reason",
+    "library_grantee",
     "nag_resource",
     "record_acknowledgement",
     "skip_checkov",
@@ -215,13 +222,15 @@ def acknowledge_cdk_handler(
     """Acknowledge findings on a stack-level handler that aws-cdk-lib creates for a construct.
 
     Such handlers (the default security group restricter, the bucket notifications handler)
-    are singletons under the stack; each is marked once, with nag acknowledgements and checkov
-    skips for what a deployment-time function cannot meet.
+    are singletons under the stack; each is marked once (a second call for the same handler
+    adds nothing), with nag acknowledgements and checkov skips for what a deployment-time
+    function cannot meet.
     """
     for child in stack.node.children:
         if not child.node.id.startswith(id_prefix):
             continue
-        acknowledge(child, reason, *rule_ids)
+        if not _carries(child, rule_ids, reason):
+            acknowledge(child, reason, *rule_ids)
         function = child.node.try_find_child("Handler") or child.node.try_find_child("Resource")
         if isinstance(function, CfnResource) and not function.get_metadata(CHECKOV_METADATA):
             for check in CDK_HANDLER_CHECKOV_CHECKS:
@@ -232,10 +241,120 @@ def acknowledge_cdk_handler(
                 acknowledge_library_check(function, "cfn-lint", rule, DEPENDS_ON_ROLE_REASON)
 
 
+@jsii.implements(iam.IPrincipal)
+class _LibraryGrants(iam.ManagedPolicy):
+    """The customer-managed policy that holds what the library's grants give one principal.
+
+    It stands in for the principal in aws-cdk-lib's grants: statements land here, not in the
+    role's default policy, and the cross-account checks see the principal's account. Being a
+    resource of the principal's stack, aws-cdk-lib's key grants treat it as they treat the role.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, principal: Any) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            description=f"What org-constructs grants {principal.node.path}"[:1000],
+        )
+        self._principal: iam.IPrincipal = principal
+
+    def attach(self) -> bool:
+        """Attach to the principal the way the principal takes a managed policy; False if not."""
+        principal: Any = self._principal
+        if isinstance(principal, iam.Role | iam.LazyRole):
+            self.attach_to_role(principal)
+            return True
+        if isinstance(principal, iam.User):
+            self.attach_to_user(principal)
+            return True
+        if isinstance(principal, iam.Group):
+            self.attach_to_group(principal)
+            return True
+        env = getattr(principal, "env", None)
+        if env is None or not hasattr(principal, "add_managed_policy"):
+            return False
+        if Token.compare_strings(env.account, self.env.account) == TokenComparison.DIFFERENT:
+            return False
+        # An imported role attaches the policy; one imported with mutable=False ignores it.
+        principal.add_managed_policy(self)
+        return bool(Stack.of(self).resolve(self.node.default_child.roles))  # type: ignore[union-attr]
+
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        return self
+
+    @property
+    def assume_role_action(self) -> str:
+        return self._principal.assume_role_action
+
+    @property
+    def policy_fragment(self) -> iam.PrincipalPolicyFragment:
+        return self._principal.policy_fragment
+
+    @property
+    def principal_account(self) -> str | None:
+        return self._principal.principal_account
+
+    def add_to_policy(self, statement: iam.PolicyStatement) -> bool:
+        return self.add_to_principal_policy(statement).statement_added
+
+    def add_to_principal_policy(
+        self, statement: iam.PolicyStatement
+    ) -> iam.AddToPrincipalPolicyResult:
+        self.add_statements(statement)
+        return iam.AddToPrincipalPolicyResult(statement_added=True, policy_dependable=self)
+
+
+def library_grantee(grantee: iam.IGrantable) -> iam.IGrantable:
+    """What a library ``grant_*`` method grants to: the library's own policy on the grantee.
+
+    For a role, a user or a group (a function's or a ``MonitoredFunction``'s role, an imported
+    role of the same account), the grant's statements go into one customer-managed policy,
+    ``OrgConstructsGrants``, a child of that principal, which only the library writes; pass
+    the result to aws-cdk-lib's grant and then to ``acknowledge_grant``. Anything else (an
+    account or service principal, a role imported with ``mutable=False``, a role of another
+    account) is returned as it is: aws-cdk-lib writes a resource policy or nothing, and
+    ``acknowledge_grant`` acknowledges nothing for it.
+    """
+    principal = getattr(grantee, "grant_principal", None)
+    if isinstance(principal, _LibraryGrants):
+        return principal
+    home = _library_grants_home(principal)
+    if home is None:
+        return grantee
+    scope, construct_id = home
+    existing = scope.node.try_find_child(construct_id)
+    if isinstance(existing, _LibraryGrants):
+        return existing
+    if existing is not None:
+        return grantee
+    policy = _LibraryGrants(scope, construct_id, principal)
+    if not policy.attach():
+        scope.node.try_remove_child(construct_id)
+        return grantee
+    return policy
+
+
+def _library_grants_home(principal: object) -> tuple[Construct, str] | None:
+    """Where the library's policy for ``principal`` lives: under it, or beside an imported role.
+
+    jsii hands an imported role over as an interface proxy, which cannot be a scope here; its
+    policy goes into the role's scope, named after it (``<RoleId>OrgConstructsGrants``).
+    """
+    if isinstance(principal, Construct):
+        return principal, LIBRARY_GRANTS_ID
+    if not hasattr(principal, "node") or not Construct.is_construct(principal):
+        return None
+    parent = principal.node.scope
+    if not isinstance(parent, Construct):
+        return None
+    return parent, f"{principal.node.id}{LIBRARY_GRANTS_ID}"
+
+
 def acknowledge_grant(
-    grantee: Any,
+    grantee: iam.IGrantable,
     granted_by: str,
-    grants: Iterable[Any],
+    grants: Iterable[iam.Grant],
     *,
     owner: IConstruct,
     actions: Iterable[str] = (),
@@ -243,18 +362,20 @@ def acknowledge_grant(
     """Acknowledge the cdk-nag wildcard findings that a library ``grant_*`` method causes.
 
     aws-cdk-lib's grants write action families (``s3:GetObject*``, ``kms:GenerateDataKey*``)
-    and object patterns (``bucket/*``), which AwsSolutions-IAM5 reports on the grantee's
-    policy. The acknowledgement goes on the grantee's principal (so it covers the policy the
-    statements land in), one finding id for each wildcard action and resource that
-    ``grants`` wrote, with a reason naming the grant; ``org-cdk validate`` lists them as
-    acknowledged. ``actions``: wildcard actions granted alongside (a key grant aws-cdk-lib
-    makes without returning it). ``owner``: the construct whose resources are granted (when it
-    shares the grantee's stack, the acknowledgement is written at once). Nothing is recorded
-    for a principal that is not a construct
-    (an account or service principal gets a resource policy, which IAM5 does not check).
+    and object patterns (``bucket/*``), which AwsSolutions-IAM5 reports once per policy.
+    ``grantee`` is what ``library_grantee`` returned: the acknowledgement goes on the
+    library's own policy, one finding id for each wildcard action and resource that
+    ``grants`` wrote, with a reason naming the grant, so it cannot cover a statement the team
+    wrote (the team's grants stay in the role's own policy, where their findings stay
+    visible); ``org-cdk validate`` lists them as acknowledged. ``actions``: wildcard actions
+    granted alongside (a key grant aws-cdk-lib makes without returning it). ``owner``: the
+    construct whose resources are granted (when it shares the grantee's stack, the
+    acknowledgement is written at once). Nothing is recorded for a grantee that is not the
+    library's policy (an account or service principal gets a resource policy, which IAM5
+    does not check; a role the library cannot attach its policy to keeps its findings).
     """
-    principal = getattr(grantee, "grant_principal", None)
-    if not isinstance(principal, Construct):
+    policy = getattr(grantee, "grant_principal", None)
+    if not isinstance(policy, _LibraryGrants):
         return
     details: list[str] = []
     for grant in grants:
@@ -265,12 +386,12 @@ def acknowledge_grant(
     unique = list(dict.fromkeys(details))
     if unique:
         acknowledge_library_finding(
-            principal,
+            policy,
             "AwsSolutions-IAM5",
             unique,
             f"{granted_by} grants these actions on the resources it names only: the wildcards "
             "are aws-cdk-lib's action families and the objects under the granted prefix.",
-            resolvable=Stack.of(owner) is Stack.of(principal),
+            resolvable=Stack.of(owner) is Stack.of(policy),
         )
 
 
@@ -343,6 +464,18 @@ def _record_check(
         {"tool": tool, "rule": rule_id, "reason": reason, "source": source}
     )
     cfn.add_metadata(TEMPLATE_KEY, current)
+
+
+def _carries(construct: IConstruct, rule_ids: Iterable[str], reason: str) -> bool:
+    """Whether every resource under ``construct`` already carries the library's ``rule_ids``."""
+    wanted = {(NAG_TOOL, rule_id, reason, LIBRARY_SOURCE) for rule_id in rule_ids}
+    resources = [r for r in construct.node.find_all() if isinstance(r, CfnResource)]
+    for resource in resources:
+        entries = (resource.get_metadata(TEMPLATE_KEY) or {ACKNOWLEDGED: []})[ACKNOWLEDGED]
+        held = {(a["tool"], a["rule"], a["reason"], a["source"]) for a in entries}
+        if not wanted <= held:
+            return False
+    return bool(resources)
 
 
 def _cfn(where: str, resource: IConstruct) -> CfnResource:

@@ -27,6 +27,7 @@ from org_constructs.compliance._acknowledgements import (
     acknowledge_grant,
     acknowledge_library_check,
     acknowledge_short_retention,
+    library_grantee,
     nag_resource,
     skip_checkov,
 )
@@ -790,9 +791,10 @@ class MonitoredFunction(Construct):
         where = f"MonitoredFunction({self.node.id!r}).grant_invoke"
         checks.check_arguments(where, MonitoredFunction.grant_invoke, locals())
         checks.check_grantee(where, "grantee", grantee)
-        grant = self._alias.grant_invoke(grantee)
+        target = library_grantee(grantee)
+        grant = self._alias.grant_invoke(target)
         acknowledge_grant(
-            grantee, f"MonitoredFunction({self.node.path!r}).grant_invoke", [grant], owner=self
+            target, f"MonitoredFunction({self.node.path!r}).grant_invoke", [grant], owner=self
         )
         return grant
 

@@ -26,6 +26,7 @@ from org_constructs.compliance._acknowledgements import (
     acknowledge_grant,
     acknowledge_library_check,
     acknowledge_short_retention,
+    library_grantee,
 )
 from org_constructs.config import DatabaseConfig, DatabaseEngine, Stage
 from org_constructs.config import _checks as checks
@@ -997,9 +998,10 @@ class SecureDatabase(Construct):
             "a database user name: 1 to 63 letters, digits or '_', starting with a letter",
             tokens=True,
         )
-        grant = self._database.grant_connect(grantee, db_user)
+        target = library_grantee(grantee)
+        grant = self._database.grant_connect(target, db_user)
         acknowledge_grant(
-            grantee, f"SecureDatabase({self.node.path!r}).grant_connect", [grant], owner=self
+            target, f"SecureDatabase({self.node.path!r}).grant_connect", [grant], owner=self
         )
         return grant
 

@@ -11,7 +11,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from org_constructs._bootstrap import bootstrap_role_arn
-from org_constructs.compliance._acknowledgements import acknowledge_grant
+from org_constructs.compliance._acknowledgements import acknowledge_grant, library_grantee
 from org_constructs.config import _checks as checks
 from org_constructs.contract import DEPLOYMENT_TOPIC_OUTPUT
 from org_constructs.errors import ValidationError
@@ -162,10 +162,11 @@ class DeploymentNotifications(Construct):
         checks.check_grantee(
             f"DeploymentNotifications({self.node.id!r}).grant_publish", "grantee", grantee
         )
-        grant = self._topic.topic.grant_publish(grantee)
-        key_grant = self._topic.encryption_key.grant(grantee, "kms:GenerateDataKey*", "kms:Decrypt")
+        target = library_grantee(grantee)
+        grant = self._topic.topic.grant_publish(target)
+        key_grant = self._topic.encryption_key.grant(target, "kms:GenerateDataKey*", "kms:Decrypt")
         acknowledge_grant(
-            grantee,
+            target,
             f"DeploymentNotifications({self.node.path!r}).grant_publish",
             [grant, key_grant],
             owner=self,

@@ -19,6 +19,7 @@ from org_constructs.compliance._acknowledgements import (
     acknowledge_cdk_handler,
     acknowledge_grant,
     acknowledge_library_check,
+    library_grantee,
     nag_resource,
     skip_checkov,
 )
@@ -285,7 +286,7 @@ class SecureBucket(Construct):
                 )
             ]
 
-        self._bucket = s3.Bucket(
+        self._bucket = _Bucket(
             self,
             "Bucket",
             bucket_name=bucket_name,
@@ -314,28 +315,8 @@ class SecureBucket(Construct):
                 replication_role, replication_destination, replication_destination_key
             )
         if event_bridge_enabled:
-            self._acknowledge_notifications_handler()
+            self._bucket.acknowledge_notifications()
         Tags.of(self).add("Module", "SecureBucket")
-
-    def _acknowledge_notifications_handler(self) -> None:
-        acknowledge_cdk_handler(
-            Stack.of(self),
-            "BucketNotificationsHandler",
-            _NOTIFICATIONS_REASON,
-            (
-                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                "AWSLambdaBasicExecutionRole]",
-            ),
-        )
-        handler_policy = self._bucket.node.try_find_child("Notifications")
-        if handler_policy is not None:
-            acknowledge(
-                handler_policy,
-                _NOTIFICATIONS_REASON,
-                "HIPAA.Security-IAMNoInlinePolicy",
-                "NIST.800.53.R5-IAMNoInlinePolicy",
-                "PCI.DSS.321-IAMNoInlinePolicy",
-            )
 
     def _grant_replication(
         self, role: iam.Role, destination: s3.IBucket, destination_key: kms.IKey | None
@@ -498,15 +479,60 @@ class SecureBucket(Construct):
             {"grantee": grantee, "objects_key_pattern": objects_key_pattern},
         )
         checks.check_grantee(f"SecureBucket({self.node.id!r}).{method}", "grantee", grantee)
-        grant: iam.Grant = getattr(self._bucket, method)(grantee, objects_key_pattern)
+        target = library_grantee(grantee)
+        grant: iam.Grant = getattr(self._bucket, method)(target, objects_key_pattern)
         acknowledge_grant(
-            grantee,
+            target,
             f"SecureBucket({self.node.path!r}).{method}({objects_key_pattern!r})",
             [grant],
             actions=key_actions if self._encryption_key is not None else (),
             owner=self,
         )
         return grant
+
+
+class _Bucket(s3.Bucket):
+    """The bucket of a ``SecureBucket``: its event notifications carry their acknowledgements.
+
+    The first notification of any kind (EventBridge, a queue, a topic, a function; added here,
+    through ``add_object_created_notification`` or by an event source) makes aws-cdk-lib add
+    its notifications handler to the stack and a handler policy to the bucket. aws-cdk-lib
+    routes every notification through ``add_event_notification``, so the acknowledgements are
+    written as soon as those resources exist, whoever adds the notification.
+    """
+
+    _notifications_acknowledged = False
+
+    def add_event_notification(
+        self,
+        event: s3.EventType,
+        dest: s3.IBucketNotificationDestination,
+        *filters: s3.NotificationKeyFilter,
+    ) -> None:
+        super().add_event_notification(event, dest, *filters)
+        self.acknowledge_notifications()
+
+    def acknowledge_notifications(self) -> None:
+        """Acknowledge aws-cdk-lib's notifications handler and this bucket's handler policy."""
+        acknowledge_cdk_handler(
+            Stack.of(self),
+            "BucketNotificationsHandler",
+            _NOTIFICATIONS_REASON,
+            (
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AWSLambdaBasicExecutionRole]",
+            ),
+        )
+        handler_policy = self.node.try_find_child("Notifications")
+        if handler_policy is not None and not self._notifications_acknowledged:
+            self._notifications_acknowledged = True
+            acknowledge(
+                handler_policy,
+                _NOTIFICATIONS_REASON,
+                "HIPAA.Security-IAMNoInlinePolicy",
+                "NIST.800.53.R5-IAMNoInlinePolicy",
+                "PCI.DSS.321-IAMNoInlinePolicy",
+            )
 
 
 _KEY_WRITE_WILDCARDS = ("kms:ReEncrypt*", "kms:GenerateDataKey*")
