@@ -21,8 +21,10 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Template
 
 from org_constructs import (
+    AbstractStack,
     AlarmSettings,
     AlarmTopic,
+    EnvironmentConfig,
     MonitoredFunction,
     SecureApi,
     ServiceMonitoring,
@@ -593,6 +595,13 @@ INVALID: dict[str, tuple[Callable[[Stack], Any], str]] = {
         ),
         r"search=\"SEARCH\(.*\)\": is a whole SEARCH\(...\) expression: give only its search term",
     ),
+    "slack ids swapped": (
+        lambda s: AlarmTopic(
+            s, "T", slack_workspace_id="C0123456789", slack_channel_id="T0123456789"
+        ),
+        r"slack_workspace_id='C0123456789': is a channel id and slack_channel_id='T0123456789' a "
+        r"workspace id: swap them",
+    ),
     "fleet search statistic misspelt": (
         calls(lambda m, s: m.add_fleet_search("Errors", "x", statistic="Mean")),
         r"statistic='Mean': must be a CloudWatch statistic",
@@ -658,6 +667,27 @@ def test_mistakes_are_refused_naming_the_values(case: str) -> None:
     stack = Stack(make_app(), "S", env=HERE)
     with pytest.raises(ValidationError, match=pattern):
         build(stack)
+
+
+def test_a_stage_other_than_the_stacks_is_refused(dev_config: EnvironmentConfig) -> None:
+    class Service(AbstractStack):
+        def initialize(self) -> None:
+            monitoring(self, stage="production")
+
+    with pytest.raises(
+        ValidationError,
+        match=r"ServiceMonitoring\('M'\): stage='production': contradicts the stage of the "
+        r"AbstractStack it is in \(dev\)",
+    ):
+        Service(make_app(), "Service", config=dev_config)
+
+
+def test_the_stacks_own_stage_is_accepted(dev_config: EnvironmentConfig) -> None:
+    class Service(AbstractStack):
+        def initialize(self) -> None:
+            self.monitoring = monitoring(self, stage="dev")
+
+    assert Service(make_app(), "Service", config=dev_config).monitoring.alarms == {}
 
 
 def test_a_refused_cross_check_leaves_nothing_half_made() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import typing
 import weakref
 from collections.abc import Callable, Collection, Mapping, Sequence
 
@@ -71,7 +72,8 @@ class ServiceMonitoring(Construct):
     critical_topic, warning_topic:
         Route alarms by severity. Default: ``alarm_topic``
     stage:
-        The stage in names. Default: - the ``AbstractStack``'s stage (required elsewhere)
+        The stage in names; in an ``AbstractStack``, only its own stage. Default: - the
+        ``AbstractStack``'s stage (required elsewhere)
     dashboards:
         Create the main and performance dashboards. Default: True
     performance_dashboard:
@@ -122,7 +124,16 @@ class ServiceMonitoring(Construct):
         where = f"ServiceMonitoring({construct_id!r})"
         checks.check_arguments(where, ServiceMonitoring.__init__, locals())
         checks.check_scope(where, scope, construct_id)
-        resolved_stage = Stage.parse(stage, where=where) if stage is not None else stage_of(scope)
+        scope_stage = stage_of(scope)
+        resolved_stage = Stage.parse(stage, where=where) if stage is not None else scope_stage
+        if scope_stage is not None and resolved_stage is not scope_stage:
+            raise ValidationError(
+                where,
+                "stage",
+                typing.cast("Stage", resolved_stage).value,
+                f"contradicts the stage of the AbstractStack it is in ({scope_stage.value}): "
+                "alarms and dashboards would carry the other stage's name; leave stage out",
+            )
         if resolved_stage is None:
             raise ValidationError(
                 where, "stage", None, "is required outside an AbstractStack (it starts every name)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Sequence
 
 from aws_cdk import Duration, Stack
@@ -259,4 +260,12 @@ def check_notification_targets(
             _SLACK_CHANNEL,
             "a Slack channel id such as 'C0123456789'",
         )
+        if slack_workspace_id.startswith("C") and typing.cast("str", slack_channel_id)[:1] in "TE":
+            raise ValidationError(
+                where,
+                "slack_workspace_id",
+                slack_workspace_id,
+                f"is a channel id and slack_channel_id={slack_channel_id!r} a workspace id: "
+                "swap them (workspace ids start with T, channel ids with C)",
+            )
     return tuple(emails)
