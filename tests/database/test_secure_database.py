@@ -446,7 +446,12 @@ class TestOptions:
         self, templates: dict[str, Template]
     ) -> None:
         template = templates["full"]
-        (policy,) = find_resources(template, "AWS::IAM::ManagedPolicy").values()
+        # The grant's own policy on the grantee's role: the library's, not the role's default.
+        (policy,) = [
+            p
+            for name, p in find_resources(template, "AWS::IAM::ManagedPolicy").items()
+            if name.startswith("AppOrgConstructsGrants")
+        ]
         (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
         assert statement["Action"] == "rds-db:connect"
         resource = str(statement["Resource"])
