@@ -312,6 +312,19 @@ INVALID: dict[str, tuple[Callable[[Stack], Any], str]] = {
         ),
         r"metric.expression=.*search\(.*uses SEARCH",
     ),
+    "wildcard dimension": (
+        custom(metric=metric(dimensions_map={"FunctionName": "*"})),
+        r"metric.dimensions\['FunctionName'\]='\*': is a wildcard, and an alarm matches "
+        r"dimensions exactly",
+    ),
+    "wildcard dimension inside a math expression": (
+        custom(
+            metric=cw.MathExpression(
+                expression="m * 2", using_metrics={"m": metric(dimensions_map={"Queue": "*"})}
+            )
+        ),
+        r"metric.dimensions\['Queue'\]='\*': is a wildcard",
+    ),
     "math expression of 11 metrics": (
         custom(metric=expression("+".join(f"m{i}" for i in range(11)), count=11)),
         r"metric='a math expression of 11 metrics': CloudWatch alarms allow at most 10 metrics",

@@ -23,6 +23,7 @@ from aws_cdk import aws_rds as rds
 from constructs import Construct
 
 from org_constructs.api import SecureApi
+from org_constructs.core import ReleasedFunction
 from org_constructs.database import SecureDatabase
 from org_constructs.errors import ValidationError
 from org_constructs.network import StandardVpc
@@ -100,9 +101,8 @@ def _is(*classes: type) -> Callable[[object], bool]:
 
 
 def _monitored_function(value: object) -> bool:
-    from org_constructs.compute import MonitoredFunction
-
-    return isinstance(value, MonitoredFunction)
+    # By its shape: the compute package imports this one.
+    return isinstance(value, ReleasedFunction)
 
 
 _KINDS = (
@@ -208,7 +208,8 @@ def check_alarm_metric(where: str, prop: str, metric: cw.IMetric, region: str) -
     """A metric a CloudWatch alarm in ``region`` can watch.
 
     Alarms refuse ``SEARCH`` expressions, math expressions that search another account or
-    region, more than ``MAX_ALARM_METRICS`` metrics, and metrics of another region.
+    region, more than ``MAX_ALARM_METRICS`` metrics, and metrics of another region; a ``'*'``
+    dimension value matches no metric, so the alarm would never fire.
     """
     for expression in _expressions(metric):
         text = expression.expression
@@ -241,6 +242,16 @@ def check_alarm_metric(where: str, prop: str, metric: cw.IMetric, region: str) -
             f"CloudWatch alarms allow at most {MAX_ALARM_METRICS} metrics in one expression: "
             "split it into several alarms (and a composite alarm if they belong together)",
         )
+    for leaf in leaves:
+        for dimension, value in (getattr(leaf, "dimensions", None) or {}).items():
+            if value == "*":
+                raise ValidationError(
+                    where,
+                    f"{prop}.dimensions[{dimension!r}]",
+                    value,
+                    "is a wildcard, and an alarm matches dimensions exactly: it would watch a "
+                    "metric that does not exist and never fire; give the real value",
+                )
     if not _known(region):
         return
     for leaf in leaves:
