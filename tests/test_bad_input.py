@@ -703,12 +703,22 @@ def test_environment_file_text_raises_only_validation_errors(
             load_environments(path)
 
 
+def delegated(construct: type[Construct]) -> set[str]:
+    """Members of the aws-cdk-lib interfaces a construct implements by passing each call to the
+    resource it wraps (``StandardVpc`` is an ``ec2.IVpc``): they behave as aws-cdk-lib's own.
+    ``select_subnets`` is the library's (it also takes a tier name) and is probed."""
+    interfaces = getattr(construct, "__jsii_ifaces__", ())
+    names = {n for i in interfaces for n in dir(i) if not n.startswith("_")}
+    return names - {"select_subnets"}
+
+
 def public_methods(construct: type[Construct]) -> list[str]:
     """The public methods a construct defines itself that take arguments."""
     methods: list[str] = []
+    passed_on = delegated(construct)
     for name, value in vars(construct).items():
         function = value.__func__ if isinstance(value, classmethod | staticmethod) else value
-        if name.startswith("_") or not inspect.isfunction(function):
+        if name.startswith("_") or name in passed_on or not inspect.isfunction(function):
             continue
         if set(inspect.signature(function).parameters) - {"self", "cls"}:
             methods.append(name)

@@ -564,6 +564,13 @@ class StandardVpc(Construct):
                     f"must be one of {PUBLIC!r}, {PRIVATE!r}, {ISOLATED!r}",
                 )
             return ec2.SubnetSelection(subnet_group_name=tier)
+        if tier is not None and not isinstance(tier, ec2.SubnetSelection):
+            raise ValidationError(
+                f"StandardVpc({self.node.id!r}).select_subnets",
+                "tier",
+                tier,
+                f"must be {PUBLIC!r}, {PRIVATE!r}, {ISOLATED!r} or an ec2.SubnetSelection",
+            )
         if tier is not None:  # aws-cdk-lib passes the selection itself
             selection = {name: getattr(tier, name, None) for name in _SELECTION_FIELDS}
         return self._vpc.select_subnets(**{k: v for k, v in selection.items() if v is not None})
