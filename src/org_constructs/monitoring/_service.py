@@ -195,6 +195,7 @@ class ServiceMonitoring(Construct):
         self._main: cw.Dashboard | None = None
         self._performance: cw.Dashboard | None = None
         self._dashboards = dashboards
+        self._root = scope.node.root
         if dashboards:
             self._create_dashboards(
                 dashboard_range or Duration.hours(3), performance_dashboard is not False
@@ -1208,7 +1209,7 @@ def _check_unique_service(
         if (
             other._service == service_name
             and other._stage is stage
-            and other.node.root is scope.node.root
+            and other._root is scope.node.root
         ):
             theirs = Stack.of(other)
             if may_equal(stack.account, theirs.account) and (
