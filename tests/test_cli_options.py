@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -458,54 +457,30 @@ def test_pre_deploy_tests_folder_and_no_diff(tmp_path: Path, recorded: Recorded)
     assert [(o.app_dir, o.stage) for o in recorded.validated] == [(app, "dev")]
 
 
-# --- Old spellings: still working until 0.4.0, hidden, with a warning naming the new one ------
+# --- Old spellings: removed in 0.5.0 -----------------------------------------------------------
 
 OLD_SPELLINGS = {
-    "cost --json": (
-        ["cost", "--assembly", "{assembly}", "--stage", "dev", "--json"],
-        "--format json",
-        lambda result: json.loads(result.stdout)["stages"] == {"dev": 0.0},
-    ),
+    "cost --json": (["cost", "--assembly", "{assembly}", "--stage", "dev", "--json"], "--json"),
     "stacks obsolete --json": (
         ["stacks", "obsolete", "{app}", "--stage", "dev", "--assembly", "{assembly}", "--json"],
-        "--format json",
-        lambda result: json.loads(result.stdout)[0]["obsolete"][0]["name"] == "Orders-dev-Old",
-    ),
-    "find-resource --json": (
-        ["find-resource", "AWS::S3::Bucket", "--stage", "dev", "--environments", "{env}", "--json"],
-        "--format json",
-        lambda result: json.loads(result.stdout)[0]["physical_id"] == "b-1",
+        "--json",
     ),
     "find-resource --stages": (
         ["find-resource", "AWS::S3::Bucket", "--stages", "dev", "--environments", "{env}"],
-        "--stage",
-        lambda result: result.stdout.splitlines()[2].split()[:2] == ["dev", "Orders-dev-Data"],
+        "--stages",
     ),
     "docs --out": (
         ["docs", "{app}", "--stage", "dev", "--out", "{pages}", "--assembly", "{assembly}"],
-        "--output",
-        lambda result: result.stdout.strip().endswith("pages"),
+        "--out",
     ),
 }
-"""Each old spelling: a command line with it, the new spelling, and what shows it worked."""
+"""Each spelling that warned until 0.5.0: a command line with it, and the old option."""
 
 
-@pytest.mark.parametrize(
-    ("arguments", "new", "worked"), OLD_SPELLINGS.values(), ids=list(OLD_SPELLINGS)
-)
-def test_an_old_spelling_works_and_warns(  # noqa: PLR0917 - fixtures
-    arguments: list[str],
-    new: str,
-    worked: Callable[[Any], bool],
-    stage_app: Path,
-    recorded: Recorded,
-    listed: list[Any],
-    asked: list[Any],
-    written: list[Any],
-    tmp_path: Path,
+@pytest.mark.parametrize(("arguments", "old"), OLD_SPELLINGS.values(), ids=list(OLD_SPELLINGS))
+def test_an_old_spelling_is_a_usage_error(
+    arguments: list[str], old: str, stage_app: Path, tmp_path: Path
 ) -> None:
-    from org_constructs._deprecated import REMOVED_IN
-
     assembly = written_assembly(tmp_path / "cdk.out", {"Orders-dev-Keep": {"Environment": "dev"}})
     values = {
         "app": str(stage_app),
@@ -514,71 +489,8 @@ def test_an_old_spelling_works_and_warns(  # noqa: PLR0917 - fixtures
         "pages": str(tmp_path / "pages"),
     }
     result = invoke(*(a.format(**values) for a in arguments))
-    assert result.exit_code == 0, result.output
-    assert worked(result), result.stdout
-    old = next(a for a in arguments if a in {"--json", "--stages", "--out"})
-    assert f"Warning: {old} is deprecated and removed in {REMOVED_IN}: use {new}" in result.stderr
-    assert result.stderr.count("deprecated") == 1
-
-
-def test_an_old_repeatable_spelling_adds_to_the_new_one(
-    stage_app: Path, recorded: Recorded, asked: list[tuple[str, str, str, str]]
-) -> None:
-    environments = str(stage_app / "environments.json")
-    result = invoke(
-        "find-resource",
-        "AWS::S3::Bucket",
-        "--stage",
-        "production",
-        "--stages",
-        "dev",
-        "--stages",
-        "production",
-        "--environments",
-        environments,
-    )
-    assert result.exit_code == 0, result.output
-    assert [session for session, *_ in asked] == [
-        "session-production",
-        "session-dev",
-        "session-production",
-    ]
-    assert result.stderr.count("--stages is deprecated") == 1, "one warning, however often"
-
-
-@pytest.mark.parametrize(
-    ("arguments", "message"),
-    [
-        (["cost", "--json", "--format", "text"], "--json means --format json, which contradicts"),
-        (["docs", ".", "--stage", "dev", "--out", "a", "--output", "b"], "give only --output"),
-        (["docs", ".", "--stage", "dev"], "Missing option '--output'"),
-    ],
-    ids=["json and format text", "out and output", "no output"],
-)
-def test_old_and_new_spellings_that_disagree(
-    arguments: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    result = invoke(*arguments)
     assert result.exit_code == 2, result.output
-    assert message in result.stderr
-
-
-@pytest.mark.parametrize(
-    ("command", "shown", "hidden"),
-    [
-        (["cost"], "--format [text|json]", "--json"),
-        (["stacks", "obsolete"], "--format [text|json]", "--json"),
-        (["find-resource"], "--stage TEXT", "--stages"),
-        (["docs"], "--output DIRECTORY", "--out "),
-        (["validate"], "--format [text|json|junit|sarif]", "--json"),
-    ],
-)
-def test_help_shows_only_the_new_spelling(command: list[str], shown: str, hidden: str) -> None:
-    result = invoke(*command, "--help")
-    assert result.exit_code == 0, result.output
-    assert shown in result.stdout
-    assert hidden not in result.stdout
+    assert f"No such option '{old}'" in result.stderr
 
 
 # --- validate --format sarif, and its progress on stderr ---------------------------------------

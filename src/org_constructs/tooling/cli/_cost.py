@@ -13,7 +13,6 @@ from org_constructs.tooling.cli._options import (
     assembly_option,
     format_option,
     read_assemblies,
-    renamed_option,
     say,
 )
 
@@ -30,7 +29,6 @@ INCOMPLETE_EXIT = 3
 @APP_DIR
 @click.option("--stage", "stages", multiple=True, help="Price these stages (repeatable).")
 @format_option("text", "json")
-@renamed_option("--json", "--format", "output_format", flag_value="json")
 @click.option(
     "--output",
     type=click.Path(file_okay=False, path_type=Path),

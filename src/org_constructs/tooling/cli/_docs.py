@@ -10,7 +10,6 @@ from org_constructs.tooling.cli._options import (
     APP_DIR,
     assembly_option,
     read_assemblies,
-    renamed_option,
     say,
 )
 
@@ -25,9 +24,9 @@ FOLDER = click.Path(file_okay=False, path_type=Path)
 @click.option(
     "--output",
     type=FOLDER,
-    help="Folder for index.md, one page per stack and the diagrams.  [required]",
+    required=True,
+    help="Folder for index.md, one page per stack and the diagrams.",
 )
-@renamed_option("--out", "--output", "output", type=FOLDER, required=True)
 @click.option("--no-architecture", is_flag=True, help="Skip the AWS-icon architecture picture.")
 @assembly_option(
     "Read this cloud assembly instead of synthesizing (repeatable: one per stage, such as "

@@ -1,17 +1,13 @@
-"""What the commands share: the APP_DIR argument, options spelled one way everywhere, the old
-spellings that still work until 0.4.0, and small helpers (stderr, the stage, assemblies)."""
+"""What the commands share: the APP_DIR argument, options spelled one way everywhere, and small
+helpers (stderr, the stage, assemblies)."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import click
-from click.core import ParameterSource
-
-from org_constructs._deprecated import REMOVED_IN
 
 __all__ = [
     "APP_DIR",
@@ -21,7 +17,6 @@ __all__ = [
     "fail",
     "format_option",
     "read_assemblies",
-    "renamed_option",
     "say",
     "stage_config",
 ]
@@ -73,66 +68,6 @@ def environments_option(function: F) -> F:
         type=click.Path(dir_okay=False, path_type=Path),
         help="The environments file.  [default: APP_DIR/environments.json]",
     )(function)
-
-
-def renamed_option(
-    old: str,
-    new: str,
-    dest: str,
-    *,
-    flag_value: str | None = None,
-    required: bool = False,
-    **attributes: Any,
-) -> Callable[[F], F]:
-    """``old``, the spelling of option ``new`` before 0.3.0: hidden, and working until 0.4.0
-    with a warning on stderr that names ``new``.
-
-    Parameters
-    ----------
-    old, new
-        The two spellings (``"--stages"``, ``"--stage"``).
-    dest
-        The parameter of the command that ``new`` sets (``"stages"``).
-    flag_value
-        ``old`` is a flag that stands for ``new flag_value`` (``--json`` for ``--format json``).
-        Default: - ``old`` takes what ``new`` takes (``attributes``); a repeatable one adds its
-        values to ``new``'s, another one stands in for ``new`` (giving both is a usage error).
-    required
-        ``new`` is required. Declare it optional, so that ``old`` can stand in: this checks it.
-        Default: False
-    """
-    name = "renamed_" + old.lstrip("-").replace("-", "_")
-    spelling = new if flag_value is None else f"{new} {flag_value}"
-
-    def decorate(command: F) -> F:
-        @functools.wraps(command)
-        def run(**kwargs: Any) -> Any:
-            given = kwargs.pop(name)
-            context = click.get_current_context()
-            if context.get_parameter_source(name) is ParameterSource.COMMANDLINE:
-                say(f"Warning: {old} is deprecated and removed in {REMOVED_IN}: use {spelling}")
-                new_given = context.get_parameter_source(dest) is ParameterSource.COMMANDLINE
-                if flag_value is not None:
-                    if new_given and kwargs[dest] != flag_value:
-                        raise click.UsageError(
-                            f"{old} means {spelling}, which contradicts {new} {kwargs[dest]}"
-                        )
-                    kwargs[dest] = flag_value
-                elif attributes.get("multiple"):
-                    kwargs[dest] = (*kwargs[dest], *given)
-                elif new_given:
-                    raise click.UsageError(f"{old} is the old spelling of {new}: give only {new}")
-                else:
-                    kwargs[dest] = given
-            if required and kwargs[dest] is None:
-                option = next(p for p in context.command.params if p.name == dest)
-                raise click.MissingParameter(ctx=context, param=option)
-            return command(**kwargs)
-
-        hidden = click.option(old, name, hidden=True, is_flag=flag_value is not None, **attributes)
-        return cast(F, hidden(run))
-
-    return decorate
 
 
 def say(message: object) -> None:

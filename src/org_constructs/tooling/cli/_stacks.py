@@ -15,7 +15,6 @@ from org_constructs.tooling.cli._options import (
     fail,
     format_option,
     read_assemblies,
-    renamed_option,
     say,
     stage_config,
 )
@@ -41,7 +40,6 @@ def stacks() -> None:
 @click.option("--delete", is_flag=True, help="Delete them (asks for each; needs --prefix).")
 @click.option("--yes", is_flag=True, help="Do not ask (non-interactive deletion).")
 @format_option("text", "json")
-@renamed_option("--json", "--format", "output_format", flag_value="json")
 @assembly_option(
     "The stacks the app defines, from this cloud assembly instead of a synthesis (repeatable)."
 )
@@ -144,7 +142,6 @@ def stacks_obsolete(  # noqa: PLR0917 - click passes every option by keyword
     multiple=True,
     help="Search this stage (repeatable).  [default: all with a profile]",
 )
-@renamed_option("--stages", "--stage", "stages", multiple=True)
 @click.option("--prefix", default="", help="Only stacks whose names start with this.")
 @click.option(
     "--environments",
@@ -154,7 +151,6 @@ def stacks_obsolete(  # noqa: PLR0917 - click passes every option by keyword
     show_default=True,
 )
 @format_option("text", "json")
-@renamed_option("--json", "--format", "output_format", flag_value="json")
 def find_resource(  # noqa: PLR0917 - click passes every option by keyword
     resource_type: str,
     name: str,
