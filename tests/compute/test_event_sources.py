@@ -38,3 +38,21 @@ def test_a_source_on_the_alias_is_accepted() -> None:
     (mapping,) = find_resources(template, "AWS::Lambda::EventSourceMapping").values()
     alias = stack.resolve(function.alias.function_arn)["Ref"]
     assert alias in json.dumps(mapping["Properties"]["FunctionName"])
+
+
+def test_monitoring_of_another_region_is_refused_before_the_function_is_made() -> None:
+    from aws_cdk import Environment
+
+    from org_constructs import AlarmTopic, ServiceMonitoring
+    from org_constructs.errors import ValidationError
+
+    app = make_app()
+    east = Stack(app, "East", env=Environment(account="111111111111", region="us-east-1"))
+    west = Stack(app, "West", env=Environment(account="111111111111", region="eu-west-1"))
+    topic = AlarmTopic(east, "Alarms")
+    monitoring = ServiceMonitoring(
+        east, "Monitoring", service_name="orders", stage="dev", alarm_topic=topic
+    )
+    with pytest.raises(ValidationError, match=r"eu-west-1.*us-east-1|us-east-1.*eu-west-1"):
+        MonitoredFunction(west, "Orders", code=CODE, handler="index.handler", monitoring=monitoring)
+    assert west.node.try_find_child("Orders") is None

@@ -404,6 +404,7 @@ class MonitoredFunction(Construct):
             monitoring._check_lambda(
                 construct_id, None, timeout, reserved_concurrent_executions, None
             )
+            monitoring._check_region("monitoring", scope)
 
         super().__init__(scope, construct_id)
         policy = removal_policy_for(self)
