@@ -216,3 +216,35 @@ def test_grants_of_several_constructs_share_one_library_policy() -> None:
     policies = template_of(stack).find_resources("AWS::IAM::ManagedPolicy")
     assert [name[:-8] for name in policies] == [f"App{LIBRARY_GRANTS_ID}"]
     assert iam5(stack) == set()
+
+
+@pytest.mark.parametrize("flags", ["bare App", "recommended flags"])
+def test_a_grant_on_a_bucket_of_another_stack_is_acknowledged_as_cdk_nag_names_it(
+    flags: str,
+) -> None:
+    """The prefix's resource comes from the bucket's stack (an export import in a bare App, a
+    stack output reference with the recommended flags): written as cdk-nag writes it."""
+    from aws_cdk import App, Environment
+
+    from org_constructs.compliance import apply_nag_packs
+
+    app = App() if flags == "bare App" else make_app()
+    env = Environment(account="111111111111", region="us-east-1")
+    data = Stack(app, "Data", env=env)
+    compute = Stack(app, "Compute", env=env)
+    bucket = SecureBucket(data, "Orders")
+    function = MonitoredFunction(compute, "Worker", code=CODE, handler="index.handler")
+    bucket.grant_read_write(function, "orders/*")
+    apply_nag_packs(compute, ["AwsSolutions"])
+    assembly = app.synth()  # fails on any unacknowledged finding
+    template = assembly.get_stack_by_name("Compute").template
+    (policy,) = [
+        r
+        for logical_id, r in template["Resources"].items()
+        if logical_id.startswith(f"WorkerRole{LIBRARY_GRANTS_ID}")
+    ]
+    ids = [a["rule"] for a in policy["Metadata"]["org-constructs"]["acknowledged"]]
+    (prefix,) = [i for i in ids if i.endswith("/orders/*]")]
+    assert "OrdersBucket" in prefix
+    if flags == "bare App":
+        assert prefix.startswith("AwsSolutions-IAM5[Resource::Data:ExportsOutputFnGetAttOrders")

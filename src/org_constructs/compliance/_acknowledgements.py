@@ -539,11 +539,14 @@ def _render(value: Any) -> str | None:
             return f"<{argument}>"
         if key == "Fn::GetAtt" and isinstance(argument, list):
             return f"<{'.'.join(str(a) for a in argument)}>"
+        if key == "Fn::ImportValue" and isinstance(argument, str):
+            # A reference to another stack: cdk-nag writes the export's name.
+            return argument
         if key == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
             parts = [_render(part) for part in argument[1]]
             if all(part is not None for part in parts):
                 return str(argument[0]).join(p for p in parts if p is not None)
     if isinstance(value, dict):
-        # Other intrinsics (Fn::GetStackOutput, Fn::ImportValue...): cdk-nag writes their JSON.
+        # Other intrinsics (Fn::GetStackOutput...): cdk-nag writes their JSON.
         return json.dumps(value, separators=(",", ":"))
     return None
