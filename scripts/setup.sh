@@ -9,7 +9,9 @@
 # Debian packages. Safe to run again: it skips what is current.
 set -euo pipefail
 source "$(dirname "$0")/_env.sh"
-CHECKOV_VERSION=3.3.30
+# The one checkov release the gate is tested with: org_constructs.contract.CHECKOV_VERSION.
+CHECKOV_VERSION=$(sed -n 's/^CHECKOV_VERSION = "\(.*\)"$/\1/p' "$ROOT/src/org_constructs/contract.py")
+[ -n "$CHECKOV_VERSION" ] || { echo "CHECKOV_VERSION not found in src/org_constructs/contract.py" >&2; exit 1; }
 cd "$ROOT"
 
 step "Graphviz and Chromium (Debian packages)"

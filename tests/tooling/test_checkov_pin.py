@@ -9,6 +9,7 @@ workflows, a service repository's scripts (``OrgCdkPythonApp``, tested in
 from __future__ import annotations
 
 import re
+import subprocess
 from typing import Any
 
 import yaml
@@ -42,7 +43,11 @@ def test_the_version_is_a_release() -> None:
 def test_setup_sh_pins_the_contract_version() -> None:
     """``scripts/setup.sh`` installs the release the tests run the gate with."""
     text = (ROOT / "scripts" / "setup.sh").read_text()
-    assert re.findall(r"^CHECKOV_VERSION=(\S+)$", text, re.M) == [contract.CHECKOV_VERSION]
+    (line,) = re.findall(r"^CHECKOV_VERSION=(.+)$", text, re.M)
+    assert "src/org_constructs/contract.py" in line, "read from the contract, not written again"
+    script = line.replace('"$ROOT/', f'"{ROOT}/').removeprefix("$(").removesuffix(")")
+    read = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True)
+    assert read.stdout.strip() == contract.CHECKOV_VERSION
     assert pinned_versions(checkov_installs(text)) == ["$CHECKOV_VERSION"]
 
 
