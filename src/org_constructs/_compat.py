@@ -12,7 +12,7 @@ import importlib.metadata
 import re
 from functools import cache
 
-from org_constructs.errors import OrgConstructsError
+from org_constructs.errors import UnsupportedVersionError
 
 __all__ = ["FLOORS", "UnsupportedVersionError", "require"]
 
@@ -28,10 +28,6 @@ FLOORS: dict[str, tuple[tuple[int, ...], str]] = {
     ),
 }
 """Package -> (lowest working release, what needs it). Kept equal to pyproject.toml's floors."""
-
-
-class UnsupportedVersionError(OrgConstructsError, ImportError):
-    """An installed dependency is older than the library supports."""
 
 
 def _parse(version: str) -> tuple[int, ...]:

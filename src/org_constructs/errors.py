@@ -1,15 +1,25 @@
-"""Exceptions raised by org-constructs.
+"""Exceptions raised by org-constructs: every one of them is defined here.
 
 Every exception the library raises on purpose derives from ``OrgConstructsError``: a
-``ValidationError`` for input it refuses, a ``ToolError`` for a program it runs that failed,
-``MissingExtraError`` and ``UnsupportedVersionError`` for an installation it cannot work with,
-``OpsError`` for an AWS call behind ``org-cdk``. The test helpers of ``org_constructs.testing``
-are the one exception: as assertions, they raise ``AssertionError``.
+``ValidationError`` for input it refuses, a ``ToolError`` for a program it runs that failed
+(``LocalError`` for a local deploy), ``MissingExtraError`` and ``UnsupportedVersionError`` for
+an installation it cannot work with, ``OpsError`` for an AWS call behind ``org-cdk``,
+``PriceTableError`` for a cost estimate's price table. The test helpers of
+``org_constructs.testing`` are the one exception: as assertions, they raise ``AssertionError``.
 """
 
 from __future__ import annotations
 
-__all__ = ["OrgConstructsError", "ToolError", "ValidationError"]
+__all__ = [
+    "LocalError",
+    "MissingExtraError",
+    "OpsError",
+    "OrgConstructsError",
+    "PriceTableError",
+    "ToolError",
+    "UnsupportedVersionError",
+    "ValidationError",
+]
 
 
 class OrgConstructsError(Exception):
@@ -22,6 +32,26 @@ class ToolError(OrgConstructsError):
     The validation gate's checkers (cfn-lint, checkov, cfn-guard, ruff), the CDK CLI and
     Graphviz raise it; the message names the program and what it printed.
     """
+
+
+class LocalError(ToolError):
+    """A local deploy that cannot start or finish; nothing is left running."""
+
+
+class MissingExtraError(OrgConstructsError, ImportError):
+    """A feature needs an optional extra that is not installed."""
+
+
+class UnsupportedVersionError(OrgConstructsError, ImportError):
+    """An installed dependency is older than the library supports."""
+
+
+class OpsError(OrgConstructsError):
+    """An operation could not be done; the message says why and what to do."""
+
+
+class PriceTableError(OrgConstructsError, LookupError):
+    """The price table lacks an entry a pricer needs, or a pricer reads one it does not declare."""
 
 
 class ValidationError(OrgConstructsError, ValueError):

@@ -19,7 +19,7 @@ from org_constructs.config._model import (
     Stage,
     VpcConfig,
 )
-from org_constructs.errors import OrgConstructsError, ValidationError
+from org_constructs.errors import MissingExtraError, ValidationError
 
 if TYPE_CHECKING:
     from constructs import Construct
@@ -40,10 +40,6 @@ _NESTED: Mapping[str, type[VpcConfig] | type[DatabaseConfig] | type[SecurityConf
 }
 _ENVIRONMENT_KEYS = tuple(f.name for f in dataclasses.fields(EnvironmentConfig))
 _REQUIRED_KEYS = ("account", "region")
-
-
-class MissingExtraError(OrgConstructsError, ImportError):
-    """A feature needs an optional extra that is not installed."""
 
 
 def load_environments(path: str | os.PathLike[str]) -> dict[str, EnvironmentConfig]:

@@ -7,13 +7,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from org_constructs.config import EnvironmentConfig
-from org_constructs.errors import OrgConstructsError
+from org_constructs.errors import OpsError
 
 __all__ = ["OpsError", "assume_role", "call", "pages", "session_for"]
-
-
-class OpsError(OrgConstructsError):
-    """An operation could not be done; the message says why and what to do."""
 
 
 def _boto3() -> Any:

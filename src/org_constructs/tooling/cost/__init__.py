@@ -1,9 +1,9 @@
 """Fixed monthly cost of a synthesized app, from the price table shipped with the package."""
 
+from org_constructs.errors import PriceTableError
 from org_constructs.tooling.cost._estimate import (
     CostLine,
     Estimate,
-    PriceTableError,
     StackCost,
     estimate_assembly,
     estimate_template,

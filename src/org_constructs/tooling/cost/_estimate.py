@@ -39,7 +39,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from org_constructs.errors import OrgConstructsError
+from org_constructs.errors import PriceTableError
 
 __all__ = [
     "CostLine",
@@ -162,10 +162,6 @@ CUSTOM_RESOURCE_PREFIX = "Custom::"
 def _free(kind: str, table: Mapping[str, Any]) -> bool:
     """Whether the table lists ``kind`` as having no charge of its own."""
     return kind in table["free"] or kind.startswith(CUSTOM_RESOURCE_PREFIX)
-
-
-class PriceTableError(OrgConstructsError, LookupError):
-    """The price table lacks an entry a pricer needs, or a pricer reads one it does not declare."""
 
 
 @dataclass(frozen=True)
