@@ -7,10 +7,18 @@ import re
 
 import pytest
 from aws_cdk import Environment, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Template
 
-from org_constructs import EnvironmentConfig, MonitoredFunction, SecureDatabase, StandardVpc
+from org_constructs import (
+    DatabaseEngine,
+    EnvironmentConfig,
+    MonitoredFunction,
+    SecureDatabase,
+    StandardVpc,
+)
 from org_constructs.errors import ValidationError
 from org_constructs.testing import find_resources, template_json
 from tests.database.test_secure_database import DatabaseStack, network
@@ -89,3 +97,69 @@ def test_allow_from_a_function_in_the_vpc_is_accepted() -> None:
         template_json(Template.from_stack(stack)), "AWS::EC2::SecurityGroupIngress"
     )
     assert any(r["Properties"]["FromPort"] == database.port for r in ingress.values())
+
+
+def two_regions() -> tuple[Stack, Stack]:
+    app = make_app()
+    here = Stack(app, "Here", env=Environment(account="111111111111", region="eu-west-1"))
+    there = Stack(app, "There", env=Environment(account="111111111111", region="us-east-1"))
+    return here, there
+
+
+def test_a_vpc_of_another_region_is_refused_naming_both_regions() -> None:
+    here, there = two_regions()
+    vpc = StandardVpc(there, "Network", interface_endpoints=["secretsmanager"])
+    with pytest.raises(
+        ValidationError,
+        match=r"vpc='There/Network/Vpc': is in region us-east-1, the stack in eu-west-1",
+    ):
+        SecureDatabase(here, "Orders", vpc=vpc)
+    assert here.node.try_find_child("Orders") is None
+
+
+def test_an_encryption_key_of_another_region_is_refused_naming_both_regions() -> None:
+    here, _ = two_regions()
+    key = kms.Key.from_key_arn(
+        here, "Key", "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    )
+    with pytest.raises(
+        ValidationError,
+        match=r"encryption_key='Here/Key': is in region us-east-1, the stack in eu-west-1",
+    ):
+        SecureDatabase(here, "Orders", vpc=network(here), encryption_key=key)
+    assert here.node.try_find_child("Orders") is None
+
+
+def test_a_key_of_the_stack_region_is_accepted() -> None:
+    here, _ = two_regions()
+    key = kms.Key.from_key_arn(
+        here, "Key", "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    )
+    assert SecureDatabase(here, "Orders", vpc=network(here), encryption_key=key).storage_key is key
+
+
+def test_grant_connect_as_the_master_user_is_refused() -> None:
+    stack = Stack(make_app(), "Grants")
+    database = SecureDatabase(stack, "Orders", vpc=network(stack))
+    role = iam.Role(stack, "App", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    with pytest.raises(ValidationError, match=r"grant_connect: db_user='dbadmin': is the master"):
+        database.grant_connect(role, "dbadmin")
+    database.grant_connect(role, "orders_app")
+
+
+def test_a_regulated_dev_mysql_database_needs_a_class_with_performance_insights(
+    dev_config: EnvironmentConfig,
+) -> None:
+    with pytest.raises(
+        ValidationError,
+        match=r"instance_type='t4g.micro': is too small for Performance Insights "
+        r"\(performance_insights=True",
+    ):
+        DatabaseStack(
+            make_app(),
+            "Db-dev",
+            config=dev_config,
+            build=lambda s, v: SecureDatabase(
+                s, "Orders", vpc=v, engine=DatabaseEngine.MYSQL, regulated=True
+            ),
+        )

@@ -737,6 +737,21 @@ INVALID: dict[str, tuple[Callable[[Stack], Any], str]] = {
         lambda s: db(s, regulated=bad("yes")),
         r"regulated='yes': must be True or False",
     ),
+    "regulated without performance insights": (
+        lambda s: db(s, regulated=True, performance_insights=False),
+        r"performance_insights=False: contradicts regulated=True",
+    ),
+    "regulated without enhanced monitoring": (
+        lambda s: db(s, regulated=True, enhanced_monitoring_interval=Duration.seconds(0)),
+        r"enhanced_monitoring_interval='0 seconds': contradicts regulated=True",
+    ),
+    "mysql class too small for performance insights": (
+        lambda s: db(
+            s, engine=DatabaseEngine.MYSQL, instance_type="t4g.small", performance_insights=True
+        ),
+        r"instance_type='t4g.small': is too small for Performance Insights "
+        r"\(performance_insights=True",
+    ),
 }
 
 

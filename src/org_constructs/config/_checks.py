@@ -537,6 +537,29 @@ def check_keywords(
     check_arguments(where, function, keywords)
 
 
+def check_same_region(where: str, prop: str, resource: object, scope: object, fix: str) -> None:
+    """``resource`` (a key, a VPC: an ``IResource``) is in the region of ``scope``'s stack.
+
+    Skipped when either region is a token (an environment-agnostic stack or resource).
+    ``fix`` says what to give instead; the message names both regions.
+    """
+    from aws_cdk import Stack, Token
+
+    env = getattr(resource, "env", None)
+    theirs = getattr(env, "region", None)
+    ours = Stack.of(scope).region  # type: ignore[arg-type]
+    if not isinstance(theirs, str) or Token.is_unresolved(theirs) or Token.is_unresolved(ours):
+        return
+    if theirs != ours:
+        node = getattr(resource, "node", None)
+        raise ValidationError(
+            where,
+            prop,
+            getattr(node, "path", resource),
+            f"is in region {theirs}, the stack in {ours}: {fix}",
+        )
+
+
 def check_grantee(where: str, prop: str, grantee: object) -> None:
     """``grantee`` has a principal to grant to: not a resource imported without its role."""
     from aws_cdk import aws_iam as iam

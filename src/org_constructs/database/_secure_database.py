@@ -120,6 +120,8 @@ FAMILIES: Mapping[tuple[DatabaseEngine, bool], frozenset[str]] = {
 """Instance class families by (engine, aurora): Aurora takes memory-optimized classes (or
 Serverless v2)."""
 _SIZE = re.compile(r"^(micro|small|medium|large|xlarge|(\d{1,2})xlarge|metal(-\d+xl)?)$")
+_NO_INSIGHTS = ("micro", "small")
+"""Sizes on which RDS for MySQL offers no Performance Insights."""
 _BURSTABLE_SIZES = ("micro", "small", "medium", "large", "xlarge", "2xlarge")
 _DB_USER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
 _VERSION_TEXT = re.compile(r"^\d+(\.\d+){0,2}(-rds\.\d{8})?$")
@@ -313,8 +315,10 @@ class SecureDatabase(Construct):
         20-65536 GiB or a ceiling below it, storage options with Aurora, a VPC without isolated
         subnets (or a ``StandardVpc`` without a Secrets Manager endpoint while rotation is on),
         rotation options with ``rotation=False``, an enhanced monitoring interval RDS refuses,
-        a value of the wrong type or an id already used in ``scope``; nothing is added to the
-        tree.
+        a VPC or an ``encryption_key`` of another region than the stack,
+        ``performance_insights=False`` or a monitoring interval of 0 with ``regulated`` on, an
+        RDS for MySQL class of size micro or small with Performance Insights on, a value of
+        the wrong type or an id already used in ``scope``; nothing is added to the tree.
 
     Example
     -------
@@ -408,7 +412,59 @@ class SecureDatabase(Construct):
                     "must be 0 (off), 1, 5, 10, 15, 30 or 60 seconds",
                 )
         network = vpc.vpc if isinstance(vpc, StandardVpc) else vpc
+        checks.check_same_region(
+            where,
+            "vpc",
+            network,
+            scope,
+            "a database runs in a VPC of its own region; create or import one in that region",
+        )
         _check_vpc(where, vpc, network, rotation)
+        if encryption_key is not None:
+            checks.check_same_region(
+                where,
+                "encryption_key",
+                encryption_key,
+                scope,
+                "RDS, Secrets Manager and CloudWatch Logs use only keys of their own region; "
+                "give a key of the stack's region (a multi-Region replica key, for example)",
+            )
+        if regulated:
+            for prop, value, off in (
+                ("performance_insights", performance_insights, performance_insights is False),
+                (
+                    "enhanced_monitoring_interval",
+                    enhanced_monitoring_interval and enhanced_monitoring_interval.to_human_string(),
+                    enhanced_monitoring_interval is not None
+                    and not enhanced_monitoring_interval.is_unresolved()
+                    and enhanced_monitoring_interval.to_seconds(integral=False) == 0,
+                ),
+            ):
+                if off:
+                    raise ValidationError(
+                        where,
+                        prop,
+                        value,
+                        f"contradicts regulated={regulated} (given, or from the environment's "
+                        "regulated nag pack): the HIPAA, NIST and PCI packs require it; leave "
+                        f"{prop} out, or set regulated=False where no regulated pack applies",
+                    )
+        insights_on = (
+            performance_insights
+            if performance_insights is not None
+            else stage in (None, Stage.PRODUCTION) or regulated
+        )
+        size = (instance_type or "").partition(".")[2]
+        if insights_on and engine is DatabaseEngine.MYSQL and not aurora and size in _NO_INSIGHTS:
+            raise ValidationError(
+                where,
+                "instance_type",
+                instance_type,
+                f"is too small for Performance Insights (performance_insights={insights_on}, "
+                "given or from regulated=True or the production stage): RDS for MySQL offers "
+                "it from the medium size up; use 't4g.medium' or larger, or "
+                "performance_insights=False outside regulated environments",
+            )
         if deletion_protection is False and stage is Stage.PRODUCTION:
             raise ValidationError(
                 where,
@@ -986,6 +1042,12 @@ class SecureDatabase(Construct):
 
         The database user must exist and be granted ``rds_iam`` (PostgreSQL) or use the
         ``AWSAuthenticationPlugin`` (MySQL).
+
+        Raises
+        ------
+        ValidationError
+            For a ``db_user`` that is no user name or is the master user (``dbadmin``), a
+            grantee without a principal or a value of the wrong type.
         """
         where = f"{self._where}.grant_connect"
         checks.check_arguments(where, SecureDatabase.grant_connect, locals())
@@ -998,6 +1060,15 @@ class SecureDatabase(Construct):
             "a database user name: 1 to 63 letters, digits or '_', starting with a letter",
             tokens=True,
         )
+        if db_user == MASTER_USERNAME:
+            raise ValidationError(
+                where,
+                "db_user",
+                db_user,
+                "is the master user, whose password is in the rotated secret: connect as an "
+                "application user created for the grantee (with rds_iam or the "
+                "AWSAuthenticationPlugin), which holds only the privileges it needs",
+            )
         target = library_grantee(grantee)
         grant = self._database.grant_connect(target, db_user)
         acknowledge_grant(
