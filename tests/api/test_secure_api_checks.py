@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from typing import Any
@@ -13,7 +14,13 @@ from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Template
 
-from org_constructs import MonitoredFunction, SecureApi
+from org_constructs import (
+    AbstractStack,
+    EnvironmentConfig,
+    MonitoredFunction,
+    SecureApi,
+    SecurityConfig,
+)
 from org_constructs.errors import ValidationError
 from tests.support import make_app
 
@@ -88,6 +95,18 @@ INVALID: dict[str, tuple[Build, str]] = {
         )[2],
         r"authorizer='Svc-dev/Token': already authorizes SecureApi 'Svc-dev/First'",
     ),
+    "a burst below the rate": (
+        lambda s: {
+            "handler": released(s),
+            "throttling_rate_limit": 500,
+            "throttling_burst_limit": 100,
+        },
+        r"throttling_burst_limit=100: is below throttling_rate_limit \(500\)",
+    ),
+    "WAF off on a regulated API": (
+        lambda s: {"handler": released(s), "waf": False, "regulated": True},
+        r"waf=False: contradicts regulated=True.*web ACL",
+    ),
 }
 
 
@@ -131,3 +150,54 @@ def test_the_same_api_name_in_another_account_is_accepted() -> None:
     other = Stack(app, "Other", env=Environment(account="222222222222", region="eu-west-1"))
     SecureApi(one, "Api", api_name="orders", waf=False)
     assert SecureApi(other, "Api", api_name="orders", waf=False).rest_api_name == "orders"
+
+
+def test_waf_off_in_the_config_of_a_regulated_environment_is_refused(
+    production_config: EnvironmentConfig,
+) -> None:
+    config = dataclasses.replace(
+        production_config,
+        security=SecurityConfig(waf_enabled=False, nag_packs=("AwsSolutions", "HIPAA.Security")),
+    )
+
+    class ApiStack(AbstractStack):
+        def initialize(self) -> None:
+            SecureApi(self, "Api", handler=released(self))
+
+    with pytest.raises(
+        ValidationError,
+        match=r"waf='False \(security.waf_enabled of the environment\)': contradicts "
+        r"regulated=True",
+    ):
+        ApiStack(make_app(), "Svc-production", config=config)
+
+
+def test_a_burst_equal_to_the_rate_is_accepted() -> None:
+    scope = stack()
+    SecureApi(
+        scope,
+        "Api",
+        handler=released(scope),
+        throttling_rate_limit=300,
+        throttling_burst_limit=300,
+    )
+    Template.from_stack(scope).has_resource_properties(
+        "AWS::ApiGateway::Stage",
+        {"MethodSettings": [{"ThrottlingRateLimit": 300, "ThrottlingBurstLimit": 300}]},
+    )
+
+
+def test_an_api_without_handler_or_method_names_the_fix_at_synthesis() -> None:
+    scope = stack()
+    SecureApi(scope, "Api", waf=False)
+    with pytest.raises(
+        RuntimeError, match=r"SecureApi\('Api'\): handler=None: the API has no method"
+    ):
+        scope.node.root.synth()  # type: ignore[attr-defined]
+
+
+def test_an_api_without_handler_but_with_a_method_synthesizes() -> None:
+    scope = stack()
+    api = SecureApi(scope, "Api", waf=False)
+    api.root.add_method("GET", apigw.MockIntegration())
+    Template.from_stack(scope).resource_count_is("AWS::ApiGateway::Method", 1)

@@ -6,13 +6,14 @@ import re
 import typing
 from typing import Any
 
+import jsii
 from aws_cdk import Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
-from constructs import Construct
+from constructs import Construct, IValidation
 
 from org_constructs._flags import API_ACCESS_LOG_ARN, pin_feature_flags
 from org_constructs._kms import log_group_key
@@ -138,8 +139,11 @@ class SecureApi(Construct):
         a domain name that is not a lower-case host name, a certificate of another region than
         the stack (a regional endpoint serves only a certificate of its own region), the
         ``function`` of a ``MonitoredFunction`` as ``handler`` (it bypasses the canary), an
-        ``api_name`` or an authorizer that another ``SecureApi`` of the app already has, a value
-        of the wrong type or an id already used in ``scope``; nothing is added to the tree.
+        ``api_name`` or an authorizer that another ``SecureApi`` of the app already has, a
+        burst below the rate, WAF off (``waf=False`` or the environment's
+        ``security.waf_enabled``) with ``regulated`` on, a value of the wrong type or an id
+        already used in ``scope``; nothing is added to the tree. At synthesis, an API without
+        ``handler`` to which no method was added.
 
     Example
     -------
@@ -191,6 +195,20 @@ class SecureApi(Construct):
         checks.check_int(
             where, "throttling_burst_limit", throttling_burst_limit, 1, _MAX_BURST, tokens=True
         )
+        if (
+            not checks.is_token(throttling_rate_limit)
+            and not checks.is_token(throttling_burst_limit)
+            and throttling_burst_limit < throttling_rate_limit
+        ):
+            raise ValidationError(
+                where,
+                "throttling_burst_limit",
+                throttling_burst_limit,
+                f"is below throttling_rate_limit ({throttling_rate_limit:g}): API Gateway's token "
+                "bucket holds at most the burst, so requests that arrive together are throttled "
+                "below the rate the stage promises; give a burst at least equal to the rate "
+                "(the defaults are 100 and 200)",
+            )
         config = config_of(scope)
         waf_on = waf if waf is not None else (config.security.waf_enabled if config else True)
         if waf_rate_limit is not None:
@@ -220,6 +238,15 @@ class SecureApi(Construct):
         _check_unique(where, scope, name, authorizer)
         if regulated is None:
             regulated = is_regulated(scope)
+        if regulated and not waf_on:
+            raise ValidationError(
+                where,
+                "waf",
+                False if waf is not None else "False (security.waf_enabled of the environment)",
+                f"contradicts regulated={regulated} (given, or from the environment's regulated "
+                "nag pack): the HIPAA, NIST and PCI packs require a web ACL in front of the "
+                "stage; leave WAF on, or set regulated=False where no regulated pack applies",
+            )
 
         super().__init__(scope, construct_id)
         pin_feature_flags(self, API_ACCESS_LOG_ARN)
@@ -256,6 +283,7 @@ class SecureApi(Construct):
             self._api: apigw.RestApi = apigw.LambdaRestApi(self, "Api", handler=handler, **common)
         else:
             self._api = apigw.RestApi(self, "Api", **common)
+            self.node.add_validation(_HasMethods(where, self._api))
         self._api.add_request_validator(
             "Validator", validate_request_body=True, validate_request_parameters=True
         )
@@ -466,6 +494,24 @@ class SecureApi(Construct):
 
 
 _MAX_API_NAME = 128
+
+
+@jsii.implements(IValidation)
+class _HasMethods:
+    """Without ``handler``, the API needs a method of its own (API Gateway deploys none)."""
+
+    def __init__(self, where: str, api: apigw.RestApi) -> None:
+        self._where = where
+        self._api = api
+
+    def validate(self) -> list[str]:
+        if self._api.methods:
+            return []
+        return [
+            f"{self._where}: handler=None: the API has no method, and API Gateway deploys no "
+            "stage without one: give handler=... (a MonitoredFunction), or add methods "
+            "(api.root.add_resource('orders').add_method('GET', integration))"
+        ]
 
 
 def _serving(
