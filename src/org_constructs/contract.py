@@ -23,9 +23,11 @@ __all__ = [
     "DEFAULT_PACKS",
     "DEFAULT_QUALIFIER",
     "DEPLOYMENT_TOPIC_OUTPUT",
+    "DOCS_SOURCE",
     "EXECUTION_POLICY_NAME",
     "LIBRARY_GRANTS_ID",
     "LIBRARY_SOURCE",
+    "MAX_RUNBOOK_URL",
     "MIN_REASON",
     "NAG_PACKS",
     "NAG_SUMMARY_ENVIRONMENT",
@@ -156,3 +158,14 @@ STATEFUL: dict[str, tuple[str, ...]] = {
 ``scripts/breaks.py`` guards them between releases; ``org-cdk change-set summary`` fails a
 change set that replaces or removes one of them.
 """
+
+# ----------------------------------------------------------------------- runbooks
+
+DOCS_SOURCE = "https://github.com/org-constructs/org-constructs/blob"
+"""Where the library's documentation is read at a given version: ``<DOCS_SOURCE>/v<version>/...``;
+alarm descriptions link ``<DOCS_SOURCE>/v<installed version>/docs/alarms.md#<anchor>``."""
+
+MAX_RUNBOOK_URL = 256
+"""The longest runbook URL (``ServiceMonitoring(runbook_url=...)``, ``runbook_url`` of an
+environment): with the longest alarm text it stays within CloudWatch's 1,024-character
+alarm description."""

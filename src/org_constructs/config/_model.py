@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 from org_constructs.config import _checks as checks
-from org_constructs.contract import DEFAULT_PACKS, NAG_PACKS
+from org_constructs.contract import DEFAULT_PACKS, MAX_RUNBOOK_URL, NAG_PACKS
 from org_constructs.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -375,6 +376,11 @@ class EnvironmentConfig:
         The delivery wave of this environment, 0 to 99: environments of one wave deploy in
         parallel, waves in ascending order (``org-cdk pipeline github``). Default: none (each
         environment is a wave of its own, after the waves given, in the file's order)
+    runbook_url:
+        The team's own runbook page, an ``https://`` URL without ``#fragment``: the alarms of
+        every ``ServiceMonitoring`` in this environment's ``AbstractStack`` link
+        ``<runbook_url>#<alarm anchor>`` instead of the library's alarm catalogue. Default:
+        none (the alarm catalogue of the installed version)
 
     Raises
     ------
@@ -403,6 +409,7 @@ class EnvironmentConfig:
     availability_zones: Sequence[str] | None = None
     deploy_role_arn: str | None = None
     wave: int | None = None
+    runbook_url: str | None = None
 
     def __post_init__(self) -> None:
         where = type(self).__name__
@@ -459,6 +466,8 @@ class EnvironmentConfig:
             self._check_deploy_role(where)
         if self.wave is not None:
             checks.check_int(where, "wave", self.wave, 0, MAX_WAVE)
+        if self.runbook_url is not None:
+            check_runbook_url(where, "runbook_url", self.runbook_url)
         if stage.is_production:
             self._check_production(where)
 
@@ -544,6 +553,33 @@ class EnvironmentConfig:
         from aws_cdk.aws_logs import RetentionDays
 
         return RetentionDays[_RETENTION_NAMES[self.log_retention_days]]
+
+
+def check_runbook_url(where: str, prop: str, url: object) -> None:
+    """``url`` is a runbook page alarms can link to: ``https://``, a host, no fragment (the
+    alarm's anchor is added), no spaces, at most ``MAX_RUNBOOK_URL`` characters."""
+    expected = (
+        "must be an https:// URL of the runbook page, without '#fragment' (each alarm adds its "
+        "own anchor) and without spaces, such as 'https://wiki.example.com/runbooks/orders'"
+    )
+    if not isinstance(url, str):
+        raise ValidationError(where, prop, url, expected)
+    parsed = urlsplit(url)
+    if (
+        parsed.scheme != "https"
+        or not parsed.hostname
+        or "#" in url
+        or any(character.isspace() for character in url)
+    ):
+        raise ValidationError(where, prop, url, expected)
+    if len(url) > MAX_RUNBOOK_URL:
+        raise ValidationError(
+            where,
+            prop,
+            f"{url[:40]}...",
+            f"must be at most {MAX_RUNBOOK_URL} characters ({len(url)} given): with the alarm's "
+            "text it must fit CloudWatch's 1,024-character alarm description",
+        )
 
 
 _VPC_DEFAULTS: Mapping[Stage, Mapping[str, Any]] = {
