@@ -623,6 +623,21 @@ INVALID: dict[str, tuple[Callable[[Stack], Any], str]] = {
         vpc(nat_instance_type=bad(4)),
         r"nat_instance_type=4: must be a string or None",
     ),
+    "max_azs beyond an environment-agnostic stack": (
+        vpc(max_azs=3),
+        r"max_azs=3: the stack has no account and region, so aws-cdk-lib gives it 2 "
+        r"availability zones.*env=Environment.*max_azs=2",
+    ),
+    "from_config with a key the config gives": (
+        lambda s: StandardVpc.from_config(s, "V", VpcConfig(max_azs=2, nat_gateways=1), max_azs=1),
+        r"StandardVpc\('V'\): max_azs=1: comes from the config",
+    ),
+    "from_config with no such property": (
+        lambda s: StandardVpc.from_config(
+            s, "V", VpcConfig(max_azs=2, nat_gateways=1), flowlogs_bucket=None
+        ),
+        r"flowlogs_bucket=None: is not a property; did you mean 'flow_logs_bucket'",
+    ),
 }
 
 

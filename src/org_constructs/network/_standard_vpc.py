@@ -43,6 +43,8 @@ PUBLIC = "Public"
 PRIVATE = "Private"
 ISOLATED = "Isolated"
 _DEFAULT_MASK = 24
+_FROM_CONFIG = ("cidr", "max_azs", "nat_gateways", "nat_instance_type", "flow_logs")
+"""The constructor's keywords that ``from_config`` takes from the ``VpcConfig``."""
 _MIN_MASK, _MAX_MASK = 16, 28
 
 _RESTRICT_SG_REASON = (
@@ -149,9 +151,11 @@ class StandardVpc(Construct):
         16-28 or larger than the VPC, a
         CIDR too small for the tiers and AZs, flow log options without flow logs, an interface
         endpoint service that aws-cdk-lib does not know (or its full endpoint name), an AZ or a
-        service given twice, an AZ outside the stack's region, a value of the wrong type, a
-        token where the subnets are computed from the number, or an id already used in
-        ``scope``; nothing is added to the tree.
+        service given twice, an AZ outside the stack's region, ``max_azs`` above the zones
+        the stack has (more than 2 given in a stack without account and region, or more than
+        the region's zones recorded in ``cdk.context.json``), a ``flow_logs_key`` of another
+        region, a value of the wrong type, a token where the subnets are computed from the
+        number, or an id already used in ``scope``; nothing is added to the tree.
 
     Example
     -------
@@ -190,6 +194,7 @@ class StandardVpc(Construct):
         checks.check_scope(where, scope, construct_id)
         stage = stage_of(scope)
         defaults = VpcConfig.for_stage(stage or Stage.PRODUCTION)
+        azs_given = max_azs is not None
         cidr = defaults.cidr if cidr is None else cidr
         max_azs = defaults.max_azs if max_azs is None else max_azs
         if nat_gateways is None:
@@ -215,6 +220,15 @@ class StandardVpc(Construct):
                 )
         if availability_zones is not None:
             _check_zones(where, scope, availability_zones, max_azs)
+        if flow_logs_key is not None:
+            checks.check_same_region(
+                where,
+                "flow_logs_key",
+                flow_logs_key,
+                scope,
+                "CloudWatch Logs encrypts only with keys of its own region; give a key of the "
+                "stack's region, or leave flow_logs_key out (a key with rotation is created)",
+            )
         if not flow_logs and (flow_logs_bucket or flow_logs_key or flow_logs_retention):
             raise ValidationError(
                 where,
@@ -246,6 +260,8 @@ class StandardVpc(Construct):
         for index, service in enumerate(interface_endpoints):
             _check_endpoint_service(where, f"interface_endpoints[{index}]", service)
         checks.check_unique(where, "interface_endpoints", interface_endpoints, "service")
+        if availability_zones is None:
+            _check_zone_count(where, scope, max_azs, azs_given)
 
         super().__init__(scope, construct_id)
         self._stage = stage
@@ -334,8 +350,17 @@ class StandardVpc(Construct):
         ``config``.
 
         ``kwargs`` are the other keyword arguments of the constructor.
+
+        Raises
+        ------
+        ValidationError
+            For a keyword the config already gives (``cidr``, ``max_azs``, ``nat_gateways``,
+            ``nat_instance_type``, ``flow_logs``) or that is no property, and as the
+            constructor.
         """
-        checks.check_arguments(f"StandardVpc({construct_id!r})", cls.from_config, locals())
+        where = f"StandardVpc({construct_id!r})"
+        checks.check_arguments(where, cls.from_config, locals())
+        checks.check_keywords(where, cls.__init__, kwargs, taken=_FROM_CONFIG)
         return cls(
             scope,
             construct_id,
@@ -701,6 +726,36 @@ def _check_zones(where: str, scope: Construct, zones: Sequence[str], max_azs: in
                 f"is not one of the account's zones in {stack.region} "
                 f"({', '.join(known)}, from cdk.context.json)",
             )
+
+
+def _check_zone_count(where: str, scope: Construct, max_azs: int, given: bool) -> None:
+    """The stack has ``max_azs`` zones: ``ec2.Vpc`` would otherwise span fewer, silently."""
+    zones = Stack.of(scope).availability_zones
+    if any(Token.is_unresolved(zone) for zone in zones):
+        # An environment-agnostic stack: aws-cdk-lib offers two zones (Fn::GetAZs). Only a
+        # max_azs given by the user is refused; the stage default keeps its old behaviour.
+        if given and max_azs > len(zones):
+            raise ValidationError(
+                where,
+                "max_azs",
+                max_azs,
+                f"the stack has no account and region, so aws-cdk-lib gives it {len(zones)} "
+                f"availability zones and the VPC would span {len(zones)}, not {max_azs}: give "
+                "the stack env=Environment(account=..., region=...) (an AbstractStack takes it "
+                f"from its config), or max_azs={len(zones)}",
+            )
+        return
+    if set(zones) <= set(_DUMMY_ZONES):
+        return  # not looked up yet: the CLI looks them up and synthesizes again
+    if max_azs > len(zones):
+        raise ValidationError(
+            where,
+            "max_azs",
+            max_azs,
+            f"the stack's region has {len(zones)} availability zones ({', '.join(zones)}, from "
+            f"cdk.context.json or the environment's availability_zones): the VPC would span "
+            f"{len(zones)}, not {max_azs}; use max_azs={len(zones)} or fewer",
+        )
 
 
 @cache
