@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from aws_cdk import Annotations as CoreAnnotations
-from aws_cdk import CfnParameter, Duration, RemovalPolicy, Stack
+from aws_cdk import CfnParameter, Duration, Environment, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -557,6 +557,46 @@ def test_a_grantee_without_a_principal_is_refused() -> None:
         bucket.grant_read(imported)
     with pytest.raises(ValidationError, match=r"grant_write: objects_key_pattern=5: must be a"):
         bucket.grant_write(iam.AccountRootPrincipal(), bad(5))
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        ("", r"objects_key_pattern='': matches no object"),
+        ("/reports/*", r"objects_key_pattern='/reports/\*': starts with '/'.*'reports/\*'"),
+        ("reports/../secret/*", r"objects_key_pattern='reports/../secret/\*': has a '.' or '..'"),
+        ("./reports/*", r"objects_key_pattern='./reports/\*': has a '.' or '..'"),
+    ],
+)
+def test_a_key_pattern_that_is_not_a_key_is_refused(pattern: str, message: str) -> None:
+    stack = Stack(make_app(), "Grants")
+    bucket = SecureBucket(stack, "B")
+    role = iam.Role(stack, "Reader", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    with pytest.raises(ValidationError, match=r"SecureBucket\('B'\).grant_read: " + message):
+        bucket.grant_read(role, pattern)
+    assert role.node.try_find_child("DefaultPolicy") is None, "nothing granted"
+    bucket.grant_read(role, "reports/2024..final/*")  # '..' inside a name is a key like any
+
+
+def test_a_token_key_pattern_passes() -> None:
+    stack = Stack(make_app(), "Grants")
+    role = iam.Role(stack, "Reader", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    SecureBucket(stack, "B").grant_read(role, CfnParameter(stack, "Prefix").value_as_string)
+
+
+def test_an_encryption_key_of_another_region_is_refused_naming_both_regions() -> None:
+    env = Environment(account="111111111111", region="us-east-1")
+    stack = Stack(make_app(), "Keys", env=env)
+    key = kms.Key.from_key_arn(
+        stack, "Key", "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    )
+    with pytest.raises(
+        ValidationError,
+        match=r"SecureBucket\('B'\): encryption_key='Keys/Key': is in region eu-west-1, the "
+        r"stack in us-east-1",
+    ):
+        SecureBucket(stack, "B", encryption_key=key)
+    assert stack.node.try_find_child("B") is None
 
 
 def test_token_tls_version_and_retention_pass() -> None:

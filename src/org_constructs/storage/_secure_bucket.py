@@ -118,7 +118,8 @@ class SecureBucket(Construct):
     Raises
     ------
     ValidationError
-        For a bucket name S3 refuses, an unsupported encryption, ``encryption_key`` with
+        For a bucket name S3 refuses, an unsupported encryption, an ``encryption_key`` of
+        another region than the stack, ``encryption_key`` with
         S3-managed encryption, ``auto_delete_objects`` outside dev or without DESTROY, a TLS
         version other than 1.2 or 1.3, a log retention of less than a day, access log options
         with ``server_access_logs=False``, ``access_log_retention_days`` with
@@ -178,6 +179,15 @@ class SecureBucket(Construct):
                 "encryption",
                 encryption,
                 "must be BucketEncryption.KMS when encryption_key is given",
+            )
+        if encryption_key is not None:
+            checks.check_same_region(
+                where,
+                "encryption_key",
+                encryption_key,
+                scope,
+                "S3 encrypts only with keys of the bucket's region; give a key of the stack's "
+                "region (a multi-Region replica key, for example), or leave encryption_key out",
             )
         _check_tls_version(where, minimum_tls_version)
         if removal_policy is RemovalPolicy.SNAPSHOT:
@@ -445,6 +455,13 @@ class SecureBucket(Construct):
         ``s3:List*``... and on ``bucket/<pattern>``) are acknowledged on the grantee, naming
         this grant; ``org-cdk validate`` lists them as acknowledged. So are those of the other
         ``grant_*`` methods.
+
+        Raises
+        ------
+        ValidationError
+            For a grantee without a principal, an ``objects_key_pattern`` that is empty,
+            starts with ``/`` or has a ``.`` or ``..`` segment (S3 keys are not paths), or a
+            value of the wrong type; the same for every ``grant_*`` method.
         """
         return self._grant("grant_read", grantee, objects_key_pattern, ())
 
@@ -479,6 +496,7 @@ class SecureBucket(Construct):
             {"grantee": grantee, "objects_key_pattern": objects_key_pattern},
         )
         checks.check_grantee(f"SecureBucket({self.node.id!r}).{method}", "grantee", grantee)
+        _check_key_pattern(f"SecureBucket({self.node.id!r}).{method}", objects_key_pattern)
         target = library_grantee(grantee)
         grant: iam.Grant = getattr(self._bucket, method)(target, objects_key_pattern)
         acknowledge_grant(
@@ -489,6 +507,37 @@ class SecureBucket(Construct):
             owner=self,
         )
         return grant
+
+
+def _check_key_pattern(where: str, pattern: str) -> None:
+    """An object key pattern that matches the keys it seems to name (a token passes)."""
+    if Token.is_unresolved(pattern):
+        return
+    prop = "objects_key_pattern"
+    if not pattern:
+        raise ValidationError(
+            where,
+            prop,
+            pattern,
+            "matches no object: give '*' for every object or a prefix such as 'reports/*'",
+        )
+    if pattern.startswith("/"):
+        raise ValidationError(
+            where,
+            prop,
+            pattern,
+            f"starts with '/', which S3 keys do not (a key is 'reports/2024.csv', not "
+            f"'/reports/2024.csv'): use {pattern.lstrip('/') or '*'!r}",
+        )
+    if any(part in (".", "..") for part in pattern.split("/")):
+        raise ValidationError(
+            where,
+            prop,
+            pattern,
+            "has a '.' or '..' segment, which S3 does not resolve: the grant would cover keys "
+            "that contain those characters, not another folder; name the prefix itself, such "
+            "as 'reports/*'",
+        )
 
 
 class _Bucket(s3.Bucket):
