@@ -395,6 +395,14 @@ class TestHardening:
 
 
 INVALID: dict[str, tuple[dict[str, Any], str]] = {
+    "hook_handler without a hook from code": (
+        {"hook_handler": "hooks.main"},
+        r"hook_handler='hooks.main': applies to hooks given as lambda_.Code",
+    ),
+    "hook_handler without a file": (
+        {"pre_traffic_hook": CODE, "hook_handler": "main"},
+        r"hook_handler='main': must name the file and the function, 'FILE.FUNCTION'",
+    ),
     "unknown style": ({"deployment": "CANARY_50"}, r"deployment='CANARY_50': must be one of"),
     "not a deployment": ({"deployment": 5}, r"deployment=5: must be a Deployment or a string"),
     "reserved below one": (

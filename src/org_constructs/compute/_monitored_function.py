@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -64,6 +65,9 @@ ROLLBACK_DEFAULTS: dict[str, AlarmDefault] = {
 TRIGGER_EVENTS = ("DeploymentStart", "DeploymentSuccess", "DeploymentFailure", "DeploymentRollback")
 _ALIAS = re.compile(r"^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$")
 _HANDLER = re.compile(r"^\S{1,128}$")
+_DEFAULT_HOOK_HANDLER = "index.handler"
+_DOTTED_FAMILIES = (lambda_.RuntimeFamily.PYTHON, lambda_.RuntimeFamily.NODEJS)
+"""Runtimes whose handler is ``FILE.FUNCTION``."""
 _ENVIRONMENT_KEY = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]+$")
 _RESERVED_ENVIRONMENT = frozenset(
     {
@@ -247,11 +251,15 @@ class MonitoredFunction(Construct):
         For an unknown deployment name, a percentage outside 1-99 or an interval under a minute,
         reserved concurrency below 1, a hook in another stack, an invalid alias name, a memory
         size outside 128-10240 MB, a timeout that is not 1 to 900 whole seconds, an empty
-        handler, a description over 256 characters, environment variables Lambda refuses
+        handler or a Python or Node.js handler (or ``hook_handler``) that is not
+        ``FILE.FUNCTION``, ``hook_handler`` without a hook given as code, a ``vpc`` or an
+        ``environment_encryption_key`` of another region, a description over 256 characters, environment variables Lambda refuses
         (reserved names, more than 4 KB), security groups without a VPC or more than 5, more
         than 10 rollback alarms in all, a rollback alarm override or a ``monitoring`` label
         that would be refused, a value of the wrong type or an id already used in ``scope``;
-        nothing is added to the tree.
+        nothing is added to the tree. At synthesis: an event source on the unversioned
+        function, and an SQS queue read by the function whose visibility timeout is below
+        ``timeout``.
     """
 
     def __init__(
@@ -320,6 +328,34 @@ class MonitoredFunction(Construct):
             checks.check_text(
                 where, prop, text, _HANDLER, "1 to 128 characters without spaces", tokens=True
             )
+        for prop, text, family in (
+            ("handler", handler, (runtime or latest_python_runtime()).family),
+            ("hook_handler", hook_handler, lambda_.RuntimeFamily.PYTHON),
+        ):
+            module, _, name = text.rpartition(".")
+            if (
+                family in _DOTTED_FAMILIES
+                and not Token.is_unresolved(text)
+                and not (module and name)
+            ):
+                raise ValidationError(
+                    where,
+                    prop,
+                    text,
+                    f"must name the file and the function, 'FILE.FUNCTION' (such as "
+                    f"'index.handler'), for the {family.name.lower()} runtime; Lambda reports "
+                    "'Unable to import module' at every invocation otherwise",
+                )
+        code_hooks = any(isinstance(h, lambda_.Code) for h in (pre_traffic_hook, post_traffic_hook))
+        if hook_handler != _DEFAULT_HOOK_HANDLER and not code_hooks:
+            raise ValidationError(
+                where,
+                "hook_handler",
+                hook_handler,
+                "applies to hooks given as lambda_.Code (pre_traffic_hook, post_traffic_hook), "
+                "and none is: give the hook's code, or leave hook_handler out (a hook function "
+                "of your own has its own handler)",
+            )
         checks.check_text(
             where,
             "alias_name",
@@ -347,6 +383,23 @@ class MonitoredFunction(Construct):
                 "security_groups",
                 f"{len(security_groups)} groups",
                 f"Lambda allows at most {_MAX_SECURITY_GROUPS}",
+            )
+        if vpc is not None:
+            checks.check_same_region(
+                where,
+                "vpc",
+                vpc.vpc if isinstance(vpc, StandardVpc) else vpc,
+                scope,
+                "a function runs in a VPC of its own region; create or import one in that region",
+            )
+        if environment_encryption_key is not None:
+            checks.check_same_region(
+                where,
+                "environment_encryption_key",
+                environment_encryption_key,
+                scope,
+                "Lambda encrypts environment variables only with keys of its own region; give a "
+                "key of the stack's region, or leave it out (the AWS managed key)",
             )
         if security_groups and vpc is None:
             raise ValidationError(
@@ -526,6 +579,7 @@ class MonitoredFunction(Construct):
                 reserved_concurrency=reserved_concurrent_executions,
             )
         self.node.add_validation(_SourcesOnTheAlias(self._function, self._alias))
+        self.node.add_validation(_QueuesOutlastTheTimeout(self, timeout))
 
     def _hardened(
         self,
@@ -849,6 +903,55 @@ def _action(topic: AlarmTopic | sns.ITopic | None) -> cw.IAlarmAction | None:
     from aws_cdk import aws_cloudwatch_actions as cw_actions
 
     return cw_actions.SnsAction(topic)
+
+
+@jsii.implements(IValidation)
+class _QueuesOutlastTheTimeout:
+    """Refuses an SQS event source whose visibility timeout is below the function's timeout.
+
+    Lambda refuses such a mapping when it is created ("Queue visibility timeout ... is less
+    than Function timeout"): a message would come back while the function still works on it.
+    Known only once the tree is complete (sources are added after the constructor).
+    """
+
+    def __init__(self, owner: MonitoredFunction, timeout: Duration) -> None:
+        self._owner = owner
+        self._timeout = timeout
+
+    def validate(self) -> list[str]:
+        owner = self._owner
+        stack = Stack.of(owner)
+        seconds = self._timeout.to_seconds()
+        queues = {
+            stack.resolve(stack.get_logical_id(node.node.default_child)): node
+            for node in stack.node.find_all()
+            if isinstance(node, sqs.Queue) and isinstance(node.node.default_child, sqs.CfnQueue)
+        }
+        problems = []
+        for target in (owner.function, owner.alias):
+            for child in target.node.children:
+                if not isinstance(child, lambda_.EventSourceMapping):
+                    continue
+                mapping = child.node.default_child
+                arn = stack.resolve(getattr(mapping, "event_source_arn", None))
+                attribute = arn.get("Fn::GetAtt") if isinstance(arn, dict) else None
+                queue = queues.get(attribute[0]) if attribute else None
+                if queue is None:
+                    continue
+                cfn = typing.cast("sqs.CfnQueue", queue.node.default_child)
+                visibility = stack.resolve(cfn.visibility_timeout)
+                visibility = 30 if visibility is None else visibility
+                if isinstance(visibility, int | float) and visibility < seconds:
+                    problems.append(
+                        f"MonitoredFunction({owner.node.path!r}): timeout={seconds} seconds: "
+                        f"exceeds the visibility timeout of the queue {queue.node.path!r} "
+                        f"({visibility:g} seconds) that {child.node.path!r} reads: Lambda "
+                        "refuses the mapping, as a message would return to the queue while the "
+                        "function still works on it; give the queue visibility_timeout="
+                        f"Duration.seconds({seconds * 6}) (six times the timeout, as AWS "
+                        "advises), or a shorter timeout"
+                    )
+        return problems
 
 
 @jsii.implements(IValidation)
