@@ -269,7 +269,41 @@ INVALID: dict[str, tuple[dict[str, Any], str, str]] = {
         "S",
         r"termination_protection='no': must be True or False or None",
     ),
+    "a stack tag of AWS": (
+        {"tags": {"aws:team": "orders"}},
+        "S",
+        r"tags\['aws:team'\]='aws:team': tag keys starting with 'aws:' are AWS's",
+    ),
+    "a stack tag the stack sets itself": (
+        {"tags": {"Environment": "production"}},
+        "S",
+        r"tags\['Environment'\]='Environment': is set by AbstractStack",
+    ),
+    "a stack tag value too long": (
+        {"tags": {"Team": "t" * 257}},
+        "S",
+        r"tags\['Team'\]='t+': tag values must be text of at most 256",
+    ),
 }
+
+
+def test_no_termination_protection_in_production_is_refused(
+    production_config: EnvironmentConfig,
+) -> None:
+    app = make_app()
+    with pytest.raises(
+        ValidationError,
+        match=r"termination_protection=False: contradicts the stage 'production' of config "
+        r"'production'",
+    ):
+        ServiceStack(app, "S", config=production_config, termination_protection=False)
+    assert app.node.try_find_child("S") is None
+    ServiceStack(app, "S", config=production_config, termination_protection=True)
+
+
+def test_stack_tags_of_your_own_are_accepted(dev_config: EnvironmentConfig) -> None:
+    stack = ServiceStack(make_app(), "S", config=dev_config, tags={"Team": "orders"})
+    assert stack.tags.tag_values()["Team"] == "orders"
 
 
 @pytest.mark.parametrize("case", sorted(INVALID))

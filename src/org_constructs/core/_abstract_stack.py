@@ -68,8 +68,11 @@ class AbstractStack(Stack, metaclass=_AbstractStackMeta):
         When ``env`` is passed (it comes from ``config``), ``config`` is not an
         ``EnvironmentConfig``, a ``stack_kwargs`` name is not an ``aws_cdk.Stack`` property or
         its value has the wrong type, the stack name (given, or made from the id) is not one
-        CloudFormation accepts, the description is over 1024 characters, or the id is already
-        used in ``scope``; nothing is added to the tree.
+        CloudFormation accepts, the description is over 1024 characters, ``tags`` hold a key
+        or value CloudFormation refuses (``aws:`` keys, values over 256 characters) or a key
+        the stack sets itself (``Environment``, ``StackName``, ``ManagedBy``),
+        ``termination_protection=False`` in production, or the id is already used in
+        ``scope``; nothing is added to the tree.
 
     Example
     -------
@@ -106,6 +109,15 @@ class AbstractStack(Stack, metaclass=_AbstractStackMeta):
             )
         checks.check_keywords(where, Stack.__init__, stack_kwargs, taken=_SET_HERE)
         _check_stack_props(where, scope, construct_id, stack_kwargs)
+        if termination_protection is False and config.is_production:
+            raise ValidationError(
+                where,
+                "termination_protection",
+                False,
+                f"contradicts the stage {config.stage.value!r} of config {config.name!r}: a "
+                "production stack must not be deletable by one command; turn it off in dev or "
+                "staging only (or in the console, on purpose, before a planned deletion)",
+            )
         if termination_protection is None:
             termination_protection = config.is_production
         super().__init__(
@@ -294,6 +306,11 @@ def _check_stack_props(
             f"makes the stack name {name!r}: CloudFormation allows up to 128 letters, digits "
             "and '-', starting with a letter (give stack_name to choose another)",
         )
+    tags = stack_kwargs.get("tags")
+    if tags:
+        # The same rules as EnvironmentConfig.tags: CloudFormation refuses 'aws:' keys on a
+        # stack, and the standard tags set below would silently win over a reserved key.
+        checks.check_tags(where, "tags", tags)
     description = stack_kwargs.get("description")
     if description is not None and len(description) > _MAX_DESCRIPTION:
         raise ValidationError(
