@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aws_cdk import CfnParameter, Stack
+from aws_cdk import CfnParameter, Environment, Stack
 from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Template
 from constructs import Construct
@@ -159,6 +159,20 @@ def test_invalid_props_are_refused(case: str) -> None:
     stack = Stack(make_app(), "Invalid")
     with pytest.raises(ValidationError, match=pattern):
         AlarmTopic(stack, "Alarms", **props)
+    assert stack.node.try_find_child("Alarms") is None
+
+
+def test_a_key_of_another_region_is_refused_naming_both_regions() -> None:
+    stack = Stack(make_app(), "Keys", env=Environment(account="111111111111", region="us-east-1"))
+    key = kms.Key.from_key_arn(
+        stack, "Key", "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    )
+    with pytest.raises(
+        ValidationError,
+        match=r"AlarmTopic\('Alarms'\): encryption_key='Keys/Key': is in region eu-west-1, the "
+        r"stack in us-east-1",
+    ):
+        AlarmTopic(stack, "Alarms", encryption_key=key)
     assert stack.node.try_find_child("Alarms") is None
 
 

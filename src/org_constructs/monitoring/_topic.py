@@ -65,8 +65,8 @@ class AlarmTopic(Construct):
     ValidationError
         For an invalid or repeated e-mail address, only one of the two Slack ids, a malformed
         Slack id, a topic name SNS refuses, a display name over 100 characters, an AWS managed
-        key (``alias/aws/sns``), a value of the wrong type or an id already used in ``scope``;
-        nothing is added to the tree.
+        key (``alias/aws/sns``) or a key of another region than the stack, a value of the
+        wrong type or an id already used in ``scope``; nothing is added to the tree.
     """
 
     def __init__(
@@ -110,6 +110,16 @@ class AlarmTopic(Construct):
                 "is an AWS managed key, whose key policy lets no CloudWatch alarm publish to "
                 "the topic: leave encryption_key out (a key with rotation is created) or give "
                 "a customer managed key",
+            )
+        if encryption_key is not None:
+            checks.check_same_region(
+                where,
+                "encryption_key",
+                encryption_key,
+                scope,
+                "SNS encrypts only with keys of the topic's region, so no alarm could publish; "
+                "leave encryption_key out (a key with rotation is created) or give a key of the "
+                "stack's region",
             )
         if slack_workspace_id is not None and not _CHATBOT_NAME.fullmatch(construct_id):
             raise ValidationError(
