@@ -8,8 +8,15 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sqs as sqs
+from aws_cdk.assertions import Annotations, Match
 
-from org_constructs import MonitoredFunction, StandardVpc, ValidationError
+from org_constructs import (
+    AbstractStack,
+    EnvironmentConfig,
+    MonitoredFunction,
+    StandardVpc,
+    ValidationError,
+)
 from tests.support import make_app
 
 CODE = lambda_.Code.from_inline("def handler(event, context):\n    return event\n")
@@ -85,3 +92,17 @@ def test_a_queue_that_does_not_outlast_the_timeout_is_refused_at_synthesis(
 def test_a_queue_that_outlasts_the_timeout_is_accepted() -> None:
     scope = with_queue(Duration.minutes(12))
     scope.node.root.synth()  # type: ignore[attr-defined]
+
+
+def test_all_at_once_in_production_is_flagged(production_config: EnvironmentConfig) -> None:
+    class Service(AbstractStack):
+        def initialize(self) -> None:
+            MonitoredFunction(
+                self, "F", code=CODE, handler="index.handler", deployment="ALL_AT_ONCE"
+            )
+            MonitoredFunction(self, "G", code=CODE, handler="index.handler")
+
+    stack = Service(make_app(), "Svc-production", config=production_config)
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.any_value())
+    flagged = [w.id for w in warnings if "AllAtOnceInProduction" in str(w.entry.data)]
+    assert flagged == ["/Svc-production/F"]

@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 import jsii
-from aws_cdk import Duration, Stack, Token
+from aws_cdk import Annotations, Duration, Stack, Token
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_ec2 as ec2
@@ -32,7 +32,8 @@ from org_constructs.compliance._acknowledgements import (
     nag_resource,
     skip_checkov,
 )
-from org_constructs.compute._deployment import Deployment
+from org_constructs.compute._deployment import Deployment, DeploymentKind
+from org_constructs.config import Stage
 from org_constructs.config import _checks as checks
 from org_constructs.core import (
     log_retention_for,
@@ -253,13 +254,13 @@ class MonitoredFunction(Construct):
         size outside 128-10240 MB, a timeout that is not 1 to 900 whole seconds, an empty
         handler or a Python or Node.js handler (or ``hook_handler``) that is not
         ``FILE.FUNCTION``, ``hook_handler`` without a hook given as code, a ``vpc`` or an
-        ``environment_encryption_key`` of another region, a description over 256 characters, environment variables Lambda refuses
-        (reserved names, more than 4 KB), security groups without a VPC or more than 5, more
-        than 10 rollback alarms in all, a rollback alarm override or a ``monitoring`` label
-        that would be refused, a value of the wrong type or an id already used in ``scope``;
-        nothing is added to the tree. At synthesis: an event source on the unversioned
-        function, and an SQS queue read by the function whose visibility timeout is below
-        ``timeout``.
+        ``environment_encryption_key`` of another region, a description over 256 characters,
+        environment variables Lambda refuses (reserved names, more than 4 KB), security groups
+        without a VPC or more than 5, more than 10 rollback alarms in all, a rollback alarm
+        override or a ``monitoring`` label that would be refused, a value of the wrong type
+        or an id already used in ``scope``; nothing is added to the tree. At synthesis: an
+        event source on the unversioned function, and an SQS queue read by the function whose
+        visibility timeout is below ``timeout``.
     """
 
     def __init__(
@@ -454,14 +455,21 @@ class MonitoredFunction(Construct):
             )
         if monitoring is not None:
             # What monitor_lambda_function(self.alias) at the end would refuse, refused now.
-            monitoring._check_lambda(
-                construct_id, None, timeout, reserved_concurrent_executions, None
+            monitoring.check_lambda_function(
+                construct_id, timeout=timeout, reserved_concurrency=reserved_concurrent_executions
             )
-            monitoring._check_region("monitoring", scope)
+            monitoring.check_region("monitoring", scope)
 
         super().__init__(scope, construct_id)
         policy = removal_policy_for(self)
         self._deployment = deployment
+        if stage is Stage.PRODUCTION and deployment.kind is DeploymentKind.ALL_AT_ONCE:
+            Annotations.of(self).add_warning_v2(
+                "org-constructs:MonitoredFunction:AllAtOnceInProduction",
+                f"{where}: deployment is all at once in production: a bad release reaches "
+                "every caller before the rollback alarms can stop it; production defaults to "
+                "a canary (leave deployment out)",
+            )
         self._log_key = log_group_key(self, "LogKey", f"the logs of {self.node.path}")
         self._retention = log_retention or log_retention_for(self)
         self._dead_letter_queue: sqs.Queue | None = None
