@@ -745,6 +745,21 @@ INVALID: dict[str, tuple[Callable[[Stack], Any], str]] = {
         lambda s: db(s, regulated=True, enhanced_monitoring_interval=Duration.seconds(0)),
         r"enhanced_monitoring_interval='0 seconds': contradicts regulated=True",
     ),
+    "auto-pause on an aurora postgresql version that cannot pause": (
+        lambda s: db(s, aurora=True, version="13.9", serverless_v2_capacity=(0, 2)),
+        r"serverless_v2_capacity.min_acu=0: needs an engine version that pauses at 0 ACUs, and "
+        r"version '13.9' does not: use 13.15 or later",
+    ),
+    "auto-pause on an aurora mysql version that cannot pause": (
+        lambda s: db(
+            s,
+            aurora=True,
+            engine=DatabaseEngine.MYSQL,
+            version="3.04.0",
+            serverless_v2_capacity=(0, 2),
+        ),
+        r"min_acu=0: .* version '8.0.mysql_aurora.3.04.0' does not: use 3.8.0 or later",
+    ),
     "mysql class too small for performance insights": (
         lambda s: db(
             s, engine=DatabaseEngine.MYSQL, instance_type="t4g.small", performance_insights=True

@@ -315,7 +315,8 @@ class SecureDatabase(Construct):
         20-65536 GiB or a ceiling below it, storage options with Aurora, a VPC without isolated
         subnets (or a ``StandardVpc`` without a Secrets Manager endpoint while rotation is on),
         rotation options with ``rotation=False``, an enhanced monitoring interval RDS refuses,
-        a VPC or an ``encryption_key`` of another region than the stack,
+        a min ACU of 0 on an engine version that cannot pause, a VPC or an
+        ``encryption_key`` of another region than the stack,
         ``performance_insights=False`` or a monitoring interval of 0 with ``regulated`` on, an
         RDS for MySQL class of size micro or small with Performance Insights on, a value of
         the wrong type or an id already used in ``scope``; nothing is added to the tree.
@@ -366,6 +367,8 @@ class SecureDatabase(Construct):
         checked = _check_engine(where, engine, aurora, version)
         if serverless_v2_capacity is not None:
             _check_capacity(where, aurora, serverless_v2_capacity)
+            if serverless_v2_capacity[0] == 0:
+                _check_auto_pause(where, checked)
             if instance_type is not None:
                 raise ValidationError(
                     where,
@@ -1273,6 +1276,36 @@ def _check_capacity(where: str, aurora: bool, capacity: tuple[float, float]) -> 
     if low > high:
         raise ValidationError(
             where, "serverless_v2_capacity", capacity, "min_acu must not exceed max_acu"
+        )
+
+
+_AUTO_PAUSE_POSTGRES = {13: (13, 15), 14: (14, 12), 15: (15, 7), 16: (16, 3)}
+"""The first Aurora PostgreSQL version of each major that pauses at 0 ACUs (17 and later all do)."""
+_AUTO_PAUSE_MYSQL = (3, 8, 0)
+"""The first Aurora MySQL version that pauses at 0 ACUs."""
+
+
+def _check_auto_pause(where: str, checked: _Engine) -> None:
+    """``min_acu=0`` needs an engine version that pauses; RDS refuses it otherwise."""
+    numbers = tuple(int(n) for n in re.findall(r"\d+", checked.version))
+    first: tuple[int, ...]
+    if checked.engine is DatabaseEngine.MYSQL:
+        aurora = numbers[2:5] if ".mysql_aurora." in checked.version else numbers
+        first = _AUTO_PAUSE_MYSQL
+        pauses = aurora >= first
+        needed = ".".join(map(str, first))
+    else:
+        major = numbers[0]
+        first = _AUTO_PAUSE_POSTGRES.get(major, (major, 0) if major > 16 else (99, 0))
+        pauses = numbers[:2] >= first if len(numbers) > 1 else major > 16
+        needed = ".".join(map(str, first)) if major in _AUTO_PAUSE_POSTGRES else "17"
+    if not pauses:
+        raise ValidationError(
+            where,
+            "serverless_v2_capacity.min_acu",
+            0,
+            f"needs an engine version that pauses at 0 ACUs, and version {checked.version!r} "
+            f"does not: use {needed} or later, or a min_acu of 0.5",
         )
 
 
