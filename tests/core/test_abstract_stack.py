@@ -83,7 +83,7 @@ class TestInitialize:
         class Incomplete(AbstractStack):
             pass
 
-        with pytest.raises(TypeError, match=r"abstract method.*initialize"):
+        with pytest.raises(ValidationError, match=r"Incomplete does not implement initialize"):
             Incomplete(make_app(), "Incomplete", config=dev_config)  # type: ignore[abstract]
 
 
@@ -299,6 +299,21 @@ def test_no_termination_protection_in_production_is_refused(
         ServiceStack(app, "S", config=production_config, termination_protection=False)
     assert app.node.try_find_child("S") is None
     ServiceStack(app, "S", config=production_config, termination_protection=True)
+
+
+def test_a_stack_without_initialize_is_refused(dev_config: EnvironmentConfig) -> None:
+    class Half(AbstractStack):
+        pass
+
+    app = make_app()
+    for kind in (AbstractStack, Half):
+        with pytest.raises(
+            ValidationError,
+            match=rf"{kind.__name__}: initialize=None: {kind.__name__} does not implement "
+            r"initialize\(\): subclass AbstractStack",
+        ):
+            kind(app, "S", config=dev_config)  # type: ignore[abstract]
+    assert app.node.try_find_child("S") is None
 
 
 def test_stack_tags_of_your_own_are_accepted(dev_config: EnvironmentConfig) -> None:

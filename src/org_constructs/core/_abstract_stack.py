@@ -32,6 +32,16 @@ class _AbstractStackMeta(jsii.JSIIMeta, abc.ABCMeta):
     """
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        missing = sorted(getattr(cls, "__abstractmethods__", ()))
+        if missing:
+            raise ValidationError(
+                cls.__name__,
+                "initialize",
+                None,
+                f"{cls.__name__} does not implement {', '.join(missing)}(): subclass "
+                "AbstractStack and create the stack's constructs in initialize() (class "
+                "OrdersStack(AbstractStack): def initialize(self) -> None: ...)",
+            )
         instance: AbstractStack = super().__call__(*args, **kwargs)
         instance._run_initialize()
         return instance
@@ -71,8 +81,9 @@ class AbstractStack(Stack, metaclass=_AbstractStackMeta):
         CloudFormation accepts, the description is over 1024 characters, ``tags`` hold a key
         or value CloudFormation refuses (``aws:`` keys, values over 256 characters) or a key
         the stack sets itself (``Environment``, ``StackName``, ``ManagedBy``),
-        ``termination_protection=False`` in production, or the id is already used in
-        ``scope``; nothing is added to the tree.
+        ``termination_protection=False`` in production, the id is already used in ``scope``,
+        or the class does not implement ``initialize()`` (``AbstractStack`` itself included);
+        nothing is added to the tree.
 
     Example
     -------
