@@ -395,6 +395,10 @@ class TestHardening:
 
 
 INVALID: dict[str, tuple[dict[str, Any], str]] = {
+    "runtime Lambda no longer supports": (
+        {"runtime": lambda_.Runtime.PYTHON_3_8},
+        r"runtime='python3.8': is a legacy runtime AWS Lambda no longer supports",
+    ),
     "hook_handler without a hook from code": (
         {"hook_handler": "hooks.main"},
         r"hook_handler='hooks.main': applies to hooks given as lambda_.Code",

@@ -6,6 +6,7 @@ import re
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from functools import cache
 from typing import Any
 
 import jsii
@@ -161,6 +162,21 @@ def latest_python_runtime() -> lambda_.Runtime:
     return getattr(lambda_.Runtime, max(versions)[1])  # type: ignore[no-any-return]
 
 
+@cache
+def withdrawn_runtimes() -> frozenset[str]:
+    """Runtime names aws-cdk-lib marks deprecated ("no longer supported by AWS Lambda").
+
+    Read from the constants' docstrings, without a call into aws-cdk-lib's runtime.
+    """
+    names = set()
+    for member in vars(lambda_.Runtime).values():
+        doc = getattr(getattr(member, "fget", None), "__doc__", None) or ""
+        match = re.match(r"\(deprecated\) The .* runtime \(([^)]+)\)", doc)
+        if match and "no longer supported" in doc:
+            names.add(match.group(1))
+    return frozenset(names)
+
+
 @jsii.implements(iam.IGrantable, ec2.IConnectable)
 class MonitoredFunction(Construct):
     """A Lambda function released through CodeDeploy, with alarms that roll a bad release back.
@@ -249,7 +265,8 @@ class MonitoredFunction(Construct):
     Raises
     ------
     ValidationError
-        For an unknown deployment name, a percentage outside 1-99 or an interval under a minute,
+        For a runtime AWS Lambda no longer supports, an unknown deployment name, a percentage
+        outside 1-99 or an interval under a minute,
         reserved concurrency below 1, a hook in another stack, an invalid alias name, a memory
         size outside 128-10240 MB, a timeout that is not 1 to 900 whole seconds, an empty
         handler or a Python or Node.js handler (or ``hook_handler``) that is not
@@ -373,6 +390,15 @@ class MonitoredFunction(Construct):
                 f"must be at most {_MAX_DESCRIPTION} characters (Lambda's limit)",
             )
         _check_environment(where, "environment", environment or {})
+        if runtime is not None and runtime.name in withdrawn_runtimes():
+            raise ValidationError(
+                where,
+                "runtime",
+                runtime.name,
+                "is a legacy runtime AWS Lambda no longer supports (aws-cdk-lib marks it "
+                f"deprecated): Lambda refuses to create functions on it; use "
+                f"{latest_python_runtime().name} or another current runtime",
+            )
         inline = isinstance(code, lambda_.InlineCode)
         if inline and runtime is not None and not runtime.supports_inline_code:
             raise ValidationError(
