@@ -3,13 +3,10 @@ instances)."""
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import math
-import re
 import typing
 from collections.abc import Sequence
-from functools import cache
 from typing import Any
 
 import jsii
@@ -36,6 +33,11 @@ from org_constructs.config import _checks as checks
 from org_constructs.contract import REGULATED_PACKS
 from org_constructs.core import log_retention_for, removal_policy_for, stage_of
 from org_constructs.errors import ValidationError
+from org_constructs.network._vpc_checks import (
+    check_endpoint_service,
+    check_zone_count,
+    check_zones,
+)
 
 __all__ = ["StandardVpc"]
 
@@ -219,7 +221,7 @@ class StandardVpc(Construct):
                     "the number of NAT instances, or leave nat_instance_type out",
                 )
         if availability_zones is not None:
-            _check_zones(where, scope, availability_zones, max_azs)
+            check_zones(where, scope, availability_zones, max_azs)
         if flow_logs_key is not None:
             checks.check_same_region(
                 where,
@@ -258,10 +260,10 @@ class StandardVpc(Construct):
             },
         )
         for index, service in enumerate(interface_endpoints):
-            _check_endpoint_service(where, f"interface_endpoints[{index}]", service)
+            check_endpoint_service(where, f"interface_endpoints[{index}]", service)
         checks.check_unique(where, "interface_endpoints", interface_endpoints, "service")
         if availability_zones is None:
-            _check_zone_count(where, scope, max_azs, azs_given)
+            check_zone_count(where, scope, max_azs, azs_given)
 
         super().__init__(scope, construct_id)
         self._stage = stage
@@ -688,105 +690,6 @@ _SELECTION_FIELDS = (
     "subnet_type",
 )
 """The fields of ``ec2.SubnetSelection``, passed on as ``ec2.Vpc.select_subnets`` takes them."""
-
-_ZONE = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+[a-z]$")
-_DUMMY_ZONES = ("dummy1a", "dummy1b", "dummy1c")
-"""What aws-cdk-lib returns for a stack's zones until cdk.context.json records them."""
-
-
-def _check_zones(where: str, scope: Construct, zones: Sequence[str], max_azs: int) -> None:
-    prop = "availability_zones"
-    if len(zones) != max_azs:
-        raise ValidationError(
-            where, prop, list(zones), f"must name exactly max_azs ({max_azs}) zones"
-        )
-    literal = [zone for zone in zones if not Token.is_unresolved(zone)]
-    for index, zone in enumerate(zones):
-        if zone in literal and not _ZONE.fullmatch(zone):
-            raise ValidationError(
-                where, f"{prop}[{index}]", zone, "must be an Availability Zone such as 'eu-west-1a'"
-            )
-    checks.check_unique(where, prop, literal, "zone")
-    stack = Stack.of(scope)
-    if Token.is_unresolved(stack.region):
-        return
-    known = [zone for zone in stack.availability_zones if not Token.is_unresolved(zone)]
-    for index, zone in enumerate(zones):
-        if zone not in literal:
-            continue
-        if not zone.startswith(stack.region):
-            raise ValidationError(
-                where, f"{prop}[{index}]", zone, f"is not in the stack's region ({stack.region})"
-            )
-        if known and set(known) != set(_DUMMY_ZONES) and zone not in known:
-            raise ValidationError(
-                where,
-                f"{prop}[{index}]",
-                zone,
-                f"is not one of the account's zones in {stack.region} "
-                f"({', '.join(known)}, from cdk.context.json)",
-            )
-
-
-def _check_zone_count(where: str, scope: Construct, max_azs: int, given: bool) -> None:
-    """The stack has ``max_azs`` zones: ``ec2.Vpc`` would otherwise span fewer, silently."""
-    zones = Stack.of(scope).availability_zones
-    if any(Token.is_unresolved(zone) for zone in zones):
-        # An environment-agnostic stack: aws-cdk-lib offers two zones (Fn::GetAZs). Only a
-        # max_azs given by the user is refused; the stage default keeps its old behaviour.
-        if given and max_azs > len(zones):
-            raise ValidationError(
-                where,
-                "max_azs",
-                max_azs,
-                f"the stack has no account and region, so aws-cdk-lib gives it {len(zones)} "
-                f"availability zones and the VPC would span {len(zones)}, not {max_azs}: give "
-                "the stack env=Environment(account=..., region=...) (an AbstractStack takes it "
-                f"from its config), or max_azs={len(zones)}",
-            )
-        return
-    if set(zones) <= set(_DUMMY_ZONES):
-        return  # not looked up yet: the CLI looks them up and synthesizes again
-    if max_azs > len(zones):
-        raise ValidationError(
-            where,
-            "max_azs",
-            max_azs,
-            f"the stack's region has {len(zones)} availability zones ({', '.join(zones)}, from "
-            f"cdk.context.json or the environment's availability_zones): the VPC would span "
-            f"{len(zones)}, not {max_azs}; use max_azs={len(zones)} or fewer",
-        )
-
-
-@cache
-def _endpoint_services() -> frozenset[str]:
-    """The interface endpoint services the installed aws-cdk-lib knows, by short name."""
-    kind = ec2.InterfaceVpcEndpointAwsService
-    members = (getattr(kind, name) for name in dir(kind) if name.isupper())
-    return frozenset(m.short_name for m in members if isinstance(m, kind))
-
-
-def _check_endpoint_service(where: str, prop: str, service: str) -> None:
-    if service.startswith("com.amazonaws."):
-        short = service.split(".", 3)[-1]
-        raise ValidationError(
-            where,
-            prop,
-            service,
-            f"give the service's short name ({short!r}): the endpoint name "
-            "com.amazonaws.<region>.<service> is built from it",
-        )
-    if service not in _endpoint_services():
-        close = difflib.get_close_matches(service.lower(), _endpoint_services(), n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        raise ValidationError(
-            where,
-            prop,
-            service,
-            f"is not an AWS service with interface endpoints that aws-cdk-lib knows; {hint}"
-            "use names such as 'ssm', 'secretsmanager', 'logs', 'ecr.api'",
-        )
-
 
 _ROOT_DEVICE = "/dev/xvda"
 """The root device of Amazon Linux 2023 images."""
