@@ -2,11 +2,8 @@
 
 from org_constructs.compute._deployment import NAMES as DEPLOYMENT_NAMES
 from org_constructs.compute._deployment import Deployment, DeploymentKind
-from org_constructs.compute._monitored_function import (
-    ROLLBACK_ALARMS,
-    MonitoredFunction,
-    latest_python_runtime,
-)
+from org_constructs.compute._function_checks import latest_python_runtime
+from org_constructs.compute._monitored_function import ROLLBACK_ALARMS, MonitoredFunction
 
 __all__ = [
     "DEPLOYMENT_NAMES",
