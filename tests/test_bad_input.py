@@ -240,6 +240,14 @@ TARGETS: dict[str, Target] = {
         _construct(ServiceMonitoring),
         lambda probe: {"service_name": "orders", "alarm_topic": probe.topic(), "stage": "dev"},
     ),
+    "ServiceMonitoring.check_lambda_function": _monitor(
+        ServiceMonitoring.check_lambda_function, label=lambda probe: "Handler"
+    ),
+    "ServiceMonitoring.check_region": _monitor(
+        ServiceMonitoring.check_region,
+        prop=lambda probe: "function",
+        target=lambda probe: probe.stack,
+    ),
     "ServiceMonitoring.monitor_lambda_function": _monitor(
         ServiceMonitoring.monitor_lambda_function, function=_function
     ),

@@ -10,6 +10,7 @@ statistic, instead of searching the text.
 from __future__ import annotations
 
 import json
+from importlib.metadata import version
 from typing import Any
 
 import pytest
@@ -304,7 +305,8 @@ def test_main_dashboard_title_names_service_stage_and_runbook(main: dict[str, An
     assert text["properties"]["markdown"].splitlines() == [
         "# orders (production)",
         "Alarms, traffic and errors. Runbook: "
-        "https://github.com/org-constructs/org-constructs/blob/main/docs/alarms.md",
+        f"https://github.com/org-constructs/org-constructs/blob/v{version('org-constructs')}"
+        "/docs/alarms.md",
     ]
 
 

@@ -306,10 +306,11 @@ class TestRollbackAlarms:
 
 
 def test_the_catalogue_is_the_registered_packs_rows_in_order() -> None:
-    assert list(ALARM_CATALOGUE) == ["lambda", "api", "database", "nat", "nat_instance", "custom"]
-    for name, module in PACKS.items():
-        assert name == module.NAME
-        assert ALARM_CATALOGUE[name] is module.CATALOGUE
-        assert all(key == row.key for key, row in module.CATALOGUE.items())
-        entry = getattr(module, "monitor", None) or getattr(module, "monitor_gateway", None)
-        assert callable(entry), f"the {name} pack has no monitor function"
+    assert list(ALARM_CATALOGUE) == list(PACKS)
+    assert list(PACKS)[:6] == ["lambda", "api", "database", "nat", "nat_instance", "custom"]
+    for name, pack in PACKS.items():
+        assert name == pack.name
+        assert ALARM_CATALOGUE[name] is pack.catalogue
+        assert all(key == row.key for key, row in pack.catalogue.items())
+        assert callable(pack.check), f"the {name} pack has no check function"
+        assert callable(getattr(ServiceMonitoring, pack.method)), f"no {pack.method} for {name}"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 import typing
 import weakref
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from aws_cdk import ArnFormat, CfnOutput, Duration, Stack, Token
 from aws_cdk import aws_apigateway as apigw
@@ -20,20 +21,24 @@ from constructs import Construct
 from org_constructs.api import SecureApi
 from org_constructs.config import Stage
 from org_constructs.config import _checks as checks
-from org_constructs.core import AbstractStack, stage_of
+from org_constructs.config._model import check_runbook_url
+from org_constructs.contract import DOCS_SOURCE
+from org_constructs.core import AbstractStack, config_of, stage_of
 from org_constructs.database import SecureDatabase
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring import _targets as targets
 from org_constructs.monitoring._factory import AlarmFactory, MonitoredAlarm, MonitoredResource
 from org_constructs.monitoring._lazy import LazyAlarmStatusWidget, LazyAnyAlarmRule
-from org_constructs.monitoring._packs import ALARM_CATALOGUE, Pack
+from org_constructs.monitoring._packs import Pack, PackChecks, PackSpec, Shared, anchor
 from org_constructs.monitoring._packs import api as api_pack
 from org_constructs.monitoring._packs import custom as custom_pack
 from org_constructs.monitoring._packs import database as database_pack
 from org_constructs.monitoring._packs import lambda_ as lambda_pack
 from org_constructs.monitoring._packs import nat as nat_pack
 from org_constructs.monitoring._packs import nat_instance as nat_instance_pack
+from org_constructs.monitoring._packs._checks import Watchlist
 from org_constructs.monitoring._settings import (
+    AlarmDefault,
     AlarmLevels,
     AlarmSettings,
     ResolvedAlarm,
@@ -41,16 +46,29 @@ from org_constructs.monitoring._settings import (
     alarm_name,
     check_name_part,
     check_period,
-    resolve,
-    resolve_levels,
 )
 from org_constructs.monitoring._topic import AlarmTopic
 from org_constructs.network import StandardVpc
 
-__all__ = ["MonitoredResource", "ServiceMonitoring"]
+__all__ = [
+    "MonitoredResource",
+    "ServiceMonitoring",
+    "alarm_description",
+    "default_runbook_url",
+]
 
 TopicLike = AlarmTopic | sns.ITopic
-RUNBOOK = "https://github.com/org-constructs/org-constructs/blob/main/docs/alarms.md"
+
+
+def default_runbook_url() -> str:
+    """The alarm catalogue of the installed version of the library, which alarms link by
+    default: ``https://github.com/org-constructs/org-constructs/blob/v<version>/docs/alarms.md``
+    (the ``main`` branch's when the package's version cannot be read)."""
+    try:
+        ref = f"v{importlib.metadata.version('org-constructs')}"
+    except importlib.metadata.PackageNotFoundError:
+        ref = "main"
+    return f"{DOCS_SOURCE}/{ref}/docs/alarms.md"
 
 
 class ServiceMonitoring(Construct):
@@ -84,6 +102,13 @@ class ServiceMonitoring(Construct):
         Create the "service unhealthy" composite alarm from the critical alarms. Default: True
     dashboard_range:
         Time range the dashboards open with. Default: 3 hours
+    runbook_url:
+        The team's own runbook page, an ``https://`` URL without ``#fragment``: every alarm's
+        description (the composite's too) links ``<runbook_url>#<alarm anchor>``, the anchors
+        of the alarm catalogue (``lambda-error-rate``, ``service-unhealthy``). Default: - the
+        ``runbook_url`` of the ``AbstractStack``'s environment, else the alarm catalogue of
+        the installed version, ``https://github.com/org-constructs/org-constructs/blob/
+        v<version>/docs/alarms.md``
 
     Raises
     ------
@@ -93,7 +118,8 @@ class ServiceMonitoring(Construct):
         ``critical_topic`` and ``warning_topic`` (it would never be used), a topic of
         another region (alarms notify topics of their own region only), or when another
         ``ServiceMonitoring`` of the app has the same stage and service where their alarm or
-        dashboard names would collide.
+        dashboard names would collide; for a ``runbook_url`` that is not an ``https://`` URL
+        without fragment of at most 256 characters.
 
     Example
     -------
@@ -120,6 +146,7 @@ class ServiceMonitoring(Construct):
         performance_dashboard: bool | None = None,
         composite_alarm: bool = True,
         dashboard_range: Duration | None = None,
+        runbook_url: str | None = None,
     ) -> None:
         where = f"ServiceMonitoring({construct_id!r})"
         checks.check_arguments(where, ServiceMonitoring.__init__, locals())
@@ -172,7 +199,13 @@ class ServiceMonitoring(Construct):
                 )
         _check_topics(where, scope, alarm_topic, critical_topic, warning_topic)
         _check_unique_service(where, scope, resolved_stage, service_name, dashboards)
+        if runbook_url is not None:
+            check_runbook_url(where, "runbook_url", runbook_url)
+        else:
+            config = config_of(scope)
+            runbook_url = config.runbook_url if config is not None else None
         super().__init__(scope, construct_id)
+        self._runbook = runbook_url or default_runbook_url()
         self._where = where
         self._stage = resolved_stage
         self._service = service_name
@@ -184,9 +217,7 @@ class ServiceMonitoring(Construct):
             if topic is not None
         }
         self._factory = AlarmFactory(where, (resolved_stage.value, service_name), self._actions)
-        self._resources: list[MonitoredResource] = []
-        self._watched: list[tuple[tuple[str, ...], str]] = []
-        """What each pack watches (``('lambda', <function ARN>)``...) and under which label."""
+        self._watchlist = Watchlist()
         self._records: list[MonitoredAlarm] = []
         self._alarm_arns: list[str] = []
         """Name-based ARNs of the alarms, for the status widget (built once, not per render)."""
@@ -243,34 +274,7 @@ class ServiceMonitoring(Construct):
             override of an alarm the function cannot have (``iterator_age`` without an event
             source); a bad label or alarm setting. Nothing is created.
         """
-        self._check_arguments(ServiceMonitoring.monitor_lambda_function, locals(), "function")
-        self._check_region("function", function)
-        label, resolved = self._check_lambda(label, function, timeout, reserved_concurrency, alarms)
-        if event_source_mapped is None:
-            event_source_mapped = lambda_pack.has_event_source(function)
-        self._check_possible(
-            "lambda",
-            alarms,
-            [
-                key
-                for key in ALARM_CATALOGUE["lambda"]
-                if key != "iterator_age" or event_source_mapped
-            ],
-            "this function has",
-            "give event_source_mapped=True when an event source outside this app feeds it",
-        )
-        self._check_function_settings(function, timeout, reserved_concurrency)
-        watched = [("lambda", function.function_arn)]
-        self._check_unwatched("function", function, watched)
-        resource = self._resource("lambda", label, watched)
-        lambda_pack.monitor(
-            self._pack(resource, f"Lambda{label}", resolved),
-            function,
-            timeout=timeout or lambda_pack.function_timeout(function),
-            reserved_concurrency=reserved_concurrency,
-            event_source_mapped=event_source_mapped,
-        )
-        return resource
+        return self._monitor(lambda_pack.PACK, locals())[0]
 
     def monitor_rest_api(
         self,
@@ -289,50 +293,7 @@ class ServiceMonitoring(Construct):
         ``api_name`` and ``stage_name`` that contradict the api are refused. The label defaults
         to the construct id of the ``SecureApi`` (or ``RestApi``).
         """
-        self._check_arguments(ServiceMonitoring.monitor_rest_api, locals(), "api")
-        named: object = api
-        if api is not None:
-            self._check_region("api", api)
-            self._check_api_names(api, api_name, stage_name)
-        if isinstance(api, SecureApi):
-            api_name = api_name or api.rest_api_name
-            stage_name = stage_name or api.stage_name
-            api = api.api
-        if api is not None:
-            api_name = api_name or api.rest_api_name
-            if stage_name is None and api.latest_deployment is None:
-                raise ValidationError(
-                    self._where,
-                    "stage_name",
-                    None,
-                    "is required for an api created with deploy=False: it has no deployment "
-                    "stage of its own",
-                )
-            stage_name = stage_name or api.deployment_stage.stage_name
-        for prop, dimension in (("api_name", api_name), ("stage_name", stage_name)):
-            if dimension and not checks.is_token(dimension) and len(dimension) > _MAX_DIMENSION:
-                raise ValidationError(
-                    self._where,
-                    prop,
-                    dimension,
-                    f"is a metric dimension: CloudWatch allows at most {_MAX_DIMENSION} characters",
-                )
-        if not api_name or not stage_name:
-            raise ValidationError(
-                self._where,
-                "api_name/stage_name",
-                (api_name, stage_name),
-                "give api, or both api_name and stage_name",
-            )
-        label = self._label(label, named, fallback=api_name)
-        resolved = self._resolve_pack("api", [label], alarms)
-        watched = [("api", api_name, stage_name)]
-        self._check_unwatched("api", (api_name, stage_name), watched)
-        resource = self._resource("api", label, watched)
-        api_pack.monitor(
-            self._pack(resource, f"Api{label}", resolved), api_name=api_name, stage_name=stage_name
-        )
-        return resource
+        return self._monitor(api_pack.PACK, locals())[0]
 
     def monitor_database(
         self,
@@ -357,46 +318,7 @@ class ServiceMonitoring(Construct):
             The instance's allocated storage, for the free-storage percentage alarm; a
             ``SecureDatabase`` gives its own. Default: - that alarm is left out
         """
-        self._check_arguments(ServiceMonitoring.monitor_database, locals(), "database")
-        self._check_region("database", database)
-        target: rds.IDatabaseInstance | rds.IDatabaseCluster
-        if isinstance(database, SecureDatabase):
-            if allocated_storage_gib is not None:
-                raise ValidationError(
-                    self._where,
-                    "allocated_storage_gib",
-                    allocated_storage_gib,
-                    "comes from the SecureDatabase: do not pass it too",
-                )
-            target = database.database
-            allocated_storage_gib = database.allocated_storage_gib
-        else:
-            target = database
-        if allocated_storage_gib is not None:
-            checks.check_int(
-                self._where, "allocated_storage_gib", allocated_storage_gib, 1, _MAX_STORAGE_GIB
-            )
-            self._check_allocated_storage(target, allocated_storage_gib)
-        label = self._label(label, database)
-        resolved = self._resolve_pack("database", [label], alarms)
-        self._check_possible(
-            "database",
-            alarms,
-            database_pack.alarm_keys(target, allocated_storage_gib),
-            "this database has",
-            "give allocated_storage_gib for free_storage_percent"
-            if not database_pack.is_cluster(target) and allocated_storage_gib is None
-            else "",
-        )
-        watched = [("database", database_pack.identifier(target))]
-        self._check_unwatched("database", database, watched)
-        resource = self._resource("database", label, watched)
-        database_pack.monitor(
-            self._pack(resource, f"Database{label}", resolved),
-            target,
-            allocated_storage_gib=allocated_storage_gib,
-        )
-        return resource
+        return self._monitor(database_pack.PACK, locals())[0]
 
     def monitor_nat_gateways(
         self,
@@ -412,64 +334,7 @@ class ServiceMonitoring(Construct):
         defined elsewhere, ``nat_gateway_ids``. A VPC whose NAT devices are instances
         (``StandardVpc(nat_instance_type=...)``) is watched by ``monitor_nat_instances``.
         """
-        self._check_arguments(ServiceMonitoring.monitor_nat_gateways, locals(), "vpc")
-        if vpc is not None:
-            self._check_region("vpc", vpc)
-        if vpc is not None and nat_gateway_ids is not None:
-            raise ValidationError(
-                self._where,
-                "nat_gateway_ids",
-                list(nat_gateway_ids),
-                "cannot be given with vpc: the ids come from the VPC",
-            )
-        for index, gateway_id in enumerate(nat_gateway_ids or ()):
-            checks.check_text(
-                self._where,
-                f"nat_gateway_ids[{index}]",
-                gateway_id,
-                _NAT_GATEWAY_ID,
-                "a NAT gateway id such as 'nat-0123456789abcdef0'",
-                tokens=True,
-            )
-        checks.check_unique(self._where, "nat_gateway_ids", nat_gateway_ids or (), "gateway")
-        check_name_part(self._where, "label", label)
-        self._check_alarm_keys("nat", alarms)
-        gateways = dict(enumerate(nat_gateway_ids or (), start=1))
-        if vpc is not None:
-            gateways = nat_pack.gateways_of(vpc)
-        if not gateways and vpc is not None and nat_instance_pack.instances_of(vpc):
-            raise ValidationError(
-                self._where,
-                "vpc",
-                vpc,
-                "runs NAT instances, not NAT gateways: monitor them with monitor_nat_instances",
-            )
-        if not gateways:
-            raise ValidationError(
-                self._where,
-                "vpc",
-                vpc,
-                "has no NAT gateways this app defines: give nat_gateway_ids for a VPC defined "
-                "elsewhere, or do not monitor NAT gateways of a VPC without them",
-            )
-        labels = {number: self._label(f"{label}{number}", None) for number in gateways}
-        resolved = self._resolve_pack("nat", list(labels.values()), alarms)
-        for number, gateway_id in gateways.items():
-            self._check_unwatched(f"nat gateway {number}", vpc or gateway_id, [("nat", gateway_id)])
-        resources = []
-        traffic: list[cw.IMetric] = []
-        packets: list[cw.IMetric] = []
-        for number, gateway_id in gateways.items():
-            gateway_label = labels[number]
-            resource = self._resource("nat", gateway_label, [("nat", gateway_id)])
-            gateway_traffic, gateway_packets = nat_pack.monitor_gateway(
-                self._pack(resource, f"Nat{gateway_label}", resolved), gateway_id, number
-            )
-            traffic += gateway_traffic
-            packets += gateway_packets
-            resources.append(resource)
-        nat_pack.traffic_widgets(self._add_main, traffic, packets)
-        return resources
+        return self._monitor(nat_pack.PACK, locals())
 
     def monitor_nat_instances(
         self,
@@ -511,94 +376,7 @@ class ServiceMonitoring(Construct):
             or given twice, ``burstable`` is given with ``vpc``, or for a bad label or alarm
             setting; nothing is created.
         """
-        self._check_arguments(ServiceMonitoring.monitor_nat_instances, locals(), "vpc")
-        if vpc is not None:
-            self._check_region("vpc", vpc)
-        if vpc is not None and nat_instance_ids is not None:
-            raise ValidationError(
-                self._where,
-                "nat_instance_ids",
-                list(nat_instance_ids),
-                "cannot be given with vpc: the ids come from the VPC",
-            )
-        if vpc is not None and burstable is not None:
-            raise ValidationError(
-                self._where,
-                "burstable",
-                burstable,
-                "cannot be given with vpc: it comes from the type of the VPC's instances",
-            )
-        for index, instance_id in enumerate(nat_instance_ids or ()):
-            checks.check_text(
-                self._where,
-                f"nat_instance_ids[{index}]",
-                instance_id,
-                _INSTANCE_ID,
-                "an EC2 instance id such as 'i-0123456789abcdef0'",
-                tokens=True,
-            )
-        checks.check_unique(self._where, "nat_instance_ids", nat_instance_ids or (), "instance")
-        check_name_part(self._where, "label", label)
-        self._check_alarm_keys("nat_instance", alarms)
-        instances = {
-            number: nat_instance_pack.NatInstance(instance_id, bool(burstable))
-            for number, instance_id in enumerate(nat_instance_ids or (), start=1)
-        }
-        if vpc is not None:
-            instances = nat_instance_pack.instances_of(vpc)
-        if not instances:
-            gateways = vpc is not None and bool(nat_pack.gateways_of(vpc))
-            raise ValidationError(
-                self._where,
-                "vpc",
-                vpc,
-                "runs NAT gateways, not NAT instances: monitor them with monitor_nat_gateways"
-                if gateways
-                else "has no NAT instances this app defines: give nat_instance_ids for a VPC "
-                "defined elsewhere, or do not monitor NAT instances of a VPC without them",
-            )
-        labels = {number: self._label(f"{label}{number}", None) for number in instances}
-        resolved = self._resolve_pack("nat_instance", list(labels.values()), alarms)
-        burstable_any = any(instance.burstable for instance in instances.values())
-        self._check_possible(
-            "nat_instance",
-            alarms,
-            [
-                k
-                for k in ALARM_CATALOGUE["nat_instance"]
-                if k != "cpu_credit_balance" or burstable_any
-            ],
-            "these NAT instances have",
-            "give burstable=True when their type earns CPU credits" if vpc is None else "",
-        )
-        for number, instance in instances.items():
-            self._check_unwatched(
-                f"nat instance {number}",
-                vpc or instance.instance_id,
-                [("nat_instance", instance.instance_id)],
-            )
-        resources = []
-        gathered = nat_instance_pack.Widgets()
-        for number, instance in instances.items():
-            instance_label = labels[number]
-            resource = self._resource(
-                "nat_instance", instance_label, [("nat_instance", instance.instance_id)]
-            )
-            nat_instance_pack.monitor(
-                self._pack(resource, f"NatInstance{instance_label}", resolved),
-                instance,
-                number,
-                gathered,
-            )
-            resources.append(resource)
-        nat_instance_pack.widgets(self._add_main, gathered)
-        if isinstance(vpc, StandardVpc):
-            # A recovery is an event people should see: the VPC's recovery alarms notify too.
-            action = self._actions[Severity.CRITICAL]
-            for recovery in vpc.nat_recovery_alarms:
-                recovery.add_alarm_action(action)
-                recovery.add_ok_action(action)
-        return resources
+        return self._monitor(nat_instance_pack.PACK, locals())
 
     def monitor_metric(
         self,
@@ -629,45 +407,7 @@ class ServiceMonitoring(Construct):
             10 metrics; for a period alarms refuse, and for a bad label or alarm setting;
             nothing is created.
         """
-        self._check_arguments(ServiceMonitoring.monitor_metric, locals(), "metric")
-        targets.check_alarm_metric(self._where, "metric", metric, Stack.of(self).region)
-        period = self._metric_period(metric, period)
-        if description is not None and len(description) > _MAX_DESCRIPTION:
-            raise ValidationError(
-                self._where,
-                "description",
-                f"{description[:40]}...",
-                f"must be at most {_MAX_DESCRIPTION} characters (CloudWatch's limit)",
-            )
-        label = self._label(label, None)
-        try:
-            given = AlarmSettings(
-                threshold=threshold,
-                comparison=comparison,
-                period=period,
-                evaluation_periods=evaluation_periods,
-                datapoints_to_alarm=(
-                    evaluation_periods if datapoints_to_alarm is None else datapoints_to_alarm
-                ),
-                treat_missing_data=treat_missing_data,
-                severity=severity,
-            )
-        except ValidationError as error:
-            raise error.relocated(self._where) from None
-        settings = resolve(self._where, ALARM_CATALOGUE["custom"]["custom"], given)
-        if settings is None:  # pragma: no cover - custom settings are always enabled
-            raise ValidationError(self._where, "label", label, "cannot be disabled")
-        alarm_name(self._where, self._stage.value, self._service, label, "alarm")
-        if isinstance(metric, cw.MathExpression):
-            # The alarm factory sets the period of a plain metric; an expression carries its own.
-            metric = metric.with_(period=settings.period)
-        resource = self._resource("custom", label)
-        custom_pack.monitor(
-            self._pack(resource, f"Custom{label}", {"custom": (settings,)}),
-            metric,
-            description=description,
-        )
-        return resource
+        return self._monitor(custom_pack.PACK, locals())[0]
 
     def add_fleet_search(
         self,
@@ -709,6 +449,61 @@ class ServiceMonitoring(Construct):
             check_period(self._where, "period", period, sub_minute=(1, 5, 10, 30))
         self._add_main(_search_widget(title, search, statistic, period or Duration.minutes(5)))
 
+    # ----------------------------------------------------------------------------- checks
+
+    def check_lambda_function(
+        self,
+        label: str,
+        *,
+        timeout: Duration | None = None,
+        reserved_concurrency: int | None = None,
+    ) -> None:
+        """Refuse now what ``monitor_lambda_function(fn, label=label, timeout=timeout,
+        reserved_concurrency=reserved_concurrency)`` would refuse later, before ``fn`` exists.
+
+        For a construct that takes ``monitoring=`` and monitors its own function once it has
+        made it (``MonitoredFunction``): it calls this first, so that a label already
+        monitored, a name too long for CloudWatch or a timeout out of range leave nothing
+        half-made.
+
+        Parameters
+        ----------
+        label:
+            The resource part of the alarm names.
+        timeout:
+            The function's timeout. Default: - none given
+        reserved_concurrency:
+            The function's reserved concurrency. Default: - none given
+
+        Raises
+        ------
+        ValidationError
+            For a label already monitored in this service or that makes an alarm name
+            CloudWatch refuses, a timeout outside 1 second to 15 minutes, a reserved
+            concurrency below 1.
+        """
+        checks.check_arguments(self._where, ServiceMonitoring.check_lambda_function, locals())
+        lambda_pack.check_settings(
+            self._checks(lambda_pack.PACK),
+            label,
+            None,
+            timeout=timeout,
+            reserved_concurrency=reserved_concurrency,
+            alarms=None,
+        )
+
+    def check_region(self, prop: str, target: Construct) -> None:
+        """Refuse ``target`` (the caller's argument ``prop``) when its stack is in another
+        region than this monitoring's: CloudWatch alarms watch metrics of their own region.
+
+        Raises
+        ------
+        ValidationError
+            Naming ``prop``, when both regions are known and differ.
+        """
+        checks.check_arguments(self._where, ServiceMonitoring.check_region, locals())
+        self._checks(lambda_pack.PACK).check_region(prop, target)
+
     # ----------------------------------------------------------------------------- results
 
     @property
@@ -734,7 +529,12 @@ class ServiceMonitoring(Construct):
     @property
     def resources(self) -> list[MonitoredResource]:
         """What each pack created, in the order added."""
-        return list(self._resources)
+        return list(self._watchlist.resources)
+
+    @property
+    def runbook_url(self) -> str:
+        """The page every alarm's description links, with the alarm's anchor."""
+        return self._runbook
 
     @property
     def composite_alarm(self) -> cw.CompositeAlarm | None:
@@ -763,261 +563,36 @@ class ServiceMonitoring(Construct):
                 targets.check_kind(self._where, target, arguments[target], method.__name__)
             raise
 
-    def _label(self, label: str | None, resource: object, fallback: str | None = None) -> str:
-        if label is None:
-            node = getattr(resource, "node", None)
-            label = fallback if node is None else str(node.id)
-        if label is None or Token.is_unresolved(label):
-            raise ValidationError(self._where, "label", label, "is required for this resource")
-        check_name_part(self._where, "label", label)
-        alarm_name(self._where, self._stage.value, self._service, label)
-        if any(r.label == label for r in self._resources):
-            raise ValidationError(
-                self._where,
-                "label",
-                label,
-                "is already monitored in this service: give another label",
-            )
-        return label
-
-    def _check_lambda(
-        self,
-        label: str | None,
-        function: object,
-        timeout: Duration | None,
-        reserved_concurrency: int | None,
-        alarms: Mapping[str, AlarmSettings | AlarmLevels] | None,
-    ) -> tuple[str, dict[str, tuple[ResolvedAlarm, ...]]]:
-        """What ``monitor_lambda_function`` checks before it creates anything: its label and
-        alarm settings. ``MonitoredFunction`` runs it before it creates its own children."""
-        if timeout is not None:
-            checks.check_duration(
-                self._where,
-                "timeout",
-                timeout,
-                low=Duration.seconds(1),
-                high=Duration.minutes(15),
-                unit="seconds",
-            )
-        if reserved_concurrency is not None:
-            checks.check_int(
-                self._where, "reserved_concurrency", reserved_concurrency, 1, _MAX_CONCURRENCY
-            )
-        label = self._label(label, function)
-        return label, self._resolve_pack("lambda", [label], alarms)
-
-    def _resolve_pack(
-        self,
-        pack: str,
-        labels: Sequence[str],
-        alarms: Mapping[str, AlarmSettings | AlarmLevels] | None,
-    ) -> dict[str, tuple[ResolvedAlarm, ...]]:
-        """Every alarm setting of ``pack`` and every alarm name for ``labels``, checked.
-
-        Called before a pack creates anything, so that bad input leaves nothing half-made.
-        """
-        self._check_alarm_keys(pack, alarms)
-        resolved = {
-            key: resolve_levels(self._where, default, (alarms or {}).get(key))
-            for key, default in ALARM_CATALOGUE[pack].items()
-        }
-        for label in labels:
-            for levels in resolved.values():
-                for settings in levels:
-                    self._factory.name(label, settings.key.replace("_", "-"))
-        return resolved
-
-    def _check_alarm_keys(
-        self, pack: str, alarms: Mapping[str, AlarmSettings | AlarmLevels] | None
-    ) -> None:
-        for key in alarms or {}:
-            if key not in ALARM_CATALOGUE[pack]:
-                raise ValidationError(
-                    self._where,
-                    f"alarms[{key!r}]",
-                    alarms[key],  # type: ignore[index]
-                    f"is not an alarm of the {pack} pack; alarms are "
-                    f"{', '.join(ALARM_CATALOGUE[pack])}",
-                )
-
-    def _resource(
-        self, pack: str, label: str, watched: Sequence[tuple[str, ...]] = ()
-    ) -> MonitoredResource:
-        resource = MonitoredResource(pack=pack, label=label)
-        self._resources.append(resource)
-        self._watched += [(key, label) for key in watched]
-        return resource
-
-    def _check_region(self, prop: str, target: object) -> None:
-        targets.check_same_region(
-            self._where,
-            prop,
-            target,
-            self,
-            reason="CloudWatch alarms watch metrics of their own region only; monitor it "
-            "from a ServiceMonitoring in a stack of its region",
+    def _checks(self, pack: PackSpec) -> PackChecks:
+        return PackChecks(
+            where=self._where,
+            monitoring=self,
+            stage=self._stage,
+            service=self._service,
+            factory=self._factory,
+            watchlist=self._watchlist,
+            pack=pack,
         )
 
-    def _check_unwatched(
-        self, prop: str, target: object, watched: Sequence[tuple[str, ...]]
-    ) -> None:
-        """None of ``watched`` is monitored already in this service (under another label)."""
-        for key in watched:
-            for seen, label in self._watched:
-                if seen == key:
-                    raise ValidationError(
-                        self._where,
-                        prop,
-                        targets.shown(target),
-                        f"is already monitored in this service, as {label!r}: monitor each "
-                        "resource once (its alarms={...} change its alarms)",
-                    )
-
-    def _check_possible(
-        self,
-        pack: str,
-        alarms: Mapping[str, AlarmSettings | AlarmLevels] | None,
-        possible: Collection[str],
-        subject: str,
-        hint: str = "",
-    ) -> None:
-        """Refuse an override of an alarm of ``pack`` that this target does not have (an
-        ``AlarmSettings(enabled=False)`` is accepted: the alarm is absent as asked)."""
-        for key, override in (alarms or {}).items():
-            if key in possible or (isinstance(override, AlarmSettings) and not override.enabled):
-                continue
-            condition = ALARM_CATALOGUE[pack][key].condition
-            raise ValidationError(
-                self._where,
-                f"alarms[{key!r}]",
-                override,
-                f"{subject} no {key} alarm (its condition: {condition}); its alarms are "
-                f"{', '.join(possible)}" + (f": {hint}" if hint else ""),
+    def _monitor(self, pack: PackSpec, arguments: Mapping[str, object]) -> list[MonitoredResource]:
+        """The one path of every ``monitor_*`` method: the arguments' types (against
+        ``pack.method``'s hints), the pack's own checks (nothing is created until they pass),
+        then each resource's alarms and widgets and the pack's last step."""
+        given = {name: value for name, value in arguments.items() if name != "self"}
+        method = getattr(ServiceMonitoring, pack.method, None)
+        if method is not None:
+            self._check_arguments(method, given, pack.target)
+        plan = pack.check(self._checks(pack), **given)
+        resources = []
+        for unit in plan.units:
+            resource = self._watchlist.add(pack.name, unit.label, unit.watched)
+            unit.build(self._pack(resource, unit.scope_id, plan.resolved))
+            resources.append(resource)
+        if plan.finish is not None:
+            plan.finish(
+                Shared(self._add_main, self._add_performance, self._actions[Severity.CRITICAL])
             )
-
-    def _check_function_settings(
-        self,
-        function: lambda_.IFunction,
-        timeout: Duration | None,
-        reserved_concurrency: int | None,
-    ) -> None:
-        """``timeout`` and ``reserved_concurrency`` agree with the function's own settings."""
-        own_timeout = lambda_pack.own_timeout(function)
-        if (
-            timeout is not None
-            and own_timeout is not None
-            and not own_timeout.is_unresolved()
-            and own_timeout.to_milliseconds() != timeout.to_milliseconds()
-        ):
-            raise ValidationError(
-                self._where,
-                "timeout",
-                timeout.to_human_string(),
-                f"contradicts the function's own timeout ({own_timeout.to_human_string()}): "
-                "the duration alarms are shares of it; leave timeout out",
-            )
-        own_reserved = lambda_pack.own_reserved_concurrency(function)
-        if (
-            reserved_concurrency is not None
-            and own_reserved is not None
-            and own_reserved != reserved_concurrency
-        ):
-            raise ValidationError(
-                self._where,
-                "reserved_concurrency",
-                reserved_concurrency,
-                f"contradicts the function's reserved concurrency ({own_reserved}): the "
-                "concurrency alarm is a share of it; give the same number",
-            )
-
-    def _check_api_names(
-        self, api: SecureApi | apigw.RestApi, api_name: str | None, stage_name: str | None
-    ) -> None:
-        """``api_name`` and ``stage_name`` agree with the api's own name and stages."""
-        rest_api = api.api if isinstance(api, SecureApi) else api
-        own_name = api.rest_api_name
-        if (
-            api_name is not None
-            and not checks.is_token(api_name)
-            and not checks.is_token(own_name)
-            and api_name != own_name
-        ):
-            raise ValidationError(
-                self._where,
-                "api_name",
-                api_name,
-                f"contradicts the api's name ({own_name!r}), the ApiName of its metrics: "
-                "leave api_name out",
-            )
-        if stage_name is None or checks.is_token(stage_name):
-            return
-        stages = api_pack.stage_names(rest_api)
-        if isinstance(api, SecureApi):
-            stages.add(api.stage_name)
-        if stages and stage_name not in stages:
-            raise ValidationError(
-                self._where,
-                "stage_name",
-                stage_name,
-                f"is not a stage of {rest_api.node.path} (its stages: "
-                f"{', '.join(sorted(stages))}): its alarms would watch a stage without "
-                "traffic; leave stage_name out for the deployment stage",
-            )
-
-    def _check_allocated_storage(
-        self, target: rds.IDatabaseInstance | rds.IDatabaseCluster, allocated_storage_gib: int
-    ) -> None:
-        if database_pack.is_cluster(target):
-            raise ValidationError(
-                self._where,
-                "allocated_storage_gib",
-                allocated_storage_gib,
-                "is for an RDS instance: an Aurora cluster's storage grows by itself and has "
-                "no free-storage alarms; leave it out",
-            )
-        own = database_pack.own_allocated_storage(target)
-        if own is not None and own != allocated_storage_gib:
-            raise ValidationError(
-                self._where,
-                "allocated_storage_gib",
-                allocated_storage_gib,
-                f"contradicts the instance's allocated storage ({own} GiB): the free-storage "
-                "percentage is a share of it; give the same number",
-            )
-
-    def _metric_period(self, metric: cw.IMetric, period: Duration | None) -> Duration | None:
-        """The alarm's period: ``period``, else the metric's own; both given must agree."""
-        own = targets.metric_period(metric)
-        if own is None or own.is_unresolved():
-            return period
-        if period is None:
-            if targets.is_default_period(own):
-                return None
-            try:
-                check_period(self._where, "metric.period", own)
-            except ValidationError as error:
-                raise ValidationError(
-                    self._where,
-                    "metric.period",
-                    own.to_human_string(),
-                    f"{error.expected} for an alarm: give period=... (a period CloudWatch "
-                    "alarms allow)",
-                ) from None
-            return own
-        if (
-            not targets.is_default_period(own)
-            and isinstance(period, Duration)
-            and not period.is_unresolved()
-            and own.to_milliseconds() != period.to_milliseconds()
-        ):
-            raise ValidationError(
-                self._where,
-                "period",
-                period.to_human_string(),
-                f"contradicts the metric's own period ({own.to_human_string()}): leave "
-                "period out to alarm on the metric's, or build the metric with this one",
-            )
-        return period
+        return resources
 
     def _pack(
         self,
@@ -1045,7 +620,6 @@ class ServiceMonitoring(Construct):
         description: str | None,
     ) -> MonitoredAlarm:
         default = settings.default
-        anchor = f"{resource.pack}-{default.key}".replace("_", "-")
         record = self._factory.create(
             scope,
             label=resource.label,
@@ -1053,8 +627,7 @@ class ServiceMonitoring(Construct):
             metric=metric,
             settings=settings,
             description=description
-            or f"[{settings.severity.value}] {default.meaning} What to do: {default.action} "
-            f"Runbook: {RUNBOOK}#{anchor}",
+            or alarm_description(settings.severity, default, resource.pack, self._runbook),
         )
         resource.alarms[key] = record.alarm
         resource.records[key] = record
@@ -1076,7 +649,7 @@ class ServiceMonitoring(Construct):
             "ServiceUnhealthy",
             composite_alarm_name=name,
             alarm_description=f"[Critical] {self._service} is unhealthy: at least one critical "
-            f"alarm is in ALARM. Runbook: {RUNBOOK}#service-unhealthy",
+            f"alarm is in ALARM. Runbook: {self._runbook}#service-unhealthy",
             alarm_rule=LazyAnyAlarmRule(
                 lambda: [r.name for r in self._records if r.severity is Severity.CRITICAL]
             ),
@@ -1102,7 +675,7 @@ class ServiceMonitoring(Construct):
         self._main.add_widgets(
             cw.TextWidget(
                 markdown=f"# {self._service} ({self._stage.value})\nAlarms, traffic "
-                f"and errors. Runbook: {RUNBOOK}",
+                f"and errors. Runbook: {self._runbook}",
                 width=24,
                 height=2,
             ),
@@ -1145,19 +718,12 @@ class ServiceMonitoring(Construct):
             dashboard.add_widgets(*widgets)
 
 
-_MAX_CONCURRENCY = 2**31 - 1
-_MAX_STORAGE_GIB = 65536
-"""RDS's largest allocated storage, 64 TiB."""
-_MAX_DESCRIPTION = 1024
-_MAX_DIMENSION = 255
 _MAX_DASHBOARD_NAME = 255
 _DASHBOARD_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 _SEARCH_CALL = re.compile(r"^\s*SEARCH\s*\(", re.IGNORECASE)
 _STATISTIC = re.compile(
     r"^(SampleCount|Average|Sum|Minimum|Maximum|IQM|(p|tm|wm|tc|ts)(100|[0-9]{1,2})(\.[0-9]+)?)$"
 )
-_NAT_GATEWAY_ID = re.compile(r"^nat-[0-9a-f]{8,17}$")
-_INSTANCE_ID = re.compile(r"^i-[0-9a-f]{8,17}$")
 
 
 _INSTANCES: weakref.WeakSet[ServiceMonitoring] = weakref.WeakSet()
@@ -1262,6 +828,15 @@ def _search_widget(title: str, search: str, statistic: str, period: Duration) ->
                 period=period,
             )
         ],
+    )
+
+
+def alarm_description(severity: Severity, entry: AlarmDefault, pack: str, runbook_url: str) -> str:
+    """The description of a pack's alarm: severity, meaning, action and its runbook section,
+    ``<runbook_url>#<pack>-<key>``."""
+    return (
+        f"[{severity.value}] {entry.meaning} What to do: {entry.action} "
+        f"Runbook: {runbook_url}#{anchor(pack, entry.key)}"
     )
 
 

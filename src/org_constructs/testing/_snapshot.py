@@ -8,14 +8,19 @@ from typing import Any
 
 from syrupy.extensions.json import JSONSnapshotExtension
 
+from org_constructs.contract import DOCS_SOURCE
 from org_constructs.testing._template import TemplateLike, template_json
 
 __all__ = ["CloudFormationSnapshotExtension", "normalize_template"]
 
 ASSET_HASH = "<asset-hash>"
 CDK_VERSION_DEPENDENT = "<cdk-version-dependent>"
+LIBRARY_VERSION = "<org-constructs-version>"
 
 _HASH = re.compile(r"[0-9a-f]{64}")
+# The library's docs at the installed version (``.../blob/v0.5.0/docs/alarms.md``), which alarm
+# descriptions link: the link follows each release, not the code under test.
+_DOCS_VERSION = re.compile(rf"(?<={re.escape(DOCS_SOURCE)}/)(?:v[0-9][^/\s\"]*|main)(?=/)")
 # Mappings aws-cdk-lib adds whose values follow its own release (such as the newest Node.js
 # runtime for its custom resources), not the code under test.
 _VERSION_MAPPINGS = re.compile(r"^(Latest\w*RuntimeMap|AWSCDK\w*)$")
@@ -27,7 +32,8 @@ def normalize_template(template: TemplateLike) -> dict[str, Any]:
     Removes the bootstrap version parameter and rule and the ``AWS::CDK::Metadata`` resource
     and its condition; replaces asset hashes with ``<asset-hash>``, and the values of
     version-dependent mappings (``LatestNodeRuntimeMap``) and the runtime of aws-cdk-lib's own
-    custom resource providers with ``<cdk-version-dependent>``.
+    custom resource providers with ``<cdk-version-dependent>``, and the library version in links
+    to its documentation (the runbook link of every alarm) with ``<org-constructs-version>``.
     Everything the code under test decides is kept.
     """
     data = template_json(template)
@@ -54,7 +60,7 @@ def normalize_template(template: TemplateLike) -> dict[str, Any]:
 
 def _mask_hashes(value: Any) -> Any:
     if isinstance(value, str):
-        return _HASH.sub(ASSET_HASH, value)
+        return _DOCS_VERSION.sub(LIBRARY_VERSION, _HASH.sub(ASSET_HASH, value))
     if isinstance(value, list):
         return [_mask_hashes(item) for item in value]
     if isinstance(value, dict):

@@ -1,34 +1,75 @@
-"""The monitored services: one module per service, each with its catalogue rows, its metrics,
-its alarms and its widgets, kept apart.
+"""The monitored services: one module per service, registered below with one line.
 
-Adding a service (SQS, DynamoDB, Step Functions) means adding one module here with
-``NAME``, ``CATALOGUE`` and a ``monitor(pack, ...)`` function, registering it in ``PACKS``
-and giving ``ServiceMonitoring`` a ``monitor_*`` method that checks its input and calls it.
+A pack module declares ``PACK = PackSpec(...)`` (``_base.py``): its catalogue (every alarm with
+meaning, action, levels and condition), its input checks (``check``, which returns a ``Plan``
+and creates nothing), its metrics, alarms and widgets (the plan's ``build`` steps), its title,
+its roll-back advice and its row of the construct page. ``ServiceMonitoring.<PACK.method>`` is a
+typed, documented call of ``ServiceMonitoring._monitor(PACK, ...)``; the alarm docs, the
+construct page's pack table and the tests read ``PACKS``. CONTRIBUTING.md, "Adding a monitored
+service", lists the files.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Protocol
+from collections.abc import Iterator, Mapping
 
 from org_constructs.monitoring._packs import api, custom, database, lambda_, nat, nat_instance
-from org_constructs.monitoring._packs._base import CreateAlarm, Pack
+from org_constructs.monitoring._packs._base import (
+    CreateAlarm,
+    Pack,
+    PackSpec,
+    PageRow,
+    Plan,
+    Shared,
+    Unit,
+    anchor,
+)
+from org_constructs.monitoring._packs._checks import PackChecks
 from org_constructs.monitoring._settings import AlarmDefault
 
-__all__ = ["ALARM_CATALOGUE", "PACKS", "CreateAlarm", "Pack"]
+__all__ = [
+    "ALARM_CATALOGUE",
+    "PACKS",
+    "CreateAlarm",
+    "Pack",
+    "PackChecks",
+    "PackSpec",
+    "PageRow",
+    "Plan",
+    "Shared",
+    "Unit",
+    "anchor",
+]
 
-
-class _PackModule(Protocol):
-    NAME: str
-    CATALOGUE: Mapping[str, AlarmDefault]
-
-
-PACKS: Mapping[str, _PackModule] = {
-    module.NAME: module for module in (lambda_, api, database, nat, nat_instance, custom)
+PACKS: dict[str, PackSpec] = {
+    pack.name: pack
+    for pack in (
+        lambda_.PACK,
+        api.PACK,
+        database.PACK,
+        nat.PACK,
+        nat_instance.PACK,
+        custom.PACK,
+    )
 }
-"""The pack modules by pack name, in catalogue order."""
+"""The registered packs by name, in catalogue order: one line per monitored service."""
 
-ALARM_CATALOGUE: Mapping[str, Mapping[str, AlarmDefault]] = {
-    name: module.CATALOGUE for name, module in PACKS.items()
-}
+
+class _Catalogue(Mapping[str, Mapping[str, AlarmDefault]]):
+    """The catalogues of the registered packs, read from ``PACKS`` when asked."""
+
+    def __getitem__(self, pack: str) -> Mapping[str, AlarmDefault]:
+        return PACKS[pack].catalogue
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(PACKS))
+
+    def __len__(self) -> int:
+        return len(PACKS)
+
+    def __repr__(self) -> str:
+        return f"ALARM_CATALOGUE({', '.join(PACKS)})"
+
+
+ALARM_CATALOGUE: Mapping[str, Mapping[str, AlarmDefault]] = _Catalogue()
 """Every alarm the packs create, by pack and key, with its default settings."""

@@ -1,8 +1,9 @@
-"""What a pack module gets from ``ServiceMonitoring`` for one resource."""
+"""The interface of a pack module: what it declares (``PackSpec``), what its ``check`` returns
+(``Plan``) and what its build step gets from ``ServiceMonitoring`` for one resource (``Pack``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -10,9 +11,19 @@ from aws_cdk import aws_cloudwatch as cw
 from constructs import Construct
 
 from org_constructs.monitoring._factory import MonitoredAlarm, MonitoredResource, scaled
-from org_constructs.monitoring._settings import ResolvedAlarm
+from org_constructs.monitoring._settings import AlarmDefault, ResolvedAlarm
 
-__all__ = ["CreateAlarm", "MetricFor", "Pack"]
+__all__ = [
+    "CreateAlarm",
+    "MetricFor",
+    "Pack",
+    "PackSpec",
+    "PageRow",
+    "Plan",
+    "Shared",
+    "Unit",
+    "anchor",
+]
 
 
 class CreateAlarm(Protocol):
@@ -86,3 +97,89 @@ class Pack:
                 )
             )
         return created
+
+
+# ----------------------------------------------------------------------------- declaration
+
+
+@dataclass(frozen=True)
+class PageRow:
+    """The pack's row in the table of ``docs/constructs/monitoring.md`` (generated)."""
+
+    call: str
+    """How it is called: ``monitor_rest_api(api)` or `(api_name=, stage_name=)``."""
+    alarms: str
+    """What it alarms on, in a phrase per alarm."""
+    main: str
+    """What it adds to the main dashboard."""
+    performance: str = ""
+    """What it adds to the performance dashboard."""
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One resource a pack monitors: its label, what it watches, how its alarms are built."""
+
+    label: str
+    scope_id: str
+    """The construct id of the scope of its alarms: ``Lambda<label>``; part of logical ids."""
+    build: Callable[[Pack], None]
+    """Creates its alarms and widgets through the ``Pack`` it is given."""
+    watched: Sequence[tuple[str, ...]] = ()
+    """What it watches (``('lambda', <function ARN>)``), so that nothing is watched twice."""
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What a pack's ``finish`` step gets once every resource is built."""
+
+    main: Callable[..., None]
+    performance: Callable[..., None]
+    critical_action: cw.IAlarmAction
+    """The action of Critical alarms (an alarm of the resource itself may notify it too)."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a pack's ``check`` returns once every input is checked: nothing is created yet."""
+
+    resolved: Mapping[str, tuple[ResolvedAlarm, ...]]
+    """The checked settings of each alarm key (``PackChecks.resolve``)."""
+    units: Sequence[Unit]
+    finish: Callable[[Shared], None] | None = None
+    """Widgets across the units (every NAT gateway on one graph) and other last steps."""
+
+
+@dataclass(frozen=True)
+class PackSpec:
+    """Everything the library knows of one monitored service, declared by its pack module as
+    ``PACK`` and registered in ``PACKS`` (``monitoring/_packs/__init__.py``).
+
+    ``ServiceMonitoring.<method>`` passes its arguments to ``check``; the alarm docs
+    (``docs/alarms.md``) and the construct page's pack table are generated from the rest.
+    """
+
+    name: str
+    """The pack's key in ``ALARM_CATALOGUE``, the first part of its runbook anchors."""
+    method: str
+    """The ``ServiceMonitoring`` method that monitors it: ``monitor_lambda_function``."""
+    target: str
+    """That method's argument that names the resource, for wrong-kind advice."""
+    title: str
+    """The heading of its section in the alarm docs: ``Lambda function or alias``."""
+    catalogue: Mapping[str, AlarmDefault]
+    """Every alarm it can create, by key, with meaning, action, levels and condition."""
+    roll_back: str
+    """How to roll back when one of its alarms fires (Markdown, for the alarm docs)."""
+    check: Callable[..., Plan]
+    """``check(checks: PackChecks, **arguments) -> Plan``: every input check, nothing created."""
+    page: PageRow
+
+    @property
+    def heading(self) -> str:
+        return f"{self.title}: `{self.method}()`"
+
+
+def anchor(pack: str, key: str) -> str:
+    """The runbook anchor of an alarm: ``nat-instance-cpu-utilization``."""
+    return f"{pack}-{key}".replace("_", "-")

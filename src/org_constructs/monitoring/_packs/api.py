@@ -8,7 +8,11 @@ from aws_cdk import Duration, Stack, Token
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cw
 
-from org_constructs.monitoring._packs._base import Pack
+from org_constructs.api import SecureApi
+from org_constructs.config import _checks as config_checks
+from org_constructs.errors import ValidationError
+from org_constructs.monitoring._packs._base import Pack, PackSpec, PageRow, Plan, Unit
+from org_constructs.monitoring._packs._checks import Overrides, PackChecks
 from org_constructs.monitoring._settings import (
     GT,
     MISSING_OK,
@@ -18,9 +22,10 @@ from org_constructs.monitoring._settings import (
     catalogue,
 )
 
-__all__ = ["CATALOGUE", "NAME", "monitor", "stage_names"]
+__all__ = ["CATALOGUE", "NAME", "PACK", "check", "monitor", "stage_names"]
 
 NAME = "api"
+_MAX_DIMENSION = 255
 
 W, C = Severity.WARNING, Severity.CRITICAL
 
@@ -103,6 +108,96 @@ CATALOGUE: Mapping[str, AlarmDefault] = catalogue(
     ),
 )
 """The REST API pack's alarms, by key, with their default settings."""
+
+
+def check(
+    checks: PackChecks,
+    api: SecureApi | apigw.RestApi | None = None,
+    *,
+    api_name: str | None,
+    stage_name: str | None,
+    label: str | None,
+    alarms: Overrides,
+) -> Plan:
+    """What ``monitor_rest_api`` refuses; the plan of its one API stage."""
+    where = checks.where
+    named: object = api
+    if api is not None:
+        checks.check_region("api", api)
+        _check_api_names(where, api, api_name, stage_name)
+    if isinstance(api, SecureApi):
+        api_name = api_name or api.rest_api_name
+        stage_name = stage_name or api.stage_name
+        api = api.api
+    if api is not None:
+        api_name = api_name or api.rest_api_name
+        if stage_name is None and api.latest_deployment is None:
+            raise ValidationError(
+                where,
+                "stage_name",
+                None,
+                "is required for an api created with deploy=False: it has no deployment "
+                "stage of its own",
+            )
+        stage_name = stage_name or api.deployment_stage.stage_name
+    for prop, dimension in (("api_name", api_name), ("stage_name", stage_name)):
+        if dimension and not config_checks.is_token(dimension) and len(dimension) > _MAX_DIMENSION:
+            raise ValidationError(
+                where,
+                prop,
+                dimension,
+                f"is a metric dimension: CloudWatch allows at most {_MAX_DIMENSION} characters",
+            )
+    if not api_name or not stage_name:
+        raise ValidationError(
+            where,
+            "api_name/stage_name",
+            (api_name, stage_name),
+            "give api, or both api_name and stage_name",
+        )
+    label = checks.label(label, named, fallback=api_name)
+    resolved = checks.resolve([label], alarms)
+    watched = [("api", api_name, stage_name)]
+    checks.unwatched("api", (api_name, stage_name), watched)
+    names = {"api_name": api_name, "stage_name": stage_name}
+    return Plan(
+        resolved, [Unit(label, f"Api{label}", lambda pack: monitor(pack, **names), watched)]
+    )
+
+
+def _check_api_names(
+    where: str, api: SecureApi | apigw.RestApi, api_name: str | None, stage_name: str | None
+) -> None:
+    """``api_name`` and ``stage_name`` agree with the api's own name and stages."""
+    rest_api = api.api if isinstance(api, SecureApi) else api
+    own_name = api.rest_api_name
+    if (
+        api_name is not None
+        and not config_checks.is_token(api_name)
+        and not config_checks.is_token(own_name)
+        and api_name != own_name
+    ):
+        raise ValidationError(
+            where,
+            "api_name",
+            api_name,
+            f"contradicts the api's name ({own_name!r}), the ApiName of its metrics: "
+            "leave api_name out",
+        )
+    if stage_name is None or config_checks.is_token(stage_name):
+        return
+    stages = stage_names(rest_api)
+    if isinstance(api, SecureApi):
+        stages.add(api.stage_name)
+    if stages and stage_name not in stages:
+        raise ValidationError(
+            where,
+            "stage_name",
+            stage_name,
+            f"is not a stage of {rest_api.node.path} (its stages: "
+            f"{', '.join(sorted(stages))}): its alarms would watch a stage without "
+            "traffic; leave stage_name out for the deployment stage",
+        )
 
 
 def stage_names(api: apigw.RestApi) -> set[str]:
@@ -190,3 +285,23 @@ def monitor(pack: Pack, *, api_name: str, stage_name: str) -> None:
             left=[metric("IntegrationLatency", "p90", "p90")],
         ),
     )
+
+
+PACK = PackSpec(
+    name=NAME,
+    method="monitor_rest_api",
+    target="api",
+    title="API Gateway REST API",
+    catalogue=CATALOGUE,
+    roll_back="if it began with a deployment of the API or its function, deploy the previous "
+    "release ([rolling back](guides/runbook.md#rolling-back)).",
+    check=check,
+    page=PageRow(
+        call="`monitor_rest_api(api)` or `(api_name=, stage_name=)`",
+        alarms="5XX count (guide: > 5 a minute), 5XX rate, 4XX rate, latency p90 (guide: 1 s "
+        "over 3 periods), request count",
+        main="requests, latency, 4XX/5XX",
+        performance="latency p50/p90/p99, integration latency",
+    ),
+)
+"""The REST API pack, as ``ServiceMonitoring.monitor_rest_api`` and the docs read it."""

@@ -9,7 +9,11 @@ from collections.abc import Mapping
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_rds as rds
 
-from org_constructs.monitoring._packs._base import Pack
+from org_constructs.config import _checks as config_checks
+from org_constructs.database import SecureDatabase
+from org_constructs.errors import ValidationError
+from org_constructs.monitoring._packs._base import Pack, PackSpec, PageRow, Plan, Unit
+from org_constructs.monitoring._packs._checks import Overrides, PackChecks
 from org_constructs.monitoring._settings import (
     GT,
     LT,
@@ -23,7 +27,9 @@ from org_constructs.monitoring._settings import (
 __all__ = [
     "CATALOGUE",
     "NAME",
+    "PACK",
     "alarm_keys",
+    "check",
     "identifier",
     "is_cluster",
     "is_serverless_v2",
@@ -32,6 +38,8 @@ __all__ = [
 ]
 
 NAME = "database"
+_MAX_STORAGE_GIB = 65536
+"""RDS's largest allocated storage, 64 TiB."""
 
 W, C = Severity.WARNING, Severity.CRITICAL
 
@@ -180,6 +188,77 @@ CATALOGUE: Mapping[str, AlarmDefault] = catalogue(
 """The database pack's alarms, by key, with their default settings."""
 
 
+def check(
+    checks: PackChecks,
+    database: SecureDatabase | rds.IDatabaseInstance | rds.IDatabaseCluster,
+    *,
+    label: str | None,
+    allocated_storage_gib: int | None,
+    alarms: Overrides,
+) -> Plan:
+    """What ``monitor_database`` refuses; the plan of its one instance or cluster."""
+    where = checks.where
+    checks.check_region("database", database)
+    target: rds.IDatabaseInstance | rds.IDatabaseCluster
+    if isinstance(database, SecureDatabase):
+        if allocated_storage_gib is not None:
+            raise ValidationError(
+                where,
+                "allocated_storage_gib",
+                allocated_storage_gib,
+                "comes from the SecureDatabase: do not pass it too",
+            )
+        target = database.database
+        allocated_storage_gib = database.allocated_storage_gib
+    else:
+        target = database
+    if allocated_storage_gib is not None:
+        config_checks.check_int(
+            where, "allocated_storage_gib", allocated_storage_gib, 1, _MAX_STORAGE_GIB
+        )
+        _check_allocated_storage(where, target, allocated_storage_gib)
+    label = checks.label(label, database)
+    resolved = checks.resolve([label], alarms)
+    checks.possible(
+        alarms,
+        alarm_keys(target, allocated_storage_gib),
+        "this database has",
+        "give allocated_storage_gib for free_storage_percent"
+        if not is_cluster(target) and allocated_storage_gib is None
+        else "",
+    )
+    watched = [("database", identifier(target))]
+    checks.unwatched("database", database, watched)
+    storage = allocated_storage_gib
+
+    def build(pack: Pack) -> None:
+        monitor(pack, target, allocated_storage_gib=storage)
+
+    return Plan(resolved, [Unit(label, f"Database{label}", build, watched)])
+
+
+def _check_allocated_storage(
+    where: str, target: rds.IDatabaseInstance | rds.IDatabaseCluster, allocated_storage_gib: int
+) -> None:
+    if is_cluster(target):
+        raise ValidationError(
+            where,
+            "allocated_storage_gib",
+            allocated_storage_gib,
+            "is for an RDS instance: an Aurora cluster's storage grows by itself and has "
+            "no free-storage alarms; leave it out",
+        )
+    own = own_allocated_storage(target)
+    if own is not None and own != allocated_storage_gib:
+        raise ValidationError(
+            where,
+            "allocated_storage_gib",
+            allocated_storage_gib,
+            f"contradicts the instance's allocated storage ({own} GiB): the free-storage "
+            "percentage is a share of it; give the same number",
+        )
+
+
 def is_cluster(database: object) -> bool:
     """An Aurora cluster (its storage grows by itself; its replica lag is in milliseconds)."""
     return isinstance(database, rds.DatabaseClusterBase) or hasattr(database, "cluster_identifier")
@@ -287,3 +366,25 @@ def monitor(
             title=f"{title}: IOPS", width=8, left=[metrics["read_iops"], metrics["write_iops"]]
         ),
     )
+
+
+PACK = PackSpec(
+    name=NAME,
+    method="monitor_database",
+    target="database",
+    title="RDS instance or Aurora cluster",
+    catalogue=CATALOGUE,
+    roll_back="a parameter or class change rolls back by deploying the previous "
+    "configuration; data comes back from an automated backup or the AWS Backup vault "
+    "([disaster recovery](guides/runbook.md#disaster-recovery)).",
+    check=check,
+    page=PageRow(
+        call="`monitor_database(instance or cluster)`",
+        alarms="CPU (guide: 80% over 3 periods), free storage (guide: 10 GiB) and its "
+        "percentage, connections, read/write IOPS, replica lag for read replicas and Aurora "
+        "readers",
+        main="CPU, connections",
+        performance="CPU, connections, IOPS",
+    ),
+)
+"""The database pack, as ``ServiceMonitoring.monitor_database`` and the docs read it."""

@@ -9,11 +9,15 @@ from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_lambda as lambda_
 
-from org_constructs.monitoring._packs._base import Pack
+from org_constructs.config import _checks as config_checks
+from org_constructs.errors import ValidationError
+from org_constructs.monitoring._packs._base import Pack, PackSpec, PageRow, Plan, Unit
+from org_constructs.monitoring._packs._checks import Overrides, PackChecks
 from org_constructs.monitoring._settings import (
     GT,
     MISSING_OK,
     AlarmDefault,
+    ResolvedAlarm,
     Severity,
     catalogue,
 )
@@ -21,6 +25,9 @@ from org_constructs.monitoring._settings import (
 __all__ = [
     "CATALOGUE",
     "NAME",
+    "PACK",
+    "check",
+    "check_settings",
     "error_rate",
     "function_timeout",
     "has_event_source",
@@ -32,6 +39,7 @@ __all__ = [
 NAME = "lambda"
 DEFAULT_ACCOUNT_CONCURRENCY = 1000
 DEFAULT_TIMEOUT = Duration.seconds(3)
+_MAX_CONCURRENCY = 2**31 - 1
 
 W, C = Severity.WARNING, Severity.CRITICAL
 
@@ -143,6 +151,118 @@ CATALOGUE: Mapping[str, AlarmDefault] = catalogue(
     ),
 )
 """The lambda pack's alarms, by key, with their default settings."""
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def check(
+    checks: PackChecks,
+    function: lambda_.IFunction,
+    *,
+    label: str | None,
+    timeout: Duration | None,
+    reserved_concurrency: int | None,
+    event_source_mapped: bool | None,
+    alarms: Overrides,
+) -> Plan:
+    """What ``monitor_lambda_function`` refuses; the plan of its one resource."""
+    checks.check_region("function", function)
+    label, resolved = check_settings(
+        checks,
+        label,
+        function,
+        timeout=timeout,
+        reserved_concurrency=reserved_concurrency,
+        alarms=alarms,
+    )
+    if event_source_mapped is None:
+        event_source_mapped = has_event_source(function)
+    checks.possible(
+        alarms,
+        [key for key in CATALOGUE if key != "iterator_age" or event_source_mapped],
+        "this function has",
+        "give event_source_mapped=True when an event source outside this app feeds it",
+    )
+    _check_function_settings(checks.where, function, timeout, reserved_concurrency)
+    watched = [("lambda", function.function_arn)]
+    checks.unwatched("function", function, watched)
+    mapped = event_source_mapped
+
+    def build(pack: Pack) -> None:
+        monitor(
+            pack,
+            function,
+            timeout=timeout or function_timeout(function),
+            reserved_concurrency=reserved_concurrency,
+            event_source_mapped=mapped,
+        )
+
+    return Plan(resolved, [Unit(label, f"Lambda{label}", build, watched)])
+
+
+def check_settings(
+    checks: PackChecks,
+    label: str | None,
+    function: object,
+    *,
+    timeout: Duration | None,
+    reserved_concurrency: int | None,
+    alarms: Overrides,
+) -> tuple[str, dict[str, tuple[ResolvedAlarm, ...]]]:
+    """The label and alarm settings of a function, checked; what a ``MonitoredFunction``
+    checks (``ServiceMonitoring.check_lambda_function``) before it creates its children."""
+    if timeout is not None:
+        config_checks.check_duration(
+            checks.where,
+            "timeout",
+            timeout,
+            low=Duration.seconds(1),
+            high=Duration.minutes(15),
+            unit="seconds",
+        )
+    if reserved_concurrency is not None:
+        config_checks.check_int(
+            checks.where, "reserved_concurrency", reserved_concurrency, 1, _MAX_CONCURRENCY
+        )
+    label = checks.label(label, function)
+    return label, checks.resolve([label], alarms)
+
+
+def _check_function_settings(
+    where: str,
+    function: lambda_.IFunction,
+    timeout: Duration | None,
+    reserved_concurrency: int | None,
+) -> None:
+    """``timeout`` and ``reserved_concurrency`` agree with the function's own settings."""
+    own = own_timeout(function)
+    if (
+        timeout is not None
+        and own is not None
+        and not own.is_unresolved()
+        and own.to_milliseconds() != timeout.to_milliseconds()
+    ):
+        raise ValidationError(
+            where,
+            "timeout",
+            timeout.to_human_string(),
+            f"contradicts the function's own timeout ({own.to_human_string()}): "
+            "the duration alarms are shares of it; leave timeout out",
+        )
+    own_reserved = own_reserved_concurrency(function)
+    if (
+        reserved_concurrency is not None
+        and own_reserved is not None
+        and own_reserved != reserved_concurrency
+    ):
+        raise ValidationError(
+            where,
+            "reserved_concurrency",
+            reserved_concurrency,
+            f"contradicts the function's reserved concurrency ({own_reserved}): the "
+            "concurrency alarm is a share of it; give the same number",
+        )
 
 
 # ----------------------------------------------------------------------------- metrics
@@ -270,3 +390,25 @@ def has_event_source(function: lambda_.IFunction) -> bool:
         for target in targets
         for child in target.node.children
     )
+
+
+PACK = PackSpec(
+    name=NAME,
+    method="monitor_lambda_function",
+    target="function",
+    title="Lambda function or alias",
+    catalogue=CATALOGUE,
+    roll_back="during a canary, CodeDeploy rolls back by itself when a rollback alarm fires "
+    "(`aws deploy stop-deployment --deployment-id ID --auto-rollback-enabled` to stop it "
+    "sooner); after one, deploy the previous release (runbook: "
+    "[rolling back](guides/runbook.md#rolling-back)).",
+    check=check,
+    page=PageRow(
+        call="`monitor_lambda_function(fn or alias)`",
+        alarms="errors, error rate, throttles, duration p90/p99 against the timeout, "
+        "concurrency against the reservation, iterator age when an event source is mapped",
+        main="invocations, errors, throttles",
+        performance="duration p50/p90/p99 with the timeout line, concurrency",
+    ),
+)
+"""The lambda pack, as ``ServiceMonitoring.monitor_lambda_function`` and the docs read it."""

@@ -2,18 +2,39 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_ec2 as ec2
 
-from org_constructs.monitoring._packs._base import Pack
-from org_constructs.monitoring._settings import GT, MISSING_OK, AlarmDefault, Severity, catalogue
+from org_constructs.config import _checks as config_checks
+from org_constructs.errors import ValidationError
+from org_constructs.monitoring._packs._base import Pack, PackSpec, PageRow, Plan, Shared, Unit
+from org_constructs.monitoring._packs._checks import Overrides, PackChecks
+from org_constructs.monitoring._packs._nat_devices import gateways_of, instances_of
+from org_constructs.monitoring._settings import (
+    GT,
+    MISSING_OK,
+    AlarmDefault,
+    Severity,
+    catalogue,
+    check_name_part,
+)
 from org_constructs.network import StandardVpc
 
-__all__ = ["CATALOGUE", "NAME", "gateways_of", "monitor_gateway", "traffic_widgets"]
+__all__ = [
+    "CATALOGUE",
+    "NAME",
+    "PACK",
+    "check",
+    "gateways_of",
+    "monitor_gateway",
+    "traffic_widgets",
+]
 
 NAME = "nat"
+_NAT_GATEWAY_ID = re.compile(r"^nat-[0-9a-f]{8,17}$")
 
 W, C = Severity.WARNING, Severity.CRITICAL
 
@@ -67,6 +88,85 @@ CATALOGUE: Mapping[str, AlarmDefault] = catalogue(
 """The NAT gateway pack's alarms, by key, with their default settings."""
 
 
+def check(
+    checks: PackChecks,
+    vpc: StandardVpc | ec2.IVpc | None = None,
+    *,
+    nat_gateway_ids: Sequence[str] | None,
+    label: str,
+    alarms: Overrides,
+) -> Plan:
+    """What ``monitor_nat_gateways`` refuses; the plan of one unit per gateway."""
+    where = checks.where
+    if vpc is not None:
+        checks.check_region("vpc", vpc)
+    if vpc is not None and nat_gateway_ids is not None:
+        raise ValidationError(
+            where,
+            "nat_gateway_ids",
+            list(nat_gateway_ids),
+            "cannot be given with vpc: the ids come from the VPC",
+        )
+    for index, gateway_id in enumerate(nat_gateway_ids or ()):
+        config_checks.check_text(
+            where,
+            f"nat_gateway_ids[{index}]",
+            gateway_id,
+            _NAT_GATEWAY_ID,
+            "a NAT gateway id such as 'nat-0123456789abcdef0'",
+            tokens=True,
+        )
+    config_checks.check_unique(where, "nat_gateway_ids", nat_gateway_ids or (), "gateway")
+    check_name_part(where, "label", label)
+    checks.alarm_keys(alarms)
+    gateways = dict(enumerate(nat_gateway_ids or (), start=1))
+    if vpc is not None:
+        gateways = gateways_of(vpc)
+    if not gateways and vpc is not None and instances_of(vpc):
+        raise ValidationError(
+            where,
+            "vpc",
+            vpc,
+            "runs NAT instances, not NAT gateways: monitor them with monitor_nat_instances",
+        )
+    if not gateways:
+        raise ValidationError(
+            where,
+            "vpc",
+            vpc,
+            "has no NAT gateways this app defines: give nat_gateway_ids for a VPC defined "
+            "elsewhere, or do not monitor NAT gateways of a VPC without them",
+        )
+    labels = {number: checks.label(f"{label}{number}", None) for number in gateways}
+    resolved = checks.resolve(list(labels.values()), alarms)
+    for number, gateway_id in gateways.items():
+        checks.unwatched(f"nat gateway {number}", vpc or gateway_id, [("nat", gateway_id)])
+    traffic: list[cw.IMetric] = []
+    packets: list[cw.IMetric] = []
+
+    def build(gateway_id: str, number: int) -> Callable[[Pack], None]:
+        def gateway(pack: Pack) -> None:
+            gateway_traffic, gateway_packets = monitor_gateway(pack, gateway_id, number)
+            traffic.extend(gateway_traffic)
+            packets.extend(gateway_packets)
+
+        return gateway
+
+    def finish(shared: Shared) -> None:
+        traffic_widgets(shared.main, traffic, packets)
+
+    units = [
+        Unit(
+            labels[number],
+            f"Nat{labels[number]}",
+            build(gateway_id, number),
+            [("nat", gateway_id)],
+        )
+        for number, gateway_id in gateways.items()
+    ]
+    return Plan(resolved, units, finish)
+
+
 def _metric(gateway_id: str, number: int, name: str, statistic: str) -> cw.Metric:
     return cw.Metric(
         namespace="AWS/NATGateway",
@@ -106,12 +206,20 @@ def traffic_widgets(
     )
 
 
-def gateways_of(vpc: StandardVpc | ec2.IVpc) -> dict[int, str]:
-    """The NAT gateways this app defines in ``vpc``, by number (1 for the first public subnet)."""
-    network = vpc.vpc if isinstance(vpc, StandardVpc) else vpc
-    gateways: dict[int, str] = {}
-    for number, subnet in enumerate(network.public_subnets, start=1):
-        gateway = subnet.node.try_find_child("NATGateway")
-        if isinstance(gateway, ec2.CfnNatGateway):
-            gateways[number] = gateway.ref
-    return gateways
+PACK = PackSpec(
+    name=NAME,
+    method="monitor_nat_gateways",
+    target="vpc",
+    title="NAT gateways",
+    catalogue=CATALOGUE,
+    roll_back="if it began with a network change, deploy the previous release; otherwise move "
+    "traffic off the AZ ([disaster recovery](guides/runbook.md#disaster-recovery)).",
+    check=check,
+    page=PageRow(
+        call="`monitor_nat_gateways(vpc)`",
+        alarms="per NAT gateway: ErrorPortAllocation, PacketsDropCount, ActiveConnectionCount "
+        "(guide: 55,000)",
+        main="bytes and packets per gateway",
+    ),
+)
+"""The NAT gateway pack, as ``ServiceMonitoring.monitor_nat_gateways`` and the docs read it."""

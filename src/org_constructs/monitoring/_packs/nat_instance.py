@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_ec2 as ec2
 
-from org_constructs.monitoring._packs._base import Pack
+from org_constructs.config import _checks as config_checks
+from org_constructs.errors import ValidationError
+from org_constructs.monitoring._packs._base import Pack, PackSpec, PageRow, Plan, Shared, Unit
+from org_constructs.monitoring._packs._checks import Overrides, PackChecks
+from org_constructs.monitoring._packs._nat_devices import NatInstance, gateways_of, instances_of
 from org_constructs.monitoring._settings import (
     GT,
     LT,
@@ -16,20 +21,24 @@ from org_constructs.monitoring._settings import (
     AlarmDefault,
     Severity,
     catalogue,
+    check_name_part,
 )
 from org_constructs.network import StandardVpc
 
 __all__ = [
     "CATALOGUE",
     "NAME",
+    "PACK",
     "NatInstance",
     "Widgets",
+    "check",
     "instances_of",
     "monitor",
     "widgets",
 ]
 
 NAME = "nat_instance"
+_INSTANCE_ID = re.compile(r"^i-[0-9a-f]{8,17}$")
 
 W, C = Severity.WARNING, Severity.CRITICAL
 
@@ -90,12 +99,100 @@ CATALOGUE: Mapping[str, AlarmDefault] = catalogue(
 """The NAT instance pack's alarms, by key, with their default settings."""
 
 
-@dataclass(frozen=True)
-class NatInstance:
-    """One NAT instance to monitor: its id and whether its type earns CPU credits."""
+def check(
+    checks: PackChecks,
+    vpc: StandardVpc | ec2.IVpc | None = None,
+    *,
+    nat_instance_ids: Sequence[str] | None,
+    burstable: bool | None,
+    label: str,
+    alarms: Overrides,
+) -> Plan:
+    """What ``monitor_nat_instances`` refuses; the plan of one unit per instance."""
+    where = checks.where
+    if vpc is not None:
+        checks.check_region("vpc", vpc)
+    if vpc is not None and nat_instance_ids is not None:
+        raise ValidationError(
+            where,
+            "nat_instance_ids",
+            list(nat_instance_ids),
+            "cannot be given with vpc: the ids come from the VPC",
+        )
+    if vpc is not None and burstable is not None:
+        raise ValidationError(
+            where,
+            "burstable",
+            burstable,
+            "cannot be given with vpc: it comes from the type of the VPC's instances",
+        )
+    for index, instance_id in enumerate(nat_instance_ids or ()):
+        config_checks.check_text(
+            where,
+            f"nat_instance_ids[{index}]",
+            instance_id,
+            _INSTANCE_ID,
+            "an EC2 instance id such as 'i-0123456789abcdef0'",
+            tokens=True,
+        )
+    config_checks.check_unique(where, "nat_instance_ids", nat_instance_ids or (), "instance")
+    check_name_part(where, "label", label)
+    checks.alarm_keys(alarms)
+    instances = {
+        number: NatInstance(instance_id, bool(burstable))
+        for number, instance_id in enumerate(nat_instance_ids or (), start=1)
+    }
+    if vpc is not None:
+        instances = instances_of(vpc)
+    if not instances:
+        gateways = vpc is not None and bool(gateways_of(vpc))
+        raise ValidationError(
+            where,
+            "vpc",
+            vpc,
+            "runs NAT gateways, not NAT instances: monitor them with monitor_nat_gateways"
+            if gateways
+            else "has no NAT instances this app defines: give nat_instance_ids for a VPC "
+            "defined elsewhere, or do not monitor NAT instances of a VPC without them",
+        )
+    labels = {number: checks.label(f"{label}{number}", None) for number in instances}
+    resolved = checks.resolve(list(labels.values()), alarms)
+    burstable_any = any(instance.burstable for instance in instances.values())
+    checks.possible(
+        alarms,
+        [k for k in CATALOGUE if k != "cpu_credit_balance" or burstable_any],
+        "these NAT instances have",
+        "give burstable=True when their type earns CPU credits" if vpc is None else "",
+    )
+    for number, instance in instances.items():
+        checks.unwatched(
+            f"nat instance {number}",
+            vpc or instance.instance_id,
+            [("nat_instance", instance.instance_id)],
+        )
+    gathered = Widgets()
 
-    instance_id: str
-    burstable: bool
+    def build(instance: NatInstance, number: int) -> Callable[[Pack], None]:
+        return lambda pack: monitor(pack, instance, number, gathered)
+
+    def finish(shared: Shared) -> None:
+        widgets(shared.main, gathered)
+        if isinstance(vpc, StandardVpc):
+            # A recovery is an event people should see: the VPC's recovery alarms notify too.
+            for recovery in vpc.nat_recovery_alarms:
+                recovery.add_alarm_action(shared.critical_action)
+                recovery.add_ok_action(shared.critical_action)
+
+    units = [
+        Unit(
+            labels[number],
+            f"NatInstance{labels[number]}",
+            build(instance, number),
+            [("nat_instance", instance.instance_id)],
+        )
+        for number, instance in instances.items()
+    ]
+    return Plan(resolved, units, finish)
 
 
 def _metric(instance_id: str, number: int, name: str, statistic: str) -> cw.Metric:
@@ -150,18 +247,21 @@ def widgets(main: Callable[..., None], into: Widgets) -> None:
     )
 
 
-def _is_burstable(instance: ec2.Instance) -> bool:
-    kind = instance.instance.instance_type
-    return isinstance(kind, str) and ec2.InstanceType(kind).is_burstable()
-
-
-def instances_of(vpc: StandardVpc | ec2.IVpc) -> dict[int, NatInstance]:
-    """The NAT instances this app defines in ``vpc``, by number (1 for the first public
-    subnet): a ``StandardVpc``'s, or those of aws-cdk-lib's NAT instance providers."""
-    network = vpc.vpc if isinstance(vpc, StandardVpc) else vpc
-    instances: dict[int, NatInstance] = {}
-    for number, subnet in enumerate(network.public_subnets, start=1):
-        instance = subnet.node.try_find_child("NatInstance")
-        if isinstance(instance, ec2.Instance):
-            instances[number] = NatInstance(instance.instance_id, _is_burstable(instance))
-    return instances
+PACK = PackSpec(
+    name=NAME,
+    method="monitor_nat_instances",
+    target="vpc",
+    title="NAT instances",
+    catalogue=CATALOGUE,
+    roll_back="if it began with a deployment (a new instance type or image), deploy the "
+    "previous release; a lasting failure is ended by replacing the instance (redeploy) or by "
+    "NAT gateways ([disaster recovery](guides/runbook.md#disaster-recovery)).",
+    check=check,
+    page=PageRow(
+        call="`monitor_nat_instances(vpc)` or `(nat_instance_ids=, burstable=)`",
+        alarms="per NAT instance: failed status checks (Critical), CPU above 80%, CPU credit "
+        "balance below 5 for `t4g` types; the recovery itself is the `StandardVpc`'s alarm",
+        main="bytes, CPU and CPU credits per instance",
+    ),
+)
+"""The NAT instance pack, as ``ServiceMonitoring.monitor_nat_instances`` and the docs read it."""
