@@ -58,9 +58,7 @@ SUBPACKAGES = (
     "compliance",
     "core",
 )
-"""The public subpackages of constructs. Not ``tooling`` (the command line and the gate), nor
-the deprecated old paths (``validate``, ``ops``, ``cost``, ``docs``, ``cli``, ``operations``),
-which warn on import and re-export names from elsewhere."""
+"""The public subpackages of constructs. Not ``tooling`` (the command line and the gate)."""
 
 
 def public_modules() -> list[ModuleType]:
@@ -186,8 +184,6 @@ def test_discovery_finds_the_known_constructs_and_nothing_else() -> None:
     assert all(issubclass(construct, Construct) for construct in found.values())
 
 
-DEPRECATED_PATHS = ("validate", "ops", "cost", "docs", "cli", "operations")
-"""Old paths of tooling: they warn on import and hold no construct of their own."""
 WITHOUT_CONSTRUCTS = ("config", "contract", "encryption", "errors", "testing")
 """Public modules that export no construct (checked), beside ``tooling`` (never walked)."""
 
@@ -196,7 +192,7 @@ def test_every_public_module_is_walked_or_holds_no_construct() -> None:
     """A new subpackage of constructs must join ``SUBPACKAGES``, or discovery misses it."""
     names = {m.name for m in pkgutil.iter_modules(org_constructs.__path__)}
     public = {name for name in names if not name.startswith("_")}
-    known = {*SUBPACKAGES, *DEPRECATED_PATHS, *WITHOUT_CONSTRUCTS, "tooling"}
+    known = {*SUBPACKAGES, *WITHOUT_CONSTRUCTS, "tooling"}
     assert public == known, "a module of org_constructs is not sorted here"
     modules = [importlib.import_module(f"org_constructs.{name}") for name in WITHOUT_CONSTRUCTS]
     assert public_constructs(modules) == {}
