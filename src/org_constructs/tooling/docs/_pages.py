@@ -257,7 +257,7 @@ def render_stack(doc: StackDoc, stages: Sequence[str]) -> str:
             props = composite.get("Properties") or {}
             lines.append(
                 f"| `{_show(props.get('AlarmName'))}` (composite) | any critical alarm | - | "
-                "[service-unhealthy](../alarms.md#service-unhealthy) |"
+                f"{_runbook_link(props)} |"
             )
     if not (alarms or composites or dashboards):
         lines.append("None in this stack.")
@@ -266,12 +266,16 @@ def render_stack(doc: StackDoc, stages: Sequence[str]) -> str:
 
 
 def _runbook_link(props: Mapping[str, Any]) -> str:
+    """The alarm's runbook: the library's alarm page, or the team's own (``runbook_url``)."""
     description = str(props.get("AlarmDescription", ""))
-    marker = "alarms.md#"
-    if marker in description:
-        anchor = description.split(marker, 1)[1].split(maxsplit=1)[0].rstrip(").,")
+    marker = "Runbook: "
+    if marker not in description:
+        return "-"
+    url = description.split(marker, 1)[1].split(maxsplit=1)[0].rstrip(").,")
+    anchor = url.split("#", 1)[1] if "#" in url else ""
+    if "/docs/alarms.md" in url and anchor:
         return f"[{anchor}](../alarms.md#{anchor})"
-    return "-"
+    return f"[{anchor or 'runbook'}]({url})"
 
 
 def _references(template: Mapping[str, Any]) -> set[str]:
