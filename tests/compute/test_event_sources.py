@@ -56,3 +56,33 @@ def test_monitoring_of_another_region_is_refused_before_the_function_is_made() -
     with pytest.raises(ValidationError, match=r"eu-west-1.*us-east-1|us-east-1.*eu-west-1"):
         MonitoredFunction(west, "Orders", code=CODE, handler="index.handler", monitoring=monitoring)
     assert west.node.try_find_child("Orders") is None
+
+
+@pytest.mark.parametrize("runbook", [None, "https://wiki.example.com/runbooks/orders"])
+def test_rollback_alarms_link_the_runbook_of_the_monitoring(runbook: str | None) -> None:
+    from org_constructs import AlarmTopic, ServiceMonitoring
+
+    stack = Stack(make_app(), "Runbook")
+    topic = AlarmTopic(stack, "Alarms")
+    monitoring = ServiceMonitoring(
+        stack,
+        "Monitoring",
+        service_name="orders",
+        stage="dev",
+        alarm_topic=topic,
+        runbook_url=runbook,
+    )
+    MonitoredFunction(stack, "Orders", code=CODE, handler="index.handler", monitoring=monitoring)
+    alarms = find_resources(template_json(Template.from_stack(stack)), "AWS::CloudWatch::Alarm")
+    rollback = {
+        a["Properties"]["AlarmName"]: a["Properties"]["AlarmDescription"]
+        for a in alarms.values()
+        if "-rollback-" in a["Properties"]["AlarmName"]
+    }
+    assert len(rollback) == 4
+    base = runbook or "https://github.com/org-constructs/org-constructs/blob/"
+    errors = rollback["dev-orders-Orders-rollback-errors"]  # the monitoring's stage
+    assert errors.startswith("[Critical] Rolls back a deployment")
+    assert f"Runbook: {base}" in errors
+    assert errors.endswith("#lambda-errors")
+    assert rollback["dev-orders-Orders-rollback-duration-p99"].endswith("#lambda-duration-p99")

@@ -42,6 +42,7 @@ from org_constructs.compute._function_checks import (
 from org_constructs.config import Stage
 from org_constructs.config import _checks as checks
 from org_constructs.core import (
+    config_of,
     log_retention_for,
     name_part_of,
     removal_policy_for,
@@ -58,6 +59,8 @@ from org_constructs.monitoring import (
 )
 from org_constructs.monitoring._factory import AlarmFactory, scaled
 from org_constructs.monitoring._packs import lambda_ as lambda_pack
+from org_constructs.monitoring._packs._base import anchor
+from org_constructs.monitoring._service import default_runbook_url
 from org_constructs.monitoring._settings import AlarmDefault, alarm_name, check_name_part, resolve
 from org_constructs.network import StandardVpc
 
@@ -427,7 +430,7 @@ class MonitoredFunction(Construct):
             # Resolved here too, so that a bad override leaves nothing half-made.
             if resolve(where, ROLLBACK_DEFAULTS[key], (rollback_alarms or {}).get(key)):
                 rollbacks += 1
-                stage_name = stage.value if stage else "default"
+                stage_name = _stage_name(stage, monitoring)
                 alarm_name(where, stage_name, service, resource, "rollback", key.replace("_", "-"))
         if rollbacks + len(additional_rollback_alarms) > _MAX_DEPLOYMENT_ALARMS:
             raise ValidationError(
@@ -516,9 +519,16 @@ class MonitoredFunction(Construct):
         )
 
         alarm_action = _action(alarm_topic)
+        config = config_of(self)
+        runbook = (
+            monitoring.runbook_url
+            if monitoring is not None
+            else (config.runbook_url if config is not None else None) or default_runbook_url()
+        )
         self._rollback_alarms = self._create_rollback_alarms(
             where=where,
-            stage=stage.value if stage else "default",
+            runbook=runbook,
+            stage=_stage_name(stage, monitoring),
             prefix=(service, resource),
             overrides=rollback_alarms or {},
             action=alarm_action,
@@ -675,6 +685,7 @@ class MonitoredFunction(Construct):
         where: str,
         stage: str,
         prefix: tuple[str, str],
+        runbook: str,
         overrides: Mapping[str, AlarmSettings],
         action: cw.IAlarmAction | None,
         timeout: Duration,
@@ -726,7 +737,8 @@ class MonitoredFunction(Construct):
                 settings=settings,
                 description=(
                     f"[{settings.severity.value}] Rolls back a deployment of {self.node.path}: "
-                    f"{settings.default.meaning} (new version only)"
+                    f"{settings.default.meaning} (new version only) Runbook: "
+                    f"{runbook}#{anchor(lambda_pack.NAME, key)}"
                 ),
             )
             alarms[key] = record.alarm
@@ -870,3 +882,10 @@ def _action(topic: AlarmTopic | sns.ITopic | None) -> cw.IAlarmAction | None:
     from aws_cdk import aws_cloudwatch_actions as cw_actions
 
     return cw_actions.SnsAction(topic)
+
+
+def _stage_name(stage: Stage | None, monitoring: ServiceMonitoring | None) -> str:
+    """The first part of the rollback alarms' names: the stack's stage, else the monitoring's."""
+    if stage is not None:
+        return stage.value
+    return monitoring.stage.value if monitoring is not None else "default"

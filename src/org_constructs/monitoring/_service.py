@@ -532,6 +532,11 @@ class ServiceMonitoring(Construct):
         return list(self._watchlist.resources)
 
     @property
+    def stage(self) -> Stage:
+        """The stage that starts every name this monitoring writes."""
+        return self._stage
+
+    @property
     def runbook_url(self) -> str:
         """The page every alarm's description links, with the alarm's anchor."""
         return self._runbook
