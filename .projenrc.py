@@ -55,6 +55,8 @@ project = PythonProject(
         f"aws-cdk-lib=={AWS_CDK_LIB_TESTED}",
         f"constructs=={CONSTRUCTS_TESTED}",
         "build==1.6.1",
+        # The peer library benchmarks/run.py measures the monitoring packs against.
+        "cdk-monitoring-constructs==10.3.3",
         "cdk-nag==3.0.2",
         "cdklabs-cdk-validator-cfnguard==0.0.62",
         "cfn-lint==1.58.0",
