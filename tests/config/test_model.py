@@ -16,6 +16,7 @@ from org_constructs.config import (
     EnvironmentConfig,
     SecurityConfig,
     Stage,
+    StageDefaults,
     VpcConfig,
 )
 
@@ -70,7 +71,7 @@ class TestStageDefaults:
         ("stage", "instance_type", "multi_az", "backups", "protection"),
         [
             (Stage.DEV, "t4g.micro", False, 1, False),
-            (Stage.STAGING, "t4g.medium", False, 7, True),
+            (Stage.STAGING, "t4g.medium", True, 7, True),
             (Stage.PRODUCTION, "r6g.large", True, 30, True),
         ],
     )
@@ -85,6 +86,37 @@ class TestStageDefaults:
         assert db.backup_retention_days == backups
         assert db.deletion_protection is protection
         assert db.storage_encrypted is True
+
+    @pytest.mark.parametrize(
+        ("stage", "policy", "retention", "deployment", "monitoring"),
+        [
+            (Stage.DEV, "destroy", 7, "all_at_once", False),
+            (Stage.STAGING, "retain", 90, "canary", False),
+            (Stage.PRODUCTION, "retain", 365, "canary", True),
+        ],
+    )
+    def test_construct_choices(
+        self, stage: Stage, policy: str, retention: int, deployment: str, monitoring: bool
+    ) -> None:
+        choices = StageDefaults.for_stage(stage)
+        assert (choices.removal_policy, choices.log_retention_days) == (policy, retention)
+        assert (choices.deployment, choices.database_monitoring) == (deployment, monitoring)
+        assert choices.log_retention is getattr(
+            logs.RetentionDays, {7: "ONE_WEEK", 90: "THREE_MONTHS", 365: "ONE_YEAR"}[retention]
+        )
+
+    @pytest.mark.parametrize(
+        ("prop", "value", "match"),
+        [
+            ("removal_policy", "snapshot", r"removal_policy='snapshot': must be one of"),
+            ("log_retention_days", 8, r"log_retention_days=8: must be one of"),
+            ("deployment", "linear", r"deployment='linear': must be one of"),
+            ("database_monitoring", "yes", r"database_monitoring='yes'"),
+        ],
+    )
+    def test_construct_choices_are_checked(self, prop: str, value: object, match: str) -> None:
+        with pytest.raises(ValidationError, match=match):
+            StageDefaults.for_stage(Stage.DEV, **{prop: value})
 
     def test_mysql_gets_a_mysql_version(self) -> None:
         db = DatabaseConfig.for_stage("dev", engine="mysql")

@@ -31,7 +31,7 @@ from org_constructs import (
 )
 from org_constructs.compliance import NAG_PACKS, nag_findings
 from org_constructs.contract import REGULATED_PACKS
-from org_constructs.database._secure_database import offered_majors
+from org_constructs.database._engines import offered_majors
 from org_constructs.testing import (
     assert_no_open_ingress,
     assert_no_wildcard_iam,
@@ -556,7 +556,7 @@ class TestFromConfig:
         assert (properties["Engine"], properties["EngineVersion"]) == ("mysql", "8.4.7")
         assert properties["DBInstanceClass"] == "db.t4g.medium"
         assert properties["BackupRetentionPeriod"] == 10
-        assert (properties["MultiAZ"], properties["DeletionProtection"]) == (False, True)
+        assert (properties["MultiAZ"], properties["DeletionProtection"]) == (True, True)
         assert properties["Port"] == "3310"
 
     def test_a_config_value_cannot_be_overridden_too(self) -> None:

@@ -20,6 +20,7 @@ from org_constructs.config._model import (
     EnvironmentConfig,
     SecurityConfig,
     Stage,
+    StageDefaults,
     VpcConfig,
 )
 
@@ -31,6 +32,7 @@ __all__ = [
     "MissingExtraError",
     "SecurityConfig",
     "Stage",
+    "StageDefaults",
     "VpcConfig",
     "environment_from_context",
     "environments_from_context",

@@ -11,12 +11,12 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from org_constructs.config._model import _LOG_RETENTION as _STAGE_RETENTION
 from org_constructs.config._model import (
     DatabaseConfig,
     EnvironmentConfig,
     SecurityConfig,
     Stage,
+    StageDefaults,
     VpcConfig,
 )
 from org_constructs.errors import MissingExtraError, ValidationError
@@ -338,7 +338,8 @@ def _environment(name: str, settings: object, source: str) -> EnvironmentConfig:
             f"{name}.log_retention_days",
             0,
             "is not a retention CloudWatch Logs keeps (at least 1 day); leave the key out for "
-            f"the stage's default ({_STAGE_RETENTION[stage]} days in {stage.value})",
+            f"the stage's default ({StageDefaults.for_stage(stage).log_retention_days} days in "
+            f"{stage.value})",
         )
     values: dict[str, Any] = {k: v for k, v in settings.items() if k not in _NESTED}
     values["stage"] = stage

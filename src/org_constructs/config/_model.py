@@ -25,6 +25,7 @@ __all__ = [
     "EnvironmentConfig",
     "SecurityConfig",
     "Stage",
+    "StageDefaults",
     "VpcConfig",
 ]
 
@@ -326,6 +327,63 @@ class SecurityConfig:
         return _stage_defaults(cls, stage, _SECURITY_DEFAULTS, overrides)
 
 
+@dataclass(frozen=True)
+class StageDefaults:
+    """The constructs' per-stage choices that no environment key sets.
+
+    Each construct reads its stage's row (``StageDefaults.for_stage(stage)``; outside an
+    ``AbstractStack``, production's), so the constructs and the generated docs share one
+    table.
+
+    Parameters
+    ----------
+    removal_policy:
+        ``'destroy'`` or ``'retain'``: the removal policy of stateful resources
+        (``removal_policy_for``; ``SecureDatabase`` snapshots in every stage). Default:
+        ``'retain'``
+    log_retention_days:
+        Retention of the log groups the constructs create, one of ``LOG_RETENTION_DAYS``
+        (``EnvironmentConfig.log_retention_days`` sets it per environment). Default: 365
+    deployment:
+        ``'all_at_once'`` or ``'canary'``: how a ``MonitoredFunction`` shifts traffic to a
+        new version (``Deployment.for_stage``). Default: ``'canary'``
+    database_monitoring:
+        Whether a ``SecureDatabase`` has enhanced monitoring (60 s) and Performance Insights
+        without ``regulated=True``. Default: True
+
+    Example
+    -------
+    >>> StageDefaults.for_stage("dev").removal_policy
+    'destroy'
+    """
+
+    removal_policy: str = "retain"
+    log_retention_days: int = 365
+    deployment: str = "canary"
+    database_monitoring: bool = True
+
+    def __post_init__(self) -> None:
+        where = type(self).__name__
+        checks.check_choice(where, "removal_policy", self.removal_policy, ["destroy", "retain"])
+        checks.check_choice(
+            where, "log_retention_days", self.log_retention_days, LOG_RETENTION_DAYS
+        )
+        checks.check_choice(where, "deployment", self.deployment, ["all_at_once", "canary"])
+        checks.check_bool(where, "database_monitoring", self.database_monitoring)
+
+    @classmethod
+    def for_stage(cls, stage: Stage | str, **overrides: Any) -> StageDefaults:
+        """Return the stage's choices with ``overrides`` applied."""
+        return _stage_defaults(cls, stage, _STAGE_DEFAULTS, overrides)
+
+    @property
+    def log_retention(self) -> RetentionDays:
+        """``log_retention_days`` as the ``aws_logs.RetentionDays`` member."""
+        from aws_cdk.aws_logs import RetentionDays
+
+        return RetentionDays[_RETENTION_NAMES[self.log_retention_days]]
+
+
 # Sentinel for "take the stage's default" in EnvironmentConfig.
 _FROM_STAGE: Any = None
 
@@ -447,7 +505,9 @@ class EnvironmentConfig:
             checks.check_email(where, f"alarm_email[{index}]", address)
         checks.check_unique(where, "alarm_email", [a.lower() for a in self.alarm_email], "address")
         if type(self.log_retention_days) is int and self.log_retention_days == 0:
-            object.__setattr__(self, "log_retention_days", _LOG_RETENTION[stage])
+            object.__setattr__(
+                self, "log_retention_days", StageDefaults.for_stage(stage).log_retention_days
+            )
         checks.check_int(
             where, "log_retention_days", self.log_retention_days, 1, max(LOG_RETENTION_DAYS)
         )
@@ -596,7 +656,7 @@ _DATABASE_DEFAULTS: Mapping[Stage, Mapping[str, Any]] = {
     },
     Stage.STAGING: {
         "instance_type": "t4g.medium",
-        "multi_az": False,
+        "multi_az": True,
         "backup_retention_days": 7,
         "deletion_protection": True,
     },
@@ -612,4 +672,23 @@ _SECURITY_DEFAULTS: Mapping[Stage, Mapping[str, Any]] = {
     Stage.STAGING: {"waf_enabled": True},
     Stage.PRODUCTION: {"waf_enabled": True},
 }
-_LOG_RETENTION: Mapping[Stage, int] = {Stage.DEV: 7, Stage.STAGING: 90, Stage.PRODUCTION: 365}
+_STAGE_DEFAULTS: Mapping[Stage, Mapping[str, Any]] = {
+    Stage.DEV: {
+        "removal_policy": "destroy",
+        "log_retention_days": 7,
+        "deployment": "all_at_once",
+        "database_monitoring": False,
+    },
+    Stage.STAGING: {
+        "removal_policy": "retain",
+        "log_retention_days": 90,
+        "deployment": "canary",
+        "database_monitoring": False,
+    },
+    Stage.PRODUCTION: {
+        "removal_policy": "retain",
+        "log_retention_days": 365,
+        "deployment": "canary",
+        "database_monitoring": True,
+    },
+}
