@@ -22,6 +22,7 @@ from org_constructs.compliance._acknowledgements import (
     acknowledge_library_check,
     acknowledge_short_retention,
 )
+from org_constructs.config import SecurityConfig, Stage
 from org_constructs.config import _checks as checks
 from org_constructs.contract import REGULATED_PACKS
 from org_constructs.core import (
@@ -210,7 +211,8 @@ class SecureApi(Construct):
                 "(the defaults are 100 and 200)",
             )
         config = config_of(scope)
-        waf_on = waf if waf is not None else (config.security.waf_enabled if config else True)
+        security = config.security if config else SecurityConfig.for_stage(Stage.PRODUCTION)
+        waf_on = waf if waf is not None else security.waf_enabled
         if waf_rate_limit is not None:
             if not waf_on:
                 raise ValidationError(

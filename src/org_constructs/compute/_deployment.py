@@ -9,7 +9,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_codedeploy as codedeploy
 from constructs import Construct
 
-from org_constructs.config import Stage
+from org_constructs.config import Stage, StageDefaults
 from org_constructs.config import _checks as checks
 from org_constructs.errors import ValidationError
 
@@ -103,10 +103,12 @@ class Deployment:
 
     @classmethod
     def for_stage(cls, stage: Stage | str | None) -> Deployment:
-        """All at once in dev; canary 10% for 5 minutes in staging, production and elsewhere."""
+        """The stage's (``StageDefaults.for_stage``; production's for None): all at once in
+        dev; canary 10% for 5 minutes in staging, production and elsewhere."""
         if stage is not None:
             stage = Stage.parse(stage, where="Deployment.for_stage")
-        return cls.all_at_once() if stage is Stage.DEV else cls.canary()
+        kind = StageDefaults.for_stage(stage or Stage.PRODUCTION).deployment
+        return cls.all_at_once() if kind == "all_at_once" else cls.canary()
 
     @property
     def name(self) -> str:

@@ -14,7 +14,7 @@ from aws_cdk.aws_logs import RetentionDays
 from constructs import Construct, IConstruct
 
 from org_constructs.compliance._nag import PACKS_CONTEXT, apply_nag_packs
-from org_constructs.config import EnvironmentConfig, Stage
+from org_constructs.config import EnvironmentConfig, Stage, StageDefaults
 from org_constructs.config import _checks as checks
 from org_constructs.contract import REGULATED_PACKS
 from org_constructs.errors import ValidationError
@@ -181,8 +181,9 @@ class AbstractStack(Stack, metaclass=_AbstractStackMeta):
 
     @property
     def default_removal_policy(self) -> RemovalPolicy:
-        """RETAIN in staging and production, DESTROY in dev."""
-        return RemovalPolicy.DESTROY if self.stage is Stage.DEV else RemovalPolicy.RETAIN
+        """The stage's (``StageDefaults.for_stage``): DESTROY in dev, RETAIN in staging and
+        production."""
+        return _removal_policy(self.stage)
 
     @abc.abstractmethod
     def initialize(self) -> None:
@@ -279,7 +280,7 @@ def removal_policy_for(scope: IConstruct, given: RemovalPolicy | None = None) ->
     stack = Stack.of(scope)
     if isinstance(stack, AbstractStack):
         return stack.default_removal_policy
-    return RemovalPolicy.RETAIN
+    return _removal_policy(Stage.PRODUCTION)
 
 
 def log_retention_for(scope: IConstruct) -> RetentionDays:
@@ -288,7 +289,12 @@ def log_retention_for(scope: IConstruct) -> RetentionDays:
     stack = Stack.of(scope)
     if isinstance(stack, AbstractStack):
         return stack.config.log_retention
-    return RetentionDays.ONE_YEAR
+    return StageDefaults.for_stage(Stage.PRODUCTION).log_retention
+
+
+def _removal_policy(stage: Stage) -> RemovalPolicy:
+    """The stage's removal policy for stateful resources (``StageDefaults.removal_policy``)."""
+    return RemovalPolicy[StageDefaults.for_stage(stage).removal_policy.upper()]
 
 
 _SET_HERE = ("env", "termination_protection")
