@@ -50,11 +50,11 @@ class Emulator:
     endpoint: str
     env: dict[str, str]
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str, region: str = REGION) -> Any:
         return boto3.client(
             service,
             endpoint_url=self.endpoint,
-            region_name=REGION,
+            region_name=region,
             aws_access_key_id="testing",
             aws_secret_access_key=EMULATOR_SECRET,
         )
@@ -253,10 +253,16 @@ def test_database_and_dashboards(emulator: Emulator, first: Snapshot) -> None:
     assert dashboards == ["dev-orders-main"], "dev: one dashboard with every widget"
 
 
-def test_report_names_what_the_emulator_skipped(emulator: Emulator, deployed: Path) -> None:
+def test_report_finds_every_resource_and_names_what_the_emulator_skipped(
+    emulator: Emulator, deployed: Path
+) -> None:
     from org_constructs.tooling.local import deploy_report
 
-    report = deploy_report(emulator.client, deployed / "cdk.out", STACKS)
+    checked = deploy_report(emulator.client, deployed / "cdk.out", STACKS)
+    assert checked.complete, checked.failure()
+    assert checked.made == checked.resources
+    assert checked.outputs_resolved == checked.outputs
+    report = checked.text
     skipped = next(line for line in report.splitlines() if line.startswith("skipped"))
     assert skipped.endswith(": none"), skipped
     for resource_type in (

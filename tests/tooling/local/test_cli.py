@@ -197,3 +197,299 @@ def test_deploy_keep_destroy_of_a_small_app(tmp_path: Path) -> None:
         assert destroyed.stdout.splitlines() == ["MinimalService-dev: deleted"]
     finally:
         os.kill(pid, signal.SIGTERM)
+
+
+def small_app(folder: Path, body: str) -> Path:
+    """A CDK app of one file: ``body`` builds stacks in ``app`` for the dev stage's account."""
+    import textwrap
+
+    from tests.support import availability_zone_context
+
+    folder.mkdir()
+    header = (
+        "import aws_cdk as cdk\n"
+        "app = cdk.App()\n"
+        'env = cdk.Environment(account="111111111111", region="us-east-1")\n'
+    )
+    (folder / "app.py").write_text(header + textwrap.dedent(body) + "app.synth()\n")
+    (folder / "cdk.json").write_text(json.dumps({"app": f"{sys.executable} app.py"}))
+    (folder / "cdk.context.json").write_text(json.dumps(availability_zone_context()))
+    (folder / "environments.json").write_text(
+        json.dumps({"dev": {"account": "111111111111", "region": "us-east-1"}})
+    )
+    return folder
+
+
+LOAD_BALANCED = """
+from aws_cdk import aws_certificatemanager as acm, aws_ec2 as ec2
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2, aws_route53 as route53
+from aws_cdk import aws_route53_targets as route53_targets
+
+stack = cdk.Stack(app, "Web-dev", env=env)
+vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=0, restrict_default_security_group=False)
+certificate = acm.Certificate.from_certificate_arn(stack, "Certificate", CERTIFICATE)
+zone = route53.HostedZone.from_hosted_zone_attributes(
+    stack, "Zone", hosted_zone_id="Z0EXAMPLE12345", zone_name="example.com"
+)
+balancer = elbv2.ApplicationLoadBalancer(stack, "Balancer", vpc=vpc, internet_facing=True)
+targets = elbv2.ApplicationTargetGroup(
+    stack, "Targets", vpc=vpc, port=80, target_type=elbv2.TargetType.IP
+)
+balancer.add_listener(
+    "Https", port=443, certificates=[certificate], default_target_groups=[targets]
+)
+for code in (elbv2.HttpCodeTarget.TARGET_5XX_COUNT, elbv2.HttpCodeTarget.TARGET_4XX_COUNT):
+    targets.metrics.http_code_target(code).create_alarm(
+        stack, f"Targets{code.name}", threshold=1, evaluation_periods=1
+    )
+targets.metrics.unhealthy_host_count().create_alarm(
+    stack, "Unhealthy", threshold=1, evaluation_periods=1
+)
+balancer.metrics.target_response_time().create_alarm(
+    stack, "Latency", threshold=1, evaluation_periods=1
+)
+route53.ARecord(
+    stack,
+    "Www",
+    zone=zone,
+    record_name="www",
+    target=route53.RecordTarget.from_alias(route53_targets.LoadBalancerTarget(balancer)),
+)
+cdk.CfnOutput(stack, "TargetGroupFullName", value=targets.target_group_full_name)
+cdk.CfnOutput(stack, "LoadBalancerFullName", value=balancer.load_balancer_full_name)
+"""
+CERTIFICATE = "arn:aws:acm:us-east-1:111111111111:certificate/0a1b2c3d-1111-2222-3333-444455556666"
+
+
+def kept(result: Any) -> tuple[int, Emulator]:
+    """The PID and the emulator ``local deploy --keep`` left running."""
+    assert "stop it with: kill" in result.stdout, result.output
+    pid = int(re.search(r"stop it with: kill (\d+)", result.stdout).group(1))  # type: ignore[union-attr]
+    port = int(re.search(r"export AWS_ENDPOINT_URL=http://localhost:(\d+)", result.stdout).group(1))  # type: ignore[union-attr]
+    return pid, Emulator.running(port, "111111111111", "us-east-1")
+
+
+@pytest.mark.e2e
+def test_a_load_balanced_app_with_alarms_and_imports_is_made_whole(tmp_path: Path) -> None:
+    """The issue's app: alarms on a target group's and a load balancer's metrics
+    (``Fn::GetAtt`` ``TargetGroupFullName``, ``LoadBalancerFullName``), an HTTPS listener on a
+    certificate and a record in a hosted zone the app imports. Every alarm the template
+    declares exists and watches the target group and load balancer the emulator made."""
+    app = small_app(tmp_path / "web", f"CERTIFICATE = {CERTIFICATE!r}\n" + LOAD_BALANCED)
+    deployed = org_cdk_in_process("local", "deploy", str(app), "--stage", "dev", "--keep")
+    pid, emulator = kept(deployed)
+    try:
+        assert deployed.exit_code == 0, deployed.output
+        template = json.loads((app / "cdk.out" / "Web-dev.template.json").read_text())
+        declared = [r for r in template["Resources"].values() if r["Type"].endswith("::Alarm")]
+        elbv2: Any = emulator.client("elbv2")
+        (balancer,) = elbv2.describe_load_balancers()["LoadBalancers"]
+        (group,) = elbv2.describe_target_groups()["TargetGroups"]
+        balancer_name = balancer["LoadBalancerArn"].split(":loadbalancer/")[1]
+        group_name = group["TargetGroupArn"].split(":")[-1]
+        alarms = emulator.client("cloudwatch").describe_alarms()["MetricAlarms"]  # type: ignore[attr-defined]
+        assert len(alarms) == len(declared) == 4
+        for alarm in alarms:
+            dimensions = {d["Name"]: d["Value"] for d in alarm["Dimensions"]}
+            assert dimensions["LoadBalancer"] == balancer_name, alarm["AlarmName"]
+            assert dimensions.get("TargetGroup", group_name) == group_name, alarm["AlarmName"]
+        (listener,) = elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])[
+            "Listeners"
+        ]
+        assert listener["Certificates"] == [{"CertificateArn": CERTIFICATE}]
+        records = emulator.client("route53").list_resource_record_sets(  # type: ignore[attr-defined]
+            HostedZoneId="Z0EXAMPLE12345"
+        )["ResourceRecordSets"]
+        assert ("www.example.com.", "A") in [(r["Name"], r["Type"]) for r in records]
+        assert f"  output TargetGroupFullName = {group_name}" in deployed.stdout
+        made = [r for r in template["Resources"].values() if r["Type"] != "AWS::CDK::Metadata"]
+        assert f"created: {len(made)} of {len(made)} resources" in deployed.stdout
+        assert f"ACM certificate {CERTIFICATE}, named by" in deployed.stdout
+    finally:
+        os.kill(pid, signal.SIGTERM)
+
+
+HALF_MADE = """
+from aws_cdk import aws_cloudwatch as cloudwatch, aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions, aws_sqs as sqs
+
+stack = cdk.Stack(app, "Orders-dev", env=env)
+queue = sqs.Queue(stack, "Queue")
+elsewhere = sns.Topic.from_topic_arn(
+    stack, "Elsewhere", "arn:aws:sns:us-east-1:111111111111:made-elsewhere"
+)
+elsewhere.add_subscription(subscriptions.SqsSubscription(queue))
+cloudwatch.Alarm(
+    stack,
+    "Backlog",
+    metric=queue.metric_approximate_age_of_oldest_message(),
+    threshold=300,
+    evaluation_periods=1,
+)
+cdk.CfnOutput(stack, "QueueUrl", value=queue.queue_url)
+later = cdk.Stack(app, "Reports-dev", env=env)
+later.add_dependency(stack)
+sqs.Queue(later, "Reports")
+"""
+
+
+@pytest.mark.e2e
+def test_a_deploy_the_emulator_cannot_finish_fails_and_keep_keeps_it(tmp_path: Path) -> None:
+    """A subscription to a topic the app imports but the emulator does not hold: the stack
+    fails there. The command fails, naming what is missing (the subscription, what came after
+    it, the output, the stack never deployed) and the emulator's error; --keep leaves the
+    emulator running with what it made. Once the topic is made in it, a deploy into it makes
+    the rest."""
+    app = small_app(tmp_path / "orders", HALF_MADE)
+    deployed = org_cdk_in_process("local", "deploy", str(app), "--stage", "dev", "--keep")
+    pid, emulator = kept(deployed)
+    try:
+        assert deployed.exit_code == 1, deployed.output
+        assert "the deploy failed; the emulator keeps running" in deployed.stdout
+        error = deployed.stderr
+        assert "the local deploy of stage dev failed" in error
+        assert re.search(r"Orders-dev: Queue\w+ \(AWS::SNS::Subscription\): not made", error)
+        assert re.search(r"Orders-dev: Backlog\w+ \(AWS::CloudWatch::Alarm\): not made", error)
+        assert "Orders-dev: output QueueUrl: no value" in error
+        assert "Reports-dev: the stack: not deployed" in error
+        assert re.search(r"CREATE_FAILED: NotFound: Topic does not exist", error)
+        cloudformation: Any = emulator.client("cloudformation")
+        (stack,) = cloudformation.describe_stacks(StackName="Orders-dev")["Stacks"]
+        assert stack["StackStatus"] == "CREATE_FAILED"
+        queues = emulator.client("sqs").list_queues()["QueueUrls"]  # type: ignore[attr-defined]
+        assert [q for q in queues if "Orders-dev-Queue" in q], "what was made stays to inspect"
+        # The documented way on: make the imported topic in the emulator, deploy again into it.
+        emulator.client("sns").create_topic(Name="made-elsewhere")  # type: ignore[attr-defined]
+        again = org_cdk_in_process(
+            "local", "deploy", str(app), "--stage", "dev", "--endpoint", emulator.endpoint
+        )
+        assert again.exit_code == 0, again.output
+        assert "stack Orders-dev: UPDATE_COMPLETE" in again.stdout
+        assert "stack Reports-dev: CREATE_COMPLETE" in again.stdout
+        assert re.search(r"1 x AWS::SNS::Subscription +created", again.stdout)
+    finally:
+        os.kill(pid, signal.SIGTERM)
+
+
+SIBLINGS = """
+from aws_cdk import aws_dynamodb as dynamodb, aws_ec2 as ec2, aws_ecs as ecs
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2, aws_events as events
+from aws_cdk import aws_events_targets as events_targets, aws_scheduler as scheduler
+from aws_cdk import aws_stepfunctions as sfn
+
+stack = cdk.Stack(app, "Jobs-dev", env=env)
+vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=0, restrict_default_security_group=False)
+balancer = elbv2.ApplicationLoadBalancer(stack, "Balancer", vpc=vpc)
+targets = elbv2.ApplicationTargetGroup(
+    stack, "Targets", vpc=vpc, port=80, target_type=elbv2.TargetType.IP
+)
+balancer.add_listener("Http", port=80, default_target_groups=[targets])
+network = elbv2.NetworkLoadBalancer(stack, "Network", vpc=vpc)
+network_targets = elbv2.NetworkTargetGroup(
+    stack, "NetworkTargets", vpc=vpc, port=80, target_type=elbv2.TargetType.IP
+)
+network.add_listener("Tcp", port=80, default_target_groups=[network_targets])
+network_targets.metrics.un_healthy_host_count().create_alarm(
+    stack, "NetworkUnhealthy", threshold=1, evaluation_periods=1
+)
+cluster = ecs.Cluster(stack, "Cluster", vpc=vpc)
+task = ecs.FargateTaskDefinition(stack, "Task")
+task.add_container(
+    "app",
+    image=ecs.ContainerImage.from_registry("public.ecr.aws/nginx/nginx"),
+    port_mappings=[ecs.PortMapping(container_port=80)],
+)
+service = ecs.FargateService(stack, "Service", cluster=cluster, task_definition=task)
+service.attach_to_application_target_group(targets)
+service.metric_cpu_utilization().create_alarm(stack, "Cpu", threshold=80, evaluation_periods=1)
+table = dynamodb.Table(
+    stack,
+    "Table",
+    partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+    stream=dynamodb.StreamViewType.NEW_IMAGE,
+)
+table.metric_throttled_requests_for_operation("GetItem").create_alarm(
+    stack, "Throttles", threshold=1, evaluation_periods=1
+)
+machine = sfn.StateMachine(
+    stack, "Machine", definition_body=sfn.DefinitionBody.from_chainable(sfn.Pass(stack, "Pass"))
+)
+machine.metric_failed().create_alarm(stack, "Failed", threshold=1, evaluation_periods=1)
+bus = events.EventBus(stack, "Bus")
+events.Rule(
+    stack,
+    "OnOrder",
+    event_bus=bus,
+    event_pattern=events.EventPattern(source=["orders"]),
+    targets=[events_targets.SfnStateMachine(machine)],
+)
+group = scheduler.CfnScheduleGroup(stack, "Schedules", name="jobs")
+nightly = scheduler.CfnSchedule(
+    stack,
+    "Nightly",
+    group_name=group.ref,
+    schedule_expression="cron(0 3 * * ? *)",
+    flexible_time_window=scheduler.CfnSchedule.FlexibleTimeWindowProperty(mode="OFF"),
+    target=scheduler.CfnSchedule.TargetProperty(
+        arn=machine.state_machine_arn, role_arn=machine.role.role_arn
+    ),
+)
+for name, value in {
+    "StreamArn": table.table_stream_arn,
+    "MachineName": machine.state_machine_name,
+    "ServiceName": service.service_name,
+    "BusName": bus.event_bus_name,
+    "ScheduleArn": nightly.attr_arn,
+    "NetworkFullName": network.load_balancer_full_name,
+}.items():
+    cdk.CfnOutput(stack, name, value=value)
+"""
+
+
+@pytest.mark.e2e
+def test_load_balancer_ecs_dynamodb_step_functions_and_schedules_are_made_whole(
+    tmp_path: Path,
+) -> None:
+    """The siblings of the issue's crash, as the CDK writes them: every resource and output,
+    and the alarms watch what the services list."""
+    app = small_app(tmp_path / "jobs", SIBLINGS)
+    deployed = org_cdk_in_process("local", "deploy", str(app), "--stage", "dev", "--keep")
+    pid, emulator = kept(deployed)
+    try:
+        assert deployed.exit_code == 0, deployed.output
+        assert "skipped by the emulator (no CloudFormation support; nothing was made): none" in (
+            deployed.stdout
+        )
+        ecs: Any = emulator.client("ecs")
+        (cluster,) = ecs.list_clusters()["clusterArns"]
+        (service,) = ecs.list_services(cluster=cluster)["serviceArns"]
+        (machine,) = emulator.client("stepfunctions").list_state_machines()["stateMachines"]  # type: ignore[attr-defined]
+        (table,) = emulator.client("dynamodb").list_tables()["TableNames"]  # type: ignore[attr-defined]
+        (network,) = [
+            b
+            for b in emulator.client("elbv2").describe_load_balancers()["LoadBalancers"]  # type: ignore[attr-defined]
+            if b["Type"] == "network"
+        ]
+        watched = {
+            alarm["MetricName"]: {d["Name"]: d["Value"] for d in alarm["Dimensions"]}
+            for alarm in emulator.client("cloudwatch").describe_alarms()["MetricAlarms"]  # type: ignore[attr-defined]
+        }
+        assert watched["CPUUtilization"] == {
+            "ClusterName": cluster.rsplit("/", 1)[1],
+            "ServiceName": service.rsplit("/", 1)[1],
+        }
+        assert watched["ExecutionsFailed"] == {"StateMachineArn": machine["stateMachineArn"]}
+        assert watched["ThrottledRequests"] == {"TableName": table, "Operation": "GetItem"}
+        assert (
+            watched["UnHealthyHostCount"]["LoadBalancer"]
+            == (network["LoadBalancerArn"].split(":loadbalancer/")[1])
+        )
+        schedule = emulator.client("scheduler").get_schedule(  # type: ignore[attr-defined]
+            GroupName="jobs",
+            Name=re.search(r"Jobs-dev-Nightly[\w-]+", deployed.stdout).group(0),  # type: ignore[union-attr]
+        )
+        assert schedule["Target"]["Arn"] == machine["stateMachineArn"]
+        assert f"  output MachineName = {machine['name']}" in deployed.stdout
+        assert re.search(r"x AWS::EC2::SecurityGroupEgress +created", deployed.stdout)
+    finally:
+        os.kill(pid, signal.SIGTERM)

@@ -5,37 +5,22 @@ service's own API.
 Each test writes a small template: a created stack is checked through the values the service
 reports; an update with a changed property must change the same resource in place (or replace
 it, where CloudFormation does); a deleted stack, or a template without the resource, must leave
-nothing behind. No server, no CDK: each test takes a second at most.
+nothing behind. No server, no CDK: each test takes a second at most. The moto they run on has
+the emulator's fixes too (the ``aws`` fixture of ``conftest.py``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 from moto.awslambda.models import LambdaVersion
 from moto.cloudformation.parsing import get_model_map, get_name_type_map
 
 from org_constructs.tooling.local import _handlers
-
-REGION = "us-east-1"
-ACCOUNT = "123456789012"  # moto's default account
-Client = Callable[[str], Any]
-Resources = dict[str, Any]
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Client]:
-    """boto3 clients of a fresh in-process moto in its default account, handlers installed."""
-    monkeypatch.delenv("MOTO_ACCOUNT_ID", raising=False)
-    _handlers.install()
-    with mock_aws():
-        yield lambda service: boto3.client(service, region_name=REGION)
+from tests.tooling.local.conftest import ACCOUNT, REGION, Client, Resources
 
 
 class Stack:
@@ -1038,3 +1023,133 @@ class TestApiStage:
         api = stack.ids()["Api"]
         assert apigateway.get_stages(restApiId=api)["item"] == []
         assert apigateway.get_request_validators(restApiId=api)["items"] == []
+
+
+class TestSecurityGroupEgress:
+    """The rule a load balancer's security group gets to reach its targets' (CDK writes one
+    ``AWS::EC2::SecurityGroupEgress`` per connection)."""
+
+    @staticmethod
+    def resources(port: int) -> Resources:
+        def group(name: str) -> dict[str, Any]:
+            return {
+                "Type": "AWS::EC2::SecurityGroup",
+                "Properties": {
+                    "GroupDescription": name,
+                    "VpcId": ref("Vpc"),
+                    "SecurityGroupEgress": [{"IpProtocol": "-1", "CidrIp": "255.255.255.255/32"}],
+                },
+            }
+
+        return {
+            "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}},
+            "Balancer": group("balancer"),
+            "Service": group("service"),
+            "ToService": {
+                "Type": "AWS::EC2::SecurityGroupEgress",
+                "Properties": {
+                    "GroupId": get_att("Balancer", "GroupId"),
+                    "IpProtocol": "tcp",
+                    "FromPort": port,
+                    "ToPort": port,
+                    "DestinationSecurityGroupId": get_att("Service", "GroupId"),
+                    "Description": "Load balancer to target",
+                },
+            },
+            "ToTheWorld": {
+                "Type": "AWS::EC2::SecurityGroupEgress",
+                "Properties": {
+                    "GroupId": get_att("Service", "GroupId"),
+                    "IpProtocol": "tcp",
+                    "FromPort": 443,
+                    "ToPort": 443,
+                    "CidrIp": "0.0.0.0/0",
+                },
+            },
+        }
+
+    @staticmethod
+    def egress(aws: Client, ids: dict[str, str], group: str) -> list[tuple[Any, ...]]:
+        (found,) = aws("ec2").describe_security_groups(GroupIds=[ids[group]])["SecurityGroups"]
+        return sorted(
+            (
+                p.get("FromPort"),
+                tuple(g["GroupId"] for g in p.get("UserIdGroupPairs", [])),
+                tuple(r["CidrIp"] for r in p.get("IpRanges", [])),
+            )
+            for p in found["IpPermissionsEgress"]
+            if p["IpProtocol"] == "tcp"
+        )
+
+    def test_egress_rules_are_added_replaced_and_revoked(self, aws: Client) -> None:
+        stack = Stack(aws)
+        stack.create(self.resources(port=80))
+        ids = stack.ids()
+        assert ids["ToService"].startswith("sgr-")
+        assert self.egress(aws, ids, "Balancer") == [(80, (ids["Service"],), ())]
+        assert self.egress(aws, ids, "Service") == [(443, (), ("0.0.0.0/0",))]
+        stack.update(self.resources(port=8080))
+        assert self.egress(aws, ids, "Balancer") == [(8080, (ids["Service"],), ())]
+        stack.update({k: v for k, v in self.resources(port=8080).items() if k != "ToService"})
+        assert self.egress(aws, ids, "Balancer") == []
+        stack.delete()
+        assert (
+            aws("ec2").describe_security_groups(
+                Filters=[{"Name": "vpc-id", "Values": [ids["Vpc"]]}]
+            )["SecurityGroups"]
+            == []
+        )
+
+
+class TestScheduler:
+    @staticmethod
+    def resources(expression: str) -> Resources:
+        return {
+            **TOPIC,
+            "Role": role("scheduler.amazonaws.com"),
+            "Group": {
+                "Type": "AWS::Scheduler::ScheduleGroup",
+                "Properties": {"Name": "orders", "Tags": [{"Key": "Service", "Value": "orders"}]},
+            },
+            "Nightly": {
+                "Type": "AWS::Scheduler::Schedule",
+                "Properties": {
+                    "Name": "nightly-report",
+                    "GroupName": ref("Group"),
+                    "ScheduleExpression": expression,
+                    "ScheduleExpressionTimezone": "Europe/Berlin",
+                    "FlexibleTimeWindow": {"Mode": "OFF"},
+                    "Target": {
+                        "Arn": ref("Topic"),
+                        "RoleArn": get_att("Role", "Arn"),
+                        "Input": '{"report": "orders"}',
+                    },
+                    "State": "ENABLED",
+                },
+            },
+        }
+
+    OUTPUTS: ClassVar[dict[str, Any]] = {
+        "Schedule": get_att("Nightly", "Arn"),
+        "Group": get_att("Group", "Arn"),
+    }
+
+    def test_a_schedule_in_its_group_is_made_updated_and_deleted(self, aws: Client) -> None:
+        stack, scheduler = Stack(aws), aws("scheduler")
+        stack.create(self.resources("cron(0 3 * * ? *)"), self.OUTPUTS)
+        schedule = scheduler.get_schedule(GroupName="orders", Name="nightly-report")
+        assert schedule["ScheduleExpression"] == "cron(0 3 * * ? *)"
+        assert schedule["ScheduleExpressionTimezone"] == "Europe/Berlin"
+        assert schedule["Target"]["Arn"] == stack.ids()["Topic"]
+        assert stack.outputs() == {
+            "Schedule": schedule["Arn"],
+            "Group": scheduler.get_schedule_group(Name="orders")["Arn"],
+        }
+        stack.update(self.resources("rate(1 hour)"), self.OUTPUTS)
+        schedule = scheduler.get_schedule(GroupName="orders", Name="nightly-report")
+        assert schedule["ScheduleExpression"] == "rate(1 hour)"
+        stack.delete()
+        assert scheduler.list_schedules()["Schedules"] == []
+        assert [g["Name"] for g in scheduler.list_schedule_groups()["ScheduleGroups"]] == [
+            "default"
+        ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,6 +15,9 @@ from org_constructs.tooling.cli._options import (
     say,
     stage_config,
 )
+
+if TYPE_CHECKING:
+    from org_constructs.tooling.local import Emulator
 
 __all__ = ["local"]
 
@@ -30,7 +34,11 @@ def local() -> None:
 @click.option("--stage", required=True, help="The stage to deploy (a name in environments.json).")
 @environments_option
 @click.option("--port", type=int, help="Listen on this port of 127.0.0.1.  [default: a free one]")
-@click.option("--keep", is_flag=True, help="Leave the emulator running and print how to use it.")
+@click.option(
+    "--keep",
+    is_flag=True,
+    help="Leave the emulator running and print how to use it, also after a failure.",
+)
 @click.option("--endpoint", help=ENDPOINT_HELP + "  [default: start one]")
 @click.option(
     "--output",
@@ -54,10 +62,13 @@ def local_deploy(  # noqa: PLR0917 - click passes every option by keyword
     output: Path | None,
     allowed: tuple[str, ...],
 ) -> None:
-    """Synthesize STAGE, start the emulator, bootstrap, deploy every stack, report, stop.
+    """Synthesize STAGE, start the emulator, bootstrap, deploy every stack, check, stop.
 
-    The emulator listens on 127.0.0.1 only and is stopped by its PID, also when a step fails.
-    A resource type it cannot make stops the deploy before it starts (unless allowed). With
+    After the deploy, every resource and output the templates declare is asked of the
+    emulator: anything it does not hold (or a stack that did not complete) fails the command,
+    naming each one, with the emulator's own errors. The emulator listens on 127.0.0.1 only and
+    is stopped by its PID, also when a step fails (--keep leaves it running, also then). A
+    resource type it cannot make stops the deploy before it starts (unless allowed). With
     --endpoint, the stage goes to an emulator kept running by an earlier --keep (its stacks are
     updated in place) and that emulator is left running.
     """
@@ -111,23 +122,50 @@ def local_deploy(  # noqa: PLR0917 - click passes every option by keyword
         say(f"cdk bootstrap aws://{config.account}/{config.region}")
         bootstrap(cdk, app_dir, emulator)
         say(f"cdk deploy {' '.join(synthesized.stacks)}")
-        deploy_stacks(cdk, app_dir, emulator, synthesized)
-        click.echo(deploy_report(emulator.client, synthesized.assembly, synthesized.stacks))
+        failures = []
+        try:
+            deploy_stacks(cdk, app_dir, emulator, synthesized)
+        except LocalError as error:
+            failures.append(str(error))
+        say("asking the emulator for every resource and output of the templates")
+        report = deploy_report(
+            emulator.client,
+            synthesized.assembly,
+            synthesized.stacks,
+            allowed=allowed,
+            log=emulator.log if emulator.pid is not None else None,
+        )
+        click.echo(report.text)
+        if not report.complete:
+            failures.append(report.failure())
+        if failures:
+            raise LocalError(f"the local deploy of stage {stage} failed:\n" + "\n".join(failures))
     except LocalError as error:
-        emulator.stop()
+        if keep:
+            _keep_running(emulator, failed=True)
+        else:
+            emulator.stop()
         raise fail(error) from None
     except BaseException:
         emulator.stop()
         raise
     if keep:
-        click.echo("")
-        click.echo(f"the emulator keeps running: PID {emulator.pid}, {emulator.endpoint}")
-        for key, value in emulator.environment().items():
-            click.echo(f"export {key}={shlex.quote(value)}")
-        click.echo(f"stop it with: kill {emulator.pid}")
+        _keep_running(emulator, failed=False)
     elif emulator.pid is not None:
         emulator.stop()
         say(f"emulator stopped (PID {emulator.pid})")
+
+
+def _keep_running(emulator: Emulator, *, failed: bool) -> None:
+    """Say how to use the emulator left running (also after a failure: to inspect it)."""
+    click.echo("")
+    if failed:
+        click.echo("the deploy failed; the emulator keeps running so that you can inspect it:")
+    click.echo(f"the emulator keeps running: PID {emulator.pid}, {emulator.endpoint}")
+    for key, value in emulator.environment().items():
+        click.echo(f"export {key}={shlex.quote(value)}")
+    click.echo(f"the emulator's log: {emulator.log}")
+    click.echo(f"stop it with: kill {emulator.pid}")
 
 
 @local.command("destroy")

@@ -25,11 +25,18 @@ from org_constructs.tooling.local._emulator import (
     require_local_extra,
     start_emulator,
 )
-from org_constructs.tooling.local._report import deploy_report, supported_types
+from org_constructs.tooling.local._report import (
+    DeployReport,
+    Missing,
+    deploy_report,
+    supported_types,
+)
 
 __all__ = [
+    "DeployReport",
     "Emulator",
     "LocalError",
+    "Missing",
     "SynthesizedStage",
     "bootstrap",
     "check_port",

@@ -167,7 +167,11 @@ def bootstrap(cdk: Sequence[str], app_dir: Path, emulator: Emulator) -> None:
 def deploy_stacks(
     cdk: Sequence[str], app_dir: Path, emulator: Emulator, stage: SynthesizedStage
 ) -> None:
-    """``cdk deploy`` of the stage's stacks from its assembly, one at a time."""
+    """``cdk deploy`` of the stage's stacks from its assembly, one at a time.
+
+    ``--no-rollback``: the emulator rolls nothing back (a stack that fails keeps what was made,
+    to be inspected), and a stack left failed is deployed again in place.
+    """
     _run(
         [
             *cdk,
@@ -177,6 +181,7 @@ def deploy_stacks(
             str(stage.assembly),
             "--require-approval",
             "never",
+            "--no-rollback",
             "--concurrency",
             "1",
             *stage.stacks,

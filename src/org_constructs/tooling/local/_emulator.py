@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from org_constructs.errors import ToolError
+from org_constructs.errors import LocalError
 
 __all__ = [
     "Emulator",
@@ -30,10 +30,6 @@ HOST = "127.0.0.1"
 """The only address the emulator listens on."""
 ACCESS_KEY = "testing"
 """The emulator accepts any credentials; these keep real ones out of its requests."""
-
-
-class LocalError(ToolError):
-    """A local deploy that cannot start or finish; nothing is left running."""
 
 
 @dataclass
@@ -73,14 +69,14 @@ class Emulator:
             "AWS_DEFAULT_REGION": self.region,
         }
 
-    def client(self, service: str) -> object:
-        """A boto3 client of the emulator (needs boto3)."""
+    def client(self, service: str, region: str | None = None) -> object:
+        """A boto3 client of the emulator (needs boto3), in ``region`` (default: its own)."""
         import boto3
 
         return boto3.client(
             service,
             endpoint_url=self.endpoint,
-            region_name=self.region,
+            region_name=region or self.region,
             aws_access_key_id=ACCESS_KEY,
             aws_secret_access_key=ACCESS_KEY,
         )

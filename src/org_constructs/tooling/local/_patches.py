@@ -32,8 +32,35 @@ changes nothing else:
   for a parameter path, and fails. A value that names no parameter is kept as it is.
 - Outputs of change sets: moto computes a stack's outputs when the stack is created or updated
   directly, not when a change set (what the CDK CLI uses) is executed. They are computed after
-  each change set too, and their exports registered (and the old ones dropped): otherwise
-  ``Fn::ImportValue`` finds nothing and deleting a stack with exports fails.
+  each change set too (resolved then, so that reading them later makes nothing), and their
+  exports registered (and the old ones dropped): otherwise ``Fn::ImportValue`` finds nothing
+  and deleting a stack with exports fails.
+- Change sets that fail: moto makes a change set's resources one by one and lets the first
+  exception out, which the server answers with an error 500; the CDK CLI's retry executed the
+  change set again, found nothing left to add and the stack was marked ``CREATE_COMPLETE``
+  with the rest never made. A change set that raises now leaves the stack ``CREATE_FAILED`` or
+  ``UPDATE_FAILED`` (CloudFormation's states with rollback off: what was made stays), with a
+  failed event that names the resource (or output) and the error, and the traceback in the
+  log; a change set is executed once (``InvalidChangeSetStatus`` after). The stack's record
+  keeps what was made as it was before the change set, so that the next deploy makes (and
+  changes) again what this one did not.
+- Reading a stack's resources: moto's list of them makes each one not made yet, as a side
+  effect; it lists what was made.
+- ``Fn::GetAtt`` and other functions: where moto cannot answer an attribute it logs a warning
+  and keeps the function itself as the value (or fails on a model without attributes, as
+  ``TargetGroupFullName`` did); a function it does not resolve (``Fn::Cidr``...) is kept as it
+  is too. Both are refused with CloudFormation's template error, naming the resource and the
+  attribute or function. moto's answers are completed for the attributes the CDK's load
+  balancer, ECS and Step Functions constructs read: ``TargetGroupFullName``,
+  ``TargetGroupName``, ``LoadBalancerArns``, ``TargetGroupArn``; ``LoadBalancerFullName``,
+  ``CanonicalHostedZoneID``, ``SecurityGroups``, ``LoadBalancerArn``; ``ListenerArn``,
+  ``RuleArn``; ``ServiceArn``, ``TaskDefinitionArn``; a state machine's ``Arn``. ``Ref`` of an
+  EventBridge bus or archive gives its name (moto gives the object).
+- Load balancers: moto's CloudFormation makes every load balancer an application load
+  balancer, whose listeners refuse TCP and TLS. The template's ``Type`` (and subnet mappings,
+  address type) are passed on.
+- Imports: a certificate or hosted zone a template names by ARN or id (``_imports``) is made
+  under that ARN or id before the change set runs, unless the emulator holds it.
 - RDS parameter groups: moto's ``DBParameterGroup`` has no physical id, so ``Ref`` to one
   (a ``DBParameterGroupName``) gives the object instead of its name, and the instance that
   uses it fails. ``Ref`` gives its name, as CloudFormation does. And an instance's
@@ -62,16 +89,31 @@ changes nothing else:
 from __future__ import annotations
 
 import json
+import sys
+import traceback
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from moto.acm.models import CertBundle, acm_backends
 from moto.apigateway.exceptions import NoIntegrationDefined, NoMethodDefined
 from moto.apigateway.models import APIGatewayBackend, Deployment
 from moto.awslambda.exceptions import UnknownFunctionException
 from moto.awslambda.models import Permission
 from moto.cloudformation import parsing
-from moto.cloudformation.exceptions import CloudFormationError, ValidationError
-from moto.cloudformation.models import ChangeSet, cloudformation_backends
+from moto.cloudformation.exceptions import (
+    CloudFormationError,
+    UnformattedGetAttTemplateException,
+    ValidationError,
+)
+from moto.cloudformation.models import (
+    ChangeSet,
+    CloudFormationBackend,
+    Event,
+    Stack,
+    cloudformation_backends,
+)
 from moto.cloudformation.responses import CloudFormationResponse
+from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, EmptyResult
 from moto.ec2.models import ec2_backends
 from moto.ec2.models.flow_logs import FlowLogs
@@ -79,12 +121,25 @@ from moto.ec2.models.instances import Instance, MetadataOptions
 from moto.ec2.models.route_tables import RouteTable
 from moto.ec2.models.vpcs import VPCEndPoint
 from moto.ec2.models.vpn_gateway import VPCGatewayAttachment
+from moto.ecs.models import Service, TaskDefinition
+from moto.elbv2.models import (
+    FakeListener,
+    FakeListenerRule,
+    FakeLoadBalancer,
+    FakeTargetGroup,
+    elbv2_backends,
+)
+from moto.events.models import Archive, EventBus
 from moto.iam.models import Role, iam_backends
 from moto.kms.models import Key
 from moto.logs.models import LogGroup, logs_backends
 from moto.rds.models import DBInstance, DBParameterGroup
+from moto.route53.models import route53_backends
 from moto.s3.models import FakeBucket, s3_backends
+from moto.stepfunctions.models import StateMachine
 from moto.utilities.utils import get_partition
+
+from org_constructs.tooling.local._imports import CERTIFICATE, Import, imported_resources
 
 _create_key = Key.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
 
@@ -138,7 +193,67 @@ APIGatewayBackend.create_deployment = _create_deployment_in_any_order  # type: i
 _clean_json = parsing.clean_json
 
 
+def _get_att(target: Any, resources_map: Any) -> Any:
+    """``Fn::GetAtt``, refused with CloudFormation's error for anything moto cannot answer
+    (where moto logs a warning and keeps the function itself as the value)."""
+    name, attribute = target.split(".", 1) if isinstance(target, str) else target
+    attribute = _clean_json_with_stack_outputs(attribute, resources_map)
+    declared = resources_map._resource_json_map.get(name)
+    if declared is None:
+        raise ValidationError(
+            message=f"Template error: instance of Fn::GetAtt references undefined resource {name}"
+        )
+    resource = resources_map[name]  # made first, if it was not yet
+    if resource is None:
+        raise ValidationError(
+            message=f"Fn::GetAtt [{name}, {attribute}]: the emulator did not make {name} "
+            f"({declared['Type']})"
+        )
+    answer = getattr(resource, "get_cfn_attribute", None)
+    try:
+        if answer is None:
+            raise UnformattedGetAttTemplateException()
+        return answer(attribute)
+    except (NotImplementedError, UnformattedGetAttTemplateException):
+        raise ValidationError(
+            message=UnformattedGetAttTemplateException.description.format(name, attribute)
+            + f" (the emulator's {declared['Type']} does not answer it)"
+        ) from None
+
+
+RESOLVED = frozenset(
+    {
+        "Fn::FindInMap",
+        "Fn::GetAtt",
+        "Fn::If",
+        "Fn::Join",
+        "Fn::Split",
+        "Fn::Select",
+        "Fn::Sub",
+        "Fn::ImportValue",
+        "Fn::GetAZs",
+        "Fn::Base64",
+        "Fn::ToJsonString",
+        "Fn::GetStackOutput",
+        # In conditions, which moto cleans before it evaluates them:
+        "Fn::Equals",
+        "Fn::Not",
+        "Fn::And",
+        "Fn::Or",
+    }
+)
+"""The functions the emulator resolves (moto's, and ``Fn::GetStackOutput``)."""
+
+
 def _clean_json_with_stack_outputs(resource_json: Any, resources_map: Any) -> Any:
+    if isinstance(resource_json, dict):
+        unknown = [k for k in resource_json if k.startswith("Fn::") and k not in RESOLVED]
+        if unknown:
+            raise ValidationError(
+                message=f"Template error: the emulator does not resolve {unknown[0]}"
+            )
+    if isinstance(resource_json, dict) and "Fn::GetAtt" in resource_json:
+        return _get_att(resource_json["Fn::GetAtt"], resources_map)
     if isinstance(resource_json, dict) and "Fn::GetStackOutput" in resource_json:
         reference = _clean_json_with_stack_outputs(
             resource_json["Fn::GetStackOutput"], resources_map
@@ -159,6 +274,73 @@ def _clean_json_with_stack_outputs(resource_json: Any, resources_map: Any) -> An
 
 parsing.clean_json = _clean_json_with_stack_outputs
 
+
+# --- Change sets that fail ------------------------------------------------------------------
+
+_FAILED = "_org_cdk_failed"
+"""The attribute of an exception that names what failed: (logical id, resource type)."""
+OUTPUT = "output"
+"""The type noted for an output that could not be resolved."""
+
+
+def _note_failure(error: BaseException, logical_id: str, kind: str) -> None:
+    """Name the innermost resource whose making raised ``error`` (the first one noted)."""
+    if not hasattr(error, _FAILED):
+        setattr(error, _FAILED, (logical_id, kind))
+
+
+_Make = Callable[[str, dict[str, Any], parsing.ResourceMap, str, str], Any]
+_delete_resource = parsing.ResourceMap._delete_resource
+
+
+def _noting_failure(make: _Make) -> _Make:
+    """``make`` (moto's creation or update of one resource), naming the resource if it raises."""
+
+    def made(
+        logical_id: str,
+        resource_json: dict[str, Any],
+        resources_map: parsing.ResourceMap,
+        account_id: str,
+        region_name: str,
+    ) -> Any:
+        try:
+            return make(logical_id, resource_json, resources_map, account_id, region_name)
+        except Exception as error:
+            _note_failure(error, logical_id, str(resource_json.get("Type")))
+            raise
+
+    return made
+
+
+def _delete_resource_noting_failure(
+    self: parsing.ResourceMap, parsed_resource: Any, resource_json: dict[str, Any]
+) -> None:
+    try:
+        _delete_resource(self, parsed_resource, resource_json)
+    except Exception as error:
+        logical_id = getattr(parsed_resource, "logical_resource_id", "")
+        _note_failure(error, logical_id, str(resource_json.get("Type")))
+        raise
+
+
+parsing.parse_and_create_resource = _noting_failure(parsing.parse_and_create_resource)  # type: ignore[assignment]
+parsing.parse_and_update_resource = _noting_failure(parsing.parse_and_update_resource)  # type: ignore[assignment]
+parsing.ResourceMap._delete_resource = _delete_resource_noting_failure  # type: ignore[method-assign]
+
+
+def _made_resources(self: Stack) -> list[Any]:
+    """The resources the stack holds: moto's own list makes each one it has not made yet."""
+    resource_map = self.resource_map
+    declared = resource_map._resource_json_map
+    return [
+        resource
+        for name, resource in list(resource_map._parsed_resources.items())
+        if name in declared and resource is not None
+    ]
+
+
+Stack.stack_resources = property(_made_resources)  # type: ignore[assignment,method-assign]
+
 _apply_change_set = ChangeSet.apply
 
 
@@ -166,16 +348,154 @@ def _apply_change_set_with_outputs(self: ChangeSet) -> None:
     _apply_change_set(self)
     stack = self.stack
     backend = cloudformation_backends[stack.account_id][stack.region_name]
-    for export in stack.exports:
-        backend.exports.pop(export.name, None)
     stack.template = self.template
     stack._parse_template()
-    stack.output_map = stack._create_output_map()
+    outputs = stack._create_output_map()
+    for key in outputs:
+        try:
+            outputs[key]  # resolved now, and kept: reading them later makes nothing
+        except Exception as error:
+            _note_failure(error, key, OUTPUT)
+            raise
+    exports = outputs.exports
     for export in stack.exports:
+        backend.exports.pop(export.name, None)
+    stack.output_map = outputs
+    for export in exports:
         backend.exports[export.name] = export
 
 
 ChangeSet.apply = _apply_change_set_with_outputs  # type: ignore[method-assign]
+
+
+class InvalidChangeSetStatusError(CloudFormationError):
+    code = "InvalidChangeSetStatus"
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, ServiceException):
+        return str(error)
+    kind = getattr(error, "error_type", None) or type(error).__name__
+    return f"{kind}: {getattr(error, 'message', None) or error}"
+
+
+def _fail(
+    stack: Stack,
+    change_set: ChangeSet,
+    error: BaseException,
+    previous: dict[str, Any],
+) -> None:
+    """Record a change set that raised: the resource (or output) that failed and why, in the
+    stack's events and the emulator's log; the stack ``CREATE_FAILED`` or ``UPDATE_FAILED``,
+    as CloudFormation leaves it when rollback is off (what was made stays, to be inspected).
+
+    ``previous`` is the stack's record of its resources before the change set."""
+    action = change_set.change_set_type
+    logical_id, kind = getattr(error, _FAILED, (None, None))
+    reason = _reason(error)
+    if kind == OUTPUT:
+        summary = f"Output {logical_id} could not be resolved: {reason}"
+    elif logical_id is not None:
+        event = Event(
+            stack_id=stack.stack_id,
+            stack_name=stack.name,
+            logical_resource_id=logical_id,
+            physical_resource_id="",
+            resource_type=str(kind),
+            resource_status=f"{action}_FAILED",
+            resource_status_reason=reason,
+            resource_properties=None,
+        )
+        stack.events.append(event)
+        verb = "create" if action == "CREATE" else "update"
+        summary = f"The following resource(s) failed to {verb}: [{logical_id}]. {reason}"
+    else:
+        summary = reason
+    sys.stderr.write(f"org-cdk emulator: stack {stack.name}: {action}_FAILED: {summary}\n")
+    traceback.print_exception(error, file=sys.stderr)
+    stack._add_stack_event(f"{action}_FAILED", resource_status_reason=summary)
+    stack.status = f"{action}_FAILED"
+    stack.stack_status_reason = summary  # type: ignore[attr-defined]
+    change_set.execution_status = "EXECUTE_FAILED"
+    change_set.status_reason = summary
+    stack.template = change_set.template
+    stack._parse_template()
+    # The stack's record keeps what was made as it was before (a resource changed by the change
+    # set may not have been): the next deploy makes and changes it again.
+    resource_map = stack.resource_map
+    resource_map._resource_json_map = {
+        name: previous.get(name, resource)
+        for name, resource in resource_map._resource_json_map.items()
+        if resource_map._parsed_resources.get(name) is not None
+    }
+
+
+def _execute_change_set(
+    self: CloudFormationBackend, change_set_name: str, stack_name: str | None = None
+) -> None:
+    change_set = self.change_sets.get(change_set_name) or next(
+        (c for c in self.change_sets.values() if c.change_set_name == change_set_name), None
+    )
+    if change_set is None:
+        raise ValidationError(stack_name)
+    if change_set.execution_status != "AVAILABLE":
+        raise InvalidChangeSetStatusError(
+            f"ChangeSet [{change_set.change_set_id}] cannot be executed in its current "
+            f"execution status of [{change_set.execution_status}]"
+        )
+    stack = self.stacks[change_set.stack_id]
+    action = change_set.change_set_type
+    previous = dict(stack.resource_map._resource_json_map)
+    change_set.execution_status = "EXECUTE_IN_PROGRESS"
+    stack.status = f"{action}_IN_PROGRESS"
+    stack._add_stack_event(stack.status, resource_status_reason="User Initiated")
+    try:
+        for imported in imported_resources(change_set.template_dict):
+            _make_import(imported, stack)
+        change_set.apply()
+    except Exception as error:
+        _fail(stack, change_set, error, previous)
+        return
+    stack._add_stack_event(f"{action}_COMPLETE")
+    change_set.execution_status = "EXECUTE_COMPLETE"
+    stack.status = f"{action}_COMPLETE"
+    stack.template = change_set.template
+
+
+CloudFormationBackend.execute_change_set = _execute_change_set  # type: ignore[method-assign]
+
+
+# --- Resources the templates import by ARN or id --------------------------------------------
+
+
+def _make_import(imported: Import, stack: Stack) -> None:
+    """Make the certificate or hosted zone a template imports, under the ARN or id it names,
+    unless the emulator holds it already."""
+    if imported.kind == CERTIFICATE:
+        region, account = imported.identifier.split(":")[3:5]
+        certificates = acm_backends[account][region]._certificates
+        if imported.identifier in certificates:
+            return
+        bundle = CertBundle.generate_cert(imported.name, account, region)
+        bundle.arn, bundle.type, bundle.status = imported.identifier, "IMPORTED", "ISSUED"
+        certificates[bundle.arn] = bundle
+    else:
+        backend = route53_backends[stack.account_id][get_partition(stack.region_name)]
+        by_name = imported.identifier == imported.name
+        held = (
+            backend.get_hosted_zone_by_name(imported.name) is not None
+            if by_name
+            else imported.identifier in backend.zones
+        )
+        if held:
+            return
+        zone = backend.create_hosted_zone(
+            imported.name, private_zone=False, comment=f"imported by {stack.name}"
+        )
+        if not by_name:
+            backend.zones[imported.identifier] = backend.zones.pop(zone.resource_id)
+            zone.resource_id = imported.identifier
+    sys.stderr.write(f"org-cdk emulator: stack {stack.name} imports {imported}: made\n")
 
 
 _create_bucket = FakeBucket.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
@@ -270,8 +590,16 @@ def _describe_change_set(self: CloudFormationResponse) -> Any:
     return ActionResult(self.cloudformation_backend.describe_change_set(change_set_name=key))
 
 
+def _execute_change_set_response(self: CloudFormationResponse) -> Any:
+    self.cloudformation_backend.execute_change_set(
+        change_set_name=_change_set_in_stack(self), stack_name=self._get_param("StackName")
+    )
+    return EmptyResult()
+
+
 CloudFormationResponse.delete_change_set = _delete_change_set  # type: ignore[method-assign]
 CloudFormationResponse.describe_change_set = _describe_change_set  # type: ignore[method-assign]
+CloudFormationResponse.execute_change_set = _execute_change_set_response  # type: ignore[method-assign]
 
 
 _parse_ssm_parameter = parsing.ResourceMap.parse_ssm_parameter
@@ -358,21 +686,76 @@ Role.delete_from_cloudformation_json = classmethod(_delete_role_after_its_polici
 
 
 DBParameterGroup.physical_resource_id = property(lambda self: self.name)  # type: ignore[attr-defined]
-
-_db_instance_attribute = DBInstance.get_cfn_attribute
-_db_instance_has_attribute = DBInstance.has_cfn_attr.__func__  # type: ignore[attr-defined]
-
-
-def _db_instance_attribute_with_resource_id(self: DBInstance, attribute_name: str) -> Any:
-    if attribute_name == "DbiResourceId":
-        return self.dbi_resource_id
-    return _db_instance_attribute(self, attribute_name)
+EventBus.physical_resource_id = property(lambda self: self.name)  # type: ignore[attr-defined]
+Archive.physical_resource_id = property(lambda self: self.name)  # type: ignore[attr-defined]
 
 
-DBInstance.get_cfn_attribute = _db_instance_attribute_with_resource_id  # type: ignore[method-assign]
-DBInstance.has_cfn_attr = classmethod(  # type: ignore[method-assign,assignment]
-    lambda cls, attr: attr == "DbiResourceId" or _db_instance_has_attribute(cls, attr)
+def _answer(model: type[Any], answers: Mapping[str, Callable[[Any], Any]]) -> None:
+    """Answer ``Fn::GetAtt`` of these attributes of ``model``'s resources; moto's own answers
+    to the others stay."""
+    original = getattr(model, "get_cfn_attribute", None)
+    has_original = model.has_cfn_attr
+
+    def get_cfn_attribute(self: Any, attribute_name: str) -> Any:
+        if attribute_name in answers:
+            return answers[attribute_name](self)
+        if original is None:
+            raise UnformattedGetAttTemplateException()
+        return original(self, attribute_name)
+
+    model.get_cfn_attribute = get_cfn_attribute
+    model.has_cfn_attr = classmethod(lambda cls, attr: attr in answers or has_original(attr))
+
+
+_answer(DBInstance, {"DbiResourceId": lambda instance: instance.dbi_resource_id})
+_answer(
+    FakeLoadBalancer,
+    {
+        "LoadBalancerArn": lambda balancer: balancer.arn,
+        "LoadBalancerFullName": lambda balancer: balancer.arn.split(":loadbalancer/", 1)[1],
+        "CanonicalHostedZoneID": lambda balancer: balancer.canonical_hosted_zone_id,
+        "SecurityGroups": lambda balancer: list(balancer.security_groups or []),
+    },
 )
+_answer(
+    FakeTargetGroup,
+    {
+        "TargetGroupArn": lambda group: group.arn,
+        "TargetGroupFullName": lambda group: group.arn.split(":", 5)[5],
+        "TargetGroupName": lambda group: group.name,
+        "LoadBalancerArns": lambda group: list(group.load_balancer_arns),
+    },
+)
+_answer(FakeListener, {"ListenerArn": lambda listener: listener.arn})
+_answer(FakeListenerRule, {"RuleArn": lambda rule: rule.arn})
+_answer(Service, {"ServiceArn": lambda service: service.arn})
+_answer(TaskDefinition, {"TaskDefinitionArn": lambda definition: definition.arn})
+_answer(StateMachine, {"Arn": lambda machine: machine.arn})
+
+
+def _create_load_balancer_of_its_type(
+    cls: type[FakeLoadBalancer],
+    /,
+    resource_name: str,
+    cloudformation_json: Any,
+    account_id: str,
+    region_name: str,
+    **kwargs: Any,
+) -> FakeLoadBalancer:
+    properties = cloudformation_json["Properties"]
+    balancer: FakeLoadBalancer = elbv2_backends[account_id][region_name].create_load_balancer(
+        resource_name,
+        properties.get("SecurityGroups") or [],
+        properties.get("Subnets") or [],
+        subnet_mappings=properties.get("SubnetMappings"),
+        scheme=properties.get("Scheme", "internet-facing"),
+        loadbalancer_type=properties.get("Type", "application"),
+        ip_address_type=properties.get("IpAddressType", "ipv4"),
+    )
+    return balancer
+
+
+FakeLoadBalancer.create_from_cloudformation_json = classmethod(_create_load_balancer_of_its_type)  # type: ignore[method-assign,assignment]
 
 
 _create_instance = Instance.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
