@@ -11,10 +11,6 @@ from collections.abc import Iterable
 import org_constructs
 from org_constructs.errors import OrgConstructsError
 
-DEPRECATED = {"validate", "ops", "cost", "docs", "cli", "operations"}
-"""Old paths that only re-export (and warn); their classes are the new modules'."""
-
-
 EMULATOR_ONLY = {
     "org_constructs.tooling.local._patches",
     "org_constructs.tooling.local._server",
@@ -24,13 +20,13 @@ moto's ``CloudFormationError``, answered to clients as AWS's), or starts the ser
 
 
 def library_modules() -> list[str]:
-    """Every module of the package but the deprecated paths (walked without importing them)."""
+    """Every module of the package but the emulator's own (walked without importing them)."""
     names = []
     pending: list[tuple[str, Iterable[str]]] = [("org_constructs.", org_constructs.__path__)]
     while pending:
         prefix, path = pending.pop()
         for module in pkgutil.iter_modules(path, prefix):
-            if module.name.split(".")[1] in DEPRECATED or module.name in EMULATOR_ONLY:
+            if module.name in EMULATOR_ONLY:
                 continue
             names.append(module.name)
             if module.ispkg:
@@ -51,3 +47,5 @@ def test_every_exception_class_derives_from_the_base_error() -> None:
     assert len(found) >= 7, sorted(found)  # the walk reaches the tooling side too
     strays = sorted(name for name, cls in found.items() if not issubclass(cls, OrgConstructsError))
     assert not strays, f"derive these from OrgConstructsError: {strays}"
+    elsewhere = sorted(name for name in found if not name.startswith("org_constructs.errors."))
+    assert not elsewhere, f"define these in org_constructs/errors.py: {elsewhere}"
