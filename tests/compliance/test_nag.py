@@ -165,8 +165,11 @@ def test_nag_resource_renders_intrinsics_as_cdk_nag_does() -> None:
     assert nag_resource(stack, "arn:aws:s3:::literal/*") == "arn:aws:s3:::literal/*"
     arn = stack.format_arn(service="s3", resource="x")
     assert nag_resource(stack, arn) == "arn:<AWS::Partition>:s3:<AWS::Region>:<AWS::AccountId>:x"
-    imported = '{"Fn::ImportValue":"shared-bucket-arn"}'
-    assert nag_resource(stack, Fn.import_value("shared-bucket-arn")) == imported
+    # As cdk-nag's flattenCfnReference: an import is its export's name, ${X} in a Sub is <X>.
+    assert nag_resource(stack, Fn.import_value("shared-bucket-arn")) == "shared-bucket-arn"
+    assert nag_resource(stack, Fn.sub("arn:${AWS::Partition}:s3:::b/*")) == (
+        "arn:<AWS::Partition>:s3:::b/*"
+    )
 
 
 def test_checkov_skips_are_recorded_in_metadata() -> None:

@@ -539,9 +539,13 @@ def _render(value: Any) -> str | None:
             return f"<{argument}>"
         if key == "Fn::GetAtt" and isinstance(argument, list):
             return f"<{'.'.join(str(a) for a in argument)}>"
-        if key == "Fn::ImportValue" and isinstance(argument, str):
+        if key == "Fn::ImportValue":
             # A reference to another stack: cdk-nag writes the export's name.
-            return argument
+            return _render(argument)
+        if key == "Fn::Sub":
+            # cdk-nag writes ${Name} as <Name>.
+            text = _render(argument)
+            return text.replace("${", "<").replace("}", ">") if text is not None else None
         if key == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
             parts = [_render(part) for part in argument[1]]
             if all(part is not None for part in parts):
