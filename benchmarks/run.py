@@ -22,6 +22,13 @@ whole and once as the fast lane (``-m "not e2e"``), each recorded with its numbe
 reference and hand-written apps also record the CPU time of the whole process tree (node and
 Python), ``l3_overhead_cpu_ratio``: steadier than wall time on a small, busy machine.
 Compare a change with the last recorded run of the same machine size.
+
+``--only monitoring`` runs one measurement alone, in this process: 48 Lambda functions and a
+REST API monitored by ``ServiceMonitoring`` against the same resources monitored by
+cdk-monitoring-constructs' ``MonitoringFacade`` (the same alarms), and the same resources
+without monitoring, built and synthesized in turn with the built-in CloudFormation validation
+off (``--repeat`` rounds, medians):
+``monitoring_*`` in ``results.json``. Target: per alarm, no slower than the peer.
 """
 
 from __future__ import annotations
@@ -117,31 +124,199 @@ def tests_run(output: str) -> int:
     return sum(int(number) for number, _ in counts)
 
 
+# ----------------------------------------------------------------------------- monitoring
+
+MONITORED_FUNCTIONS = 48
+"""Lambda functions in each app of the monitoring comparison (and one REST API)."""
+
+JSII_CALLS = ("create", "get", "set", "sget", "sset", "invoke", "sinvoke", "complete")
+"""The kernel requests that count as round trips (``complete``: a callback into Python)."""
+
+
+def monitoring_app(kind: str, outdir: str) -> Any:
+    """One app of the comparison: ``ours`` (``ServiceMonitoring``), ``peer``
+    (cdk-monitoring-constructs' ``MonitoringFacade``) or ``bare`` (the resources alone)."""
+    import aws_cdk as cdk
+    from aws_cdk import aws_apigateway as apigw
+    from aws_cdk import aws_lambda as lambda_
+    from aws_cdk import aws_sns as sns
+
+    # The built-in CloudFormation validation is off in all three apps: it costs the same for
+    # the same resources and would hide the libraries' own cost.
+    app = cdk.App(outdir=outdir, builtin_cloud_formation_validation=False)
+    stack = cdk.Stack(app, "Bench", env=cdk.Environment(account="111111111111", region="eu-west-1"))
+    code = lambda_.Code.from_inline("def handler(event, context):\n    return None\n")
+    functions = [
+        lambda_.Function(
+            stack,
+            f"Fn{index:02d}",
+            runtime=lambda_.Runtime.PYTHON_3_12,
+            handler="index.handler",
+            code=code,
+            timeout=cdk.Duration.seconds(3),
+        )
+        for index in range(MONITORED_FUNCTIONS)
+    ]
+    api = apigw.RestApi(stack, "Api", rest_api_name="bench-api")
+    api.root.add_method("GET", apigw.LambdaIntegration(functions[0]))
+    topic = sns.Topic(stack, "Alarms")
+    if kind == "ours":
+        _monitor_ours(stack, topic, functions, api)
+    elif kind == "peer":
+        _monitor_peer(stack, topic, functions, api)
+    return app
+
+
+def _monitor_ours(stack: Any, topic: Any, functions: list[Any], api: Any) -> None:
+    from org_constructs import ServiceMonitoring
+
+    monitoring = ServiceMonitoring(
+        stack, "Monitoring", service_name="bench", alarm_topic=topic, stage="dev"
+    )
+    for function in functions:
+        monitoring.monitor_lambda_function(function)
+    monitoring.monitor_rest_api(api)
+
+
+def _monitor_peer(stack: Any, topic: Any, functions: list[Any], api: Any) -> None:
+    """The same alarms as the library's lambda and api packs: errors, error rate, throttles,
+    duration p90/p99 (80%/95% of 3 s), concurrency (80% of 1,000); 5XX count and rate, 4XX
+    rate, latency p90, request count (100,000 in 5 minutes)."""
+    import aws_cdk as cdk
+    import cdk_monitoring_constructs as peer
+
+    facade = peer.MonitoringFacade(
+        stack,
+        "Monitoring",
+        alarm_factory_defaults=peer.AlarmFactoryDefaults(
+            alarm_name_prefix="dev-bench",
+            actions_enabled=True,
+            action=peer.SnsAlarmActionStrategy(on_alarm_topic=topic),
+        ),
+    )
+    for function in functions:
+        facade.monitor_lambda_function(
+            lambda_function=function,
+            add_fault_count_alarm={"Warning": peer.ErrorCountThreshold(max_error_count=1)},
+            add_fault_rate_alarm={"Critical": peer.ErrorRateThreshold(max_error_rate=5)},
+            add_throttles_count_alarm={"Warning": peer.ErrorCountThreshold(max_error_count=1)},
+            add_latency_p90_alarm={
+                "Warning": peer.LatencyThreshold(max_latency=cdk.Duration.millis(2400))
+            },
+            add_latency_p99_alarm={
+                "Critical": peer.LatencyThreshold(max_latency=cdk.Duration.millis(2850))
+            },
+            add_concurrent_executions_count_alarm={
+                "Warning": peer.RunningTaskCountThreshold(max_running_tasks=800)
+            },
+        )
+    facade.monitor_api_gateway(
+        api=api,
+        add5_xx_fault_count_alarm={"Critical": peer.ErrorCountThreshold(max_error_count=5)},
+        add5_xx_fault_rate_alarm={"Critical": peer.ErrorRateThreshold(max_error_rate=1)},
+        add4_xx_error_rate_alarm={"Warning": peer.ErrorRateThreshold(max_error_rate=5)},
+        add_latency_p90_alarm={
+            "Critical": peer.LatencyThreshold(max_latency=cdk.Duration.seconds(1))
+        },
+        add_high_tps_alarm={"Warning": peer.HighTpsThreshold(max_tps=100000 / 300)},
+    )
+
+
+def synthesized(kind: str) -> tuple[float, int, int]:
+    """Seconds to build and synthesize one app of the comparison, its number of alarms and
+    the jsii kernel requests it made."""
+    import jsii
+    from jsii._kernel import Kernel
+
+    # Generated bindings call the module's functions (``jsii.create``, bound to the one kernel
+    # at import); the runtime calls the kernel's methods: count both.
+    calls = [0]
+    patched: list[tuple[object, str]] = [(jsii, name) for name in JSII_CALLS if hasattr(jsii, name)]
+    patched += [(Kernel, name) for name in JSII_CALLS]
+    originals = [(owner, name, getattr(owner, name)) for owner, name in patched]
+
+    def counted(original: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            calls[0] += 1
+            return original(*args, **kwargs)
+
+        return call
+
+    with tempfile.TemporaryDirectory() as outdir:
+        for owner, name, original in originals:
+            setattr(owner, name, counted(original))
+        try:
+            start = time.perf_counter()
+            assembly = monitoring_app(kind, outdir).synth()
+            seconds = time.perf_counter() - start
+        finally:
+            for owner, name, original in originals:
+                setattr(owner, name, original)
+        template = json.loads(
+            Path(outdir, assembly.get_stack_by_name("Bench").template_file).read_text()
+        )
+    alarms = sum(
+        1
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::CloudWatch::Alarm"
+    )
+    return seconds, alarms, calls[0]
+
+
+def monitoring_comparison(repeat: int) -> dict[str, float]:
+    """``ServiceMonitoring`` against cdk-monitoring-constructs on the same resources, built in
+    turn in this process (the order alternates each round; one untimed round first loads
+    the libraries), medians of ``repeat`` rounds."""
+    kinds = ("ours", "peer", "bare")
+    for kind in kinds:
+        synthesized(kind)
+    runs: dict[str, list[tuple[float, int, int]]] = {kind: [] for kind in kinds}
+    for round_ in range(repeat):
+        for kind in kinds if round_ % 2 == 0 else kinds[::-1]:
+            runs[kind].append(synthesized(kind))
+    seconds = {kind: statistics.median(run[0] for run in runs[kind]) for kind in kinds}
+    alarms = {kind: runs[kind][0][1] for kind in kinds}
+    calls = {kind: runs[kind][0][2] for kind in kinds}
+    result: dict[str, float] = {}
+    for kind in ("ours", "peer"):
+        added = seconds[kind] - seconds["bare"]
+        result |= {
+            f"monitoring_{kind}_s": round(seconds[kind], 3),
+            f"monitoring_{kind}_alarms": alarms[kind],
+            f"monitoring_{kind}_ms_per_alarm": round(1000 * seconds[kind] / alarms[kind], 2),
+            f"monitoring_{kind}_added_ms_per_alarm": round(1000 * added / alarms[kind], 2),
+            f"monitoring_{kind}_jsii_calls_per_alarm": round(
+                (calls[kind] - calls["bare"]) / alarms[kind], 1
+            ),
+        }
+    result |= {
+        "monitoring_bare_s": round(seconds["bare"], 3),
+        "monitoring_ratio_per_alarm": round(
+            result["monitoring_ours_ms_per_alarm"] / result["monitoring_peer_ms_per_alarm"], 3
+        ),
+        "monitoring_added_ratio_per_alarm": round(
+            result["monitoring_ours_added_ms_per_alarm"]
+            / result["monitoring_peer_added_ms_per_alarm"],
+            3,
+        ),
+    }
+    return result
+
+
 def version_of(command: list[str]) -> str:
     result = subprocess.run(command, capture_output=True, text=True, check=True)
     return result.stdout.strip().splitlines()[0]
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=7, help="runs per synthesis (median kept)")
-    parser.add_argument("--record", action="store_true", help="append to benchmarks/results.json")
-    parser.add_argument("--skip-tests", action="store_true", help="time the syntheses only")
-    args = parser.parse_args()
-
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
+def all_measurements(repeat: int, *, tests: bool) -> dict[str, float]:
+    """Every measurement: syntheses, the validation gate, the monitoring comparison and,
+    with ``tests``, the test suite."""
     # The reference app and the same architecture written by hand with L2 constructs, measured
     # alternately in one run so that both see the same machine load.
     # Each pair is run back to back; wall times vary by about 10% between runs on 2 cores, so
     # the CPU time of the whole process tree (node and Python) is recorded beside them.
     reference, handwritten = [], []
-    for _ in range(args.repeat):
+    for _ in range(repeat):
         reference.append(
             synth_times(
                 ROOT / "examples" / "reference_app",
@@ -157,7 +332,7 @@ def main() -> int:
     reference_cpu = statistics.median(cpu for _, cpu in reference)
     handwritten_cpu = statistics.median(cpu for _, cpu in handwritten)
     measurements: dict[str, float] = {
-        "synth_minimal_app_cli_s": round(synth(ROOT / "examples" / "minimal_app", args.repeat), 2),
+        "synth_minimal_app_cli_s": round(synth(ROOT / "examples" / "minimal_app", repeat), 2),
         "synth_reference_app_dev_cli_s": round(reference_s, 2),
         "synth_handwritten_l2_dev_cli_s": round(handwritten_s, 2),
         "l3_overhead_ratio": round(reference_s / handwritten_s, 3),
@@ -165,11 +340,12 @@ def main() -> int:
         "synth_handwritten_l2_dev_cpu_s": round(handwritten_cpu, 2),
         "l3_overhead_cpu_ratio": round(reference_cpu / handwritten_cpu, 3),
         "synth_reference_app_dev_with_nag_cli_s": round(
-            synth(ROOT / "examples" / "reference_app", args.repeat, "-c", "stage=dev"), 2
+            synth(ROOT / "examples" / "reference_app", repeat, "-c", "stage=dev"), 2
         ),
-        "validate_reference_production_s": round(validate_reference(args.repeat), 2),
+        "validate_reference_production_s": round(validate_reference(repeat), 2),
     }
-    if not args.skip_tests:
+    measurements |= monitoring_comparison(repeat)
+    if tests:
         # Targets (issue: test harness): the whole run under 4 minutes, the fast lane under 60 s.
         suite_s, suite_tests = test_suite()
         fast_s, fast_tests = test_suite("-m", "not e2e")
@@ -177,6 +353,34 @@ def main() -> int:
         measurements["test_suite_tests"] = suite_tests
         measurements["fast_lane_s"] = round(fast_s, 2)
         measurements["fast_lane_tests"] = fast_tests
+    return measurements
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7, help="runs per synthesis (median kept)")
+    parser.add_argument("--record", action="store_true", help="append to benchmarks/results.json")
+    parser.add_argument("--skip-tests", action="store_true", help="time the syntheses only")
+    parser.add_argument(
+        "--only",
+        choices=["monitoring"],
+        help="run one measurement alone (monitoring: ServiceMonitoring against "
+        "cdk-monitoring-constructs, in this process)",
+    )
+    args = parser.parse_args()
+
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    measurements = (
+        monitoring_comparison(args.repeat)
+        if args.only == "monitoring"
+        else all_measurements(args.repeat, tests=not args.skip_tests)
+    )
     run: dict[str, Any] = {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "commit": commit or "uncommitted",
