@@ -221,12 +221,17 @@ class ServiceMonitoring(Construct):
         self._records: list[MonitoredAlarm] = []
         self._alarm_arns: list[str] = []
         """Name-based ARNs of the alarms, for the status widget (built once, not per render)."""
+        self._arn_prefix: str | None = None
+        """``arn:<partition>:cloudwatch:<region>:<account>:alarm:``, formatted once."""
+        self._unordered: list[cw.Alarm] = []
+        """Critical alarms the composite alarm does not depend on yet (added per call)."""
         self._composite_enabled = composite_alarm
         self._composite: cw.CompositeAlarm | None = None
         self._main: cw.Dashboard | None = None
         self._performance: cw.Dashboard | None = None
         self._dashboards = dashboards
         self._root = scope.node.root
+        self._region = Stack.of(self).region
         if dashboards:
             self._create_dashboards(
                 dashboard_range or Duration.hours(3), performance_dashboard is not False
@@ -577,6 +582,7 @@ class ServiceMonitoring(Construct):
             factory=self._factory,
             watchlist=self._watchlist,
             pack=pack,
+            region=self._region,
         )
 
     def _monitor(self, pack: PackSpec, arguments: Mapping[str, object]) -> list[MonitoredResource]:
@@ -589,14 +595,17 @@ class ServiceMonitoring(Construct):
             self._check_arguments(method, given, pack.target)
         plan = pack.check(self._checks(pack), **given)
         resources = []
-        for unit in plan.units:
-            resource = self._watchlist.add(pack.name, unit.label, unit.watched)
-            unit.build(self._pack(resource, unit.scope_id, plan.resolved))
-            resources.append(resource)
-        if plan.finish is not None:
-            plan.finish(
-                Shared(self._add_main, self._add_performance, self._actions[Severity.CRITICAL])
-            )
+        try:
+            for unit in plan.units:
+                resource = self._watchlist.add(pack.name, unit.label, unit.watched)
+                unit.build(self._pack(resource, unit.scope_id, plan.resolved))
+                resources.append(resource)
+            if plan.finish is not None:
+                plan.finish(
+                    Shared(self._add_main, self._add_performance, self._actions[Severity.CRITICAL])
+                )
+        finally:
+            self._order_after_alarms()
         return resources
 
     def _pack(
@@ -637,13 +646,22 @@ class ServiceMonitoring(Construct):
         resource.alarms[key] = record.alarm
         resource.records[key] = record
         self._records.append(record)
-        self._alarm_arns.append(_alarm_arn(self, record.name))
+        if self._arn_prefix is None:
+            self._arn_prefix = _alarm_arn(self, "")
+        self._alarm_arns.append(self._arn_prefix + record.name)
         if record.severity is Severity.CRITICAL:
             self._ensure_composite()
             if self._composite is not None:
-                # The rule names the alarm; CloudFormation must create the alarm first.
-                self._composite.node.add_dependency(record.alarm)
+                # The rule names the alarm; CloudFormation must create the alarm first
+                # (the dependencies of one monitor_* call are added together).
+                self._unordered.append(record.alarm)
         return record
+
+    def _order_after_alarms(self) -> None:
+        """The composite alarm depends on the critical alarms created since the last call."""
+        if self._composite is not None and self._unordered:
+            self._composite.node.add_dependency(*self._unordered)
+        self._unordered.clear()
 
     def _ensure_composite(self) -> None:
         if self._composite is not None or not self._composite_enabled:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import typing
@@ -76,7 +77,7 @@ class AlarmDefault:
 
     @property
     def period(self) -> Duration:
-        return Duration.minutes(self.period_minutes)
+        return _minutes(self.period_minutes)
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,8 @@ def resolve_levels(
         raise ValidationError(
             where, f"alarms[{default.key!r}]", override, "must be an AlarmSettings or AlarmLevels"
         )
+    if override is None:
+        return _resolved_default(where, default)
     if not isinstance(override, AlarmLevels):
         single = resolve(where, default, override)
         return () if single is None else (single,)
@@ -237,6 +240,28 @@ def resolve_levels(
     warning, critical = resolved
     _check_levels(where, default.key, warning, critical)
     return tuple(resolved)
+
+
+_DEFAULTS: dict[AlarmDefault, tuple[ResolvedAlarm, ...]] = {}
+"""Each catalogue row's settings without override, checked once: every resource of every
+pack reuses them (checking a period costs a dozen calls into aws-cdk-lib)."""
+
+
+def _resolved_default(where: str, default: AlarmDefault) -> tuple[ResolvedAlarm, ...]:
+    cached = _DEFAULTS.get(default)
+    if cached is None or cached[0].default is not default:
+        single = resolve(where, default, None)
+        if single is None:  # pragma: no cover - a default is always enabled
+            return ()
+        cached = _DEFAULTS[default] = (single,)
+    return cached
+
+
+@functools.cache
+def _minutes(minutes: int) -> Duration:
+    """One ``Duration`` per number of minutes: a duration is immutable, so every alarm with
+    that period shares it."""
+    return Duration.minutes(minutes)
 
 
 _ABOVE = (GT, GTE)

@@ -10,6 +10,7 @@ CloudFormation deploys.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ __all__ = [
     "metric_period",
     "region_of",
     "shown",
+    "unresolved_text",
 ]
 
 MAX_ALARM_METRICS = 10
@@ -66,14 +68,28 @@ def region_of(target: object) -> str | None:
 
 
 def _known(value: str | None) -> bool:
-    return isinstance(value, str) and not Token.is_unresolved(value)
+    return isinstance(value, str) and not unresolved_text(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def unresolved_text(value: str) -> bool:
+    """``Token.is_unresolved`` of a string, asked once per text: whether a string holds a
+    token depends on its characters only."""
+    return Token.is_unresolved(value)
 
 
 def check_same_region(
-    where: str, prop: str, target: object, scope: Construct, *, reason: str
+    where: str,
+    prop: str,
+    target: object,
+    scope: Construct,
+    *,
+    reason: str,
+    region: str | None = None,
 ) -> None:
-    """``target`` is in the region of ``scope``'s stack (or one of them is not known yet)."""
-    ours = Stack.of(scope).region
+    """``target`` is in the region of ``scope``'s stack (or one of them is not known yet);
+    ``region``: that region, when the caller has it already."""
+    ours = Stack.of(scope).region if region is None else region
     theirs = region_of(target)
     if _known(ours) and _known(theirs) and ours != theirs:
         raise ValidationError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from aws_cdk import Stack, Token
+from aws_cdk import Stack
 from constructs import Construct
 
 from org_constructs.config import Stage
@@ -63,6 +63,9 @@ class PackChecks:
         What the service monitors already.
     pack:
         The pack whose input is checked.
+    region:
+        The region of the ``ServiceMonitoring``'s stack, when known. Default: - read from
+        the stack when a check needs it
     """
 
     def __init__(
@@ -75,6 +78,7 @@ class PackChecks:
         factory: AlarmFactory,
         watchlist: Watchlist,
         pack: PackSpec,
+        region: str | None = None,
     ) -> None:
         self.where = where
         self.stage = stage
@@ -83,11 +87,14 @@ class PackChecks:
         self._service = service
         self._factory = factory
         self._watchlist = watchlist
+        self._region = region
 
     @property
     def region(self) -> str:
         """The region of the alarms (the ``ServiceMonitoring``'s stack)."""
-        return Stack.of(self._monitoring).region
+        if self._region is None:
+            self._region = Stack.of(self._monitoring).region
+        return self._region
 
     def check_region(self, prop: str, target: object) -> None:
         """``target`` is in the alarms' region (or one of them is not known yet)."""
@@ -98,6 +105,7 @@ class PackChecks:
             self._monitoring,
             reason="CloudWatch alarms watch metrics of their own region only; monitor it "
             "from a ServiceMonitoring in a stack of its region",
+            region=self.region,
         )
 
     def name(self, *parts: str) -> str:
@@ -110,7 +118,7 @@ class PackChecks:
         if label is None:
             node = getattr(resource, "node", None)
             label = fallback if node is None else str(node.id)
-        if label is None or Token.is_unresolved(label):
+        if label is None or targets.unresolved_text(label):
             raise ValidationError(self.where, "label", label, "is required for this resource")
         check_name_part(self.where, "label", label)
         self.name(label)
