@@ -129,42 +129,13 @@ MAX_MODULE_LINES = 900
 """No module is longer: a construct's settings, documents and building go in modules of their
 own, along the seams of ``delivery`` (``_access_settings``, ``_access_policies``, ``_access``)."""
 
-SPLITTING = {
-    "org_constructs/tooling/local/_handlers.py",
-}
-"""Modules over the limit whose split is under way: their case is expected to fail until then
-(strict, so that the mark goes with the split)."""
 
-
-def _module_cases() -> list[object]:
-    cases: list[object] = []
-    for path in sorted(MODULES.values()):
-        relative = path.relative_to(SRC).as_posix()
-        marks = (
-            [
-                pytest.mark.xfail(
-                    strict=True,
-                    reason=f"{relative} is being split into modules of at most "
-                    f"{MAX_MODULE_LINES} lines: remove it from SPLITTING with the split",
-                )
-            ]
-            if relative in SPLITTING
-            else []
-        )
-        cases.append(pytest.param(path, id=relative, marks=marks))
-    return cases
-
-
-@pytest.mark.parametrize("path", _module_cases())
+@pytest.mark.parametrize(
+    "path", sorted(MODULES.values()), ids=lambda path: path.relative_to(SRC).as_posix()
+)
 def test_no_module_is_over_the_line_limit(path: Path) -> None:
     lines = len(path.read_text().splitlines())
     assert lines <= MAX_MODULE_LINES, (
         f"{path.relative_to(SRC).as_posix()} has {lines} lines, over {MAX_MODULE_LINES}: "
         "split it along its seams (settings and checks, documents, the construct)"
     )
-
-
-def test_the_modules_being_split_exist() -> None:
-    """A module of SPLITTING that is renamed or removed leaves its mark behind: drop it."""
-    present = {path.relative_to(SRC).as_posix() for path in MODULES.values()}
-    assert not SPLITTING - present, f"no longer modules: {sorted(SPLITTING - present)}"

@@ -128,8 +128,10 @@ class TestRegistry:
         models = get_model_map()
         parsed_with = {t: f"{m.__module__}.{m.__qualname__}" for t, m in models.items()}
         assert {h.TYPE: parsed_with[h.TYPE] for h in _handlers.HANDLERS} == {
-            h.TYPE: f"{_handlers.__name__}.{h.__qualname__}" for h in _handlers.HANDLERS
+            h.TYPE: f"{h.__module__}.{h.__qualname__}" for h in _handlers.HANDLERS
         }
+        assert all(h.__module__.startswith(f"{_handlers.__name__}.") for h in _handlers.HANDLERS)
+        assert len({h.TYPE for h in _handlers.HANDLERS}) == len(_handlers.HANDLERS)
         assert get_name_type_map()["AWS::CloudWatch::Alarm"] == "AlarmName"
         assert get_name_type_map()["AWS::S3::BucketPolicy"] == ""
 
