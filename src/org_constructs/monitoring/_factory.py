@@ -92,11 +92,13 @@ class AlarmFactory:
         metric: cw.IMetric,
         settings: ResolvedAlarm,
         description: str,
+        with_period: bool = True,
     ) -> MonitoredAlarm:
         """One alarm on ``metric`` with ``settings``, named ``<prefix>-<label>-<key>``.
 
         The construct id is the key in capitals (``ErrorRate``, ``ErrorRateWarning``); a
-        ``Metric`` gets the settings' period (a math expression carries its own).
+        ``Metric`` gets the settings' period (a math expression carries its own), unless
+        ``with_period`` is False: the metric was built with that period.
         """
         name = self.name(label, key.replace("_", "-"))
         alarm = cw.Alarm(
@@ -105,7 +107,7 @@ class AlarmFactory:
             alarm_name=name,
             alarm_description=description,
             metric=metric.with_(period=settings.period)
-            if isinstance(metric, cw.Metric)
+            if with_period and isinstance(metric, cw.Metric)
             else metric,
             threshold=settings.threshold,
             comparison_operator=settings.comparison,

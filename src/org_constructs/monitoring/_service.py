@@ -16,7 +16,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_sns as sns
-from constructs import Construct
+from constructs import Construct, Node
 
 from org_constructs.api import SecureApi
 from org_constructs.config import Stage
@@ -227,6 +227,7 @@ class ServiceMonitoring(Construct):
         """Critical alarms the composite alarm does not depend on yet (added per call)."""
         self._composite_enabled = composite_alarm
         self._composite: cw.CompositeAlarm | None = None
+        self._composite_node: Node | None = None
         self._main: cw.Dashboard | None = None
         self._performance: cw.Dashboard | None = None
         self._dashboards = dashboards
@@ -632,6 +633,7 @@ class ServiceMonitoring(Construct):
         metric: cw.IMetric,
         settings: ResolvedAlarm,
         description: str | None,
+        with_period: bool = True,
     ) -> MonitoredAlarm:
         default = settings.default
         record = self._factory.create(
@@ -642,6 +644,7 @@ class ServiceMonitoring(Construct):
             settings=settings,
             description=description
             or alarm_description(settings.severity, default, resource.pack, self._runbook),
+            with_period=with_period,
         )
         resource.alarms[key] = record.alarm
         resource.records[key] = record
@@ -659,8 +662,8 @@ class ServiceMonitoring(Construct):
 
     def _order_after_alarms(self) -> None:
         """The composite alarm depends on the critical alarms created since the last call."""
-        if self._composite is not None and self._unordered:
-            self._composite.node.add_dependency(*self._unordered)
+        if self._composite_node is not None and self._unordered:
+            self._composite_node.add_dependency(*self._unordered)
         self._unordered.clear()
 
     def _ensure_composite(self) -> None:
@@ -680,6 +683,7 @@ class ServiceMonitoring(Construct):
         action = self._actions[Severity.CRITICAL]
         self._composite.add_alarm_action(action)
         self._composite.add_ok_action(action)
+        self._composite_node = self._composite.node
 
     def _create_dashboards(self, dashboard_range: Duration, performance: bool) -> None:
         prefix = f"{self._stage.value}-{self._service}"

@@ -38,11 +38,13 @@ class CreateAlarm(Protocol):
         metric: cw.IMetric,
         settings: ResolvedAlarm,
         description: str | None,
+        with_period: bool = True,
     ) -> MonitoredAlarm: ...
 
 
 MetricFor = cw.IMetric | Callable[[ResolvedAlarm], cw.IMetric]
-"""A metric, or a function that builds one for the settings (a math expression's period)."""
+"""A metric, or a function that builds one for the settings, with their period (a math
+expression's, a metric's: ``function.metric_errors(period=settings.period)`` saves a copy)."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class Pack:
                     metric=source,
                     settings=applied,
                     description=description,
+                    with_period=not callable(metric),
                 )
             )
         return created

@@ -8,10 +8,11 @@ from collections.abc import Mapping
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_lambda as lambda_
+from constructs import Node
 
 from org_constructs.config import _checks as config_checks
 from org_constructs.errors import ValidationError
-from org_constructs.monitoring._packs._base import Pack, PackSpec, PageRow, Plan, Unit
+from org_constructs.monitoring._packs._base import MetricFor, Pack, PackSpec, PageRow, Plan, Unit
 from org_constructs.monitoring._packs._checks import Overrides, PackChecks
 from org_constructs.monitoring._settings import (
     GT,
@@ -168,23 +169,28 @@ def check(
 ) -> Plan:
     """What ``monitor_lambda_function`` refuses; the plan of its one resource."""
     checks.check_region("function", function)
+    # The node, read once: the label, the event sources and the reservation come from it.
+    node: Node | None = getattr(function, "node", None)
     label, resolved = check_settings(
         checks,
-        label,
+        str(node.id) if label is None and node is not None else label,
         function,
         timeout=timeout,
         reserved_concurrency=reserved_concurrency,
         alarms=alarms,
     )
     if event_source_mapped is None:
-        event_source_mapped = has_event_source(function)
+        event_source_mapped = has_event_source(function, node=node)
     checks.possible(
         alarms,
         [key for key in CATALOGUE if key != "iterator_age" or event_source_mapped],
         "this function has",
         "give event_source_mapped=True when an event source outside this app feeds it",
     )
-    _check_function_settings(checks.where, function, timeout, reserved_concurrency)
+    own = own_timeout(function)
+    _check_function_settings(
+        checks.where, function, timeout, reserved_concurrency, own=own, node=node
+    )
     watched = [("lambda", function.function_arn)]
     checks.unwatched("function", function, watched)
     mapped = event_source_mapped
@@ -193,7 +199,7 @@ def check(
         monitor(
             pack,
             function,
-            timeout=timeout or function_timeout(function),
+            timeout=timeout or own or DEFAULT_TIMEOUT,
             reserved_concurrency=reserved_concurrency,
             event_source_mapped=mapped,
         )
@@ -234,9 +240,12 @@ def _check_function_settings(
     function: lambda_.IFunction,
     timeout: Duration | None,
     reserved_concurrency: int | None,
+    *,
+    own: Duration | None,
+    node: Node | None = None,
 ) -> None:
-    """``timeout`` and ``reserved_concurrency`` agree with the function's own settings."""
-    own = own_timeout(function)
+    """``timeout`` and ``reserved_concurrency`` agree with the function's own settings
+    (``own``: its timeout, ``own_timeout(function)``; ``node``: its node, when read)."""
     if (
         timeout is not None
         and own is not None
@@ -250,7 +259,7 @@ def _check_function_settings(
             f"contradicts the function's own timeout ({own.to_human_string()}): "
             "the duration alarms are shares of it; leave timeout out",
         )
-    own_reserved = own_reserved_concurrency(function)
+    own_reserved = own_reserved_concurrency(function, node=node)
     if (
         reserved_concurrency is not None
         and own_reserved is not None
@@ -281,13 +290,25 @@ def error_rate(
 
 
 def _metrics(function: lambda_.IFunction) -> dict[str, cw.IMetric]:
+    """The metrics of the widgets and the error rate (aws-cdk-lib's default period)."""
     return {
         "errors": function.metric_errors(statistic="Sum"),
         "throttles": function.metric_throttles(statistic="Sum"),
-        "duration_p90": function.metric_duration(statistic="p90"),
-        "duration_p99": function.metric_duration(statistic="p99"),
         "concurrent_executions": function.metric("ConcurrentExecutions", statistic="Maximum"),
         "invocations": function.metric_invocations(statistic="Sum"),
+    }
+
+
+def _alarm_metrics(function: lambda_.IFunction) -> dict[str, MetricFor]:
+    """The metric of each alarm, built with the alarm's period (no copy per alarm)."""
+    return {
+        "errors": lambda s: function.metric_errors(statistic="Sum", period=s.period),
+        "throttles": lambda s: function.metric_throttles(statistic="Sum", period=s.period),
+        "duration_p90": lambda s: function.metric_duration(statistic="p90", period=s.period),
+        "duration_p99": lambda s: function.metric_duration(statistic="p99", period=s.period),
+        "concurrent_executions": lambda s: function.metric(
+            "ConcurrentExecutions", statistic="Maximum", period=s.period
+        ),
     }
 
 
@@ -304,13 +325,16 @@ def monitor(
 ) -> None:
     """Alarms and widgets of one function, version or alias."""
     metrics = _metrics(function)
+    alarm_metrics = _alarm_metrics(function)
     timeout_ms = timeout.to_milliseconds()
     concurrency = reserved_concurrency or DEFAULT_ACCOUNT_CONCURRENCY
-    pack.alarm("errors", metrics["errors"])
-    pack.alarm("throttles", metrics["throttles"])
-    pack.alarm("duration_p90", metrics["duration_p90"], factor=timeout_ms / 100)
-    pack.alarm("duration_p99", metrics["duration_p99"], factor=timeout_ms / 100)
-    pack.alarm("concurrent_executions", metrics["concurrent_executions"], factor=concurrency / 100)
+    pack.alarm("errors", alarm_metrics["errors"])
+    pack.alarm("throttles", alarm_metrics["throttles"])
+    pack.alarm("duration_p90", alarm_metrics["duration_p90"], factor=timeout_ms / 100)
+    pack.alarm("duration_p99", alarm_metrics["duration_p99"], factor=timeout_ms / 100)
+    pack.alarm(
+        "concurrent_executions", alarm_metrics["concurrent_executions"], factor=concurrency / 100
+    )
     pack.alarm(
         "error_rate",
         lambda settings: error_rate(metrics["errors"], metrics["invocations"], settings.period),
@@ -368,10 +392,15 @@ def function_timeout(function: lambda_.IFunction) -> Duration:
     return own_timeout(function) or DEFAULT_TIMEOUT
 
 
-def own_reserved_concurrency(function: lambda_.IFunction) -> int | None:
-    """The reserved concurrency of a function (through an alias or version) of this app."""
+def own_reserved_concurrency(
+    function: lambda_.IFunction, *, node: Node | None = None
+) -> int | None:
+    """The reserved concurrency of a function (through an alias or version) of this app
+    (``node``: the function's node, when the caller has read it)."""
     target = _underlying(function)
-    resource = target.node.default_child if isinstance(target, lambda_.Function) else None
+    if not isinstance(target, lambda_.Function):
+        return None
+    resource = (node if node is not None and target is function else target.node).default_child
     if not isinstance(resource, lambda_.CfnFunction):
         return None
     reserved = resource.reserved_concurrent_executions
@@ -380,15 +409,16 @@ def own_reserved_concurrency(function: lambda_.IFunction) -> int | None:
     return reserved
 
 
-def has_event_source(function: lambda_.IFunction) -> bool:
-    """Whether the function (or the alias's function) has an event source mapping here."""
-    targets = [function]
+def has_event_source(function: lambda_.IFunction, *, node: Node | None = None) -> bool:
+    """Whether the function (or the alias's function) has an event source mapping here
+    (``node``: the function's node, when the caller has read it)."""
+    targets: list[lambda_.IFunction | Node] = [function if node is None else node]
     if isinstance(function, lambda_.Alias):
         targets.append(function.version.lambda_)
     return any(
         isinstance(child, lambda_.EventSourceMapping)
         for target in targets
-        for child in target.node.children
+        for child in (target if isinstance(target, Node) else target.node).children
     )
 
 
