@@ -11,7 +11,7 @@ from aws_cdk import aws_cloudwatch as cw
 from org_constructs.api import SecureApi
 from org_constructs.config import _checks as config_checks
 from org_constructs.errors import ValidationError
-from org_constructs.monitoring._packs._base import Pack, PackSpec, PageRow, Plan, Unit
+from org_constructs.monitoring._packs._base import MetricFor, Pack, PackSpec, PageRow, Plan, Unit
 from org_constructs.monitoring._packs._checks import Overrides, PackChecks
 from org_constructs.monitoring._settings import (
     GT,
@@ -222,7 +222,13 @@ def stage_names(api: apigw.RestApi) -> set[str]:
 
 
 def _metric(
-    api_name: str, stage_name: str, name: str, statistic: str, label: str | None = None
+    api_name: str,
+    stage_name: str,
+    name: str,
+    statistic: str,
+    label: str | None = None,
+    *,
+    period: Duration | None = None,
 ) -> cw.Metric:
     return cw.Metric(
         namespace="AWS/ApiGateway",
@@ -230,6 +236,7 @@ def _metric(
         statistic=statistic,
         dimensions_map={"ApiName": api_name, "Stage": stage_name},
         label=label,
+        period=period,
     )
 
 
@@ -248,9 +255,15 @@ def monitor(pack: Pack, *, api_name: str, stage_name: str) -> None:
     def metric(name: str, statistic: str, label: str | None = None) -> cw.Metric:
         return _metric(api_name, stage_name, name, statistic, label)
 
-    pack.alarm("server_errors", metric("5XXError", "Sum"))
-    pack.alarm("latency_p90", metric("Latency", "p90"))
-    pack.alarm("request_count", metric("Count", "Sum"))
+    def alarm_metric(name: str, statistic: str) -> MetricFor:
+        """Built with the alarm's period (no copy per alarm)."""
+        return lambda settings: _metric(
+            api_name, stage_name, name, statistic, period=settings.period
+        )
+
+    pack.alarm("server_errors", alarm_metric("5XXError", "Sum"))
+    pack.alarm("latency_p90", alarm_metric("Latency", "p90"))
+    pack.alarm("request_count", alarm_metric("Count", "Sum"))
     for key, name in (("server_error_rate", "5XXError"), ("client_error_rate", "4XXError")):
 
         def rate(settings: ResolvedAlarm, name: str = name) -> cw.IMetric:
