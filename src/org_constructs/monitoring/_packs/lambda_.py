@@ -259,12 +259,10 @@ def _check_function_settings(
             f"contradicts the function's own timeout ({own.to_human_string()}): "
             "the duration alarms are shares of it; leave timeout out",
         )
+    if reserved_concurrency is None:
+        return
     own_reserved = own_reserved_concurrency(function, node=node)
-    if (
-        reserved_concurrency is not None
-        and own_reserved is not None
-        and own_reserved != reserved_concurrency
-    ):
+    if own_reserved is not None and own_reserved != reserved_concurrency:
         raise ValidationError(
             where,
             "reserved_concurrency",
