@@ -15,15 +15,15 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct, IValidation
 
-from org_constructs._flags import API_ACCESS_LOG_ARN, pin_feature_flags
-from org_constructs._kms import log_group_key
+from org_constructs._internal import checks
+from org_constructs._internal.flags import API_ACCESS_LOG_ARN, pin_feature_flags
+from org_constructs._internal.kms import log_group_key
 from org_constructs.compliance._acknowledgements import (
     acknowledge,
     acknowledge_library_check,
     acknowledge_short_retention,
 )
 from org_constructs.config import SecurityConfig, Stage
-from org_constructs.config import _checks as checks
 from org_constructs.contract import REGULATED_PACKS
 from org_constructs.core import (
     ReleasedFunction,

@@ -531,26 +531,33 @@ def _deferred_acknowledgement(
 
 
 def _render(value: Any) -> str | None:
+    """``value`` flattened as cdk-nag's ``flattenCfnReference`` writes it; None if unknown."""
     if isinstance(value, str):
         return value
-    if isinstance(value, dict) and len(value) == 1:
+    if not isinstance(value, dict):
+        return None
+    if len(value) == 1:
         ((key, argument),) = value.items()
-        if key == "Ref" and isinstance(argument, str):
-            return f"<{argument}>"
-        if key == "Fn::GetAtt" and isinstance(argument, list):
-            return f"<{'.'.join(str(a) for a in argument)}>"
-        if key == "Fn::ImportValue":
-            # A reference to another stack: cdk-nag writes the export's name.
-            return _render(argument)
-        if key == "Fn::Sub":
-            # cdk-nag writes ${Name} as <Name>.
-            text = _render(argument)
-            return text.replace("${", "<").replace("}", ">") if text is not None else None
-        if key == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
-            parts = [_render(part) for part in argument[1]]
-            if all(part is not None for part in parts):
-                return str(argument[0]).join(p for p in parts if p is not None)
-    if isinstance(value, dict):
-        # Other intrinsics (Fn::GetStackOutput...): cdk-nag writes their JSON.
-        return json.dumps(value, separators=(",", ":"))
-    return None
+        rendered = _render_intrinsic(key, argument)
+        if rendered is not None:
+            return rendered
+    # Other intrinsics (Fn::GetStackOutput...): cdk-nag writes their JSON.
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _render_intrinsic(key: str, argument: Any) -> str | None:
+    text: str | None = None
+    if key == "Ref" and isinstance(argument, str):
+        text = f"<{argument}>"
+    elif key == "Fn::GetAtt" and isinstance(argument, list):
+        text = f"<{'.'.join(str(a) for a in argument)}>"
+    elif key == "Fn::ImportValue":
+        text = _render(argument)  # a reference to another stack: the export's name
+    elif key == "Fn::Sub":
+        sub = _render(argument)  # ${Name} is written <Name>
+        text = sub.replace("${", "<").replace("}", ">") if sub is not None else None
+    elif key == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
+        parts = [_render(part) for part in argument[1]]
+        if all(part is not None for part in parts):
+            text = str(argument[0]).join(p for p in parts if p is not None)
+    return text

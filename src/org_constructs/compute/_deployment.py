@@ -9,8 +9,8 @@ from aws_cdk import Duration
 from aws_cdk import aws_codedeploy as codedeploy
 from constructs import Construct
 
+from org_constructs._internal import checks
 from org_constructs.config import Stage, StageDefaults
-from org_constructs.config import _checks as checks
 from org_constructs.errors import ValidationError
 
 __all__ = ["Deployment", "DeploymentKind"]

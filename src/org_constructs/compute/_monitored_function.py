@@ -20,7 +20,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from org_constructs._kms import log_group_key, rotating_key
+from org_constructs._internal import checks
+from org_constructs._internal.kms import log_group_key, rotating_key
 from org_constructs.compliance._acknowledgements import (
     DEPENDS_ON_ROLE_REASON,
     acknowledge,
@@ -40,7 +41,6 @@ from org_constructs.compute._function_checks import (
     withdrawn_runtimes,
 )
 from org_constructs.config import Stage
-from org_constructs.config import _checks as checks
 from org_constructs.core import (
     config_of,
     log_retention_for,

@@ -11,7 +11,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-from org_constructs.config import _checks as checks
+from org_constructs._internal import checks
 from org_constructs.contract import DEFAULT_PACKS, MAX_RUNBOOK_URL, NAG_PACKS
 from org_constructs.errors import ValidationError
 

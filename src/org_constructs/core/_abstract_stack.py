@@ -13,9 +13,9 @@ from aws_cdk import Stage as CdkStage
 from aws_cdk.aws_logs import RetentionDays
 from constructs import Construct, IConstruct
 
+from org_constructs._internal import checks
 from org_constructs.compliance._nag import PACKS_CONTEXT, apply_nag_packs
 from org_constructs.config import EnvironmentConfig, Stage, StageDefaults
-from org_constructs.config import _checks as checks
 from org_constructs.contract import REGULATED_PACKS
 from org_constructs.errors import ValidationError
 

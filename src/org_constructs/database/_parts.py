@@ -17,7 +17,7 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from org_constructs._kms import rotating_key
+from org_constructs._internal.kms import rotating_key
 from org_constructs.compliance._acknowledgements import (
     acknowledge,
     acknowledge_library_check,

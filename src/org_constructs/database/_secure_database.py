@@ -19,11 +19,11 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from org_constructs._flags import pin_feature_flags
-from org_constructs._kms import rotating_key
+from org_constructs._internal import checks
+from org_constructs._internal.flags import pin_feature_flags
+from org_constructs._internal.kms import rotating_key
 from org_constructs.compliance._acknowledgements import acknowledge_grant, library_grantee
 from org_constructs.config import DatabaseConfig, DatabaseEngine, Stage
-from org_constructs.config import _checks as checks
 from org_constructs.core import ReleasedFunction
 from org_constructs.database._parts import (
     acknowledge_database,

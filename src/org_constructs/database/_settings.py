@@ -15,8 +15,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
 from constructs import Construct
 
+from org_constructs._internal import checks
 from org_constructs.config import DatabaseConfig, DatabaseEngine, Stage, StageDefaults
-from org_constructs.config import _checks as checks
 from org_constructs.core import is_regulated, stage_of
 from org_constructs.database._engines import (
     EngineRow,

@@ -13,12 +13,12 @@ from aws_cdk import CfnOutput, Duration, Stack, Token
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from org_constructs._internal import checks
 from org_constructs.compliance._acknowledgements import (
     acknowledge_library_check,
     acknowledge_library_finding,
 )
 from org_constructs.config import EnvironmentConfig
-from org_constructs.config import _checks as checks
 from org_constructs.contract import BOOTSTRAP_QUALIFIER_CONTEXT, DEFAULT_QUALIFIER, REVIEW_SUFFIX
 from org_constructs.delivery._access_policies import (
     ACKNOWLEDGED_WILDCARDS,

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from aws_cdk import Duration, Stack, Token
 from constructs import Construct
 
+from org_constructs._internal import checks
 from org_constructs.config import EnvironmentConfig
-from org_constructs.config import _checks as checks
 from org_constructs.contract import (
     BOOTSTRAP_QUALIFIER_CONTEXT,
     DEFAULT_QUALIFIER,

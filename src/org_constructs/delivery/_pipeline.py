@@ -23,10 +23,10 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from org_constructs._flags import pin_feature_flags
-from org_constructs._kms import log_group_key
+from org_constructs._internal import checks
+from org_constructs._internal.flags import pin_feature_flags
+from org_constructs._internal.kms import log_group_key
 from org_constructs.config import EnvironmentConfig
-from org_constructs.config import _checks as checks
 from org_constructs.core import log_retention_for, removal_policy_for
 from org_constructs.delivery._pipeline_acknowledgements import (
     acknowledge_pipeline,

@@ -15,8 +15,8 @@ from aws_cdk import aws_codecommit as codecommit
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from org_constructs._internal import checks
 from org_constructs.config import EnvironmentConfig
-from org_constructs.config import _checks as checks
 from org_constructs.config._waves import Wave, delivery_waves
 from org_constructs.delivery._pipeline_stages import StageFunction
 from org_constructs.errors import ValidationError

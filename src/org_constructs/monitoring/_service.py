@@ -18,9 +18,9 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import aws_sns as sns
 from constructs import Construct, Node
 
+from org_constructs._internal import checks
 from org_constructs.api import SecureApi
 from org_constructs.config import Stage
-from org_constructs.config import _checks as checks
 from org_constructs.config._model import check_runbook_url
 from org_constructs.contract import DOCS_SOURCE
 from org_constructs.core import AbstractStack, config_of, stage_of

@@ -13,7 +13,7 @@ from enum import Enum
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cw
 
-from org_constructs.config import _checks as checks
+from org_constructs._internal import checks
 from org_constructs.errors import OrgConstructsError, ValidationError
 
 __all__ = [

@@ -16,10 +16,10 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from org_constructs._kms import rotating_key
+from org_constructs._internal import checks
+from org_constructs._internal.kms import rotating_key
 from org_constructs.compliance._acknowledgements import acknowledge, acknowledge_library_check
 from org_constructs.config import EnvironmentConfig
-from org_constructs.config import _checks as checks
 from org_constructs.core import removal_policy_for
 from org_constructs.errors import ValidationError
 

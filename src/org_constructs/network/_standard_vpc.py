@@ -21,7 +21,8 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk.interfaces import ResourceEnvironment
 from constructs import Construct
 
-from org_constructs._kms import log_group_key
+from org_constructs._internal import checks
+from org_constructs._internal.kms import log_group_key
 from org_constructs.compliance._acknowledgements import (
     acknowledge,
     acknowledge_cdk_handler,
@@ -29,7 +30,6 @@ from org_constructs.compliance._acknowledgements import (
     acknowledge_short_retention,
 )
 from org_constructs.config import Stage, VpcConfig
-from org_constructs.config import _checks as checks
 from org_constructs.contract import REGULATED_PACKS
 from org_constructs.core import log_retention_for, removal_policy_for, stage_of
 from org_constructs.errors import ValidationError

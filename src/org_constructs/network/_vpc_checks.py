@@ -11,7 +11,7 @@ from aws_cdk import Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
-from org_constructs.config import _checks as checks
+from org_constructs._internal import checks
 from org_constructs.errors import ValidationError
 
 __all__ = ["check_endpoint_service", "check_zone_count", "check_zones"]

@@ -11,8 +11,8 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from org_constructs._bootstrap import bootstrap_role_arn
+from org_constructs._internal import checks
 from org_constructs.compliance._acknowledgements import acknowledge_grant, library_grantee
-from org_constructs.config import _checks as checks
 from org_constructs.contract import DEPLOYMENT_TOPIC_OUTPUT
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring import AlarmTopic

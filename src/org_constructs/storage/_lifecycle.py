@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from aws_cdk import Duration
 from aws_cdk import aws_s3 as s3
 
-from org_constructs.config import _checks as checks
+from org_constructs._internal import checks
 from org_constructs.errors import ValidationError
 
 __all__ = ["BucketLifecycleRule", "BucketTransition"]

@@ -12,8 +12,9 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from org_constructs._flags import S3_ACCESS_LOGS_BY_POLICY, pin_feature_flags
-from org_constructs._kms import rotating_key
+from org_constructs._internal import checks
+from org_constructs._internal.flags import S3_ACCESS_LOGS_BY_POLICY, pin_feature_flags
+from org_constructs._internal.kms import rotating_key
 from org_constructs.compliance._acknowledgements import (
     acknowledge,
     acknowledge_cdk_handler,
@@ -24,7 +25,6 @@ from org_constructs.compliance._acknowledgements import (
     skip_checkov,
 )
 from org_constructs.config import Stage
-from org_constructs.config import _checks as checks
 from org_constructs.core import AbstractStack, removal_policy_for, stage_of
 from org_constructs.errors import ValidationError
 from org_constructs.storage._lifecycle import MAX_DAYS, BucketLifecycleRule

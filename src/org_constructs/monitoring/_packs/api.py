@@ -8,8 +8,8 @@ from aws_cdk import Duration, Stack, Token
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cw
 
+from org_constructs._internal import checks as config_checks
 from org_constructs.api import SecureApi
-from org_constructs.config import _checks as config_checks
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring._packs._base import MetricFor, Pack, PackSpec, PageRow, Plan, Unit
 from org_constructs.monitoring._packs._checks import Overrides, PackChecks

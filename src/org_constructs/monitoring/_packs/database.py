@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_rds as rds
 
-from org_constructs.config import _checks as config_checks
+from org_constructs._internal import checks as config_checks
 from org_constructs.database import SecureDatabase
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring._packs._base import Pack, PackSpec, PageRow, Plan, Unit

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_ec2 as ec2
 
-from org_constructs.config import _checks as config_checks
+from org_constructs._internal import checks as config_checks
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring._packs._base import Pack, PackSpec, PageRow, Plan, Shared, Unit
 from org_constructs.monitoring._packs._checks import Overrides, PackChecks

@@ -7,7 +7,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from org_constructs.config import _checks as checks
+from org_constructs._internal import checks
 from org_constructs.core import removal_policy_for
 from org_constructs.errors import ValidationError
 
