@@ -232,7 +232,8 @@ class ServiceMonitoring(Construct):
         self._performance: cw.Dashboard | None = None
         self._dashboards = dashboards
         self._root = scope.node.root
-        self._region = Stack.of(self).region
+        self._stack = Stack.of(self)
+        self._region = self._stack.region
         if dashboards:
             self._create_dashboards(
                 dashboard_range or Duration.hours(3), performance_dashboard is not False
@@ -584,6 +585,7 @@ class ServiceMonitoring(Construct):
             watchlist=self._watchlist,
             pack=pack,
             region=self._region,
+            stack=self._stack,
         )
 
     def _monitor(self, pack: PackSpec, arguments: Mapping[str, object]) -> list[MonitoredResource]:
@@ -650,7 +652,7 @@ class ServiceMonitoring(Construct):
         resource.records[key] = record
         self._records.append(record)
         if self._arn_prefix is None:
-            self._arn_prefix = _alarm_arn(self, "")
+            self._arn_prefix = _alarm_arn(self._stack, "")
         self._alarm_arns.append(self._arn_prefix + record.name)
         if record.severity is Severity.CRITICAL:
             self._ensure_composite()
@@ -720,15 +722,15 @@ class ServiceMonitoring(Construct):
                 ),
             )
             dashboards.append((self._performance, "PerformanceDashboardUrl"))
+        node_id = self.node.id
         for dashboard, output in dashboards:
             self._output(
-                f"{self.node.id}{output}",
-                _dashboard_url(Stack.of(self).region, dashboard.dashboard_name),
+                f"{node_id}{output}", _dashboard_url(self._region, dashboard.dashboard_name)
             )
 
     def _output(self, output_id: str, value: str) -> None:
         """A stack output named after this construct, such as ``MonitoringMainDashboardUrl``."""
-        stack = Stack.of(self)
+        stack = self._stack
         description = f"{self._service} dashboard"
         if isinstance(stack, AbstractStack):
             stack.create_output(output_id, value, description=description, export=False)
@@ -867,8 +869,8 @@ def alarm_description(severity: Severity, entry: AlarmDefault, pack: str, runboo
     )
 
 
-def _alarm_arn(scope: Construct, name: str) -> str:
-    return Stack.of(scope).format_arn(
+def _alarm_arn(stack: Stack, name: str) -> str:
+    return stack.format_arn(
         service="cloudwatch",
         resource="alarm",
         resource_name=name,

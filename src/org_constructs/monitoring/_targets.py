@@ -71,10 +71,22 @@ def _known(value: str | None) -> bool:
     return isinstance(value, str) and not unresolved_text(value)
 
 
-@functools.lru_cache(maxsize=1024)
+_TOKEN_MARKS = ("${Token[", "e+289")
+"""What every string token holds: aws-cdk-lib's string token marker, or the exponent of a
+number token turned into text. A string with neither is no token."""
+
+
 def unresolved_text(value: str) -> bool:
-    """``Token.is_unresolved`` of a string, asked once per text: whether a string holds a
-    token depends on its characters only."""
+    """``Token.is_unresolved`` of a string, asked once per text that may hold a token (a
+    string without a token marker, a label or a name, costs no call): whether a string holds
+    a token depends on its characters only."""
+    if not any(mark in value for mark in _TOKEN_MARKS):
+        return False
+    return _unresolved_text(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _unresolved_text(value: str) -> bool:
     return Token.is_unresolved(value)
 
 

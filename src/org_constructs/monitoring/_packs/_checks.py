@@ -6,6 +6,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from aws_cdk import Stack
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from org_constructs.config import Stage
@@ -45,6 +47,10 @@ class Watchlist:
         return resource
 
 
+_MADE_HERE = (lambda_.Function, lambda_.Alias, lambda_.Version, apigw.RestApi)
+"""Resources made by their constructor (not imported): their region is their stack's."""
+
+
 class PackChecks:
     """The checks of one ``ServiceMonitoring`` for one pack; each raises ``ValidationError``
     naming the method's argument, before anything is created.
@@ -66,6 +72,9 @@ class PackChecks:
     region:
         The region of the ``ServiceMonitoring``'s stack, when known. Default: - read from
         the stack when a check needs it
+    stack:
+        The ``ServiceMonitoring``'s stack, when known: a resource made in it is in its
+        region without reading the region. Default: - the region is read
     """
 
     def __init__(
@@ -79,6 +88,7 @@ class PackChecks:
         watchlist: Watchlist,
         pack: PackSpec,
         region: str | None = None,
+        stack: Stack | None = None,
     ) -> None:
         self.where = where
         self.stage = stage
@@ -88,6 +98,7 @@ class PackChecks:
         self._factory = factory
         self._watchlist = watchlist
         self._region = region
+        self._stack = stack
 
     @property
     def region(self) -> str:
@@ -98,6 +109,13 @@ class PackChecks:
 
     def check_region(self, prop: str, target: object) -> None:
         """``target`` is in the alarms' region (or one of them is not known yet)."""
+        if (
+            self._stack is not None
+            and isinstance(target, _MADE_HERE)
+            and target.stack is self._stack
+        ):
+            # Made in the alarms' own stack, so in their region: one request, not three.
+            return
         targets.check_same_region(
             self.where,
             prop,
