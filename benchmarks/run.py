@@ -129,8 +129,19 @@ def tests_run(output: str) -> int:
 MONITORED_FUNCTIONS = 48
 """Lambda functions in each app of the monitoring comparison (and one REST API)."""
 
-JSII_CALLS = ("create", "get", "set", "sget", "sset", "invoke", "sinvoke", "complete")
-"""The kernel requests that count as round trips (``complete``: a callback into Python)."""
+JSII_CALLS = (
+    "create",
+    "get",
+    "set",
+    "sget",
+    "sset",
+    "invoke",
+    "sinvoke",
+    "complete",
+    "sync_complete",
+)
+"""The kernel requests that count as round trips (``complete``, ``sync_complete``: the answer
+to a callback into Python, such as a widget rendered by Python code)."""
 
 
 def monitoring_app(kind: str, outdir: str) -> Any:
