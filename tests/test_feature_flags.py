@@ -119,6 +119,7 @@ def access_everything(stack: AbstractStack) -> Any:
         extra_actions=["dynamodb:CreateTable", "dynamodb:DeleteTable"],
     )
     # The team's own extra actions: the library acknowledges nothing of them.
+    assert access.extra_execution_policy is not None
     acknowledge_finding(
         access.extra_execution_policy,
         "AwsSolutions-IAM5",

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from org_constructs.errors import PriceTableError
 from org_constructs.tooling.cost import (
     Estimate,
     _estimate,
@@ -16,7 +17,7 @@ from org_constructs.tooling.cost import (
     price_table,
     render_estimate,
 )
-from org_constructs.tooling.cost._estimate import PRICERS, Prices, PriceTableError
+from org_constructs.tooling.cost._estimate import PRICERS, Prices
 from tests.support import ROOT, org_cdk_in_process
 
 
