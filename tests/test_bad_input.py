@@ -32,9 +32,11 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as lambda_event_sources
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -291,6 +293,18 @@ TARGETS: dict[str, Target] = {
         MonitoredFunction.__init__,
         _construct(MonitoredFunction),
         lambda probe: {**_code(probe), "handler": "index.handler"},
+    ),
+    "MonitoredFunction.add_event_source": Target(
+        MonitoredFunction.add_event_source,
+        _method("add_event_source"),
+        lambda probe: {
+            "source": lambda_event_sources.SqsEventSource(
+                sqs.Queue(probe.stack, "Jobs", visibility_timeout=cdk.Duration.minutes(5))
+            )
+        },
+        receiver=lambda probe: MonitoredFunction(
+            probe.stack, "Function", **_code(probe), handler="index.handler"
+        ),
     ),
     "MonitoredFunction.grant_invoke": Target(
         MonitoredFunction.grant_invoke,

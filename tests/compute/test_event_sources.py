@@ -86,3 +86,33 @@ def test_rollback_alarms_link_the_runbook_of_the_monitoring(runbook: str | None)
     assert f"Runbook: {base}" in errors
     assert errors.endswith("#lambda-errors")
     assert rollback["dev-orders-Orders-rollback-duration-p99"].endswith("#lambda-duration-p99")
+
+
+def test_add_event_source_on_the_construct_maps_to_the_alias() -> None:
+    stack, function, queue = worker()
+    function.add_event_source(sources.SqsEventSource(queue))
+    template = template_json(Template.from_stack(stack))
+    (mapping,) = find_resources(template, "AWS::Lambda::EventSourceMapping").values()
+    alias = stack.resolve(function.alias.function_arn)["Ref"]
+    assert alias in json.dumps(mapping["Properties"]["FunctionName"])
+
+
+def test_what_the_app_adds_to_the_role_is_not_covered_by_the_librarys_acknowledgement() -> None:
+    """aws-cdk-lib merges statements on the same resources: the app's Resource '*' goes to a
+    policy of its own, where the gate still reports it."""
+    from aws_cdk import aws_iam as iam
+
+    from org_constructs.compliance import nag_findings
+
+    stack, function, queue = worker()
+    function.function.add_to_role_policy(
+        iam.PolicyStatement(actions=["dynamodb:Scan", "sqs:SendMessage"], resources=["*"])
+    )
+    function.add_event_source(sources.SqsEventSource(queue))
+    findings = [f for f in nag_findings(stack) if f.rule_id.startswith("AwsSolutions-IAM5")]
+    assert [f.construct_path for f in findings] == ["Worker/Orders/Role/AppPolicy/Resource"]
+    assert findings[0].rule_id == "AwsSolutions-IAM5[Resource::*]"
+    template = template_json(Template.from_stack(stack))
+    policies = find_resources(template, "AWS::IAM::ManagedPolicy")
+    library = next(p for k, p in policies.items() if k.startswith("OrdersRolePolicy"))
+    assert "dynamodb:Scan" not in json.dumps(library), "the library's policy holds only its own"

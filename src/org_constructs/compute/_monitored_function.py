@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
 
 import jsii
 from aws_cdk import Annotations, Duration, Stack, Token
@@ -40,6 +39,7 @@ from org_constructs.compute._function_checks import (
     latest_python_runtime,
     withdrawn_runtimes,
 )
+from org_constructs.compute._role import ManagedPolicyRole
 from org_constructs.config import Stage
 from org_constructs.core import (
     config_of,
@@ -116,26 +116,6 @@ _DLQ_GUARD_REASON = (
 _DLQ_REASON = (
     "This queue is the function's dead-letter queue; a dead-letter queue needs none of its own."
 )
-
-
-class _ManagedPolicyRole(iam.Role):
-    """A role whose every added permission lands in one customer-managed policy.
-
-    aws-cdk-lib and ``grant_*`` calls add statements with ``add_to_principal_policy``; here they
-    go to a managed policy attached to this role only, instead of an inline default policy.
-    """
-
-    def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
-        super().__init__(scope, construct_id, **kwargs)
-        self.policy = iam.ManagedPolicy(
-            self, "Policy", roles=[self], description=f"Permissions of {self.node.path}"
-        )
-
-    def add_to_principal_policy(
-        self, statement: iam.PolicyStatement
-    ) -> iam.AddToPrincipalPolicyResult:
-        self.policy.add_statements(statement)
-        return iam.AddToPrincipalPolicyResult(statement_added=True, policy_dependable=self.policy)
 
 
 @jsii.implements(iam.IGrantable, ec2.IConnectable)
@@ -448,6 +428,7 @@ class MonitoredFunction(Construct):
             monitoring.check_region("monitoring", scope)
 
         super().__init__(scope, construct_id)
+        self._roles: list[ManagedPolicyRole] = []
         policy = removal_policy_for(self)
         self._deployment = deployment
         if stage is Stage.PRODUCTION and deployment.kind is DeploymentKind.ALL_AT_ONCE:
@@ -584,6 +565,9 @@ class MonitoredFunction(Construct):
         self.node.add_validation(
             QueuesOutlastTheTimeout(self, self._function, self._alias, timeout)
         )
+        # Built: what the app adds to the roles from now on goes to policies of their own.
+        for role in self._roles:
+            role.seal()
 
     def _hardened(
         self,
@@ -599,7 +583,7 @@ class MonitoredFunction(Construct):
         environment_encryption_key: kms.IKey | None = None,
         description: str | None = None,
         reserved_concurrent_executions: int | None = None,
-    ) -> tuple[lambda_.Function, _ManagedPolicyRole, logs.LogGroup]:
+    ) -> tuple[lambda_.Function, ManagedPolicyRole, logs.LogGroup]:
         """A function with its own log group, role and the construct's shared hardening."""
         log_group = logs.LogGroup(
             self,
@@ -609,12 +593,13 @@ class MonitoredFunction(Construct):
             removal_policy=removal_policy_for(self),
         )
         acknowledge_short_retention(log_group)
-        role = _ManagedPolicyRole(
+        role = ManagedPolicyRole(
             self,
             f"{prefix}Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"Execution role of {self.node.path}/{prefix or 'Function'}",
         )
+        self._roles.append(role)
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -846,6 +831,20 @@ class MonitoredFunction(Construct):
                 "is required for connections: only a function in a VPC has security groups",
             )
         return self._function.connections
+
+    def add_event_source(self, source: lambda_.IEventSource) -> None:
+        """Send ``source``'s events to the alias, where the canary and its rollback alarms guard
+        them (``SqsEventSource``, ``DynamoEventSource``, ``KinesisEventSource``...).
+
+        The same as ``alias.add_event_source(source)``; a source on the unversioned
+        ``function`` fails synthesis.
+        """
+        checks.check_arguments(
+            f"MonitoredFunction({self.node.id!r}).add_event_source",
+            MonitoredFunction.add_event_source,
+            locals(),
+        )
+        self._alias.add_event_source(source)
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` invoke the alias (the live version)."""
