@@ -116,3 +116,16 @@ def test_what_the_app_adds_to_the_role_is_not_covered_by_the_librarys_acknowledg
     policies = find_resources(template, "AWS::IAM::ManagedPolicy")
     library = next(p for k, p in policies.items() if k.startswith("OrdersRolePolicy"))
     assert "dynamodb:Scan" not in json.dumps(library), "the library's policy holds only its own"
+
+
+def test_monitoring_an_alias_labels_it_after_its_monitored_function() -> None:
+    from org_constructs import AlarmTopic, ServiceMonitoring
+
+    stack = Stack(make_app(), "Labels")
+    monitoring = ServiceMonitoring(
+        stack, "Monitoring", service_name="orders", stage="dev", alarm_topic=AlarmTopic(stack, "A")
+    )
+    first = MonitoredFunction(stack, "Orders", code=CODE, handler="index.handler")
+    second = MonitoredFunction(stack, "Billing", code=CODE, handler="index.handler")
+    assert monitoring.monitor_lambda_function(first.alias).label == "Orders"
+    assert monitoring.monitor_lambda_function(second.alias).label == "Billing"

@@ -11,6 +11,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Node
 
 from org_constructs._internal import checks as config_checks
+from org_constructs.core import ReleasedFunction
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring._packs._base import MetricFor, Pack, PackSpec, PageRow, Plan, Unit
 from org_constructs.monitoring._packs._checks import Overrides, PackChecks
@@ -157,6 +158,15 @@ CATALOGUE: Mapping[str, AlarmDefault] = catalogue(
 # ----------------------------------------------------------------------------- checks
 
 
+def _default_label(function: object, node: Node) -> str:
+    """The function's construct id; for a ``MonitoredFunction``'s alias, the construct's id
+    (``Orders``, not ``Alias``), as ``MonitoredFunction(monitoring=...)`` labels it."""
+    owner: object = node.scope
+    if isinstance(owner, ReleasedFunction) and owner.alias is function:
+        return str(owner.node.id)
+    return str(node.id)
+
+
 def check(
     checks: PackChecks,
     function: lambda_.IFunction,
@@ -173,7 +183,7 @@ def check(
     node: Node | None = getattr(function, "node", None)
     label, resolved = check_settings(
         checks,
-        str(node.id) if label is None and node is not None else label,
+        _default_label(function, node) if label is None and node is not None else label,
         function,
         timeout=timeout,
         reserved_concurrency=reserved_concurrency,
