@@ -6,7 +6,7 @@ import pytest
 from aws_cdk import Environment, Stack
 from aws_cdk import aws_kms as kms
 
-from org_constructs import StandardVpc, ValidationError
+from org_constructs import EnvironmentConfig, SecureDatabase, StandardVpc, ValidationError
 from tests.support import make_app
 
 KEY_ARN = "arn:aws:kms:{region}:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -56,3 +56,21 @@ def test_more_azs_than_the_region_has_is_refused_naming_the_zones() -> None:
 def test_zones_not_looked_up_yet_are_not_counted() -> None:
     scope = stack("ap-south-2")  # no zones in the context: aws-cdk-lib returns placeholders
     assert len(StandardVpc(scope, "V", max_azs=3, nat_gateways=1).isolated_subnets) == 3
+
+
+def test_from_config_with_the_whole_environment_names_the_part_to_give(
+    dev_config: EnvironmentConfig,
+) -> None:
+
+    stack = Stack(make_app(), "Whole")
+    with pytest.raises(
+        ValidationError, match=r"config=\"EnvironmentConfig\('dev'\)\".*config\.vpc"
+    ):
+        StandardVpc.from_config(stack, "Network", dev_config)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=r"database_config=.*config\.database"):
+        SecureDatabase.from_config(
+            stack,
+            "Db",
+            vpc=StandardVpc(stack, "Vpc"),
+            database_config=dev_config,  # type: ignore[arg-type]
+        )

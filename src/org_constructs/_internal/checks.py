@@ -572,3 +572,20 @@ def check_grantee(where: str, prop: str, grantee: object) -> None:
             "has no principal to grant to (it was imported without its role): import it with "
             "its role, or grant to the role",
         )
+
+
+def check_part_of_config(where: str, prop: str, value: object, attribute: str) -> None:
+    """``value`` is not a whole environment where its ``attribute`` part is expected.
+
+    ``StandardVpc.from_config(self, "Network", self.config)`` is an easy slip for
+    ``self.config.vpc``: name the fix instead of printing the whole environment.
+    """
+    part = getattr(value, attribute, None)
+    if part is not None and hasattr(value, "account") and hasattr(value, "stage"):
+        name = getattr(value, "name", "")
+        raise ValidationError(
+            where,
+            prop,
+            f"EnvironmentConfig({name!r})",
+            f"is the whole environment: give its {attribute} settings, config.{attribute}",
+        )

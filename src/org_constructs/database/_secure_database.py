@@ -380,6 +380,7 @@ class SecureDatabase(Construct):
             the constructor.
         """
         where = f"SecureDatabase({construct_id!r})"
+        checks.check_part_of_config(where, "database_config", database_config, "database")
         checks.check_arguments(where, cls.from_config, locals())
         taken = (
             "vpc",

@@ -361,6 +361,7 @@ class StandardVpc(Construct):
             constructor.
         """
         where = f"StandardVpc({construct_id!r})"
+        checks.check_part_of_config(where, "config", config, "vpc")
         checks.check_arguments(where, cls.from_config, locals())
         checks.check_keywords(where, cls.__init__, kwargs, taken=_FROM_CONFIG)
         return cls(
