@@ -45,6 +45,11 @@ _NOTIFICATIONS_REASON = (
     "aws-cdk-lib creates this handler and its policy to configure bucket notifications during "
     "deployment; it runs only then, and its policy allows only s3:PutBucketNotification."
 )
+_NOTIFICATIONS_DEPENDS_ON_REASON = (
+    "aws-cdk-lib makes the bucket's notifications resource depend on each destination's "
+    "policy (and the handler's role), so that S3 can test the destination when it is set; "
+    "some of them it also references, which cfn-lint reads as an extra DependsOn."
+)
 _LOG_BUCKET_RULES = (
     "HIPAA.Security-S3BucketLoggingEnabled",
     "NIST.800.53.R5-S3BucketLoggingEnabled",
@@ -575,6 +580,11 @@ class _Bucket(s3.Bucket):
         handler_policy = self.node.try_find_child("Notifications")
         if handler_policy is not None and not self._notifications_acknowledged:
             self._notifications_acknowledged = True
+            resource = handler_policy.node.default_child
+            if resource is not None:
+                acknowledge_library_check(
+                    resource, "cfn-lint", "W3005", _NOTIFICATIONS_DEPENDS_ON_REASON
+                )
             acknowledge(
                 handler_policy,
                 _NOTIFICATIONS_REASON,
