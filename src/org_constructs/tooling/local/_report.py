@@ -44,6 +44,7 @@ Client = Callable[..., Any]
 """``Emulator.client``: a boto3 client of the emulator by service (and region)."""
 CUSTOM_RESOURCE = "AWS::CloudFormation::CustomResource"
 METADATA = "AWS::CDK::Metadata"
+ROTATION = "AWS::SecretsManager::RotationSchedule"
 COMPLETE = ("CREATE_COMPLETE", "UPDATE_COMPLETE")
 UNRESOLVED = re.compile(r"\{'(Fn::\w+|Ref)'|<[\w.]+ object at 0x[0-9a-f]+>")
 """An output value holding a function the emulator left as it was, or a Python object."""
@@ -109,6 +110,7 @@ def listers(client: Client) -> dict[str, Lister]:
     cw, apigw, iam = client("cloudwatch"), client("apigateway"), client("iam")
     elbv2, ecs, dynamodb = client("elbv2"), client("ecs"), client("dynamodb")
     sfn, events, scheduler = client("stepfunctions"), client("events"), client("scheduler")
+    secretsmanager = client("secretsmanager")
 
     def keys() -> dict[str, str]:
         found = {}
@@ -156,6 +158,35 @@ def listers(client: Client) -> dict[str, Lister]:
             for cluster in _pages(ecs, "list_clusters", "clusterArns")
             for arn in _pages(ecs, "list_services", "serviceArns", cluster=cluster)
         }
+
+    def secrets() -> list[Any]:
+        return _pages(secretsmanager, "list_secrets", "SecretList")
+
+    def policies() -> dict[str, str]:
+        found = {}
+        for secret in secrets():
+            policy = secretsmanager.get_resource_policy(SecretId=secret["ARN"])
+            if policy.get("ResourcePolicy"):
+                statements = json.loads(policy["ResourcePolicy"]).get("Statement", [])
+                count = f"{len(statements)} statement{'' if len(statements) == 1 else 's'}"
+                found[secret["ARN"]] = f"{secret['Name']} ({count})"
+        return found
+
+    def rotations() -> dict[str, str]:
+        found = {}
+        for listed in secrets():
+            secret = secretsmanager.describe_secret(SecretId=listed["ARN"])
+            if secret.get("RotationEnabled"):
+                rules = secret.get("RotationRules", {})
+                schedule = rules.get("ScheduleExpression") or (
+                    f"every {rules.get('AutomaticallyAfterDays')} days"
+                )
+                function = secret.get("RotationLambdaARN") or "a hosted rotation function"
+                found[secret["ARN"]] = (
+                    f"{secret['Name']} ({schedule} by {function}: recorded, not run; the "
+                    "emulator runs no code)"
+                )
+        return found
 
     def rules() -> dict[str, str]:
         return {
@@ -322,6 +353,11 @@ def listers(client: Client) -> dict[str, Lister]:
                 for g in _pages(scheduler, "list_schedule_groups", "ScheduleGroups")
             },
         ),
+        "AWS::SecretsManager::Secret": Lister(
+            "ListSecrets", lambda: {s["ARN"]: s["Name"] for s in secrets()}
+        ),
+        "AWS::SecretsManager::ResourcePolicy": Lister("GetResourcePolicy", policies),
+        ROTATION: Lister("DescribeSecret", rotations),
         "AWS::Events::EventBus": Lister(
             "ListEventBuses",
             lambda: {
@@ -631,6 +667,8 @@ class _Check:
             "custom resources marked complete without running their handlers: "
             + (", ".join(kinds["not run"]) or "none"),
             "imported by ARN or id, made in the emulator: " + ("; ".join(self.imports) or "none"),
+            "secret rotations recorded on their secrets, not run (the emulator runs no code): "
+            + str(self.made[ROTATION]),
         ]
 
 
@@ -669,7 +707,7 @@ def deploy_report(
             ) from None
     errors = check.errors
     if check.missing and log is not None:
-        errors += [f"emulator log {log}: {line}" for line in emulator_log_errors(log)]
+        errors += [f"emulator log: {line}" for line in emulator_log_errors(log)]
     return DeployReport(
         "\n".join(check.lines + check.summary()),
         resources=check.resources,

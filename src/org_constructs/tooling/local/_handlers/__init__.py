@@ -17,7 +17,9 @@ One module per service, each describing what its handlers make and leave out:
 - ``_s3_sns_sqs``: ``AWS::S3::BucketPolicy`` (and the bucket policy check over TLS),
   ``AWS::SNS::Subscription``, ``AWS::SNS::TopicPolicy``, ``AWS::SQS::QueuePolicy``.
 - ``_secretsmanager``: ``AWS::SecretsManager::Secret``,
-  ``AWS::SecretsManager::SecretTargetAttachment``.
+  ``AWS::SecretsManager::SecretTargetAttachment``, ``AWS::SecretsManager::ResourcePolicy``,
+  ``AWS::SecretsManager::RotationSchedule`` (recorded on the secret, never run), and the fix of
+  moto's ``DescribeSecret`` that shows every rotation rule.
 - ``_apigateway``: ``AWS::ApiGateway::Stage``, ``AWS::ApiGateway::RequestValidator``.
 - ``_ec2_scheduler``: ``AWS::EC2::SecurityGroupEgress``, ``AWS::Scheduler::ScheduleGroup``,
   ``AWS::Scheduler::Schedule``.

@@ -7,6 +7,7 @@ from moto.awslambda.models import LambdaVersion
 from moto.cloudformation import parsing
 from moto.codedeploy import responses as codedeploy_responses
 from moto.s3.models import FakeBucket
+from moto.secretsmanager.models import FakeSecret
 
 from org_constructs.tooling.local._handlers._apigateway import RequestValidator, Stage
 from org_constructs.tooling.local._handlers._base import _Handler
@@ -33,8 +34,11 @@ from org_constructs.tooling.local._handlers._s3_sns_sqs import (
     _bucket_permission_over_tls,
 )
 from org_constructs.tooling.local._handlers._secretsmanager import (
+    ResourcePolicy,
+    RotationSchedule,
     Secret,
     SecretTargetAttachment,
+    _secret_with_rotation_rules,
 )
 
 __all__ = ["HANDLERS", "install"]
@@ -51,6 +55,8 @@ HANDLERS: tuple[type[_Handler], ...] = (
     QueuePolicy,
     Secret,
     SecretTargetAttachment,
+    ResourcePolicy,
+    RotationSchedule,
     Stage,
     RequestValidator,
     SecurityGroupEgress,
@@ -71,6 +77,7 @@ def install() -> None:
         LambdaVersion.physical_resource_id = property(_version_arn)  # type: ignore[attr-defined]
         FakeBucket.get_permission = _bucket_permission_over_tls  # type: ignore[method-assign]
         codedeploy_responses._deployment_group_info = _deployment_group_info_with_alarms
+        FakeSecret.to_dict = _secret_with_rotation_rules  # type: ignore[method-assign]
     # moto builds its registry of models from CloudFormationModel's subclasses, once.
     parsing.get_model_list.cache_clear()
     parsing.get_model_map.cache_clear()

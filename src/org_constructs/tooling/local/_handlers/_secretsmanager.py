@@ -1,4 +1,5 @@
-"""CloudFormation handlers for Secrets Manager secrets and their attachment to a database.
+"""CloudFormation handlers for Secrets Manager secrets, their attachment to a database, their
+resource policy and their rotation schedule.
 
 - ``AWS::SecretsManager::Secret``: ``CreateSecret`` with ``SecretString``, or with a password
   from ``GetRandomPassword`` (``GenerateSecretString``: length, exclusions, placed under
@@ -10,18 +11,34 @@
   ``host``, ``port`` and ``dbInstanceIdentifier`` (``dbClusterIdentifier`` for a cluster) of
   the RDS instance or cluster added to the secret's JSON, as AWS does; other target types are
   refused. A delete leaves the secret's value as it is.
+- ``AWS::SecretsManager::ResourcePolicy``: ``PutResourcePolicy`` with the document (a new
+  document changes the same policy), ``DeleteResourcePolicy`` on delete. ``BlockPublicPolicy``
+  is accepted; the emulator does not check that a policy is public.
+- ``AWS::SecretsManager::RotationSchedule``: the rotation is recorded on the secret, as
+  ``DescribeSecret`` shows it (``RotationEnabled``, ``RotationLambdaARN``, ``RotationRules``
+  with ``AutomaticallyAfterDays``, ``ScheduleExpression`` and ``Duration``, the next rotation
+  date), and nothing is run: no rotation function is invoked and the secret's value stays as
+  it is (moto's ``RotateSecret`` would invoke the function, so the handler does not call it).
+  With ``HostedRotationLambda`` (which AWS's Secrets Manager transform turns into a rotation
+  function deployed from the Serverless Application Repository) no function is made and
+  ``RotationLambdaARN`` stays empty; its settings are kept on the secret. A delete turns the
+  rotation off, as ``CancelRotateSecret`` does.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
+import time
 import uuid
 from typing import Any
 
 from moto.cloudformation.exceptions import ValidationError
 from moto.core.common_models import CloudFormationModel
 from moto.rds.models import rds_backends
-from moto.secretsmanager.models import secretsmanager_backends
+from moto.secretsmanager.exceptions import SecretNotFoundException
+from moto.secretsmanager.models import FakeSecret, secretsmanager_backends
 
 from org_constructs.tooling.local._handlers._base import (
     Properties,
@@ -32,7 +49,13 @@ from org_constructs.tooling.local._handlers._base import (
     _tags,
 )
 
-__all__ = ["Secret", "SecretTargetAttachment"]
+__all__ = [
+    "ResourcePolicy",
+    "RotationSchedule",
+    "Secret",
+    "SecretTargetAttachment",
+    "_secret_with_rotation_rules",
+]
 
 
 def _generated_secret(backend: Any, spec: Properties) -> str:
@@ -165,3 +188,117 @@ class SecretTargetAttachment(_Handler, CloudFormationModel):
 
     def attribute(self, name: str) -> Any:
         return self.physical_id
+
+
+class ResourcePolicy(_Handler, CloudFormationModel):
+    TYPE = "AWS::SecretsManager::ResourcePolicy"
+    REPLACED_BY = frozenset({"SecretId"})
+    ATTRIBUTES = frozenset({"Id"})
+
+    def _backend(self) -> Any:
+        return secretsmanager_backends[self.account_id][self.region_name]
+
+    def create(self) -> None:
+        self.update({})
+
+    def update(self, previous: Properties) -> None:
+        p = self.properties
+        document = p["ResourcePolicy"]
+        if not isinstance(document, str):
+            document = json.dumps(document)
+        _bool(p.get("BlockPublicPolicy"))  # accepted; nothing checks that a policy is public
+        arn, _ = self._backend().put_resource_policy(p["SecretId"], document)
+        self.physical_id = arn  # CloudFormation's Ref: the secret's ARN
+
+    def remove(self) -> None:
+        with contextlib.suppress(SecretNotFoundException):  # the secret went first, with it
+            self._backend().delete_resource_policy(self.properties["SecretId"])
+
+    def attribute(self, name: str) -> Any:
+        return self.physical_id
+
+
+_RATE_IN_DAYS = re.compile(r"rate\(\s*(\d+)\s+days?\s*\)")
+HOSTED_ROTATION = "hosted_rotation_lambda"
+"""The attribute of moto's secret that keeps a ``HostedRotationLambda``'s settings."""
+ROTATION_RULES = "rotation_rules"
+"""The attribute of moto's secret that keeps the ``RotationRules`` as the template gives them."""
+
+
+def _rotation_rules(rules: Properties) -> tuple[dict[str, Any], int]:
+    """``RotationRules`` as ``DescribeSecret`` shows them, and the days between rotations (0
+    when a schedule is not in whole days, such as a ``cron`` or ``rate(N hours)``)."""
+    shown: dict[str, Any] = {}
+    days = 0
+    if rules.get("AutomaticallyAfterDays") is not None:
+        days = int(rules["AutomaticallyAfterDays"])
+        if not 1 <= days <= 1000:
+            raise ValidationError(
+                message=f"RotationSchedule: RotationRules.AutomaticallyAfterDays {days} must be "
+                "from 1 to 1000"
+            )
+    expression = rules.get("ScheduleExpression")
+    if expression:
+        shown["ScheduleExpression"] = str(expression)
+        rate = _RATE_IN_DAYS.fullmatch(str(expression).strip())
+        days = days or (int(rate.group(1)) if rate else 0)
+    if days:
+        shown["AutomaticallyAfterDays"] = days
+    if rules.get("Duration"):
+        shown["Duration"] = str(rules["Duration"])
+    return shown, days
+
+
+class RotationSchedule(_Handler, CloudFormationModel):
+    TYPE = "AWS::SecretsManager::RotationSchedule"
+    REPLACED_BY = frozenset({"SecretId"})
+    ATTRIBUTES = frozenset({"Id"})
+
+    def _secret(self) -> Any:
+        backend = secretsmanager_backends[self.account_id][self.region_name]
+        return backend.describe_secret(self.properties["SecretId"])
+
+    def create(self) -> None:
+        self.update({})
+
+    def update(self, previous: Properties) -> None:
+        p = self.properties
+        if p.get("RotationLambdaARN") and p.get("HostedRotationLambda"):
+            raise ValidationError(
+                message="RotationSchedule: give RotationLambdaARN or HostedRotationLambda, not both"
+            )
+        rules, days = _rotation_rules(p.get("RotationRules") or {})
+        secret = self._secret()
+        # Recorded as RotateSecret records it, without invoking any function: nothing runs.
+        secret.rotation_requested = True
+        secret.rotation_enabled = True
+        secret.rotation_lambda_arn = str(p.get("RotationLambdaARN") or "")
+        secret.auto_rotate_after_days = days
+        secret.next_rotation_date = int(time.time()) + days * 86400 if days else None
+        setattr(secret, ROTATION_RULES, rules)
+        setattr(secret, HOSTED_ROTATION, dict(p.get("HostedRotationLambda") or {}) or None)
+        self.physical_id = secret.arn  # CloudFormation's Ref: the secret's ARN
+
+    def remove(self) -> None:
+        try:
+            secret = self._secret()
+        except SecretNotFoundException:
+            return  # the secret went first: its rotation with it
+        secret.rotation_enabled = False  # as CancelRotateSecret does
+        secret.next_rotation_date = None
+
+    def attribute(self, name: str) -> Any:
+        return self.physical_id
+
+
+def _secret_with_rotation_rules(self: FakeSecret) -> dict[str, Any]:
+    """moto's ``DescribeSecret`` and ``ListSecrets`` answer, with every rotation rule the
+    secret's rotation schedule gave (moto shows ``AutomaticallyAfterDays`` only)."""
+    found = _MOTO_SECRET_TO_DICT(self)
+    rules = getattr(self, ROTATION_RULES, None)
+    if rules is not None and "RotationRules" in found:
+        found["RotationRules"] = dict(rules)
+    return found
+
+
+_MOTO_SECRET_TO_DICT = FakeSecret.to_dict
