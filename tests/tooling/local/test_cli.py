@@ -8,7 +8,9 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from org_constructs.tooling.local import _emulator as emulator_module
 from tests.support import ROOT, org_cdk_in_process
 
 MINIMAL = ROOT / "examples" / "minimal_app"
+CONSUMER = ROOT / "examples" / "consumer_repo"
 
 
 @pytest.fixture
@@ -116,6 +119,19 @@ def test_a_type_the_emulator_cannot_make_stops_the_deploy_before_it_starts(
     assert started == []
 
 
+def test_a_type_a_library_setting_avoids_is_refused_naming_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stage = assembly_with(tmp_path, "AWS::SecretsManager::Secret", "AWS::Serverless::Application")
+    monkeypatch.setattr("org_constructs.tooling.local.synthesize_stage", lambda *_, **__: stage)
+    result = org_cdk_in_process("local", "deploy", str(MINIMAL), "--stage", "dev")
+    assert result.exit_code == 1
+    assert "the emulator cannot make AWS::Serverless::Application (in Service-dev)" in (
+        result.stderr
+    )
+    assert "SecureDatabase(rotation=False)" in result.stderr
+
+
 class FakeProcess:
     """A stand-in for the server process: records how it was stopped."""
 
@@ -149,6 +165,81 @@ def test_a_failed_step_stops_the_emulator(tmp_path: Path, monkeypatch: pytest.Mo
     assert result.exit_code == 1
     assert "cdk bootstrap aws://111111111111/us-east-1 failed" in result.stderr
     assert process.terminated, "stopped by its PID, nothing left running"
+
+
+class TemporaryFolders:
+    """``start_emulator`` with the server process and its answer faked: the folders it made."""
+
+    def __init__(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, answers: bool) -> None:
+        self.process = FakeProcess()
+        if not answers:
+            self.process.terminated = True  # the server exited at once
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+        monkeypatch.setattr(subprocess, "Popen", lambda *_, **__: self.process)
+        monkeypatch.setattr(emulator_module, "_answers", lambda _: answers)
+        self.root = tmp_path
+
+    def made(self) -> list[Path]:
+        return sorted(self.root.glob("org-cdk-local-*"))
+
+
+def test_the_emulator_removes_its_temporary_folder_when_it_stops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folders = TemporaryFolders(tmp_path, monkeypatch, answers=True)
+    emulator = emulator_module.start_emulator("111111111111", "us-east-1", port=45123)
+    assert folders.made() == [emulator.folder]
+    assert emulator.folder is not None
+    assert emulator.log == emulator.folder / "emulator-45123.log"
+    emulator.stop()
+    assert folders.process.terminated
+    assert folders.made() == []
+
+    given = tmp_path / "mine" / "emulator.log"
+    given.parent.mkdir()
+    with emulator_module.start_emulator("111111111111", "us-east-1", log=given) as own:
+        assert own.folder is None
+    assert given.is_file(), "a log the caller gave stays"
+
+
+def test_an_emulator_that_does_not_start_leaves_no_temporary_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folders = TemporaryFolders(tmp_path, monkeypatch, answers=False)
+    with pytest.raises(LocalError, match="the emulator did not start"):
+        emulator_module.start_emulator("111111111111", "us-east-1")
+    assert folders.made() == []
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_deploy_removes_the_temporary_folder_unless_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fails: bool
+) -> None:
+    from org_constructs.tooling.local import DeployReport
+
+    folders = TemporaryFolders(tmp_path, monkeypatch, answers=True)
+    stage = assembly_with(tmp_path, "AWS::S3::Bucket")
+    report = DeployReport("stack Service-dev: CREATE_COMPLETE", 1, 1, 0, 0)
+
+    def deploy(*_: Any) -> None:
+        if fails:
+            raise LocalError("cdk deploy failed:\nboom")
+
+    monkeypatch.setattr("org_constructs.tooling.local.synthesize_stage", lambda *_, **__: stage)
+    monkeypatch.setattr("org_constructs.tooling.local.bootstrap", lambda *_: None)
+    monkeypatch.setattr("org_constructs.tooling.local.deploy_stacks", deploy)
+    monkeypatch.setattr("org_constructs.tooling.local.deploy_report", lambda *_, **__: report)
+    result = org_cdk_in_process("local", "deploy", str(MINIMAL), "--stage", "dev")
+    assert result.exit_code == (1 if fails else 0), result.output
+    assert folders.process.terminated
+    assert folders.made() == [], "no temporary folder is left behind"
+
+    folders.process = FakeProcess()
+    kept = org_cdk_in_process("local", "deploy", str(MINIMAL), "--stage", "dev", "--keep")
+    assert kept.exit_code == (1 if fails else 0), kept.output
+    (folder,) = folders.made()
+    assert f"its temporary folder (remove it once the emulator is stopped): {folder}" in kept.stdout
+    assert not folders.process.terminated
 
 
 def test_destroy_needs_a_running_emulator(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -493,3 +584,34 @@ def test_load_balancer_ecs_dynamodb_step_functions_and_schedules_are_made_whole(
         assert re.search(r"x AWS::EC2::SecurityGroupEgress +created", deployed.stdout)
     finally:
         os.kill(pid, signal.SIGTERM)
+
+
+@pytest.mark.e2e
+def test_deploy_of_an_app_with_a_default_secure_database(tmp_path: Path) -> None:
+    """The consuming repo of the docs, whose ``SecureDatabase`` keeps its defaults (hosted
+    credential rotation, the secret's resource policy): every resource made, none skipped, the
+    rotation recorded and not run, and no temporary folder left behind."""
+    before = set(Path(tempfile.gettempdir()).glob("org-cdk-local-*"))
+    result = org_cdk_in_process(
+        "local", "deploy", str(CONSUMER), "--stage", "dev", "--output", str(tmp_path / "out")
+    )
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    made = re.search(r"created: (\d+) of (\d+) resources", out)
+    assert made is not None, out
+    assert made.group(1) == made.group(2), out
+    assert "skipped by the emulator (no CloudFormation support; nothing was made): none" in out
+    assert re.search(
+        r"AWS::SecretsManager::ResourcePolicy +created; GetResourcePolicy lists 1 of 1", out
+    )
+    assert re.search(
+        r"AWS::SecretsManager::RotationSchedule +created; DescribeSecret lists 1 of 1", out
+    )
+    assert "by a hosted rotation function: recorded, not run; the emulator runs no code)" in out
+    assert (
+        "secret rotations recorded on their secrets, not run (the emulator runs no code): 1" in out
+    )
+    log = re.search(r"account \d+, log (\S+)", result.output)
+    assert log is not None
+    assert not Path(log.group(1)).parent.exists(), "the temporary folder is removed"
+    assert set(Path(tempfile.gettempdir()).glob("org-cdk-local-*")) <= before

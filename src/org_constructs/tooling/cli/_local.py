@@ -74,6 +74,7 @@ def local_deploy(  # noqa: PLR0917 - click passes every option by keyword
     """
     from org_constructs.tooling.gate import cdk_command
     from org_constructs.tooling.local import (
+        AVOIDED_BY,
         Emulator,
         LocalError,
         bootstrap,
@@ -103,9 +104,10 @@ def local_deploy(  # noqa: PLR0917 - click passes every option by keyword
         missing = {k: v for k, v in unsupported_types(synthesized).items() if k not in allowed}
         if missing:
             listed = "; ".join(f"{kind} (in {', '.join(s)})" for kind, s in sorted(missing.items()))
+            avoided = "".join(f"\n{k}: {AVOIDED_BY[k]}" for k in sorted(missing) if k in AVOIDED_BY)
             raise LocalError(
                 f"the emulator cannot make {listed}: nothing was deployed. Deploy without "
-                "them with --allow-skipped TYPE, or leave them out of the local stage"
+                "them with --allow-skipped TYPE, or leave them out of the local stage" + avoided
             )
         if running_port is not None:
             emulator = Emulator.running(running_port, config.account, config.region)
@@ -165,6 +167,10 @@ def _keep_running(emulator: Emulator, *, failed: bool) -> None:
     for key, value in emulator.environment().items():
         click.echo(f"export {key}={shlex.quote(value)}")
     click.echo(f"the emulator's log: {emulator.log}")
+    if emulator.folder is not None:
+        click.echo(
+            f"its temporary folder (remove it once the emulator is stopped): {emulator.folder}"
+        )
     click.echo(f"stop it with: kill {emulator.pid}")
 
 

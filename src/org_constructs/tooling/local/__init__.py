@@ -10,6 +10,7 @@ describe.
 """
 
 from org_constructs.tooling.local._deploy import (
+    AVOIDED_BY,
     SynthesizedStage,
     bootstrap,
     deploy_stacks,
@@ -33,6 +34,7 @@ from org_constructs.tooling.local._report import (
 )
 
 __all__ = [
+    "AVOIDED_BY",
     "DeployReport",
     "Emulator",
     "LocalError",

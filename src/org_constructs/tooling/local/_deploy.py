@@ -16,6 +16,7 @@ from org_constructs.tooling.local._emulator import Emulator, LocalError
 from org_constructs.tooling.local._report import CUSTOM_RESOURCE, supported_types
 
 __all__ = [
+    "AVOIDED_BY",
     "SynthesizedStage",
     "bootstrap",
     "deploy_stacks",
@@ -23,6 +24,16 @@ __all__ = [
     "synthesize_stage",
     "unsupported_types",
 ]
+
+AVOIDED_BY: Mapping[str, str] = {
+    "AWS::Serverless::Application": (
+        "a rotation function from the Serverless Application Repository (what aws-cdk-lib's "
+        "add_rotation_single_user() declares) is not made; SecureDatabase's hosted rotation, "
+        "its default, deploys, or turn rotation off in the local stage with "
+        "SecureDatabase(rotation=False)"
+    ),
+}
+"""What to do instead, for the types the emulator cannot make that a setting avoids."""
 
 DEPLOY_TIMEOUT = 900
 """Seconds a deployment may take before it is given up (the emulator answers in seconds)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -42,6 +43,8 @@ class Emulator:
     account: str
     region: str
     log: Path
+    folder: Path | None = None
+    """The temporary folder ``start_emulator`` made for the log; removed when it stops."""
     _stopped: bool = field(default=False, repr=False)
 
     @property
@@ -82,7 +85,8 @@ class Emulator:
         )
 
     def stop(self) -> None:
-        """Stop the server by its PID (never by name); idempotent."""
+        """Stop the server by its PID (never by name) and remove the temporary folder made
+        for it (with its log); idempotent."""
         if self._stopped or self.process is None:
             return
         self._stopped = True
@@ -93,6 +97,8 @@ class Emulator:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=15)
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self) -> Emulator:
         return self
@@ -163,7 +169,8 @@ def start_emulator(
     """Start the emulator for ``account`` and wait until it answers.
 
     ``port`` defaults to a free one; a port in use is refused. ``log`` defaults to a file in a
-    new temporary folder. ``environment`` is the server's (default: this process's), to which
+    new temporary folder (``Emulator.folder``), which ``stop`` removes; a ``log`` given is
+    left where it is. ``environment`` is the server's (default: this process's), to which
     ``MOTO_ACCOUNT_ID`` is added.
 
     Raises
@@ -176,23 +183,30 @@ def start_emulator(
     if port is not None:
         check_port(port)
     port = port or free_port()
+    folder = None
     if log is None:
-        log = Path(tempfile.mkdtemp(prefix="org-cdk-local-")) / f"emulator-{port}.log"
+        folder = Path(tempfile.mkdtemp(prefix="org-cdk-local-"))
+        log = folder / f"emulator-{port}.log"
     server_environment = {**(os.environ if environment is None else environment)}
     server_environment["MOTO_ACCOUNT_ID"] = account
-    with log.open("wb") as output:
-        process = subprocess.Popen(  # noqa: S603 - this Python, this package's server
-            [sys.executable, "-m", "org_constructs.tooling.local._server", "--port", str(port)],
-            env=server_environment,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    emulator = Emulator(process, port, account, region, log)
+    try:
+        with log.open("wb") as output:
+            process = subprocess.Popen(  # noqa: S603 - this Python, this package's server
+                [sys.executable, "-m", "org_constructs.tooling.local._server", "--port", str(port)],
+                env=server_environment,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+    except BaseException:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+    emulator = Emulator(process, port, account, region, log, folder)
     deadline = time.monotonic() + timeout
     while not _answers(port):
         if process.poll() is not None or time.monotonic() > deadline:
-            emulator.stop()
             tail = log.read_text(errors="replace")[-2000:]
+            emulator.stop()
             raise LocalError(f"the emulator did not start on {HOST}:{port}:\n{tail}")
         time.sleep(0.3)
     return emulator
