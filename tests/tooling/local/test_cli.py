@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -256,6 +257,17 @@ def test_the_server_listens_on_the_loopback_address_only() -> None:
     assert "0.0.0.0" not in source  # noqa: S104 - the test that it is not there
 
 
+def stop_kept(result: Any, pid: int) -> None:
+    """Stop the emulator ``local deploy --keep`` left running and remove its temporary folder,
+    as its output says to."""
+    os.kill(pid, signal.SIGTERM)
+    folder = re.search(
+        r"its temporary folder \(remove it once the emulator is stopped\): (\S+)", result.stdout
+    )
+    assert folder is not None, result.stdout
+    shutil.rmtree(folder.group(1), ignore_errors=True)
+
+
 @pytest.mark.e2e
 def test_deploy_keep_destroy_of_a_small_app(tmp_path: Path) -> None:
     """The minimal app: deployed and left running (--keep), its stack deleted (destroy), the
@@ -287,7 +299,7 @@ def test_deploy_keep_destroy_of_a_small_app(tmp_path: Path) -> None:
         assert destroyed.exit_code == 0, destroyed.output
         assert destroyed.stdout.splitlines() == ["MinimalService-dev: deleted"]
     finally:
-        os.kill(pid, signal.SIGTERM)
+        stop_kept(deployed, pid)
 
 
 def small_app(folder: Path, body: str) -> Path:
@@ -397,7 +409,7 @@ def test_a_load_balanced_app_with_alarms_and_imports_is_made_whole(tmp_path: Pat
         assert f"created: {len(made)} of {len(made)} resources" in deployed.stdout
         assert f"ACM certificate {CERTIFICATE}, named by" in deployed.stdout
     finally:
-        os.kill(pid, signal.SIGTERM)
+        stop_kept(deployed, pid)
 
 
 HALF_MADE = """
@@ -459,7 +471,7 @@ def test_a_deploy_the_emulator_cannot_finish_fails_and_keep_keeps_it(tmp_path: P
         assert "stack Reports-dev: CREATE_COMPLETE" in again.stdout
         assert re.search(r"1 x AWS::SNS::Subscription +created", again.stdout)
     finally:
-        os.kill(pid, signal.SIGTERM)
+        stop_kept(deployed, pid)
 
 
 SIBLINGS = """
@@ -583,7 +595,7 @@ def test_load_balancer_ecs_dynamodb_step_functions_and_schedules_are_made_whole(
         assert f"  output MachineName = {machine['name']}" in deployed.stdout
         assert re.search(r"x AWS::EC2::SecurityGroupEgress +created", deployed.stdout)
     finally:
-        os.kill(pid, signal.SIGTERM)
+        stop_kept(deployed, pid)
 
 
 @pytest.mark.e2e
