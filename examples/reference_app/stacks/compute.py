@@ -55,6 +55,7 @@ class ComputeStack(AbstractStack):
             reserved_concurrent_executions=50 if self.config.is_production else None,
             alarm_topic=self.notifications.alarms,
             notification_topic=self.notifications.deployments.topic,
+            service_name="orders",  # rollback alarms: <stage>-orders-Orders-rollback-<alarm>
         )
         self.data.orders.grant_read_write(self.orders, "orders/*")
         database.allow_from(self.orders, "The orders function")
