@@ -424,7 +424,14 @@ def table(construct: str, construct_id: str, defaults: Build, everything: Option
     ]
     order = {"cdk-nag": 0, "cfn-guard": 1, "cfn-lint": 2, "checkov": 3}
     for (tool, reason, shown), (rules, places) in sorted(
-        groups.items(), key=lambda item: (order.get(item[0][0], 9), sorted(item[1][0])[0])
+        groups.items(),
+        # Rule, then place and reason: the same rule on two places keeps one order.
+        key=lambda item: (
+            order.get(item[0][0], 9),
+            sorted(item[1][0])[0],
+            sorted(item[1][1]),
+            item[0][1],
+        ),
     ):
         shown_rules = ", ".join(f"`{r}`" for r in sorted(rules)).replace("|", "\\|")
         lines.append(
