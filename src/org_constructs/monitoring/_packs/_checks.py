@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -10,6 +11,7 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from org_constructs._internal import checks as config_checks
 from org_constructs.config import Stage
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring import _targets as targets
@@ -106,6 +108,30 @@ class PackChecks:
         if self._region is None:
             self._region = Stack.of(self._monitoring).region
         return self._region
+
+    def vpc_or_ids(
+        self,
+        vpc: object,
+        ids: Sequence[str] | None,
+        *,
+        prop: str,
+        pattern: re.Pattern[str],
+        example: str,
+        noun: str,
+    ) -> None:
+        """A VPC (in the alarms' region) or ids of its NAT resources, never both; each id well
+        formed, none twice."""
+        if vpc is not None:
+            self.check_region("vpc", vpc)
+        if vpc is not None and ids is not None:
+            raise ValidationError(
+                self.where, prop, list(ids), "cannot be given with vpc: the ids come from the VPC"
+            )
+        for index, value in enumerate(ids or ()):
+            config_checks.check_text(
+                self.where, f"{prop}[{index}]", value, pattern, example, tokens=True
+            )
+        config_checks.check_unique(self.where, prop, ids or (), noun)
 
     def check_region(self, prop: str, target: object) -> None:
         """``target`` is in the alarms' region (or one of them is not known yet)."""

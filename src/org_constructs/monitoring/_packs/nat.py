@@ -8,7 +8,6 @@ from collections.abc import Callable, Mapping, Sequence
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_ec2 as ec2
 
-from org_constructs._internal import checks as config_checks
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring._packs._base import Pack, PackSpec, PageRow, Plan, Shared, Unit
 from org_constructs.monitoring._packs._checks import Overrides, PackChecks
@@ -98,25 +97,14 @@ def check(
 ) -> Plan:
     """What ``monitor_nat_gateways`` refuses; the plan of one unit per gateway."""
     where = checks.where
-    if vpc is not None:
-        checks.check_region("vpc", vpc)
-    if vpc is not None and nat_gateway_ids is not None:
-        raise ValidationError(
-            where,
-            "nat_gateway_ids",
-            list(nat_gateway_ids),
-            "cannot be given with vpc: the ids come from the VPC",
-        )
-    for index, gateway_id in enumerate(nat_gateway_ids or ()):
-        config_checks.check_text(
-            where,
-            f"nat_gateway_ids[{index}]",
-            gateway_id,
-            _NAT_GATEWAY_ID,
-            "a NAT gateway id such as 'nat-0123456789abcdef0'",
-            tokens=True,
-        )
-    config_checks.check_unique(where, "nat_gateway_ids", nat_gateway_ids or (), "gateway")
+    checks.vpc_or_ids(
+        vpc,
+        nat_gateway_ids,
+        prop="nat_gateway_ids",
+        pattern=_NAT_GATEWAY_ID,
+        example="a NAT gateway id such as 'nat-0123456789abcdef0'",
+        noun="gateway",
+    )
     check_name_part(where, "label", label)
     checks.alarm_keys(alarms)
     gateways = dict(enumerate(nat_gateway_ids or (), start=1))

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_ec2 as ec2
 
-from org_constructs._internal import checks as config_checks
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring._packs._base import Pack, PackSpec, PageRow, Plan, Shared, Unit
 from org_constructs.monitoring._packs._checks import Overrides, PackChecks
@@ -110,15 +109,14 @@ def check(
 ) -> Plan:
     """What ``monitor_nat_instances`` refuses; the plan of one unit per instance."""
     where = checks.where
-    if vpc is not None:
-        checks.check_region("vpc", vpc)
-    if vpc is not None and nat_instance_ids is not None:
-        raise ValidationError(
-            where,
-            "nat_instance_ids",
-            list(nat_instance_ids),
-            "cannot be given with vpc: the ids come from the VPC",
-        )
+    checks.vpc_or_ids(
+        vpc,
+        nat_instance_ids,
+        prop="nat_instance_ids",
+        pattern=_INSTANCE_ID,
+        example="an EC2 instance id such as 'i-0123456789abcdef0'",
+        noun="instance",
+    )
     if vpc is not None and burstable is not None:
         raise ValidationError(
             where,
@@ -126,16 +124,6 @@ def check(
             burstable,
             "cannot be given with vpc: it comes from the type of the VPC's instances",
         )
-    for index, instance_id in enumerate(nat_instance_ids or ()):
-        config_checks.check_text(
-            where,
-            f"nat_instance_ids[{index}]",
-            instance_id,
-            _INSTANCE_ID,
-            "an EC2 instance id such as 'i-0123456789abcdef0'",
-            tokens=True,
-        )
-    config_checks.check_unique(where, "nat_instance_ids", nat_instance_ids or (), "instance")
     check_name_part(where, "label", label)
     checks.alarm_keys(alarms)
     instances = {
