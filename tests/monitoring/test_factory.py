@@ -314,3 +314,34 @@ def test_the_catalogue_is_the_registered_packs_rows_in_order() -> None:
         assert all(key == row.key for key, row in pack.catalogue.items())
         assert callable(pack.check), f"the {name} pack has no check function"
         assert callable(getattr(ServiceMonitoring, pack.method)), f"no {pack.method} for {name}"
+
+
+def test_a_monitored_resource_costs_a_few_kernel_requests_whatever_its_alarms() -> None:
+    """Each alarm, metric and widget of a ``monitor_*`` call is made in one jsii request with
+    the others (``_internal.kernel``): the requests do not grow with the alarms."""
+    from tests.internal.test_kernel import counted
+
+    stack = Stack(make_app(), "Requests")
+    topic = sns.Topic(stack, "Alarms")
+    functions = [
+        lambda_.Function(
+            stack,
+            f"Fn{index}",
+            runtime=lambda_.Runtime.PYTHON_3_13,
+            handler="index.handler",
+            code=CODE,
+        )
+        for index in range(6)
+    ]
+    monitoring = ServiceMonitoring(
+        stack, "Monitoring", service_name="orders", alarm_topic=topic, stage="dev"
+    )
+    monitoring.monitor_lambda_function(functions[0])  # the composite alarm comes first
+    with counted() as requests:
+        for function_ in functions[1:]:
+            monitoring.monitor_lambda_function(function_)
+    alarms = len(monitoring.alarm_records) - len(monitoring.resources[0].records)
+    assert alarms == 5 * 6
+    # A few requests per function (one reads it, one makes its scope, alarms, metrics and
+    # widgets), never one per alarm: 30 alarms here.
+    assert requests[0] <= 3 * 5, requests[0]

@@ -10,12 +10,14 @@ composite alarms and routing read the record instead of side tables.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cw
 from constructs import Construct
 
+from org_constructs._internal.kernel import Program, Slot, enum, seconds
 from org_constructs.monitoring._settings import (
     AlarmDefault,
     ResolvedAlarm,
@@ -23,7 +25,15 @@ from org_constructs.monitoring._settings import (
     alarm_name,
 )
 
-__all__ = ["AlarmFactory", "MonitoredAlarm", "MonitoredResource", "alarm_construct_id", "scaled"]
+__all__ = [
+    "AlarmFactory",
+    "MonitoredAlarm",
+    "MonitoredResource",
+    "PackCall",
+    "PendingAlarm",
+    "alarm_construct_id",
+    "scaled",
+]
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,7 @@ class AlarmFactory:
         self._where = where
         self._prefix = prefix
         self._actions = dict(actions)
+        self._seconds: dict[int, tuple[Duration, float]] = {}
 
     def name(self, *parts: str) -> str:
         """The alarm name for ``parts`` under the prefix, checked against CloudWatch's rules."""
@@ -94,40 +105,148 @@ class AlarmFactory:
         description: str,
         with_period: bool = True,
     ) -> MonitoredAlarm:
-        """One alarm on ``metric`` with ``settings``, named ``<prefix>-<label>-<key>``.
+        """One alarm on ``metric`` with ``settings``, named ``<prefix>-<label>-<key>``, now.
 
         The construct id is the key in capitals (``ErrorRate``, ``ErrorRateWarning``); a
         ``Metric`` gets the settings' period (a math expression carries its own), unless
         ``with_period`` is False: the metric was built with that period.
         """
+        program = Program()
+        pending = self.plan(
+            program,
+            scope,
+            label=label,
+            key=key,
+            metric=metric,
+            settings=settings,
+            description=description,
+            with_period=with_period,
+        )
+        return pending.made(program.run())
+
+    def plan(
+        self,
+        program: Program,
+        scope: Construct | Slot,
+        *,
+        label: str,
+        key: str,
+        metric: cw.IMetric | Slot,
+        settings: ResolvedAlarm,
+        description: str,
+        with_period: bool = True,
+    ) -> PendingAlarm:
+        """``create``'s calls, recorded in ``program``: the alarm exists once it has run
+        (``PendingAlarm.made``). ``metric`` may be a slot of the same program."""
         name = self.name(label, key.replace("_", "-"))
-        alarm = cw.Alarm(
+        if with_period and _is_metric(metric):
+            metric = program.call(
+                metric, "with", {"period": seconds(self.seconds(settings.period))}
+            )
+        alarm = program.new(
+            "aws_cloudwatch.Alarm",
             scope,
             alarm_construct_id(key),
-            alarm_name=name,
-            alarm_description=description,
-            metric=metric.with_(period=settings.period)
-            if with_period and isinstance(metric, cw.Metric)
-            else metric,
-            threshold=settings.threshold,
-            comparison_operator=settings.comparison,
-            evaluation_periods=settings.evaluation_periods,
-            datapoints_to_alarm=settings.datapoints_to_alarm,
-            treat_missing_data=settings.treat_missing_data,
+            {
+                "alarmName": name,
+                "alarmDescription": description,
+                "metric": metric,
+                "threshold": settings.threshold,
+                "comparisonOperator": enum(
+                    f"aws_cloudwatch.ComparisonOperator.{settings.comparison.name}"
+                ),
+                "evaluationPeriods": settings.evaluation_periods,
+                "datapointsToAlarm": settings.datapoints_to_alarm,
+                "treatMissingData": enum(
+                    f"aws_cloudwatch.TreatMissingData.{settings.treat_missing_data.name}"
+                ),
+            },
         )
         action = self._actions.get(settings.severity)
         if action is not None:
-            alarm.add_alarm_action(action)
-            alarm.add_ok_action(action)
-        return MonitoredAlarm(
-            alarm=alarm,
+            program.call(alarm, "addAlarmAction", action)
+            program.call(alarm, "addOkAction", action)
+        return PendingAlarm(
+            slot=alarm,
+            result=program.result(alarm),
             name=name,
             key=key,
             label=label,
-            severity=settings.severity,
-            entry=settings.default,
             settings=settings,
         )
+
+    def seconds(self, period: Duration) -> float:
+        """``period`` in seconds (read once per period object: each read is a kernel call)."""
+        known = self._seconds.get(id(period))
+        if known is None:
+            known = (period, period.to_seconds())
+            self._seconds[id(period)] = known
+        return known[1]
+
+
+@dataclass(frozen=True)
+class PendingAlarm:
+    """An alarm recorded in a ``Program`` that has not run yet."""
+
+    slot: Slot
+    """The alarm in the program (an argument of later calls)."""
+    result: int
+    """Its position among the program's results."""
+    name: str
+    key: str
+    label: str
+    settings: ResolvedAlarm
+
+    def made(self, results: Sequence[object]) -> MonitoredAlarm:
+        """The record of the alarm, from the results of the program that made it."""
+        alarm = results[self.result]
+        if not isinstance(alarm, cw.Alarm):  # pragma: no cover - the program makes Alarms
+            raise TypeError(f"the kernel made {type(alarm).__name__}, not an Alarm")
+        return MonitoredAlarm(
+            alarm=alarm,
+            name=self.name,
+            key=self.key,
+            label=self.label,
+            severity=self.settings.severity,
+            entry=self.settings.default,
+            settings=self.settings,
+        )
+
+
+@dataclass
+class PackCall:
+    """One ``monitor_*`` call: every alarm, metric and widget it makes, recorded in one
+    ``Program`` and made together, in one round trip to the jsii kernel, at its end."""
+
+    program: Program = field(default_factory=Program)
+    pending: list[tuple[MonitoredResource, PendingAlarm]] = field(default_factory=list)
+
+    def critical(self) -> list[Slot]:
+        """The critical alarms of the call, as arguments of the program's later calls."""
+        return [
+            pending.slot
+            for _, pending in self.pending
+            if pending.settings.severity is Severity.CRITICAL
+        ]
+
+    def run(self) -> list[MonitoredAlarm]:
+        """Make everything; the records of the alarms, in the order recorded (also kept in
+        their resources' ``alarms`` and ``records``)."""
+        results = self.program.run()
+        records = []
+        for resource, pending in self.pending:
+            record = pending.made(results)
+            resource.alarms[record.key] = record.alarm
+            resource.records[record.key] = record
+            records.append(record)
+        return records
+
+
+def _is_metric(metric: object) -> bool:
+    """A single metric (not math): the alarm sets its period."""
+    if isinstance(metric, Slot):
+        return metric.kind == "metric"
+    return isinstance(metric, cw.Metric)
 
 
 def alarm_construct_id(key: str) -> str:

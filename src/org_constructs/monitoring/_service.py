@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import re
 import typing
@@ -19,6 +20,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct, Node
 
 from org_constructs._internal import checks
+from org_constructs._internal.kernel import Slot
 from org_constructs.api import SecureApi
 from org_constructs.config import Stage
 from org_constructs.config._model import check_runbook_url
@@ -27,9 +29,14 @@ from org_constructs.core import AbstractStack, config_of, stage_of
 from org_constructs.database import SecureDatabase
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring import _targets as targets
-from org_constructs.monitoring._factory import AlarmFactory, MonitoredAlarm, MonitoredResource
+from org_constructs.monitoring._factory import (
+    AlarmFactory,
+    MonitoredAlarm,
+    MonitoredResource,
+    PackCall,
+)
 from org_constructs.monitoring._lazy import LazyAlarmStatusWidget, LazyAnyAlarmRule
-from org_constructs.monitoring._packs import Pack, PackChecks, PackSpec, Shared, anchor
+from org_constructs.monitoring._packs import Pack, PackChecks, PackSpec, Shared
 from org_constructs.monitoring._packs import api as api_pack
 from org_constructs.monitoring._packs import custom as custom_pack
 from org_constructs.monitoring._packs import database as database_pack
@@ -38,11 +45,11 @@ from org_constructs.monitoring._packs import nat as nat_pack
 from org_constructs.monitoring._packs import nat_instance as nat_instance_pack
 from org_constructs.monitoring._packs._checks import Watchlist
 from org_constructs.monitoring._settings import (
-    AlarmDefault,
     AlarmLevels,
     AlarmSettings,
     ResolvedAlarm,
     Severity,
+    alarm_description,
     alarm_name,
     check_name_part,
     check_period,
@@ -598,75 +605,80 @@ class ServiceMonitoring(Construct):
             self._check_arguments(method, given, pack.target)
         plan = pack.check(self._checks(pack), **given)
         resources = []
-        try:
-            for unit in plan.units:
-                resource = self._watchlist.add(pack.name, unit.label, unit.watched)
-                unit.build(self._pack(resource, unit.scope_id, plan.resolved))
-                resources.append(resource)
-            if plan.finish is not None:
-                plan.finish(
-                    Shared(self._add_main, self._add_performance, self._actions[Severity.CRITICAL])
-                )
-        finally:
-            self._order_after_alarms()
+        # Every alarm, metric and widget of the call is recorded in one program and made in
+        # one round trip to the jsii kernel (``_internal.kernel``).
+        call = PackCall()
+        for unit in plan.units:
+            resource = self._watchlist.add(pack.name, unit.label, unit.watched)
+            unit.build(self._pack(call, resource, unit.scope_id, plan.resolved))
+            resources.append(resource)
+        main, performance = self._adders(call)
+        if plan.finish is not None:
+            plan.finish(Shared(main, performance, self._actions[Severity.CRITICAL]))
+        critical = call.critical()
+        if self._composite_node is not None and critical:
+            # The composite's rule names the critical alarms: CloudFormation makes them first.
+            call.program.call(self._composite_node, "addDependency", *critical)
+        self._records.extend(call.run())
         return resources
 
     def _pack(
         self,
+        call: PackCall,
         resource: MonitoredResource,
         scope_id: str,
         resolved: Mapping[str, tuple[ResolvedAlarm, ...]],
     ) -> Pack:
+        # The resource's scope is made with its alarms, in the program; until the composite
+        # alarm exists (it is made with the first critical alarm), here, so that the
+        # construct tree (and the template) keeps the order of creation.
+        scope: Construct | Slot = (
+            Construct(self, scope_id)
+            if self._composite is None and self._composite_enabled
+            else call.program.new("constructs.Construct", self, scope_id)
+        )
+        main, performance = self._adders(call)
         return Pack(
             resource=resource,
-            scope=Construct(self, scope_id),
+            scope=scope,
             resolved=resolved,
-            create=self._alarm,
-            main=self._add_main,
-            performance=self._add_performance,
+            create=functools.partial(self._alarm, call),
+            main=main,
+            performance=performance,
+            program=call.program,
+            seconds=self._factory.seconds,
         )
 
     def _alarm(
         self,
-        scope: Construct,
+        call: PackCall,
+        scope: Construct | Slot,
         resource: MonitoredResource,
         *,
         key: str,
-        metric: cw.IMetric,
+        metric: cw.IMetric | Slot,
         settings: ResolvedAlarm,
         description: str | None,
         with_period: bool = True,
-    ) -> MonitoredAlarm:
-        default = settings.default
-        record = self._factory.create(
+    ) -> None:
+        """Record one alarm of ``resource`` in the call's program."""
+        pending = self._factory.plan(
+            call.program,
             scope,
             label=resource.label,
             key=key,
             metric=metric,
             settings=settings,
             description=description
-            or alarm_description(settings.severity, default, resource.pack, self._runbook),
+            or alarm_description(settings.severity, settings.default, resource.pack, self._runbook),
             with_period=with_period,
         )
-        resource.alarms[key] = record.alarm
-        resource.records[key] = record
-        self._records.append(record)
+        call.pending.append((resource, pending))
         if self._arn_prefix is None:
             self._arn_prefix = _alarm_arn(self._stack, "")
-        self._alarm_arns.append(self._arn_prefix + record.name)
-        if record.severity is Severity.CRITICAL:
+        self._alarm_arns.append(self._arn_prefix + pending.name)
+        if settings.severity is Severity.CRITICAL:
             self._ensure_composite()
-            if self._composite is not None:
-                # The rule names the alarm; CloudFormation must create the alarm first
-                # (the dependencies of one monitor_* call are added together).
-                self._unordered.append(record.alarm)
-        return record
-
-    def _order_after_alarms(self) -> None:
-        """The composite alarm depends on the critical alarms created since the last call."""
-        if self._composite_node is not None and self._unordered:
-            self._composite_node.add_dependency(*self._unordered)
-        self._unordered.clear()
 
     def _ensure_composite(self) -> None:
         if self._composite is not None or not self._composite_enabled:
@@ -741,10 +753,19 @@ class ServiceMonitoring(Construct):
         if self._main is not None:
             self._main.add_widgets(*widgets)
 
-    def _add_performance(self, *widgets: cw.IWidget) -> None:
-        dashboard = self._performance or self._main
-        if dashboard is not None:
-            dashboard.add_widgets(*widgets)
+    def _adders(self, call: PackCall) -> tuple[Callable[..., None], Callable[..., None]]:
+        """How a pack adds widgets (aws-cdk-lib's or the program's) to the main and the
+        performance dashboard: in the call's program."""
+
+        def adder(main: bool) -> Callable[..., None]:
+            def add(*widgets: cw.IWidget | Slot) -> None:
+                dashboard = self._main if main else self._performance or self._main
+                if dashboard is not None and widgets:
+                    call.program.call(dashboard, "addWidgets", *widgets)
+
+            return add
+
+        return adder(True), adder(False)
 
 
 _MAX_DASHBOARD_NAME = 255
@@ -857,15 +878,6 @@ def _search_widget(title: str, search: str, statistic: str, period: Duration) ->
                 period=period,
             )
         ],
-    )
-
-
-def alarm_description(severity: Severity, entry: AlarmDefault, pack: str, runbook_url: str) -> str:
-    """The description of a pack's alarm: severity, meaning, action and its runbook section,
-    ``<runbook_url>#<pack>-<key>``."""
-    return (
-        f"[{severity.value}] {entry.meaning} What to do: {entry.action} "
-        f"Runbook: {runbook_url}#{anchor(pack, entry.key)}"
     )
 
 

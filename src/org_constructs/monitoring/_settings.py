@@ -22,7 +22,9 @@ __all__ = [
     "AlarmSettings",
     "ResolvedAlarm",
     "Severity",
+    "alarm_description",
     "alarm_name",
+    "anchor",
     "catalogue",
     "resolve",
     "resolve_levels",
@@ -451,3 +453,17 @@ def alarm_name(where: str, *parts: str) -> str:
             "service or resource label",
         )
     return name
+
+
+def anchor(pack: str, key: str) -> str:
+    """The runbook anchor of an alarm: ``nat-instance-cpu-utilization``."""
+    return f"{pack}-{key}".replace("_", "-")
+
+
+def alarm_description(severity: Severity, entry: AlarmDefault, pack: str, runbook_url: str) -> str:
+    """The description of a pack's alarm: severity, meaning, action and its runbook section,
+    ``<runbook_url>#<pack>-<key>``."""
+    return (
+        f"[{severity.value}] {entry.meaning} What to do: {entry.action} "
+        f"Runbook: {runbook_url}#{anchor(pack, entry.key)}"
+    )

@@ -7,14 +7,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cw
 from constructs import Construct
 
-from org_constructs.monitoring._factory import MonitoredAlarm, MonitoredResource, scaled
-from org_constructs.monitoring._settings import AlarmDefault, ResolvedAlarm
+from org_constructs._internal.kernel import Program, Seconds, Slot, seconds
+from org_constructs.monitoring._factory import MonitoredResource, scaled
+from org_constructs.monitoring._settings import AlarmDefault, ResolvedAlarm, anchor
 
 __all__ = [
     "CreateAlarm",
+    "Metric",
     "MetricFor",
     "Pack",
     "PackSpec",
@@ -31,20 +34,23 @@ class CreateAlarm(Protocol):
 
     def __call__(
         self,
-        scope: Construct,
+        scope: Construct | Slot,
         resource: MonitoredResource,
         *,
         key: str,
-        metric: cw.IMetric,
+        metric: cw.IMetric | Slot,
         settings: ResolvedAlarm,
         description: str | None,
         with_period: bool = True,
-    ) -> MonitoredAlarm: ...
+    ) -> None: ...
 
 
-MetricFor = cw.IMetric | Callable[[ResolvedAlarm], cw.IMetric]
+Metric = cw.IMetric | Slot
+"""An aws-cdk-lib metric, or one recorded in the call's ``Program`` (``Pack.call``)."""
+
+MetricFor = Metric | Callable[[ResolvedAlarm], Metric]
 """A metric, or a function that builds one for the settings, with their period (a math
-expression's, a metric's: ``function.metric_errors(period=settings.period)`` saves a copy)."""
+expression's, a metric's: ``pack.call(fn, "metricErrors", {"period": ...})`` saves a copy)."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,7 @@ class Pack:
     """What a pack module gets from ``ServiceMonitoring`` for one resource."""
 
     resource: MonitoredResource
-    scope: Construct
+    scope: Construct | Slot
     """Where the resource's alarms are created (``Lambda<label>``, ``Api<label>`` ...)."""
     resolved: Mapping[str, tuple[ResolvedAlarm, ...]]
     """The checked settings of each alarm key: none when disabled, two with ``AlarmLevels``."""
@@ -62,10 +68,28 @@ class Pack:
     """Adds widgets to the main dashboard (nothing without dashboards)."""
     performance: Callable[..., None]
     """Adds widgets to the performance dashboard."""
+    program: Program
+    """The calls of this ``monitor_*`` call, made together in one round trip to the jsii
+    kernel once every resource is built: the pack's metrics and widgets go here."""
+    seconds: Callable[[Duration], float]
+    """A period in seconds (read once per period)."""
 
     @property
     def label(self) -> str:
         return self.resource.label
+
+    def new(self, type_path: str, *args: object) -> Slot:
+        """``new aws_cdk.<type_path>(*args)`` in the program (props in aws-cdk-lib's
+        spelling): ``pack.new("aws_cloudwatch.GraphWidget", {"title": ..., "left": [...]})``."""
+        return self.program.new(type_path, *args)
+
+    def call(self, target: object, method: str, *args: object) -> Slot:
+        """``target.<method>(*args)`` in the program: ``pack.call(fn, "metricErrors", {...})``."""
+        return self.program.call(target, method, *args)
+
+    def period(self, settings: ResolvedAlarm) -> Seconds:
+        """The alarm's period, as a program argument."""
+        return seconds(self.seconds(settings.period))
 
     def alarm(
         self,
@@ -75,31 +99,27 @@ class Pack:
         factor: float = 1,
         description: str | None = None,
         alarm_key: str | None = None,
-    ) -> list[MonitoredAlarm]:
+    ) -> None:
         """Create the alarms of catalogue ``key`` on ``metric`` (one, or one per level).
 
         ``factor`` multiplies the thresholds (a share of the timeout into milliseconds);
         ``alarm_key`` names the alarm when it is not the catalogue key.
         """
-        created = []
         for settings in self.resolved[key]:
             applied = settings if factor == 1 else scaled(settings, factor)
             source = metric(applied) if callable(metric) else metric
             name_key = alarm_key or key
             if applied.level is not None:
                 name_key = f"{name_key}_{applied.level}"
-            created.append(
-                self.create(
-                    self.scope,
-                    self.resource,
-                    key=name_key,
-                    metric=source,
-                    settings=applied,
-                    description=description,
-                    with_period=not callable(metric),
-                )
+            self.create(
+                self.scope,
+                self.resource,
+                key=name_key,
+                metric=source,
+                settings=applied,
+                description=description,
+                with_period=not callable(metric),
             )
-        return created
 
 
 # ----------------------------------------------------------------------------- declaration
@@ -181,8 +201,3 @@ class PackSpec:
     @property
     def heading(self) -> str:
         return f"{self.title}: `{self.method}()`"
-
-
-def anchor(pack: str, key: str) -> str:
-    """The runbook anchor of an alarm: ``nat-instance-cpu-utilization``."""
-    return f"{pack}-{key}".replace("_", "-")

@@ -133,12 +133,13 @@ class PackChecks:
             )
         config_checks.check_unique(self.where, prop, ids or (), noun)
 
-    def check_region(self, prop: str, target: object) -> None:
-        """``target`` is in the alarms' region (or one of them is not known yet)."""
+    def check_region(self, prop: str, target: object, *, stack: object = None) -> None:
+        """``target`` is in the alarms' region (or one of them is not known yet); ``stack``:
+        its stack, when the caller has read it."""
         if (
             self._stack is not None
             and isinstance(target, _MADE_HERE)
-            and target.stack is self._stack
+            and (stack or target.stack) is self._stack
         ):
             # Made in the alarms' own stack, so in their region: one request, not three.
             return

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Duration, Stack, Token
+from aws_cdk import Stack, Token
 from aws_cdk import aws_apigateway as apigw
-from aws_cdk import aws_cloudwatch as cw
 
 from org_constructs._internal import checks as config_checks
+from org_constructs._internal.kernel import Seconds, Slot
 from org_constructs.api import SecureApi
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring._packs._base import MetricFor, Pack, PackSpec, PageRow, Plan, Unit
@@ -221,81 +221,76 @@ def stage_names(api: apigw.RestApi) -> set[str]:
     return names
 
 
-def _metric(
-    api_name: str,
-    stage_name: str,
-    name: str,
-    statistic: str,
-    label: str | None = None,
-    *,
-    period: Duration | None = None,
-) -> cw.Metric:
-    return cw.Metric(
-        namespace="AWS/ApiGateway",
-        metric_name=name,
-        statistic=statistic,
-        dimensions_map={"ApiName": api_name, "Stage": stage_name},
-        label=label,
-        period=period,
-    )
-
-
-def _rate(metric: cw.Metric, name: str, period: Duration) -> cw.MathExpression:
-    return cw.MathExpression(
-        expression="100 * m",
-        using_metrics={"m": metric},
-        label=f"{name} rate (%)",
-        period=period,
-    )
-
-
 def monitor(pack: Pack, *, api_name: str, stage_name: str) -> None:
     """Alarms and widgets of one REST API stage, by its name and stage name."""
 
-    def metric(name: str, statistic: str, label: str | None = None) -> cw.Metric:
-        return _metric(api_name, stage_name, name, statistic, label)
+    def metric(
+        name: str, statistic: str, label: str | None = None, period: Seconds | None = None
+    ) -> Slot:
+        return pack.new(
+            "aws_cloudwatch.Metric",
+            {
+                "namespace": "AWS/ApiGateway",
+                "metricName": name,
+                "statistic": statistic,
+                "dimensionsMap": {"ApiName": api_name, "Stage": stage_name},
+                "label": label,
+                "period": period,
+            },
+        )
 
     def alarm_metric(name: str, statistic: str) -> MetricFor:
         """Built with the alarm's period (no copy per alarm)."""
-        return lambda settings: _metric(
-            api_name, stage_name, name, statistic, period=settings.period
-        )
+        return lambda settings: metric(name, statistic, period=pack.period(settings))
 
     pack.alarm("server_errors", alarm_metric("5XXError", "Sum"))
     pack.alarm("latency_p90", alarm_metric("Latency", "p90"))
     pack.alarm("request_count", alarm_metric("Count", "Sum"))
     for key, name in (("server_error_rate", "5XXError"), ("client_error_rate", "4XXError")):
 
-        def rate(settings: ResolvedAlarm, name: str = name) -> cw.IMetric:
-            return _rate(metric(name, "Average"), name, settings.period)
+        def rate(settings: ResolvedAlarm, name: str = name) -> Slot:
+            return pack.new(
+                "aws_cloudwatch.MathExpression",
+                {
+                    "expression": "100 * m",
+                    "usingMetrics": {"m": metric(name, "Average")},
+                    "label": f"{name} rate (%)",
+                    "period": pack.period(settings),
+                },
+            )
 
         pack.alarm(key, rate)
 
+    def graph(title: str, width: int, left: list[Slot], **more: object) -> Slot:
+        return pack.new(
+            "aws_cloudwatch.GraphWidget", {"title": title, "width": width, "left": left, **more}
+        )
+
     title = f"API {pack.label}"
     pack.main(
-        cw.GraphWidget(title=f"{title}: requests", width=8, left=[metric("Count", "Sum")]),
-        cw.GraphWidget(
-            title=f"{title}: latency",
-            width=8,
-            left=[metric("Latency", "Average", "average"), metric("Latency", "p90", "p90")],
+        graph(f"{title}: requests", 8, [metric("Count", "Sum")]),
+        graph(
+            f"{title}: latency",
+            8,
+            [metric("Latency", "Average", "average"), metric("Latency", "p90", "p90")],
         ),
-        cw.GraphWidget(
-            title=f"{title}: errors",
-            width=8,
-            left=[metric("4XXError", "Sum", "4XX"), metric("5XXError", "Sum", "5XX")],
+        graph(
+            f"{title}: errors",
+            8,
+            [metric("4XXError", "Sum", "4XX"), metric("5XXError", "Sum", "5XX")],
         ),
     )
     pack.performance(
-        cw.GraphWidget(
-            title=f"{title}: latency p50/p90/p99",
-            width=12,
-            left=[metric("Latency", s, s) for s in ("p50", "p90", "p99")],
-            left_annotations=[cw.HorizontalAnnotation(value=1000, label="1 s")],
+        graph(
+            f"{title}: latency p50/p90/p99",
+            12,
+            [metric("Latency", s, s) for s in ("p50", "p90", "p99")],
+            leftAnnotations=[{"value": 1000, "label": "1 s"}],
         ),
-        cw.GraphWidget(
-            title=f"{title}: integration latency p90",
-            width=12,
-            left=[metric("IntegrationLatency", "p90", "p90")],
+        graph(
+            f"{title}: integration latency p90",
+            12,
+            [metric("IntegrationLatency", "p90", "p90")],
         ),
     )
 

@@ -3,14 +3,16 @@ and iterator age."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_lambda as lambda_
 from constructs import Node
 
 from org_constructs._internal import checks as config_checks
+from org_constructs._internal.kernel import Program, Slot
 from org_constructs.core import ReleasedFunction
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring._packs._base import MetricFor, Pack, PackSpec, PageRow, Plan, Unit
@@ -158,15 +160,6 @@ CATALOGUE: Mapping[str, AlarmDefault] = catalogue(
 # ----------------------------------------------------------------------------- checks
 
 
-def _default_label(function: object, node: Node) -> str:
-    """The function's construct id; for a ``MonitoredFunction``'s alias, the construct's id
-    (``Orders``, not ``Alias``), as ``MonitoredFunction(monitoring=...)`` labels it."""
-    owner: object = node.scope
-    if isinstance(owner, ReleasedFunction) and owner.alias is function:
-        return str(owner.node.id)
-    return str(node.id)
-
-
 def check(
     checks: PackChecks,
     function: lambda_.IFunction,
@@ -178,38 +171,51 @@ def check(
     alarms: Overrides,
 ) -> Plan:
     """What ``monitor_lambda_function`` refuses; the plan of its one resource."""
-    checks.check_region("function", function)
-    # The node, read once: the label, the event sources and the reservation come from it.
-    node: Node | None = getattr(function, "node", None)
+    facts = _read(function)
+    checks.check_region("function", function, stack=facts.stack)
+    node = facts.node
+    if label is None and node is not None:
+        label = (
+            str(facts.owner.node.id)
+            if isinstance(facts.owner, ReleasedFunction) and facts.owner.alias is function
+            else facts.node_id
+        )
     label, resolved = check_settings(
         checks,
-        _default_label(function, node) if label is None and node is not None else label,
+        label,
         function,
         timeout=timeout,
         reserved_concurrency=reserved_concurrency,
         alarms=alarms,
     )
     if event_source_mapped is None:
-        event_source_mapped = has_event_source(function, node=node)
+        event_source_mapped = any(
+            isinstance(child, lambda_.EventSourceMapping) for child in facts.children
+        )
     checks.possible(
         alarms,
         [key for key in CATALOGUE if key != "iterator_age" or event_source_mapped],
         "this function has",
         "give event_source_mapped=True when an event source outside this app feeds it",
     )
-    own = own_timeout(function)
+    own = facts.timeout if isinstance(facts.timeout, Duration) else None
     _check_function_settings(
         checks.where, function, timeout, reserved_concurrency, own=own, node=node
     )
-    watched = [("lambda", function.function_arn)]
+    watched = [("lambda", facts.arn)]
     checks.unwatched("function", function, watched)
     mapped = event_source_mapped
+    timeout_ms = (
+        facts.timeout_ms
+        if timeout is None and own is not None and facts.timeout_ms is not None
+        else (timeout or own or DEFAULT_TIMEOUT).to_milliseconds()
+    )
 
     def build(pack: Pack) -> None:
         monitor(
             pack,
             function,
-            timeout=timeout or own or DEFAULT_TIMEOUT,
+            timeout_ms=timeout_ms,
             reserved_concurrency=reserved_concurrency,
             event_source_mapped=mapped,
         )
@@ -285,37 +291,52 @@ def _check_function_settings(
 # ----------------------------------------------------------------------------- metrics
 
 
+ERROR_RATE = "IF(invocations > 0, 100 * errors / invocations, 0)"
+"""Errors per 100 invocations, 0 without invocations."""
+
+
 def error_rate(
     errors: cw.IMetric, invocations: cw.IMetric, period: Duration, label: str = "Error rate (%)"
 ) -> cw.MathExpression:
     """Errors per 100 invocations, 0 without invocations (never missing data)."""
     return cw.MathExpression(
-        expression="IF(invocations > 0, 100 * errors / invocations, 0)",
+        expression=ERROR_RATE,
         using_metrics={"errors": errors, "invocations": invocations},
         label=label,
         period=period,
     )
 
 
-def _metrics(function: lambda_.IFunction) -> dict[str, cw.IMetric]:
+def _metrics(pack: Pack, function: lambda_.IFunction) -> dict[str, Slot]:
     """The metrics of the widgets and the error rate (aws-cdk-lib's default period)."""
     return {
-        "errors": function.metric_errors(statistic="Sum"),
-        "throttles": function.metric_throttles(statistic="Sum"),
-        "concurrent_executions": function.metric("ConcurrentExecutions", statistic="Maximum"),
-        "invocations": function.metric_invocations(statistic="Sum"),
+        "errors": pack.call(function, "metricErrors", {"statistic": "Sum"}),
+        "throttles": pack.call(function, "metricThrottles", {"statistic": "Sum"}),
+        "concurrent_executions": pack.call(
+            function, "metric", "ConcurrentExecutions", {"statistic": "Maximum"}
+        ),
+        "invocations": pack.call(function, "metricInvocations", {"statistic": "Sum"}),
     }
 
 
-def _alarm_metrics(function: lambda_.IFunction) -> dict[str, MetricFor]:
+def _alarm_metrics(pack: Pack, function: lambda_.IFunction) -> dict[str, MetricFor]:
     """The metric of each alarm, built with the alarm's period (no copy per alarm)."""
+
+    def method(name: str, statistic: str) -> MetricFor:
+        return lambda s: pack.call(
+            function, name, {"statistic": statistic, "period": pack.period(s)}
+        )
+
     return {
-        "errors": lambda s: function.metric_errors(statistic="Sum", period=s.period),
-        "throttles": lambda s: function.metric_throttles(statistic="Sum", period=s.period),
-        "duration_p90": lambda s: function.metric_duration(statistic="p90", period=s.period),
-        "duration_p99": lambda s: function.metric_duration(statistic="p99", period=s.period),
-        "concurrent_executions": lambda s: function.metric(
-            "ConcurrentExecutions", statistic="Maximum", period=s.period
+        "errors": method("metricErrors", "Sum"),
+        "throttles": method("metricThrottles", "Sum"),
+        "duration_p90": method("metricDuration", "p90"),
+        "duration_p99": method("metricDuration", "p99"),
+        "concurrent_executions": lambda s: pack.call(
+            function,
+            "metric",
+            "ConcurrentExecutions",
+            {"statistic": "Maximum", "period": pack.period(s)},
         ),
     }
 
@@ -327,14 +348,13 @@ def monitor(
     pack: Pack,
     function: lambda_.IFunction,
     *,
-    timeout: Duration,
+    timeout_ms: float,
     reserved_concurrency: int | None,
     event_source_mapped: bool,
 ) -> None:
     """Alarms and widgets of one function, version or alias."""
-    metrics = _metrics(function)
-    alarm_metrics = _alarm_metrics(function)
-    timeout_ms = timeout.to_milliseconds()
+    metrics = _metrics(pack, function)
+    alarm_metrics = _alarm_metrics(pack, function)
     concurrency = reserved_concurrency or DEFAULT_ACCOUNT_CONCURRENCY
     pack.alarm("errors", alarm_metrics["errors"])
     pack.alarm("throttles", alarm_metrics["throttles"])
@@ -345,34 +365,61 @@ def monitor(
     )
     pack.alarm(
         "error_rate",
-        lambda settings: error_rate(metrics["errors"], metrics["invocations"], settings.period),
+        lambda settings: pack.new(
+            "aws_cloudwatch.MathExpression",
+            {
+                "expression": ERROR_RATE,
+                "usingMetrics": {
+                    "errors": metrics["errors"],
+                    "invocations": metrics["invocations"],
+                },
+                "label": "Error rate (%)",
+                "period": pack.period(settings),
+            },
+        ),
     )
     if event_source_mapped:
-        pack.alarm("iterator_age", function.metric("IteratorAge", statistic="Maximum"))
+        pack.alarm(
+            "iterator_age", pack.call(function, "metric", "IteratorAge", {"statistic": "Maximum"})
+        )
     _widgets(pack, function, metrics, timeout_ms)
 
 
 def _widgets(
-    pack: Pack, function: lambda_.IFunction, metrics: Mapping[str, cw.IMetric], timeout_ms: float
+    pack: Pack, function: lambda_.IFunction, metrics: Mapping[str, Slot], timeout_ms: float
 ) -> None:
     title = f"Lambda {pack.label}"
     pack.main(
-        cw.GraphWidget(
-            title=f"{title}: invocations and errors",
-            width=12,
-            left=[metrics["invocations"], metrics["errors"]],
-            right=[metrics["throttles"]],
+        pack.new(
+            "aws_cloudwatch.GraphWidget",
+            {
+                "title": f"{title}: invocations and errors",
+                "width": 12,
+                "left": [metrics["invocations"], metrics["errors"]],
+                "right": [metrics["throttles"]],
+            },
         ),
     )
     pack.performance(
-        cw.GraphWidget(
-            title=f"{title}: duration p50/p90/p99 (timeout {timeout_ms:g} ms)",
-            width=12,
-            left=[function.metric_duration(statistic=s, label=s) for s in ("p50", "p90", "p99")],
-            left_annotations=[cw.HorizontalAnnotation(value=timeout_ms, label="timeout")],
+        pack.new(
+            "aws_cloudwatch.GraphWidget",
+            {
+                "title": f"{title}: duration p50/p90/p99 (timeout {timeout_ms:g} ms)",
+                "width": 12,
+                "left": [
+                    pack.call(function, "metricDuration", {"statistic": s, "label": s})
+                    for s in ("p50", "p90", "p99")
+                ],
+                "leftAnnotations": [{"value": timeout_ms, "label": "timeout"}],
+            },
         ),
-        cw.GraphWidget(
-            title=f"{title}: concurrency", width=12, left=[metrics["concurrent_executions"]]
+        pack.new(
+            "aws_cloudwatch.GraphWidget",
+            {
+                "title": f"{title}: concurrency",
+                "width": 12,
+                "left": [metrics["concurrent_executions"]],
+            },
         ),
     )
 
@@ -415,6 +462,55 @@ def own_reserved_concurrency(
     if isinstance(reserved, bool) or not isinstance(reserved, int):
         return None
     return reserved
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What the checks read of a function, in one round trip to the jsii kernel."""
+
+    stack: Stack | None
+    node: Node | None
+    owner: object
+    """The construct the function is a child of (a ``MonitoredFunction`` for its alias)."""
+    node_id: str | None
+    children: Sequence[object]
+    """The children of the function (and, for an alias, of its function)."""
+    timeout: Duration | None
+    timeout_ms: float | None
+    arn: str
+
+
+def _read(function: lambda_.IFunction) -> _Facts:
+    reads = Program()
+    node = reads.get(function, "node")
+    underlying: lambda_.IFunction | Slot = function
+    if isinstance(function, lambda_.Alias | lambda_.Version):
+        version = reads.get(function, "version") if isinstance(function, lambda_.Alias) else None
+        underlying = reads.get(version if version is not None else function, "lambda")
+    timeout = reads.get(underlying, "timeout")
+    slots = [
+        reads.get(function, "stack"),
+        node,
+        reads.get(node, "scope"),
+        reads.get(node, "id"),
+        reads.get(node, "children"),
+        timeout,
+        reads.call_if(timeout, "toMilliseconds"),
+        reads.get(function, "functionArn"),
+    ]
+    if isinstance(function, lambda_.Alias):
+        slots.append(reads.get(reads.get(underlying, "node"), "children"))
+    stack, node_, owner, node_id, children, own, own_ms, arn, *more = reads.read(*slots)
+    return _Facts(
+        stack=stack,
+        node=node_,
+        owner=owner,
+        node_id=node_id,
+        children=[*(children or ()), *(more[0] if more else ())],
+        timeout=own,
+        timeout_ms=own_ms,
+        arn=arn,
+    )
 
 
 def has_event_source(function: lambda_.IFunction, *, node: Node | None = None) -> bool:

@@ -1,0 +1,73 @@
+"use strict";
+// Runs a program of aws-cdk-lib constructor and method calls, written by org_constructs'
+// Python code, inside the jsii kernel: one round trip for many objects (alarms, metrics,
+// widgets) instead of one per object. See org_constructs/_internal/kernel/__init__.py.
+const cdk = require("aws-cdk-lib");
+const constructs = require("constructs");
+
+function member(path) {
+  // "aws_cloudwatch.Alarm" -> the Alarm class of aws-cdk-lib's aws_cloudwatch module;
+  // "constructs.Construct" -> the constructs library's Construct.
+  const parts = path.split(".");
+  let value = cdk;
+  if (parts[0] === "constructs") {
+    value = constructs;
+    parts.shift();
+  }
+  for (const part of parts) {
+    value = value[part];
+    if (value === undefined) {
+      throw new Error(`org-constructs kernel: aws-cdk-lib has no ${path}`);
+    }
+  }
+  return value;
+}
+
+class Program {
+  static run(refs, text) {
+    const program = JSON.parse(text);
+    const slots = [];
+    const decode = (value) => {
+      if (Array.isArray(value)) {
+        return value.map(decode);
+      }
+      if (value === null || typeof value !== "object") {
+        return value;
+      }
+      if ("$s" in value) return slots[value.$s];
+      if ("$r" in value) return refs[value.$r];
+      if ("$d" in value) return cdk.Duration.seconds(value.$d);
+      if ("$e" in value) return member(value.$e);
+      const out = {};
+      for (const [key, item] of Object.entries(value)) {
+        out[key] = decode(item);
+      }
+      return out;
+    };
+    for (const step of program.steps) {
+      const args = decode(step.args || []);
+      if (step.new !== undefined) {
+        const Type = member(step.new);
+        slots.push(new Type(...args));
+      } else if (step.get !== undefined) {
+        // A property; none of nothing (an imported function has no timeout).
+        const target = decode(step.on);
+        slots.push(target === undefined || target === null ? undefined : target[step.get]);
+      } else {
+        const target = decode(step.on);
+        if ((target === undefined || target === null) && step.optional) {
+          slots.push(undefined);
+          continue;
+        }
+        const method = target[step.call];
+        if (typeof method !== "function") {
+          throw new Error(`org-constructs kernel: no method ${step.call}`);
+        }
+        slots.push(method.apply(target, args));
+      }
+    }
+    return program.results.map((slot) => slots[slot]);
+  }
+}
+
+exports.Program = Program;
