@@ -277,6 +277,14 @@ TARGETS: dict[str, Target] = {
         ServiceMonitoring.monitor_nat_instances,
         nat_instance_ids=lambda probe: ["i-0123456789abcdef0"],
     ),
+    "ServiceMonitoring.monitor_queue": _monitor(
+        ServiceMonitoring.monitor_queue,
+        queue=lambda probe: sqs.Queue(probe.stack, "Queue"),
+    ),
+    "ServiceMonitoring.monitor_dead_letter_queue": _monitor(
+        ServiceMonitoring.monitor_dead_letter_queue,
+        queue=lambda probe: sqs.Queue(probe.stack, "Failed"),
+    ),
     "ServiceMonitoring.monitor_metric": _monitor(
         ServiceMonitoring.monitor_metric,
         metric=lambda probe: cw.Metric(namespace="Orders", metric_name="Failed"),

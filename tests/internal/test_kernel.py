@@ -130,7 +130,7 @@ def test_reads_come_back_in_one_request_and_nothing_reads_as_none() -> None:
 def test_only_aws_cdk_lib_and_constructs_can_be_named() -> None:
     program = Program()
     program.new("aws_cloudwatch.NoSuchType", {})
-    with pytest.raises(Exception, match="aws-cdk-lib has no aws_cloudwatch.NoSuchType"):
+    with pytest.raises(Exception, match=r"aws-cdk-lib has no aws_cloudwatch\.NoSuchType"):
         program.run()
 
 

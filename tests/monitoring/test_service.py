@@ -484,6 +484,16 @@ PACKS: dict[str, Callable[[Stack, ServiceMonitoring], Any]] = {
     "nat-instance": lambda s, m: m.monitor_nat_instances(
         nat_instance_ids=["i-0123456789abcdef0"], burstable=True
     ),
+    "queue": lambda s, m: m.monitor_queue(
+        sqs.Queue.from_queue_arn(s, "Queue", f"arn:aws:sqs:{s.region}:{s.account}:orders"),
+        dead_letter_queue=sqs.Queue.from_queue_arn(
+            s, "Dlq", f"arn:aws:sqs:{s.region}:{s.account}:orders-dlq"
+        ),
+        alarms={"empty_receives": AlarmSettings()},
+    ),
+    "dead-letter-queue": lambda s, m: m.monitor_dead_letter_queue(
+        sqs.Queue.from_queue_arn(s, "Failed", f"arn:aws:sqs:{s.region}:{s.account}:failed")
+    ),
     "custom": lambda s, m: m.monitor_metric(
         cw.Metric(namespace="Orders", metric_name="Placed", statistic="Sum"),
         label="orders-placed",

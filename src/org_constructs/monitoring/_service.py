@@ -16,7 +16,7 @@ from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_rds as rds
-from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct, Node
 
 from org_constructs._internal import checks
@@ -25,7 +25,7 @@ from org_constructs.api import SecureApi
 from org_constructs.config import Stage
 from org_constructs.config._model import check_runbook_url
 from org_constructs.contract import DOCS_SOURCE
-from org_constructs.core import AbstractStack, config_of, stage_of
+from org_constructs.core import AbstractStack, QueueWithDeadLetter, config_of, stage_of
 from org_constructs.database import SecureDatabase
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring import _targets as targets
@@ -43,7 +43,9 @@ from org_constructs.monitoring._packs import database as database_pack
 from org_constructs.monitoring._packs import lambda_ as lambda_pack
 from org_constructs.monitoring._packs import nat as nat_pack
 from org_constructs.monitoring._packs import nat_instance as nat_instance_pack
+from org_constructs.monitoring._packs import queue as queue_pack
 from org_constructs.monitoring._packs._checks import Watchlist
+from org_constructs.monitoring._service_checks import TopicLike, check_dashboards, check_topics
 from org_constructs.monitoring._settings import (
     AlarmLevels,
     AlarmSettings,
@@ -63,8 +65,6 @@ __all__ = [
     "alarm_description",
     "default_runbook_url",
 ]
-
-TopicLike = AlarmTopic | sns.ITopic
 
 
 def default_runbook_url() -> str:
@@ -176,7 +176,7 @@ class ServiceMonitoring(Construct):
         if composite_alarm:
             alarm_name(where, resolved_stage.value, service_name, "service-unhealthy")
         if dashboards:
-            _check_dashboards(where, resolved_stage, service_name, dashboard_range)
+            check_dashboards(where, resolved_stage, service_name, dashboard_range)
         elif performance_dashboard:
             raise ValidationError(
                 where,
@@ -204,7 +204,7 @@ class ServiceMonitoring(Construct):
                     "is missing: give alarm_topic (or both critical_topic and warning_topic); "
                     "alarms without actions notify nobody",
                 )
-        _check_topics(where, scope, alarm_topic, critical_topic, warning_topic)
+        check_topics(where, scope, alarm_topic, critical_topic, warning_topic)
         _check_unique_service(where, scope, resolved_stage, service_name, dashboards)
         if runbook_url is not None:
             check_runbook_url(where, "runbook_url", runbook_url)
@@ -333,6 +333,53 @@ class ServiceMonitoring(Construct):
             ``SecureDatabase`` gives its own. Default: - that alarm is left out
         """
         return self._monitor(database_pack.PACK, locals())[0]
+
+    def monitor_queue(
+        self,
+        queue: sqs.IQueue | QueueWithDeadLetter,
+        *,
+        label: str | None = None,
+        dead_letter_queue: sqs.IQueue | None = None,
+        alarms: Mapping[str, AlarmSettings | AlarmLevels] | None = None,
+    ) -> MonitoredResource:
+        """Alarms and widgets for an SQS queue and its dead-letter queue.
+
+        Parameters
+        ----------
+        queue:
+            A ``SecureQueue`` (its dead-letter queue is watched too) or an ``sqs.IQueue``
+            (an ``sqs.Queue``'s own dead-letter queue is found).
+        label:
+            The resource part of alarm names. Default: - the construct id
+        dead_letter_queue:
+            The dead-letter queue of a queue made elsewhere. Default: - the queue's own
+        alarms:
+            Overrides by key; ``empty_receives`` is only created when given here.
+
+        Raises
+        ------
+        ValidationError
+            A queue of another region, already monitored here, or a ``dead_letter_queue``
+            that contradicts the queue's own.
+        """
+        return self._monitor(queue_pack.PACK, locals())[0]
+
+    def monitor_dead_letter_queue(
+        self,
+        queue: sqs.IQueue,
+        *,
+        label: str | None = None,
+        alarms: Mapping[str, AlarmSettings | AlarmLevels] | None = None,
+    ) -> MonitoredResource:
+        """A Critical alarm and a widget for a dead-letter queue: any message in it is a
+        failure (``MonitoredFunction.dead_letter_queue``, ``AlarmTopic.dead_letter_queue``).
+
+        Raises
+        ------
+        ValidationError
+            A queue of another region, or already monitored here.
+        """
+        return self._monitor(queue_pack.DEAD_LETTERS, locals())[0]
 
     def monitor_nat_gateways(
         self,
@@ -768,8 +815,6 @@ class ServiceMonitoring(Construct):
         return adder(True), adder(False)
 
 
-_MAX_DASHBOARD_NAME = 255
-_DASHBOARD_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 _SEARCH_CALL = re.compile(r"^\s*SEARCH\s*\(", re.IGNORECASE)
 _STATISTIC = re.compile(
     r"^(SampleCount|Average|Sum|Minimum|Maximum|IQM|(p|tm|wm|tc|ts)(100|[0-9]{1,2})(\.[0-9]+)?)$"
@@ -778,37 +823,6 @@ _STATISTIC = re.compile(
 
 _INSTANCES: weakref.WeakSet[ServiceMonitoring] = weakref.WeakSet()
 """Every ServiceMonitoring alive, to find two of one service in an app."""
-
-
-def _check_topics(
-    where: str,
-    scope: Construct,
-    alarm_topic: TopicLike | None,
-    critical_topic: TopicLike | None,
-    warning_topic: TopicLike | None,
-) -> None:
-    if alarm_topic is not None and critical_topic is not None and warning_topic is not None:
-        raise ValidationError(
-            where,
-            "alarm_topic",
-            targets.shown(alarm_topic),
-            "is never used: critical_topic and warning_topic are both given; leave alarm_topic "
-            "out, or one of the two to send those alarms to alarm_topic",
-        )
-    for prop, topic in (
-        ("alarm_topic", alarm_topic),
-        ("critical_topic", critical_topic),
-        ("warning_topic", warning_topic),
-    ):
-        if topic is not None:
-            targets.check_same_region(
-                where,
-                prop,
-                topic,
-                scope,
-                reason="CloudWatch alarms notify SNS topics of their own region only; give "
-                "a topic of this region (an AlarmTopic in this stack)",
-            )
 
 
 def _check_unique_service(
@@ -839,30 +853,6 @@ def _check_unique_service(
                     "their alarms and dashboards would have the same names; add the resources "
                     "to that ServiceMonitoring, or give another service_name",
                 )
-
-
-def _check_dashboards(
-    where: str, stage: Stage, service_name: str, dashboard_range: Duration | None
-) -> None:
-    name = f"{stage.value}-{service_name}-performance"
-    if not _DASHBOARD_NAME.fullmatch(name) or len(name) > _MAX_DASHBOARD_NAME:
-        raise ValidationError(
-            where,
-            "service_name",
-            service_name,
-            f"names the dashboards ({name!r}), whose names CloudWatch allows only letters, "
-            f"digits, '-' and '_', {_MAX_DASHBOARD_NAME} at most: use another name or "
-            "dashboards=False",
-        )
-    if dashboard_range is not None:
-        checks.check_duration(
-            where,
-            "dashboard_range",
-            dashboard_range,
-            low=Duration.minutes(5),
-            high=Duration.days(455),
-            unit="minutes",
-        )
 
 
 def _search_widget(title: str, search: str, statistic: str, period: Duration) -> cw.GraphWidget:

@@ -13,7 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from org_constructs.monitoring._packs import api, custom, database, lambda_, nat, nat_instance
+from org_constructs.monitoring._packs import (
+    api,
+    custom,
+    database,
+    lambda_,
+    nat,
+    nat_instance,
+    queue,
+)
 from org_constructs.monitoring._packs._base import (
     CreateAlarm,
     Pack,
@@ -50,6 +58,8 @@ PACKS: dict[str, PackSpec] = {
         nat.PACK,
         nat_instance.PACK,
         custom.PACK,
+        queue.PACK,
+        queue.DEAD_LETTERS,
     )
 }
 """The registered packs by name, in catalogue order: one line per monitored service."""

@@ -1,0 +1,30 @@
+"""What the library knows of a queue construct without importing it (no import cycles)."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from aws_cdk import aws_sqs as sqs
+from constructs import Node
+
+__all__ = ["QueueWithDeadLetter"]
+
+
+@runtime_checkable
+class QueueWithDeadLetter(Protocol):
+    """A construct that owns a queue and, usually, its dead-letter queue (``SecureQueue``)."""
+
+    @property
+    def node(self) -> Node:
+        """Its place in the construct tree."""
+        ...
+
+    @property
+    def queue(self) -> sqs.IQueue:
+        """The queue its producers send to."""
+        ...
+
+    @property
+    def dead_letter_queue(self) -> sqs.IQueue | None:
+        """Where messages go after too many failed receives (None without one)."""
+        ...
