@@ -103,6 +103,37 @@ def _bucket_notifying(target: str) -> Build:
     return build
 
 
+def _queue(stack: org.AbstractStack) -> Any:
+    queue = org.SecureQueue(stack, "Jobs")
+    role = iam.Role(stack, "Worker", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    queue.grant_send_messages(role)
+    queue.grant_consume_messages(role)
+    return queue
+
+
+def _queue_all(stack: org.AbstractStack) -> Any:
+    """A FIFO queue with every option (the key is the library's rotating key)."""
+    role = iam.Role(stack, "Operator", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    queue = org.SecureQueue(
+        stack,
+        "Jobs",
+        queue_name="orders-jobs.fifo",
+        fifo=True,
+        deduplication_scope=cdk.aws_sqs.DeduplicationScope.MESSAGE_GROUP,
+        fifo_throughput_limit=cdk.aws_sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+        visibility_timeout=Duration.minutes(6),
+        retention_period=Duration.days(10),
+        delivery_delay=Duration.seconds(30),
+        max_message_size_bytes=262_144,
+        max_receive_count=3,
+        encryption_key=org.rotating_key(stack, "SharedKey", "the messages of the orders service"),
+        data_key_reuse=Duration.hours(1),
+    )
+    queue.grant_purge(role)
+    queue.grant(role, "sqs:ListQueueTags")
+    return queue
+
+
 def _imported_vpc(stack: org.AbstractStack) -> Any:
     """A VPC of another stack: the table lists the database's acknowledgements only."""
     return cdk.aws_ec2.Vpc.from_vpc_attributes(
@@ -314,6 +345,7 @@ PAGES: dict[str, list[tuple[str, str, Build, Options]]] = {
             },
         )
     ],
+    "secure-queue.md": [("SecureQueue", "Jobs", _queue, _queue_all)],
     "secure-database.md": [("SecureDatabase", "Orders", _database, _database_all)],
     "secure-api.md": [("SecureApi", "Api", _api, _api_all)],
     "monitoring.md": [

@@ -3,7 +3,8 @@
 Usage: python scripts/generate_stage_docs.py [--check]
 
 Every per-stage default lives in one table of the config model (``VpcConfig.for_stage``,
-``DatabaseConfig.for_stage``, ``SecurityConfig.for_stage``, ``StageDefaults.for_stage``); the
+``DatabaseConfig.for_stage``, ``SecurityConfig.for_stage``, ``QueueConfig.for_stage``,
+``StageDefaults.for_stage``); the
 constructs read them, and this script writes the docs' tables from them, between the marker
 comments ``<!-- stage table: NAME ... -->`` and ``<!-- end of stage table -->`` of
 docs/configuration.md and the construct pages. ``--check`` fails when a committed page differs
@@ -23,6 +24,7 @@ from typing import Any
 from org_constructs.config import (
     DatabaseConfig,
     DatabaseEngine,
+    QueueConfig,
     SecurityConfig,
     Stage,
     StageDefaults,
@@ -62,6 +64,10 @@ RULES: Mapping[str, Mapping[str, str]] = {
         "waf_enabled": "true or false (`SecureApi`'s default for `waf`)",
         "nag_packs": "names from `AwsSolutions`, `Serverless`, `HIPAA.Security`, "
         "`NIST.800.53.R5`, `PCI.DSS.321`",
+    },
+    "queue": {
+        "retention_days": "1 to 14: how long `SecureQueue` keeps a message no consumer deleted",
+        "max_receive_count": "1 to 1000: receives before a message moves to the dead-letter queue",
     },
     "stage-defaults": {
         "removal_policy": "the removal policy of stateful resources (`removal_policy_for`); "
@@ -176,19 +182,46 @@ def vpc_page_table() -> list[str]:
     ]
 
 
+def queue_page_table() -> list[str]:
+    """The SecureQueue page's per-stage table (``QueueConfig.for_stage``, ``StageDefaults``)."""
+    configs = {stage: QueueConfig.for_stage(stage) for stage in STAGES}
+    choices = {stage: StageDefaults.for_stage(stage) for stage in STAGES}
+    header = " | ".join(
+        PRODUCTION_HEADER if stage is Stage.PRODUCTION else stage.value for stage in STAGES
+    )
+
+    def row(label: str, value: Callable[[Stage], str]) -> str:
+        return f"| {label} | " + " | ".join(value(stage) for stage in STAGES) + " |"
+
+    return [
+        f"| | {header} |",
+        "| --- |" + " --- |" * len(STAGES),
+        row("message retention (`retention_days`)", lambda s: f"{configs[s].retention_days} days"),
+        row("`max_receive_count`", lambda s: str(configs[s].max_receive_count)),
+        row("dead-letter queue retention", lambda s: "14 days"),
+        row(
+            "removal policy (queues and key)",
+            lambda s: choices[s].removal_policy.upper(),
+        ),
+    ]
+
+
 TABLES: Mapping[str, Callable[[], list[str]]] = {
     "vpc": lambda: config_table("vpc", VpcConfig.for_stage),
     "database": lambda: config_table("database", DatabaseConfig.for_stage),
     "security": lambda: config_table("security", SecurityConfig.for_stage),
+    "queue": lambda: config_table("queue", QueueConfig.for_stage),
     "stage-defaults": lambda: config_table("stage-defaults", StageDefaults.for_stage),
     "secure-database": database_page_table,
     "standard-vpc": vpc_page_table,
+    "secure-queue": queue_page_table,
 }
 """Each generated table by its marker name."""
 PAGES = (
     ROOT / "docs" / "configuration.md",
     ROOT / "docs" / "constructs" / "secure-database.md",
     ROOT / "docs" / "constructs" / "standard-vpc.md",
+    ROOT / "docs" / "constructs" / "secure-queue.md",
 )
 
 

@@ -39,6 +39,9 @@ def _construct_fixtures() -> dict[str, Callable[[cdk.Stack], Any]]:
     def bucket(stack: cdk.Stack) -> Any:
         return importlib.import_module("org_constructs").SecureBucket(stack, "Data")
 
+    def queue(stack: cdk.Stack) -> Any:
+        return importlib.import_module("org_constructs").SecureQueue(stack, "Jobs")
+
     def topic(stack: cdk.Stack) -> Any:
         return importlib.import_module("org_constructs").AlarmTopic(stack, "Alarms")
 
@@ -89,6 +92,7 @@ def _construct_fixtures() -> dict[str, Callable[[cdk.Stack], Any]]:
     return {
         "StandardVpc": vpc,
         "SecureBucket": bucket,
+        "SecureQueue": queue,
         "SecureDatabase": database,
         "SecureApi": api,
         "AlarmTopic": topic,

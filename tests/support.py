@@ -272,6 +272,7 @@ SMALL_EXAMPLES = (
     "minimal_app",
     "standard_vpc",
     "secure_bucket",
+    "secure_queue",
     "monitoring",
     "monitored_function",
     "deployment_notifications",

@@ -56,9 +56,11 @@ from org_constructs import (
     MonitoredFunction,
     OrgConstructsError,
     OrgPipeline,
+    QueueConfig,
     SecureApi,
     SecureBucket,
     SecureDatabase,
+    SecureQueue,
     SecurityConfig,
     ServiceMonitoring,
     Severity,
@@ -204,6 +206,37 @@ TARGETS: dict[str, Target] = {
             SecureBucket.grant_read_write,
             SecureBucket.grant_put,
             SecureBucket.grant_delete,
+        )
+    },
+    "SecureQueue": Target(SecureQueue.__init__, _construct(SecureQueue)),
+    "SecureQueue.from_config": Target(
+        SecureQueue.from_config,
+        _construct(SecureQueue.from_config),
+        lambda probe: {"config": QueueConfig()},
+    ),
+    "SecureQueue.check_consumer_timeout": Target(
+        SecureQueue.check_consumer_timeout,
+        _method("check_consumer_timeout"),
+        lambda probe: {"timeout": cdk.Duration.seconds(5)},
+        receiver=lambda probe: SecureQueue(probe.stack, "Queue"),
+    ),
+    "SecureQueue.grant": Target(
+        SecureQueue.grant,
+        _method("grant"),
+        lambda probe: {"grantee": iam.AccountRootPrincipal()},
+        receiver=lambda probe: SecureQueue(probe.stack, "Queue"),
+    ),
+    **{
+        f"SecureQueue.{grant.__name__}": Target(
+            grant,
+            _method(grant.__name__),
+            lambda probe: {"grantee": iam.AccountRootPrincipal()},
+            receiver=lambda probe: SecureQueue(probe.stack, "Queue"),
+        )
+        for grant in (
+            SecureQueue.grant_send_messages,
+            SecureQueue.grant_consume_messages,
+            SecureQueue.grant_purge,
         )
     },
     "SecureDatabase": Target(
@@ -401,6 +434,10 @@ TARGETS: dict[str, Target] = {
     ),
     "DatabaseConfig": Target(DatabaseConfig, _plain(DatabaseConfig)),
     "SecurityConfig": Target(SecurityConfig, _plain(SecurityConfig)),
+    "QueueConfig": Target(QueueConfig, _plain(QueueConfig)),
+    "QueueConfig.for_stage": Target(
+        QueueConfig.for_stage, _plain(QueueConfig.for_stage), lambda probe: {"stage": "dev"}
+    ),
     "EnvironmentConfig": Target(
         EnvironmentConfig,
         _plain(EnvironmentConfig),

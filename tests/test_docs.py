@@ -49,6 +49,7 @@ CHROMIUM_FLAGS = [
 SUBPACKAGES = (
     "network",
     "storage",
+    "messaging",
     "database",
     "api",
     "compute",

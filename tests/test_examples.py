@@ -104,6 +104,11 @@ def bucket_assembly(validated_example: Callable[..., ValidatedApp]) -> Path:
     return validated_assembly(validated_example, "secure_bucket")
 
 
+@pytest.fixture
+def queue_assembly(validated_example: Callable[..., ValidatedApp]) -> Path:
+    return validated_assembly(validated_example, "secure_queue")
+
+
 VPC_EXAMPLE: dict[str, dict[str, int]] = {
     "dev": {"nat_gateways": 0, "nat_instances": 1, "subnets": 6, "interface_endpoints": 0},
     "staging": {"nat_gateways": 2, "nat_instances": 0, "subnets": 6, "interface_endpoints": 0},
@@ -137,6 +142,20 @@ def test_secure_bucket_example(bucket_assembly: Path, stage: str, deletion: str)
     assert len(buckets) == 2, "the reports bucket and its access log bucket"
     assert {b["DeletionPolicy"] for b in buckets} == {deletion}
     (key,) = resources_of(bucket_assembly, f"Data-{stage}", "AWS::KMS::Key")
+    assert key["Properties"]["EnableKeyRotation"] is True
+
+
+@pytest.mark.parametrize(
+    ("stage", "days", "deletion"),
+    [("dev", 4, "Delete"), ("staging", 7, "Retain"), ("production", 14, "Retain")],
+)
+def test_secure_queue_example(queue_assembly: Path, stage: str, days: int, deletion: str) -> None:
+    """The environment's config.queue sets the retention; the dead-letter queue keeps 14 days."""
+    queues = resources_of(queue_assembly, f"Jobs-{stage}", "AWS::SQS::Queue")
+    retention = sorted(q["Properties"]["MessageRetentionPeriod"] for q in queues)
+    assert retention == sorted([days * 86_400, 14 * 86_400])
+    assert {q["DeletionPolicy"] for q in queues} == {deletion}
+    (key,) = resources_of(queue_assembly, f"Jobs-{stage}", "AWS::KMS::Key")
     assert key["Properties"]["EnableKeyRotation"] is True
 
 

@@ -35,6 +35,7 @@ from org_constructs import (
     SecureApi,
     SecureBucket,
     SecureDatabase,
+    SecureQueue,
     ServiceMonitoring,
     StandardVpc,
 )
@@ -44,6 +45,7 @@ from org_constructs.testing import assert_no_open_ingress, assert_no_wildcard_ia
 from tests.compute.test_monitored_function import default_function, full_function
 from tests.database.test_secure_database import full_database, network
 from tests.delivery.test_pipeline import default_pipeline, full_pipeline
+from tests.messaging.test_secure_queue import full_queue, granted_queue
 from tests.network.test_standard_vpc import full_vpc
 from tests.storage.test_secure_bucket import full_bucket
 from tests.support import CDK, ROOT, availability_zone_context, cli_env, load_script
@@ -171,6 +173,9 @@ CASES: dict[str, Build] = {
     ),
     "SecureBucket": lambda stack: SecureBucket(stack, "Data"),
     "SecureBucket all options": full_bucket,
+    "SecureQueue": lambda stack: SecureQueue(stack, "Jobs"),
+    "SecureQueue all options": full_queue,
+    "SecureQueue grants": granted_queue,
     "SecureDatabase": lambda stack: SecureDatabase(stack, "Orders", vpc=network(stack)),
     "SecureDatabase all options": full_database,
     "SecureApi": api_defaults,

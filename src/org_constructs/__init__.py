@@ -18,6 +18,7 @@ if TYPE_CHECKING:
         DatabaseConfig,
         DatabaseEngine,
         EnvironmentConfig,
+        QueueConfig,
         SecurityConfig,
         Stage,
         VpcConfig,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from org_constructs.database import SecureDatabase
     from org_constructs.delivery import DeploymentAccess, OrgPipeline
     from org_constructs.encryption import log_group_key, rotating_key
+    from org_constructs.messaging import SecureQueue
     from org_constructs.monitoring import (
         AlarmSettings,
         AlarmTopic,
@@ -54,6 +56,7 @@ _LAZY = {
     "DatabaseConfig": "org_constructs.config",
     "DatabaseEngine": "org_constructs.config",
     "EnvironmentConfig": "org_constructs.config",
+    "QueueConfig": "org_constructs.config",
     "SecurityConfig": "org_constructs.config",
     "Stage": "org_constructs.config",
     "VpcConfig": "org_constructs.config",
@@ -76,6 +79,7 @@ _LAZY = {
     "SecureApi": "org_constructs.api",
     "SecureBucket": "org_constructs.storage",
     "SecureDatabase": "org_constructs.database",
+    "SecureQueue": "org_constructs.messaging",
     "DeploymentAccess": "org_constructs.delivery",
     "OrgPipeline": "org_constructs.delivery",
 }
@@ -109,9 +113,11 @@ __all__ = [
     "MonitoredFunction",
     "OrgConstructsError",
     "OrgPipeline",
+    "QueueConfig",
     "SecureApi",
     "SecureBucket",
     "SecureDatabase",
+    "SecureQueue",
     "SecurityConfig",
     "ServiceMonitoring",
     "Severity",

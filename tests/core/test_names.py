@@ -17,6 +17,7 @@ from org_constructs import (
     MonitoredFunction,
     SecureApi,
     SecureBucket,
+    SecureQueue,
     ServiceMonitoring,
     StandardVpc,
 )
@@ -53,6 +54,7 @@ class ServiceStack(AbstractStack):
 
     def initialize(self) -> None:
         SecureBucket(self, "Data")
+        SecureQueue(self, "Jobs")
         alarms = AlarmTopic(self, "Alarms")
         monitoring = (
             ServiceMonitoring(self, "Monitoring", service_name=self.stack_name, alarm_topic=alarms)

@@ -1,4 +1,4 @@
-"""Typed per-environment configuration: stages, VPC, database and security settings.
+"""Typed per-environment configuration: stages, VPC, database, security and queue settings.
 
 Load all environments of an app with ``load_environments("environments.json")`` or from CDK
 context with ``environments_from_context(app)``; every invalid value raises
@@ -18,6 +18,7 @@ from org_constructs.config._model import (
     DatabaseConfig,
     DatabaseEngine,
     EnvironmentConfig,
+    QueueConfig,
     SecurityConfig,
     Stage,
     StageDefaults,
@@ -30,6 +31,7 @@ __all__ = [
     "DatabaseEngine",
     "EnvironmentConfig",
     "MissingExtraError",
+    "QueueConfig",
     "SecurityConfig",
     "Stage",
     "StageDefaults",

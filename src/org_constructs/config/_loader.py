@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from org_constructs.config._model import (
     DatabaseConfig,
     EnvironmentConfig,
+    QueueConfig,
     SecurityConfig,
     Stage,
     StageDefaults,
@@ -33,10 +34,13 @@ __all__ = [
     "selected_environments",
 ]
 
-_NESTED: Mapping[str, type[VpcConfig] | type[DatabaseConfig] | type[SecurityConfig]] = {
+_NESTED: Mapping[
+    str, type[VpcConfig] | type[DatabaseConfig] | type[SecurityConfig] | type[QueueConfig]
+] = {
     "vpc": VpcConfig,
     "database": DatabaseConfig,
     "security": SecurityConfig,
+    "queue": QueueConfig,
 }
 _ENVIRONMENT_KEYS = tuple(f.name for f in dataclasses.fields(EnvironmentConfig))
 _REQUIRED_KEYS = ("account", "region")

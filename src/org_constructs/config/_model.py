@@ -23,6 +23,7 @@ __all__ = [
     "DatabaseConfig",
     "DatabaseEngine",
     "EnvironmentConfig",
+    "QueueConfig",
     "SecurityConfig",
     "Stage",
     "StageDefaults",
@@ -64,6 +65,10 @@ _ROLE_ARN = re.compile(
 )
 MAX_WAVE = 99
 """The highest delivery ``wave`` of an environment."""
+MAX_QUEUE_RETENTION_DAYS = 14
+"""The longest SQS keeps a message, in days."""
+MAX_QUEUE_RECEIVE_COUNT = 1000
+"""The most receives ``SecureQueue`` allows before a message moves to the dead-letter queue."""
 
 _C = TypeVar("_C")
 
@@ -328,6 +333,50 @@ class SecurityConfig:
 
 
 @dataclass(frozen=True)
+class QueueConfig:
+    """Message queue settings for one environment: the defaults of ``SecureQueue``.
+
+    Parameters
+    ----------
+    retention_days:
+        How long SQS keeps a message that no consumer deleted, 1 to 14 days (SQS's maximum).
+        Default: 14
+    max_receive_count:
+        How many times a message is received before SQS moves it to the dead-letter queue,
+        1 to 1000. Default: 5
+
+    Use ``QueueConfig.for_stage(stage)`` for the per-stage defaults (dev keeps messages 4 days,
+    staging 7, production 14).
+
+    Example
+    -------
+    >>> QueueConfig.for_stage("dev").retention_days
+    4
+    """
+
+    retention_days: int = 14
+    max_receive_count: int = 5
+
+    def __post_init__(self) -> None:
+        where = type(self).__name__
+        checks.check_int(where, "retention_days", self.retention_days, 1, MAX_QUEUE_RETENTION_DAYS)
+        checks.check_int(
+            where, "max_receive_count", self.max_receive_count, 1, MAX_QUEUE_RECEIVE_COUNT
+        )
+
+    @classmethod
+    def for_stage(cls, stage: Stage | str, **overrides: Any) -> QueueConfig:
+        """Return the stage's defaults with ``overrides`` applied.
+
+        Example
+        -------
+        >>> QueueConfig.for_stage("production").retention_days
+        14
+        """
+        return _stage_defaults(cls, stage, _QUEUE_DEFAULTS, overrides)
+
+
+@dataclass(frozen=True)
 class StageDefaults:
     """The constructs' per-stage choices that no environment key sets.
 
@@ -439,6 +488,8 @@ class EnvironmentConfig:
         every ``ServiceMonitoring`` in this environment's ``AbstractStack`` link
         ``<runbook_url>#<alarm anchor>`` instead of the library's alarm catalogue. Default:
         none (the alarm catalogue of the installed version)
+    queue:
+        Default: ``QueueConfig.for_stage(stage)``
 
     Raises
     ------
@@ -468,6 +519,7 @@ class EnvironmentConfig:
     deploy_role_arn: str | None = None
     wave: int | None = None
     runbook_url: str | None = None
+    queue: QueueConfig = _FROM_STAGE
 
     def __post_init__(self) -> None:
         where = type(self).__name__
@@ -488,6 +540,7 @@ class EnvironmentConfig:
             ("vpc", VpcConfig),
             ("database", DatabaseConfig),
             ("security", SecurityConfig),
+            ("queue", QueueConfig),
         ):
             value = getattr(self, prop)
             if value is _FROM_STAGE:
@@ -666,6 +719,11 @@ _DATABASE_DEFAULTS: Mapping[Stage, Mapping[str, Any]] = {
         "backup_retention_days": 30,
         "deletion_protection": True,
     },
+}
+_QUEUE_DEFAULTS: Mapping[Stage, Mapping[str, Any]] = {
+    Stage.DEV: {"retention_days": 4, "max_receive_count": 5},
+    Stage.STAGING: {"retention_days": 7, "max_receive_count": 5},
+    Stage.PRODUCTION: {"retention_days": 14, "max_receive_count": 5},
 }
 _SECURITY_DEFAULTS: Mapping[Stage, Mapping[str, Any]] = {
     Stage.DEV: {"waf_enabled": False},

@@ -256,6 +256,7 @@ def test_reference_app_passes_every_checker(reference_report: dict[str, Any]) ->
         "minimal_app",
         "standard_vpc",
         "secure_bucket",
+        "secure_queue",
         "monitoring",
         "monitored_function",
         "deployment_notifications",
