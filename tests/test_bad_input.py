@@ -310,6 +310,9 @@ TARGETS: dict[str, Target] = {
         ServiceMonitoring.monitor_nat_instances,
         nat_instance_ids=lambda probe: ["i-0123456789abcdef0"],
     ),
+    "ServiceMonitoring.monitors": _monitor(
+        ServiceMonitoring.monitors, target=lambda probe: sqs.Queue(probe.stack, probe.id("Q"))
+    ),
     "ServiceMonitoring.monitor_queue": _monitor(
         ServiceMonitoring.monitor_queue,
         queue=lambda probe: sqs.Queue(probe.stack, "Queue"),
@@ -341,6 +344,18 @@ TARGETS: dict[str, Target] = {
         lambda probe: {
             "source": lambda_event_sources.SqsEventSource(
                 sqs.Queue(probe.stack, "Jobs", visibility_timeout=cdk.Duration.minutes(5))
+            )
+        },
+        receiver=lambda probe: MonitoredFunction(
+            probe.stack, "Function", **_code(probe), handler="index.handler"
+        ),
+    ),
+    "MonitoredFunction.add_queue_source": Target(
+        MonitoredFunction.add_queue_source,
+        _method("add_queue_source"),
+        lambda probe: {
+            "queue": sqs.Queue(
+                probe.stack, probe.id("Jobs"), visibility_timeout=cdk.Duration.minutes(5)
             )
         },
         receiver=lambda probe: MonitoredFunction(

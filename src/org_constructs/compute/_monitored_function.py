@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 
 import jsii
 from aws_cdk import Annotations, Duration, Stack, Token
@@ -39,7 +38,16 @@ from org_constructs.compute._function_checks import (
     latest_python_runtime,
     withdrawn_runtimes,
 )
+from org_constructs.compute._queue_source import (
+    SQS_FAILURES_REASON as _SQS_FAILURES_REASON,
+)
+from org_constructs.compute._queue_source import QueueSource, dead_letters_of, queue_source
 from org_constructs.compute._role import ManagedPolicyRole
+from org_constructs.compute._rollback import (
+    ROLLBACK_ALARMS,
+    ROLLBACK_DEFAULTS,
+    create_rollback_alarms,
+)
 from org_constructs.config import Stage
 from org_constructs.core import (
     config_of,
@@ -51,27 +59,16 @@ from org_constructs.core import (
 )
 from org_constructs.errors import OrgConstructsError, ValidationError
 from org_constructs.monitoring import (
-    ALARM_CATALOGUE,
     AlarmSettings,
     AlarmTopic,
     ServiceMonitoring,
-    Severity,
 )
-from org_constructs.monitoring._factory import AlarmFactory, scaled
-from org_constructs.monitoring._packs import lambda_ as lambda_pack
-from org_constructs.monitoring._packs._base import anchor
 from org_constructs.monitoring._service import default_runbook_url
-from org_constructs.monitoring._settings import AlarmDefault, alarm_name, check_name_part, resolve
+from org_constructs.monitoring._settings import alarm_name, check_name_part, resolve
 from org_constructs.network import StandardVpc
 
 __all__ = ["MonitoredFunction", "latest_python_runtime"]
 
-ROLLBACK_ALARMS = ("errors", "error_rate", "throttles", "duration_p99")
-ROLLBACK_DEFAULTS: dict[str, AlarmDefault] = {
-    key: replace(ALARM_CATALOGUE["lambda"][key], severity=Severity.CRITICAL)
-    for key in ROLLBACK_ALARMS
-}
-"""The rollback alarms' defaults: the Lambda pack's, Critical (they stop a release)."""
 TRIGGER_EVENTS = ("DeploymentStart", "DeploymentSuccess", "DeploymentFailure", "DeploymentRollback")
 _ALIAS = re.compile(r"^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$")
 _HANDLER = re.compile(r"^\S{1,128}$")
@@ -506,7 +503,10 @@ class MonitoredFunction(Construct):
             if monitoring is not None
             else (config.runbook_url if config is not None else None) or default_runbook_url()
         )
-        self._rollback_alarms = self._create_rollback_alarms(
+        self._rollback_alarms = create_rollback_alarms(
+            self,
+            self._function,
+            self._alias,
             where=where,
             runbook=runbook,
             stage=_stage_name(stage, monitoring),
@@ -561,6 +561,8 @@ class MonitoredFunction(Construct):
                 timeout=timeout,
                 reserved_concurrency=reserved_concurrent_executions,
             )
+        self._timeout = timeout
+        self._monitoring = monitoring
         self.node.add_validation(SourcesOnTheAlias(self._function, self._alias))
         self.node.add_validation(
             QueuesOutlastTheTimeout(self, self._function, self._alias, timeout)
@@ -663,84 +665,6 @@ class MonitoredFunction(Construct):
         if environment_encryption_key is None:
             skip_checkov(function, "CKV_AWS_173", _AWS_MANAGED_ENVIRONMENT_KEY_REASON)
         return function, role, log_group
-
-    def _create_rollback_alarms(
-        self,
-        *,
-        where: str,
-        stage: str,
-        prefix: tuple[str, str],
-        runbook: str,
-        overrides: Mapping[str, AlarmSettings],
-        action: cw.IAlarmAction | None,
-        timeout: Duration,
-    ) -> dict[str, cw.Alarm]:
-        version = self._function.current_version.version
-        dimensions = {
-            "FunctionName": self._function.function_name,
-            "Resource": f"{self._function.function_name}:{self._alias.alias_name}",
-            "ExecutedVersion": version,
-        }
-
-        def metric(name: str, statistic: str) -> cw.Metric:
-            return cw.Metric(
-                namespace="AWS/Lambda",
-                metric_name=name,
-                statistic=statistic,
-                dimensions_map=dimensions,
-            )
-
-        metrics: dict[str, cw.IMetric] = {
-            "errors": metric("Errors", "Sum"),
-            "throttles": metric("Throttles", "Sum"),
-            "duration_p99": metric("Duration", "p99"),
-        }
-        scope = Construct(self, "RollbackAlarms")
-        factory = AlarmFactory(where, (stage, *prefix), dict.fromkeys(Severity, action))
-        alarms: dict[str, cw.Alarm] = {}
-        for key in ROLLBACK_ALARMS:
-            settings = resolve(where, ROLLBACK_DEFAULTS[key], overrides.get(key))
-            if settings is None:
-                continue
-            if key == "duration_p99":
-                settings = scaled(settings, timeout.to_milliseconds() / 100)
-            source = (
-                lambda_pack.error_rate(
-                    metrics["errors"],
-                    metric("Invocations", "Sum"),
-                    settings.period,
-                    label="Error rate of the new version (%)",
-                )
-                if key == "error_rate"
-                else metrics[key]
-            )
-            record = factory.create(
-                scope,
-                label="rollback",
-                key=key,
-                metric=source,
-                settings=settings,
-                description=(
-                    f"[{settings.severity.value}] Rolls back a deployment of {self.node.path}: "
-                    f"{settings.default.meaning} (new version only) Runbook: "
-                    f"{runbook}#{anchor(lambda_pack.NAME, key)}"
-                ),
-            )
-            alarms[key] = record.alarm
-        if action is None:
-            reason = (
-                "CodeDeploy reads the state of the rollback alarms to stop and roll back a "
-                "deployment; without an alarm_topic they need no action of their own."
-            )
-            acknowledge(
-                scope,
-                reason,
-                "HIPAA.Security-CloudWatchAlarmAction",
-                "NIST.800.53.R5-CloudWatchAlarmAction",
-            )
-            for alarm in alarms.values():
-                acknowledge_library_check(alarm, "cfn-guard", "CT.CLOUDWATCH.PR.1", reason)
-        return alarms
 
     def _add_triggers(self, topic: sns.ITopic) -> None:
         topic.grant_publish(self._deployment_group.role)
@@ -845,6 +769,76 @@ class MonitoredFunction(Construct):
             locals(),
         )
         self._alias.add_event_source(source)
+
+    def add_queue_source(
+        self,
+        queue: QueueSource,
+        *,
+        batch_size: int | None = None,
+        max_batching_window: Duration | None = None,
+        max_concurrency: int | None = None,
+        report_batch_item_failures: bool = True,
+        enabled: bool = True,
+    ) -> sqs.IQueue:
+        """Read ``queue`` with the alias, where the canary and its rollback alarms guard each
+        release's share of the messages; the function's ``monitoring`` watches the queue too.
+
+        Parameters
+        ----------
+        queue:
+            A ``SecureQueue`` (its visibility timeout must be at least six times the function's
+            timeout plus the batching window, as AWS advises) or any SQS queue (an
+            ``sqs.Queue`` of this app: at least the function's timeout, or Lambda refuses it).
+        batch_size:
+            Messages per invocation: 1 to 10,000 (10 for a FIFO queue); above 10 needs
+            ``max_batching_window``. Default: - Lambda's 10
+        max_batching_window:
+            How long Lambda gathers a batch: up to 5 minutes; not for FIFO queues.
+            Default: - none
+        max_concurrency:
+            The most concurrent invocations this source makes: 2 to 1,000. Default: - no limit
+        report_batch_item_failures:
+            The handler returns ``{"batchItemFailures": [{"itemIdentifier": id}, ...]}`` and
+            only those messages return to the queue. Default: True
+        enabled:
+            False creates the mapping paused. Default: True
+
+        Returns
+        -------
+        The queue read (a ``SecureQueue``'s ``queue``).
+
+        Raises
+        ------
+        ValidationError
+            Values out of range or contradicting each other or the queue, before anything is
+            created.
+        """
+        where = f"MonitoredFunction({self.node.id!r}).add_queue_source"
+        checks.check_arguments(where, MonitoredFunction.add_queue_source, locals())
+        read, source = queue_source(
+            where,
+            queue,
+            timeout=self._timeout,
+            batch_size=batch_size,
+            max_batching_window=max_batching_window,
+            max_concurrency=max_concurrency,
+            report_batch_item_failures=report_batch_item_failures,
+            enabled=enabled,
+        )
+        if self._monitoring is not None and isinstance(read, Construct):
+            self._monitoring.check_region("queue", read)
+        before = set(self._alias.node.children)
+        self._alias.add_event_source(source)
+        if dead_letters_of(queue) is not None:
+            for mapping in set(self._alias.node.children) - before:
+                acknowledge(
+                    mapping,
+                    _SQS_FAILURES_REASON,
+                    "Serverless-LambdaEventSourceMappingDestination",
+                )
+        if self._monitoring is not None and not self._monitoring.monitors(read):
+            self._monitoring.monitor_queue(queue)
+        return read
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` invoke the alias (the live version)."""

@@ -9,7 +9,7 @@ import typing
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 
-from aws_cdk import ArnFormat, CfnOutput, Duration, Stack, Token
+from aws_cdk import ArnFormat, Duration, Stack, Token
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
@@ -25,17 +25,18 @@ from org_constructs.api import SecureApi
 from org_constructs.config import Stage
 from org_constructs.config._model import check_runbook_url
 from org_constructs.contract import DOCS_SOURCE
-from org_constructs.core import AbstractStack, QueueWithDeadLetter, config_of, stage_of
+from org_constructs.core import QueueWithDeadLetter, config_of, stage_of
 from org_constructs.database import SecureDatabase
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring import _targets as targets
+from org_constructs.monitoring._dashboards import create_dashboards
 from org_constructs.monitoring._factory import (
     AlarmFactory,
     MonitoredAlarm,
     MonitoredResource,
     PackCall,
 )
-from org_constructs.monitoring._lazy import LazyAlarmStatusWidget, LazyAnyAlarmRule
+from org_constructs.monitoring._lazy import LazyAnyAlarmRule
 from org_constructs.monitoring._packs import Pack, PackChecks, PackSpec, Shared
 from org_constructs.monitoring._packs import api as api_pack
 from org_constructs.monitoring._packs import custom as custom_pack
@@ -242,8 +243,14 @@ class ServiceMonitoring(Construct):
         self._stack = Stack.of(self)
         self._region = self._stack.region
         if dashboards:
-            self._create_dashboards(
-                dashboard_range or Duration.hours(3), performance_dashboard is not False
+            self._main, self._performance = create_dashboards(
+                self,
+                stage=resolved_stage.value,
+                service=service_name,
+                runbook=self._runbook,
+                alarm_arns=self._alarm_arns,
+                dashboard_range=dashboard_range or Duration.hours(3),
+                performance=performance_dashboard is not False,
             )
         _INSTANCES.add(self)
 
@@ -553,6 +560,20 @@ class ServiceMonitoring(Construct):
             alarms=None,
         )
 
+    def monitors(self, target: sqs.IQueue | QueueWithDeadLetter | lambda_.IFunction) -> bool:
+        """Whether ``target`` (an SQS queue or a ``SecureQueue``, a Lambda function, version or
+        alias) is monitored here already."""
+        checks.check_arguments(self._where, ServiceMonitoring.monitors, locals())
+        if isinstance(target, QueueWithDeadLetter) and not isinstance(target, sqs.QueueBase):
+            target = target.queue
+        if isinstance(target, sqs.QueueBase):
+            key: tuple[str, ...] = ("sqs", target.queue_arn)
+        elif isinstance(target, lambda_.FunctionBase):
+            key = ("lambda", target.function_arn)
+        else:
+            return False
+        return any(seen == key for seen, _ in self._watchlist.watched)
+
     def check_region(self, prop: str, target: Construct) -> None:
         """Refuse ``target`` (the caller's argument ``prop``) when its stack is in another
         region than this monitoring's: CloudWatch alarms watch metrics of their own region.
@@ -746,56 +767,6 @@ class ServiceMonitoring(Construct):
         self._composite.add_ok_action(action)
         self._composite_node = self._composite.node
 
-    def _create_dashboards(self, dashboard_range: Duration, performance: bool) -> None:
-        prefix = f"{self._stage.value}-{self._service}"
-        start = f"-PT{int(dashboard_range.to_minutes())}M"
-
-        def new_dashboard(construct_id: str, suffix: str) -> cw.Dashboard:
-            return cw.Dashboard(
-                self,
-                construct_id,
-                dashboard_name=f"{prefix}-{suffix}",
-                start=start,
-                period_override=cw.PeriodOverride.AUTO,
-            )
-
-        self._main = new_dashboard("MainDashboard", "main")
-        self._main.add_widgets(
-            cw.TextWidget(
-                markdown=f"# {self._service} ({self._stage.value})\nAlarms, traffic "
-                f"and errors. Runbook: {self._runbook}",
-                width=24,
-                height=2,
-            ),
-            LazyAlarmStatusWidget(lambda: list(self._alarm_arns), title="Alarms"),
-        )
-        dashboards = [(self._main, "MainDashboardUrl")]
-        if performance:
-            self._performance = new_dashboard("PerformanceDashboard", "performance")
-            self._performance.add_widgets(
-                cw.TextWidget(
-                    markdown=f"# {self._service} ({self._stage.value}): performance\n"
-                    "Latency percentiles, concurrency, database load.",
-                    width=24,
-                    height=2,
-                ),
-            )
-            dashboards.append((self._performance, "PerformanceDashboardUrl"))
-        node_id = self.node.id
-        for dashboard, output in dashboards:
-            self._output(
-                f"{node_id}{output}", _dashboard_url(self._region, dashboard.dashboard_name)
-            )
-
-    def _output(self, output_id: str, value: str) -> None:
-        """A stack output named after this construct, such as ``MonitoringMainDashboardUrl``."""
-        stack = self._stack
-        description = f"{self._service} dashboard"
-        if isinstance(stack, AbstractStack):
-            stack.create_output(output_id, value, description=description, export=False)
-        else:
-            CfnOutput(stack, output_id, value=value, description=description)
-
     def _add_main(self, *widgets: cw.IWidget) -> None:
         if self._main is not None:
             self._main.add_widgets(*widgets)
@@ -877,11 +848,4 @@ def _alarm_arn(stack: Stack, name: str) -> str:
         resource="alarm",
         resource_name=name,
         arn_format=ArnFormat.COLON_RESOURCE_NAME,
-    )
-
-
-def _dashboard_url(region: str, name: str) -> str:
-    return (
-        f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
-        f"#dashboards:name={name}"
     )
