@@ -313,8 +313,10 @@ def test_monitoring_takes_the_construct(dev_config: EnvironmentConfig) -> None:
     assert "dev-orders-Orders-server-errors" in names
     for alarm in alarms.values():
         dimensions = {d["Name"]: d["Value"] for d in alarm["Properties"].get("Dimensions", [])}
-        if dimensions:
+        if dimensions and alarm["Properties"]["AlarmName"].startswith("dev-orders-Orders-"):
             assert dimensions == {"ApiName": "Monitored-Orders", "Stage": "v1"}
+    # The alarm topic's own dead-letter queue is watched too.
+    assert "dev-orders-AlarmsDeadLetters-messages" in names
 
 
 BAD: dict[str, tuple[dict[str, Any], str]] = {

@@ -163,5 +163,8 @@ def test_a_queue_monitored_already_is_not_monitored_twice() -> None:
     before = len(monitoring.alarm_records)
     function = _function(stack, monitoring=monitoring)
     function.add_queue_source(jobs)
-    lambda_alarms = len(monitoring.resources[-1].alarms)
-    assert len(monitoring.alarm_records) == before + lambda_alarms
+    added = [r.pack for r in monitoring.resources][-2:]
+    assert added == ["lambda", "dead-letter-queue"]  # the function's own, no queue again
+    assert len(monitoring.alarm_records) == before + sum(
+        len(r.alarms) for r in monitoring.resources[-2:]
+    )

@@ -289,14 +289,16 @@ def test_main_dashboard_layout(main: dict[str, Any]) -> None:
     assert layout(main) == [
         ("text", None, 0, 0, 24, 2),
         ("alarm", "Alarms", 0, 2, 24, 6),
-        ("metric", "Lambda Handler: invocations and errors", 0, 8, 12, 6),
-        ("metric", "API Api: requests", 0, 14, 8, 6),
-        ("metric", "API Api: latency", 8, 14, 8, 6),
-        ("metric", "API Api: errors", 16, 14, 8, 6),
-        ("metric", "Database Db: CPU and connections", 0, 20, 12, 6),
-        ("metric", "NAT gateways: bytes", 0, 26, 12, 6),
-        ("metric", "NAT gateways: packets", 12, 26, 12, 6),
-        ("metric", "All functions: errors", 0, 32, 12, 6),
+        # The alarm topic's dead-letter queue, watched from the start.
+        ("metric", "Dead letters AlarmsDeadLetters", 0, 8, 6, 6),
+        ("metric", "Lambda Handler: invocations and errors", 0, 14, 12, 6),
+        ("metric", "API Api: requests", 0, 20, 8, 6),
+        ("metric", "API Api: latency", 8, 20, 8, 6),
+        ("metric", "API Api: errors", 16, 20, 8, 6),
+        ("metric", "Database Db: CPU and connections", 0, 26, 12, 6),
+        ("metric", "NAT gateways: bytes", 0, 32, 12, 6),
+        ("metric", "NAT gateways: packets", 12, 32, 12, 6),
+        ("metric", "All functions: errors", 0, 38, 12, 6),
     ]
 
 
@@ -316,7 +318,8 @@ def test_alarm_status_lists_every_alarm_of_the_service(
     alarms = widget(main, "Alarms")["properties"]["alarms"]
     prefix = "arn:aws:cloudwatch:us-east-1:333333333333:alarm:"
     assert alarms == [prefix + name for name in stack.monitoring.alarms]
-    assert len(alarms) == 26  # lambda 6, api 5, database 6, three NAT gateways 3 each
+    # the topic's dead letters 1, lambda 6, api 5, database 6, three NAT gateways 3 each
+    assert len(alarms) == 27
 
 
 def test_main_lambda_widget(main: dict[str, Any], ids: dict[str, str]) -> None:

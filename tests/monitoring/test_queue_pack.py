@@ -150,3 +150,52 @@ def test_a_dead_letter_queue_alarms_on_any_message() -> None:
     assert [r.severity.value for r in monitoring.alarm_records] == ["Critical"]
     with pytest.raises(ValidationError, match="already monitored"):
         monitoring.monitor_dead_letter_queue(dead_letters, label="Again")
+
+
+def test_the_librarys_own_dead_letter_queues_are_watched_when_monitoring_is_given() -> None:
+    from aws_cdk import aws_lambda as lambda_
+
+    from org_constructs import AlarmTopic, DeploymentNotifications, MonitoredFunction
+
+    stack = Stack(make_app(), "Service")
+    topic = AlarmTopic(stack, "Alarms", emails=["ops@example.com"])
+    monitoring = ServiceMonitoring(
+        stack, "Monitoring", service_name="orders", alarm_topic=topic, stage="dev"
+    )
+    function = MonitoredFunction(
+        stack,
+        "Orders",
+        code=lambda_.Code.from_inline("def handler(event, context):\n    return None\n"),
+        handler="index.handler",
+        monitoring=monitoring,
+    )
+    notifications = DeploymentNotifications(
+        stack, "Deployments", emails=["ops@example.com"], monitoring=monitoring
+    )
+    alarms = alarms_by_name(stack)
+    watched = {
+        "dev-orders-AlarmsDeadLetters-messages": topic.dead_letter_queue,
+        "dev-orders-OrdersDeadLetters-messages": function.dead_letter_queue,
+        "dev-orders-DeploymentsDeadLetters-messages": notifications.alarm_topic.dead_letter_queue,
+    }
+    for name, queue in watched.items():
+        assert queue is not None
+        assert alarms[name]["Dimensions"][0]["Value"] == {
+            "Fn::GetAtt": [stack.resolve(queue.node.default_child.logical_id), "QueueName"]  # type: ignore[union-attr]
+        }
+        assert alarms[name]["AlarmActions"]
+    assert all(monitoring.monitors(queue) for queue in watched.values())  # type: ignore[arg-type]
+
+
+def test_an_alarm_topic_of_another_stack_is_left_to_the_team() -> None:
+    from org_constructs import AlarmTopic
+
+    app = make_app()
+    topic = AlarmTopic(Stack(app, "Alarms"), "Alarms", emails=["ops@example.com"])
+    stack = Stack(app, "Service")
+    monitoring = ServiceMonitoring(
+        stack, "Monitoring", service_name="orders", alarm_topic=topic, stage="dev"
+    )
+    assert monitoring.alarms == {}
+    monitoring.monitor_dead_letter_queue(topic.dead_letter_queue, label="AlarmTopicDeadLetters")
+    assert list(monitoring.alarms) == ["dev-orders-AlarmTopicDeadLetters-messages"]

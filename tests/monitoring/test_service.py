@@ -364,12 +364,15 @@ class TestNatInstancePack:
     def test_status_checks_are_critical(self, nat_instances: dict[str, NatInstancesStack]) -> None:
         monitoring = nat_instances["t4g.small"].monitoring
         critical = {n for n, a in monitoring.alarms.items() if a in monitoring.critical_alarms}
-        assert critical == {f"dev-orders-nat{n}-status-check-failed" for n in (1, 2)}
+        assert critical == {f"dev-orders-nat{n}-status-check-failed" for n in (1, 2)} | {
+            "dev-orders-AlarmsDeadLetters-messages"  # the alarm topic's dead letters
+        }
 
     def test_no_credit_alarm_for_a_type_without_credits(
         self, nat_instances: dict[str, NatInstancesStack]
     ) -> None:
         names = set(nat_instances["c7g.medium"].monitoring.alarms)
+        names.discard("dev-orders-AlarmsDeadLetters-messages")
         assert names == {
             f"dev-orders-nat{n}-{key}"
             for n in (1, 2)
@@ -622,7 +625,11 @@ class TestRoutingAndOverrides:
         assert stack.monitoring.main_dashboard is None  # type: ignore[attr-defined]
 
     def test_alarm_widget_without_alarms_says_so(self, dev_config: EnvironmentConfig) -> None:
-        stack = monitoring_only(dev_config, lambda s, m: None, "Empty")
+        # A plain topic: an AlarmTopic's dead-letter queue would be watched, an alarm.
+        stack = Stack(make_app(), "Empty")
+        ServiceMonitoring(
+            stack, "M", service_name="orders", stage="dev", alarm_topic=sns.Topic(stack, "T")
+        )
         body = json.dumps(template_json(template_of(stack))["Resources"])
         assert "no alarms" in body
 

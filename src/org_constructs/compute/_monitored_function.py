@@ -561,6 +561,10 @@ class MonitoredFunction(Construct):
                 timeout=timeout,
                 reserved_concurrency=reserved_concurrent_executions,
             )
+            if self._dead_letter_queue is not None:
+                monitoring.monitor_dead_letter_queue(
+                    self._dead_letter_queue, label=f"{construct_id}DeadLetters"
+                )
         self._timeout = timeout
         self._monitoring = monitoring
         self.node.add_validation(SourcesOnTheAlias(self._function, self._alias))

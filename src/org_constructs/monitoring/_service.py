@@ -253,6 +253,13 @@ class ServiceMonitoring(Construct):
                 performance=performance_dashboard is not False,
             )
         _INSTANCES.add(self)
+        # The alarm topic's dead-letter queue (notifications that could not be delivered) is
+        # watched by the monitoring of its stack.
+        for topic in dict.fromkeys(t for t in topics.values() if isinstance(t, AlarmTopic)):
+            if Stack.of(topic) is self._stack:
+                self.monitor_dead_letter_queue(
+                    topic.dead_letter_queue, label=f"{topic.node.id}DeadLetters"
+                )
 
     # ----------------------------------------------------------------------------- packs
 
@@ -379,7 +386,9 @@ class ServiceMonitoring(Construct):
         alarms: Mapping[str, AlarmSettings | AlarmLevels] | None = None,
     ) -> MonitoredResource:
         """A Critical alarm and a widget for a dead-letter queue: any message in it is a
-        failure (``MonitoredFunction.dead_letter_queue``, ``AlarmTopic.dead_letter_queue``).
+        failure. The library's own are watched already: an ``AlarmTopic``'s when it is the
+        ``alarm_topic`` (or critical/warning topic) of a monitoring in its stack, a
+        ``MonitoredFunction``'s and a ``DeploymentNotifications``' when given ``monitoring``.
 
         Raises
         ------

@@ -15,7 +15,7 @@ from org_constructs._internal import checks
 from org_constructs.compliance._acknowledgements import acknowledge_grant, library_grantee
 from org_constructs.contract import DEPLOYMENT_TOPIC_OUTPUT
 from org_constructs.errors import ValidationError
-from org_constructs.monitoring import AlarmTopic
+from org_constructs.monitoring import AlarmTopic, ServiceMonitoring
 from org_constructs.monitoring._topic import check_notification_targets
 
 __all__ = ["DEPLOYMENT_TOPIC_OUTPUT", "DeploymentNotifications"]
@@ -53,6 +53,10 @@ class DeploymentNotifications(Construct):
         ``org-cdk pipeline github`` notifies as that role, since the stage's own role may only
         assume bootstrap roles. Left out when the stack's synthesizer has no bootstrap roles
         (not a ``DefaultStackSynthesizer``). Default: ``True``
+    monitoring:
+        A ``ServiceMonitoring`` that watches the topic's dead-letter queue (deployment
+        notifications that could not be delivered): a Critical alarm on any message and a
+        widget. Default: - not watched
 
     Raises
     ------
@@ -81,6 +85,7 @@ class DeploymentNotifications(Construct):
         publishers: Sequence[iam.IGrantable] = (),
         encryption_key: kms.IKey | None = None,
         deploy_role_publishes: bool = True,
+        monitoring: ServiceMonitoring | None = None,
     ) -> None:
         where = f"DeploymentNotifications({construct_id!r})"
         checks.check_arguments(where, DeploymentNotifications.__init__, locals())
@@ -97,6 +102,8 @@ class DeploymentNotifications(Construct):
             )
         # Checked here, so that a bad value leaves nothing half-made in the tree.
         emails = check_notification_targets(where, emails, slack_workspace_id, slack_channel_id)
+        if monitoring is not None:
+            monitoring.check_region("monitoring", scope)
         super().__init__(scope, construct_id)
         self._topic = AlarmTopic(
             self,
@@ -107,6 +114,10 @@ class DeploymentNotifications(Construct):
             display_name="Deployments",
             encryption_key=encryption_key,
         )
+        if monitoring is not None:
+            monitoring.monitor_dead_letter_queue(
+                self._topic.dead_letter_queue, label=f"{construct_id}DeadLetters"
+            )
         for principal in publishers:
             self.grant_publish(principal)
         deploy_role = bootstrap_role_arn(self) if deploy_role_publishes else None

@@ -43,6 +43,7 @@ __all__ = [
 NAME = "lambda"
 DEFAULT_ACCOUNT_CONCURRENCY = 1000
 DEFAULT_TIMEOUT = Duration.seconds(3)
+_DEFAULT_TIMEOUT_MS = 3000
 _MAX_CONCURRENCY = 2**31 - 1
 
 W, C = Severity.WARNING, Severity.CRITICAL
@@ -177,7 +178,10 @@ def check(
     if label is None and node is not None:
         label = (
             str(facts.owner.node.id)
-            if isinstance(facts.owner, ReleasedFunction) and facts.owner.alias is function
+            # The class first: the protocol's check reads properties, each a kernel request.
+            if hasattr(type(facts.owner), "alias")
+            and isinstance(facts.owner, ReleasedFunction)
+            and facts.owner.alias is function
             else facts.node_id
         )
     label, resolved = check_settings(
@@ -205,11 +209,14 @@ def check(
     watched = [("lambda", facts.arn)]
     checks.unwatched("function", function, watched)
     mapped = event_source_mapped
-    timeout_ms = (
-        facts.timeout_ms
-        if timeout is None and own is not None and facts.timeout_ms is not None
-        else (timeout or own or DEFAULT_TIMEOUT).to_milliseconds()
-    )
+    if timeout is not None:
+        timeout_ms = timeout.to_milliseconds()
+    elif own is not None and facts.timeout_ms is not None:
+        timeout_ms = facts.timeout_ms
+    elif own is not None:
+        timeout_ms = own.to_milliseconds()
+    else:
+        timeout_ms = _DEFAULT_TIMEOUT_MS
 
     def build(pack: Pack) -> None:
         monitor(
