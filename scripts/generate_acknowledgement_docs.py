@@ -134,6 +134,39 @@ def _queue_all(stack: org.AbstractStack) -> Any:
     return queue
 
 
+def _state_machine(stack: org.AbstractStack) -> Any:
+    body = cdk.aws_stepfunctions.DefinitionBody.from_chainable(
+        cdk.aws_stepfunctions.Pass(stack, "Prepare")
+    )
+    workflow = org.SecureStateMachine(stack, "Flow", definition_body=body)
+    role = iam.Role(stack, "Reader", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    workflow.grant_start_execution(role)
+    workflow.grant_read(role)
+    return workflow
+
+
+def _state_machine_all(stack: org.AbstractStack) -> Any:
+    """An Express workflow with every option (the key is the library's rotating key)."""
+    body = cdk.aws_stepfunctions.DefinitionBody.from_string(
+        '{"StartAt": "Prepare", "States": {"Prepare": {"Type": "Pass", "End": true}}}'
+    )
+    return org.SecureStateMachine(
+        stack,
+        "Flow",
+        definition_body=body,
+        definition_substitutions={"Stage": "test"},
+        state_machine_type=cdk.aws_stepfunctions.StateMachineType.EXPRESS,
+        timeout=Duration.minutes(2),
+        log_level=cdk.aws_stepfunctions.LogLevel.ALL,
+        include_execution_data=True,
+        state_machine_name="orders-fulfilment",
+        comment="Fulfils an order",
+        log_encryption_key=org.log_group_key(stack, "SharedKey", "the logs of the orders service"),
+        log_retention=cdk.aws_logs.RetentionDays.TWO_YEARS,
+        removal_policy=cdk.RemovalPolicy.RETAIN,
+    )
+
+
 def _imported_vpc(stack: org.AbstractStack) -> Any:
     """A VPC of another stack: the table lists the database's acknowledgements only."""
     return cdk.aws_ec2.Vpc.from_vpc_attributes(
@@ -346,6 +379,7 @@ PAGES: dict[str, list[tuple[str, str, Build, Options]]] = {
         )
     ],
     "secure-queue.md": [("SecureQueue", "Jobs", _queue, _queue_all)],
+    "secure-state-machine.md": [("SecureStateMachine", "Flow", _state_machine, _state_machine_all)],
     "secure-database.md": [("SecureDatabase", "Orders", _database, _database_all)],
     "secure-api.md": [("SecureApi", "Api", _api, _api_all)],
     "monitoring.md": [

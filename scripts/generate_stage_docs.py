@@ -4,7 +4,7 @@ Usage: python scripts/generate_stage_docs.py [--check]
 
 Every per-stage default lives in one table of the config model (``VpcConfig.for_stage``,
 ``DatabaseConfig.for_stage``, ``SecurityConfig.for_stage``, ``QueueConfig.for_stage``,
-``StageDefaults.for_stage``); the
+``StateMachineConfig.for_stage``, ``StageDefaults.for_stage``); the
 constructs read them, and this script writes the docs' tables from them, between the marker
 comments ``<!-- stage table: NAME ... -->`` and ``<!-- end of stage table -->`` of
 docs/configuration.md and the construct pages. ``--check`` fails when a committed page differs
@@ -28,6 +28,7 @@ from org_constructs.config import (
     SecurityConfig,
     Stage,
     StageDefaults,
+    StateMachineConfig,
     VpcConfig,
 )
 
@@ -68,6 +69,12 @@ RULES: Mapping[str, Mapping[str, str]] = {
     "queue": {
         "retention_days": "1 to 14: how long `SecureQueue` keeps a message no consumer deleted",
         "max_receive_count": "1 to 1000: receives before a message moves to the dead-letter queue",
+    },
+    "state-machine": {
+        "log_level": "`ALL` or `ERROR` (Control Tower's CT.STEPFUNCTIONS.PR.1): what "
+        "`SecureStateMachine` logs, every state transition or the failures only",
+        "include_execution_data": "true or false: whether the logs hold each state's input and "
+        "output",
     },
     "stage-defaults": {
         "removal_policy": "the removal policy of stateful resources (`removal_policy_for`); "
@@ -206,15 +213,48 @@ def queue_page_table() -> list[str]:
     ]
 
 
+def state_machine_page_table() -> list[str]:
+    """The SecureStateMachine page's per-stage table (``StateMachineConfig.for_stage``,
+    ``StageDefaults``)."""
+    configs = {stage: StateMachineConfig.for_stage(stage) for stage in STAGES}
+    choices = {stage: StageDefaults.for_stage(stage) for stage in STAGES}
+    header = " | ".join(
+        PRODUCTION_HEADER if stage is Stage.PRODUCTION else stage.value for stage in STAGES
+    )
+
+    def row(label: str, value: Callable[[Stage], str]) -> str:
+        return f"| {label} | " + " | ".join(value(stage) for stage in STAGES) + " |"
+
+    return [
+        f"| | {header} |",
+        "| --- |" + " --- |" * len(STAGES),
+        row("log level (`log_level`)", lambda s: f"`{configs[s].log_level}`"),
+        row(
+            "execution data in the logs (`include_execution_data`)",
+            lambda s: on_off(configs[s].include_execution_data),
+        ),
+        row(
+            "log retention (`EnvironmentConfig.log_retention_days`)",
+            lambda s: f"{choices[s].log_retention_days} days",
+        ),
+        row(
+            "removal policy (state machine, log group and key)",
+            lambda s: choices[s].removal_policy.upper(),
+        ),
+    ]
+
+
 TABLES: Mapping[str, Callable[[], list[str]]] = {
     "vpc": lambda: config_table("vpc", VpcConfig.for_stage),
     "database": lambda: config_table("database", DatabaseConfig.for_stage),
     "security": lambda: config_table("security", SecurityConfig.for_stage),
     "queue": lambda: config_table("queue", QueueConfig.for_stage),
+    "state-machine": lambda: config_table("state-machine", StateMachineConfig.for_stage),
     "stage-defaults": lambda: config_table("stage-defaults", StageDefaults.for_stage),
     "secure-database": database_page_table,
     "standard-vpc": vpc_page_table,
     "secure-queue": queue_page_table,
+    "secure-state-machine": state_machine_page_table,
 }
 """Each generated table by its marker name."""
 PAGES = (
@@ -222,6 +262,7 @@ PAGES = (
     ROOT / "docs" / "constructs" / "secure-database.md",
     ROOT / "docs" / "constructs" / "standard-vpc.md",
     ROOT / "docs" / "constructs" / "secure-queue.md",
+    ROOT / "docs" / "constructs" / "secure-state-machine.md",
 )
 
 

@@ -42,6 +42,14 @@ def _construct_fixtures() -> dict[str, Callable[[cdk.Stack], Any]]:
     def queue(stack: cdk.Stack) -> Any:
         return importlib.import_module("org_constructs").SecureQueue(stack, "Jobs")
 
+    def state_machine(stack: cdk.Stack) -> Any:
+        body = cdk.aws_stepfunctions.DefinitionBody.from_chainable(
+            cdk.aws_stepfunctions.Pass(stack, "Prepare")
+        )
+        return importlib.import_module("org_constructs").SecureStateMachine(
+            stack, "Flow", definition_body=body
+        )
+
     def topic(stack: cdk.Stack) -> Any:
         return importlib.import_module("org_constructs").AlarmTopic(stack, "Alarms")
 
@@ -93,6 +101,7 @@ def _construct_fixtures() -> dict[str, Callable[[cdk.Stack], Any]]:
         "StandardVpc": vpc,
         "SecureBucket": bucket,
         "SecureQueue": queue,
+        "SecureStateMachine": state_machine,
         "SecureDatabase": database,
         "SecureApi": api,
         "AlarmTopic": topic,

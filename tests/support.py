@@ -273,6 +273,7 @@ SMALL_EXAMPLES = (
     "standard_vpc",
     "secure_bucket",
     "secure_queue",
+    "secure_state_machine",
     "monitoring",
     "monitored_function",
     "deployment_notifications",

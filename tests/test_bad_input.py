@@ -37,6 +37,7 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -61,11 +62,13 @@ from org_constructs import (
     SecureBucket,
     SecureDatabase,
     SecureQueue,
+    SecureStateMachine,
     SecurityConfig,
     ServiceMonitoring,
     Severity,
     Stage,
     StandardVpc,
+    StateMachineConfig,
     ValidationError,
     VpcConfig,
     environment_from_context,
@@ -162,6 +165,14 @@ def _function(probe: Probe) -> lambda_.IFunction:
     return lambda_.Function.from_function_name(probe.stack, probe.id("Imported"), "orders-handler")
 
 
+def _definition(probe: Probe) -> dict[str, Any]:
+    return {"definition_body": sfn.DefinitionBody.from_string('{"StartAt":"A","States":{}}')}
+
+
+def _state_machine(probe: Probe) -> SecureStateMachine:
+    return SecureStateMachine(probe.stack, "Flow", **_definition(probe))
+
+
 def _vpc(probe: Probe) -> StandardVpc:
     """A VPC a ``SecureDatabase`` can use (isolated subnets, the Secrets Manager endpoint)."""
     found = probe.stack.node.try_find_child("DatabaseVpc")
@@ -238,6 +249,24 @@ TARGETS: dict[str, Target] = {
             SecureQueue.grant_consume_messages,
             SecureQueue.grant_purge,
         )
+    },
+    "SecureStateMachine": Target(
+        SecureStateMachine.__init__, _construct(SecureStateMachine), _definition
+    ),
+    "SecureStateMachine.from_config": Target(
+        SecureStateMachine.from_config,
+        _construct(SecureStateMachine.from_config),
+        lambda probe: {"config": StateMachineConfig(), **_definition(probe)},
+        extra={"definition_body": sfn.DefinitionBody},
+    ),
+    **{
+        f"SecureStateMachine.{grant.__name__}": Target(
+            grant,
+            _method(grant.__name__),
+            lambda probe: {"grantee": iam.AccountRootPrincipal()},
+            receiver=_state_machine,
+        )
+        for grant in (SecureStateMachine.grant_start_execution, SecureStateMachine.grant_read)
     },
     "SecureDatabase": Target(
         SecureDatabase.__init__, _construct(SecureDatabase), lambda probe: {"vpc": _vpc(probe)}
@@ -452,6 +481,12 @@ TARGETS: dict[str, Target] = {
     "QueueConfig": Target(QueueConfig, _plain(QueueConfig)),
     "QueueConfig.for_stage": Target(
         QueueConfig.for_stage, _plain(QueueConfig.for_stage), lambda probe: {"stage": "dev"}
+    ),
+    "StateMachineConfig": Target(StateMachineConfig, _plain(StateMachineConfig)),
+    "StateMachineConfig.for_stage": Target(
+        StateMachineConfig.for_stage,
+        _plain(StateMachineConfig.for_stage),
+        lambda probe: {"stage": "dev"},
     ),
     "EnvironmentConfig": Target(
         EnvironmentConfig,

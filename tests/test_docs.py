@@ -50,6 +50,7 @@ SUBPACKAGES = (
     "network",
     "storage",
     "messaging",
+    "workflows",
     "database",
     "api",
     "compute",

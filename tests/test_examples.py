@@ -160,6 +160,34 @@ def test_secure_queue_example(queue_assembly: Path, stage: str, days: int, delet
 
 
 @pytest.fixture
+def state_machine_assembly(validated_example: Callable[..., ValidatedApp]) -> Path:
+    return validated_assembly(validated_example, "secure_state_machine")
+
+
+@pytest.mark.parametrize(
+    ("stage", "level", "days"),
+    [("dev", "ALL", 7), ("staging", "ERROR", 90), ("production", "ERROR", 365)],
+)
+def test_secure_state_machine_example(
+    state_machine_assembly: Path, stage: str, level: str, days: int
+) -> None:
+    """The environment's config.state_machine sets the log level; the stage, the retention."""
+    (machine,) = resources_of(
+        state_machine_assembly, f"Fulfilment-{stage}", "AWS::StepFunctions::StateMachine"
+    )
+    properties = machine["Properties"]
+    assert properties["LoggingConfiguration"]["Level"] == level
+    assert properties["LoggingConfiguration"]["IncludeExecutionData"] is False
+    assert properties["TracingConfiguration"] == {"Enabled": True}
+    assert '"TimeoutSeconds":900' in properties["DefinitionString"]
+    (group,) = resources_of(state_machine_assembly, f"Fulfilment-{stage}", "AWS::Logs::LogGroup")
+    assert group["Properties"]["RetentionInDays"] == days
+    alarms = resources_of(state_machine_assembly, f"Fulfilment-{stage}", "AWS::CloudWatch::Alarm")
+    names = {a["Properties"]["AlarmName"] for a in alarms}
+    assert f"{stage}-fulfilment-Fulfilment-failed" in names
+
+
+@pytest.fixture
 def monitoring_assembly(validated_example: Callable[..., ValidatedApp]) -> Path:
     return validated_assembly(validated_example, "monitoring")
 

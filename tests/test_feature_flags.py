@@ -36,6 +36,7 @@ from org_constructs import (
     SecureBucket,
     SecureDatabase,
     SecureQueue,
+    SecureStateMachine,
     ServiceMonitoring,
     StandardVpc,
 )
@@ -50,6 +51,12 @@ from tests.network.test_standard_vpc import full_vpc
 from tests.storage.test_secure_bucket import full_bucket
 from tests.support import CDK, ROOT, availability_zone_context, cli_env, load_script
 from tests.test_docs import is_stack, public_constructs
+from tests.workflows.test_secure_state_machine import (
+    definition,
+    express_state_machine,
+    full_state_machine,
+    granted_state_machine,
+)
 
 Build = Callable[[AbstractStack], Any]
 
@@ -176,6 +183,12 @@ CASES: dict[str, Build] = {
     "SecureQueue": lambda stack: SecureQueue(stack, "Jobs"),
     "SecureQueue all options": full_queue,
     "SecureQueue grants": granted_queue,
+    "SecureStateMachine": lambda stack: SecureStateMachine(
+        stack, "Flow", definition_body=definition(stack)
+    ),
+    "SecureStateMachine all options": full_state_machine,
+    "SecureStateMachine express": express_state_machine,
+    "SecureStateMachine grants": granted_state_machine,
     "SecureDatabase": lambda stack: SecureDatabase(stack, "Orders", vpc=network(stack)),
     "SecureDatabase all options": full_database,
     "SecureApi": api_defaults,

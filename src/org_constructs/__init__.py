@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         QueueConfig,
         SecurityConfig,
         Stage,
+        StateMachineConfig,
         VpcConfig,
         environment_from_context,
         environments_from_context,
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from org_constructs.network import StandardVpc
     from org_constructs.notifications import DeploymentNotifications
     from org_constructs.storage import BucketLifecycleRule, BucketTransition, SecureBucket
+    from org_constructs.workflows import SecureStateMachine
 
 try:
     __version__ = version("org-constructs")
@@ -59,6 +61,7 @@ _LAZY = {
     "QueueConfig": "org_constructs.config",
     "SecurityConfig": "org_constructs.config",
     "Stage": "org_constructs.config",
+    "StateMachineConfig": "org_constructs.config",
     "VpcConfig": "org_constructs.config",
     "environment_from_context": "org_constructs.config",
     "environments_from_context": "org_constructs.config",
@@ -80,6 +83,7 @@ _LAZY = {
     "SecureBucket": "org_constructs.storage",
     "SecureDatabase": "org_constructs.database",
     "SecureQueue": "org_constructs.messaging",
+    "SecureStateMachine": "org_constructs.workflows",
     "DeploymentAccess": "org_constructs.delivery",
     "OrgPipeline": "org_constructs.delivery",
 }
@@ -118,11 +122,13 @@ __all__ = [
     "SecureBucket",
     "SecureDatabase",
     "SecureQueue",
+    "SecureStateMachine",
     "SecurityConfig",
     "ServiceMonitoring",
     "Severity",
     "Stage",
     "StandardVpc",
+    "StateMachineConfig",
     "ValidationError",
     "VpcConfig",
     "__version__",

@@ -8,6 +8,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk.assertions import Template
 
 from org_constructs import (
@@ -18,6 +19,7 @@ from org_constructs import (
     SecureApi,
     SecureBucket,
     SecureQueue,
+    SecureStateMachine,
     ServiceMonitoring,
     StandardVpc,
 )
@@ -33,6 +35,7 @@ NAME_PROPERTIES = (
     "ManagedPolicyName",
     "TopicName",
     "QueueName",
+    "StateMachineName",
     "FunctionName",
     "DBInstanceIdentifier",
     "DBClusterIdentifier",
@@ -55,6 +58,9 @@ class ServiceStack(AbstractStack):
     def initialize(self) -> None:
         SecureBucket(self, "Data")
         SecureQueue(self, "Jobs")
+        SecureStateMachine(
+            self, "Flow", definition_body=sfn.DefinitionBody.from_chainable(sfn.Pass(self, "Go"))
+        )
         alarms = AlarmTopic(self, "Alarms")
         monitoring = (
             ServiceMonitoring(self, "Monitoring", service_name=self.stack_name, alarm_topic=alarms)

@@ -358,6 +358,7 @@ def acknowledge_grant(
     *,
     owner: IConstruct,
     actions: Iterable[str] = (),
+    resources: Iterable[str] = (),
 ) -> None:
     """Acknowledge the cdk-nag wildcard findings that a library ``grant_*`` method causes.
 
@@ -368,7 +369,9 @@ def acknowledge_grant(
     ``grants`` wrote, with a reason naming the grant, so it cannot cover a statement the team
     wrote (the team's grants stay in the role's own policy, where their findings stay
     visible); ``org-cdk validate`` lists them as acknowledged. ``actions``: wildcard actions
-    granted alongside (a key grant aws-cdk-lib makes without returning it). ``owner``: the
+    granted alongside (a key grant aws-cdk-lib makes without returning it); ``resources``:
+    wildcard resources granted alongside, strings or tokens (a state machine's read grant
+    returns only its last statement, not the one on ``execution:<name>:*``). ``owner``: the
     construct whose resources are granted (when it shares the grantee's stack, the
     acknowledgement is written at once). Nothing is recorded for a grantee that is not the
     library's policy (an account or service principal gets a resource policy, which IAM5
@@ -383,6 +386,7 @@ def acknowledge_grant(
             details += [f"Action::{a}" for a in statement.actions if "*" in a]
             details += [f"Resource::{r}" for r in statement.resources if "*" in r]
     details += [f"Action::{a}" for a in actions if "*" in a]
+    details += [f"Resource::{r}" for r in resources]
     unique = list(dict.fromkeys(details))
     if unique:
         acknowledge_library_finding(

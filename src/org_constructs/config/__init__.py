@@ -1,4 +1,5 @@
-"""Typed per-environment configuration: stages, VPC, database, security and queue settings.
+"""Typed per-environment configuration: stages, VPC, database, security, queue and state
+machine settings.
 
 Load all environments of an app with ``load_environments("environments.json")`` or from CDK
 context with ``environments_from_context(app)``; every invalid value raises
@@ -22,6 +23,7 @@ from org_constructs.config._model import (
     SecurityConfig,
     Stage,
     StageDefaults,
+    StateMachineConfig,
     VpcConfig,
 )
 
@@ -35,6 +37,7 @@ __all__ = [
     "SecurityConfig",
     "Stage",
     "StageDefaults",
+    "StateMachineConfig",
     "VpcConfig",
     "environment_from_context",
     "environments_from_context",

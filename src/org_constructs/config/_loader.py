@@ -18,6 +18,7 @@ from org_constructs.config._model import (
     SecurityConfig,
     Stage,
     StageDefaults,
+    StateMachineConfig,
     VpcConfig,
 )
 from org_constructs.errors import MissingExtraError, ValidationError
@@ -35,12 +36,18 @@ __all__ = [
 ]
 
 _NESTED: Mapping[
-    str, type[VpcConfig] | type[DatabaseConfig] | type[SecurityConfig] | type[QueueConfig]
+    str,
+    type[VpcConfig]
+    | type[DatabaseConfig]
+    | type[SecurityConfig]
+    | type[QueueConfig]
+    | type[StateMachineConfig],
 ] = {
     "vpc": VpcConfig,
     "database": DatabaseConfig,
     "security": SecurityConfig,
     "queue": QueueConfig,
+    "state_machine": StateMachineConfig,
 }
 _ENVIRONMENT_KEYS = tuple(f.name for f in dataclasses.fields(EnvironmentConfig))
 _REQUIRED_KEYS = ("account", "region")

@@ -27,6 +27,7 @@ __all__ = [
     "SecurityConfig",
     "Stage",
     "StageDefaults",
+    "StateMachineConfig",
     "VpcConfig",
 ]
 
@@ -69,6 +70,9 @@ MAX_QUEUE_RETENTION_DAYS = 14
 """The longest SQS keeps a message, in days."""
 MAX_QUEUE_RECEIVE_COUNT = 1000
 """The most receives ``SecureQueue`` allows before a message moves to the dead-letter queue."""
+STATE_MACHINE_LOG_LEVELS = ("ALL", "ERROR")
+"""The log levels a ``SecureStateMachine`` may log at: those Control Tower's
+CT.STEPFUNCTIONS.PR.1 accepts (``FATAL`` leaves out failed tasks, ``OFF`` logs nothing)."""
 
 _C = TypeVar("_C")
 
@@ -377,6 +381,49 @@ class QueueConfig:
 
 
 @dataclass(frozen=True)
+class StateMachineConfig:
+    """Step Functions settings for one environment: the defaults of ``SecureStateMachine``.
+
+    Parameters
+    ----------
+    log_level:
+        What the state machine logs to its log group: ``'ALL'`` (every state transition: the
+        whole path of an execution, log ingestion paid per transition) or ``'ERROR'`` (failed
+        executions and failed, timed-out or aborted states only). Default: ``'ERROR'``
+    include_execution_data:
+        Whether the logs hold each state's input and output. They may hold personal or secret
+        data, which the log group then keeps for its whole retention. Default: False
+
+    Use ``StateMachineConfig.for_stage(stage)`` for the per-stage defaults (dev logs ``ALL``
+    to debug with, staging and production ``ERROR``; no stage logs execution data).
+
+    Example
+    -------
+    >>> StateMachineConfig.for_stage("dev").log_level
+    'ALL'
+    """
+
+    log_level: str = "ERROR"
+    include_execution_data: bool = False
+
+    def __post_init__(self) -> None:
+        where = type(self).__name__
+        checks.check_choice(where, "log_level", self.log_level, STATE_MACHINE_LOG_LEVELS)
+        checks.check_bool(where, "include_execution_data", self.include_execution_data)
+
+    @classmethod
+    def for_stage(cls, stage: Stage | str, **overrides: Any) -> StateMachineConfig:
+        """Return the stage's defaults with ``overrides`` applied.
+
+        Example
+        -------
+        >>> StateMachineConfig.for_stage("production").log_level
+        'ERROR'
+        """
+        return _stage_defaults(cls, stage, _STATE_MACHINE_DEFAULTS, overrides)
+
+
+@dataclass(frozen=True)
 class StageDefaults:
     """The constructs' per-stage choices that no environment key sets.
 
@@ -490,6 +537,8 @@ class EnvironmentConfig:
         none (the alarm catalogue of the installed version)
     queue:
         Default: ``QueueConfig.for_stage(stage)``
+    state_machine:
+        Default: ``StateMachineConfig.for_stage(stage)``
 
     Raises
     ------
@@ -520,6 +569,7 @@ class EnvironmentConfig:
     wave: int | None = None
     runbook_url: str | None = None
     queue: QueueConfig = _FROM_STAGE
+    state_machine: StateMachineConfig = _FROM_STAGE
 
     def __post_init__(self) -> None:
         where = type(self).__name__
@@ -541,6 +591,7 @@ class EnvironmentConfig:
             ("database", DatabaseConfig),
             ("security", SecurityConfig),
             ("queue", QueueConfig),
+            ("state_machine", StateMachineConfig),
         ):
             value = getattr(self, prop)
             if value is _FROM_STAGE:
@@ -724,6 +775,11 @@ _QUEUE_DEFAULTS: Mapping[Stage, Mapping[str, Any]] = {
     Stage.DEV: {"retention_days": 4, "max_receive_count": 5},
     Stage.STAGING: {"retention_days": 7, "max_receive_count": 5},
     Stage.PRODUCTION: {"retention_days": 14, "max_receive_count": 5},
+}
+_STATE_MACHINE_DEFAULTS: Mapping[Stage, Mapping[str, Any]] = {
+    Stage.DEV: {"log_level": "ALL", "include_execution_data": False},
+    Stage.STAGING: {"log_level": "ERROR", "include_execution_data": False},
+    Stage.PRODUCTION: {"log_level": "ERROR", "include_execution_data": False},
 }
 _SECURITY_DEFAULTS: Mapping[Stage, Mapping[str, Any]] = {
     Stage.DEV: {"waf_enabled": False},

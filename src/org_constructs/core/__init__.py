@@ -15,11 +15,13 @@ from org_constructs.core._abstract_stack import (  # noqa: E402
 from org_constructs.core._names import fit_name, name_part_of, service_name_of  # noqa: E402
 from org_constructs.core._queued import QueueWithDeadLetter  # noqa: E402
 from org_constructs.core._released import ReleasedFunction, serving_function  # noqa: E402
+from org_constructs.core._workflows import StateMachineWithTimeout  # noqa: E402
 
 __all__ = [
     "AbstractStack",
     "QueueWithDeadLetter",
     "ReleasedFunction",
+    "StateMachineWithTimeout",
     "config_of",
     "fit_name",
     "is_regulated",

@@ -257,6 +257,7 @@ def test_reference_app_passes_every_checker(reference_report: dict[str, Any]) ->
         "standard_vpc",
         "secure_bucket",
         "secure_queue",
+        "secure_state_machine",
         "monitoring",
         "monitored_function",
         "deployment_notifications",
