@@ -28,6 +28,7 @@ from org_constructs.config import Stage
 from org_constructs.core import AbstractStack, removal_policy_for, stage_of
 from org_constructs.errors import ValidationError
 from org_constructs.storage._lifecycle import MAX_DAYS, BucketLifecycleRule
+from org_constructs.storage._notifications import Destination, notification_destination
 
 __all__ = ["SecureBucket"]
 
@@ -452,6 +453,42 @@ class SecureBucket(Construct):
     def bucket_arn(self) -> str:
         """The bucket's ARN."""
         return self._bucket.bucket_arn
+
+    def add_event_notification(
+        self,
+        event: s3.EventType,
+        destination: Destination,
+        *filters: s3.NotificationKeyFilter,
+    ) -> None:
+        """Send the bucket's ``event`` (``s3.EventType.OBJECT_CREATED``...) to a queue (a
+        ``SecureQueue``), a topic (an ``AlarmTopic``) or a function (a ``MonitoredFunction``:
+        its alias, where the release guards the events), for keys matching ``filters``
+        (``s3.NotificationKeyFilter(prefix="uploads/", suffix=".csv")``).
+
+        aws-cdk-lib's notifications handler and the bucket's handler policy that the first
+        notification adds are acknowledged by the library; aws-cdk-lib lets S3 use the key
+        of an encrypted queue or topic.
+
+        Raises
+        ------
+        ValidationError
+            A destination S3 cannot notify (a FIFO queue, the unversioned function of a
+            ``MonitoredFunction``, another kind of value), an event or filter of the wrong type.
+        """
+        where = f"SecureBucket({self.node.id!r}).add_event_notification"
+        checks.check_arguments(
+            where, SecureBucket.add_event_notification, {"event": event, "destination": destination}
+        )
+        for index, key_filter in enumerate(filters):
+            if not isinstance(key_filter, s3.NotificationKeyFilter):
+                raise ValidationError(
+                    where,
+                    f"filters[{index}]",
+                    key_filter,
+                    "must be an s3.NotificationKeyFilter(prefix=..., suffix=...)",
+                )
+        target = notification_destination(where, self._bucket, destination)
+        self._bucket.add_event_notification(event, target, *filters)
 
     def grant_read(self, grantee: iam.IGrantable, objects_key_pattern: str = "*") -> iam.Grant:
         """Let ``grantee`` read objects (and decrypt them with the key).
