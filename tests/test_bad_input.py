@@ -219,6 +219,15 @@ TARGETS: dict[str, Target] = {
             SecureBucket.grant_delete,
         )
     },
+    "SecureBucket.add_event_notification": Target(
+        SecureBucket.add_event_notification,
+        _method("add_event_notification"),
+        lambda probe: {
+            "event": s3.EventType.OBJECT_CREATED,
+            "destination": sqs.Queue(probe.stack, probe.id("Jobs")),
+        },
+        receiver=lambda probe: SecureBucket(probe.stack, "Bucket"),
+    ),
     "SecureQueue": Target(SecureQueue.__init__, _construct(SecureQueue)),
     "SecureQueue.from_config": Target(
         SecureQueue.from_config,
@@ -349,6 +358,12 @@ TARGETS: dict[str, Target] = {
     "ServiceMonitoring.monitor_dead_letter_queue": _monitor(
         ServiceMonitoring.monitor_dead_letter_queue,
         queue=lambda probe: sqs.Queue(probe.stack, "Failed"),
+    ),
+    "ServiceMonitoring.monitor_state_machine": _monitor(
+        ServiceMonitoring.monitor_state_machine,
+        state_machine=lambda probe: sfn.StateMachine.from_state_machine_arn(
+            probe.stack, "Machine", f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:orders"
+        ),
     ),
     "ServiceMonitoring.monitor_metric": _monitor(
         ServiceMonitoring.monitor_metric,

@@ -17,6 +17,7 @@ from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk.assertions import Template
 
 from org_constructs import (
@@ -496,6 +497,12 @@ PACKS: dict[str, Callable[[Stack, ServiceMonitoring], Any]] = {
     ),
     "dead-letter-queue": lambda s, m: m.monitor_dead_letter_queue(
         sqs.Queue.from_queue_arn(s, "Failed", f"arn:aws:sqs:{s.region}:{s.account}:failed")
+    ),
+    "state-machine": lambda s, m: m.monitor_state_machine(
+        sfn.StateMachine.from_state_machine_arn(
+            s, "StateMachine", f"arn:aws:states:{s.region}:{s.account}:stateMachine:orders"
+        ),
+        timeout=Duration.minutes(30),
     ),
     "custom": lambda s, m: m.monitor_metric(
         cw.Metric(namespace="Orders", metric_name="Placed", statistic="Sum"),

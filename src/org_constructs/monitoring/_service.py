@@ -17,6 +17,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct, Node
 
 from org_constructs._internal import checks
@@ -25,7 +26,7 @@ from org_constructs.api import SecureApi
 from org_constructs.config import Stage
 from org_constructs.config._model import check_runbook_url
 from org_constructs.contract import DOCS_SOURCE
-from org_constructs.core import QueueWithDeadLetter, config_of, stage_of
+from org_constructs.core import QueueWithDeadLetter, StateMachineWithTimeout, config_of, stage_of
 from org_constructs.database import SecureDatabase
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring import _targets as targets
@@ -45,6 +46,7 @@ from org_constructs.monitoring._packs import lambda_ as lambda_pack
 from org_constructs.monitoring._packs import nat as nat_pack
 from org_constructs.monitoring._packs import nat_instance as nat_instance_pack
 from org_constructs.monitoring._packs import queue as queue_pack
+from org_constructs.monitoring._packs import state_machine as state_machine_pack
 from org_constructs.monitoring._packs._checks import Watchlist
 from org_constructs.monitoring._service_checks import TopicLike, check_dashboards, check_topics
 from org_constructs.monitoring._settings import (
@@ -396,6 +398,41 @@ class ServiceMonitoring(Construct):
             A queue of another region, or already monitored here.
         """
         return self._monitor(queue_pack.DEAD_LETTERS, locals())[0]
+
+    def monitor_state_machine(
+        self,
+        state_machine: sfn.IStateMachine | StateMachineWithTimeout,
+        *,
+        label: str | None = None,
+        timeout: Duration | None = None,
+        alarms: Mapping[str, AlarmSettings | AlarmLevels] | None = None,
+    ) -> MonitoredResource:
+        """Alarms and widgets for a Step Functions state machine.
+
+        Parameters
+        ----------
+        state_machine:
+            A ``SecureStateMachine`` (its timeout is read) or an ``sfn.IStateMachine`` (the
+            ``state_machine`` of a ``SecureStateMachine`` is recognised as its own).
+        label:
+            The resource part of alarm names. Default: - the construct id (the
+            ``SecureStateMachine``'s for one)
+        timeout:
+            The state machine's timeout, for the execution time alarm (80% of it). Default: -
+            a ``SecureStateMachine``'s own; for another state machine, none: the execution
+            time alarm is left out
+        alarms:
+            Overrides by alarm key (see the alarm catalogue).
+
+        Raises
+        ------
+        ValidationError
+            For a target that is not a state machine, of another region or already monitored
+            in this service; a ``timeout`` outside 1 second to 365 days, not whole seconds,
+            or that contradicts a ``SecureStateMachine``'s own; an override of
+            ``execution_time_p99`` without a timeout. Nothing is created.
+        """
+        return self._monitor(state_machine_pack.PACK, locals())[0]
 
     def monitor_nat_gateways(
         self,

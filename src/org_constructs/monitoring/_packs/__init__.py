@@ -21,6 +21,7 @@ from org_constructs.monitoring._packs import (
     nat,
     nat_instance,
     queue,
+    state_machine,
 )
 from org_constructs.monitoring._packs._base import (
     CreateAlarm,
@@ -60,6 +61,7 @@ PACKS: dict[str, PackSpec] = {
         custom.PACK,
         queue.PACK,
         queue.DEAD_LETTERS,
+        state_machine.PACK,
     )
 }
 """The registered packs by name, in catalogue order: one line per monitored service."""
