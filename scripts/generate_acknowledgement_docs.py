@@ -145,6 +145,39 @@ def _state_machine(stack: org.AbstractStack) -> Any:
     return workflow
 
 
+def _trigger(stack: org.AbstractStack) -> Any:
+    """A nightly run of a function (made elsewhere: its page lists its own rows)."""
+    job = lambda_.Function.from_function_arn(
+        stack, "Job", f"arn:aws:lambda:{stack.region}:{stack.account}:function:report"
+    )
+    return org.Trigger(
+        stack,
+        "Nightly",
+        target=job,
+        schedule=cdk.aws_events.Schedule.cron(minute="0", hour="3"),
+    )
+
+
+def _trigger_all(stack: org.AbstractStack) -> Any:
+    """A state machine (made elsewhere) started by an event rule on a bus of its own, every
+    option."""
+    workflow = cdk.aws_stepfunctions.StateMachine.from_state_machine_arn(
+        stack, "Flow", f"arn:aws:states:{stack.region}:{stack.account}:stateMachine:archive"
+    )
+    return org.Trigger(
+        stack,
+        "Nightly",
+        target=workflow,
+        event_pattern=cdk.aws_events.EventPattern(source=["orders"]),
+        event_bus=cdk.aws_events.EventBus(stack, "Orders"),
+        retry_attempts=5,
+        max_event_age=Duration.hours(2),
+        input=cdk.aws_events.RuleTargetInput.from_object({"archive": True}),
+        enabled=False,
+        description="Archives the orders of each placed batch",
+    )
+
+
 def _state_machine_all(stack: org.AbstractStack) -> Any:
     """An Express workflow with every option (the key is the library's rotating key)."""
     body = cdk.aws_stepfunctions.DefinitionBody.from_string(
@@ -380,6 +413,7 @@ PAGES: dict[str, list[tuple[str, str, Build, Options]]] = {
     ],
     "secure-queue.md": [("SecureQueue", "Jobs", _queue, _queue_all)],
     "secure-state-machine.md": [("SecureStateMachine", "Flow", _state_machine, _state_machine_all)],
+    "trigger.md": [("Trigger", "Nightly", _trigger, _trigger_all)],
     "secure-database.md": [("SecureDatabase", "Orders", _database, _database_all)],
     "secure-api.md": [("SecureApi", "Api", _api, _api_all)],
     "monitoring.md": [

@@ -50,6 +50,17 @@ def _construct_fixtures() -> dict[str, Callable[[cdk.Stack], Any]]:
             stack, "Flow", definition_body=body
         )
 
+    def trigger(stack: cdk.Stack) -> Any:
+        job = cdk.aws_lambda.Function.from_function_arn(
+            stack, "Job", "arn:aws:lambda:us-east-1:111111111111:function:report"
+        )
+        return importlib.import_module("org_constructs").Trigger(
+            stack,
+            "Nightly",
+            target=job,
+            schedule=cdk.aws_events.Schedule.cron(minute="0", hour="3"),
+        )
+
     def topic(stack: cdk.Stack) -> Any:
         return importlib.import_module("org_constructs").AlarmTopic(stack, "Alarms")
 
@@ -102,6 +113,7 @@ def _construct_fixtures() -> dict[str, Callable[[cdk.Stack], Any]]:
         "SecureBucket": bucket,
         "SecureQueue": queue,
         "SecureStateMachine": state_machine,
+        "Trigger": trigger,
         "SecureDatabase": database,
         "SecureApi": api,
         "AlarmTopic": topic,

@@ -29,6 +29,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -69,6 +70,7 @@ from org_constructs import (
     Stage,
     StandardVpc,
     StateMachineConfig,
+    Trigger,
     ValidationError,
     VpcConfig,
     environment_from_context,
@@ -155,6 +157,9 @@ def _plain(function: Callable[..., object]) -> Call:
 
 def _method(name: str) -> Call:
     return lambda probe, receiver, arguments: getattr(receiver, name)(**arguments)
+
+
+_HOUR = cdk.Duration.hours(1)
 
 
 def _code(probe: Probe) -> dict[str, Any]:
@@ -277,6 +282,42 @@ TARGETS: dict[str, Target] = {
         )
         for grant in (SecureStateMachine.grant_start_execution, SecureStateMachine.grant_read)
     },
+    "Trigger": Target(
+        Trigger.__init__,
+        _construct(Trigger),
+        lambda probe: {"target": _function(probe), "schedule": events.Schedule.rate(_HOUR)},
+    ),
+    **{
+        f"{owner.__name__}.{method}": Target(
+            getattr(owner, method),
+            _method(method),
+            (lambda probe: {"construct_id": "Nightly", "schedule": events.Schedule.rate(_HOUR)})
+            if method == "add_schedule"
+            else (
+                lambda probe: {
+                    "construct_id": "OnOrder",
+                    "event_pattern": events.EventPattern(source=["orders"]),
+                }
+            ),
+            receiver=(
+                (
+                    lambda probe: MonitoredFunction(
+                        probe.stack, probe.id("Function"), **_code(probe), handler="index.handler"
+                    )
+                )
+                if owner is MonitoredFunction
+                else _state_machine
+            ),
+        )
+        for owner in (MonitoredFunction, SecureStateMachine)
+        for method in ("add_schedule", "add_rule")
+    },
+    "ServiceMonitoring.monitor_rule": _monitor(
+        ServiceMonitoring.monitor_rule,
+        rule=lambda probe: events.Rule(
+            probe.stack, probe.id("Rule"), schedule=events.Schedule.rate(_HOUR)
+        ),
+    ),
     "SecureDatabase": Target(
         SecureDatabase.__init__, _construct(SecureDatabase), lambda probe: {"vpc": _vpc(probe)}
     ),

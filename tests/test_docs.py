@@ -51,6 +51,7 @@ SUBPACKAGES = (
     "storage",
     "messaging",
     "workflows",
+    "events",
     "database",
     "api",
     "compute",

@@ -39,6 +39,7 @@ from org_constructs import (
     SecureStateMachine,
     ServiceMonitoring,
     StandardVpc,
+    Trigger,
 )
 from org_constructs.compliance import acknowledge_finding, nag_findings
 from org_constructs.config import load_environments
@@ -46,6 +47,7 @@ from org_constructs.testing import assert_no_open_ingress, assert_no_wildcard_ia
 from tests.compute.test_monitored_function import default_function, full_function
 from tests.database.test_secure_database import full_database, network
 from tests.delivery.test_pipeline import default_pipeline, full_pipeline
+from tests.events.test_trigger import full_trigger
 from tests.messaging.test_secure_queue import full_queue, granted_queue
 from tests.network.test_standard_vpc import full_vpc
 from tests.storage.test_secure_bucket import full_bucket
@@ -189,6 +191,13 @@ CASES: dict[str, Build] = {
     "SecureStateMachine all options": full_state_machine,
     "SecureStateMachine express": express_state_machine,
     "SecureStateMachine grants": granted_state_machine,
+    "Trigger": lambda stack: Trigger(
+        stack,
+        "Nightly",
+        target=default_function(stack),
+        schedule=cdk.aws_events.Schedule.cron(minute="0", hour="3"),
+    ),
+    "Trigger all options": full_trigger,
     "SecureDatabase": lambda stack: SecureDatabase(stack, "Orders", vpc=network(stack)),
     "SecureDatabase all options": full_database,
     "SecureApi": api_defaults,

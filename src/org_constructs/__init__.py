@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from org_constructs.database import SecureDatabase
     from org_constructs.delivery import DeploymentAccess, OrgPipeline
     from org_constructs.encryption import log_group_key, rotating_key
+    from org_constructs.events import Trigger
     from org_constructs.messaging import SecureQueue
     from org_constructs.monitoring import (
         AlarmSettings,
@@ -84,6 +85,7 @@ _LAZY = {
     "SecureDatabase": "org_constructs.database",
     "SecureQueue": "org_constructs.messaging",
     "SecureStateMachine": "org_constructs.workflows",
+    "Trigger": "org_constructs.events",
     "DeploymentAccess": "org_constructs.delivery",
     "OrgPipeline": "org_constructs.delivery",
 }
@@ -129,6 +131,7 @@ __all__ = [
     "Stage",
     "StandardVpc",
     "StateMachineConfig",
+    "Trigger",
     "ValidationError",
     "VpcConfig",
     "__version__",

@@ -12,6 +12,7 @@ from aws_cdk import Duration, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_events as events
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_rds as rds
@@ -31,6 +32,7 @@ from org_constructs import (
     ValidationError,
 )
 from org_constructs.compliance import NAG_PACKS, nag_findings
+from org_constructs.events import Trigger
 from org_constructs.monitoring import ALARM_CATALOGUE
 from org_constructs.testing import (
     assert_no_wildcard_dimensions,
@@ -503,6 +505,16 @@ PACKS: dict[str, Callable[[Stack, ServiceMonitoring], Any]] = {
             s, "StateMachine", f"arn:aws:states:{s.region}:{s.account}:stateMachine:orders"
         ),
         timeout=Duration.minutes(30),
+    ),
+    "rule": lambda s, m: m.monitor_rule(
+        Trigger(
+            s,
+            "Nightly",
+            target=lambda_.Function.from_function_arn(
+                s, "Job", f"arn:aws:lambda:{s.region}:{s.account}:function:nightly"
+            ),
+            schedule=events.Schedule.cron(minute="0", hour="3"),
+        )
     ),
     "custom": lambda s, m: m.monitor_metric(
         cw.Metric(namespace="Orders", metric_name="Placed", statistic="Sum"),

@@ -58,6 +58,7 @@ from org_constructs.core import (
     stage_of,
 )
 from org_constructs.errors import OrgConstructsError, ValidationError
+from org_constructs.events import Triggered
 from org_constructs.monitoring import (
     AlarmSettings,
     AlarmTopic,
@@ -116,7 +117,7 @@ _DLQ_REASON = (
 
 
 @jsii.implements(iam.IGrantable, ec2.IConnectable)
-class MonitoredFunction(Construct):
+class MonitoredFunction(Triggered, Construct):
     """A Lambda function released through CodeDeploy, with alarms that roll a bad release back.
 
     Every change to the code or configuration publishes a new version; the alias (``live``)

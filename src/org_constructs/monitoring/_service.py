@@ -17,7 +17,6 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_sqs as sqs
-from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct, Node
 
 from org_constructs._internal import checks
@@ -26,10 +25,11 @@ from org_constructs.api import SecureApi
 from org_constructs.config import Stage
 from org_constructs.config._model import check_runbook_url
 from org_constructs.contract import DOCS_SOURCE
-from org_constructs.core import QueueWithDeadLetter, StateMachineWithTimeout, config_of, stage_of
+from org_constructs.core import QueueWithDeadLetter, config_of, stage_of
 from org_constructs.database import SecureDatabase
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring import _targets as targets
+from org_constructs.monitoring._async_packs import AsyncPacks
 from org_constructs.monitoring._dashboards import create_dashboards
 from org_constructs.monitoring._factory import (
     AlarmFactory,
@@ -45,8 +45,6 @@ from org_constructs.monitoring._packs import database as database_pack
 from org_constructs.monitoring._packs import lambda_ as lambda_pack
 from org_constructs.monitoring._packs import nat as nat_pack
 from org_constructs.monitoring._packs import nat_instance as nat_instance_pack
-from org_constructs.monitoring._packs import queue as queue_pack
-from org_constructs.monitoring._packs import state_machine as state_machine_pack
 from org_constructs.monitoring._packs._checks import Watchlist
 from org_constructs.monitoring._service_checks import TopicLike, check_dashboards, check_topics
 from org_constructs.monitoring._settings import (
@@ -81,7 +79,7 @@ def default_runbook_url() -> str:
     return f"{DOCS_SOURCE}/{ref}/docs/alarms.md"
 
 
-class ServiceMonitoring(Construct):
+class ServiceMonitoring(AsyncPacks, Construct):
     """Alarms and dashboards for one service, added resource by resource.
 
     Each ``monitor_*`` call adds a pack: alarms with real dimensions (never ``'*'``), actions
@@ -349,90 +347,6 @@ class ServiceMonitoring(Construct):
             ``SecureDatabase`` gives its own. Default: - that alarm is left out
         """
         return self._monitor(database_pack.PACK, locals())[0]
-
-    def monitor_queue(
-        self,
-        queue: sqs.IQueue | QueueWithDeadLetter,
-        *,
-        label: str | None = None,
-        dead_letter_queue: sqs.IQueue | None = None,
-        alarms: Mapping[str, AlarmSettings | AlarmLevels] | None = None,
-    ) -> MonitoredResource:
-        """Alarms and widgets for an SQS queue and its dead-letter queue.
-
-        Parameters
-        ----------
-        queue:
-            A ``SecureQueue`` (its dead-letter queue is watched too) or an ``sqs.IQueue``
-            (an ``sqs.Queue``'s own dead-letter queue is found).
-        label:
-            The resource part of alarm names. Default: - the construct id
-        dead_letter_queue:
-            The dead-letter queue of a queue made elsewhere. Default: - the queue's own
-        alarms:
-            Overrides by key; ``empty_receives`` is only created when given here.
-
-        Raises
-        ------
-        ValidationError
-            A queue of another region, already monitored here, or a ``dead_letter_queue``
-            that contradicts the queue's own.
-        """
-        return self._monitor(queue_pack.PACK, locals())[0]
-
-    def monitor_dead_letter_queue(
-        self,
-        queue: sqs.IQueue,
-        *,
-        label: str | None = None,
-        alarms: Mapping[str, AlarmSettings | AlarmLevels] | None = None,
-    ) -> MonitoredResource:
-        """A Critical alarm and a widget for a dead-letter queue: any message in it is a
-        failure. The library's own are watched already: an ``AlarmTopic``'s when it is the
-        ``alarm_topic`` (or critical/warning topic) of a monitoring in its stack, a
-        ``MonitoredFunction``'s and a ``DeploymentNotifications``' when given ``monitoring``.
-
-        Raises
-        ------
-        ValidationError
-            A queue of another region, or already monitored here.
-        """
-        return self._monitor(queue_pack.DEAD_LETTERS, locals())[0]
-
-    def monitor_state_machine(
-        self,
-        state_machine: sfn.IStateMachine | StateMachineWithTimeout,
-        *,
-        label: str | None = None,
-        timeout: Duration | None = None,
-        alarms: Mapping[str, AlarmSettings | AlarmLevels] | None = None,
-    ) -> MonitoredResource:
-        """Alarms and widgets for a Step Functions state machine.
-
-        Parameters
-        ----------
-        state_machine:
-            A ``SecureStateMachine`` (its timeout is read) or an ``sfn.IStateMachine`` (the
-            ``state_machine`` of a ``SecureStateMachine`` is recognised as its own).
-        label:
-            The resource part of alarm names. Default: - the construct id (the
-            ``SecureStateMachine``'s for one)
-        timeout:
-            The state machine's timeout, for the execution time alarm (80% of it). Default: -
-            a ``SecureStateMachine``'s own; for another state machine, none: the execution
-            time alarm is left out
-        alarms:
-            Overrides by alarm key (see the alarm catalogue).
-
-        Raises
-        ------
-        ValidationError
-            For a target that is not a state machine, of another region or already monitored
-            in this service; a ``timeout`` outside 1 second to 365 days, not whole seconds,
-            or that contradicts a ``SecureStateMachine``'s own; an override of
-            ``execution_time_p99`` without a timeout. Nothing is created.
-        """
-        return self._monitor(state_machine_pack.PACK, locals())[0]
 
     def monitor_nat_gateways(
         self,

@@ -29,6 +29,7 @@ from org_constructs.compliance._acknowledgements import (
 from org_constructs.config import Stage, StateMachineConfig
 from org_constructs.core import fit_name, name_part_of, service_name_of
 from org_constructs.errors import ValidationError
+from org_constructs.events import Triggered
 from org_constructs.monitoring import ServiceMonitoring
 from org_constructs.monitoring._factory import AlarmFactory
 from org_constructs.monitoring._packs import state_machine as state_machine_pack
@@ -140,7 +141,7 @@ def _is_delivery(statement: iam.PolicyStatement) -> bool:
     )
 
 
-class SecureStateMachine(Construct):
+class SecureStateMachine(Triggered, Construct):
     """A Step Functions state machine with the organisation's secure, cost-aware defaults.
 
     By default: a Standard workflow whose executions time out after 1 hour (Step Functions'
@@ -275,6 +276,7 @@ class SecureStateMachine(Construct):
         self._settings = settings
         self._build(settings)
         Tags.of(self).add("Module", "SecureStateMachine")
+        self._monitoring = monitoring
         if monitoring is not None:
             monitoring.monitor_state_machine(self)
 

@@ -21,6 +21,7 @@ from org_constructs.monitoring._packs import (
     nat,
     nat_instance,
     queue,
+    rule,
     state_machine,
 )
 from org_constructs.monitoring._packs._base import (
@@ -62,6 +63,7 @@ PACKS: dict[str, PackSpec] = {
         queue.PACK,
         queue.DEAD_LETTERS,
         state_machine.PACK,
+        rule.PACK,
     )
 }
 """The registered packs by name, in catalogue order: one line per monitored service."""

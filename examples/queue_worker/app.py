@@ -1,0 +1,20 @@
+"""A queue worker and a scheduled workflow: SecureQueue, MonitoredFunction.add_queue_source,
+SecureStateMachine.add_schedule, all watched by one ServiceMonitoring.
+
+cdk synth -c stage=dev
+"""
+
+from pathlib import Path
+
+import aws_cdk as cdk
+from stacks import WorkerStack
+
+from org_constructs import load_environments, selected_environments
+from org_constructs.compliance import apply_nag_packs
+
+app = cdk.App()
+environments = load_environments(Path(__file__).parent / "environments.json")
+for name, config in selected_environments(app, environments).items():
+    stack = WorkerStack(app, f"Worker-{name}", config=config)
+    apply_nag_packs(stack, config.security.nag_packs)
+app.synth()

@@ -1,0 +1,3 @@
+from stacks.worker import WorkerStack
+
+__all__ = ["WorkerStack"]
