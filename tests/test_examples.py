@@ -188,6 +188,40 @@ def test_secure_state_machine_example(
 
 
 @pytest.fixture
+def worker_assembly(validated_example: Callable[..., ValidatedApp]) -> Path:
+    return validated_assembly(validated_example, "queue_worker")
+
+
+@pytest.mark.parametrize("stage", ["dev", "staging", "production"])
+def test_queue_worker_example(worker_assembly: Path, stage: str) -> None:
+    """The alias reads the jobs, a nightly rule starts the archive, each watched."""
+    stack = f"Worker-{stage}"
+    (mapping,) = resources_of(worker_assembly, stack, "AWS::Lambda::EventSourceMapping")
+    assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["Properties"]["ScalingConfig"] == {"MaximumConcurrency": 5}
+    rules = resources_of(worker_assembly, stack, "AWS::Events::Rule")
+    schedules = [r["Properties"].get("ScheduleExpression") for r in rules]
+    assert "cron(0 3 * * ? *)" in schedules
+    for rule in rules:
+        (target,) = rule["Properties"]["Targets"]
+        assert "DeadLetterConfig" in target
+        assert "RetryPolicy" in target
+    names = {
+        a["Properties"]["AlarmName"]
+        for a in resources_of(worker_assembly, stack, "AWS::CloudWatch::Alarm")
+    }
+    for alarm in (
+        "Jobs-dead-letter-messages",
+        "Worker-errors",
+        "WorkerDeadLetters-messages",
+        "Nightly-dead-letter-messages",
+        "Replay-failed-invocations",
+        "Archive-failed",
+    ):
+        assert f"{stage}-jobs-{alarm}" in names
+
+
+@pytest.fixture
 def monitoring_assembly(validated_example: Callable[..., ValidatedApp]) -> Path:
     return validated_assembly(validated_example, "monitoring")
 

@@ -627,3 +627,29 @@ def test_deploy_of_an_app_with_a_default_secure_database(tmp_path: Path) -> None
     assert log is not None
     assert not Path(log.group(1)).parent.exists(), "the temporary folder is removed"
     assert set(Path(tempfile.gettempdir()).glob("org-cdk-local-*")) <= before
+
+
+QUEUE_WORKER = ROOT / "examples" / "queue_worker"
+
+
+@pytest.mark.e2e
+def test_the_queue_worker_deploys_every_resource(tmp_path: Path) -> None:
+    """Queues, an event source mapping on the alias, a state machine, EventBridge rules with
+    their dead-letter queues and keys: every declared resource made, nothing skipped."""
+    deployed = org_cdk_in_process(
+        "local", "deploy", str(QUEUE_WORKER), "--stage", "dev", "--output", str(tmp_path)
+    )
+    assert deployed.exit_code == 0, deployed.output
+    made = re.search(r"created: (\d+) of (\d+) resources", deployed.stdout)
+    assert made is not None, deployed.stdout
+    assert made.group(1) == made.group(2)
+    assert "skipped by the emulator (no CloudFormation support; nothing was made): none" in (
+        deployed.stdout
+    )
+    for listed in (
+        "2 x AWS::Events::Rule                             created; ListRules lists 2 of 2",
+        "1 x AWS::Lambda::EventSourceMapping               created",
+        "1 x AWS::StepFunctions::StateMachine              created; ListStateMachines lists 1",
+        "6 x AWS::SQS::Queue                               created; ListQueues lists 6 of 6",
+    ):
+        assert listed in deployed.stdout
