@@ -235,3 +235,19 @@ def full_trigger(stack: Stack) -> Trigger:
         enabled=False,
         description="Archives each placed batch",
     )
+
+
+def test_triggers_may_share_one_key_which_eventbridge_may_use_once() -> None:
+    from aws_cdk import aws_kms as kms
+
+    stack = Stack(make_app(), "Shared")
+    key = kms.Key(stack, "DeadLetters", enable_key_rotation=True)
+    function = _function(stack)
+    function.add_schedule("Nightly", NIGHTLY, encryption_key=key)
+    function.add_schedule("Hourly", events.Schedule.rate(Duration.hours(1)), encryption_key=key)
+    template = Template.from_stack(stack)
+    assert len(template.find_resources("AWS::KMS::Key")) == 3  # shared, the function's two
+    statements = template.find_resources("AWS::KMS::Key")[_id(stack, key)]["Properties"][
+        "KeyPolicy"
+    ]["Statement"]
+    assert [s.get("Sid") for s in statements].count("EventBridgeRulesOfThisAccount") == 1

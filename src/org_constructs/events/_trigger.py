@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import typing
+import weakref
 from dataclasses import dataclass
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from org_constructs._internal import checks
+from org_constructs._internal.checks import check_same_region
 from org_constructs._internal.kms import rotating_key
 from org_constructs.compliance._acknowledgements import acknowledge, acknowledge_library_check
 from org_constructs.core import (
@@ -124,6 +127,31 @@ def _checked(
     )
 
 
+_EVENTBRIDGE_KEYS: weakref.WeakSet[kms.Key] = weakref.WeakSet()
+"""The keys whose policy already lets EventBridge rules use them."""
+
+
+def _let_eventbridge_use(key: kms.IKey) -> None:
+    """EventBridge encrypts what it sends to the queue with the key: let rules of this account
+    use it (once per key of this app; an imported key's policy is its owner's)."""
+    if not isinstance(key, kms.Key) or key in _EVENTBRIDGE_KEYS:
+        return
+    _EVENTBRIDGE_KEYS.add(key)
+    stack = Stack.of(key)
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="EventBridgeRulesOfThisAccount",
+            principals=[iam.ServicePrincipal("events.amazonaws.com")],
+            actions=["kms:GenerateDataKey", "kms:Decrypt"],
+            resources=["*"],
+            conditions={
+                "StringEquals": {"aws:SourceAccount": stack.account},
+                "ArnLike": {"aws:SourceArn": stack.format_arn(service="events", resource="rule/*")},
+            },
+        )
+    )
+
+
 class Trigger(Construct):
     """An EventBridge rule that starts one target, on a schedule or on matching events.
 
@@ -168,6 +196,10 @@ class Trigger(Construct):
         Default: True
     description:
         At most 512 characters. Default: - none
+    encryption_key:
+        The dead-letter queue's key, to share one between triggers (a key costs 1 USD a
+        month); a key of this app gets a policy statement for EventBridge, an imported key's
+        policy must let ``events.amazonaws.com`` use it. Default: - a new key with rotation
     monitoring:
         A ``ServiceMonitoring`` that watches the rule and its dead-letter queue.
         Default: - not watched
@@ -194,6 +226,7 @@ class Trigger(Construct):
         input: events.RuleTargetInput | None = None,
         enabled: bool = True,
         description: str | None = None,
+        encryption_key: kms.IKey | None = None,
         monitoring: ServiceMonitoring | None = None,
     ) -> None:
         where = f"Trigger({construct_id!r})"
@@ -212,25 +245,17 @@ class Trigger(Construct):
         )
         if monitoring is not None:
             monitoring.check_region("monitoring", scope)
+        if encryption_key is not None:
+            check_same_region(
+                where, "encryption_key", encryption_key, scope, "give a key of this region"
+            )
         super().__init__(scope, construct_id)
         self._settings = settings
         policy = removal_policy_for(self)
-        key = rotating_key(self, "DeadLetterKey", f"the failed events of {self.node.path}", policy)
-        stack = Stack.of(self)
-        # EventBridge encrypts what it sends to the queue with this key: rules of this account.
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                principals=[iam.ServicePrincipal("events.amazonaws.com")],
-                actions=["kms:GenerateDataKey", "kms:Decrypt"],
-                resources=["*"],
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": stack.account},
-                    "ArnLike": {
-                        "aws:SourceArn": stack.format_arn(service="events", resource="rule/*")
-                    },
-                },
-            )
+        key = encryption_key or rotating_key(
+            self, "DeadLetterKey", f"the failed events of {self.node.path}", policy
         )
+        _let_eventbridge_use(key)
         self._dead_letter_queue = sqs.Queue(
             self,
             "DeadLetterQueue",

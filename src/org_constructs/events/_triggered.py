@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aws_cdk import Duration
 from aws_cdk import aws_events as events
+from aws_cdk import aws_kms as kms
 
 from org_constructs._internal import checks
 from org_constructs.events._trigger import Trigger, TriggerTarget
@@ -26,6 +27,7 @@ class Triggered:
         input: events.RuleTargetInput | None = None,
         enabled: bool = True,
         description: str | None = None,
+        encryption_key: kms.IKey | None = None,
     ) -> Trigger:
         """Run this on ``schedule`` (``events.Schedule.cron(minute="0", hour="3")``, UTC):
         a ``Trigger`` child ``construct_id`` whose rule starts it with retries and a
@@ -39,8 +41,8 @@ class Triggered:
             1 minute to 24 hours. Default: 24 hours
         input:
             What each run receives. Default: - EventBridge's ``Scheduled Event``
-        enabled, description:
-            As for ``Trigger``.
+        enabled, description, encryption_key:
+            As for ``Trigger`` (one key for the dead-letter queues of several triggers).
 
         Raises
         ------
@@ -60,6 +62,7 @@ class Triggered:
             input=input,
             enabled=enabled,
             description=description,
+            encryption_key=encryption_key,
             monitoring=getattr(self, "_monitoring", None),
         )
 
@@ -74,6 +77,7 @@ class Triggered:
         input: events.RuleTargetInput | None = None,
         enabled: bool = True,
         description: str | None = None,
+        encryption_key: kms.IKey | None = None,
     ) -> Trigger:
         """Run this for each event matching ``event_pattern`` (on ``event_bus``, default the
         account's): a ``Trigger`` child ``construct_id`` on the same terms as
@@ -96,6 +100,7 @@ class Triggered:
             input=input,
             enabled=enabled,
             description=description,
+            encryption_key=encryption_key,
             monitoring=getattr(self, "_monitoring", None),
         )
 
