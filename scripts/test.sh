@@ -15,12 +15,12 @@ ruff format --check .
 step "mypy --strict: src, tests, scripts, benchmarks, then each example app"
 mypy src tests scripts benchmarks .projenrc.py
 # Each example imports its own `stacks` package (and the consumer repo its own `tests`), as a
-# consuming repo does: check each app from its folder, so that the packages do not collide,
-# with a cache of its own (mypy trusts a cached module whose file has the same size and time:
-# two examples' `stacks/__init__.py` cloned in the same second would pass for one another).
+# consuming repo does: check each app from its folder, so that the packages do not collide.
+# The folder is given by its absolute path: mypy trusts a cached module whose path, size and
+# time are the same, and two examples' `stacks/__init__.py` cloned in the same second, given
+# as `.`, would pass for one another.
 for app in examples/*/; do
-  (cd "$app" && mypy --config-file ../../pyproject.toml \
-    --cache-dir "$MYPY_CACHE_DIR/examples/$(basename "$app")" .)
+  (cd "$app" && mypy --config-file ../../pyproject.toml "$PWD")
 done
 
 # tests/test_docs.py builds the documentation site (scripts/docs.sh, mkdocs build --strict).

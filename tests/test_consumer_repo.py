@@ -54,6 +54,8 @@ LIBRARY_CONSTRUCTS = (
     "SecureBucket",
     "SecureDatabase",
     "SecureApi",
+    "SecureQueue",
+    "SecureStateMachine",
     "AlarmTopic",
     "ServiceMonitoring",
     "MonitoredFunction",

@@ -1,8 +1,12 @@
-"""The billing service: network, data, database, function, API, alarms, notifications."""
+"""The billing service: network, data, database, function, API, alarms, notifications, a
+queue of invoices to send with its worker, and a nightly reconciliation workflow."""
 
 from pathlib import Path
 
+from aws_cdk import Duration
+from aws_cdk import aws_events as events
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_stepfunctions as sfn
 
 from org_constructs import (
     AbstractStack,
@@ -12,6 +16,8 @@ from org_constructs import (
     SecureApi,
     SecureBucket,
     SecureDatabase,
+    SecureQueue,
+    SecureStateMachine,
     ServiceMonitoring,
     StandardVpc,
 )
@@ -49,3 +55,29 @@ class ServiceStack(AbstractStack):
         self.api = SecureApi(self, "Api", handler=self.function.alias)
         monitoring.monitor_rest_api(self.api)  # 5XX, 4XX, latency, traffic
         DeploymentNotifications(self, "Deployments", emails=self.config.alarm_email)
+        # Invoices to send: a queue (encrypted, TLS only, dead letters after 5 receives) that
+        # the API's function fills and a worker empties through its alias.
+        self.invoices = SecureQueue.from_config(
+            self, "Invoices", self.config.queue, visibility_timeout=Duration.minutes(3)
+        )
+        self.invoices.grant_send_messages(self.function)
+        self.sender = MonitoredFunction(
+            self,
+            "Sender",
+            code=lambda_.Code.from_asset(str(HANDLER)),
+            handler="index.send",
+            timeout=Duration.seconds(30),
+            alarm_topic=alarms,
+            monitoring=monitoring,
+        )
+        self.sender.add_queue_source(self.invoices, batch_size=10)  # watched with its dead letters
+        # Every night at 02:30 UTC, retried, failures kept: the ledger is reconciled.
+        self.reconcile = SecureStateMachine.from_config(
+            self,
+            "Reconcile",
+            self.config.state_machine,
+            definition_body=sfn.DefinitionBody.from_chainable(sfn.Pass(self, "Reconciled")),
+            timeout=Duration.minutes(30),
+            monitoring=monitoring,
+        )
+        self.reconcile.add_schedule("Nightly", events.Schedule.cron(minute="30", hour="2"))
