@@ -52,7 +52,7 @@ def _construct_fixtures() -> dict[str, Callable[[cdk.Stack], Any]]:
 
     def trigger(stack: cdk.Stack) -> Any:
         job = cdk.aws_lambda.Function.from_function_arn(
-            stack, "Job", "arn:aws:lambda:us-east-1:111111111111:function:report"
+            stack, "Job", f"arn:aws:lambda:{stack.region}:{stack.account}:function:report"
         )
         return importlib.import_module("org_constructs").Trigger(
             stack,

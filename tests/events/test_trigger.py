@@ -251,3 +251,16 @@ def test_triggers_may_share_one_key_which_eventbridge_may_use_once() -> None:
         "KeyPolicy"
     ]["Statement"]
     assert [s.get("Sid") for s in statements].count("EventBridgeRulesOfThisAccount") == 1
+
+
+def test_a_target_of_another_account_is_refused() -> None:
+    from aws_cdk import Environment
+
+    stack = Stack(
+        make_app(), "Elsewhere", env=Environment(account="111111111111", region="us-east-1")
+    )
+    job = lambda_.Function.from_function_arn(
+        stack, "Job", "arn:aws:lambda:us-east-1:222222222222:function:report"
+    )
+    with pytest.raises(ValidationError, match="is in account 222222222222, the rule in account"):
+        Trigger(stack, "Nightly", target=job, schedule=NIGHTLY)

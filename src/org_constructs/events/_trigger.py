@@ -6,7 +6,7 @@ import typing
 import weakref
 from dataclasses import dataclass
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration, Stack, Token
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -61,9 +61,32 @@ class _Settings:
     description: str | None
 
 
+def _check_environment(
+    where: str, target: lambda_.IFunction | sfn.IStateMachine, scope: Construct
+) -> None:
+    """A rule starts a target of its own account and region (EventBridge sends to another
+    account's bus, not to its functions)."""
+    stack = Stack.of(scope)
+    env = target.env
+    for part, ours, theirs in (
+        ("account", stack.account, env.account),
+        ("region", stack.region, env.region),
+    ):
+        if Token.is_unresolved(ours) or Token.is_unresolved(theirs) or ours == theirs:
+            continue
+        raise ValidationError(
+            where,
+            "target",
+            getattr(getattr(target, "node", None), "path", target),
+            f"is in {part} {theirs}, the rule in {part} {ours}: a rule starts targets of its "
+            "own account and region; put the trigger in a stack of the target's environment",
+        )
+
+
 def _checked(
     where: str,
     target: TriggerTarget,
+    scope: Construct,
     *,
     schedule: events.Schedule | None,
     event_pattern: events.EventPattern | None,
@@ -115,6 +138,7 @@ def _checked(
             )
     else:
         resolved = target  # an sfn.IStateMachine (checked by type)
+    _check_environment(where, resolved, scope)
     return _Settings(
         target=resolved,
         schedule=schedule,
@@ -235,6 +259,7 @@ class Trigger(Construct):
         settings = _checked(
             where,
             target,
+            scope,
             schedule=schedule,
             event_pattern=event_pattern,
             event_bus=event_bus,
