@@ -1,0 +1,32 @@
+"""What the library knows of its table construct without importing it (no import cycles): a
+DynamoDB table and how it is billed (``SecureTable``)."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from aws_cdk import aws_dynamodb as dynamodb
+from constructs import Node
+
+__all__ = ["TableWithBilling"]
+
+
+@runtime_checkable
+class TableWithBilling(Protocol):
+    """A construct that owns a DynamoDB table and knows how it is billed (``SecureTable``)."""
+
+    @property
+    def node(self) -> Node:
+        """Its place in the construct tree."""
+        ...
+
+    @property
+    def table(self) -> dynamodb.ITable:
+        """The table."""
+        ...
+
+    @property
+    def provisioned(self) -> bool:
+        """True when the table is billed by provisioned capacity (``BillingMode.PROVISIONED``),
+        False when on demand."""
+        ...
