@@ -145,6 +145,56 @@ def _state_machine(stack: org.AbstractStack) -> Any:
     return workflow
 
 
+def _table(stack: org.AbstractStack) -> Any:
+    """A table with a stream and an index, read, written and streamed by a role."""
+    key = cdk.aws_dynamodb.Attribute(name="pk", type=cdk.aws_dynamodb.AttributeType.STRING)
+    table = org.SecureTable(
+        stack,
+        "Orders",
+        partition_key=key,
+        stream=cdk.aws_dynamodb.StreamViewType.NEW_IMAGE,
+        global_secondary_indexes=[
+            cdk.aws_dynamodb.GlobalSecondaryIndexProps(
+                index_name="byCustomer",
+                partition_key=cdk.aws_dynamodb.Attribute(
+                    name="customer", type=cdk.aws_dynamodb.AttributeType.STRING
+                ),
+            )
+        ],
+    )
+    role = iam.Role(stack, "Worker", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    table.grant_read_data(role)
+    table.grant_read_write_data(role)
+    table.grant_stream_read(role)
+    return table
+
+
+def _table_all(stack: org.AbstractStack) -> Any:
+    """A provisioned, regulated table with every option (the key is the library's)."""
+    dynamodb = cdk.aws_dynamodb
+    return org.SecureTable(
+        stack,
+        "Orders",
+        partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+        sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
+        table_name="orders-service-orders",
+        billing_mode=dynamodb.BillingMode.PROVISIONED,
+        min_read_capacity=2,
+        max_read_capacity=20,
+        min_write_capacity=2,
+        max_write_capacity=20,
+        target_utilization_percent=60,
+        encryption_key=org.rotating_key(stack, "SharedKey", "the items of the orders service"),
+        point_in_time_recovery_days=14,
+        deletion_protection=True,
+        removal_policy=cdk.RemovalPolicy.RETAIN,
+        time_to_live_attribute="expires",
+        stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+        contributor_insights=True,
+        regulated=True,
+    )
+
+
 def _trigger(stack: org.AbstractStack) -> Any:
     """A nightly run of a function (made elsewhere: its page lists its own rows)."""
     job = lambda_.Function.from_function_arn(
@@ -413,6 +463,7 @@ PAGES: dict[str, list[tuple[str, str, Build, Options]]] = {
     ],
     "secure-queue.md": [("SecureQueue", "Jobs", _queue, _queue_all)],
     "secure-state-machine.md": [("SecureStateMachine", "Flow", _state_machine, _state_machine_all)],
+    "secure-table.md": [("SecureTable", "Orders", _table, _table_all)],
     "trigger.md": [("Trigger", "Nightly", _trigger, _trigger_all)],
     "secure-database.md": [("SecureDatabase", "Orders", _database, _database_all)],
     "secure-api.md": [("SecureApi", "Api", _api, _api_all)],

@@ -4,7 +4,7 @@ Usage: python scripts/generate_stage_docs.py [--check]
 
 Every per-stage default lives in one table of the config model (``VpcConfig.for_stage``,
 ``DatabaseConfig.for_stage``, ``SecurityConfig.for_stage``, ``QueueConfig.for_stage``,
-``StateMachineConfig.for_stage``, ``StageDefaults.for_stage``); the
+``StateMachineConfig.for_stage``, ``TableConfig.for_stage``, ``StageDefaults.for_stage``); the
 constructs read them, and this script writes the docs' tables from them, between the marker
 comments ``<!-- stage table: NAME ... -->`` and ``<!-- end of stage table -->`` of
 docs/configuration.md and the construct pages. ``--check`` fails when a committed page differs
@@ -29,6 +29,7 @@ from org_constructs.config import (
     Stage,
     StageDefaults,
     StateMachineConfig,
+    TableConfig,
     VpcConfig,
 )
 
@@ -75,6 +76,12 @@ RULES: Mapping[str, Mapping[str, str]] = {
         "`SecureStateMachine` logs, every state transition or the failures only",
         "include_execution_data": "true or false: whether the logs hold each state's input and "
         "output",
+    },
+    "table": {
+        "deletion_protection": "true or false; must be true in production: whether DynamoDB "
+        "refuses to delete the table",
+        "point_in_time_recovery_days": "1 to 35: how far back point-in-time recovery restores "
+        "(always on)",
     },
     "stage-defaults": {
         "removal_policy": "the removal policy of stateful resources (`removal_policy_for`); "
@@ -244,17 +251,50 @@ def state_machine_page_table() -> list[str]:
     ]
 
 
+def table_page_table() -> list[str]:
+    """The SecureTable page's per-stage table (``TableConfig.for_stage``, ``StageDefaults``)."""
+    configs = {stage: TableConfig.for_stage(stage) for stage in STAGES}
+    choices = {stage: StageDefaults.for_stage(stage) for stage in STAGES}
+    header = " | ".join(
+        PRODUCTION_HEADER if stage is Stage.PRODUCTION else stage.value for stage in STAGES
+    )
+
+    def row(label: str, value: Callable[[Stage], str]) -> str:
+        return f"| {label} | " + " | ".join(value(stage) for stage in STAGES) + " |"
+
+    return [
+        f"| | {header} |",
+        "| --- |" + " --- |" * len(STAGES),
+        row("deletion protection", lambda s: on_off(configs[s].deletion_protection)),
+        row(
+            "point-in-time recovery (`point_in_time_recovery_days`)",
+            lambda s: f"on, {configs[s].point_in_time_recovery_days} days",
+        ),
+        row("billing", lambda s: "on demand"),
+        row(
+            "removal policy (table and keys)",
+            lambda s: choices[s].removal_policy.upper(),
+        ),
+        row(
+            "AWS Backup plan (daily, 35 days, vault with a rotating key)",
+            lambda s: "with `regulated=True`",
+        ),
+    ]
+
+
 TABLES: Mapping[str, Callable[[], list[str]]] = {
     "vpc": lambda: config_table("vpc", VpcConfig.for_stage),
     "database": lambda: config_table("database", DatabaseConfig.for_stage),
     "security": lambda: config_table("security", SecurityConfig.for_stage),
     "queue": lambda: config_table("queue", QueueConfig.for_stage),
     "state-machine": lambda: config_table("state-machine", StateMachineConfig.for_stage),
+    "table": lambda: config_table("table", TableConfig.for_stage),
     "stage-defaults": lambda: config_table("stage-defaults", StageDefaults.for_stage),
     "secure-database": database_page_table,
     "standard-vpc": vpc_page_table,
     "secure-queue": queue_page_table,
     "secure-state-machine": state_machine_page_table,
+    "secure-table": table_page_table,
 }
 """Each generated table by its marker name."""
 PAGES = (
@@ -263,6 +303,7 @@ PAGES = (
     ROOT / "docs" / "constructs" / "standard-vpc.md",
     ROOT / "docs" / "constructs" / "secure-queue.md",
     ROOT / "docs" / "constructs" / "secure-state-machine.md",
+    ROOT / "docs" / "constructs" / "secure-table.md",
 )
 
 

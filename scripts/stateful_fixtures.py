@@ -50,6 +50,12 @@ def _construct_fixtures() -> dict[str, Callable[[cdk.Stack], Any]]:
             stack, "Flow", definition_body=body
         )
 
+    def table(stack: cdk.Stack) -> Any:
+        key = cdk.aws_dynamodb.Attribute(name="pk", type=cdk.aws_dynamodb.AttributeType.STRING)
+        return importlib.import_module("org_constructs").SecureTable(
+            stack, "Orders", partition_key=key
+        )
+
     def trigger(stack: cdk.Stack) -> Any:
         job = cdk.aws_lambda.Function.from_function_arn(
             stack, "Job", f"arn:aws:lambda:{stack.region}:{stack.account}:function:report"
@@ -113,6 +119,7 @@ def _construct_fixtures() -> dict[str, Callable[[cdk.Stack], Any]]:
         "SecureBucket": bucket,
         "SecureQueue": queue,
         "SecureStateMachine": state_machine,
+        "SecureTable": table,
         "Trigger": trigger,
         "SecureDatabase": database,
         "SecureApi": api,

@@ -274,6 +274,7 @@ SMALL_EXAMPLES = (
     "secure_bucket",
     "secure_queue",
     "secure_state_machine",
+    "secure_table",
     "queue_worker",
     "monitoring",
     "monitored_function",

@@ -28,6 +28,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
@@ -64,12 +65,14 @@ from org_constructs import (
     SecureDatabase,
     SecureQueue,
     SecureStateMachine,
+    SecureTable,
     SecurityConfig,
     ServiceMonitoring,
     Severity,
     Stage,
     StandardVpc,
     StateMachineConfig,
+    TableConfig,
     Trigger,
     ValidationError,
     VpcConfig,
@@ -178,6 +181,20 @@ def _state_machine(probe: Probe) -> SecureStateMachine:
     return SecureStateMachine(probe.stack, "Flow", **_definition(probe))
 
 
+def _key_attribute(probe: Probe) -> dict[str, Any]:
+    return {"partition_key": dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING)}
+
+
+def _table(probe: Probe) -> SecureTable:
+    """A table with a stream, whose grants (``grant_stream_read`` among them) are probed."""
+    return SecureTable(
+        probe.stack,
+        "Table",
+        stream=dynamodb.StreamViewType.NEW_IMAGE,
+        **_key_attribute(probe),
+    )
+
+
 def _vpc(probe: Probe) -> StandardVpc:
     """A VPC a ``SecureDatabase`` can use (isolated subnets, the Secrets Manager endpoint)."""
     found = probe.stack.node.try_find_child("DatabaseVpc")
@@ -281,6 +298,27 @@ TARGETS: dict[str, Target] = {
             receiver=_state_machine,
         )
         for grant in (SecureStateMachine.grant_start_execution, SecureStateMachine.grant_read)
+    },
+    "SecureTable": Target(SecureTable.__init__, _construct(SecureTable), _key_attribute),
+    "SecureTable.from_config": Target(
+        SecureTable.from_config,
+        _construct(SecureTable.from_config),
+        lambda probe: {"config": TableConfig(), **_key_attribute(probe)},
+        extra={"partition_key": dynamodb.Attribute},
+    ),
+    **{
+        f"SecureTable.{grant.__name__}": Target(
+            grant,
+            _method(grant.__name__),
+            lambda probe: {"grantee": iam.AccountRootPrincipal()},
+            receiver=_table,
+        )
+        for grant in (
+            SecureTable.grant_read_data,
+            SecureTable.grant_write_data,
+            SecureTable.grant_read_write_data,
+            SecureTable.grant_stream_read,
+        )
     },
     "Trigger": Target(
         Trigger.__init__,
@@ -537,6 +575,10 @@ TARGETS: dict[str, Target] = {
     "QueueConfig": Target(QueueConfig, _plain(QueueConfig)),
     "QueueConfig.for_stage": Target(
         QueueConfig.for_stage, _plain(QueueConfig.for_stage), lambda probe: {"stage": "dev"}
+    ),
+    "TableConfig": Target(TableConfig, _plain(TableConfig)),
+    "TableConfig.for_stage": Target(
+        TableConfig.for_stage, _plain(TableConfig.for_stage), lambda probe: {"stage": "dev"}
     ),
     "StateMachineConfig": Target(StateMachineConfig, _plain(StateMachineConfig)),
     "StateMachineConfig.for_stage": Target(

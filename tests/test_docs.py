@@ -51,6 +51,7 @@ SUBPACKAGES = (
     "storage",
     "messaging",
     "workflows",
+    "data",
     "events",
     "database",
     "api",

@@ -160,6 +160,33 @@ def test_secure_queue_example(queue_assembly: Path, stage: str, days: int, delet
 
 
 @pytest.fixture
+def table_assembly(validated_example: Callable[..., ValidatedApp]) -> Path:
+    return validated_assembly(validated_example, "secure_table")
+
+
+@pytest.mark.parametrize(
+    ("stage", "protected", "deletion"),
+    [("dev", False, "Delete"), ("staging", True, "Retain"), ("production", True, "Retain")],
+)
+def test_secure_table_example(
+    table_assembly: Path, stage: str, protected: bool, deletion: str
+) -> None:
+    """The environment's config.table sets deletion protection; every stage bills on demand,
+    encrypts with its own rotating key and keeps 35 days of point-in-time recovery."""
+    (table,) = resources_of(table_assembly, f"Orders-{stage}", "AWS::DynamoDB::Table")
+    properties = table["Properties"]
+    assert properties["DeletionProtectionEnabled"] is protected
+    assert table["DeletionPolicy"] == deletion
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+    assert properties["PointInTimeRecoverySpecification"]["RecoveryPeriodInDays"] == 35
+    assert properties["SSESpecification"]["SSEType"] == "KMS"
+    assert properties["TableName"] == f"Orders-{stage}-Orders"
+    assert [i["IndexName"] for i in properties["GlobalSecondaryIndexes"]] == ["byCustomer"]
+    (key,) = resources_of(table_assembly, f"Orders-{stage}", "AWS::KMS::Key")
+    assert key["Properties"]["EnableKeyRotation"] is True
+
+
+@pytest.fixture
 def state_machine_assembly(validated_example: Callable[..., ValidatedApp]) -> Path:
     return validated_assembly(validated_example, "secure_state_machine")
 

@@ -37,6 +37,7 @@ from org_constructs import (
     SecureDatabase,
     SecureQueue,
     SecureStateMachine,
+    SecureTable,
     ServiceMonitoring,
     StandardVpc,
     Trigger,
@@ -45,6 +46,7 @@ from org_constructs.compliance import acknowledge_finding, nag_findings
 from org_constructs.config import load_environments
 from org_constructs.testing import assert_no_open_ingress, assert_no_wildcard_iam
 from tests.compute.test_monitored_function import default_function, full_function
+from tests.data.test_secure_table import PK, full_table, granted_table
 from tests.database.test_secure_database import full_database, network
 from tests.delivery.test_pipeline import default_pipeline, full_pipeline
 from tests.events.test_trigger import full_trigger
@@ -191,6 +193,9 @@ CASES: dict[str, Build] = {
     "SecureStateMachine all options": full_state_machine,
     "SecureStateMachine express": express_state_machine,
     "SecureStateMachine grants": granted_state_machine,
+    "SecureTable": lambda stack: SecureTable(stack, "Orders", partition_key=PK),
+    "SecureTable all options": full_table,
+    "SecureTable grants": granted_table,
     "Trigger": lambda stack: Trigger(
         stack,
         "Nightly",

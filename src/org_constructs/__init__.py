@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         SecurityConfig,
         Stage,
         StateMachineConfig,
+        TableConfig,
         VpcConfig,
         environment_from_context,
         environments_from_context,
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
         selected_environments,
     )
     from org_constructs.core import AbstractStack, removal_policy_for, stage_of
+    from org_constructs.data import SecureTable
     from org_constructs.database import SecureDatabase
     from org_constructs.delivery import DeploymentAccess, OrgPipeline
     from org_constructs.encryption import log_group_key, rotating_key
@@ -63,6 +65,7 @@ _LAZY = {
     "SecurityConfig": "org_constructs.config",
     "Stage": "org_constructs.config",
     "StateMachineConfig": "org_constructs.config",
+    "TableConfig": "org_constructs.config",
     "VpcConfig": "org_constructs.config",
     "environment_from_context": "org_constructs.config",
     "environments_from_context": "org_constructs.config",
@@ -85,6 +88,7 @@ _LAZY = {
     "SecureDatabase": "org_constructs.database",
     "SecureQueue": "org_constructs.messaging",
     "SecureStateMachine": "org_constructs.workflows",
+    "SecureTable": "org_constructs.data",
     "Trigger": "org_constructs.events",
     "DeploymentAccess": "org_constructs.delivery",
     "OrgPipeline": "org_constructs.delivery",
@@ -125,12 +129,14 @@ __all__ = [
     "SecureDatabase",
     "SecureQueue",
     "SecureStateMachine",
+    "SecureTable",
     "SecurityConfig",
     "ServiceMonitoring",
     "Severity",
     "Stage",
     "StandardVpc",
     "StateMachineConfig",
+    "TableConfig",
     "Trigger",
     "ValidationError",
     "VpcConfig",

@@ -7,6 +7,7 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk.assertions import Template
@@ -20,6 +21,7 @@ from org_constructs import (
     SecureBucket,
     SecureQueue,
     SecureStateMachine,
+    SecureTable,
     ServiceMonitoring,
     StandardVpc,
 )
@@ -35,6 +37,7 @@ NAME_PROPERTIES = (
     "ManagedPolicyName",
     "TopicName",
     "QueueName",
+    "TableName",
     "StateMachineName",
     "FunctionName",
     "DBInstanceIdentifier",
@@ -42,6 +45,7 @@ NAME_PROPERTIES = (
     "BucketName",
 )
 """Properties whose value CloudFormation or the service keeps unique in an account and region."""
+PK = dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING)
 NAMED_BY_NAME = ("AWS::ApiGateway::RestApi", "AWS::WAFv2::WebACL", "AWS::ECS::Cluster")
 """Types whose ``Name`` is the name in the account (a Lambda alias's is only the function's)."""
 
@@ -58,6 +62,7 @@ class ServiceStack(AbstractStack):
     def initialize(self) -> None:
         SecureBucket(self, "Data")
         SecureQueue(self, "Jobs")
+        SecureTable(self, "Orders", partition_key=PK)
         SecureStateMachine(
             self, "Flow", definition_body=sfn.DefinitionBody.from_chainable(sfn.Pass(self, "Go"))
         )
