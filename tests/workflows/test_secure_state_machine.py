@@ -712,11 +712,15 @@ class TestCompliance:
 
     @pytest.mark.e2e
     def test_the_gate_is_clean_in_every_stage(
-        self, environments: dict[str, EnvironmentConfig]
+        self, environments: dict[str, EnvironmentConfig], monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """cfn-guard (Control Tower, CT.STEPFUNCTIONS.PR.1 and PR.2 among them), cfn-lint and
         checkov over every variant, as ``org-cdk validate`` runs them: nothing blocks, and no
         acknowledgement is the team's."""
+        from tests.support import CHECKOV
+
+        # As the test command runs the gate: checkov from .tools (setup.sh installs it there).
+        monkeypatch.setenv("ORG_CDK_CHECKOV", str(CHECKOV))
         from org_constructs.tooling.gate import _runner, _tools
         from org_constructs.tooling.gate._assembly import Assembly
         from org_constructs.tooling.gate._report import Report
