@@ -30,7 +30,7 @@ from org_constructs import (
 from org_constructs.compliance import NAG_PACKS, nag_findings
 from org_constructs.contract import ACKNOWLEDGED, APP_SOURCE, LIBRARY_SOURCE, TEMPLATE_KEY
 from org_constructs.testing import find_resources, template_json, template_of
-from tests.support import make_app
+from tests.support import CHECKOV, make_app
 
 STAGES = [stage.value for stage in Stage]
 TABLE, KEY = "OrdersTable1F8332C7", "OrdersKey6C690DD2"
@@ -792,11 +792,13 @@ class TestCompliance:
 
     @pytest.mark.e2e
     def test_the_gate_is_clean_in_every_stage(
-        self, environments: dict[str, EnvironmentConfig]
+        self, environments: dict[str, EnvironmentConfig], monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """cfn-guard (Control Tower), cfn-lint and checkov over every variant, as ``org-cdk
         validate`` runs them: nothing blocks, and only the app's own reason (AWS-owned
         encryption) is the team's."""
+        # As the test command runs the gate: checkov from .tools (setup.sh installs it there).
+        monkeypatch.setenv("ORG_CDK_CHECKOV", str(CHECKOV))
         from org_constructs.tooling.gate import _runner, _tools
         from org_constructs.tooling.gate._assembly import Assembly
         from org_constructs.tooling.gate._report import Report
