@@ -28,6 +28,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 
 import org_constructs as org
+from org_constructs.config import CacheEngine
 from org_constructs.contract import ACKNOWLEDGED, LIBRARY_GRANTS_ID, LIBRARY_SOURCE, TEMPLATE_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -192,6 +193,44 @@ def _table_all(stack: org.AbstractStack) -> Any:
         stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
         contributor_insights=True,
         regulated=True,
+    )
+
+
+def _isolated_vpc(stack: org.AbstractStack) -> Any:
+    """A plain VPC of isolated subnets (a StandardVpc's rows belong to its own page)."""
+    return cdk.aws_ec2.Vpc(
+        stack,
+        "Network",
+        max_azs=2,
+        nat_gateways=0,
+        restrict_default_security_group=False,
+        subnet_configuration=[
+            cdk.aws_ec2.SubnetConfiguration(
+                name="Isolated", subnet_type=cdk.aws_ec2.SubnetType.PRIVATE_ISOLATED
+            )
+        ],
+    )
+
+
+def _cache(stack: org.AbstractStack) -> Any:
+    """A cache with its stage defaults, admitting one client security group."""
+    network = _isolated_vpc(stack)
+    cache = org.SecureCache(stack, "Sessions", vpc=network)
+    clients = cdk.aws_ec2.SecurityGroup(stack, "Clients", vpc=network)
+    cache.allow_from(clients, "The orders service")
+    return cache
+
+
+def _cache_all(stack: org.AbstractStack) -> Any:
+    """Redis OSS with an AUTH token, and a serverless cache beside it."""
+    network = _isolated_vpc(stack)
+    org.SecureCache(stack, "Serverless", vpc=network, serverless=True, max_data_storage_gb=5)
+    return org.SecureCache(
+        stack,
+        "Sessions",
+        vpc=network,
+        engine=CacheEngine.REDIS,
+        auth_token=True,
     )
 
 
@@ -464,6 +503,7 @@ PAGES: dict[str, list[tuple[str, str, Build, Options]]] = {
     "secure-queue.md": [("SecureQueue", "Jobs", _queue, _queue_all)],
     "secure-state-machine.md": [("SecureStateMachine", "Flow", _state_machine, _state_machine_all)],
     "secure-table.md": [("SecureTable", "Orders", _table, _table_all)],
+    "secure-cache.md": [("SecureCache", "Sessions", _cache, _cache_all)],
     "trigger.md": [("Trigger", "Nightly", _trigger, _trigger_all)],
     "secure-database.md": [("SecureDatabase", "Orders", _database, _database_all)],
     "secure-api.md": [("SecureApi", "Api", _api, _api_all)],

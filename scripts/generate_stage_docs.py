@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from org_constructs.config import (
+    CacheConfig,
     DatabaseConfig,
     DatabaseEngine,
     QueueConfig,
@@ -82,6 +83,18 @@ RULES: Mapping[str, Mapping[str, str]] = {
         "refuses to delete the table",
         "point_in_time_recovery_days": "1 to 35: how far back point-in-time recovery restores "
         "(always on)",
+    },
+    "cache": {
+        "engine": "`valkey` or `redis` (Redis OSS): the engine of `SecureCache`",
+        "version": "the engine version (`8.0`, `7.1`...); empty: the library's default for "
+        "the engine",
+        "node_type": "`cache.<family>.<size>`: the node type of the primary and each replica",
+        "replicas": "0 to 5: read replicas beside the primary",
+        "automatic_failover": "true or false; needs a replica: a replica takes over when the "
+        "primary fails",
+        "multi_az": "true or false; needs automatic failover: the replicas in other zones",
+        "snapshot_retention_days": "0 to 35: daily snapshots kept (0: none); the regulated "
+        "packs ask for 15 or more",
     },
     "stage-defaults": {
         "removal_policy": "the removal policy of stateful resources (`removal_policy_for`); "
@@ -289,12 +302,14 @@ TABLES: Mapping[str, Callable[[], list[str]]] = {
     "queue": lambda: config_table("queue", QueueConfig.for_stage),
     "state-machine": lambda: config_table("state-machine", StateMachineConfig.for_stage),
     "table": lambda: config_table("table", TableConfig.for_stage),
+    "cache": lambda: config_table("cache", CacheConfig.for_stage),
     "stage-defaults": lambda: config_table("stage-defaults", StageDefaults.for_stage),
     "secure-database": database_page_table,
     "standard-vpc": vpc_page_table,
     "secure-queue": queue_page_table,
     "secure-state-machine": state_machine_page_table,
     "secure-table": table_page_table,
+    "secure-cache": lambda: config_table("cache", CacheConfig.for_stage),
 }
 """Each generated table by its marker name."""
 PAGES = (
@@ -304,6 +319,7 @@ PAGES = (
     ROOT / "docs" / "constructs" / "secure-queue.md",
     ROOT / "docs" / "constructs" / "secure-state-machine.md",
     ROOT / "docs" / "constructs" / "secure-table.md",
+    ROOT / "docs" / "constructs" / "secure-cache.md",
 )
 
 

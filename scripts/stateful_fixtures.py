@@ -56,6 +56,10 @@ def _construct_fixtures() -> dict[str, Callable[[cdk.Stack], Any]]:
             stack, "Orders", partition_key=key
         )
 
+    def cache(stack: cdk.Stack) -> Any:
+        org = importlib.import_module("org_constructs")
+        return org.SecureCache(stack, "Sessions", vpc=org.StandardVpc(stack, "Network"))
+
     def trigger(stack: cdk.Stack) -> Any:
         job = cdk.aws_lambda.Function.from_function_arn(
             stack, "Job", f"arn:aws:lambda:{stack.region}:{stack.account}:function:report"
@@ -120,6 +124,7 @@ def _construct_fixtures() -> dict[str, Callable[[cdk.Stack], Any]]:
         "SecureQueue": queue,
         "SecureStateMachine": state_machine,
         "SecureTable": table,
+        "SecureCache": cache,
         "Trigger": trigger,
         "SecureDatabase": database,
         "SecureApi": api,

@@ -275,6 +275,7 @@ SMALL_EXAMPLES = (
     "secure_queue",
     "secure_state_machine",
     "secure_table",
+    "secure_cache",
     "queue_worker",
     "monitoring",
     "monitored_function",

@@ -51,6 +51,7 @@ from org_constructs import (
     AlarmTopic,
     BucketLifecycleRule,
     BucketTransition,
+    CacheConfig,
     DatabaseConfig,
     Deployment,
     DeploymentAccess,
@@ -62,6 +63,7 @@ from org_constructs import (
     QueueConfig,
     SecureApi,
     SecureBucket,
+    SecureCache,
     SecureDatabase,
     SecureQueue,
     SecureStateMachine,
@@ -299,6 +301,32 @@ TARGETS: dict[str, Target] = {
         )
         for grant in (SecureStateMachine.grant_start_execution, SecureStateMachine.grant_read)
     },
+    "SecureCache": Target(
+        SecureCache.__init__, _construct(SecureCache), lambda probe: {"vpc": _vpc(probe)}
+    ),
+    "SecureCache.from_config": Target(
+        SecureCache.from_config,
+        _construct(SecureCache.from_config),
+        lambda probe: {"vpc": _vpc(probe), "config": CacheConfig()},
+    ),
+    "SecureCache.allow_from": Target(
+        SecureCache.allow_from,
+        _method("allow_from"),
+        lambda probe: {"peer": ec2.Peer.ipv4("10.0.0.0/16")},
+        receiver=lambda probe: SecureCache(probe.stack, probe.id("Cache"), vpc=_vpc(probe)),
+    ),
+    "CacheConfig": Target(CacheConfig, _plain(CacheConfig)),
+    "CacheConfig.for_stage": Target(
+        CacheConfig.for_stage, _plain(CacheConfig.for_stage), lambda probe: {"stage": "dev"}
+    ),
+    "ServiceMonitoring.monitor_table": _monitor(
+        ServiceMonitoring.monitor_table,
+        table=lambda probe: dynamodb.Table.from_table_name(probe.stack, "Table", "orders"),
+    ),
+    "ServiceMonitoring.monitor_cache": _monitor(
+        ServiceMonitoring.monitor_cache,
+        cache=lambda probe: SecureCache(probe.stack, probe.id("Cache"), vpc=_vpc(probe)),
+    ),
     "SecureTable": Target(SecureTable.__init__, _construct(SecureTable), _key_attribute),
     "SecureTable.from_config": Target(
         SecureTable.from_config,

@@ -249,6 +249,31 @@ def test_queue_worker_example(worker_assembly: Path, stage: str) -> None:
 
 
 @pytest.fixture
+def cache_assembly(validated_example: Callable[..., ValidatedApp]) -> Path:
+    return validated_assembly(validated_example, "secure_cache")
+
+
+@pytest.mark.parametrize(
+    ("stage", "nodes", "failover"),
+    [("dev", 1, False), ("staging", 2, True), ("production", 3, True)],
+)
+def test_secure_cache_example(cache_assembly: Path, stage: str, nodes: int, failover: bool) -> None:
+    """The environment's config.cache: one node in dev, a primary and replicas elsewhere."""
+    stack = f"Sessions-{stage}"
+    (group,) = resources_of(cache_assembly, stack, "AWS::ElastiCache::ReplicationGroup")
+    properties = group["Properties"]
+    assert properties["NumCacheClusters"] == nodes
+    assert properties["AutomaticFailoverEnabled"] is failover
+    assert properties["TransitEncryptionEnabled"] is True
+    assert properties["AtRestEncryptionEnabled"] is True
+    names = {
+        a["Properties"]["AlarmName"]
+        for a in resources_of(cache_assembly, stack, "AWS::CloudWatch::Alarm")
+    }
+    assert any(name.startswith(f"{stage}-sessions-Sessions") for name in names)
+
+
+@pytest.fixture
 def monitoring_assembly(validated_example: Callable[..., ValidatedApp]) -> Path:
     return validated_assembly(validated_example, "monitoring")
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from org_constructs.api import SecureApi
     from org_constructs.compute import Deployment, MonitoredFunction
     from org_constructs.config import (
+        CacheConfig,
         DatabaseConfig,
         DatabaseEngine,
         EnvironmentConfig,
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
         selected_environments,
     )
     from org_constructs.core import AbstractStack, removal_policy_for, stage_of
-    from org_constructs.data import SecureTable
+    from org_constructs.data import SecureCache, SecureTable
     from org_constructs.database import SecureDatabase
     from org_constructs.delivery import DeploymentAccess, OrgPipeline
     from org_constructs.encryption import log_group_key, rotating_key
@@ -66,6 +67,7 @@ _LAZY = {
     "Stage": "org_constructs.config",
     "StateMachineConfig": "org_constructs.config",
     "TableConfig": "org_constructs.config",
+    "CacheConfig": "org_constructs.config",
     "VpcConfig": "org_constructs.config",
     "environment_from_context": "org_constructs.config",
     "environments_from_context": "org_constructs.config",
@@ -89,6 +91,7 @@ _LAZY = {
     "SecureQueue": "org_constructs.messaging",
     "SecureStateMachine": "org_constructs.workflows",
     "SecureTable": "org_constructs.data",
+    "SecureCache": "org_constructs.data",
     "Trigger": "org_constructs.events",
     "DeploymentAccess": "org_constructs.delivery",
     "OrgPipeline": "org_constructs.delivery",
@@ -114,6 +117,7 @@ __all__ = [
     "AlarmTopic",
     "BucketLifecycleRule",
     "BucketTransition",
+    "CacheConfig",
     "DatabaseConfig",
     "DatabaseEngine",
     "Deployment",
@@ -126,6 +130,7 @@ __all__ = [
     "QueueConfig",
     "SecureApi",
     "SecureBucket",
+    "SecureCache",
     "SecureDatabase",
     "SecureQueue",
     "SecureStateMachine",

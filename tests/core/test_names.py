@@ -19,6 +19,7 @@ from org_constructs import (
     MonitoredFunction,
     SecureApi,
     SecureBucket,
+    SecureCache,
     SecureQueue,
     SecureStateMachine,
     SecureTable,
@@ -42,6 +43,11 @@ NAME_PROPERTIES = (
     "FunctionName",
     "DBInstanceIdentifier",
     "DBClusterIdentifier",
+    "ReplicationGroupId",
+    "CacheSubnetGroupName",
+    "UserGroupId",
+    "UserId",
+    "ServerlessCacheName",
     "BucketName",
 )
 """Properties whose value CloudFormation or the service keeps unique in an account and region."""
@@ -82,7 +88,8 @@ class ServiceStack(AbstractStack):
         )
         # Each service declares the same API; SecureApi names it after the stack.
         SecureApi(self, "Api", handler=function)
-        StandardVpc(self, "Network")
+        network = StandardVpc(self, "Network")
+        SecureCache(self, "Sessions", vpc=network)
 
 
 def names(template: dict[str, Any]) -> list[str]:

@@ -14,11 +14,6 @@ from org_constructs import AlarmSettings, ServiceMonitoring, StandardVpc, Valida
 from org_constructs.data import SecureCache
 from tests.support import make_app
 
-pytestmark = pytest.mark.skipif(
-    not hasattr(ServiceMonitoring, "monitor_cache"),
-    reason="ServiceMonitoring.monitor_cache is not registered yet",
-)
-
 
 def monitoring_in(stack: Stack) -> ServiceMonitoring:
     return ServiceMonitoring(

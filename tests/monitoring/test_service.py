@@ -11,6 +11,7 @@ import pytest
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_lambda as lambda_
@@ -32,6 +33,7 @@ from org_constructs import (
     ValidationError,
 )
 from org_constructs.compliance import NAG_PACKS, nag_findings
+from org_constructs.data import SecureCache, SecureTable
 from org_constructs.events import Trigger
 from org_constructs.monitoring import ALARM_CATALOGUE
 from org_constructs.testing import (
@@ -478,6 +480,17 @@ def imported_database(scope: Stack, identifier: str) -> rds.IDatabaseInstance:
     )
 
 
+def isolated_vpc(scope: Stack) -> ec2.IVpc:
+    """A VPC made elsewhere, with isolated subnets in two zones (nothing of it in the stack)."""
+    return ec2.Vpc.from_vpc_attributes(
+        scope,
+        "Network",
+        vpc_id="vpc-0123456789abcdef0",
+        availability_zones=["us-east-1a", "us-east-1b"],
+        isolated_subnet_ids=["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+    )
+
+
 PACKS: dict[str, Callable[[Stack, ServiceMonitoring], Any]] = {
     "lambda": lambda s, m: m.monitor_lambda_function(
         lambda_.Function.from_function_name(s, "Fn", "orders-handler"), label="handler"
@@ -515,6 +528,19 @@ PACKS: dict[str, Callable[[Stack, ServiceMonitoring], Any]] = {
             ),
             schedule=events.Schedule.cron(minute="0", hour="3"),
         )
+    ),
+    "table": lambda s, m: m.monitor_table(
+        SecureTable(
+            s,
+            "Table",
+            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PROVISIONED,
+            regulated=True,  # in a backup plan, as the regulated packs ask
+        ),
+        operations=["GetItem", "Query"],
+    ),
+    "cache": lambda s, m: m.monitor_cache(
+        SecureCache(s, "Sessions", vpc=isolated_vpc(s), replicas=1)
     ),
     "custom": lambda s, m: m.monitor_metric(
         cw.Metric(namespace="Orders", metric_name="Placed", statistic="Sum"),
@@ -565,10 +591,10 @@ def test_every_catalogue_alarm_is_created_somewhere(
 ) -> None:
     created = {name.rsplit("-", 1)[0] for name in packs.monitoring.alarms}
     keys = {
-        (resource.pack, key)
+        (resource.pack, record.entry.key)  # the catalogue's key (a cache names one per node)
         for stack in [packs, *pack_stacks.values()]
         for resource in stack.monitoring.resources  # type: ignore[attr-defined]
-        for key in resource.alarms
+        for record in resource.records.values()
     }
     expected = {
         (pack, key)

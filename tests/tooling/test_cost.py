@@ -191,6 +191,29 @@ PRICED: dict[str, tuple[str, dict[str, Any], list[tuple[str, float]], list[str]]
         [("20 GB gp2 storage", 2.3)],
         ["R: RDS mariadb db.t3.micro"],
     ),
+    "valkey single node": (
+        "AWS::ElastiCache::ReplicationGroup",
+        {"Engine": "valkey", "CacheNodeType": "cache.t4g.micro", "NumCacheClusters": 1},
+        [("valkey 1 x cache.t4g.micro node hours", 9.34)],
+        [],
+    ),
+    "redis two shards with a replica each": (
+        "AWS::ElastiCache::ReplicationGroup",
+        {
+            "Engine": "redis",
+            "CacheNodeType": "cache.m7g.large",
+            "NumNodeGroups": 2,
+            "ReplicasPerNodeGroup": 1,
+        },
+        [("redis 4 x cache.m7g.large node hours", 461.36)],
+        [],
+    ),
+    "cache node type not in table": (
+        "AWS::ElastiCache::ReplicationGroup",
+        {"Engine": "valkey", "CacheNodeType": "cache.x9.huge", "NumCacheClusters": 2},
+        [],
+        ["R: ElastiCache valkey cache.x9.huge"],
+    ),
     "ec2 nat instance": (
         "AWS::EC2::Instance",
         {

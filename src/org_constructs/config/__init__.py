@@ -1,5 +1,5 @@
-"""Typed per-environment configuration: stages, VPC, database, security, queue and state
-machine settings.
+"""Typed per-environment configuration: stages, VPC, database, security, queue, state
+machine and table settings.
 
 Load all environments of an app with ``load_environments("environments.json")`` or from CDK
 context with ``environments_from_context(app)``; every invalid value raises
@@ -19,16 +19,23 @@ from org_constructs.config._model import (
     DatabaseConfig,
     DatabaseEngine,
     EnvironmentConfig,
-    QueueConfig,
     SecurityConfig,
-    Stage,
     StageDefaults,
-    StateMachineConfig,
     VpcConfig,
 )
+from org_constructs.config._services import (
+    CacheConfig,
+    CacheEngine,
+    QueueConfig,
+    StateMachineConfig,
+    TableConfig,
+)
+from org_constructs.config._stage import Stage
 
 __all__ = [
     "LOG_RETENTION_DAYS",
+    "CacheConfig",
+    "CacheEngine",
     "DatabaseConfig",
     "DatabaseEngine",
     "EnvironmentConfig",
@@ -38,6 +45,7 @@ __all__ = [
     "Stage",
     "StageDefaults",
     "StateMachineConfig",
+    "TableConfig",
     "VpcConfig",
     "environment_from_context",
     "environments_from_context",

@@ -14,13 +14,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from org_constructs.config._model import (
     DatabaseConfig,
     EnvironmentConfig,
-    QueueConfig,
     SecurityConfig,
-    Stage,
     StageDefaults,
-    StateMachineConfig,
     VpcConfig,
 )
+from org_constructs.config._services import (
+    CacheConfig,
+    QueueConfig,
+    StateMachineConfig,
+    TableConfig,
+)
+from org_constructs.config._stage import Stage
 from org_constructs.errors import MissingExtraError, ValidationError
 
 if TYPE_CHECKING:
@@ -41,13 +45,17 @@ _NESTED: Mapping[
     | type[DatabaseConfig]
     | type[SecurityConfig]
     | type[QueueConfig]
-    | type[StateMachineConfig],
+    | type[StateMachineConfig]
+    | type[CacheConfig]
+    | type[TableConfig],
 ] = {
     "vpc": VpcConfig,
     "database": DatabaseConfig,
     "security": SecurityConfig,
     "queue": QueueConfig,
     "state_machine": StateMachineConfig,
+    "cache": CacheConfig,
+    "table": TableConfig,
 }
 _ENVIRONMENT_KEYS = tuple(f.name for f in dataclasses.fields(EnvironmentConfig))
 _REQUIRED_KEYS = ("account", "region")

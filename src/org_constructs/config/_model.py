@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from org_constructs._internal import checks
+from org_constructs.config._services import (
+    CacheConfig,
+    CacheEngine,
+    QueueConfig,
+    StateMachineConfig,
+    TableConfig,
+)
+from org_constructs.config._stage import Stage
+from org_constructs.config._stage import stage_defaults as _stage_defaults
 from org_constructs.contract import DEFAULT_PACKS, MAX_RUNBOOK_URL, NAG_PACKS
 from org_constructs.errors import ValidationError
 
@@ -20,6 +28,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LOG_RETENTION_DAYS",
+    "CacheConfig",
+    "CacheEngine",
     "DatabaseConfig",
     "DatabaseEngine",
     "EnvironmentConfig",
@@ -28,6 +38,7 @@ __all__ = [
     "Stage",
     "StageDefaults",
     "StateMachineConfig",
+    "TableConfig",
     "VpcConfig",
 ]
 
@@ -66,50 +77,6 @@ _ROLE_ARN = re.compile(
 )
 MAX_WAVE = 99
 """The highest delivery ``wave`` of an environment."""
-MAX_QUEUE_RETENTION_DAYS = 14
-"""The longest SQS keeps a message, in days."""
-MAX_QUEUE_RECEIVE_COUNT = 1000
-"""The most receives ``SecureQueue`` allows before a message moves to the dead-letter queue."""
-STATE_MACHINE_LOG_LEVELS = ("ALL", "ERROR")
-"""The log levels a ``SecureStateMachine`` may log at: those Control Tower's
-CT.STEPFUNCTIONS.PR.1 accepts (``FATAL`` leaves out failed tasks, ``OFF`` logs nothing)."""
-
-_C = TypeVar("_C")
-
-
-class Stage(str, Enum):
-    """A deployment stage. Defaults throughout the library follow it.
-
-    ``dev`` is cheap and disposable, ``staging`` rehearses production, ``production`` is safe.
-    """
-
-    DEV = "dev"
-    STAGING = "staging"
-    PRODUCTION = "production"
-
-    def __str__(self) -> str:
-        return self.value
-
-    @property
-    def is_production(self) -> bool:
-        """True for the production stage."""
-        return self is Stage.PRODUCTION
-
-    @classmethod
-    def parse(cls, value: object, *, where: str = "Stage", prop: str = "stage") -> Stage:
-        """Return the stage for ``value`` (a ``Stage`` or its name).
-
-        Raises
-        ------
-        ValidationError
-            When ``value`` names no stage.
-        """
-        if isinstance(value, Stage):
-            return value
-        for stage in cls:
-            if value == stage.value:
-                return stage
-        raise ValidationError(where, prop, value, "must be one of 'dev', 'staging', 'production'")
 
 
 class DatabaseEngine(str, Enum):
@@ -120,25 +87,6 @@ class DatabaseEngine(str, Enum):
 
     def __str__(self) -> str:
         return self.value
-
-
-def _stage_defaults(
-    cls: type[_C],
-    stage: Stage | str,
-    table: Mapping[Stage, Mapping[str, Any]],
-    overrides: Mapping[str, Any],
-) -> _C:
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    unknown = sorted(set(overrides) - names)
-    if unknown:
-        raise ValidationError(
-            cls.__name__,
-            unknown[0],
-            overrides[unknown[0]],
-            f"is not a property; use {sorted(names)}",
-        )
-    values = {**table[Stage.parse(stage, where=cls.__name__)], **overrides}
-    return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -337,93 +285,6 @@ class SecurityConfig:
 
 
 @dataclass(frozen=True)
-class QueueConfig:
-    """Message queue settings for one environment: the defaults of ``SecureQueue``.
-
-    Parameters
-    ----------
-    retention_days:
-        How long SQS keeps a message that no consumer deleted, 1 to 14 days (SQS's maximum).
-        Default: 14
-    max_receive_count:
-        How many times a message is received before SQS moves it to the dead-letter queue,
-        1 to 1000. Default: 5
-
-    Use ``QueueConfig.for_stage(stage)`` for the per-stage defaults (dev keeps messages 4 days,
-    staging 7, production 14).
-
-    Example
-    -------
-    >>> QueueConfig.for_stage("dev").retention_days
-    4
-    """
-
-    retention_days: int = 14
-    max_receive_count: int = 5
-
-    def __post_init__(self) -> None:
-        where = type(self).__name__
-        checks.check_int(where, "retention_days", self.retention_days, 1, MAX_QUEUE_RETENTION_DAYS)
-        checks.check_int(
-            where, "max_receive_count", self.max_receive_count, 1, MAX_QUEUE_RECEIVE_COUNT
-        )
-
-    @classmethod
-    def for_stage(cls, stage: Stage | str, **overrides: Any) -> QueueConfig:
-        """Return the stage's defaults with ``overrides`` applied.
-
-        Example
-        -------
-        >>> QueueConfig.for_stage("production").retention_days
-        14
-        """
-        return _stage_defaults(cls, stage, _QUEUE_DEFAULTS, overrides)
-
-
-@dataclass(frozen=True)
-class StateMachineConfig:
-    """Step Functions settings for one environment: the defaults of ``SecureStateMachine``.
-
-    Parameters
-    ----------
-    log_level:
-        What the state machine logs to its log group: ``'ALL'`` (every state transition: the
-        whole path of an execution, log ingestion paid per transition) or ``'ERROR'`` (failed
-        executions and failed, timed-out or aborted states only). Default: ``'ERROR'``
-    include_execution_data:
-        Whether the logs hold each state's input and output. They may hold personal or secret
-        data, which the log group then keeps for its whole retention. Default: False
-
-    Use ``StateMachineConfig.for_stage(stage)`` for the per-stage defaults (dev logs ``ALL``
-    to debug with, staging and production ``ERROR``; no stage logs execution data).
-
-    Example
-    -------
-    >>> StateMachineConfig.for_stage("dev").log_level
-    'ALL'
-    """
-
-    log_level: str = "ERROR"
-    include_execution_data: bool = False
-
-    def __post_init__(self) -> None:
-        where = type(self).__name__
-        checks.check_choice(where, "log_level", self.log_level, STATE_MACHINE_LOG_LEVELS)
-        checks.check_bool(where, "include_execution_data", self.include_execution_data)
-
-    @classmethod
-    def for_stage(cls, stage: Stage | str, **overrides: Any) -> StateMachineConfig:
-        """Return the stage's defaults with ``overrides`` applied.
-
-        Example
-        -------
-        >>> StateMachineConfig.for_stage("production").log_level
-        'ERROR'
-        """
-        return _stage_defaults(cls, stage, _STATE_MACHINE_DEFAULTS, overrides)
-
-
-@dataclass(frozen=True)
 class StageDefaults:
     """The constructs' per-stage choices that no environment key sets.
 
@@ -539,12 +400,16 @@ class EnvironmentConfig:
         Default: ``QueueConfig.for_stage(stage)``
     state_machine:
         Default: ``StateMachineConfig.for_stage(stage)``
+    cache:
+        Default: ``CacheConfig.for_stage(stage)``
+    table:
+        Default: ``TableConfig.for_stage(stage)``
 
     Raises
     ------
     ValidationError
         On any invalid value, and when production turns off deletion protection or storage
-        encryption of its database.
+        encryption of its database, or deletion protection of its tables.
 
     Example
     -------
@@ -570,6 +435,8 @@ class EnvironmentConfig:
     runbook_url: str | None = None
     queue: QueueConfig = _FROM_STAGE
     state_machine: StateMachineConfig = _FROM_STAGE
+    cache: CacheConfig = _FROM_STAGE
+    table: TableConfig = _FROM_STAGE
 
     def __post_init__(self) -> None:
         where = type(self).__name__
@@ -592,6 +459,8 @@ class EnvironmentConfig:
             ("security", SecurityConfig),
             ("queue", QueueConfig),
             ("state_machine", StateMachineConfig),
+            ("cache", CacheConfig),
+            ("table", TableConfig),
         ):
             value = getattr(self, prop)
             if value is _FROM_STAGE:
@@ -705,6 +574,14 @@ class EnvironmentConfig:
                 False,
                 "must be true in production: production data is encrypted at rest",
             )
+        if not self.table.deletion_protection:
+            raise ValidationError(
+                where,
+                "table.deletion_protection",
+                False,
+                "must be true in production: a production table must not be deletable by a "
+                "stack update or a mistaken command",
+            )
 
     @property
     def is_production(self) -> bool:
@@ -770,16 +647,6 @@ _DATABASE_DEFAULTS: Mapping[Stage, Mapping[str, Any]] = {
         "backup_retention_days": 30,
         "deletion_protection": True,
     },
-}
-_QUEUE_DEFAULTS: Mapping[Stage, Mapping[str, Any]] = {
-    Stage.DEV: {"retention_days": 4, "max_receive_count": 5},
-    Stage.STAGING: {"retention_days": 7, "max_receive_count": 5},
-    Stage.PRODUCTION: {"retention_days": 14, "max_receive_count": 5},
-}
-_STATE_MACHINE_DEFAULTS: Mapping[Stage, Mapping[str, Any]] = {
-    Stage.DEV: {"log_level": "ALL", "include_execution_data": False},
-    Stage.STAGING: {"log_level": "ERROR", "include_execution_data": False},
-    Stage.PRODUCTION: {"log_level": "ERROR", "include_execution_data": False},
 }
 _SECURITY_DEFAULTS: Mapping[Stage, Mapping[str, Any]] = {
     Stage.DEV: {"waf_enabled": False},

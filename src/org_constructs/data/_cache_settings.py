@@ -16,7 +16,7 @@ from constructs import Construct
 
 from org_constructs._internal import checks
 from org_constructs.config import CacheConfig, CacheEngine, Stage
-from org_constructs.config._model import (
+from org_constructs.config._services import (
     CACHE_NODE_TYPE,
     MAX_CACHE_REPLICAS,
     MAX_CACHE_SNAPSHOT_DAYS,

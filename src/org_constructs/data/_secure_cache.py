@@ -10,7 +10,7 @@ import json
 import re
 import typing
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from aws_cdk import Annotations, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_ec2 as ec2
@@ -55,7 +55,7 @@ _RBAC_REASON = (
     "Secrets Manager, the default user turned off), which replaces the single AUTH token this "
     "rule looks for; Control Tower's CT.ELASTICACHE.PR.8 asks for RBAC."
 )
-_TOKEN_CHOSEN_REASON = (
+_AUTH_CHOICE_REASON = (
     "auth_token=True was given: the cache authenticates with one AUTH token kept in Secrets "
     "Manager instead of an RBAC user group (clients that cannot send a user name)."
 )
@@ -73,12 +73,6 @@ _SHORT_SNAPSHOTS_REASON = (
     "Dev keeps {days} day(s) of snapshots (snapshot_retention_days); staging keeps {staging} "
     "and production {production}. The rule reads fewer than 15 days as too few."
 )
-
-
-class _CacheMonitoring(Protocol):
-    """``ServiceMonitoring`` with its ``monitor_cache`` method (the cache pack's facade)."""
-
-    def monitor_cache(self, cache: Any) -> object: ...
 
 
 class SecureCache(Construct):
@@ -248,25 +242,15 @@ class SecureCache(Construct):
             encryption_key=encryption_key,
             removal_policy=removal_policy,
         )
-        watcher: _CacheMonitoring | None = None
         if monitoring is not None:
             monitoring.check_region("monitoring", scope)
-            if not callable(getattr(monitoring, "monitor_cache", None)):
-                raise ValidationError(
-                    where,
-                    "monitoring",
-                    monitoring.node.path,
-                    "has no monitor_cache method in this version of the library: call the "
-                    "cache pack yourself, or leave monitoring out",
-                )
-            watcher = typing.cast("_CacheMonitoring", monitoring)
         super().__init__(scope, construct_id)
         self._where = where
         self._settings = settings
         self._build(settings)
         Tags.of(self).add("Module", "SecureCache")
-        if watcher is not None:
-            watcher.monitor_cache(self)
+        if monitoring is not None:
+            monitoring.monitor_cache(self)
 
     def _build(self, settings: CacheSettings) -> None:
         """Create the key, the secret, the network parts, the users and the cache, in order."""
@@ -435,7 +419,7 @@ class SecureCache(Construct):
             acknowledge(group, _RBAC_REASON, "AwsSolutions-AEC6")
         elif settings.engine is CacheEngine.REDIS:
             acknowledge_library_check(
-                group, "cfn-guard", "CT.ELASTICACHE.PR.8", _TOKEN_CHOSEN_REASON
+                group, "cfn-guard", "CT.ELASTICACHE.PR.8", _AUTH_CHOICE_REASON
             )
         if not settings.multi_az:
             reason = _stage_reason(settings.stage, _SINGLE_AZ_REASON, "multi_az")

@@ -14,7 +14,7 @@ from constructs import Construct
 
 from org_constructs._internal import checks
 from org_constructs.config import Stage, TableConfig
-from org_constructs.config._model import MAX_RECOVERY_PERIOD_DAYS
+from org_constructs.config._services import MAX_RECOVERY_PERIOD_DAYS
 from org_constructs.contract import MIN_REASON
 from org_constructs.core import is_regulated, removal_policy_for, stage_of
 from org_constructs.errors import ValidationError

@@ -13,7 +13,7 @@ from constructs import Construct
 
 from org_constructs._internal import checks
 from org_constructs.config import QueueConfig, Stage
-from org_constructs.config._model import MAX_QUEUE_RECEIVE_COUNT, MAX_QUEUE_RETENTION_DAYS
+from org_constructs.config._services import MAX_QUEUE_RECEIVE_COUNT, MAX_QUEUE_RETENTION_DAYS
 from org_constructs.contract import MIN_REASON
 from org_constructs.core import removal_policy_for, stage_of
 from org_constructs.errors import ValidationError

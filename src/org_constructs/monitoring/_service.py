@@ -31,6 +31,7 @@ from org_constructs.errors import ValidationError
 from org_constructs.monitoring import _targets as targets
 from org_constructs.monitoring._async_packs import AsyncPacks
 from org_constructs.monitoring._dashboards import create_dashboards
+from org_constructs.monitoring._data_packs import DataPacks
 from org_constructs.monitoring._factory import (
     AlarmFactory,
     MonitoredAlarm,
@@ -79,7 +80,7 @@ def default_runbook_url() -> str:
     return f"{DOCS_SOURCE}/{ref}/docs/alarms.md"
 
 
-class ServiceMonitoring(AsyncPacks, Construct):
+class ServiceMonitoring(AsyncPacks, DataPacks, Construct):
     """Alarms and dashboards for one service, added resource by resource.
 
     Each ``monitor_*`` call adds a pack: alarms with real dimensions (never ``'*'``), actions

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 
 from org_constructs.monitoring._packs import (
     api,
+    cache,
     custom,
     database,
     lambda_,
@@ -23,6 +24,7 @@ from org_constructs.monitoring._packs import (
     queue,
     rule,
     state_machine,
+    table,
 )
 from org_constructs.monitoring._packs._base import (
     CreateAlarm,
@@ -64,6 +66,8 @@ PACKS: dict[str, PackSpec] = {
         queue.DEAD_LETTERS,
         state_machine.PACK,
         rule.PACK,
+        table.PACK,
+        cache.PACK,
     )
 }
 """The registered packs by name, in catalogue order: one line per monitored service."""

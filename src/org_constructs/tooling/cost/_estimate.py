@@ -315,6 +315,26 @@ def _api_stage(properties: Mapping[str, Any], prices: Prices) -> Priced:
     return [Charge(f"API cache {size} GB", rate * prices.hours_per_month)]
 
 
+def _cache_nodes(properties: Mapping[str, Any], prices: Prices) -> Priced:
+    """Node hours of a replication group: the node type's rate (Valkey's is 20% below Redis
+    OSS's) times its nodes (the primary and replicas of each shard)."""
+    engine = "valkey" if str(properties.get("Engine", "redis")).lower() == "valkey" else "redis"
+    node_type = str(properties.get("CacheNodeType", ""))
+    rate = (prices.get(f"elasticache_node_hourly.{engine}") or {}).get(node_type)
+    if rate is None:
+        return [Missing(f"ElastiCache {engine} {node_type}")]
+    nodes = properties.get("NumCacheClusters")
+    if not isinstance(nodes, int):
+        shards = properties.get("NumNodeGroups", 1)
+        replicas = properties.get("ReplicasPerNodeGroup", 0)
+        if not isinstance(shards, int) or not isinstance(replicas, int):
+            return [Missing(f"ElastiCache {engine} {node_type}: the number of nodes")]
+        nodes = shards * (1 + replicas)
+    return [
+        Charge(f"{engine} {nodes} x {node_type} node hours", rate * prices.hours_per_month * nodes)
+    ]
+
+
 def _db_instance(properties: Mapping[str, Any], prices: Prices) -> Priced:
     """Instance hours by engine family and class, and provisioned storage; both doubled for
     Multi-AZ."""
@@ -487,6 +507,9 @@ PRICERS: Mapping[str, Pricer] = {
     "AWS::ApiGateway::Stage": Pricer(price=_api_stage, reads=("hourly.api_gateway_cache_gb",)),
     "AWS::RDS::DBInstance": Pricer(
         price=_db_instance, reads=("rds_instance_hourly.*", "monthly.rds_storage_*_per_gb")
+    ),
+    "AWS::ElastiCache::ReplicationGroup": Pricer(
+        price=_cache_nodes, reads=("elasticache_node_hourly.*",)
     ),
     "AWS::EC2::Instance": Pricer(
         price=_ec2_instance,
