@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -76,6 +77,9 @@ _ROLE_ARN = re.compile(
     r"^arn:aws(-cn|-us-gov)?:iam::(?P<account>\d{12}):role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$"
 )
 MAX_WAVE = 99
+_NO_DEFAULT: Any = object()
+"""``EnvironmentConfig.setting`` without a default."""
+_SETTING_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 """The highest delivery ``wave`` of an environment."""
 
 
@@ -437,6 +441,7 @@ class EnvironmentConfig:
     state_machine: StateMachineConfig = _FROM_STAGE
     cache: CacheConfig = _FROM_STAGE
     table: TableConfig = _FROM_STAGE
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         where = type(self).__name__
@@ -501,8 +506,31 @@ class EnvironmentConfig:
             checks.check_int(where, "wave", self.wave, 0, MAX_WAVE)
         if self.runbook_url is not None:
             check_runbook_url(where, "runbook_url", self.runbook_url)
+        object.__setattr__(self, "settings", checked_settings(where, self.settings))
         if stage.is_production:
             self._check_production(where)
+
+    def setting(self, key: str, default: Any = _NO_DEFAULT) -> Any:
+        """The environment's own setting ``key`` (``"settings"`` in its environments file):
+        ``config.setting("certificate_arn")``, ``config.setting("desired_count", 2)``.
+
+        Raises
+        ------
+        ValidationError
+            Naming the environment and the key, when it is not set and no ``default`` is
+            given (with the keys that are).
+        """
+        if key in self.settings:
+            return self.settings[key]
+        if default is not _NO_DEFAULT:
+            return default
+        known = ", ".join(sorted(self.settings)) or "none"
+        raise ValidationError(
+            f"EnvironmentConfig({self.name!r})",
+            f"settings.{key}",
+            None,
+            f'is not set: add it to "settings" of the {self.name!r} environment (set: {known})',
+        )
 
     def _checked_zones(self, where: str) -> tuple[str, ...]:
         zones = self.availability_zones
@@ -594,6 +622,48 @@ class EnvironmentConfig:
         from aws_cdk.aws_logs import RetentionDays
 
         return RetentionDays[_RETENTION_NAMES[self.log_retention_days]]
+
+
+def checked_settings(where: str, settings: object) -> Mapping[str, Any]:
+    """A team's own per-environment settings: a mapping of names (letters, digits and ``_``,
+    starting with a letter) to JSON values, frozen (mappings read-only, lists as tuples)."""
+    if not isinstance(settings, Mapping):
+        raise ValidationError(where, "settings", settings, "must be a mapping of name to value")
+    for key in settings:
+        if not isinstance(key, str) or not _SETTING_KEY.fullmatch(key):
+            raise ValidationError(
+                where,
+                f"settings[{key!r}]",
+                key,
+                "must be a name of up to 64 letters, digits and '_', starting with a letter",
+            )
+    return MappingProxyType(
+        {key: _json_value(where, f"settings.{key}", v) for key, v in settings.items()}
+    )
+
+
+def _json_value(where: str, prop: str, value: object) -> Any:
+    """``value`` as JSON has it (frozen), or a ``ValidationError`` naming where it is not."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ValidationError(where, prop, value, "must be a finite number")
+        return value
+    if isinstance(value, list | tuple):
+        return tuple(_json_value(where, f"{prop}[{i}]", item) for i, item in enumerate(value))
+    if isinstance(value, Mapping):
+        if not all(isinstance(k, str) for k in value):
+            raise ValidationError(where, prop, value, "must have text keys, as JSON objects do")
+        return MappingProxyType(
+            {k: _json_value(where, f"{prop}.{k}", item) for k, item in value.items()}
+        )
+    raise ValidationError(
+        where,
+        prop,
+        value,
+        "must be a JSON value: text, a number, true/false, null, a list or an object",
+    )
 
 
 def check_runbook_url(where: str, prop: str, url: object) -> None:
