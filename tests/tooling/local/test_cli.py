@@ -653,3 +653,36 @@ def test_the_queue_worker_deploys_every_resource(tmp_path: Path) -> None:
         "6 x AWS::SQS::Queue                               created; ListQueues lists 6 of 6",
     ):
         assert listed in deployed.stdout
+
+
+SECURE_CACHE = ROOT / "examples" / "secure_cache"
+
+
+@pytest.mark.e2e
+def test_the_secure_cache_deploys_every_resource(tmp_path: Path) -> None:
+    """A replication group in its subnet group, its users (passwords from the secret) and
+    their user group: every declared resource made, nothing skipped; the user group reported
+    as recorded, not verified (moto has no API for it)."""
+    deployed = org_cdk_in_process(
+        "local", "deploy", str(SECURE_CACHE), "--stage", "dev", "--output", str(tmp_path)
+    )
+    assert deployed.exit_code == 0, deployed.output
+    made = re.search(r"created: (\d+) of (\d+) resources", deployed.stdout)
+    assert made is not None, deployed.stdout
+    assert made.group(1) == made.group(2)
+    assert "skipped by the emulator (no CloudFormation support; nothing was made): none" in (
+        deployed.stdout
+    )
+    for listed in (
+        "1 x AWS::ElastiCache::ReplicationGroup            created; DescribeReplicationGroups "
+        "lists 1 of 1",
+        "1 x AWS::ElastiCache::SubnetGroup                 created; DescribeCacheSubnetGroups "
+        "lists 1 of 1",
+        "2 x AWS::ElastiCache::User                        created; DescribeUsers lists 2 of 2",
+        "1 x AWS::ElastiCache::UserGroup                   recorded, not verified (moto has no "
+        "ElastiCache user groups)",
+        "recorded by the emulator's CloudFormation only, not verified (no service API shows "
+        "them): 1 x AWS::ElastiCache::UserGroup (moto has no ElastiCache user groups)",
+    ):
+        assert listed in deployed.stdout
+    assert re.search(r"output SessionsEndpoint = master\.sessions-dev-sessions\.", deployed.stdout)

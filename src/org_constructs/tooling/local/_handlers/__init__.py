@@ -23,6 +23,11 @@ One module per service, each describing what its handlers make and leave out:
 - ``_apigateway``: ``AWS::ApiGateway::Stage``, ``AWS::ApiGateway::RequestValidator``.
 - ``_ec2_scheduler``: ``AWS::EC2::SecurityGroupEgress``, ``AWS::Scheduler::ScheduleGroup``,
   ``AWS::Scheduler::Schedule``.
+- ``_elasticache``: ``AWS::ElastiCache::SubnetGroup``, ``AWS::ElastiCache::User`` (passwords
+  resolved from Secrets Manager dynamic references), ``AWS::ElastiCache::UserGroup`` (recorded
+  by the handler: moto has no user groups), ``AWS::ElastiCache::ReplicationGroup`` (with its
+  endpoint attributes). ``AWS::ElastiCache::ServerlessCache`` has no handler: moto has no
+  serverless caches to make it with.
 
 ``_base`` holds the handlers' shared part, ``_registry`` the list of handlers and ``install()``.
 

@@ -17,6 +17,12 @@ from org_constructs.tooling.local._handlers._ec2_scheduler import (
     ScheduleGroup,
     SecurityGroupEgress,
 )
+from org_constructs.tooling.local._handlers._elasticache import (
+    ReplicationGroup,
+    SubnetGroup,
+    User,
+    UserGroup,
+)
 from org_constructs.tooling.local._handlers._lambda import (
     Alias,
     Application,
@@ -62,6 +68,10 @@ HANDLERS: tuple[type[_Handler], ...] = (
     SecurityGroupEgress,
     ScheduleGroup,
     Schedule,
+    SubnetGroup,
+    User,
+    UserGroup,
+    ReplicationGroup,
 )
 """Every handler, one per resource type."""
 
