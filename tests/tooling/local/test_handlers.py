@@ -1155,3 +1155,22 @@ class TestScheduler:
         assert [g["Name"] for g in scheduler.list_schedule_groups()["ScheduleGroups"]] == [
             "default"
         ]
+
+
+def test_a_failed_update_keeps_the_old_properties() -> None:
+    """An update that raises leaves the resource as it was: a retry fails again instead of
+    comparing the new properties with themselves and passing as unchanged."""
+    from org_constructs.tooling.local._handlers._base import _Handler
+
+    class Refuses(_Handler):
+        TYPE = "Test::Refuses::Update"
+
+        def update(self, previous: dict[str, Any]) -> None:
+            raise ValueError("cannot change Size in place")
+
+    made = Refuses("Made", {"Size": 1}, ACCOUNT, REGION)
+    with pytest.raises(ValueError, match="cannot change Size"):
+        Refuses.update_from_cloudformation_json(
+            made, "Made", {"Properties": {"Size": 2}}, ACCOUNT, REGION
+        )
+    assert made.properties == {"Size": 1}

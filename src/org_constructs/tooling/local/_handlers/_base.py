@@ -141,7 +141,13 @@ class _Handler:
             original.remove()
             return replacement
         previous, original.properties = original.properties, properties
-        original.update(previous)
+        try:
+            original.update(previous)
+        except Exception:
+            # The update did not happen: the resource keeps its old properties, so that a
+            # retry compares against them and fails again instead of passing as unchanged.
+            original.properties = previous
+            raise
         return original
 
     @classmethod
