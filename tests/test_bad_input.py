@@ -423,6 +423,12 @@ TARGETS: dict[str, Target] = {
     "ServiceMonitoring.check_lambda_function": _monitor(
         ServiceMonitoring.check_lambda_function, label=lambda probe: "Handler"
     ),
+    "ServiceMonitoring.check_label": Target(
+        ServiceMonitoring.check_label,
+        _method("check_label"),
+        lambda probe: {"label": "Orders", "method": "monitor_table"},
+        receiver=Probe.monitoring,
+    ),
     "ServiceMonitoring.check_region": _monitor(
         ServiceMonitoring.check_region,
         prop=lambda probe: "function",

@@ -203,3 +203,20 @@ def test_bad_input_is_refused_before_anything_is_made(case: str) -> None:
 def _table(stack: Stack) -> str:
     found = Template.from_stack(stack).find_resources("AWS::DynamoDB::Table")
     return next(iter(found))
+
+
+def test_check_label_refuses_now_what_the_pack_would_refuse_later() -> None:
+    from org_constructs import ValidationError
+
+    stack = Stack(make_app(), "Early")
+    monitoring = ServiceMonitoring(
+        stack, "Monitoring", service_name="orders", alarm_topic=sns.Topic(stack, "T"), stage="dev"
+    )
+    monitoring.monitor_table(
+        dynamodb.Table.from_table_name(stack, "Existing", "orders"), label="Orders"
+    )
+    with pytest.raises(ValidationError, match="already monitored"):
+        monitoring.check_label("Orders", method="monitor_table")
+    with pytest.raises(ValidationError, match="method='monitor_tables': must be one of"):
+        monitoring.check_label("Other", method="monitor_tables")
+    monitoring.check_label("Other", method="monitor_table")

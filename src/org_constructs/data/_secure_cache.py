@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import typing
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,11 +19,12 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from org_constructs._internal import checks
+from org_constructs._internal.ingress import admit
 from org_constructs._internal.kms import rotating_key
 from org_constructs.compliance._acknowledgements import acknowledge, acknowledge_library_check
 from org_constructs.config import CacheConfig, CacheEngine, Stage
 from org_constructs.contract import REGULATED_PACKS
-from org_constructs.core import ReleasedFunction, fit_name, name_part_of, service_name_of
+from org_constructs.core import fit_name, name_part_of, service_name_of
 from org_constructs.data._cache_settings import DEFAULT_ACCESS_STRING, CacheSettings, checked
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring import ServiceMonitoring
@@ -34,7 +34,6 @@ __all__ = ["SecureCache"]
 
 _MAX_ID = 40
 """ElastiCache's longest replication group, user and user group id."""
-_MAX_RULE_DESCRIPTION = 255
 _MIN_BACKUP_DAYS = 15
 """Fewer days of snapshots than the HIPAA and NIST packs' automatic backup rule accepts."""
 _BACKUP_PACKS = ("HIPAA.Security", "NIST.800.53.R5")
@@ -243,7 +242,9 @@ class SecureCache(Construct):
             removal_policy=removal_policy,
         )
         if monitoring is not None:
+            # What monitor_cache(self) at the end would refuse, refused now.
             monitoring.check_region("monitoring", scope)
+            monitoring.check_label(construct_id, method="monitor_cache")
         super().__init__(scope, construct_id)
         self._where = where
         self._settings = settings
@@ -596,47 +597,15 @@ class SecureCache(Construct):
         """
         where = f"{self._where}.allow_from"
         checks.check_arguments(where, SecureCache.allow_from, locals())
-        if description is not None and len(description) > _MAX_RULE_DESCRIPTION:
-            raise ValidationError(
-                where,
-                "description",
-                f"{description[:40]}...",
-                f"must be at most {_MAX_RULE_DESCRIPTION} characters",
-            )
-        text = description or f"Clients of {self.node.path}"
-        function = peer.function if isinstance(peer, ReleasedFunction) else peer
-        if getattr(function, "is_bound_to_vpc", None) is False:
-            raise ValidationError(
-                where,
-                "peer",
-                typing.cast("Construct", peer).node.path,
-                f"is a function outside a VPC, and {self.node.path} admits only security "
-                "groups of its VPC: give the function vpc=... so that it runs in the cache's VPC",
-            )
-        if hasattr(peer, "to_ingress_rule_config"):
-            rendered = Stack.of(self).resolve(peer.to_ingress_rule_config())
-            cidr = rendered.get("cidrIp") or rendered.get("cidrIpv6")
-            if cidr in ("0.0.0.0/0", "::/0"):
-                raise ValidationError(
-                    where,
-                    "peer",
-                    cidr,
-                    "admits every address on the internet: name the security groups or "
-                    "networks that need the cache",
-                )
-        for number in self._settings.ports:
-            port = ec2.Port.tcp(number)
-            if (
-                isinstance(peer, Construct)
-                and hasattr(peer, "connections")
-                and Stack.of(peer) is not Stack.of(self)
-            ):
-                for group in peer.connections.security_groups:
-                    self._security_group.add_ingress_rule(group, port, text, True)
-                    if not group.allow_all_outbound:
-                        group.add_egress_rule(self._security_group, port, text)
-            else:
-                self._security_group.connections.allow_from(peer, port, text)
+        admit(
+            self,
+            where,
+            self._security_group,
+            peer,
+            ports=list(self._settings.ports),
+            description=description,
+            noun="cache",
+        )
 
 
 def _stage_reason(stage: Stage | None, dev_reason: str, prop: str) -> str:

@@ -30,9 +30,6 @@ from org_constructs.core import fit_name, name_part_of, service_name_of
 from org_constructs.data._table_settings import MAX_NAME, TableSettings, checked
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring import ServiceMonitoring
-from org_constructs.monitoring._factory import AlarmFactory
-from org_constructs.monitoring._packs import table as table_pack
-from org_constructs.monitoring._packs._checks import PackChecks, Watchlist
 
 __all__ = ["SecureTable"]
 
@@ -224,8 +221,7 @@ class SecureTable(Construct):
         if monitoring is not None:
             # What monitor_table(self) at the end would refuse, refused now.
             monitoring.check_region("monitoring", scope)
-            early = _early_checks(monitoring)
-            early.resolve([early.label(construct_id, None)], None)
+            monitoring.check_label(construct_id, method="monitor_table")
         super().__init__(scope, construct_id)
         self._where = where
         self._settings = settings
@@ -502,19 +498,3 @@ class SecureTable(Construct):
             owner=self,
         )
         return grant
-
-
-def _early_checks(monitoring: ServiceMonitoring) -> PackChecks:
-    """The table pack's checks of ``monitoring`` before the table exists: its label must be
-    free and make alarm names CloudWatch accepts."""
-    where = f"ServiceMonitoring({monitoring.node.id!r})"
-    stage, service = monitoring.stage, monitoring.service_name
-    return PackChecks(
-        where=where,
-        monitoring=monitoring,
-        stage=stage,
-        service=service,
-        factory=AlarmFactory(where, (stage.value, service), {}),
-        watchlist=Watchlist(resources=monitoring.resources),
-        pack=table_pack.PACK,
-    )

@@ -39,7 +39,7 @@ from org_constructs.monitoring._factory import (
     PackCall,
 )
 from org_constructs.monitoring._lazy import LazyAnyAlarmRule
-from org_constructs.monitoring._packs import Pack, PackChecks, PackSpec, Shared
+from org_constructs.monitoring._packs import PACKS, Pack, PackChecks, PackSpec, Shared
 from org_constructs.monitoring._packs import api as api_pack
 from org_constructs.monitoring._packs import custom as custom_pack
 from org_constructs.monitoring._packs import database as database_pack
@@ -534,6 +534,26 @@ class ServiceMonitoring(AsyncPacks, DataPacks, Construct):
         else:
             return False
         return any(seen == key for seen, _ in self._watchlist.watched)
+
+    def check_label(self, label: str, *, method: str) -> None:
+        """Refuse now what ``<method>(resource, label=label)`` would refuse later, before the
+        resource exists: a label already monitored here, or one that makes an alarm name
+        CloudWatch refuses. For a construct that takes ``monitoring=`` and monitors itself once
+        built (``SecureTable``, ``SecureStateMachine``...).
+
+        Raises
+        ------
+        ValidationError
+            Naming ``label``; or ``method`` when it is no ``monitor_*`` method.
+        """
+        checks.check_arguments(self._where, ServiceMonitoring.check_label, locals())
+        packs = {pack.method: pack for pack in PACKS.values()}
+        if method not in packs:
+            raise ValidationError(
+                self._where, "method", method, f"must be one of {', '.join(sorted(packs))}"
+            )
+        pack_checks = self._checks(packs[method])
+        pack_checks.resolve([pack_checks.label(label, None)], None)
 
     def check_region(self, prop: str, target: Construct) -> None:
         """Refuse ``target`` (the caller's argument ``prop``) when its stack is in another

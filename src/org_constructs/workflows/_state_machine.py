@@ -31,9 +31,6 @@ from org_constructs.core import fit_name, name_part_of, service_name_of
 from org_constructs.errors import ValidationError
 from org_constructs.events import Triggered
 from org_constructs.monitoring import ServiceMonitoring
-from org_constructs.monitoring._factory import AlarmFactory
-from org_constructs.monitoring._packs import state_machine as state_machine_pack
-from org_constructs.monitoring._packs._checks import PackChecks, Watchlist
 from org_constructs.workflows._settings import StateMachineSettings, checked, level_name
 
 __all__ = ["SecureStateMachine"]
@@ -269,8 +266,7 @@ class SecureStateMachine(Triggered, Construct):
         if monitoring is not None:
             # What monitor_state_machine(self) at the end would refuse, refused now.
             monitoring.check_region("monitoring", scope)
-            early = _early_checks(monitoring)
-            early.resolve([early.label(construct_id, None)], None)
+            monitoring.check_label(construct_id, method="monitor_state_machine")
         super().__init__(scope, construct_id)
         self._where = where
         self._settings = settings
@@ -501,19 +497,3 @@ class SecureStateMachine(Triggered, Construct):
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
         return f"{arn}:*"
-
-
-def _early_checks(monitoring: ServiceMonitoring) -> PackChecks:
-    """The state machine pack's checks of ``monitoring`` before the state machine exists: its
-    label must be free and make alarm names CloudWatch accepts."""
-    where = f"ServiceMonitoring({monitoring.node.id!r})"
-    stage, service = monitoring.stage, monitoring.service_name
-    return PackChecks(
-        where=where,
-        monitoring=monitoring,
-        stage=stage,
-        service=service,
-        factory=AlarmFactory(where, (stage.value, service), {}),
-        watchlist=Watchlist(resources=monitoring.resources),
-        pack=state_machine_pack.PACK,
-    )
