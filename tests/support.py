@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Hashable, Mapping
 from concurrent.futures import Future
@@ -19,6 +20,7 @@ from types import ModuleType
 from typing import Any
 
 import aws_cdk as cdk
+import pytest
 
 from org_constructs.testing import TemplateLike, template_json
 from org_constructs.tooling.gate._tools import CHECKOV_ENV, CHECKOV_OPTIONS
@@ -532,3 +534,31 @@ def stack_templates(assembly: Path) -> dict[str, dict[str, Any]]:
         for name, artifact in manifest["artifacts"].items()
         if artifact["type"] == "aws:cloudformation:stack"
     }
+
+
+def gate_findings(
+    add_stacks: Callable[[cdk.App], None], monkeypatch: pytest.MonkeyPatch
+) -> list[Any]:
+    """What ``org-cdk validate`` finds in the stacks ``add_stacks`` puts in an app:
+    cfn-guard (Control Tower), cfn-lint and checkov (from ``.tools``, as the test command
+    installs it), each finding paired with its acknowledgement."""
+    from org_constructs.tooling.gate import _runner, _tools
+    from org_constructs.tooling.gate._assembly import Assembly
+    from org_constructs.tooling.gate._report import Report
+
+    monkeypatch.setenv("ORG_CDK_CHECKOV", str(CHECKOV))
+    with tempfile.TemporaryDirectory() as out:
+        app = cdk.App(outdir=out, context=make_app().node.get_all_context())
+        add_stacks(app)
+        app.synth()
+        assembly = Assembly.read(Path(out))
+        failed, skipped = _tools.run_checkov(assembly)
+        report = Report(app=out, stage=None)
+        report.findings = [
+            *_tools.run_cfn_guard(assembly),
+            *_tools.run_cfn_lint(assembly),
+            *failed,
+            *skipped,
+        ]
+        _runner._pair(report, assembly, set())
+    return list(report.findings)

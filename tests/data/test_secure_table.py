@@ -3,9 +3,7 @@ pinned logical ids."""
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -30,7 +28,7 @@ from org_constructs import (
 from org_constructs.compliance import NAG_PACKS, nag_findings
 from org_constructs.contract import ACKNOWLEDGED, APP_SOURCE, LIBRARY_SOURCE, TEMPLATE_KEY
 from org_constructs.testing import find_resources, template_json, template_of
-from tests.support import CHECKOV, make_app
+from tests.support import gate_findings, make_app
 
 STAGES = [stage.value for stage in Stage]
 TABLE, KEY = "OrdersTable1F8332C7", "OrdersKey6C690DD2"
@@ -797,29 +795,14 @@ class TestCompliance:
         """cfn-guard (Control Tower), cfn-lint and checkov over every variant, as ``org-cdk
         validate`` runs them: nothing blocks, and only the app's own reason (AWS-owned
         encryption) is the team's."""
-        # As the test command runs the gate: checkov from .tools (setup.sh installs it there).
-        monkeypatch.setenv("ORG_CDK_CHECKOV", str(CHECKOV))
-        from org_constructs.tooling.gate import _runner, _tools
-        from org_constructs.tooling.gate._assembly import Assembly
-        from org_constructs.tooling.gate._report import Report
 
-        with tempfile.TemporaryDirectory() as out:
-            app = cdk.App(outdir=out, context=make_app().node.get_all_context())
+        def add_stacks(app: cdk.App) -> None:
             for name, (env, build) in VARIANTS.items():
                 TableStack(app, f"Table-{name}", config=environments[env], build=build)
-            app.synth()
-            assembly = Assembly.read(Path(out))
-            failed, skipped = _tools.run_checkov(assembly)
-            report = Report(app=out, stage=None)
-            report.findings = [
-                *_tools.run_cfn_guard(assembly),
-                *_tools.run_cfn_lint(assembly),
-                *failed,
-                *skipped,
-            ]
-            _runner._pair(report, assembly, set())
-        assert [f for f in report.findings if f.blocking] == []
-        assert {(f.tool, f.rule, f.stack, f.acknowledged) for f in report.findings} == {
+
+        findings = gate_findings(add_stacks, monkeypatch)
+        assert [f for f in findings if f.blocking] == []
+        assert {(f.tool, f.rule, f.stack, f.acknowledged) for f in findings} == {
             ("cfn-guard", "CT.DYNAMODB.PR.2", "Table-aws-owned", AWS_KEY_REASON),
             ("checkov", "CKV_AWS_119", "Table-aws-owned", AWS_KEY_REASON),
         }

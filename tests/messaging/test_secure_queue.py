@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -34,7 +32,7 @@ from org_constructs.testing import (
     template_json,
     template_of,
 )
-from tests.support import make_app
+from tests.support import gate_findings, make_app
 
 STAGES = [stage.value for stage in Stage]
 QUEUE, DLQ, KEY = "JobsQueue24944186", "JobsDeadLetterQueue8CC426EE", "JobsKeyB64EAF8C"
@@ -679,31 +677,14 @@ class TestCompliance:
         """cfn-guard (Control Tower), cfn-lint and checkov over every variant, as ``org-cdk
         validate`` runs them: nothing blocks, and only the app's own reason (no-dlq) is the
         team's."""
-        from tests.support import CHECKOV
 
-        # As the test command runs the gate: checkov from .tools (setup.sh installs it there).
-        monkeypatch.setenv("ORG_CDK_CHECKOV", str(CHECKOV))
-        from org_constructs.tooling.gate import _runner, _tools
-        from org_constructs.tooling.gate._assembly import Assembly
-        from org_constructs.tooling.gate._report import Report
-
-        with tempfile.TemporaryDirectory() as out:
-            app = cdk.App(outdir=out, context=make_app().node.get_all_context())
+        def add_stacks(app: cdk.App) -> None:
             for name, (env, build) in VARIANTS.items():
                 QueueStack(app, f"Queue-{name}", config=environments[env], build=build)
-            app.synth()
-            assembly = Assembly.read(Path(out))
-            failed, skipped = _tools.run_checkov(assembly)
-            report = Report(app=out, stage=None)
-            report.findings = [
-                *_tools.run_cfn_guard(assembly),
-                *_tools.run_cfn_lint(assembly),
-                *failed,
-                *skipped,
-            ]
-            _runner._pair(report, assembly, set())
-        assert [f for f in report.findings if f.blocking] == []
-        assert {(f.tool, f.rule, f.stack, f.acknowledged) for f in report.findings} == {
+
+        findings = gate_findings(add_stacks, monkeypatch)
+        assert [f for f in findings if f.blocking] == []
+        assert {(f.tool, f.rule, f.stack, f.acknowledged) for f in findings} == {
             ("cfn-guard", "CT.SQS.PR.1", "Queue-no-dlq", NO_DLQ_REASON)
         }
 

@@ -3,9 +3,7 @@ logical ids. Its ``monitoring=`` wiring is tested in ``test_state_machine_monito
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -37,7 +35,7 @@ from org_constructs.testing import (
     template_json,
     template_of,
 )
-from tests.support import make_app
+from tests.support import gate_findings, make_app
 
 STAGES = [stage.value for stage in Stage]
 MACHINE, LOG_GROUP, KEY = "FlowStateMachineD2BABC26", "FlowLogGroup621DB4B3", "FlowLogKeyBAAAC6F6"
@@ -717,32 +715,15 @@ class TestCompliance:
         """cfn-guard (Control Tower, CT.STEPFUNCTIONS.PR.1 and PR.2 among them), cfn-lint and
         checkov over every variant, as ``org-cdk validate`` runs them: nothing blocks, and no
         acknowledgement is the team's."""
-        from tests.support import CHECKOV
 
-        # As the test command runs the gate: checkov from .tools (setup.sh installs it there).
-        monkeypatch.setenv("ORG_CDK_CHECKOV", str(CHECKOV))
-        from org_constructs.tooling.gate import _runner, _tools
-        from org_constructs.tooling.gate._assembly import Assembly
-        from org_constructs.tooling.gate._report import Report
-
-        with tempfile.TemporaryDirectory() as out:
-            app = cdk.App(outdir=out, context=make_app().node.get_all_context())
+        def add_stacks(app: cdk.App) -> None:
             for name, (env, build) in VARIANTS.items():
                 FlowStack(app, f"Flow-{name}", config=environments[env], build=build)
-            app.synth()
-            assembly = Assembly.read(Path(out))
-            failed, skipped = _tools.run_checkov(assembly)
-            report = Report(app=out, stage=None)
-            report.findings = [
-                *_tools.run_cfn_guard(assembly),
-                *_tools.run_cfn_lint(assembly),
-                *failed,
-                *skipped,
-            ]
-            _runner._pair(report, assembly, set())
-        assert [f for f in report.findings if f.blocking] == []
-        assert all(f.acknowledged for f in report.findings), "the library's reasons only"
-        assert {(f.tool, f.rule, f.stack) for f in report.findings} == {
+
+        findings = gate_findings(add_stacks, monkeypatch)
+        assert [f for f in findings if f.blocking] == []
+        assert all(f.acknowledged for f in findings), "the library's reasons only"
+        assert {(f.tool, f.rule, f.stack) for f in findings} == {
             ("cfn-guard", "CT.CLOUDWATCH.PR.2", "Flow-dev"),
             ("cfn-guard", "CT.CLOUDWATCH.PR.2", "Flow-staging"),
             *(("cfn-lint", "W3005", f"Flow-{name}") for name in VARIANTS),

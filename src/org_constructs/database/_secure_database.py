@@ -7,10 +7,9 @@ acknowledgements are in ``_parts.py``, the engines in ``_engines.py``)."""
 from __future__ import annotations
 
 import re
-import typing
 from typing import Any
 
-from aws_cdk import Annotations, Duration, Names, RemovalPolicy, Stack, Tags
+from aws_cdk import Annotations, Duration, Names, RemovalPolicy, Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -21,10 +20,10 @@ from constructs import Construct
 
 from org_constructs._internal import checks
 from org_constructs._internal.flags import pin_feature_flags
+from org_constructs._internal.ingress import admit
 from org_constructs._internal.kms import rotating_key
 from org_constructs.compliance._acknowledgements import acknowledge_grant, library_grantee
 from org_constructs.config import DatabaseConfig, DatabaseEngine, Stage
-from org_constructs.core import ReleasedFunction
 from org_constructs.database._parts import (
     acknowledge_database,
     add_backup_plan,
@@ -46,7 +45,6 @@ flag aws-cdk-lib writes a second ``AWS::SecretsManager::ResourcePolicy`` for the
 and a secret holds only one."""
 
 _DB_USER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
-_MAX_RULE_DESCRIPTION = 255
 
 
 class SecureDatabase(Construct):
@@ -508,51 +506,15 @@ class SecureDatabase(Construct):
         """
         where = f"{self._where}.allow_from"
         checks.check_arguments(where, SecureDatabase.allow_from, locals())
-        if description is not None and len(description) > _MAX_RULE_DESCRIPTION:
-            raise ValidationError(
-                where,
-                "description",
-                f"{description[:40]}...",
-                f"must be at most {_MAX_RULE_DESCRIPTION} characters",
-            )
-        text = description or f"Clients of {self.node.path}"
-        function = peer.function if isinstance(peer, ReleasedFunction) else peer
-        if getattr(function, "is_bound_to_vpc", None) is False:
-            raise ValidationError(
-                where,
-                "peer",
-                typing.cast("Construct", peer).node.path,
-                f"is a function outside a VPC, and {self.node.path} admits only security "
-                "groups of its VPC: give the function vpc=... (MonitoredFunction(vpc=...)) so "
-                "that it runs in the database's VPC",
-            )
-        if hasattr(peer, "to_ingress_rule_config"):  # an ec2.IPeer (a security group is one)
-            rendered = Stack.of(self).resolve(peer.to_ingress_rule_config())
-            cidr = rendered.get("cidrIp") or rendered.get("cidrIpv6")
-            if cidr in ("0.0.0.0/0", "::/0"):
-                raise ValidationError(
-                    where,
-                    "peer",
-                    cidr,
-                    "admits every address on the internet: name the security groups or "
-                    "networks that need the database",
-                )
-        # The literal port, not the connections' token: rule checkers read it.
-        port = ec2.Port.tcp(self._settings.port)
-        if (
-            isinstance(peer, Construct)
-            and hasattr(peer, "connections")
-            and Stack.of(peer) is not Stack.of(self)
-        ):
-            # A peer in another stack: the rules go into the peer's stack, which refers to the
-            # database's already, instead of making the database's stack refer back to the
-            # peer's (a dependency cycle when the peer's stack depends on this one).
-            for group in peer.connections.security_groups:
-                self._security_group.add_ingress_rule(group, port, text, True)
-                if not group.allow_all_outbound:
-                    group.add_egress_rule(self._security_group, port, text)
-        else:
-            self._security_group.connections.allow_from(peer, port, text)
+        admit(
+            self,
+            where,
+            self._security_group,
+            peer,
+            ports=[self._settings.port],
+            description=description,
+            noun="database",
+        )
 
     def grant_connect(self, grantee: iam.IGrantable, db_user: str) -> iam.Grant:
         """Let ``grantee`` connect as ``db_user`` with IAM authentication (``rds-db:connect``).
