@@ -151,6 +151,15 @@ STATEFUL: dict[str, tuple[str, ...]] = {
     ),
     "AWS::DynamoDB::Table": ("TableName", "KeySchema"),
     "AWS::SQS::Queue": ("QueueName", "FifoQueue"),
+    "AWS::StepFunctions::StateMachine": ("StateMachineName", "StateMachineType"),
+    "AWS::ElastiCache::ReplicationGroup": (
+        "ReplicationGroupId",
+        "AtRestEncryptionEnabled",
+        "KmsKeyId",
+        "CacheSubnetGroupName",
+        "Port",
+    ),
+    "AWS::ElastiCache::ServerlessCache": ("ServerlessCacheName", "Engine", "KmsKeyId"),
     "AWS::SecretsManager::Secret": ("Name",),
 }
 """Stateful resource types and the properties whose change replaces the resource.
