@@ -15,6 +15,7 @@ from org_constructs.core._abstract_stack import (  # noqa: E402
 from org_constructs.core._cached import CacheWithNodes  # noqa: E402
 from org_constructs.core._names import fit_name, name_part_of, service_name_of  # noqa: E402
 from org_constructs.core._queued import QueueWithDeadLetter  # noqa: E402
+from org_constructs.core._served import LoadBalancedService  # noqa: E402
 from org_constructs.core._released import ReleasedFunction, serving_function  # noqa: E402
 from org_constructs.core._tables import TableWithBilling  # noqa: E402
 from org_constructs.core._workflows import StateMachineWithTimeout  # noqa: E402
@@ -22,6 +23,7 @@ from org_constructs.core._workflows import StateMachineWithTimeout  # noqa: E402
 __all__ = [
     "AbstractStack",
     "CacheWithNodes",
+    "LoadBalancedService",
     "QueueWithDeadLetter",
     "ReleasedFunction",
     "StateMachineWithTimeout",

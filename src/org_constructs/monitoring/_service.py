@@ -30,6 +30,7 @@ from org_constructs.database import SecureDatabase
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring import _targets as targets
 from org_constructs.monitoring._async_packs import AsyncPacks
+from org_constructs.monitoring._container_packs import ContainerPacks
 from org_constructs.monitoring._dashboards import create_dashboards
 from org_constructs.monitoring._data_packs import DataPacks
 from org_constructs.monitoring._factory import (
@@ -39,6 +40,7 @@ from org_constructs.monitoring._factory import (
     PackCall,
 )
 from org_constructs.monitoring._lazy import LazyAnyAlarmRule
+from org_constructs.monitoring._objectives import Objectives
 from org_constructs.monitoring._packs import PACKS, Pack, PackChecks, PackSpec, Shared
 from org_constructs.monitoring._packs import api as api_pack
 from org_constructs.monitoring._packs import custom as custom_pack
@@ -80,7 +82,7 @@ def default_runbook_url() -> str:
     return f"{DOCS_SOURCE}/{ref}/docs/alarms.md"
 
 
-class ServiceMonitoring(AsyncPacks, DataPacks, Construct):
+class ServiceMonitoring(AsyncPacks, DataPacks, ContainerPacks, Objectives, Construct):
     """Alarms and dashboards for one service, added resource by resource.
 
     Each ``monitor_*`` call adds a pack: alarms with real dimensions (never ``'*'``), actions
