@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aws_cdk import Duration, Token
-from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sqs as sqs
 
 from org_constructs._internal import checks
+from org_constructs._internal.lazy import lazy_module
 from org_constructs.core import QueueWithDeadLetter
 from org_constructs.errors import ValidationError
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_lambda_event_sources as sources
+else:
+    sources = lazy_module("aws_cdk.aws_lambda_event_sources")
+
 
 __all__ = ["SQS_FAILURES_REASON", "QueueSource", "dead_letters_of", "queue_source"]
 

@@ -3,10 +3,17 @@ DynamoDB table and how it is billed (``SecureTable``)."""
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Node
+
+from org_constructs._internal.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_dynamodb as dynamodb
+else:
+    dynamodb = lazy_module("aws_cdk.aws_dynamodb")
+
 
 __all__ = ["TableWithBilling"]
 

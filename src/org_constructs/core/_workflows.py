@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from aws_cdk import Duration
-from aws_cdk import aws_stepfunctions as sfn
 from constructs import Node
+
+from org_constructs._internal.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_stepfunctions as sfn
+else:
+    sfn = lazy_module("aws_cdk.aws_stepfunctions")
+
 
 __all__ = ["StateMachineWithTimeout"]
 

@@ -8,10 +8,9 @@ builds from it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import Annotations, RemovalPolicy, Stack, Tags
-from aws_cdk import aws_backup as backup
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -19,6 +18,7 @@ from constructs import Construct
 
 from org_constructs._internal import checks
 from org_constructs._internal.kms import rotating_key
+from org_constructs._internal.lazy import lazy_module
 from org_constructs.compliance._acknowledgements import (
     acknowledge,
     acknowledge_check,
@@ -30,6 +30,12 @@ from org_constructs.core import fit_name, name_part_of, service_name_of
 from org_constructs.data._table_settings import MAX_NAME, TableSettings, checked
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring import ServiceMonitoring
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_backup as backup
+else:
+    backup = lazy_module("aws_cdk.aws_backup")
+
 
 __all__ = ["SecureTable"]
 

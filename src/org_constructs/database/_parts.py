@@ -5,10 +5,9 @@ cannot make compliant, each with its reason."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import RemovalPolicy, Stack
-from aws_cdk import aws_backup as backup
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -18,6 +17,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from org_constructs._internal.kms import rotating_key
+from org_constructs._internal.lazy import lazy_module
 from org_constructs.compliance._acknowledgements import (
     acknowledge,
     acknowledge_library_check,
@@ -28,6 +28,12 @@ from org_constructs.contract import REGULATED_PACKS
 from org_constructs.core import log_retention_for
 from org_constructs.database._settings import _DatabaseSettings
 from org_constructs.errors import ValidationError
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_backup as backup
+else:
+    backup = lazy_module("aws_cdk.aws_backup")
+
 
 __all__ = [
     "acknowledge_database",

@@ -5,20 +5,20 @@ from __future__ import annotations
 import typing
 import weakref
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias
 
 from aws_cdk import Duration, Stack, Token
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
-from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from org_constructs._internal import checks
 from org_constructs._internal.checks import check_same_region
 from org_constructs._internal.kms import rotating_key
+from org_constructs._internal.lazy import lazy_module
 from org_constructs.compliance._acknowledgements import acknowledge, acknowledge_library_check
 from org_constructs.core import (
     ReleasedFunction,
@@ -29,9 +29,20 @@ from org_constructs.core import (
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring._service import ServiceMonitoring
 
+if TYPE_CHECKING:
+    from aws_cdk import aws_events_targets as targets
+    from aws_cdk import aws_stepfunctions as sfn
+else:
+    targets = lazy_module("aws_cdk.aws_events_targets")
+    sfn = lazy_module("aws_cdk.aws_stepfunctions")
+
+
 __all__ = ["Trigger", "TriggerTarget"]
 
-TriggerTarget = ReleasedFunction | lambda_.IFunction | StateMachineWithTimeout | sfn.IStateMachine
+# A string: the state machine module is imported only when a state machine is used.
+TriggerTarget: TypeAlias = (
+    "ReleasedFunction | lambda_.IFunction | StateMachineWithTimeout | sfn.IStateMachine"
+)
 """What a trigger starts: a ``MonitoredFunction`` (its alias) or any function, a
 ``SecureStateMachine`` or any state machine."""
 

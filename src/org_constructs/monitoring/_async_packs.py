@@ -4,12 +4,13 @@ machines and EventBridge rules (a mixin, so that the facade stays one readable m
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from aws_cdk import Duration
 from aws_cdk import aws_events as events
 from aws_cdk import aws_sqs as sqs
-from aws_cdk import aws_stepfunctions as sfn
 
+from org_constructs._internal.lazy import lazy_module
 from org_constructs.core import QueueWithDeadLetter, StateMachineWithTimeout
 from org_constructs.core._triggers import RuleWithDeadLetter
 from org_constructs.monitoring._factory import MonitoredResource
@@ -18,6 +19,12 @@ from org_constructs.monitoring._packs import queue as queue_pack
 from org_constructs.monitoring._packs import rule as rule_pack
 from org_constructs.monitoring._packs import state_machine as state_machine_pack
 from org_constructs.monitoring._settings import AlarmLevels, AlarmSettings
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_stepfunctions as sfn
+else:
+    sfn = lazy_module("aws_cdk.aws_stepfunctions")
+
 
 __all__ = ["AsyncPacks"]
 

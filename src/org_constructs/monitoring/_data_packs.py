@@ -4,15 +4,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from aws_cdk import aws_dynamodb as dynamodb
-
+from org_constructs._internal.lazy import lazy_module
 from org_constructs.core import CacheWithNodes, TableWithBilling
 from org_constructs.monitoring._factory import MonitoredResource
 from org_constructs.monitoring._packs import PackSpec
 from org_constructs.monitoring._packs import cache as cache_pack
 from org_constructs.monitoring._packs import table as table_pack
 from org_constructs.monitoring._settings import AlarmLevels, AlarmSettings
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_dynamodb as dynamodb
+else:
+    dynamodb = lazy_module("aws_cdk.aws_dynamodb")
+
 
 __all__ = ["DataPacks"]
 

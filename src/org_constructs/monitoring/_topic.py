@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 import typing
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from aws_cdk import Duration, Stack
-from aws_cdk import aws_chatbot as chatbot
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -18,10 +18,17 @@ from constructs import Construct
 
 from org_constructs._internal import checks
 from org_constructs._internal.kms import rotating_key
+from org_constructs._internal.lazy import lazy_module
 from org_constructs.compliance._acknowledgements import acknowledge, acknowledge_library_check
 from org_constructs.config import EnvironmentConfig
 from org_constructs.core import removal_policy_for
 from org_constructs.errors import ValidationError
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_chatbot as chatbot
+else:
+    chatbot = lazy_module("aws_cdk.aws_chatbot")
+
 
 __all__ = ["AlarmTopic"]
 

@@ -5,16 +5,23 @@ alias, an ``AlarmTopic``'s topic) before anything is created."""
 from __future__ import annotations
 
 import typing
+from typing import TYPE_CHECKING
 
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_s3_notifications as s3n
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 
+from org_constructs._internal.lazy import lazy_module
 from org_constructs.core import QueueWithDeadLetter, ReleasedFunction, serving_function
 from org_constructs.core._queued import TopicOwner
 from org_constructs.errors import ValidationError
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_s3_notifications as s3n
+else:
+    s3n = lazy_module("aws_cdk.aws_s3_notifications")
+
 
 __all__ = ["Destination", "notification_destination"]
 

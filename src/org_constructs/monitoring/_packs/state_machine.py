@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aws_cdk import Duration, Stack
-from aws_cdk import aws_stepfunctions as sfn
 
 from org_constructs._internal import checks as config_checks
 from org_constructs._internal.kernel import Program
+from org_constructs._internal.lazy import lazy_module
 from org_constructs.core import StateMachineWithTimeout
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring._packs._base import MetricFor, Pack, PackSpec, PageRow, Plan, Unit
@@ -22,6 +23,12 @@ from org_constructs.monitoring._settings import (
     Severity,
     catalogue,
 )
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_stepfunctions as sfn
+else:
+    sfn = lazy_module("aws_cdk.aws_stepfunctions")
+
 
 __all__ = ["CATALOGUE", "MAX_TIMEOUT", "NAME", "PACK", "check", "check_timeout"]
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aws_cdk import Stack, Token
-from aws_cdk import aws_dynamodb as dynamodb
 
 from org_constructs._internal import checks as config_checks
 from org_constructs._internal.kernel import Program, Slot
+from org_constructs._internal.lazy import lazy_module
 from org_constructs.core import TableWithBilling
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring._packs._base import MetricFor, Pack, PackSpec, PageRow, Plan, Unit
@@ -23,6 +24,12 @@ from org_constructs.monitoring._settings import (
     Severity,
     catalogue,
 )
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_dynamodb as dynamodb
+else:
+    dynamodb = lazy_module("aws_cdk.aws_dynamodb")
+
 
 __all__ = [
     "CATALOGUE",

@@ -1,0 +1,37 @@
+"""aws-cdk-lib service modules imported on first use.
+
+Importing one of aws-cdk-lib's Python service modules costs 10 to 300 ms (``aws_ecs`` is among
+the largest); a service that uses none of the library's tables, caches, containers or state
+machines should not pay for their modules. A module that needs one only in some code paths
+writes::
+
+    if TYPE_CHECKING:
+        from aws_cdk import aws_dynamodb as dynamodb
+    else:
+        dynamodb = lazy_module("aws_cdk.aws_dynamodb")
+
+and uses ``dynamodb.Table`` as before: the module is imported at the first attribute read.
+"""
+
+from __future__ import annotations
+
+import importlib
+import types
+from typing import Any
+
+__all__ = ["lazy_module"]
+
+
+class _LazyModule(types.ModuleType):
+    """A stand-in that imports the module it names at the first attribute read."""
+
+    def __getattr__(self, attribute: str) -> Any:
+        module = importlib.import_module(self.__name__)
+        # The next reads find the module's names here, without this method.
+        self.__dict__.update(vars(module))
+        return getattr(module, attribute)
+
+
+def lazy_module(name: str) -> types.ModuleType:
+    """A module object for ``name`` that imports it when first read."""
+    return _LazyModule(name)
