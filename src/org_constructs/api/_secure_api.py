@@ -15,9 +15,10 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct, IValidation
 
-from org_constructs._internal import checks
+from org_constructs._internal import checks, waf
 from org_constructs._internal.flags import API_ACCESS_LOG_ARN, pin_feature_flags
 from org_constructs._internal.kms import log_group_key
+from org_constructs._internal.waf import MANAGED_RULE_GROUPS, WAF_RATE
 from org_constructs.compliance._acknowledgements import (
     acknowledge,
     acknowledge_library_check,
@@ -38,10 +39,7 @@ from org_constructs.core import (
 )
 from org_constructs.errors import ValidationError
 
-__all__ = ["REGULATED_PACKS", "SecureApi"]
-
-MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet")
-"""The AWS managed rule groups of the web ACL, in priority order."""
+__all__ = ["MANAGED_RULE_GROUPS", "REGULATED_PACKS", "SecureApi"]
 
 _STAGE_NAME = re.compile(r"^[A-Za-z0-9_]{1,128}$")
 _API_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
@@ -55,8 +53,6 @@ _CACHE_SIZES = ("0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237")
 _MAX_RATE = 10_000
 """API Gateway's default account throttle (requests per second)."""
 _MAX_BURST = 5_000
-_WAF_RATE = (10, 2_000_000_000)
-"""WAF's bounds for a rate-based rule (requests per 5 minutes per address)."""
 
 _PERMISSION_REASON = (
     "API Gateway may invoke the function only from this API's methods (SourceArn); the rule "
@@ -218,7 +214,7 @@ class SecureApi(Construct):
                 raise ValidationError(
                     where, "waf_rate_limit", waf_rate_limit, "cannot be given without WAF"
                 )
-            checks.check_int(where, "waf_rate_limit", waf_rate_limit, *_WAF_RATE)
+            checks.check_int(where, "waf_rate_limit", waf_rate_limit, *WAF_RATE)
         if (domain_name is None) != (certificate is None):
             given, missing = (
                 ("domain_name", "certificate")
@@ -397,71 +393,15 @@ class SecureApi(Construct):
         self, name: str, retention: logs.RetentionDays, removal: RemovalPolicy, rate_limit: int
     ) -> wafv2.CfnWebACL:
         """A web ACL: AWS managed rule groups, a rate-based rule, logs to an encrypted group."""
-
-        def visibility(metric: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
-            return wafv2.CfnWebACL.VisibilityConfigProperty(
-                cloud_watch_metrics_enabled=True, metric_name=metric, sampled_requests_enabled=True
-            )
-
-        rules = [
-            wafv2.CfnWebACL.RuleProperty(
-                name=group,
-                priority=priority,
-                override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
-                statement=wafv2.CfnWebACL.StatementProperty(
-                    managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
-                        vendor_name="AWS", name=group
-                    )
-                ),
-                visibility_config=visibility(group),
-            )
-            for priority, group in enumerate(MANAGED_RULE_GROUPS)
-        ]
-        rules.append(
-            wafv2.CfnWebACL.RuleProperty(
-                name="RateLimitPerAddress",
-                priority=len(rules),
-                action=wafv2.CfnWebACL.RuleActionProperty(block={}),
-                statement=wafv2.CfnWebACL.StatementProperty(
-                    rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
-                        limit=rate_limit, aggregate_key_type="IP"
-                    )
-                ),
-                visibility_config=visibility("RateLimitPerAddress"),
-            )
-        )
-        acl = wafv2.CfnWebACL(
-            self,
-            "WebAcl",
-            scope="REGIONAL",
-            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
-            rules=rules,
-            visibility_config=visibility(name),
-        )
-        waf_logs = logs.LogGroup(
-            self,
-            "WebAclLogs",
-            # WAF writes only to log groups whose names start with aws-waf-logs-.
-            log_group_name=f"aws-waf-logs-{name}",
-            retention=retention,
-            encryption_key=log_group_key(self, "WebAclLogsKey", f"the WAF logs of {name}"),
-            removal_policy=removal,
-        )
-        acknowledge_short_retention(waf_logs)
-        wafv2.CfnLoggingConfiguration(
-            self,
-            "WebAclLogging",
-            resource_arn=acl.attr_arn,
-            log_destination_configs=[waf_logs.log_group_arn],
-        )
         # The stage ARN refers to the stage, so CloudFormation creates the stage first.
-        wafv2.CfnWebACLAssociation(
+        return waf.web_acl(
             self,
-            "WebAclAssociation",
-            resource_arn=self._api.deployment_stage.stage_arn,
-            web_acl_arn=acl.attr_arn,
+            name,
+            retention=retention,
+            removal=removal,
+            rate_limit=rate_limit,
+            protected_arn=self._api.deployment_stage.stage_arn,
         )
-        return acl
 
     def _acknowledge(
         self, authorizer: apigw.IAuthorizer | None, regulated: bool, waf_on: bool
