@@ -11,6 +11,7 @@ import re
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -95,46 +96,88 @@ def check_number(
         raise ValidationError(where, prop, value, f"must be between {low:g} and {high:g}")
 
 
+@dataclass(frozen=True)
+class Limit:
+    """A bound of ``check_duration`` known in Python: no request to the jsii kernel."""
+
+    milliseconds: float
+    text: str
+
+
+def seconds(value: float) -> Limit:
+    """A ``check_duration`` bound of ``value`` seconds."""
+    return Limit(value * 1000, f"{value:g} second{'' if value == 1 else 's'}")
+
+
+def minutes(value: float) -> Limit:
+    """A ``check_duration`` bound of ``value`` minutes."""
+    return Limit(value * 60_000, f"{value:g} minute{'' if value == 1 else 's'}")
+
+
+def hours(value: float) -> Limit:
+    """A ``check_duration`` bound of ``value`` hours."""
+    return Limit(value * 3_600_000, f"{value:g} hour{'' if value == 1 else 's'}")
+
+
+def days(value: float) -> Limit:
+    """A ``check_duration`` bound of ``value`` days."""
+    return Limit(value * 86_400_000, f"{value:g} day{'' if value == 1 else 's'}")
+
+
+def _limit(bound: Duration | Limit) -> Limit:
+    if isinstance(bound, Limit):
+        return bound
+    return Limit(bound.to_milliseconds(integral=False), bound.to_human_string())
+
+
 def check_duration(
     where: str,
     prop: str,
     value: object,
     *,
-    low: Duration,
-    high: Duration,
+    low: Duration | Limit,
+    high: Duration | Limit,
     unit: str = "",
     tokens: bool = False,
-) -> None:
-    """A ``Duration`` from ``low`` to ``high``, a whole number of ``unit`` (``seconds``...).
+) -> float | None:
+    """A ``Duration`` from ``low`` to ``high``, a whole number of ``unit`` (``seconds``...);
+    returns its milliseconds (None for an unresolved duration that ``tokens`` lets pass).
 
     An unresolved duration passes with ``tokens``; without, it is refused (the library
-    computes with it).
+    computes with it). A literal duration costs one request to the jsii kernel (bounds given
+    as ``Limit``, such as ``checks.minutes(5)``, none).
     """
     from aws_cdk import Duration
 
     if not isinstance(value, Duration):
         raise ValidationError(where, prop, value, "must be a Duration, such as Duration.minutes(5)")
-    if value.is_unresolved():
+    try:
+        milliseconds = value.to_milliseconds(integral=False)
+    except RuntimeError:  # an unresolved duration: aws-cdk-lib cannot convert it
+        if not value.is_unresolved():
+            raise
         if tokens:
-            return
+            return None
         raise ValidationError(
             where,
             prop,
             value.to_human_string(),
             "must be a literal duration, not a token: it is computed with here",
-        )
-    milliseconds = value.to_milliseconds(integral=False)
-    shown = value.to_human_string()
-    if not low.to_milliseconds() <= milliseconds <= high.to_milliseconds():
+        ) from None
+    lowest, highest = _limit(low), _limit(high)
+    if not lowest.milliseconds <= milliseconds <= highest.milliseconds:
         raise ValidationError(
             where,
             prop,
-            shown,
-            f"must be from {low.to_human_string()} to {high.to_human_string()}",
+            value.to_human_string(),
+            f"must be from {lowest.text} to {highest.text}",
         )
     step = {"": 0, "seconds": 1000, "minutes": 60_000}[unit]
     if step and milliseconds % step:
-        raise ValidationError(where, prop, shown, f"must be a whole number of {unit}")
+        raise ValidationError(
+            where, prop, value.to_human_string(), f"must be a whole number of {unit}"
+        )
+    return milliseconds
 
 
 def check_unique(where: str, prop: str, values: Iterable[object], what: str = "entry") -> None:

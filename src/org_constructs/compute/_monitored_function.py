@@ -277,8 +277,8 @@ class MonitoredFunction(Triggered, Construct):
             where,
             "timeout",
             timeout,
-            low=Duration.seconds(1),
-            high=Duration.minutes(15),
+            low=checks.seconds(1),
+            high=checks.minutes(15),
             unit="seconds",
         )
         for prop, text in (("handler", handler), ("hook_handler", hook_handler)):

@@ -83,7 +83,7 @@ def queue_source(
             where,
             "max_batching_window",
             max_batching_window,
-            low=Duration.seconds(0),
+            low=checks.seconds(0),
             high=_MAX_WINDOW,
             unit="seconds",
         )

@@ -233,8 +233,8 @@ def _checked(
         where,
         "max_session_duration",
         duration,
-        low=Duration.hours(1),
-        high=Duration.hours(12),
+        low=checks.hours(1),
+        high=checks.hours(12),
         unit="seconds",
     )
     checks.check_text(

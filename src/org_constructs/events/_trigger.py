@@ -127,8 +127,8 @@ def _checked(
         where,
         "max_event_age",
         max_event_age,
-        low=Duration.minutes(1),
-        high=Duration.hours(24),
+        low=checks.minutes(1),
+        high=checks.hours(24),
         unit="seconds",
     )
     if description is not None and len(description) > 512:

@@ -72,7 +72,7 @@ def check_dashboards(
             where,
             "dashboard_range",
             dashboard_range,
-            low=Duration.minutes(5),
-            high=Duration.days(455),
+            low=checks.minutes(5),
+            high=checks.days(455),
             unit="minutes",
         )

@@ -404,10 +404,10 @@ def check_period(
     where: str, prop: str, period: object, sub_minute: tuple[int, ...] = (10, 30)
 ) -> None:
     """An alarm period: 10 or 30 seconds (``sub_minute``) or whole minutes, up to a day."""
-    checks.check_duration(
-        where, prop, period, low=Duration.seconds(min(sub_minute)), high=Duration.days(1)
+    milliseconds = checks.check_duration(
+        where, prop, period, low=checks.seconds(min(sub_minute)), high=checks.days(1)
     )
-    seconds = typing.cast("Duration", period).to_seconds(integral=False)
+    seconds = typing.cast("float", milliseconds) / 1000
     if seconds not in sub_minute and (seconds < 60 or seconds % 60):
         allowed = " or ".join(str(s) for s in sub_minute)
         raise ValidationError(

@@ -246,8 +246,8 @@ def check_settings(
             checks.where,
             "timeout",
             timeout,
-            low=Duration.seconds(1),
-            high=Duration.minutes(15),
+            low=config_checks.seconds(1),
+            high=config_checks.minutes(15),
             unit="seconds",
         )
     if reserved_concurrency is not None:

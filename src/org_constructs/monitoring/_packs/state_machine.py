@@ -153,7 +153,7 @@ def check_timeout(where: str, prop: str, timeout: Duration, *, express: bool = F
     high = Duration.minutes(5) if express else MAX_TIMEOUT
     try:
         config_checks.check_duration(
-            where, prop, timeout, low=Duration.seconds(1), high=high, unit="seconds"
+            where, prop, timeout, low=config_checks.seconds(1), high=high, unit="seconds"
         )
     except ValidationError as error:
         if express and error.expected.startswith("must be from"):
