@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
@@ -343,6 +344,74 @@ PRICED: dict[str, tuple[str, dict[str, Any], list[tuple[str, float]], list[str]]
         [],
         [],
     ),
+    "internet-facing alb in two subnets": (
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        {"Scheme": "internet-facing", "Subnets": [{"Ref": "A"}, {"Ref": "B"}]},
+        [
+            ("Application Load Balancer hours", round(0.0225 * 730, 2)),
+            ("1 LCU baseline (assumed; capacity units beyond it bill by usage)", 5.84),
+            ("2 public IPv4 address(es), one per subnet", 7.3),
+        ],
+        [],
+    ),
+    "internal alb has no public address": (
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        {"Scheme": "internal", "Type": "application", "Subnets": ["a", "b", "c"]},
+        [
+            ("Application Load Balancer hours", round(0.0225 * 730, 2)),
+            ("1 LCU baseline (assumed; capacity units beyond it bill by usage)", 5.84),
+        ],
+        [],
+    ),
+    "alb on subnet mappings, scheme by default": (
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        {"SubnetMappings": [{"SubnetId": "a"}, {"SubnetId": "b"}, {"SubnetId": "c"}]},
+        [
+            ("Application Load Balancer hours", round(0.0225 * 730, 2)),
+            ("1 LCU baseline (assumed; capacity units beyond it bill by usage)", 5.84),
+            ("3 public IPv4 address(es), one per subnet", 10.95),
+        ],
+        [],
+    ),
+    "dual-stack alb without public ipv4": (
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        {"IpAddressType": "dualstack-without-public-ipv4", "Subnets": ["a", "b"]},
+        [
+            ("Application Load Balancer hours", round(0.0225 * 730, 2)),
+            ("1 LCU baseline (assumed; capacity units beyond it bill by usage)", 5.84),
+        ],
+        [],
+    ),
+    "internet-facing alb in subnets the template does not list": (
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        {"Subnets": {"Ref": "SubnetIds"}},
+        [
+            ("Application Load Balancer hours", round(0.0225 * 730, 2)),
+            ("1 LCU baseline (assumed; capacity units beyond it bill by usage)", 5.84),
+        ],
+        [
+            "R: public IPv4 addresses of an internet-facing load balancer in subnets the "
+            "template does not list"
+        ],
+    ),
+    "network load balancer is not priced": (
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        {"Type": "network", "Scheme": "internal"},
+        [],
+        ["R: network load balancer hours and capacity units"],
+    ),
+    "fargate service of a task definition not in the template": (
+        "AWS::ECS::Service",
+        {"LaunchType": "FARGATE", "TaskDefinition": "arn:aws:ecs:us-east-1:1:task-definition/a:1"},
+        [],
+        ["R: Fargate tasks of a task definition not in this template"],
+    ),
+    "service on ec2 capacity bills as its instances": (
+        "AWS::ECS::Service",
+        {"LaunchType": "EC2", "TaskDefinition": {"Ref": "Task"}},
+        [],
+        [],
+    ),
 }
 
 
@@ -413,57 +482,228 @@ def test_the_type_lists_hold_resource_types_each_in_one_list() -> None:
     assert set(PRICERS) & (fixed | free) == set(), "a priced type is not also listed unpriced"
 
 
-def test_the_trial_services_load_balancer_and_fargate_tasks_are_not_left_out() -> None:
-    """An ALB in front of Fargate tasks: both have an hourly charge the table does not price;
-    they are counted under "Not priced" and the estimate is incomplete, not a third cheaper."""
-    import aws_cdk as cdk
-    from aws_cdk import aws_ec2 as ec2
-    from aws_cdk import aws_ecs as ecs
-    from aws_cdk import aws_ecs_patterns as patterns
-
-    from org_constructs.testing import template_json
-
-    stack = cdk.Stack(cdk.App(), "Trial")
-    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1)
-    patterns.ApplicationLoadBalancedFargateService(
-        stack,
-        "Service",
-        vpc=vpc,
-        desired_count=2,
-        task_image_options=patterns.ApplicationLoadBalancedTaskImageOptions(
-            image=ecs.ContainerImage.from_registry("nginx")
-        ),
-    )
-    cost = estimate_template(
-        template_json(cdk.assertions.Template.from_stack(stack)), stack="Trial", stage="dev"
-    )
-    assert cost.fixed_not_priced == {
-        "AWS::ElasticLoadBalancingV2::LoadBalancer": 1,
-        "AWS::ECS::Service": 1,
+def fargate(
+    service: dict[str, Any], task: dict[str, Any], target: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A template of an ECS service (``Svc``), its task definition (``Task``) and, if given,
+    a scalable target of its desired count."""
+    resources = {
+        "Task": {"Type": "AWS::ECS::TaskDefinition", "Properties": task},
+        "Svc": {
+            "Type": "AWS::ECS::Service",
+            "Properties": {"TaskDefinition": {"Ref": "Task"}, **service},
+        },
     }
-    assert cost.unrecognized == {}
-    assert cost.unpriced == {
-        "AWS::ECS::Cluster": 1,
-        "AWS::ECS::TaskDefinition": 1,
-        "AWS::Logs::LogGroup": 1,
-    }
-    assert cost.complete is False
+    if target is not None:
+        resources["Target"] = {
+            "Type": "AWS::ApplicationAutoScaling::ScalableTarget",
+            "Properties": {
+                "ScalableDimension": "ecs:service:DesiredCount",
+                "ServiceNamespace": "ecs",
+                "ResourceId": {
+                    "Fn::Join": [
+                        "",
+                        ["service/", {"Ref": "C"}, "/", {"Fn::GetAtt": ["Svc", "Name"]}],
+                    ]
+                },
+                "MaxCapacity": 10,
+                **target,
+            },
+        }
+    return {"Resources": resources}
+
+
+ARM_HALF = {"Cpu": "512", "Memory": "1024", "RuntimePlatform": {"CpuArchitecture": "ARM64"}}
+X86_QUARTER = {"Cpu": 256, "Memory": "512"}
+ARM_VCPU, ARM_GB, X86_VCPU, X86_GB = 0.03238, 0.00356, 0.04048, 0.004445
+
+# The service's properties, its task definition's, its scalable target's (or None): the lines
+# of Svc as (what, monthly), and what is reported as not in the table.
+SERVICES: dict[
+    str,
+    tuple[
+        dict[str, Any], dict[str, Any], dict[str, Any] | None, list[tuple[str, float]], list[str]
+    ],
+] = {
+    "arm64, the autoscaling minimum, not the desired count": (
+        {"LaunchType": "FARGATE", "DesiredCount": 5},
+        ARM_HALF,
+        {"MinCapacity": 2},
+        [
+            (
+                "Fargate vCPU hours of 2 x 0.5 vCPU 1 GB ARM64 Linux task(s)",
+                round(ARM_VCPU * 0.5 * 730 * 2, 2),
+            ),
+            (
+                "Fargate GB hours of 2 x 0.5 vCPU 1 GB ARM64 Linux task(s)",
+                round(ARM_GB * 730 * 2, 2),
+            ),
+        ],
+        [],
+    ),
+    "x86_64 by default, the desired count without scaling": (
+        {"LaunchType": "FARGATE", "DesiredCount": "3"},
+        X86_QUARTER,
+        None,
+        [
+            (
+                "Fargate vCPU hours of 3 x 0.25 vCPU 0.5 GB X86_64 Linux task(s)",
+                round(X86_VCPU * 0.25 * 730 * 3, 2),
+            ),
+            (
+                "Fargate GB hours of 3 x 0.25 vCPU 0.5 GB X86_64 Linux task(s)",
+                round(X86_GB * 0.5 * 730 * 3, 2),
+            ),
+        ],
+        [],
+    ),
+    "one task when the desired count is left out, sizes in words, ephemeral storage": (
+        {"CapacityProviderStrategy": [{"CapacityProvider": "FARGATE", "Weight": 1}]},
+        {"Cpu": "1 vCPU", "Memory": "2 GB", "EphemeralStorage": {"SizeInGiB": 50}},
+        None,
+        [
+            (
+                "Fargate vCPU hours of 1 x 1 vCPU 2 GB X86_64 Linux task(s)",
+                round(X86_VCPU * 730, 2),
+            ),
+            (
+                "Fargate GB hours of 1 x 1 vCPU 2 GB X86_64 Linux task(s)",
+                round(X86_GB * 2 * 730, 2),
+            ),
+            (
+                "30 GiB of ephemeral storage beyond the free 20 per task",
+                round(0.000111 * 30 * 730, 2),
+            ),
+        ],
+        [],
+    ),
+    "a scalable target of another dimension does not count": (
+        {"LaunchType": "FARGATE", "DesiredCount": 1},
+        X86_QUARTER,
+        {"MinCapacity": 4, "ScalableDimension": "ecs:service:Other"},
+        [
+            (
+                "Fargate vCPU hours of 1 x 0.25 vCPU 0.5 GB X86_64 Linux task(s)",
+                round(X86_VCPU * 0.25 * 730, 2),
+            ),
+            (
+                "Fargate GB hours of 1 x 0.25 vCPU 0.5 GB X86_64 Linux task(s)",
+                round(X86_GB * 0.5 * 730, 2),
+            ),
+        ],
+        [],
+    ),
+    "a minimum the template does not spell out": (
+        {"LaunchType": "FARGATE"},
+        ARM_HALF,
+        {"MinCapacity": {"Ref": "Min"}},
+        [],
+        ["Svc: the number of always-on Fargate tasks the template does not spell out"],
+    ),
+    "cpu the template does not spell out": (
+        {"LaunchType": "FARGATE"},
+        {"Cpu": {"Ref": "Cpu"}, "Memory": "512"},
+        None,
+        [],
+        ["Svc: Fargate task CPU and memory the template does not spell out"],
+    ),
+    "windows": (
+        {"LaunchType": "FARGATE"},
+        {**X86_QUARTER, "RuntimePlatform": {"OperatingSystemFamily": "WINDOWS_SERVER_2022_CORE"}},
+        None,
+        [],
+        ["Svc: Fargate tasks on WINDOWS_SERVER_2022_CORE"],
+    ),
+    "fargate spot": (
+        {
+            "CapacityProviderStrategy": [
+                {"CapacityProvider": "FARGATE", "Base": 1},
+                {"CapacityProvider": "FARGATE_SPOT", "Weight": 3},
+            ]
+        },
+        X86_QUARTER,
+        None,
+        [],
+        ["Svc: ECS tasks on the capacity providers FARGATE, FARGATE_SPOT"],
+    ),
+    "no launch type: the cluster's default decides": (
+        {},
+        X86_QUARTER,
+        None,
+        [],
+        [
+            "Svc: ECS service without a launch type or capacity provider strategy (the "
+            "cluster's default decides where its tasks run)"
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", SERVICES)
+def test_an_ecs_services_always_on_fargate_tasks(case: str) -> None:
+    service, task, target, lines, unknown = SERVICES[case]
+    cost = estimate_template(fargate(service, task, target))
+    assert [(line.what, line.monthly) for line in cost.lines if line.logical_id == "Svc"] == lines
+    assert cost.unknown == unknown
+    assert cost.complete is (not unknown)
+
+
+@pytest.fixture(scope="module")
+def container_service() -> dict[str, Any]:
+    """The container service of ``tests/tooling/container_service_app.py``, synthesized."""
+    from tests.tooling.container_service_app import container_service_template
+
+    return container_service_template()
+
+
+def test_a_load_balanced_fargate_service_is_priced_whole(container_service: dict[str, Any]) -> None:
+    """The load balancer (hours, a baseline LCU, a public IPv4 address per subnet) and the
+    autoscaling minimum of Fargate tasks (ARM64, 0.5 vCPU and 1 GB, from the task definition
+    the service refers to) are priced; the estimate is complete."""
+    cost = estimate_template(container_service, stack="Web", stage="dev")
+    by_type: dict[str, float] = defaultdict(float)
+    for line in cost.lines:
+        by_type[line.resource_type] += line.monthly
+    assert round(by_type["AWS::ElasticLoadBalancingV2::LoadBalancer"], 2) == round(
+        round(0.0225 * 730, 2) + 5.84 + 7.3, 2
+    )
+    assert round(by_type["AWS::ECS::Service"], 2) == round(
+        round(ARM_VCPU * 0.5 * 730 * 2, 2) + round(ARM_GB * 730 * 2, 2), 2
+    )
+    assert (cost.unknown, cost.fixed_not_priced, cost.unrecognized) == ([], {}, {})
+    assert cost.complete is True
     text = render_estimate([Estimate([cost])])
-    fixed = text.split("Not priced (an hourly or monthly charge")[1].split("\n\n")[0]
-    assert "  1 x AWS::ECS::Service: its tasks' vCPU and memory hours on Fargate" in fixed
-    assert "  1 x AWS::ElasticLoadBalancingV2::LoadBalancer: load balancer hours" in fixed
-    assert (
-        "Incomplete estimate: the totals leave out 1 x AWS::ECS::Service, "
-        "1 x AWS::ElasticLoadBalancingV2::LoadBalancer." in text
+    assert "Incomplete" not in text
+    assert "Fargate vCPU hours of 2 x 0.5 vCPU 1 GB ARM64 Linux task(s)" in text
+    assert "2 public IPv4 address(es), one per subnet" in text
+    assert "1 LCU baseline (assumed; capacity units beyond it bill by usage)" in text
+
+
+def test_each_stage_is_priced_with_its_own_minimum_and_architecture() -> None:
+    from tests.tooling.container_service_app import container_service_template
+
+    dev = estimate_template(
+        container_service_template(min_capacity=1), stack="Web-dev", stage="dev"
     )
-    report = json.loads(render_estimate([Estimate([cost])], as_json=True))
-    assert report["complete"] is False
-    fixed_entries = [e for e in report["not_priced"] if e["billing"] == "fixed"]
-    assert [(e["type"], e["count"]) for e in fixed_entries] == [
-        ("AWS::ECS::Service", 1),
-        ("AWS::ElasticLoadBalancingV2::LoadBalancer", 1),
-    ]
-    assert report["stacks"][0]["fixed_not_priced"] == cost.fixed_not_priced
+    production = estimate_template(
+        container_service_template(min_capacity=3, architecture="X86_64"),
+        stack="Web-production",
+        stage="production",
+    )
+
+    def tasks(cost: Any) -> float:
+        return round(
+            sum(c.monthly for c in cost.lines if c.resource_type == "AWS::ECS::Service"), 2
+        )
+
+    assert tasks(dev) == round(round(ARM_VCPU * 0.5 * 730, 2) + round(ARM_GB * 730, 2), 2)
+    assert tasks(production) == round(
+        round(X86_VCPU * 0.5 * 730 * 3, 2) + round(X86_GB * 730 * 3, 2), 2
+    )
+    totals = Estimate([dev, production]).by_stage()
+    assert totals["production"] - totals["dev"] == pytest.approx(
+        tasks(production) - tasks(dev), abs=0.011
+    )
 
 
 def test_a_type_the_table_does_not_know_is_counted_never_dropped() -> None:
@@ -555,8 +795,8 @@ def assembly_of(folder: Path, template: dict[str, Any]) -> Path:
 
 INCOMPLETE = {
     "a fixed charge not priced": (
-        {"Lb": {"Type": "AWS::ElasticLoadBalancingV2::LoadBalancer"}},
-        "1 x AWS::ElasticLoadBalancingV2::LoadBalancer",
+        {"Eks": {"Type": "AWS::EKS::Cluster"}},
+        "1 x AWS::EKS::Cluster",
     ),
     "a type the table does not know": (
         {"X": {"Type": "AWS::NewService::Thing"}},

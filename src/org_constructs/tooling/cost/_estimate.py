@@ -5,14 +5,16 @@ CloudFormation properties and the price-table entries it reads (:class:`Prices`)
 its charges, a :class:`Charge` per priced part and a :class:`Missing` for a value the table
 lacks (an RDS class it does not list: reported, never guessed). :data:`PRICERS` maps each
 resource type to its pricer and names the entries of ``prices.json`` the pricer reads; reading
-an entry it does not name is an error.
+an entry it does not name is an error. A resource whose price depends on other resources of
+its template (an ECS service: its task definition's CPU and memory, its scaling minimum) has a
+:class:`TemplatePricer`, whose function also takes the template (:class:`InTemplate`).
 
 A resource whose pricer returns nothing (a gateway VPC endpoint, an API stage without cache),
 or whose type has no pricer, falls in one of the table's lists of types:
 
 - ``usage_based``: billed by usage only; counted under "Not priced (billed by usage)";
-- ``fixed_not_priced``: an hourly or monthly charge the table does not price yet (a load
-  balancer, an ECS service's Fargate tasks); counted, and the estimate is incomplete;
+- ``fixed_not_priced``: an hourly or monthly charge the table does not price yet (a Network
+  Load Balancer, an EKS cluster); counted, and the estimate is incomplete;
 - ``free``: no charge of its own (IAM roles, security groups, subnets...); left out.
 
 A type in none of them (nor ``Custom::``, a custom resource whose function is counted on its
@@ -131,7 +133,11 @@ def estimate_template(
         pricer = PRICERS.get(kind)
         charges: Priced = []
         if pricer is not None:
-            charges = pricer.price(resource.get("Properties") or {}, Prices(table, pricer.reads))
+            charges = pricer.charges(
+                resource.get("Properties") or {},
+                Prices(table, pricer.reads),
+                InTemplate(logical_id, resources),
+            )
         for charge in charges:
             if isinstance(charge, Missing):
                 result.unknown.append(f"{logical_id}: {charge.what}")
@@ -225,13 +231,82 @@ class Prices:
 
 
 @dataclass(frozen=True)
+class InTemplate:
+    """The template around the resource a :class:`TemplatePricer` prices."""
+
+    logical_id: str
+    """The priced resource's logical id."""
+    resources: Mapping[str, Any]
+    """The template's ``Resources``."""
+
+    def target(self, value: Any) -> tuple[str, Mapping[str, Any]] | None:
+        """The resource of this template that ``value`` (``{"Ref": ID}`` or
+        ``{"Fn::GetAtt": [ID, ATTRIBUTE]}``) names, with its logical id; ``None`` for anything
+        else (an ARN written out, a parameter, an import)."""
+        if not isinstance(value, Mapping) or len(value) != 1:
+            return None
+        if "Ref" in value:
+            logical_id = value["Ref"]
+        elif "Fn::GetAtt" in value:
+            attribute = value["Fn::GetAtt"]
+            logical_id = attribute[0] if isinstance(attribute, list) and attribute else None
+        else:
+            return None
+        resource = self.resources.get(logical_id) if isinstance(logical_id, str) else None
+        return (logical_id, resource) if isinstance(resource, Mapping) else None
+
+    def referring(self, resource_type: str) -> list[Mapping[str, Any]]:
+        """The properties of each resource of ``resource_type`` that refers to the priced
+        resource (by ``Ref`` or ``Fn::GetAtt`` anywhere in its properties)."""
+        return [
+            resource.get("Properties") or {}
+            for resource in self.resources.values()
+            if isinstance(resource, Mapping)
+            and resource.get("Type") == resource_type
+            and _refers_to(resource.get("Properties"), self.logical_id)
+        ]
+
+
+def _refers_to(value: Any, logical_id: str) -> bool:
+    if isinstance(value, Mapping):
+        if value.get("Ref") == logical_id:
+            return True
+        attribute = value.get("Fn::GetAtt")
+        if isinstance(attribute, list) and attribute and attribute[0] == logical_id:
+            return True
+        return any(_refers_to(item, logical_id) for item in value.values())
+    if isinstance(value, list):
+        return any(_refers_to(item, logical_id) for item in value)
+    return False
+
+
+@dataclass(frozen=True)
 class Pricer:
-    """How one resource type is priced."""
+    """How one resource type is priced, from the resource's own properties."""
 
     price: Callable[[Mapping[str, Any], Prices], Priced]
     """Takes the resource's properties and its prices, returns its charges."""
     reads: tuple[str, ...]
     """The price-table entries ``price`` reads, as ``section.name`` patterns (``fnmatch``)."""
+
+    def charges(self, properties: Mapping[str, Any], prices: Prices, _: InTemplate) -> Priced:
+        return self.price(properties, prices)
+
+
+@dataclass(frozen=True)
+class TemplatePricer:
+    """How one resource type is priced when its price depends on other resources of its
+    template (an ECS service's task definition and scaling minimum)."""
+
+    price: Callable[[Mapping[str, Any], Prices, InTemplate], Priced]
+    """Takes the resource's properties, its prices and its template, returns its charges."""
+    reads: tuple[str, ...]
+    """The price-table entries ``price`` reads, as ``section.name`` patterns (``fnmatch``)."""
+
+    def charges(
+        self, properties: Mapping[str, Any], prices: Prices, template: InTemplate
+    ) -> Priced:
+        return self.price(properties, prices, template)
 
 
 def _nat_gateway(properties: Mapping[str, Any], prices: Prices) -> Priced:
@@ -482,7 +557,181 @@ def _codepipeline(properties: Mapping[str, Any], prices: Prices) -> Priced:
     return [Charge("V1 pipeline (once active)", prices["monthly.codepipeline_v1_pipeline"])]
 
 
-PRICERS: Mapping[str, Pricer] = {
+ALB_BASELINE_LCUS = "usage_baseline.application_load_balancer_lcus"
+"""The entry naming the capacity units an Application Load Balancer is assumed to use all the
+time (its real use bills by usage)."""
+
+
+def _load_balancer(properties: Mapping[str, Any], prices: Prices) -> Priced:
+    """An Application Load Balancer: its hours, a baseline of capacity units (the table's
+    assumption: what an idle or lightly used balancer bills), and a public IPv4 address per
+    subnet (one node per AZ) when it is internet-facing (CloudFormation's default scheme)
+    without the dual-stack setting that drops public IPv4 addresses. A Network or Gateway Load
+    Balancer is not priced."""
+    kind = str(properties.get("Type", "application"))
+    if kind != "application":
+        return [Missing(f"{kind} load balancer hours and capacity units")]
+    hours = prices.hours_per_month
+    lcus = prices[ALB_BASELINE_LCUS]
+    charges: Priced = [
+        Charge(
+            "Application Load Balancer hours", prices["hourly.application_load_balancer"] * hours
+        ),
+        Charge(
+            f"{lcus} LCU baseline (assumed; capacity units beyond it bill by usage)",
+            prices["hourly.application_load_balancer_lcu"] * lcus * hours,
+        ),
+    ]
+    public = properties.get("Scheme", "internet-facing") == "internet-facing"
+    if not public or properties.get("IpAddressType") == "dualstack-without-public-ipv4":
+        return charges
+    subnets = properties.get("SubnetMappings") or properties.get("Subnets")
+    if not isinstance(subnets, list) or not subnets:
+        charges.append(
+            Missing(
+                "public IPv4 addresses of an internet-facing load balancer in subnets the "
+                "template does not list"
+            )
+        )
+        return charges
+    charges.append(
+        Charge(
+            f"{len(subnets)} public IPv4 address(es), one per subnet",
+            prices["hourly.public_ipv4_address"] * hours * len(subnets),
+        )
+    )
+    return charges
+
+
+_SCALABLE_TARGET = "AWS::ApplicationAutoScaling::ScalableTarget"
+_DESIRED_COUNT = "ecs:service:DesiredCount"
+_FREE_EPHEMERAL_GIB = 20
+"""The ephemeral storage every Fargate task has without charge, in GiB."""
+
+
+def _count(value: Any) -> int | None:
+    """A count the template spells out (``2`` or ``"2"``); ``None`` otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _fargate_size(value: Any, unit: str, per: int) -> float | None:
+    """A task's CPU (in units, 1024 to the vCPU, or ``"1 vCPU"``) or memory (in MiB, or
+    ``"2 GB"``) in vCPU or GB; ``None`` where the template does not spell it out."""
+    text = str(value).strip() if isinstance(value, int | str) else ""
+    if text.isdigit():
+        return int(text) / per
+    number, _, named = text.partition(" ")
+    if named.lower() == unit.lower():
+        try:
+            return float(number)
+        except ValueError:
+            return None
+    return None
+
+
+def _always_on_tasks(properties: Mapping[str, Any], template: InTemplate) -> int | None:
+    """The tasks that run all the time: the autoscaling minimum of a service that scales,
+    else its desired count (1 when the template leaves it out, as for a new service)."""
+    targets = [
+        target
+        for target in template.referring(_SCALABLE_TARGET)
+        if target.get("ScalableDimension") == _DESIRED_COUNT
+    ]
+    if targets:
+        return _count(targets[0].get("MinCapacity"))
+    return _count(properties.get("DesiredCount", 1))
+
+
+def _not_on_fargate(properties: Mapping[str, Any]) -> Priced | None:
+    """What a service whose tasks do not all run on Fargate (on demand) is priced at: nothing
+    for tasks on EC2 capacity (they bill as its instances), a :class:`Missing` for Fargate
+    Spot or a launch type left to the cluster; ``None`` for a service on Fargate."""
+    providers = {
+        str(strategy.get("CapacityProvider"))
+        for strategy in properties.get("CapacityProviderStrategy") or []
+        if isinstance(strategy, Mapping)
+    }
+    if providers:
+        if providers == {"FARGATE"}:
+            return None
+        if providers & {"FARGATE", "FARGATE_SPOT"}:
+            return [Missing(f"ECS tasks on the capacity providers {', '.join(sorted(providers))}")]
+        return []
+    launch = properties.get("LaunchType")
+    if launch in ("EC2", "EXTERNAL") or properties.get("SchedulingStrategy") == "DAEMON":
+        return []
+    if launch != "FARGATE":
+        return [
+            Missing(
+                "ECS service without a launch type or capacity provider strategy (the "
+                "cluster's default decides where its tasks run)"
+            )
+        ]
+    return None
+
+
+def _fargate_task(task: Mapping[str, Any]) -> tuple[float, float, str] | Missing:
+    """A Fargate task's vCPU, GB and CPU architecture, from its task definition."""
+    vcpu = _fargate_size(task.get("Cpu"), "vCPU", 1024)
+    memory = _fargate_size(task.get("Memory"), "GB", 1024)
+    if vcpu is None or memory is None:
+        return Missing("Fargate task CPU and memory the template does not spell out")
+    platform = task.get("RuntimePlatform") or {}
+    system = str(platform.get("OperatingSystemFamily", "LINUX"))
+    if system != "LINUX":
+        return Missing(f"Fargate tasks on {system}")
+    architecture = str(platform.get("CpuArchitecture", "X86_64"))
+    if architecture not in ("X86_64", "ARM64"):
+        return Missing(f"Fargate tasks on the CPU architecture {architecture}")
+    return vcpu, memory, architecture
+
+
+def _fargate_service(properties: Mapping[str, Any], prices: Prices, template: InTemplate) -> Priced:
+    """The always-on Fargate tasks of an ECS service: the autoscaling minimum (or desired
+    count) times the task definition's vCPU and GB at the price of its CPU architecture
+    (ARM64 or X86_64, Linux), and its ephemeral storage beyond the free 20 GiB. Tasks on EC2
+    capacity bill as their instances (no charge here); Fargate Spot, Windows and what the
+    template does not spell out are reported, not guessed."""
+    elsewhere = _not_on_fargate(properties)
+    if elsewhere is not None:
+        return elsewhere
+    found = template.target(properties.get("TaskDefinition"))
+    if found is None:
+        return [Missing("Fargate tasks of a task definition not in this template")]
+    task = found[1].get("Properties") or {}
+    size = _fargate_task(task)
+    if isinstance(size, Missing):
+        return [size]
+    vcpu, memory, architecture = size
+    tasks = _always_on_tasks(properties, template)
+    if tasks is None:
+        return [Missing("the number of always-on Fargate tasks the template does not spell out")]
+    hours = prices.hours_per_month * tasks
+    rates = prices[f"fargate_hourly.linux_{architecture.lower()}"]
+    named = f"{tasks} x {vcpu:g} vCPU {memory:g} GB {architecture} Linux task(s)"
+    charges: Priced = [
+        Charge(f"Fargate vCPU hours of {named}", rates["vcpu"] * vcpu * hours),
+        Charge(f"Fargate GB hours of {named}", rates["gb"] * memory * hours),
+    ]
+    storage = _count((task.get("EphemeralStorage") or {}).get("SizeInGiB"))
+    if storage is not None and storage > _FREE_EPHEMERAL_GIB:
+        extra = storage - _FREE_EPHEMERAL_GIB
+        charges.append(
+            Charge(
+                f"{extra} GiB of ephemeral storage beyond the free {_FREE_EPHEMERAL_GIB} per task",
+                prices["hourly.fargate_ephemeral_storage_gb"] * extra * hours,
+            )
+        )
+    return charges
+
+
+PRICERS: Mapping[str, Pricer | TemplatePricer] = {
     "AWS::EC2::NatGateway": Pricer(price=_nat_gateway, reads=("hourly.nat_gateway",)),
     "AWS::EC2::EIP": Pricer(price=_elastic_ip, reads=("hourly.public_ipv4_address",)),
     "AWS::EC2::VPCEndpoint": Pricer(
@@ -524,6 +773,19 @@ PRICERS: Mapping[str, Pricer] = {
     "AWS::SSM::Parameter": Pricer(price=_ssm_parameter, reads=()),
     "AWS::CodePipeline::Pipeline": Pricer(
         price=_codepipeline, reads=("monthly.codepipeline_v1_pipeline",)
+    ),
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": Pricer(
+        price=_load_balancer,
+        reads=(
+            "hourly.application_load_balancer",
+            "hourly.application_load_balancer_lcu",
+            ALB_BASELINE_LCUS,
+            "hourly.public_ipv4_address",
+        ),
+    ),
+    "AWS::ECS::Service": TemplatePricer(
+        price=_fargate_service,
+        reads=("fargate_hourly.linux_*", "hourly.fargate_ephemeral_storage_gb"),
     ),
 }
 """The pricer of each resource type with a fixed price; see the module docstring."""
