@@ -117,6 +117,7 @@ def listers(client: Client) -> dict[str, Lister]:
     elbv2, ecs, dynamodb = client("elbv2"), client("ecs"), client("dynamodb")
     sfn, events, scheduler = client("stepfunctions"), client("events"), client("scheduler")
     secretsmanager, elasticache = client("secretsmanager"), client("elasticache")
+    autoscaling, wafv2 = client("application-autoscaling"), client("wafv2")
 
     def keys() -> dict[str, str]:
         found = {}
@@ -158,12 +159,89 @@ def listers(client: Client) -> dict[str, Lister]:
             )
         }
 
-    def services() -> dict[str, str]:
+    def listener_rules() -> dict[str, str]:
         return {
-            arn: _last_segment(arn)
-            for cluster in _pages(ecs, "list_clusters", "clusterArns")
-            for arn in _pages(ecs, "list_services", "serviceArns", cluster=cluster)
+            rule["RuleArn"]: f"{_last_segment(rule['RuleArn'])} (priority {rule['Priority']}, "
+            f"{', '.join(a['Type'] for a in rule.get('Actions', []))})"
+            for listener in listeners()
+            for rule in _pages(elbv2, "describe_rules", "Rules", ListenerArn=listener)
         }
+
+    def services() -> dict[str, str]:
+        found = {}
+        for cluster in _pages(ecs, "list_clusters", "clusterArns"):
+            arns = _pages(ecs, "list_services", "serviceArns", cluster=cluster)
+            for start in range(0, len(arns), 10):
+                described = ecs.describe_services(
+                    cluster=cluster, services=arns[start : start + 10]
+                )
+                for service in described["services"]:
+                    alarms = (service.get("deploymentConfiguration") or {}).get("alarms") or {}
+                    found[service["serviceArn"]] = (
+                        f"{service['serviceName']} ({service.get('launchType')}, desired "
+                        f"{service.get('desiredCount')}, {len(service.get('loadBalancers', []))} "
+                        f"target group(s), deployment alarms "
+                        f"{', '.join(alarms.get('alarmNames', [])) or 'none'}; no task runs)"
+                    )
+        return found
+
+    def in_each_namespace(operation: str, key: str) -> list[Any]:
+        """What Application Auto Scaling lists in every namespace it knows; a namespace the
+        emulator refuses lists nothing (so what a template put there is reported missing)."""
+        from botocore.exceptions import ClientError
+
+        shape = autoscaling.meta.service_model.shape_for("ServiceNamespace")
+        found = []
+        for namespace in shape.enum:
+            try:
+                found += _pages(autoscaling, operation, key, ServiceNamespace=namespace)
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") != "ValidationException":
+                    raise
+        return found
+
+    def scalable_targets() -> dict[str, str]:
+        return {
+            f"{t['ResourceId']}|{t['ScalableDimension']}|{t['ServiceNamespace']}": (
+                f"{t['ResourceId']} ({t['ScalableDimension']}, {t['MinCapacity']} to "
+                f"{t['MaxCapacity']})"
+            )
+            for t in in_each_namespace("describe_scalable_targets", "ScalableTargets")
+        }
+
+    def scaling_policies() -> dict[str, str]:
+        return {
+            policy["PolicyARN"]: f"{policy['PolicyName']} ({policy['PolicyType']} on "
+            f"{policy['ResourceId']})"
+            for policy in in_each_namespace("describe_scaling_policies", "ScalingPolicies")
+        }
+
+    def web_acls() -> dict[str, str]:
+        found = {}
+        for scope, waf in (("REGIONAL", wafv2), ("CLOUDFRONT", client("wafv2", "us-east-1"))):
+            for acl in waf.list_web_acls(Scope=scope).get("WebACLs", []):
+                rules = waf.get_web_acl(Name=acl["Name"], Scope=scope, Id=acl["Id"])["WebACL"]
+                found[f"{acl['Name']}|{acl['Id']}|{scope}"] = (
+                    f"{acl['Name']} ({scope}, {len(rules.get('Rules', []))} rule(s); no request "
+                    "is inspected)"
+                )
+        return found
+
+    def web_acl_associations() -> dict[str, str]:
+        resources = [
+            b["LoadBalancerArn"] for b in _pages(elbv2, "describe_load_balancers", "LoadBalancers")
+        ] + [
+            f"arn:aws:apigateway:{apigw.meta.region_name}::/restapis/{api['id']}/stages/"
+            f"{stage['stageName']}"
+            for api in _pages(apigw, "get_rest_apis", "items")
+            for stage in apigw.get_stages(restApiId=api["id"]).get("item", [])
+        ]
+        found = {}
+        for resource in resources:
+            acl = wafv2.get_web_acl_for_resource(ResourceArn=resource).get("WebACL")
+            if acl:
+                found[f"{resource}|{acl['ARN']}"] = f"{acl['Name']} on {resource}"
+        return found
 
     def secrets() -> list[Any]:
         return _pages(secretsmanager, "list_secrets", "SecretList")
@@ -341,6 +419,15 @@ def listers(client: Client) -> dict[str, Lister]:
             },
         ),
         "AWS::ElasticLoadBalancingV2::Listener": Lister("DescribeListeners", listeners),
+        "AWS::ElasticLoadBalancingV2::ListenerRule": Lister("DescribeRules", listener_rules),
+        "AWS::ApplicationAutoScaling::ScalableTarget": Lister(
+            "DescribeScalableTargets", scalable_targets
+        ),
+        "AWS::ApplicationAutoScaling::ScalingPolicy": Lister(
+            "DescribeScalingPolicies", scaling_policies
+        ),
+        "AWS::WAFv2::WebACL": Lister("ListWebACLs", web_acls),
+        "AWS::WAFv2::WebACLAssociation": Lister("GetWebACLForResource", web_acl_associations),
         "AWS::ECS::Cluster": Lister(
             "ListClusters",
             lambda: {

@@ -28,6 +28,10 @@ One module per service, each describing what its handlers make and leave out:
   by the handler: moto has no user groups), ``AWS::ElastiCache::ReplicationGroup`` (with its
   endpoint attributes). ``AWS::ElastiCache::ServerlessCache`` has no handler: moto has no
   serverless caches to make it with.
+- ``_containers``: ``AWS::ECS::Cluster``, ``AWS::ECS::TaskDefinition``, ``AWS::ECS::Service``
+  (in place of moto's models, which leave out most of their properties),
+  ``AWS::ApplicationAutoScaling::ScalableTarget``, ``AWS::ApplicationAutoScaling::ScalingPolicy``,
+  ``AWS::WAFv2::WebACL``, ``AWS::WAFv2::WebACLAssociation``.
 
 ``_base`` holds the handlers' shared part, ``_registry`` the list of handlers and ``install()``.
 

@@ -12,6 +12,15 @@ from moto.secretsmanager.models import FakeSecret
 from org_constructs.tooling.local._handlers._apigateway import RequestValidator, Stage
 from org_constructs.tooling.local._handlers._base import _Handler
 from org_constructs.tooling.local._handlers._cloudwatch import CompositeAlarm, MetricAlarm
+from org_constructs.tooling.local._handlers._containers import (
+    Cluster,
+    ScalableTarget,
+    ScalingPolicy,
+    Service,
+    TaskDefinition,
+    WebACL,
+    WebACLAssociation,
+)
 from org_constructs.tooling.local._handlers._ec2_scheduler import (
     Schedule,
     ScheduleGroup,
@@ -72,6 +81,13 @@ HANDLERS: tuple[type[_Handler], ...] = (
     User,
     UserGroup,
     ReplicationGroup,
+    Cluster,
+    TaskDefinition,
+    Service,
+    ScalableTarget,
+    ScalingPolicy,
+    WebACL,
+    WebACLAssociation,
 )
 """Every handler, one per resource type."""
 
