@@ -13,20 +13,22 @@ An acknowledgement says that a finding is acceptable and why. There is one verb 
 
 Every reason is held to the same rule (``contract.MIN_REASON`` characters at least) and every
 error is a ``ValidationError``. This module depends on nothing else in the package but the
-contract and the errors: constructs and the cdk-nag plugin import it, never the other way.
+contract, the errors and the kernel's ``Program`` (many writes in one request): constructs
+and the cdk-nag plugin import it, never the other way.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import jsii
-from aws_cdk import Acknowledgment, CfnResource, Stack, Token, TokenComparison, Validations
+from aws_cdk import CfnResource, Stack, Token, TokenComparison
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct, IValidation
 
+from org_constructs._internal.kernel import Program, enum
 from org_constructs.contract import (
     ACKNOWLEDGED,
     APP_SOURCE,
@@ -401,10 +403,34 @@ def acknowledge_grant(
 
 def skip_checkov(resource: IConstruct, check_id: str, comment: str) -> None:
     """Record a checkov skip with its reason in the resource's CloudFormation metadata."""
-    cfn = _cfn("skip_checkov", resource)
-    current = cfn.get_metadata(CHECKOV_METADATA) or {"skip": []}
-    current["skip"].append({"id": check_id, "comment": comment})
-    cfn.add_metadata(CHECKOV_METADATA, current)
+    _append_metadata(
+        "skip_checkov", resource, CHECKOV_METADATA, "skip", {"id": check_id, "comment": comment}
+    )
+
+
+def _append_metadata(
+    where: str | Callable[[], str], resource: IConstruct, key: str, entries: str, entry: Any
+) -> None:
+    """Append ``entry`` to the list ``entries`` of the metadata ``key`` of ``resource`` (or of
+    its default child): two requests to the jsii kernel, a read and a write."""
+    program = Program()
+    if isinstance(resource, CfnResource):
+        cfn: Any = resource
+        (held,) = program.read(program.call(resource, "getMetadata", key))
+    else:
+        child = program.get(program.get(resource, "node"), "defaultChild")
+        cfn, held = program.read(child, program.call_if(child, "getMetadata", key))
+        if not isinstance(cfn, CfnResource):
+            raise ValidationError(
+                where if isinstance(where, str) else where(),
+                "construct",
+                resource.node.path,
+                "must be or hold a CloudFormation resource",
+            )
+    current = held or {entries: []}
+    current[entries] = [*current[entries], entry]
+    program.call(cfn, "addMetadata", key, current)
+    program.run()
 
 
 # ----------------------------------------------------------------------------- the record
@@ -431,16 +457,30 @@ def record_acknowledgement(
     construct metadata instead, so the packs report every finding and the validation report
     can pair each finding with its acknowledgement and list acknowledgements that match
     nothing. ``source`` says who made it: ``'app'`` or ``'org-constructs'``.
+
+    Three requests to the jsii kernel whatever the number of resources under ``construct``
+    (``Program``): what it holds and whether the app audits, their metadata, then every write.
     """
     ids = list(rule_ids)
-    _mirror_in_templates(construct, ids, reason, source)
-    if construct.node.try_get_context(AUDIT_CONTEXT):
+    program = Program()
+    node = program.get(construct, "node")
+    resources, auditing = program.read(
+        program.call(node, "findAll"), program.call(node, "tryGetContext", AUDIT_CONTEXT)
+    )
+    _mirror_in_templates(program, list(resources), ids, reason, source)
+    if auditing:
+        node = program.get(construct, "node")
         for rule_id in ids:
-            construct.node.add_metadata(
-                AUDIT_METADATA, {"id": rule_id, "reason": reason, "source": source}
+            program.call(
+                node,
+                "addMetadata",
+                AUDIT_METADATA,
+                {"id": rule_id, "reason": reason, "source": source},
             )
-        return
-    Validations.of(construct).acknowledge(*(Acknowledgment(id=i, reason=reason) for i in ids))
+    else:
+        validations = program.call(enum("Validations"), "of", construct)
+        program.call(validations, "acknowledge", *({"id": i, "reason": reason} for i in ids))
+    program.run()
 
 
 def nag_resource(stack: Stack, value: str) -> str | None:
@@ -455,19 +495,25 @@ def nag_resource(stack: Stack, value: str) -> str | None:
 def _record_check(
     verb: str, construct: IConstruct, tool: str, rule_id: str, reason: str, *, source: str
 ) -> None:
-    where = f"{verb}({construct.node.path!r})"
+    def where() -> str:
+        return f"{verb}({construct.node.path!r})"
+
     if tool not in CHECK_TOOLS:
-        raise ValidationError(where, "tool", tool, f"must be one of {', '.join(CHECK_TOOLS)}")
-    check_reason(where, reason)
-    cfn = _cfn(where, construct)
+        raise ValidationError(where(), "tool", tool, f"must be one of {', '.join(CHECK_TOOLS)}")
+    if not isinstance(reason, str) or len(reason.strip()) < MIN_REASON:
+        check_reason(where(), reason)
     if tool == "checkov":
-        skip_checkov(cfn, rule_id, reason)
+        _append_metadata(
+            where, construct, CHECKOV_METADATA, "skip", {"id": rule_id, "comment": reason}
+        )
         return
-    current = cfn.get_metadata(TEMPLATE_KEY) or {ACKNOWLEDGED: []}
-    current[ACKNOWLEDGED].append(
-        {"tool": tool, "rule": rule_id, "reason": reason, "source": source}
+    _append_metadata(
+        where,
+        construct,
+        TEMPLATE_KEY,
+        ACKNOWLEDGED,
+        {"tool": tool, "rule": rule_id, "reason": reason, "source": source},
     )
-    cfn.add_metadata(TEMPLATE_KEY, current)
 
 
 def _carries(construct: IConstruct, rule_ids: Iterable[str], reason: str) -> bool:
@@ -491,8 +537,11 @@ def _cfn(where: str, resource: IConstruct) -> CfnResource:
     return cfn
 
 
-def _mirror_in_templates(construct: IConstruct, ids: list[str], reason: str, source: str) -> None:
-    """Write the acknowledgement into the template of each resource it covers.
+def _mirror_in_templates(
+    program: Program, found: list[Any], ids: list[str], reason: str, source: str
+) -> None:
+    """Write the acknowledgement into the template of each resource it covers (``found``:
+    the covering construct and its children), as steps of ``program``.
 
     cdk-nag reads acknowledgements from the construct tree; the template's copy, under
     ``Metadata["org-constructs"]["acknowledged"]`` with tool ``cdk-nag``, is what the test
@@ -500,17 +549,19 @@ def _mirror_in_templates(construct: IConstruct, ids: list[str], reason: str, sou
     same acknowledgement with the same reason. ``org-cdk validate`` pairs findings with the
     construct tree's record and leaves these copies out.
     """
-    for resource in construct.node.find_all():
-        if not isinstance(resource, CfnResource):
-            continue
-        current = resource.get_metadata(TEMPLATE_KEY) or {ACKNOWLEDGED: []}
+    resources = [resource for resource in found if isinstance(resource, CfnResource)]
+    if not resources:
+        return
+    held = program.read(*(program.call(r, "getMetadata", TEMPLATE_KEY) for r in resources))
+    for resource, metadata in zip(resources, held, strict=True):
+        current = metadata or {ACKNOWLEDGED: []}
         known = {(a["tool"], a["rule"]) for a in current[ACKNOWLEDGED]}
-        current[ACKNOWLEDGED] += [
+        current[ACKNOWLEDGED] = list(current[ACKNOWLEDGED]) + [
             {"tool": NAG_TOOL, "rule": rule_id, "reason": reason, "source": source}
             for rule_id in ids
             if (NAG_TOOL, rule_id) not in known
         ]
-        resource.add_metadata(TEMPLATE_KEY, current)
+        program.call(resource, "addMetadata", TEMPLATE_KEY, current)
 
 
 def _deferred_acknowledgement(
