@@ -8,12 +8,13 @@ import typing
 from typing import Any
 
 import jsii
-from aws_cdk import CfnOutput, Environment, RemovalPolicy, Stack, Tags
+from aws_cdk import CfnOutput, Environment, RemovalPolicy, Stack
 from aws_cdk import Stage as CdkStage
 from aws_cdk.aws_logs import RetentionDays
 from constructs import Construct, IConstruct
 
 from org_constructs._internal import checks
+from org_constructs._internal.kernel import Program, enum
 from org_constructs.compliance._nag import PACKS_CONTEXT, apply_nag_packs
 from org_constructs.config import EnvironmentConfig, Stage, StageDefaults
 from org_constructs.contract import REGULATED_PACKS
@@ -146,11 +147,14 @@ class AbstractStack(Stack, metaclass=_AbstractStackMeta):
             "StackName": self.stack_name,
             "ManagedBy": MANAGED_BY,
         }
+        # On the resources in the template, and as stack tags, which CloudFormation also puts
+        # on resources that aws-cdk-lib does not tag itself: in one request to the jsii kernel.
+        program = Program()
+        tags, manager = program.call(enum("Tags"), "of", self), program.get(self, "tags")
         for key, value in standard.items():
-            # On the resources in the template, and as stack tags, which CloudFormation also
-            # puts on resources that aws-cdk-lib does not tag itself.
-            Tags.of(self).add(key, value)
-            self.tags.set_tag(key, value)
+            program.call(tags, "add", key, value)
+            program.call(manager, "setTag", key, value)
+        program.run()
         if self.node.try_get_context(PACKS_CONTEXT) is not None:
             # `org-cdk validate --packs` on an app that declares none: hold each stack to them.
             apply_nag_packs(self)
