@@ -25,6 +25,9 @@ _REGION_SHAPE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _TAG_CHARS = re.compile(r"^[\w\s.:/=+\-@]*$", re.UNICODE)
 
+_TOKEN_MARKER = "${Token["  # noqa: S105 - aws-cdk-lib's marker of a string token
+_TOKEN_DOUBLES = 1e280
+
 MIN_VPC_PREFIX = 16
 MAX_VPC_PREFIX = 28
 RESERVED_TAG_KEYS = frozenset({"Environment", "StackName", "ManagedBy"})
@@ -40,9 +43,13 @@ def known_regions() -> frozenset[str]:
 
 def is_token(value: object) -> bool:
     """True for an unresolved CDK token (a ``CfnParameter``'s value, a resource attribute)."""
-    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-        return False
-    if isinstance(value, float) and not math.isfinite(value):
+    # Answered here when it can be (no request to the jsii kernel): aws-cdk-lib encodes a
+    # string token as "${Token[...]}" inside the text and a number token as a double near
+    # -1.9e289; an int from Python is never one.
+    if isinstance(value, str):
+        if _TOKEN_MARKER not in value:
+            return False
+    elif not isinstance(value, float) or not math.isfinite(value) or abs(value) < _TOKEN_DOUBLES:
         return False
     from aws_cdk import Token, Tokenization
 
@@ -537,11 +544,19 @@ def check_scope(where: str, scope: object, construct_id: object, *, in_stack: bo
         raise ValidationError(where, "scope", scope, "must be a construct, such as a Stack")
     if not isinstance(construct_id, str) or not construct_id:
         raise ValidationError(where, "construct_id", construct_id, "must be a non-empty string")
-    if in_stack and not any(isinstance(node, Stack) for node in scope.node.scopes):
+    # What it reads, in one request to the jsii kernel.
+    from org_constructs._internal.kernel import Program
+
+    program = Program()
+    node = program.get(scope, "node")
+    scopes, existing = program.read(
+        program.get(node, "scopes"), program.call(node, "tryFindChild", construct_id)
+    )
+    if in_stack and not any(isinstance(node, Stack) for node in scopes):
         raise ValidationError(
             where, "scope", scope.node.path or "(app)", "must be a Stack or a construct in one"
         )
-    if scope.node.try_find_child(construct_id) is not None:
+    if existing is not None:
         raise ValidationError(
             where,
             "construct_id",
