@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 import re
 import typing
+import weakref
 from typing import Any
 
 import jsii
@@ -252,15 +253,13 @@ class AbstractStack(Stack, metaclass=_AbstractStackMeta):
 
 def stage_of(scope: IConstruct) -> Stage | None:
     """The stage of the ``AbstractStack`` that holds ``scope``, or None for other stacks."""
-    _check_in_stack("stage_of", scope)
-    stack = Stack.of(scope)
+    stack = _stack_of("stage_of", scope)
     return stack.stage if isinstance(stack, AbstractStack) else None
 
 
 def config_of(scope: IConstruct) -> EnvironmentConfig | None:
     """The environment of the ``AbstractStack`` that holds ``scope``, or None for other stacks."""
-    _check_in_stack("config_of", scope)
-    stack = Stack.of(scope)
+    stack = _stack_of("config_of", scope)
     return stack.config if isinstance(stack, AbstractStack) else None
 
 
@@ -277,11 +276,10 @@ def removal_policy_for(scope: IConstruct, given: RemovalPolicy | None = None) ->
     ``given`` when it is set; otherwise the ``AbstractStack``'s stage default (DESTROY in dev,
     RETAIN elsewhere), and RETAIN in any other stack, so data is never deleted by surprise.
     """
-    _check_in_stack("removal_policy_for", scope)
+    stack = _stack_of("removal_policy_for", scope)
     checks.check_arguments("removal_policy_for", removal_policy_for, {"given": given})
     if given is not None:
         return given
-    stack = Stack.of(scope)
     if isinstance(stack, AbstractStack):
         return stack.default_removal_policy
     return _removal_policy(Stage.PRODUCTION)
@@ -289,8 +287,7 @@ def removal_policy_for(scope: IConstruct, given: RemovalPolicy | None = None) ->
 
 def log_retention_for(scope: IConstruct) -> RetentionDays:
     """The log retention for log groups under ``scope``: the environment's, else one year."""
-    _check_in_stack("log_retention_for", scope)
-    stack = Stack.of(scope)
+    stack = _stack_of("log_retention_for", scope)
     if isinstance(stack, AbstractStack):
         return stack.config.log_retention
     return StageDefaults.for_stage(Stage.PRODUCTION).log_retention
@@ -342,9 +339,25 @@ def _check_stack_props(
         )
 
 
-def _check_in_stack(where: str, scope: object) -> None:
+def _stack_of(where: str, scope: object) -> Stack:
+    """The stack holding ``scope`` (a construct in a stack): one request to the jsii kernel,
+    none for a construct asked about before."""
+    try:
+        return _STACKS[scope]
+    except (KeyError, TypeError):
+        pass
     checks.check_arguments(where, stage_of, {"scope": scope})
-    if not isinstance(scope, Stack) and not any(
-        isinstance(node, Stack) for node in typing.cast("IConstruct", scope).node.scopes
-    ):
-        raise ValidationError(where, "scope", scope, "must be a Stack or a construct in one")
+    if isinstance(scope, Stack):
+        return scope
+    try:
+        stack = Stack.of(typing.cast("IConstruct", scope))
+    except RuntimeError:  # aws-cdk-lib: "No stack could be identified for the construct at..."
+        raise ValidationError(
+            where, "scope", scope, "must be a Stack or a construct in one"
+        ) from None
+    _STACKS[scope] = stack
+    return stack
+
+
+_STACKS: weakref.WeakKeyDictionary[object, Stack] = weakref.WeakKeyDictionary()
+"""Each construct's stack, once asked for (a construct made from Python keeps its object)."""
