@@ -27,9 +27,11 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -52,6 +54,8 @@ from org_constructs import (
     BucketLifecycleRule,
     BucketTransition,
     CacheConfig,
+    ContainerService,
+    ContainerServiceConfig,
     DatabaseConfig,
     Deployment,
     DeploymentAccess,
@@ -205,6 +209,19 @@ def _vpc(probe: Probe) -> StandardVpc:
     return StandardVpc(probe.stack, "DatabaseVpc", interface_endpoints=["secretsmanager"])
 
 
+def _web(probe: Probe) -> dict[str, Any]:
+    """What a ``ContainerService`` needs in the probe's plain stack (production's defaults)."""
+    return {
+        "vpc": _vpc(probe),
+        "image": ecs.ContainerImage.from_registry("public.ecr.aws/nginx/nginx:latest"),
+        "certificate": acm.Certificate.from_certificate_arn(
+            probe.stack,
+            probe.id("Certificate"),
+            f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab",
+        ),
+    }
+
+
 def _monitor(method: Callable[..., Any], **required: Callable[[Probe], Any]) -> Target:
     return Target(
         method,
@@ -315,6 +332,29 @@ TARGETS: dict[str, Target] = {
         lambda probe: {"peer": ec2.Peer.ipv4("10.0.0.0/16")},
         receiver=lambda probe: SecureCache(probe.stack, probe.id("Cache"), vpc=_vpc(probe)),
     ),
+    "ContainerService": Target(ContainerService.__init__, _construct(ContainerService), _web),
+    "ContainerService.from_config": Target(
+        ContainerService.from_config,
+        _construct(ContainerService.from_config),
+        lambda probe: {"config": ContainerServiceConfig(), **_web(probe)},
+        extra={
+            "vpc": StandardVpc,
+            "image": ecs.ContainerImage,
+            "certificate": acm.ICertificate,
+        },
+    ),
+    "ContainerService.allow_from": Target(
+        ContainerService.allow_from,
+        _method("allow_from"),
+        lambda probe: {"peer": ec2.Peer.ipv4("10.0.0.0/16")},
+        receiver=lambda probe: ContainerService(probe.stack, probe.id("Web"), **_web(probe)),
+    ),
+    "ContainerServiceConfig": Target(ContainerServiceConfig, _plain(ContainerServiceConfig)),
+    "ContainerServiceConfig.for_stage": Target(
+        ContainerServiceConfig.for_stage,
+        _plain(ContainerServiceConfig.for_stage),
+        lambda probe: {"stage": "dev"},
+    ),
     "CacheConfig": Target(CacheConfig, _plain(CacheConfig)),
     "CacheConfig.for_stage": Target(
         CacheConfig.for_stage, _plain(CacheConfig.for_stage), lambda probe: {"stage": "dev"}
@@ -383,6 +423,23 @@ TARGETS: dict[str, Target] = {
         rule=lambda probe: events.Rule(
             probe.stack, probe.id("Rule"), schedule=events.Schedule.rate(_HOUR)
         ),
+    ),
+    "ServiceMonitoring.add_availability_slo": _monitor(
+        ServiceMonitoring.add_availability_slo,
+        target=lambda probe: SecureQueue(probe.stack, probe.id("Queue")),
+    ),
+    "ServiceMonitoring.add_latency_slo": _monitor(
+        ServiceMonitoring.add_latency_slo,
+        target=lambda probe: lambda_.Function.from_function_name(
+            probe.stack, probe.id("Imported"), "orders-handler"
+        ),
+        threshold=lambda probe: cdk.Duration.millis(300),
+    ),
+    "ServiceMonitoring.add_slo": _monitor(
+        ServiceMonitoring.add_slo,
+        name=lambda probe: "checkout",
+        good=lambda probe: cw.Metric(namespace="Orders", metric_name="Good", statistic="Sum"),
+        total=lambda probe: cw.Metric(namespace="Orders", metric_name="All", statistic="Sum"),
     ),
     "SecureDatabase": Target(
         SecureDatabase.__init__, _construct(SecureDatabase), lambda probe: {"vpc": _vpc(probe)}

@@ -9,6 +9,7 @@ from org_constructs.monitoring._settings import (
     AlarmSettings,
     Severity,
 )
+from org_constructs.monitoring._slo import BurnRateAlarm, ServiceLevelObjective
 from org_constructs.monitoring._topic import AlarmTopic
 
 __all__ = [
@@ -17,8 +18,10 @@ __all__ = [
     "AlarmLevels",
     "AlarmSettings",
     "AlarmTopic",
+    "BurnRateAlarm",
     "MonitoredAlarm",
     "MonitoredResource",
+    "ServiceLevelObjective",
     "ServiceMonitoring",
     "Severity",
 ]
