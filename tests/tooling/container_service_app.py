@@ -2,7 +2,7 @@
 it: Fargate tasks behind an internet-facing Application Load Balancer (HTTPS on an imported
 certificate, HTTP redirected, one listener rule), scaling on CPU and on requests, deployment
 alarms, an access-log bucket, a cluster with Container Insights and a WAF web ACL on the load
-balancer.
+balancer, which logs to a log group.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_ecs_patterns as patterns
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_logs as logs_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_wafv2 as wafv2
 
@@ -118,6 +119,18 @@ def container_service(
             "WebAclAssociation",
             resource_arn=service.load_balancer.load_balancer_arn,
             web_acl_arn=acl.attr_arn,
+        )
+        waf_logs = logs_.LogGroup(
+            stack,
+            "WebAclLogs",
+            log_group_name="aws-waf-logs-web",
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+        )
+        wafv2.CfnLoggingConfiguration(
+            stack,
+            "WebAclLogging",
+            resource_arn=acl.attr_arn,
+            log_destination_configs=[waf_logs.log_group_arn],
         )
     return service
 

@@ -30,6 +30,7 @@ CONTAINER_TYPES = (
     "AWS::ApplicationAutoScaling::ScalingPolicy",
     "AWS::WAFv2::WebACL",
     "AWS::WAFv2::WebACLAssociation",
+    "AWS::WAFv2::LoggingConfiguration",
 )
 
 
@@ -116,6 +117,10 @@ def test_the_service_is_made_as_the_template_declares_it(aws: Client, tmp_path: 
 
     acl = aws("wafv2").get_web_acl_for_resource(ResourceArn=balancer["LoadBalancerArn"])["WebACL"]
     assert [rule["Name"] for rule in acl["Rules"]] == ["common"]
+    logging = aws("wafv2").get_logging_configuration(ResourceArn=acl["ARN"])
+    assert logging["LoggingConfiguration"]["LogDestinationConfigs"][0].endswith(
+        ":log-group:aws-waf-logs-web"
+    )
 
     report = report_of(assembly)
     assert report.complete, report.failure()
@@ -169,6 +174,7 @@ def test_deleting_the_stack_removes_what_it_made(aws: Client) -> None:
     assert autoscaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"] == []
     assert autoscaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"] == []
     assert aws("wafv2").list_web_acls(Scope="REGIONAL")["WebACLs"] == []
+    assert aws("wafv2").list_logging_configurations(Scope="REGIONAL")["LoggingConfigurations"] == []
     association = aws("wafv2").get_web_acl_for_resource(ResourceArn=balancer["LoadBalancerArn"])
     assert association.get("WebACL") is None
     ecs = aws("ecs")

@@ -227,6 +227,16 @@ def listers(client: Client) -> dict[str, Lister]:
                 )
         return found
 
+    def web_acl_logging() -> dict[str, str]:
+        return {
+            logging["ResourceArn"]: f"{_last_segment(logging['ResourceArn'].rsplit('/', 1)[0])} "
+            f"to {', '.join(logging['LogDestinationConfigs'])}"
+            for scope, waf in (("REGIONAL", wafv2), ("CLOUDFRONT", client("wafv2", "us-east-1")))
+            for logging in waf.list_logging_configurations(Scope=scope).get(
+                "LoggingConfigurations", []
+            )
+        }
+
     def web_acl_associations() -> dict[str, str]:
         resources = [
             b["LoadBalancerArn"] for b in _pages(elbv2, "describe_load_balancers", "LoadBalancers")
@@ -428,6 +438,7 @@ def listers(client: Client) -> dict[str, Lister]:
         ),
         "AWS::WAFv2::WebACL": Lister("ListWebACLs", web_acls),
         "AWS::WAFv2::WebACLAssociation": Lister("GetWebACLForResource", web_acl_associations),
+        "AWS::WAFv2::LoggingConfiguration": Lister("ListLoggingConfigurations", web_acl_logging),
         "AWS::ECS::Cluster": Lister(
             "ListClusters",
             lambda: {

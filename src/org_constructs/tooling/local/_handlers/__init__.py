@@ -31,7 +31,8 @@ One module per service, each describing what its handlers make and leave out:
 - ``_containers``: ``AWS::ECS::Cluster``, ``AWS::ECS::TaskDefinition``, ``AWS::ECS::Service``
   (in place of moto's models, which leave out most of their properties),
   ``AWS::ApplicationAutoScaling::ScalableTarget``, ``AWS::ApplicationAutoScaling::ScalingPolicy``,
-  ``AWS::WAFv2::WebACL``, ``AWS::WAFv2::WebACLAssociation``.
+  ``AWS::WAFv2::WebACL``, ``AWS::WAFv2::WebACLAssociation``,
+  ``AWS::WAFv2::LoggingConfiguration``.
 
 ``_base`` holds the handlers' shared part, ``_registry`` the list of handlers and ``install()``.
 

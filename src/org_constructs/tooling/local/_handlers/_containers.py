@@ -1,5 +1,6 @@
 """CloudFormation handlers for a container service: ECS clusters, task definitions and
-services, Application Auto Scaling targets and policies, WAF web ACLs and their associations.
+services, Application Auto Scaling targets and policies, WAF web ACLs, their associations and
+their logging configurations.
 
 moto's own CloudFormation models of the ECS types read little of a template: a cluster gets
 the logical id for a name and no settings, a task definition no CPU, network mode, runtime
@@ -37,6 +38,9 @@ resource with the calls of the service's API, so that it reads back as the templ
   it. No request is inspected.
 - ``AWS::WAFv2::WebACLAssociation``: ``AssociateWebACL``, read back with
   ``GetWebACLForResource``; a new ACL or resource replaces the association.
+- ``AWS::WAFv2::LoggingConfiguration``: ``PutLoggingConfiguration`` (destinations, redacted
+  fields, filter) on the web ACL; a new configuration is put again, a new ACL replaces it. No
+  log is written.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ from org_constructs.tooling.local._handlers._base import Properties, _bool, _Han
 
 __all__ = [
     "Cluster",
+    "LoggingConfiguration",
     "ScalableTarget",
     "ScalingPolicy",
     "Service",
@@ -487,3 +492,36 @@ class WebACLAssociation(_Handler, CloudFormationModel):
 
     def remove(self) -> None:
         self._backend().disassociate_web_acl(str(self.properties["ResourceArn"]))
+
+
+class LoggingConfiguration(_Handler, CloudFormationModel):
+    TYPE = "AWS::WAFv2::LoggingConfiguration"
+    REPLACED_BY = frozenset({"ResourceArn"})
+    ATTRIBUTES = frozenset({"ManagedByFirewallManager"})
+
+    def _backend(self) -> Any:
+        scope = "CLOUDFRONT" if ":global/" in str(self.properties["ResourceArn"]) else "REGIONAL"
+        return _waf(self.account_id, self.region_name, scope)
+
+    def _put(self) -> None:
+        p = self.properties
+        self._backend().put_logging_configuration(
+            str(p["ResourceArn"]),
+            list(p["LogDestinationConfigs"]),
+            p.get("RedactedFields"),
+            False,
+            p.get("LoggingFilter"),
+        )
+        self.physical_id = str(p["ResourceArn"])
+
+    def create(self) -> None:
+        self._put()
+
+    def update(self, previous: Properties) -> None:
+        self._put()
+
+    def remove(self) -> None:
+        self._backend().delete_logging_configuration(self.physical_id)
+
+    def attribute(self, name: str) -> Any:
+        return False

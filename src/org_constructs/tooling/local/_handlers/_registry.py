@@ -14,6 +14,7 @@ from org_constructs.tooling.local._handlers._base import _Handler
 from org_constructs.tooling.local._handlers._cloudwatch import CompositeAlarm, MetricAlarm
 from org_constructs.tooling.local._handlers._containers import (
     Cluster,
+    LoggingConfiguration,
     ScalableTarget,
     ScalingPolicy,
     Service,
@@ -88,6 +89,7 @@ HANDLERS: tuple[type[_Handler], ...] = (
     ScalingPolicy,
     WebACL,
     WebACLAssociation,
+    LoggingConfiguration,
 )
 """Every handler, one per resource type."""
 
