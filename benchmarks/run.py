@@ -314,6 +314,47 @@ def monitoring_comparison(repeat: int) -> dict[str, float]:
     return result
 
 
+def event_driven_comparison(repeat: int) -> dict[str, float]:
+    """``examples/event_driven`` (dev stage) against its twin written with aws-cdk-lib only
+    (``handwritten_event_driven``: the same resources, type for type), ``cdk synth`` of each in
+    turn, the order alternating each round, after one untimed round of each; medians.
+
+    Both sides run the same CDK CLI, feature flags and built-in CloudFormation validation; the
+    library app's cdk-nag packs are off (``-c org-constructs:nag-packs=``), as the twin runs none.
+    Before timing, ``compare_resources.py`` checks that both templates hold the same resources.
+    """
+    app = ROOT / "examples" / "event_driven"
+    twin = ROOT / "benchmarks" / "handwritten_event_driven"
+    ours_context: tuple[str, ...] = ("-c", "stage=dev", "-c", "org-constructs:nag-packs=")
+    with tempfile.TemporaryDirectory() as out:
+        env = {k: v for k, v in os.environ.items() if k != "CDK_VALIDATION"}
+        for directory, context, name in ((app, ours_context, "ours"), (twin, (), "twin")):
+            command = ["cdk", "synth", "--no-notices", "--quiet", "--output", f"{out}/{name}"]
+            subprocess.run([*command, *context], cwd=directory, env=env, check=True)
+        (ours,) = Path(out, "ours").glob("Uploads-dev.template.json")
+        (theirs,) = Path(out, "twin").glob("*.template.json")
+        subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / "compare_resources.py"), ours, theirs],
+            check=True,
+        )
+    runs: dict[str, list[tuple[float, float]]] = {"ours": [], "twin": []}
+    for round_ in range(repeat):
+        none: tuple[str, ...] = ()
+        order = [("ours", app, ours_context), ("twin", twin, none)]
+        for name, directory, context in order if round_ % 2 == 0 else order[::-1]:
+            runs[name].append(synth_times(directory, *context))
+    wall = {name: statistics.median(w for w, _ in times) for name, times in runs.items()}
+    cpu = {name: statistics.median(c for _, c in times) for name, times in runs.items()}
+    return {
+        "synth_event_driven_dev_cli_s": round(wall["ours"], 2),
+        "synth_handwritten_event_driven_dev_cli_s": round(wall["twin"], 2),
+        "event_driven_overhead_ratio": round(wall["ours"] / wall["twin"], 3),
+        "synth_event_driven_dev_cpu_s": round(cpu["ours"], 2),
+        "synth_handwritten_event_driven_dev_cpu_s": round(cpu["twin"], 2),
+        "event_driven_overhead_cpu_ratio": round(cpu["ours"] / cpu["twin"], 3),
+    }
+
+
 def version_of(command: list[str]) -> str:
     result = subprocess.run(command, capture_output=True, text=True, check=True)
     return result.stdout.strip().splitlines()[0]
@@ -356,6 +397,7 @@ def all_measurements(repeat: int, *, tests: bool) -> dict[str, float]:
         "validate_reference_production_s": round(validate_reference(repeat), 2),
     }
     measurements |= monitoring_comparison(repeat)
+    measurements |= event_driven_comparison(repeat)
     if tests:
         # Targets (issue: test harness): the whole run under 4 minutes, the fast lane under 60 s.
         suite_s, suite_tests = test_suite()
@@ -374,9 +416,10 @@ def main() -> int:
     parser.add_argument("--skip-tests", action="store_true", help="time the syntheses only")
     parser.add_argument(
         "--only",
-        choices=["monitoring"],
+        choices=["monitoring", "event-driven"],
         help="run one measurement alone (monitoring: ServiceMonitoring against "
-        "cdk-monitoring-constructs, in this process)",
+        "cdk-monitoring-constructs, in this process; event-driven: examples/event_driven "
+        "against its hand-written twin)",
     )
     args = parser.parse_args()
 
@@ -387,11 +430,12 @@ def main() -> int:
         text=True,
         check=False,
     ).stdout.strip()
-    measurements = (
-        monitoring_comparison(args.repeat)
-        if args.only == "monitoring"
-        else all_measurements(args.repeat, tests=not args.skip_tests)
-    )
+    if args.only == "monitoring":
+        measurements = monitoring_comparison(args.repeat)
+    elif args.only == "event-driven":
+        measurements = event_driven_comparison(args.repeat)
+    else:
+        measurements = all_measurements(args.repeat, tests=not args.skip_tests)
     run: dict[str, Any] = {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "commit": commit or "uncommitted",
