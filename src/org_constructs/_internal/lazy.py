@@ -16,10 +16,11 @@ and uses ``dynamodb.Table`` as before: the module is imported at the first attri
 from __future__ import annotations
 
 import importlib
+import sys
 import types
 from typing import Any
 
-__all__ = ["lazy_module"]
+__all__ = ["instance_of", "lazy_module"]
 
 
 class _LazyModule(types.ModuleType):
@@ -35,3 +36,15 @@ class _LazyModule(types.ModuleType):
 def lazy_module(name: str) -> types.ModuleType:
     """A module object for ``name`` that imports it when first read."""
     return _LazyModule(name)
+
+
+def instance_of(value: object, *paths: str) -> bool:
+    """``isinstance(value, cls)`` for the class at any of ``paths``
+    (``"aws_cdk.aws_ecs.BaseService"``), without importing a module: a class whose module
+    nobody imported has no instances."""
+    for path in paths:
+        module_name, _, name = path.rpartition(".")
+        module = sys.modules.get(module_name)
+        if module is not None and isinstance(value, getattr(module, name)):
+            return True
+    return False
