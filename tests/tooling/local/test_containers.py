@@ -89,6 +89,19 @@ def test_the_service_is_made_as_the_template_declares_it(aws: Client, tmp_path: 
 
     (balancer,) = elbv2.describe_load_balancers()["LoadBalancers"]
     assert (balancer["Type"], balancer["Scheme"]) == ("application", "internet-facing")
+    attributes = {
+        pair["Key"]: pair["Value"]
+        for pair in elbv2.describe_load_balancer_attributes(
+            LoadBalancerArn=balancer["LoadBalancerArn"]
+        )["Attributes"]
+    }
+    (bucket,) = [
+        b["Name"] for b in aws("s3").list_buckets()["Buckets"] if "accesslogs" in b["Name"]
+    ]
+    assert (attributes["access_logs.s3.enabled"], attributes["access_logs.s3.bucket"]) == (
+        "true",
+        bucket,
+    )
     listeners = elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
     assert sorted((item["Protocol"], item["Port"]) for item in listeners) == [
         ("HTTP", 80),

@@ -58,7 +58,11 @@ changes nothing else:
   EventBridge bus or archive gives its name (moto gives the object).
 - Load balancers: moto's CloudFormation makes every load balancer an application load
   balancer, whose listeners refuse TCP and TLS. The template's ``Type`` (and subnet mappings,
-  address type) are passed on.
+  address type) are passed on. moto also drops ``LoadBalancerAttributes`` (access logs,
+  deletion protection...) and a target group's ``TargetGroupAttributes`` (deregistration delay,
+  stickiness...): they are applied when the resource is made, with
+  ``ModifyLoadBalancerAttributes`` and ``ModifyTargetGroupAttributes`` (which refuse a key
+  they do not know).
 - Imports: a certificate or hosted zone a template names by ARN or id (``_imports``) is made
   under that ARN or id before the change set runs, unless the emulator holds it.
 - RDS parameter groups: moto's ``DBParameterGroup`` has no physical id, so ``Ref`` to one
@@ -752,10 +756,45 @@ def _create_load_balancer_of_its_type(
         loadbalancer_type=properties.get("Type", "application"),
         ip_address_type=properties.get("IpAddressType", "ipv4"),
     )
+    attributes = _attributes(properties.get("LoadBalancerAttributes"))
+    if attributes:
+        elbv2_backends[account_id][region_name].modify_load_balancer_attributes(
+            balancer.arn, attributes
+        )
     return balancer
 
 
+def _attributes(pairs: Any) -> dict[str, Any]:
+    """A template's ``[{"Key": ..., "Value": ...}]`` attributes as a mapping."""
+    return {pair["Key"]: pair["Value"] for pair in pairs or []}
+
+
 FakeLoadBalancer.create_from_cloudformation_json = classmethod(_create_load_balancer_of_its_type)  # type: ignore[method-assign,assignment]
+
+_create_target_group = FakeTargetGroup.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+
+def _create_target_group_with_attributes(
+    cls: type[FakeTargetGroup],
+    /,
+    resource_name: str,
+    cloudformation_json: Any,
+    account_id: str,
+    region_name: str,
+    **kwargs: Any,
+) -> FakeTargetGroup:
+    group: FakeTargetGroup = _create_target_group(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    )
+    attributes = _attributes(cloudformation_json.get("Properties", {}).get("TargetGroupAttributes"))
+    if attributes:
+        elbv2_backends[account_id][region_name].modify_target_group_attributes(
+            group.arn, attributes
+        )
+    return group
+
+
+FakeTargetGroup.create_from_cloudformation_json = classmethod(_create_target_group_with_attributes)  # type: ignore[method-assign,assignment]
 
 
 _create_instance = Instance.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]

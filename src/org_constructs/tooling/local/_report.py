@@ -159,6 +159,21 @@ def listers(client: Client) -> dict[str, Lister]:
             )
         }
 
+    def balancers() -> dict[str, str]:
+        found = {}
+        for b in _pages(elbv2, "describe_load_balancers", "LoadBalancers"):
+            pairs = elbv2.describe_load_balancer_attributes(LoadBalancerArn=b["LoadBalancerArn"])
+            attributes = {a["Key"]: a["Value"] for a in pairs.get("Attributes", [])}
+            logs = (
+                f"access logs to {attributes.get('access_logs.s3.bucket')}"
+                if attributes.get("access_logs.s3.enabled") == "true"
+                else "no access logs"
+            )
+            found[b["LoadBalancerArn"]] = (
+                f"{b['LoadBalancerName']} ({b['Type']}, {b['Scheme']}, {logs})"
+            )
+        return found
+
     def listener_rules() -> dict[str, str]:
         return {
             rule["RuleArn"]: f"{_last_segment(rule['RuleArn'])} (priority {rule['Priority']}, "
@@ -413,13 +428,7 @@ def listers(client: Client) -> dict[str, Lister]:
             "ListRoles",
             lambda: {r["RoleName"]: r["RoleName"] for r in _pages(iam, "list_roles", "Roles")},
         ),
-        "AWS::ElasticLoadBalancingV2::LoadBalancer": Lister(
-            "DescribeLoadBalancers",
-            lambda: {
-                b["LoadBalancerArn"]: f"{b['LoadBalancerName']} ({b['Type']}, {b['Scheme']})"
-                for b in _pages(elbv2, "describe_load_balancers", "LoadBalancers")
-            },
-        ),
+        "AWS::ElasticLoadBalancingV2::LoadBalancer": Lister("DescribeLoadBalancers", balancers),
         "AWS::ElasticLoadBalancingV2::TargetGroup": Lister(
             "DescribeTargetGroups",
             lambda: {
