@@ -16,10 +16,12 @@ if TYPE_CHECKING:
     from org_constructs.compute import Deployment, MonitoredFunction
     from org_constructs.config import (
         CacheConfig,
+        ContainerServiceConfig,
         DatabaseConfig,
         DatabaseEngine,
         EnvironmentConfig,
         QueueConfig,
+        ReleaseStrategy,
         SecurityConfig,
         Stage,
         StateMachineConfig,
@@ -30,7 +32,13 @@ if TYPE_CHECKING:
         load_environments,
         selected_environments,
     )
-    from org_constructs.core import AbstractStack, removal_policy_for, stage_of
+    from org_constructs.containers import ContainerService
+    from org_constructs.core import (
+        AbstractStack,
+        apply_organisation_defaults,
+        removal_policy_for,
+        stage_of,
+    )
     from org_constructs.data import SecureCache, SecureTable
     from org_constructs.database import SecureDatabase
     from org_constructs.delivery import DeploymentAccess, OrgPipeline
@@ -57,6 +65,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 # pytest plugin, the command line) start without loading aws-cdk-lib.
 _LAZY = {
     "AbstractStack": "org_constructs.core",
+    "apply_organisation_defaults": "org_constructs.core",
     "removal_policy_for": "org_constructs.core",
     "stage_of": "org_constructs.core",
     "DatabaseConfig": "org_constructs.config",
@@ -68,6 +77,8 @@ _LAZY = {
     "StateMachineConfig": "org_constructs.config",
     "TableConfig": "org_constructs.config",
     "CacheConfig": "org_constructs.config",
+    "ContainerServiceConfig": "org_constructs.config",
+    "ReleaseStrategy": "org_constructs.config",
     "VpcConfig": "org_constructs.config",
     "environment_from_context": "org_constructs.config",
     "environments_from_context": "org_constructs.config",
@@ -92,6 +103,7 @@ _LAZY = {
     "SecureStateMachine": "org_constructs.workflows",
     "SecureTable": "org_constructs.data",
     "SecureCache": "org_constructs.data",
+    "ContainerService": "org_constructs.containers",
     "Trigger": "org_constructs.events",
     "DeploymentAccess": "org_constructs.delivery",
     "OrgPipeline": "org_constructs.delivery",
@@ -118,6 +130,8 @@ __all__ = [
     "BucketLifecycleRule",
     "BucketTransition",
     "CacheConfig",
+    "ContainerService",
+    "ContainerServiceConfig",
     "DatabaseConfig",
     "DatabaseEngine",
     "Deployment",
@@ -128,6 +142,7 @@ __all__ = [
     "OrgConstructsError",
     "OrgPipeline",
     "QueueConfig",
+    "ReleaseStrategy",
     "SecureApi",
     "SecureBucket",
     "SecureCache",
@@ -146,6 +161,7 @@ __all__ = [
     "ValidationError",
     "VpcConfig",
     "__version__",
+    "apply_organisation_defaults",
     "environment_from_context",
     "environments_from_context",
     "load_environments",

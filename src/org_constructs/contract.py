@@ -92,6 +92,9 @@ PACKS_CONTEXT = "org-constructs:nag-packs"
 AUDIT_CONTEXT = "org-constructs:audit-acknowledgements"
 """Context key set by ``org-cdk validate``: acknowledgements are recorded, not applied, so the
 report can say which finding each one covers and which ones cover nothing."""
+RULES_CONTEXT = "org-constructs:rules"
+"""The ``cdk.json`` context key listing the organisation's own cfn-guard rules (files or
+folders of ``.guard`` files, relative to the app) that ``org-cdk validate`` runs."""
 VALIDATION_REPORT_CONTEXT = "@aws-cdk/core:validationReportJson"
 """aws-cdk-lib's context key that writes ``policy-validation-report.json`` into the assembly."""
 NAG_SUMMARY_ENVIRONMENT = "ORG_CDK_NAG_SUMMARY"

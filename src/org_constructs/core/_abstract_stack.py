@@ -19,6 +19,7 @@ from org_constructs._internal.kernel import Program, enum
 from org_constructs.compliance._nag import PACKS_CONTEXT, apply_nag_packs
 from org_constructs.config import EnvironmentConfig, Stage, StageDefaults
 from org_constructs.contract import REGULATED_PACKS
+from org_constructs.core._defaults import OrganisationDefaults, apply_organisation_defaults
 from org_constructs.errors import ValidationError
 
 __all__ = ["AbstractStack", "log_retention_for", "removal_policy_for", "stage_of"]
@@ -70,6 +71,11 @@ class AbstractStack(Stack, metaclass=_AbstractStackMeta):
         The environment this stack is deployed to. ``env`` is taken from it.
     termination_protection:
         Default: True in production, False elsewhere
+    organisation_defaults:
+        Register the organisation's defaults (``apply_organisation_defaults``) for the plain
+        aws-cdk-lib resources created in the stack: log groups, queues, topics, buckets,
+        tables, load balancers and functions get the stage's secure settings the team leaves
+        out. ``False`` leaves them to the team. Default: True
     stack_kwargs:
         Any other ``aws_cdk.Stack`` keyword argument (``stack_name``, ``description``, ...),
         except ``env``.
@@ -108,6 +114,7 @@ class AbstractStack(Stack, metaclass=_AbstractStackMeta):
         *,
         config: EnvironmentConfig,
         termination_protection: bool | None = None,
+        organisation_defaults: bool = True,
         **stack_kwargs: Any,
     ) -> None:
         where = f"{type(self).__name__}({construct_id!r})"
@@ -159,6 +166,12 @@ class AbstractStack(Stack, metaclass=_AbstractStackMeta):
         if self.node.try_get_context(PACKS_CONTEXT) is not None:
             # `org-cdk validate --packs` on an app that declares none: hold each stack to them.
             apply_nag_packs(self)
+        self._defaults: OrganisationDefaults | None = None
+        if organisation_defaults:
+            # Before initialize() creates anything: an injector sees only what comes after it.
+            self._defaults = apply_organisation_defaults(
+                self, stage=config.stage, log_retention=config.log_retention
+            )
 
     @property
     def config(self) -> EnvironmentConfig:
@@ -249,6 +262,10 @@ class AbstractStack(Stack, metaclass=_AbstractStackMeta):
             return
         self._initialized = True
         self.initialize()
+        if self._defaults is not None:
+            # The acknowledgements of the defaults, now that their resources exist (before any
+            # synthesis, so nag_findings(stack) sees them); later ones at validation.
+            self._defaults.settle()
 
 
 def stage_of(scope: IConstruct) -> Stage | None:

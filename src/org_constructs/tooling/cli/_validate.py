@@ -44,6 +44,14 @@ __all__ = ["pre_deploy", "validate"]
     multiple=True,
     help="Run a Control Tower control that is off by default (CT.S3.PR.4, CT.S3.PR.9).",
 )
+@click.option(
+    "--rules",
+    "rules",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="The organisation's own cfn-guard rules: a .guard file or a folder of them "
+    "(repeatable), run besides those cdk.json lists under org-constructs:rules.",
+)
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
 def validate(  # noqa: PLR0917 - click passes every option by keyword
     app_dir: Path,
@@ -54,9 +62,14 @@ def validate(  # noqa: PLR0917 - click passes every option by keyword
     output: Path | None,
     report: Path | None,
     guard_rules: tuple[str, ...],
+    rules: tuple[Path, ...],
     quiet: bool,
 ) -> None:
     """Synthesize APP_DIR once and run cdk-nag, cfn-lint, checkov, cfn-guard and ruff.
+
+    Without --stage, every stage the app synthesizes is checked, as CI does, and the report
+    says which findings a stage does not share with the others. cfn-guard runs the Control
+    Tower rules and the organisation's own (--rules, and cdk.json's org-constructs:rules).
 
     On a terminal each checker has a line on stderr that shows it running, then done with its
     time and findings; elsewhere (CI logs) one line per event.
@@ -88,7 +101,15 @@ def validate(  # noqa: PLR0917 - click passes every option by keyword
         skip=skip,
         output=output,
         guard_rules=guard_rules,
+        rules=rules,
     )
+    if "cfn-guard" not in skip:
+        from org_constructs.tooling.gate import ToolError, check_guard_rules
+
+        try:
+            check_guard_rules(options.rule_paths)
+        except ToolError as error:
+            raise click.BadParameter(str(error), param_hint="--rules") from None
     result = run_validation(options, progress=progress_for(quiet=quiet))
     rendered = {
         "text": result.to_text,

@@ -15,7 +15,7 @@ from org_constructs.tooling.gate._runner import (
     run_validation,
     synth,
 )
-from org_constructs.tooling.gate._tools import GUARD_DISABLED
+from org_constructs.tooling.gate._tools import GUARD_DISABLED, check_guard_rules
 
 __all__ = [
     "GUARD_DISABLED",
@@ -30,6 +30,7 @@ __all__ = [
     "ToolRun",
     "ValidateOptions",
     "cdk_command",
+    "check_guard_rules",
     "run_validation",
     "synth",
 ]

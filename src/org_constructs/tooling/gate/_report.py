@@ -51,6 +51,12 @@ class Finding:
     """The line in ``file`` (the resource's entry in a template); 0 when unknown."""
     logical_id: str = ""
     """The resource's logical id in the template, when known."""
+    stage: str = ""
+    """The stage of the stack it is in (the stack's ``Environment`` tag, which
+    ``AbstractStack`` sets); ``''`` when unknown."""
+    place: str = ""
+    """Where it is, the same in every stage: the stack's name with its stage written ``*``,
+    and the path inside the stack (``Orders-*-Data/Table``); ``''`` when unknown."""
 
     @property
     def blocking(self) -> bool:
@@ -101,6 +107,40 @@ class Report:
         return [f for f in self.findings if f.blocking]
 
     @property
+    def stages(self) -> tuple[str, ...]:
+        """The stages the findings are in, in ``STAGE_ORDER`` (empty when unknown)."""
+        found = {f.stage for f in self.findings if f.stage}
+        return tuple(sorted(found, key=_stage_rank))
+
+    def stage_differences(self) -> dict[str, list[Finding]]:
+        """For each stage, its findings that another stage of the run does not have.
+
+        Two findings are the same across stages when tool, rule and place agree (the place is
+        the stack's name with the stage written ``*`` and the path inside the stack), whether
+        acknowledged or not; so a log group whose dev retention is acknowledged in dev only,
+        or a rule that fails in production only, shows here. Empty with fewer than two stages.
+        """
+        stages = self.stages
+        if len(stages) < 2:
+            return {}
+        seen: dict[str, set[tuple[str, str, str]]] = {stage: set() for stage in stages}
+        for f in self.findings:
+            if f.stage and f.place:
+                seen[f.stage].add((f.tool, f.rule, f.place))
+        everywhere = set.intersection(*seen.values())
+        return {
+            stage: sorted(
+                (
+                    f
+                    for f in self.findings
+                    if f.stage == stage and f.place and (f.tool, f.rule, f.place) not in everywhere
+                ),
+                key=_order,
+            )
+            for stage in stages
+        }
+
+    @property
     def passed(self) -> bool:
         return not self.blocking and all(r.status in ("passed", "skipped") for r in self.runs)
 
@@ -123,6 +163,14 @@ class Report:
             "findings": [asdict(f) for f in self.findings],
             "stale_acknowledgements": [asdict(a) for a in self.stale],
             "rules_not_run": self.rules_not_run,
+            "stages": {
+                stage: {
+                    "findings": sum(f.stage == stage for f in self.findings),
+                    "blocking": sum(f.stage == stage and f.blocking for f in self.findings),
+                    "only_in_this_stage": [asdict(f) for f in differing],
+                }
+                for stage, differing in self.stage_differences().items()
+            },
         }
 
     def to_json(self) -> str:
@@ -157,6 +205,19 @@ class Report:
             for f in sorted(acknowledged, key=_order):
                 lines.append(f"  {f.tool} {f.rule} {f.stack} {f.resource}")
                 lines.append(f"          reason: {f.acknowledged}")
+        differences = self.stage_differences()
+        if differences:
+            lines += ["", "By stage (findings the other stages do not have):"]
+            for stage, differing in differences.items():
+                here = [f for f in self.findings if f.stage == stage]
+                blocking = sum(f.blocking for f in here)
+                lines.append(
+                    f"  {stage:<11} {len(here)} finding(s), {blocking} blocking, "
+                    f"{len(differing)} not in every stage"
+                )
+                for f in differing:
+                    state = f"acknowledged: {f.acknowledged}" if f.acknowledged else f.severity
+                    lines.append(f"          {f.tool} {f.rule} {f.place} ({state})")
         if self.stale:
             lines += ["", f"Acknowledgements that match no finding ({len(self.stale)}):"]
             for a in self.stale:
@@ -318,6 +379,14 @@ def _repository_root(folder: Path) -> Path:
         if (candidate / ".git").exists():
             return candidate
     return folder
+
+
+STAGE_ORDER = ("dev", "staging", "production")
+"""The stages in the order the report lists them; any other name comes after, by name."""
+
+
+def _stage_rank(stage: str) -> tuple[int, str]:
+    return (STAGE_ORDER.index(stage) if stage in STAGE_ORDER else len(STAGE_ORDER), stage)
 
 
 def _order(finding: Finding) -> tuple[int, str, str, str, str]:

@@ -23,11 +23,12 @@ from org_constructs.contract import (
     NAG_SUMMARY_ENVIRONMENT,
     NAG_SUMMARY_FILE,
     PACKS_CONTEXT,
+    RULES_CONTEXT,
     STAGE_CONTEXT,
     VALIDATION_REPORT_CONTEXT,
 )
 from org_constructs.tooling.gate import _tools
-from org_constructs.tooling.gate._assembly import Assembly
+from org_constructs.tooling.gate._assembly import Assembly, AssemblyStack
 from org_constructs.tooling.gate._report import Acknowledgement, Finding, Report, ToolRun
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "ProgressEvent",
     "ValidateOptions",
     "cdk_command",
+    "rules_in_cdk_json",
     "run_validation",
     "synth",
     "synth_warnings",
@@ -93,6 +95,15 @@ class ValidateOptions:
     context: dict[str, str] = field(default_factory=dict)
     guard_rules: Sequence[str] = ()
     """Control Tower controls to run although ``GUARD_DISABLED`` leaves them out."""
+    rules: Sequence[Path] = ()
+    """The organisation's own cfn-guard rules: ``.guard`` files or folders of them, run with
+    the Control Tower rules, besides those the app's ``cdk.json`` lists under
+    ``org-constructs:rules``."""
+
+    @property
+    def rule_paths(self) -> tuple[Path, ...]:
+        """The organisation's rules: ``cdk.json``'s (relative to the app), then ``rules``."""
+        return (*rules_in_cdk_json(self.app_dir), *self.rules)
 
     @property
     def guard_disabled(self) -> dict[str, str]:
@@ -101,6 +112,35 @@ class ValidateOptions:
     @property
     def assembly_dir(self) -> Path:
         return (self.output or self.app_dir / "cdk.out").resolve()
+
+
+def rules_in_cdk_json(app_dir: Path) -> tuple[Path, ...]:
+    """The rule paths the app's ``cdk.json`` lists under ``context`` ``org-constructs:rules``
+    (a path or a list of them, relative to the app folder).
+
+    Raises
+    ------
+    ToolError
+        When ``cdk.json`` does not parse or the key holds anything but paths.
+    """
+    entry = app_dir / "cdk.json"
+    if not entry.is_file():
+        return ()
+    try:
+        settings = json.loads(entry.read_text())
+    except ValueError as error:
+        raise _tools.ToolError(f"{entry} is not JSON: {error}") from None
+    context = settings.get("context") if isinstance(settings, dict) else None
+    value = context.get(RULES_CONTEXT) if isinstance(context, dict) else None
+    if value is None:
+        return ()
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not all(isinstance(v, str) and v for v in values):
+        raise _tools.ToolError(
+            f"{entry}: context {RULES_CONTEXT!r} must be a path or a list of paths to .guard "
+            f"files or folders, relative to the app; got {value!r}"
+        )
+    return tuple(app_dir / v for v in values)
 
 
 def cdk_command() -> list[str]:
@@ -170,6 +210,15 @@ def run_validation(options: ValidateOptions, progress: Progress | None = None) -
     for tool in TOOLS:
         if tool in skipped:
             say(ProgressEvent(tool, "skipped", "--skip"))
+    rules: list[Path] = []
+    if "cfn-guard" not in skipped:
+        try:
+            # Before the synthesis: a rule file that does not parse stops the gate at once.
+            rules = _tools.check_guard_rules(options.rule_paths)
+        except _tools.ToolError as error:
+            report.runs.append(ToolRun("cfn-guard", "error", 0.0, str(error)))
+            say(ProgressEvent("cfn-guard", "error", str(error)))
+            return _finish(report, {}, {}, started)
     with ThreadPoolExecutor(max_workers=4) as pool:
         futures: dict[str, Future[Outcome]] = {}
         if "ruff" not in skipped:
@@ -205,9 +254,10 @@ def run_validation(options: ValidateOptions, progress: Progress | None = None) -
                 _timed, "cfn-lint", say, _tools.run_cfn_lint, assembly
             )
         if "cfn-guard" not in skipped:
+            own = f" and {len(rules)} organisation rule file(s)" if rules else ""
             say(
                 ProgressEvent(
-                    "cfn-guard", "running", f"Control Tower rules on {templates} template(s)"
+                    "cfn-guard", "running", f"Control Tower rules{own} on {templates} template(s)"
                 )
             )
             futures["cfn-guard"] = pool.submit(
@@ -218,6 +268,7 @@ def run_validation(options: ValidateOptions, progress: Progress | None = None) -
                 assembly,
                 None,
                 tuple(options.guard_disabled),
+                tuple(rules),
             )
         if "checkov" not in skipped:
             say(ProgressEvent("checkov", "running", f"checking {templates} template(s)"))
@@ -352,6 +403,7 @@ def _locate(findings: list[Finding], assembly: Assembly, app_dir: Path) -> list[
         if stack.name not in lines:
             lines[stack.name] = _resource_lines(stack.template_path)
         template = stack.template_path.resolve()
+        stage = stack.tags.get(STAGE_TAG, "")
         located.append(
             replace(
                 finding,
@@ -360,9 +412,25 @@ def _locate(findings: list[Finding], assembly: Assembly, app_dir: Path) -> list[
                 else str(template),
                 line=lines[stack.name].get(logical_id or "", 0),
                 logical_id=logical_id or "",
+                stage=stage,
+                place=_place(stack, stage, finding.resource),
             )
         )
     return located
+
+
+STAGE_TAG = "Environment"
+"""The stack tag naming its stage, which ``AbstractStack`` sets."""
+
+
+def _place(stack: AssemblyStack, stage: str, resource: str) -> str:
+    """``resource`` in ``stack`` written the same for every stage: ``Orders-*-Data/Table``."""
+    prefix = stack.construct_path
+    inside = resource[len(prefix) :].lstrip("/") if resource.startswith(prefix) else resource
+    name = stack.name
+    if stage:
+        name = re.sub(rf"(?<![A-Za-z0-9]){re.escape(stage)}(?![A-Za-z0-9])", "*", name, flags=re.I)
+    return f"{name}/{inside}" if inside else name
 
 
 def _resource_lines(template: Path) -> dict[str, int]:

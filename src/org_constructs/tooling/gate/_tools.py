@@ -24,6 +24,7 @@ from org_constructs.tooling.gate._report import Finding
 __all__ = [
     "ToolError",
     "cfn_guard_binary",
+    "check_guard_rules",
     "checkov_command",
     "read_nag_report",
     "run_cfn_guard",
@@ -223,6 +224,8 @@ GUARD_DISABLED: dict[str, str] = {
 every report; ``--guard-rule CT.S3.PR.4`` runs one anyway)."""
 
 CT_MESSAGE = re.compile(r"\[(?P<control>CT\.[A-Z0-9.]+)\]:\s*(?P<title>[^\n]*)")
+RULE_MESSAGE = re.compile(r"\[(?P<control>(?!FIX\])[A-Za-z0-9_.:-]+)\]:\s*(?P<title>[^\n]*)")
+"""An organisation rule's id and title, as its custom message opens: ``[ORG.S3.1]: ...``."""
 FIX_MESSAGE = re.compile(r"\[FIX\]:\s*(?P<fix>[^\n]*)")
 
 
@@ -232,16 +235,59 @@ def guard_rule_files(rules: Path, disabled: Iterable[str]) -> list[Path]:
     return sorted(p for p in rules.rglob("*.guard") if p.stem not in names)
 
 
+def check_guard_rules(paths: Iterable[Path], cache: Path | None = None) -> list[Path]:
+    """The organisation's rule files: each ``.guard`` file given, and those under each folder.
+
+    Every file is parsed by cfn-guard first, so that one that does not parse is reported by
+    name, with cfn-guard's message, instead of failing the whole run.
+
+    Raises
+    ------
+    ToolError
+        For a path that does not exist, a folder without ``.guard`` files, or a file that does
+        not parse.
+    """
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(path.rglob("*.guard"))
+            if not found:
+                raise ToolError(f"organisation rules: {path} holds no .guard file")
+            files += found
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise ToolError(f"organisation rules: {path} does not exist")
+    if not files:
+        return []
+    binary, _ = cfn_guard_binary(cache)
+    for rule_file in files:
+        parsed = _run([str(binary), "parse-tree", "--rules", str(rule_file)])
+        if parsed.returncode != 0:
+            detail = _tail(parsed.stdout + "\n" + parsed.stderr, 3)
+            raise ToolError(f"organisation rules: {rule_file} does not parse: {detail}")
+    return list(dict.fromkeys(files))
+
+
 def run_cfn_guard(
-    assembly: Assembly, cache: Path | None = None, disabled: Iterable[str] = tuple(GUARD_DISABLED)
+    assembly: Assembly,
+    cache: Path | None = None,
+    disabled: Iterable[str] = tuple(GUARD_DISABLED),
+    rules: Iterable[Path] = (),
 ) -> list[Finding]:
-    """cfn-guard with the AWS Control Tower proactive rules over every template."""
-    binary, rules = cfn_guard_binary(cache)
+    """cfn-guard with the AWS Control Tower proactive rules over every template.
+
+    ``rules``: the organisation's own rule files and folders (``check_guard_rules``), run in
+    the same pass; a finding of one is named after the ``[ID]:`` its message starts with, or
+    else after its rule.
+    """
+    own = check_guard_rules(rules, cache)
+    binary, control_tower = cfn_guard_binary(cache)
     by_file = {str(s.template_path.resolve()): s for s in assembly.stacks}
     if not by_file:
         return []
     command = [str(binary), "validate"]
-    for rule_file in guard_rule_files(rules, disabled):
+    for rule_file in [*guard_rule_files(control_tower, disabled), *own]:
         command += ["--rules", str(rule_file)]
     for template in by_file:
         command += ["--data", template]
@@ -256,10 +302,13 @@ def run_cfn_guard(
         for failure in document.get("not_compliant") or []:
             rule = failure.get("Rule", failure)
             message = next(_messages(rule), "")
-            control = CT_MESSAGE.search(message)
+            control = CT_MESSAGE.search(message) or RULE_MESSAGE.search(message)
             fix = FIX_MESSAGE.search(message)
             rule_id = control["control"] if control else str(rule.get("name", "cfn-guard"))
-            for logical_id in sorted(set(_resources(rule))):
+            logical_ids = sorted(set(_resources(rule)))
+            if not logical_ids and not CT_MESSAGE.search(message):
+                logical_ids = [""]  # an organisation rule on the template as a whole
+            for logical_id in logical_ids:
                 key = (stack.name if stack else document["name"], logical_id, rule_id)
                 if key in seen:
                     continue
@@ -270,7 +319,9 @@ def run_cfn_guard(
                         rule=rule_id,
                         severity="error",
                         stack=key[0],
-                        resource=stack.where(logical_id) if stack else logical_id,
+                        resource=(stack.where(logical_id) if logical_id else stack.name)
+                        if stack
+                        else logical_id,
                         message=control["title"].strip() if control else str(rule.get("name")),
                         fix=fix["fix"].strip() if fix else "",
                     )
