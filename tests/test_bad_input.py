@@ -32,6 +32,7 @@ from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -366,6 +367,29 @@ TARGETS: dict[str, Target] = {
     "ServiceMonitoring.monitor_cache": _monitor(
         ServiceMonitoring.monitor_cache,
         cache=lambda probe: SecureCache(probe.stack, probe.id("Cache"), vpc=_vpc(probe)),
+    ),
+    "ServiceMonitoring.monitor_container_service": _monitor(
+        ServiceMonitoring.monitor_container_service,
+        service=lambda probe: ecs.FargateService.from_fargate_service_attributes(
+            probe.stack,
+            probe.id("Service"),
+            cluster=ecs.Cluster.from_cluster_attributes(
+                probe.stack, probe.id("Cluster"), cluster_name="orders", vpc=_vpc(probe)
+            ),
+            service_name="orders-web",
+        ),
+    ),
+    "ServiceMonitoring.monitor_load_balancer": _monitor(
+        ServiceMonitoring.monitor_load_balancer,
+        load_balancer=lambda probe: (
+            elbv2.ApplicationLoadBalancer.from_application_load_balancer_attributes(
+                probe.stack,
+                probe.id("Lb"),
+                load_balancer_arn=f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:"
+                "loadbalancer/app/orders/50dc6c495c0c9188",
+                security_group_id="sg-0123456789abcdef0",
+            )
+        ),
     ),
     "SecureTable": Target(SecureTable.__init__, _construct(SecureTable), _key_attribute),
     "SecureTable.from_config": Target(

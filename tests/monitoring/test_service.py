@@ -42,6 +42,11 @@ from org_constructs.testing import (
     template_json,
     template_of,
 )
+from tests.monitoring.test_load_balancer_pack import (
+    ImportedService,
+    imported_load_balancer,
+    imported_target_group,
+)
 from tests.support import Background, checkov_report, make_app, templates_for_checkov
 
 GIB = 1024**3
@@ -541,6 +546,10 @@ PACKS: dict[str, Callable[[Stack, ServiceMonitoring], Any]] = {
     ),
     "cache": lambda s, m: m.monitor_cache(
         SecureCache(s, "Sessions", vpc=isolated_vpc(s), replicas=1)
+    ),
+    "container-service": lambda s, m: m.monitor_container_service(ImportedService(s, "Web")),
+    "load-balancer": lambda s, m: m.monitor_load_balancer(
+        imported_load_balancer(s), target_group=imported_target_group(s)
     ),
     "custom": lambda s, m: m.monitor_metric(
         cw.Metric(namespace="Orders", metric_name="Placed", statistic="Sum"),

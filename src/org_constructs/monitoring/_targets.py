@@ -19,12 +19,15 @@ from aws_cdk import Duration, Stack, Token
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_ecs_patterns as ecs_patterns
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_rds as rds
 from constructs import Construct
 
 from org_constructs.api import SecureApi
-from org_constructs.core import ReleasedFunction
+from org_constructs.core import LoadBalancedService, ReleasedFunction
 from org_constructs.database import SecureDatabase
 from org_constructs.errors import ValidationError
 from org_constructs.network import StandardVpc
@@ -133,7 +136,32 @@ def _monitored_function(value: object) -> bool:
     return isinstance(value, ReleasedFunction)
 
 
+def _container_service(value: object) -> bool:
+    # The class first: the protocol's check reads properties, each a kernel request.
+    return isinstance(value, ecs_patterns.ApplicationLoadBalancedServiceBase) or (
+        hasattr(type(value), "target_group") and isinstance(value, LoadBalancedService)
+    )
+
+
 _KINDS = (
+    _Kind(
+        "a container service",
+        _container_service,
+        ("monitor_container_service",),
+        "monitor it with monitor_container_service (its load balancer and target group too)",
+    ),
+    _Kind(
+        "an ECS service",
+        _is(ecs.BaseService),
+        ("monitor_container_service",),
+        "monitor it with monitor_container_service",
+    ),
+    _Kind(
+        "an Application Load Balancer",
+        _is(elbv2.ApplicationLoadBalancer),
+        ("monitor_load_balancer",),
+        "monitor it with monitor_load_balancer (target_group= adds its targets' alarms)",
+    ),
     _Kind(
         "a MonitoredFunction",
         _monitored_function,

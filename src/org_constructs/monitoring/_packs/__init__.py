@@ -16,9 +16,11 @@ from collections.abc import Iterator, Mapping
 from org_constructs.monitoring._packs import (
     api,
     cache,
+    container_service,
     custom,
     database,
     lambda_,
+    load_balancer,
     nat,
     nat_instance,
     queue,
@@ -68,6 +70,8 @@ PACKS: dict[str, PackSpec] = {
         rule.PACK,
         table.PACK,
         cache.PACK,
+        container_service.PACK,
+        load_balancer.PACK,
     )
 }
 """The registered packs by name, in catalogue order: one line per monitored service."""

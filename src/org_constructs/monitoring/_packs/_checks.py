@@ -221,6 +221,11 @@ class PackChecks:
                 f"{', '.join(possible)}" + (f": {hint}" if hint else ""),
             )
 
+    def watcher(self, key: tuple[str, ...]) -> str | None:
+        """The label under which ``key`` is watched in this service already, else None (for a
+        resource several packs may share, such as a load balancer)."""
+        return next((label for seen, label in self._watchlist.watched if seen == key), None)
+
     def unwatched(self, prop: str, target: object, watched: Sequence[tuple[str, ...]]) -> None:
         """None of ``watched`` is monitored already in this service (under another label)."""
         for key in watched:
