@@ -13,8 +13,8 @@ A resource whose pricer returns nothing (a gateway VPC endpoint, an API stage wi
 or whose type has no pricer, falls in one of the table's lists of types:
 
 - ``usage_based``: billed by usage only; counted under "Not priced (billed by usage)";
-- ``fixed_not_priced``: an hourly or monthly charge the table does not price yet (a Network
-  Load Balancer, an EKS cluster); counted, and the estimate is incomplete;
+- ``fixed_not_priced``: an hourly or monthly charge the table does not price yet (an EKS
+  cluster, an MSK cluster); counted, and the estimate is incomplete;
 - ``free``: no charge of its own (IAM roles, security groups, subnets...); left out.
 
 A type in none of them (nor ``Custom::``, a custom resource whose function is counted on its
