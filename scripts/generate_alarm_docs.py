@@ -15,6 +15,7 @@ from pathlib import Path
 
 from org_constructs.monitoring import AlarmDefault
 from org_constructs.monitoring._packs import PACKS, anchor
+from org_constructs.monitoring._slo import POLICY, burn_threshold, window_label
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "alarms.md"
@@ -106,7 +107,47 @@ def render() -> str:
         "  --auto-rollback-enabled`); an alarm on the deployment group stops it by itself.",
         "",
     ]
-    return "\n".join(lines)
+    return "\n".join(lines + objective_sections())
+
+
+def objective_sections() -> list[str]:
+    """The service level objectives' composite alarms (``add_*_slo``), one section per row
+    of the burn-rate policy (``POLICY``)."""
+    lines = [
+        "## Service level objectives: `add_availability_slo()`, `add_latency_slo()`, `add_slo()`",
+        "",
+        "Each objective has, per row, an alarm on the long and one on the short window (named",
+        "`<stage>-<service>-slo-<name>-<row>-<window>`, no actions) and a composite alarm",
+        "`<stage>-<service>-slo-<name>-<row>` that fires when both do; its threshold is the",
+        "burn rate times the error budget (see [service level objectives](constructs/slo.md)).",
+        "",
+        "| row | burn rate | long window | short window | severity | threshold at 99.9% |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in POLICY:
+        lines.append(
+            f"| [`{row.key}`](#{row.anchor}) | {row.burn_rate:g} | "
+            f"{window_label(row.long_window_minutes)} | "
+            f"{window_label(row.short_window_minutes)} | {row.severity.value} | "
+            f"{burn_threshold(row.burn_rate, 99.9):g} |"
+        )
+    lines.append("")
+    for row in POLICY:
+        lines += [
+            f'<a id="{row.anchor}"></a>',
+            "",
+            f"### slo: {row.key}",
+            "",
+            f"- **Means**: the error budget burns {row.burn_rate:g} times as fast as the "
+            f"objective allows over {window_label(row.long_window_minutes)}, and still over "
+            f"the last {window_label(row.short_window_minutes)}.",
+            "- **Look**: the objective's widgets on the main dashboard (budget left, burn "
+            "rate), then the alarms and logs of the resource it watches.",
+            f"- **Fix**: {row.action}",
+            "- **Missing data**: not breaching (no traffic is no error).",
+            "",
+        ]
+    return lines
 
 
 def pack_table() -> str:

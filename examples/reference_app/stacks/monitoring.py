@@ -1,5 +1,6 @@
 """Monitoring: alarm packs for every resource, main and performance dashboards."""
 
+from aws_cdk import Duration
 from constructs import Construct
 
 from org_constructs import AbstractStack, EnvironmentConfig, ServiceMonitoring, Stage, StandardVpc
@@ -38,6 +39,9 @@ class MonitoringStack(AbstractStack):
         )
         monitoring.monitor_lambda_function(self.compute.orders.alias, label="OrdersLive")
         monitoring.monitor_rest_api(self.compute.api, label="OrdersApi")
+        if self.config.stage is not Stage.DEV:  # objectives that page; dev stays under budget
+            monitoring.add_availability_slo(self.compute.api, objective=99.9, name="orders-api")
+            monitoring.add_latency_slo(self.compute.api, threshold=Duration.millis(500))
         monitoring.monitor_database(self.data.database, label="OrdersDb")
         if self.config.vpc.nat_instance_type:  # dev: status, CPU, credits; recoveries notify
             monitoring.monitor_nat_instances(self.network)

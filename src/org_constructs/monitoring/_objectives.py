@@ -42,15 +42,6 @@ from org_constructs.monitoring._slo_targets import Indicator, SloTarget
 
 __all__ = ["Objectives"]
 
-_ANCHORS = {"fast_burn": "slo-fast-burn", "slow_burn": "slo-slow-burn", "ticket": "slo-ticket"}
-"""The runbook anchor of each row's alarms (sections of ``docs/alarms.md``)."""
-_ACTIONS = {
-    "fast_burn": "Find what fails now (the dashboard's burn rate, then the resource's own "
-    "alarms and logs); roll back a deployment that began it.",
-    "slow_burn": "A steady leak: find the failing requests in the logs and fix the cause "
-    "within hours; roll back if a deployment began it.",
-    "ticket": "Plan the fix: at this pace the objective is missed by the end of its window.",
-}
 _NO_ACTION_REASON = (
     "A window alarm of a service level objective only feeds its composite alarm (long AND "
     "short window), which notifies; an action on each window would page twice, unconfirmed."
@@ -399,8 +390,8 @@ class Objectives:
                     f"[{row.severity.value}] {title}: the error budget burns at "
                     f"{row.burn_rate:g}x or more over {_human(row.long_window_minutes)}, "
                     f"confirmed over {_human(row.short_window_minutes)} "
-                    f"({consumed:.1%} of the budget spent). What to do: {_ACTIONS[row.key]} "
-                    f"Runbook: {self._runbook}#{_ANCHORS[row.key]}"
+                    f"({consumed:.1%} of the budget spent). What to do: {row.action} "
+                    f"Runbook: {self._runbook}#{row.anchor}"
                 ),
                 alarm_rule=cw.AlarmRule.all_of(
                     cw.AlarmRule.from_alarm(long_alarm, cw.AlarmState.ALARM),

@@ -68,6 +68,8 @@ class BurnRatePolicy:
         burn still goes on (and lets the alarm reset soon after it stops).
     severity:
         ``Critical`` pages (the critical topic), ``Warning`` opens a ticket (the warning topic).
+    anchor, action:
+        The runbook section its composite alarm links, and what to do.
     """
 
     key: str
@@ -75,6 +77,10 @@ class BurnRatePolicy:
     long_window_minutes: int
     short_window_minutes: int
     severity: Severity
+    anchor: str
+    """The runbook anchor its composite alarm links (a section of ``docs/alarms.md``)."""
+    action: str
+    """What to do when it fires."""
 
     @property
     def long_window(self) -> Duration:
@@ -91,9 +97,35 @@ class BurnRatePolicy:
 
 
 POLICY: tuple[BurnRatePolicy, ...] = (
-    BurnRatePolicy("fast_burn", 14.4, 60, 5, Severity.CRITICAL),
-    BurnRatePolicy("slow_burn", 6.0, 6 * 60, 30, Severity.CRITICAL),
-    BurnRatePolicy("ticket", 1.0, 3 * 24 * 60, 6 * 60, Severity.WARNING),
+    BurnRatePolicy(
+        key="fast_burn",
+        burn_rate=14.4,
+        long_window_minutes=60,
+        short_window_minutes=5,
+        severity=Severity.CRITICAL,
+        anchor="slo-fast-burn",
+        action="Find what fails now (the dashboard's burn rate, then the resource's own "
+        "alarms and logs); roll back a deployment that began it.",
+    ),
+    BurnRatePolicy(
+        key="slow_burn",
+        burn_rate=6.0,
+        long_window_minutes=6 * 60,
+        short_window_minutes=30,
+        severity=Severity.CRITICAL,
+        anchor="slo-slow-burn",
+        action="A steady leak: find the failing requests in the logs and fix the cause "
+        "within hours; roll back if a deployment began it.",
+    ),
+    BurnRatePolicy(
+        key="ticket",
+        burn_rate=1.0,
+        long_window_minutes=3 * 24 * 60,
+        short_window_minutes=6 * 60,
+        severity=Severity.WARNING,
+        anchor="slo-ticket",
+        action="Plan the fix: at this pace the objective is missed by the end of its window.",
+    ),
 )
 """The SRE Workbook's policy: two pages and a ticket."""
 
