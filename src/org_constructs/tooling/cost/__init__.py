@@ -7,11 +7,9 @@ from org_constructs.tooling.cost._estimate import (
     StackCost,
     estimate_assembly,
     estimate_template,
-    incomplete_summary,
-    not_priced,
     price_table,
-    render_estimate,
 )
+from org_constructs.tooling.cost._render import incomplete_summary, not_priced, render_estimate
 
 __all__ = [
     "CostLine",
