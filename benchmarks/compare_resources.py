@@ -16,6 +16,7 @@ twin this way before timing them.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -76,17 +77,18 @@ def alarm_metrics(template: dict[str, Any]) -> Counter[str]:
 
 
 def _flatten(value: Any) -> str:
-    """A dashboard body with its references as placeholders (``Fn::Join`` of strings and
-    ``Ref``/``Fn::GetAtt``), enough to read the widgets."""
+    """A dashboard body with its references as placeholders: the strings of an ``Fn::Join``
+    joined, any other intrinsic function (``Ref``, ``Fn::GetAtt``, ``Fn::Select``...) as
+    ``REF``; enough to read the widgets."""
     if isinstance(value, str):
         return value
-    if isinstance(value, dict):
-        if "Fn::Join" in value:
-            separator, parts = value["Fn::Join"]
-            return str(separator).join(_flatten(part) for part in parts)
-        if "Ref" in value or "Fn::GetAtt" in value:
-            return "REF"
-    return json.dumps(value)
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(_flatten(part) for part in parts)
+    return "REF"
+
+
+_WIDGET_TYPE = re.compile(r'\{"type":"(\w+)"')
 
 
 def dashboard_widgets(template: dict[str, Any]) -> Counter[str]:
@@ -97,9 +99,14 @@ def dashboard_widgets(template: dict[str, Any]) -> Counter[str]:
         if resource["Type"] != "AWS::CloudWatch::Dashboard":
             continue
         widgets["(dashboards)"] += 1
-        body = json.loads(_flatten(resource["Properties"]["DashboardBody"]))
-        for widget in body.get("widgets", []):
-            widgets[f"{widget.get('type')} widget"] += 1
+        body = _flatten(resource["Properties"]["DashboardBody"])
+        try:
+            types = [widget.get("type") for widget in json.loads(body).get("widgets", [])]
+        except ValueError:
+            # A reference inside a JSON string (a quoted token): read the types as text.
+            types = _WIDGET_TYPE.findall(body)
+        for kind in types:
+            widgets[f"{kind} widget"] += 1
     return widgets
 
 
