@@ -83,6 +83,7 @@ from org_constructs import (
     Trigger,
     ValidationError,
     VpcConfig,
+    apply_organisation_defaults,
     environment_from_context,
     environments_from_context,
     load_environments,
@@ -743,6 +744,15 @@ TARGETS: dict[str, Target] = {
     ),
     "removal_policy_for": Target(
         removal_policy_for, _plain(removal_policy_for), lambda probe: {"scope": probe.stack}
+    ),
+    "apply_organisation_defaults": Target(
+        apply_organisation_defaults,
+        _plain(apply_organisation_defaults),
+        # A stack of its own: the probe's AbstractStack has the defaults already.
+        lambda probe: {
+            "scope": cdk.Stack(probe.app, f"Plain{len(probe.app.node.children)}"),
+            "stage": Stage.DEV,
+        },
     ),
     "stage_of": Target(stage_of, _plain(stage_of), lambda probe: {"scope": probe.stack}),
 }

@@ -266,7 +266,8 @@ def test_context_packs_cover_abstract_stacks_of_apps_that_declare_none(
     dev_config: EnvironmentConfig,
 ) -> None:
     app = make_app(**{PACKS_CONTEXT: "AwsSolutions"})
-    stack = BucketOnlyStack(app, "Undeclared", config=dev_config)
+    # Without the organisation defaults, which would log the plain bucket.
+    stack = BucketOnlyStack(app, "Undeclared", config=dev_config, organisation_defaults=False)
     with pytest.raises(Exception, match=r"AwsSolutions-S1"):
         app.synth()
     assert stack.node.path == "Undeclared"

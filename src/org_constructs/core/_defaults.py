@@ -331,7 +331,7 @@ def apply_organisation_defaults(
     checks.check_arguments(
         where,
         apply_organisation_defaults,
-        {"scope": scope, "stage": stage, "log_retention": log_retention},
+        {"scope": scope, "stage": stage, "log_retention": log_retention, "resources": resources},
     )
     chosen = DEFAULT_RESOURCES if resources is None else tuple(resources)
     unknown = [r for r in chosen if r not in DEFAULT_RESOURCES]
