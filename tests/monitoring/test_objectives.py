@@ -44,8 +44,14 @@ class Built:
     def __init__(self, stage: str) -> None:
         self.stack = Stack(App(), f"Orders-{stage}", env=ENV)
         self.topic = sns.Topic(self.stack, "Alarms")
+        self.tickets = sns.Topic(self.stack, "Tickets")
         self.monitoring = ServiceMonitoring(
-            self.stack, "Monitoring", service_name="orders", alarm_topic=self.topic, stage=stage
+            self.stack,
+            "Monitoring",
+            service_name="orders",
+            critical_topic=self.topic,
+            warning_topic=self.tickets,
+            stage=stage,
         )
         self.function = MonitoredFunction(
             self.stack,
@@ -171,7 +177,8 @@ def test_the_error_ratio_is_bad_over_total_with_no_traffic_no_error(production: 
 def test_each_composite_is_long_and_short_and_pages_by_severity(production: Any) -> None:
     built, availability, _, template = production
     found = composites(template)
-    topic = {"Ref": built.stack.get_logical_id(built.topic.node.default_child)}
+    pager = built.stack.resolve(built.topic.topic_arn)
+    tickets = built.stack.resolve(built.tickets.topic_arn)
     for row in POLICY:
         key = row.key.replace("_", "-")
         properties = found[f"{PREFIX}-{key}"]
@@ -183,32 +190,41 @@ def test_each_composite_is_long_and_short_and_pages_by_severity(production: Any)
         for alarm in (burn.long_alarm, burn.short_alarm):
             assert built.stack.get_logical_id(alarm.node.default_child) in rule
         assert made is burn.composite
+        topic = pager if row.severity.value == "Critical" else tickets
         assert properties["AlarmActions"] == [topic]
         assert properties["OKActions"] == [topic]
         assert f"[{row.severity.value}]" in properties["AlarmDescription"]
         assert "Runbook: " in properties["AlarmDescription"]
-    assert availability.notifies
+    assert availability.pages
+    assert [row.severity.value for row in availability.burn_rates] == [
+        "Critical",
+        "Critical",
+        "Warning",
+    ]
 
 
-def test_in_dev_the_objectives_are_only_alarms(dev: Any) -> None:
-    _, slo, template = dev
-    found = composites(template)
-    assert len([name for name in found if "slo-" in name]) == 3
+def test_in_dev_nothing_pages(dev: Any) -> None:
+    built, slo, template = dev
+    tickets = built.stack.resolve(built.tickets.topic_arn)
+    found = {name: p for name, p in composites(template).items() if "slo-" in name}
+    assert len(found) == 3
     for name, properties in found.items():
-        if "slo-" in name:
-            assert "AlarmActions" not in properties, name
-            assert "OKActions" not in properties, name
-    assert not slo.notifies
+        assert properties["AlarmActions"] == [tickets], name
+        assert properties["OKActions"] == [tickets], name
+        assert properties["AlarmDescription"].startswith("[Warning]"), name
+    assert not slo.pages
+    assert {row.severity.value for row in slo.burn_rates} == {"Warning"}
 
 
-def test_notify_overrides_the_stage() -> None:
+def test_paging_overrides_the_stage() -> None:
     built = Built("dev")
-    slo = built.monitoring.add_availability_slo(built.api, notify=True, name="paged")
-    assert slo.notifies
+    slo = built.monitoring.add_availability_slo(built.api, paging=True, name="paged")
+    assert slo.pages
+    pager = built.stack.resolve(built.topic.topic_arn)
     found = composites(built.template())
-    assert found["dev-orders-slo-paged-fast-burn"]["AlarmActions"]
+    assert found["dev-orders-slo-paged-fast-burn"]["AlarmActions"] == [pager]
     quiet = Built("staging")
-    assert not quiet.monitoring.add_availability_slo(quiet.api, notify=False).notifies
+    assert not quiet.monitoring.add_availability_slo(quiet.api, paging=False).pages
 
 
 def test_the_dashboard_shows_the_budget_left_and_the_burn_rate(production: Any) -> None:
@@ -392,9 +408,9 @@ INVALID: dict[str, tuple[Callable[[Built], object], str]] = {
         lambda b: b.monitoring.add_availability_slo(b.topic),  # type: ignore[arg-type]
         r"target",
     ),
-    "notify not a bool": (
-        lambda b: b.monitoring.add_availability_slo(b.api, notify="yes"),  # type: ignore[arg-type]
-        r"notify",
+    "paging not a bool": (
+        lambda b: b.monitoring.add_availability_slo(b.api, paging="yes"),  # type: ignore[arg-type]
+        r"paging",
     ),
     "more than 10 metrics": (_too_many, r"12: metrics in all: CloudWatch allows 10"),
     "statistic that does not count": (

@@ -5,8 +5,8 @@ For each objective: the error ratio as metric math, two alarms per row of the bu
 policy (``_slo.POLICY``: its long and its short window, each one CloudWatch period), a
 composite alarm per row that fires when both windows do (``ALARM(long) AND ALARM(short)``),
 and three widgets on the main dashboard (the budget left over the window, its burn-down and
-the burn rate). The two page rows notify the critical topic, the ticket row the warning
-topic; in dev, nothing notifies by default.
+the burn rate). The two page rows page (the critical topic), the ticket row warns (the
+warning topic); in dev nothing pages by default: the page rows warn too.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ class Objectives:
         objective: float = 99.9,
         window: Duration | None = None,
         name: str | None = None,
-        notify: bool | None = None,
+        paging: bool | None = None,
         application_signals: bool = False,
     ) -> ServiceLevelObjective:
         """An availability objective: ``objective`` percent of the target's events succeed
@@ -95,10 +95,11 @@ class Objectives:
         name:
             The objective's name in alarm names (``<stage>-<service>-slo-<name>-fast-burn``).
             Default: - ``<target's construct id>-availability``
-        notify:
-            Whether the composite alarms notify: the fast and slow burns page (the critical
-            topic), the ticket burn warns (the warning topic). Default: - False in dev (the
-            alarms only show on the dashboard), True in staging and production
+        paging:
+            Whether the fast and slow burns page (their composite alarms notify the critical
+            topic); without, they notify the warning topic, as the ticket burn always does.
+            Default: - False in dev (objectives are alarms that page nobody), True in staging
+            and production
         application_signals:
             Also create the objective as a CloudWatch Application Signals service level
             objective (``AWS::ApplicationSignals::ServiceLevelObjective``), for accounts that
@@ -128,7 +129,7 @@ class Objectives:
             indicator=indicator,
             objective=objective,
             window=window,
-            notify=notify,
+            paging=paging,
             application_signals=application_signals,
         )
 
@@ -140,7 +141,7 @@ class Objectives:
         objective: float = 99.0,
         window: Duration | None = None,
         name: str | None = None,
-        notify: bool | None = None,
+        paging: bool | None = None,
         application_signals: bool = False,
     ) -> ServiceLevelObjective:
         """A latency objective: ``objective`` percent of the target's requests are answered
@@ -158,7 +159,7 @@ class Objectives:
         threshold:
             The longest a good request takes, above 0 and at most the target's timeout (API
             Gateway's 29 seconds, the load balancer's idle timeout, the function's timeout).
-        objective, window, name, notify, application_signals:
+        objective, window, name, paging, application_signals:
             As for ``add_availability_slo``; the objective defaults to 99.0 and the name to
             ``<target's construct id>-latency``.
 
@@ -181,7 +182,7 @@ class Objectives:
             indicator=indicator,
             objective=objective,
             window=window,
-            notify=notify,
+            paging=paging,
             application_signals=application_signals,
         )
 
@@ -193,7 +194,7 @@ class Objectives:
         total: cw.IMetric,
         objective: float = 99.9,
         window: Duration | None = None,
-        notify: bool | None = None,
+        paging: bool | None = None,
         application_signals: bool = False,
     ) -> ServiceLevelObjective:
         """An objective on any pair of metrics: ``good`` events among ``total`` events.
@@ -206,7 +207,7 @@ class Objectives:
             Event counts: a ``Metric`` with statistic ``Sum`` or ``SampleCount``, or a
             ``MathExpression`` of such metrics; the period is each window's. CloudWatch allows
             10 metrics in an alarm, both together.
-        objective, window, notify, application_signals:
+        objective, window, paging, application_signals:
             As for ``add_availability_slo`` (``application_signals`` takes plain metrics
             only).
 
@@ -225,7 +226,7 @@ class Objectives:
             indicator=indicator,
             objective=objective,
             window=window,
-            notify=notify,
+            paging=paging,
             application_signals=application_signals,
         )
 
@@ -265,7 +266,7 @@ class Objectives:
         indicator: Indicator,
         objective: float,
         window: Duration | None,
-        notify: bool | None,
+        paging: bool | None,
         application_signals: bool,
     ) -> ServiceLevelObjective:
         """Check the settings together, then create the objective (nothing before)."""
@@ -295,14 +296,14 @@ class Objectives:
                 "needs plain metrics (cloudwatch.Metric) for good and total: Application "
                 "Signals takes metric queries, not nested math expressions",
             )
-        notifies = self._stage is not Stage.DEV if notify is None else notify
+        pages = self._stage is not Stage.DEV if paging is None else paging
         slo = self._build(
             name=name,
             label=label,
             indicator=indicator,
             objective=objective,
             days=days,
-            notifies=notifies,
+            pages=pages,
             application_signals=application_signals,
         )
         self._slos().append(slo)
@@ -316,7 +317,7 @@ class Objectives:
         indicator: Indicator,
         objective: float,
         days: int,
-        notifies: bool,
+        pages: bool,
         application_signals: bool,
     ) -> ServiceLevelObjective:
         scope = Construct(typing.cast("Construct", self), f"Slo{name}")
@@ -381,13 +382,14 @@ class Objectives:
                 thresholds[key] = threshold
                 made.append(alarm)
             long_alarm, short_alarm = made
+            severity = row.severity if pages else Severity.WARNING
             composite_name = self._factory.name(label, row.key.replace("_", "-"))
             composite = cw.CompositeAlarm(
                 scope,
                 _construct_id(row.key),
                 composite_alarm_name=composite_name,
                 alarm_description=(
-                    f"[{row.severity.value}] {title}: the error budget burns at "
+                    f"[{severity.value}] {title}: the error budget burns at "
                     f"{row.burn_rate:g}x or more over {_human(row.long_window_minutes)}, "
                     f"confirmed over {_human(row.short_window_minutes)} "
                     f"({consumed:.1%} of the budget spent). What to do: {row.action} "
@@ -398,10 +400,9 @@ class Objectives:
                     cw.AlarmRule.from_alarm(short_alarm, cw.AlarmState.ALARM),
                 ),
             )
-            if notifies:
-                action = self._actions[row.severity]
-                composite.add_alarm_action(action)
-                composite.add_ok_action(action)
+            action = self._actions[severity]
+            composite.add_alarm_action(action)
+            composite.add_ok_action(action)
             composites[row.key] = composite
             self._alarm_arns.append(_alarm_arn(scope, composite_name))
             rows.append(
@@ -414,7 +415,7 @@ class Objectives:
                     long_alarm=long_alarm,
                     short_alarm=short_alarm,
                     composite=composite,
-                    severity=row.severity,
+                    severity=severity,
                     budget_consumed=consumed,
                 )
             )
@@ -447,7 +448,7 @@ class Objectives:
             error_ratio=expression(Duration.minutes(5), "error ratio"),
             expression=ratio,
             burn_rates=tuple(rows),
-            notifies=notifies,
+            pages=pages,
             service_level_objective=signals,
             alarms=alarms,
             composite_alarms=composites,

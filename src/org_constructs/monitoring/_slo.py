@@ -236,6 +236,8 @@ class BurnRateAlarm:
     """``ALARM(long) AND ALARM(short)``; it pages (``Critical``) or opens a ticket
     (``Warning``) through the monitoring's topics."""
     severity: Severity
+    """The composite's: ``Critical`` (pages) or ``Warning`` (the ticket row, and every row
+    without paging)."""
     budget_consumed: float
     """The share of the window's error budget spent by the time the long window fires."""
 
@@ -268,8 +270,9 @@ class ServiceLevelObjective:
         ``fast_burn``, ``slow_burn`` (they page) and ``ticket`` (a warning).
     thresholds:
         The threshold of each window alarm, by the same keys as ``alarms``.
-    notifies:
-        Whether the composite alarms have actions (False in dev by default).
+    pages:
+        Whether the fast and slow burns page (the critical topic); else they warn (the
+        warning topic), as in dev by default.
     service_level_objective:
         The Application Signals objective, with ``application_signals=True``.
     """
@@ -281,7 +284,7 @@ class ServiceLevelObjective:
     error_ratio: cw.MathExpression
     expression: str
     burn_rates: tuple[BurnRateAlarm, ...]
-    notifies: bool
+    pages: bool
     service_level_objective: applicationsignals.CfnServiceLevelObjective | None = None
     alarms: Mapping[str, cw.Alarm] = field(default_factory=dict)
     composite_alarms: Mapping[str, cw.CompositeAlarm] = field(default_factory=dict)
