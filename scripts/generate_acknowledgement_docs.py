@@ -477,6 +477,66 @@ def _pipeline_all(stack: org.AbstractStack) -> Any:
     )
 
 
+_WEB_IMAGE = "public.ecr.aws/nginx/nginx:latest"
+_WEB_CERTIFICATE = (
+    "arn:aws:acm:us-east-1:333333333333:certificate/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab"
+)
+
+
+def _container(stack: org.AbstractStack) -> Any:
+    """The stage's defaults: plain HTTP in dev, a certificate elsewhere."""
+    certificate = (
+        None
+        if stack.config.stage is org.Stage.DEV
+        else cdk.aws_certificatemanager.Certificate.from_certificate_arn(
+            stack, "Certificate", _WEB_CERTIFICATE
+        )
+    )
+    return org.ContainerService(
+        stack,
+        "Web",
+        vpc=org.StandardVpc(stack, "Network"),
+        image=cdk.aws_ecs.ContainerImage.from_registry(_WEB_IMAGE),
+        certificate=certificate,
+    )
+
+
+def _container_all(stack: org.AbstractStack) -> Any:
+    """Every option: internal, linear with a lifecycle hook, secrets and variables, the
+    alarm topic, and the opt-outs with their reasons."""
+    ecs = cdk.aws_ecs
+    hook = cdk.aws_lambda.Function(
+        stack,
+        "Hook",
+        code=cdk.aws_lambda.Code.from_inline("def handler(event, context):\n    return {}"),
+        handler="index.handler",
+        runtime=cdk.aws_lambda.Runtime.PYTHON_3_13,
+    )
+    secret = cdk.aws_secretsmanager.Secret(stack, "DatabasePassword")
+    return org.ContainerService(
+        stack,
+        "Web",
+        vpc=org.StandardVpc(stack, "Network"),
+        image=ecs.ContainerImage.from_registry(_WEB_IMAGE),
+        container_port=80,
+        environment={"LOG_LEVEL": "info"},
+        secrets={"DATABASE_PASSWORD": ecs.Secret.from_secrets_manager(secret)},
+        internet_facing=False,
+        certificate=cdk.aws_certificatemanager.Certificate.from_certificate_arn(
+            stack, "Certificate", _WEB_CERTIFICATE
+        ),
+        read_only_root_filesystem=False,
+        read_only_root_filesystem_reason="nginx writes its pid file and cache under /var.",
+        run_as_root=True,
+        run_as_root_reason="The stock nginx image starts as root to bind port 80.",
+        strategy=org.ReleaseStrategy.LINEAR,
+        traffic_percent=20,
+        lifecycle_hook=hook,
+        alarm_topic=org.AlarmTopic(stack, "Alarms"),
+        waf_rate_limit=1000,
+    )
+
+
 PAGES: dict[str, list[tuple[str, str, Build, Options]]] = {
     "standard-vpc.md": [
         (
@@ -504,6 +564,7 @@ PAGES: dict[str, list[tuple[str, str, Build, Options]]] = {
     "secure-state-machine.md": [("SecureStateMachine", "Flow", _state_machine, _state_machine_all)],
     "secure-table.md": [("SecureTable", "Orders", _table, _table_all)],
     "secure-cache.md": [("SecureCache", "Sessions", _cache, _cache_all)],
+    "container-service.md": [("ContainerService", "Web", _container, _container_all)],
     "trigger.md": [("Trigger", "Nightly", _trigger, _trigger_all)],
     "secure-database.md": [("SecureDatabase", "Orders", _database, _database_all)],
     "secure-api.md": [("SecureApi", "Api", _api, _api_all)],

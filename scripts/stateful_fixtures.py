@@ -60,6 +60,22 @@ def _construct_fixtures() -> dict[str, Callable[[cdk.Stack], Any]]:
         org = importlib.import_module("org_constructs")
         return org.SecureCache(stack, "Sessions", vpc=org.StandardVpc(stack, "Network"))
 
+    def container(stack: cdk.Stack) -> Any:
+        org = importlib.import_module("org_constructs")
+        certificate = cdk.aws_certificatemanager.Certificate.from_certificate_arn(
+            stack,
+            "Certificate",
+            f"arn:aws:acm:{stack.region}:{stack.account}:certificate/"
+            "0f1e2d3c-aaaa-bbbb-cccc-1234567890ab",
+        )
+        return org.ContainerService(
+            stack,
+            "Web",
+            vpc=org.StandardVpc(stack, "Network"),
+            image=cdk.aws_ecs.ContainerImage.from_registry("public.ecr.aws/nginx/nginx:latest"),
+            certificate=certificate,
+        )
+
     def trigger(stack: cdk.Stack) -> Any:
         job = cdk.aws_lambda.Function.from_function_arn(
             stack, "Job", f"arn:aws:lambda:{stack.region}:{stack.account}:function:report"
@@ -125,6 +141,7 @@ def _construct_fixtures() -> dict[str, Callable[[cdk.Stack], Any]]:
         "SecureStateMachine": state_machine,
         "SecureTable": table,
         "SecureCache": cache,
+        "ContainerService": container,
         "Trigger": trigger,
         "SecureDatabase": database,
         "SecureApi": api,

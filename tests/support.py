@@ -278,6 +278,7 @@ SMALL_EXAMPLES = (
     "secure_state_machine",
     "secure_table",
     "secure_cache",
+    "container_service",
     "queue_worker",
     "monitoring",
     "monitored_function",

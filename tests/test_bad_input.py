@@ -93,6 +93,7 @@ from org_constructs import (
     selected_environments,
     stage_of,
 )
+from org_constructs._internal import checks
 from org_constructs.compute import DeploymentKind
 from org_constructs.config import environments_from_mapping
 from tests.delivery.test_pipeline import CONNECTION, service
@@ -764,7 +765,7 @@ TARGETS: dict[str, Target] = {
 def parameters(target: Target) -> dict[str, Any]:
     """The target's parameters by name, with their type hints."""
     # The loaders import Construct for type checking only.
-    hints = typing.get_type_hints(target.function, localns={"Construct": Construct})
+    hints = checks.type_hints(target.function, localns={"Construct": Construct})
     names = [
         p.name
         for p in inspect.signature(target.function).parameters.values()

@@ -52,6 +52,7 @@ SUBPACKAGES = (
     "messaging",
     "workflows",
     "data",
+    "containers",
     "events",
     "database",
     "api",

@@ -47,6 +47,7 @@ from org_constructs.compliance import acknowledge_finding, nag_findings
 from org_constructs.config import load_environments
 from org_constructs.testing import assert_no_open_ingress, assert_no_wildcard_iam
 from tests.compute.test_monitored_function import default_function, full_function
+from tests.containers.test_container_service import full_service, secured_service
 from tests.data.test_secure_cache import full_cache
 from tests.data.test_secure_table import PK, full_table, granted_table
 from tests.database.test_secure_database import full_database, network
@@ -197,6 +198,8 @@ CASES: dict[str, Build] = {
     "SecureStateMachine grants": granted_state_machine,
     "SecureCache": lambda stack: SecureCache(stack, "Sessions", vpc=StandardVpc(stack, "Network")),
     "SecureCache all options": full_cache,
+    "ContainerService": secured_service,
+    "ContainerService all options": full_service,
     "SecureTable": lambda stack: SecureTable(stack, "Orders", partition_key=PK),
     "SecureTable all options": full_table,
     "SecureTable grants": granted_table,

@@ -13,7 +13,12 @@ from collections.abc import Mapping
 
 from constructs import Construct
 
-__all__ = ["API_ACCESS_LOG_ARN", "S3_ACCESS_LOGS_BY_POLICY", "pin_feature_flags"]
+__all__ = [
+    "API_ACCESS_LOG_ARN",
+    "ECS_SERVICE_ARN_WITH_CLUSTER",
+    "S3_ACCESS_LOGS_BY_POLICY",
+    "pin_feature_flags",
+]
 
 S3_ACCESS_LOGS_BY_POLICY = {"@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True}
 """Access-log buckets grant S3's log delivery through a bucket policy, not the
@@ -23,6 +28,11 @@ S3_ACCESS_LOGS_BY_POLICY = {"@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": T
 API_ACCESS_LOG_ARN = {"@aws-cdk/aws-apigateway:logGroupDestinationArnWithoutWildcard": True}
 """A stage's access log destination is the log group's ARN without the trailing ``:*`` (the
 form API Gateway documents), in any app."""
+
+
+ECS_SERVICE_ARN_WITH_CLUSTER = {"@aws-cdk/aws-ecs:arnFormatIncludesClusterName": True}
+"""A service's ARN names its cluster (``service/<cluster>/<service>``), the format ECS has
+used for every account since 2021: the ARN ECS's deployment events carry."""
 
 
 def pin_feature_flags(construct: Construct, flags: Mapping[str, object]) -> None:

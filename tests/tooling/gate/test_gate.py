@@ -260,6 +260,7 @@ def test_reference_app_passes_every_checker(reference_report: dict[str, Any]) ->
         "secure_state_machine",
         "secure_table",
         "secure_cache",
+        "container_service",
         "queue_worker",
         "monitoring",
         "monitored_function",
