@@ -404,6 +404,12 @@ INVALID: dict[str, tuple[Callable[[Built], object], str]] = {
         lambda b: b.monitoring.add_availability_slo(b.api, name="n" * 240),
         r"CloudWatch allows 255",
     ),
+    "application signals name too long": (
+        lambda b: b.monitoring.add_availability_slo(
+            b.api, name="n" * 120, application_signals=True
+        ),
+        r"Application Signals allows 128: give a shorter name",
+    ),
     "target of the wrong kind": (
         lambda b: b.monitoring.add_availability_slo(b.topic),  # type: ignore[arg-type]
         r"target",

@@ -42,6 +42,8 @@ from org_constructs.monitoring._slo_targets import Indicator, SloTarget
 
 __all__ = ["Objectives"]
 
+_MAX_SIGNALS_NAME = 128
+"""The longest name of an Application Signals service level objective."""
 _NO_ACTION_REASON = (
     "A window alarm of a service level objective only feeds its composite alarm (long AND "
     "short window), which notifies; an action on each window would page twice, unconfirmed."
@@ -295,6 +297,16 @@ class Objectives:
                 True,
                 "needs plain metrics (cloudwatch.Metric) for good and total: Application "
                 "Signals takes metric queries, not nested math expressions",
+            )
+        signals_name = f"{self._stage.value}-{self._service}-{name}"
+        if application_signals and len(signals_name) > _MAX_SIGNALS_NAME:
+            raise ValidationError(
+                where,
+                prop,
+                name,
+                f"makes the Application Signals objective's name {signals_name!r} "
+                f"{len(signals_name)} characters; Application Signals allows "
+                f"{_MAX_SIGNALS_NAME}: give a shorter name",
             )
         pages = self._stage is not Stage.DEV if paging is None else paging
         slo = self._build(
@@ -597,7 +609,7 @@ def _application_signals(
     return applicationsignals.CfnServiceLevelObjective(
         scope,
         "ServiceLevelObjective",
-        name=f"{stage}-{service}-{name}",
+        name=f"{stage}-{service}-{name}",  # checked: at most 128 characters
         description=f"{objective:g}% of {service}'s events are good over {days} days; bad: "
         f"{indicator.description}."[:1024],
         goal=applicationsignals.CfnServiceLevelObjective.GoalProperty(
