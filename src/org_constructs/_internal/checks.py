@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import importlib
 import inspect
 import ipaddress
 import math
@@ -382,7 +383,27 @@ def check_fields(where: str, instance: object) -> None:
 
 @cache
 def _hints(function: Callable[..., object]) -> dict[str, Any]:
-    return typing.get_type_hints(function)
+    return type_hints(function)
+
+
+def type_hints(
+    function: Callable[..., object], localns: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """``typing.get_type_hints(function)``, with the library's classes that a module imports
+    for its annotations only (``DEFERRED_NAMES``: importing them would import aws-cdk-lib
+    modules a service may not use) imported now, when a check first reads them."""
+    from org_constructs._internal.lazy import DEFERRED_NAMES
+
+    while True:
+        try:
+            return typing.get_type_hints(function, localns=dict(localns or {}))
+        except NameError as error:
+            name = error.name or ""
+            module = DEFERRED_NAMES.get(name)
+            globals_ = getattr(function, "__globals__", None)
+            if module is None or globals_ is None or name in globals_:
+                raise
+            globals_[name] = getattr(importlib.import_module(module), name)
 
 
 def _problem(prop: str, value: object, hint: Any) -> tuple[str, object, str] | None:

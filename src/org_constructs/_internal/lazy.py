@@ -20,7 +20,15 @@ import sys
 import types
 from typing import Any
 
-__all__ = ["instance_of", "lazy_module"]
+__all__ = ["DEFERRED_NAMES", "instance_of", "lazy_module"]
+
+DEFERRED_NAMES = {
+    "SecureApi": "org_constructs.api",
+    "SecureDatabase": "org_constructs.database",
+}
+"""The library's classes that modules name in annotations only (imported under
+``TYPE_CHECKING``), with the module that defines them: ``checks.type_hints`` imports them
+when a check reads such an annotation."""
 
 
 class _LazyModule(types.ModuleType):

@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import Annotations, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_elasticache as elasticache
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
@@ -21,6 +20,7 @@ from constructs import Construct
 from org_constructs._internal import checks
 from org_constructs._internal.ingress import admit
 from org_constructs._internal.kms import rotating_key
+from org_constructs._internal.lazy import lazy_module
 from org_constructs.compliance._acknowledgements import acknowledge, acknowledge_library_check
 from org_constructs.config import CacheConfig, CacheEngine, Stage
 from org_constructs.contract import REGULATED_PACKS
@@ -29,6 +29,11 @@ from org_constructs.data._cache_settings import DEFAULT_ACCESS_STRING, CacheSett
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring import ServiceMonitoring
 from org_constructs.network import StandardVpc
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_elasticache as elasticache
+else:
+    elasticache = lazy_module("aws_cdk.aws_elasticache")
 
 __all__ = ["SecureCache"]
 

@@ -4,17 +4,25 @@ the facade stays one readable module)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from aws_cdk import aws_ecs as ecs
-from aws_cdk import aws_ecs_patterns as ecs_patterns
-from aws_cdk import aws_elasticloadbalancingv2 as elbv2
-
+from org_constructs._internal.lazy import lazy_module
 from org_constructs.core import LoadBalancedService
 from org_constructs.monitoring._factory import MonitoredResource
 from org_constructs.monitoring._packs import PackSpec
 from org_constructs.monitoring._packs import container_service as container_service_pack
 from org_constructs.monitoring._packs import load_balancer as load_balancer_pack
 from org_constructs.monitoring._settings import AlarmLevels, AlarmSettings
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_ecs as ecs
+    from aws_cdk import aws_ecs_patterns as ecs_patterns
+    from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+else:
+    ecs = lazy_module("aws_cdk.aws_ecs")
+    ecs_patterns = lazy_module("aws_cdk.aws_ecs_patterns")
+    elbv2 = lazy_module("aws_cdk.aws_elasticloadbalancingv2")
+
 
 __all__ = ["ContainerPacks"]
 

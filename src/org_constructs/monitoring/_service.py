@@ -10,23 +10,20 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 
 from aws_cdk import ArnFormat, Duration, Stack, Token
-from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_rds as rds
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct, Node
 
 from org_constructs._internal import checks
 from org_constructs._internal.kernel import Slot
-from org_constructs.api import SecureApi
+from org_constructs._internal.lazy import lazy_module
 from org_constructs.config import Stage
 from org_constructs.config._model import check_runbook_url
 from org_constructs.contract import DOCS_SOURCE
 from org_constructs.core import QueueWithDeadLetter, config_of, stage_of
-from org_constructs.database import SecureDatabase
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring import _targets as targets
 from org_constructs.monitoring._async_packs import AsyncPacks
@@ -62,6 +59,17 @@ from org_constructs.monitoring._settings import (
 )
 from org_constructs.monitoring._topic import AlarmTopic
 from org_constructs.network import StandardVpc
+
+if typing.TYPE_CHECKING:
+    from aws_cdk import aws_apigateway as apigw
+    from aws_cdk import aws_rds as rds
+
+    from org_constructs.api import SecureApi
+    from org_constructs.database import SecureDatabase
+else:
+    apigw = lazy_module("aws_cdk.aws_apigateway")
+    rds = lazy_module("aws_cdk.aws_rds")
+
 
 __all__ = [
     "MonitoredResource",

@@ -16,19 +16,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from aws_cdk import Duration, Stack, Token
-from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_ecs as ecs
-from aws_cdk import aws_ecs_patterns as ecs_patterns
-from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_rds as rds
 from constructs import Construct
 
-from org_constructs.api import SecureApi
+from org_constructs._internal.lazy import instance_of
 from org_constructs.core import LoadBalancedService, ReleasedFunction
-from org_constructs.database import SecureDatabase
 from org_constructs.errors import ValidationError
 from org_constructs.network import StandardVpc
 
@@ -127,8 +121,12 @@ class _Kind:
     advice: str
 
 
-def _is(*classes: type) -> Callable[[object], bool]:
-    return lambda value: isinstance(value, classes)
+def _is(*classes: type | str) -> Callable[[object], bool]:
+    """A kind's test: an instance of any of ``classes``, a class or the path of one whose
+    module is not imported unless a service uses it (``"aws_cdk.aws_ecs.BaseService"``)."""
+    loaded = tuple(c for c in classes if isinstance(c, type))
+    paths = tuple(c for c in classes if isinstance(c, str))
+    return lambda value: isinstance(value, loaded) or instance_of(value, *paths)
 
 
 def _monitored_function(value: object) -> bool:
@@ -138,7 +136,7 @@ def _monitored_function(value: object) -> bool:
 
 def _container_service(value: object) -> bool:
     # The class first: the protocol's check reads properties, each a kernel request.
-    return isinstance(value, ecs_patterns.ApplicationLoadBalancedServiceBase) or (
+    return instance_of(value, "aws_cdk.aws_ecs_patterns.ApplicationLoadBalancedServiceBase") or (
         hasattr(type(value), "target_group") and isinstance(value, LoadBalancedService)
     )
 
@@ -152,13 +150,13 @@ _KINDS = (
     ),
     _Kind(
         "an ECS service",
-        _is(ecs.BaseService),
+        _is("aws_cdk.aws_ecs.BaseService"),
         ("monitor_container_service",),
         "monitor it with monitor_container_service",
     ),
     _Kind(
         "an Application Load Balancer",
-        _is(elbv2.ApplicationLoadBalancer),
+        _is("aws_cdk.aws_elasticloadbalancingv2.ApplicationLoadBalancer"),
         ("monitor_load_balancer",),
         "monitor it with monitor_load_balancer (target_group= adds its targets' alarms)",
     ),
@@ -169,25 +167,33 @@ _KINDS = (
         "give its .alias (the traffic it serves) to monitor_lambda_function, or create it "
         "with MonitoredFunction(monitoring=...), which does that",
     ),
-    _Kind("a SecureApi", _is(SecureApi), ("monitor_rest_api",), "monitor it with monitor_rest_api"),
     _Kind(
-        "a RestApi", _is(apigw.RestApi), ("monitor_rest_api",), "monitor it with monitor_rest_api"
+        "a SecureApi",
+        _is("org_constructs.api._secure_api.SecureApi"),
+        ("monitor_rest_api",),
+        "monitor it with monitor_rest_api",
+    ),
+    _Kind(
+        "a RestApi",
+        _is("aws_cdk.aws_apigateway.RestApi"),
+        ("monitor_rest_api",),
+        "monitor it with monitor_rest_api",
     ),
     _Kind(
         "a REST API that is not an apigateway.RestApi",
-        _is(apigw.RestApiBase),
+        _is("aws_cdk.aws_apigateway.RestApiBase"),
         (),
         "monitor it with monitor_rest_api(api_name=..., stage_name=...)",
     ),
     _Kind(
         "a SecureDatabase",
-        _is(SecureDatabase),
+        _is("org_constructs.database._secure_database.SecureDatabase"),
         ("monitor_database",),
         "monitor it with monitor_database",
     ),
     _Kind(
         "an RDS database",
-        _is(rds.DatabaseInstanceBase, rds.DatabaseClusterBase),
+        _is("aws_cdk.aws_rds.DatabaseInstanceBase", "aws_cdk.aws_rds.DatabaseClusterBase"),
         ("monitor_database",),
         "monitor it with monitor_database",
     ),

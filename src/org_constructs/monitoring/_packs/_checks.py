@@ -7,11 +7,11 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from aws_cdk import Stack
-from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from org_constructs._internal import checks as config_checks
+from org_constructs._internal.lazy import instance_of
 from org_constructs.config import Stage
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring import _targets as targets
@@ -49,7 +49,8 @@ class Watchlist:
         return resource
 
 
-_MADE_HERE = (lambda_.Function, lambda_.Alias, lambda_.Version, apigw.RestApi)
+_MADE_HERE = (lambda_.Function, lambda_.Alias, lambda_.Version)
+_MADE_HERE_ELSEWHERE = ("aws_cdk.aws_apigateway.RestApi",)
 """Resources made by their constructor (not imported): their region is their stack's."""
 
 
@@ -138,8 +139,8 @@ class PackChecks:
         its stack, when the caller has read it."""
         if (
             self._stack is not None
-            and isinstance(target, _MADE_HERE)
-            and (stack or target.stack) is self._stack
+            and (isinstance(target, _MADE_HERE) or instance_of(target, *_MADE_HERE_ELSEWHERE))
+            and (stack or getattr(target, "stack", None)) is self._stack
         ):
             # Made in the alarms' own stack, so in their region: one request, not three.
             return

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from aws_cdk import Stack, Token
-from aws_cdk import aws_apigateway as apigw
 
 from org_constructs._internal import checks as config_checks
 from org_constructs._internal.kernel import Seconds, Slot
-from org_constructs.api import SecureApi
+from org_constructs._internal.lazy import lazy_module
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring._packs._base import MetricFor, Pack, PackSpec, PageRow, Plan, Unit
 from org_constructs.monitoring._packs._checks import Overrides, PackChecks
@@ -21,6 +21,14 @@ from org_constructs.monitoring._settings import (
     Severity,
     catalogue,
 )
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_apigateway as apigw
+
+    from org_constructs.api import SecureApi
+else:
+    apigw = lazy_module("aws_cdk.aws_apigateway")
+
 
 __all__ = ["CATALOGUE", "NAME", "PACK", "check", "monitor", "stage_names"]
 
@@ -120,6 +128,8 @@ def check(
     alarms: Overrides,
 ) -> Plan:
     """What ``monitor_rest_api`` refuses; the plan of its one API stage."""
+    from org_constructs.api import SecureApi
+
     where = checks.where
     named: object = api
     if api is not None:
@@ -169,6 +179,8 @@ def _check_api_names(
     where: str, api: SecureApi | apigw.RestApi, api_name: str | None, stage_name: str | None
 ) -> None:
     """``api_name`` and ``stage_name`` agree with the api's own name and stages."""
+    from org_constructs.api import SecureApi
+
     rest_api = api.api if isinstance(api, SecureApi) else api
     own_name = api.rest_api_name
     if (

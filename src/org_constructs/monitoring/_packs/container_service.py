@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-
-from aws_cdk import aws_ecs as ecs
-from aws_cdk import aws_ecs_patterns as ecs_patterns
-from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from typing import TYPE_CHECKING
 
 from org_constructs._internal.kernel import Program, Slot
+from org_constructs._internal.lazy import instance_of, lazy_module
 from org_constructs.core import LoadBalancedService
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring._packs import load_balancer as lb_pack
@@ -24,6 +22,16 @@ from org_constructs.monitoring._settings import (
     Severity,
     catalogue,
 )
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_ecs as ecs
+    from aws_cdk import aws_ecs_patterns as ecs_patterns
+    from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+else:
+    ecs = lazy_module("aws_cdk.aws_ecs")
+    ecs_patterns = lazy_module("aws_cdk.aws_ecs_patterns")
+    elbv2 = lazy_module("aws_cdk.aws_elasticloadbalancingv2")
+
 
 __all__ = [
     "CATALOGUE",
@@ -43,8 +51,8 @@ CONTAINER_INSIGHTS = "ECS/ContainerInsights"
 (``ContainerService`` turns it on; an account may turn it on for every new cluster)."""
 MISSING_TASKS = "desired - running"
 PATTERNS = (
-    ecs_patterns.ApplicationLoadBalancedFargateService,
-    ecs_patterns.ApplicationLoadBalancedEc2Service,
+    "aws_cdk.aws_ecs_patterns.ApplicationLoadBalancedFargateService",
+    "aws_cdk.aws_ecs_patterns.ApplicationLoadBalancedEc2Service",
 )
 """The aws-cdk-lib patterns taken as they are (service, load balancer and target group)."""
 
@@ -173,7 +181,7 @@ def _target(where: str, service: object) -> _Target:
     """The ECS service, load balancer and target group of ``service``."""
     if isinstance(service, ecs.BaseService):
         return _Target(service, None, None, None)
-    if isinstance(service, PATTERNS):
+    if instance_of(service, *PATTERNS):
         reads = Program()
         found, load_balancer, target_group, owner_id = reads.read(
             reads.get(service, "service"),
@@ -237,7 +245,7 @@ def _same(one: object, other: object) -> bool:
 def _owner(facts: _Facts, service: ecs.IBaseService) -> object | None:
     """The ``ContainerService`` or pattern whose ``.service`` this is, if any."""
     owner = facts.owner
-    recognised = isinstance(owner, PATTERNS) or (
+    recognised = instance_of(owner, *PATTERNS) or (
         # The class first: the protocol's check reads properties, each a kernel request.
         hasattr(type(owner), "target_group") and isinstance(owner, LoadBalancedService)
     )
@@ -257,9 +265,9 @@ def check(
 ) -> Plan:
     """What ``monitor_container_service`` refuses; the plan of its one service."""
     where = checks.where
-    if isinstance(service, ecs_patterns.ApplicationLoadBalancedServiceBase) and not isinstance(
-        service, PATTERNS
-    ):
+    if instance_of(
+        service, "aws_cdk.aws_ecs_patterns.ApplicationLoadBalancedServiceBase"
+    ) and not instance_of(service, *PATTERNS):
         raise ValidationError(
             where,
             "service",

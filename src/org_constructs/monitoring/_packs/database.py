@@ -7,10 +7,9 @@ import typing
 from collections.abc import Mapping
 
 from aws_cdk import aws_cloudwatch as cw
-from aws_cdk import aws_rds as rds
 
 from org_constructs._internal import checks as config_checks
-from org_constructs.database import SecureDatabase
+from org_constructs._internal.lazy import lazy_module
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring._packs._base import Pack, PackSpec, PageRow, Plan, Unit
 from org_constructs.monitoring._packs._checks import Overrides, PackChecks
@@ -23,6 +22,14 @@ from org_constructs.monitoring._settings import (
     Severity,
     catalogue,
 )
+
+if typing.TYPE_CHECKING:
+    from aws_cdk import aws_rds as rds
+
+    from org_constructs.database import SecureDatabase
+else:
+    rds = lazy_module("aws_cdk.aws_rds")
+
 
 __all__ = [
     "CATALOGUE",
@@ -197,6 +204,8 @@ def check(
     alarms: Overrides,
 ) -> Plan:
     """What ``monitor_database`` refuses; the plan of its one instance or cluster."""
+    from org_constructs.database import SecureDatabase
+
     where = checks.where
     checks.check_region("database", database)
     target: rds.IDatabaseInstance | rds.IDatabaseCluster

@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from aws_cdk import Stack, Token
-from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 
 from org_constructs._internal.kernel import Program, Seconds, Slot
+from org_constructs._internal.lazy import lazy_module
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring._packs._base import MetricFor, Pack, PackSpec, PageRow, Plan, Unit
 from org_constructs.monitoring._packs._checks import Overrides, PackChecks
@@ -27,6 +28,12 @@ from org_constructs.monitoring._settings import (
     Severity,
     catalogue,
 )
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+else:
+    elbv2 = lazy_module("aws_cdk.aws_elasticloadbalancingv2")
+
 
 __all__ = [
     "CATALOGUE",
