@@ -29,6 +29,7 @@ from org_constructs import (
     EnvironmentConfig,
     MonitoredFunction,
     ReleaseStrategy,
+    ServiceMonitoring,
     StandardVpc,
     ValidationError,
 )
@@ -165,6 +166,20 @@ def from_setting(stack: Stack) -> ContainerService:
     return ContainerService(stack, "Web", vpc=StandardVpc(stack, "Network"), image=image())
 
 
+def monitored_service(stack: Stack) -> ContainerService:
+    monitoring = ServiceMonitoring(
+        stack, "Monitoring", service_name="shop", alarm_topic=AlarmTopic(stack, "Alarms")
+    )
+    return ContainerService(
+        stack,
+        "Web",
+        vpc=StandardVpc(stack, "Network"),
+        image=image(),
+        certificate=certificate(stack),
+        monitoring=monitoring,
+    )
+
+
 VARIANTS: dict[str, tuple[str, Build]] = {
     "dev": ("dev", default_service),
     "staging": ("staging", secured_service),
@@ -173,6 +188,7 @@ VARIANTS: dict[str, tuple[str, Build]] = {
     "blue-green": ("staging", blue_green_service),
     "opt-outs": ("dev", opted_out_service),
     "setting": ("production-setting", from_setting),
+    "monitored": ("staging", monitored_service),
 }
 
 
@@ -441,6 +457,43 @@ class TestReleases:
             for p in policies.values()
         )
         assert metrics == ["ALBRequestCountPerTarget", "ECSServiceAverageCPUUtilization"]
+
+
+class TestMonitoring:
+    def test_the_monitoring_watches_the_service_and_names_it(
+        self, templates: dict[str, Template]
+    ) -> None:
+        names = {
+            a["Properties"]["AlarmName"]
+            for a in find_resources(templates["monitored"], "AWS::CloudWatch::Alarm").values()
+        }
+        rollback = {n for n in names if "-rollback-" in n}
+        assert rollback == {
+            "staging-shop-Web-rollback-target-5xx-rate",
+            "staging-shop-Web-rollback-response-time-p99",
+        }
+        watched = {n for n in names - rollback if n.startswith("staging-shop-Web-")}
+        assert {"staging-shop-Web-cpu", "staging-shop-Web-memory"} <= watched, watched
+
+    def test_a_label_the_monitoring_has_is_refused_before_anything(
+        self, environments: dict[str, EnvironmentConfig]
+    ) -> None:
+        def twice(stack: Stack) -> ContainerService:
+            first = monitored_service(stack)
+            nested = Construct(stack, "Nested")
+            with pytest.raises(ValidationError, match=r"'Web'"):
+                ContainerService(
+                    nested,
+                    "Web",
+                    vpc=first.cluster.vpc,
+                    image=image(),
+                    certificate=certificate(nested),
+                    monitoring=stack.node.find_child("Monitoring"),  # type: ignore[arg-type]
+                )
+            assert nested.node.try_find_child("Web") is None
+            return first
+
+        ServiceStack(make_app(), "Twice", config=environments["staging"], build=twice)
 
 
 class TestAttributes:
