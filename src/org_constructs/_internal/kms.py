@@ -8,7 +8,6 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from org_constructs._internal import checks
-from org_constructs.core import removal_policy_for
 from org_constructs.errors import ValidationError
 
 __all__ = ["log_group_key", "rotating_key"]
@@ -28,7 +27,7 @@ def rotating_key(
         construct_id,
         description=f"Encrypts {purpose}",
         enable_key_rotation=True,
-        removal_policy=removal_policy_for(scope, removal_policy),
+        removal_policy=removal_policy or _stage_removal_policy(scope),
     )
     # Grants only for AWS services acting on AWS resources (Control Tower CT.KMS.PR.3): a
     # principal with kms:CreateGrant cannot hand the key on to anyone else.
@@ -58,6 +57,17 @@ def log_group_key(
     key = rotating_key(scope, construct_id, purpose, removal_policy)
     key.grant_encrypt_decrypt(iam.ServicePrincipal(f"logs.{Stack.of(scope).region}.amazonaws.com"))
     return key
+
+
+def _stage_removal_policy(scope: Construct) -> RemovalPolicy:
+    """``removal_policy_for(scope)``: the ``AbstractStack``'s stage default, else RETAIN.
+
+    Read from the stack's ``default_removal_policy`` rather than imported from
+    ``org_constructs.core``, whose stacks create these keys themselves (the organisation
+    defaults' key), so that the two modules do not import each other.
+    """
+    policy = getattr(Stack.of(scope), "default_removal_policy", None)
+    return policy if isinstance(policy, RemovalPolicy) else RemovalPolicy.RETAIN
 
 
 def _check(where: str, arguments: dict[str, object]) -> None:

@@ -35,6 +35,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct, IConstruct, IValidation
 
 from org_constructs._internal import checks
+from org_constructs._internal.kms import log_group_key
 from org_constructs.compliance._acknowledgements import (
     DEPENDS_ON_ROLE_REASON,
     acknowledge,
@@ -213,8 +214,6 @@ class OrganisationDefaults:
 
     def _key(self, scope: Construct) -> kms.IKey:
         """The stack's one key for the defaults, made on first use."""
-        from org_constructs._internal.kms import log_group_key
-
         stack = Stack.of(scope)
         existing = stack.node.try_find_child(DEFAULTS_KEY_ID)
         if isinstance(existing, kms.Key):
