@@ -274,6 +274,40 @@ def test_secure_cache_example(cache_assembly: Path, stage: str, nodes: int, fail
 
 
 @pytest.fixture
+def container_assembly(validated_example: Callable[..., ValidatedApp]) -> Path:
+    return validated_assembly(validated_example, "container_service")
+
+
+@pytest.mark.parametrize(
+    ("stage", "strategy", "tasks", "ports"),
+    [
+        ("dev", "ROLLING", 1, [80]),
+        ("staging", "CANARY", 2, [80, 443]),
+        ("production", "CANARY", 2, [80, 443]),
+    ],
+)
+def test_container_service_example(
+    container_assembly: Path, stage: str, strategy: str, tasks: int, ports: list[int]
+) -> None:
+    """One task released all at once over HTTP in dev; a canary behind HTTPS (the
+    environment's certificate_arn setting) elsewhere, with its rollback alarms."""
+    stack = f"Web-{stage}"
+    (service,) = resources_of(container_assembly, stack, "AWS::ECS::Service")
+    deployment = service["Properties"]["DeploymentConfiguration"]
+    assert deployment["Strategy"] == strategy
+    assert deployment["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
+    assert service["Properties"]["DesiredCount"] == tasks
+    listeners = resources_of(container_assembly, stack, "AWS::ElasticLoadBalancingV2::Listener")
+    assert sorted(listener["Properties"]["Port"] for listener in listeners) == ports
+    names = {
+        a["Properties"]["AlarmName"]
+        for a in resources_of(container_assembly, stack, "AWS::CloudWatch::Alarm")
+    }
+    assert f"{stage}-web-Web-rollback-target-5xx-rate" in names
+    assert f"{stage}-web-Web-cpu" in names
+
+
+@pytest.fixture
 def monitoring_assembly(validated_example: Callable[..., ValidatedApp]) -> Path:
     return validated_assembly(validated_example, "monitoring")
 

@@ -1,8 +1,15 @@
-"""The web stack: a ContainerService in a StandardVpc, its alarms and deployment events."""
+"""The web stack: a ContainerService in a StandardVpc, its alarms, dashboard and deployment
+events."""
 
 from aws_cdk import aws_ecs as ecs
 
-from org_constructs import AbstractStack, AlarmTopic, ContainerService, StandardVpc
+from org_constructs import (
+    AbstractStack,
+    AlarmTopic,
+    ContainerService,
+    ServiceMonitoring,
+    StandardVpc,
+)
 
 
 class WebStack(AbstractStack):
@@ -13,6 +20,7 @@ class WebStack(AbstractStack):
     def initialize(self) -> None:
         network = StandardVpc.from_config(self, "Network", self.config.vpc)
         alarms = AlarmTopic.from_config(self, "Alarms", self.config)
+        monitoring = ServiceMonitoring(self, "Monitoring", service_name="web", alarm_topic=alarms)
         ContainerService(
             self,
             "Web",
@@ -32,4 +40,5 @@ class WebStack(AbstractStack):
                 "nginx writes its pid file and its proxy cache under /var/run and /var/cache."
             ),
             alarm_topic=alarms,  # rollback alarms and ECS deployment events
+            monitoring=monitoring,  # CPU, memory, tasks, 5xx, latency: alarms and dashboard
         )
