@@ -367,6 +367,35 @@ class TestApplyOrganisationDefaults:
             dev_lb
         )
 
+    def test_settings_the_team_chose_are_not_contradicted(self) -> None:
+        """A public website bucket and a global table keep what aws-cdk-lib allows them."""
+        stack = Stack(make_app(), "Site")
+        apply_organisation_defaults(stack, stage=Stage.PRODUCTION)
+        s3.Bucket(
+            stack,
+            "Site",
+            public_read_access=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ACLS_ONLY,
+            website_index_document="index.html",
+        )
+        dynamodb.Table(
+            stack,
+            "Global",
+            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+            replication_regions=["eu-west-1"],
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+        )
+        template = Template.from_stack(stack)
+        site = next(
+            v for k, v in _of_type(template, "AWS::S3::Bucket").items() if k.startswith("Site")
+        )
+        assert site["Properties"]["VersioningConfiguration"] == {"Status": "Enabled"}
+        assert site["Properties"]["PublicAccessBlockConfiguration"]["BlockPublicPolicy"] is False
+        (table,) = _of_type(template, "AWS::DynamoDB::Table").values()
+        assert table["Properties"]["PointInTimeRecoverySpecification"] == {
+            "PointInTimeRecoveryEnabled": True
+        }
+
     def test_an_unknown_resource_is_refused(self) -> None:
         stack = Stack(make_app(), "S")
         with pytest.raises(ValidationError, match=r"resources.*among LogGroup"):

@@ -525,7 +525,9 @@ def _bucket(
     policy: OrganisationDefaults, props: dict[str, Any], scope: Construct, _id: str
 ) -> set[str]:
     done: set[str] = set()
-    if _missing(props, "blockPublicAccess"):
+    # A bucket the team makes public (a website) or gives an ACL keeps aws-cdk-lib's defaults
+    # for access: blocking it would contradict the team's own setting.
+    if _missing(props, "blockPublicAccess", "publicReadAccess"):
         props["blockPublicAccess"] = s3.BlockPublicAccess.BLOCK_ALL
         done.add("blockPublicAccess")
     if _missing(props, "enforceSSL", "enforceSsl"):
@@ -539,7 +541,7 @@ def _bucket(
         props["encryptionKey"] = policy._key(scope)
         props.setdefault("bucketKeyEnabled", True)
         done.add("encryptionKey")
-    if _missing(props, "objectOwnership"):
+    if _missing(props, "objectOwnership", "accessControl"):
         props["objectOwnership"] = s3.ObjectOwnership.BUCKET_OWNER_ENFORCED
         done.add("objectOwnership")
     if _missing(props, "serverAccessLogsBucket", "serverAccessLogsPrefix"):
@@ -576,7 +578,8 @@ def _table_v1(
     policy: OrganisationDefaults, props: dict[str, Any], scope: Construct, construct_id: str
 ) -> set[str]:
     done = _table(policy, props, scope, construct_id)
-    if _missing(props, "encryption", "encryptionKey"):
+    # A global table (replicationRegions) takes no customer-managed key in aws-cdk-lib.
+    if _missing(props, "encryption", "encryptionKey", "replicationRegions"):
         props["encryption"] = dynamodb.TableEncryption.CUSTOMER_MANAGED
         props["encryptionKey"] = policy._key(scope)
         done.add("encryptionKey")
