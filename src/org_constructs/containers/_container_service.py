@@ -28,14 +28,13 @@ from constructs import Construct
 from org_constructs._internal import checks
 from org_constructs._internal.flags import ECS_SERVICE_ARN_WITH_CLUSTER, pin_feature_flags
 from org_constructs._internal.ingress import admit
-from org_constructs.compliance._acknowledgements import acknowledge, acknowledge_library_check
+from org_constructs.compliance._acknowledgements import acknowledge
 from org_constructs.config import ContainerServiceConfig, ReleaseStrategy, Stage
 from org_constructs.containers._load_balancer import Front, build_front
 from org_constructs.containers._release import create_rollback_alarms, send_deployment_events
+from org_constructs.containers._service import create_service
 from org_constructs.containers._settings import ContainerSettings, checked
 from org_constructs.containers._tasks import (
-    CONTAINER_NAME,
-    CustomerManagedRole,
     Tasks,
     build_tasks,
 )
@@ -43,6 +42,7 @@ from org_constructs.core import config_of, name_part_of, removal_policy_for
 from org_constructs.monitoring import AlarmSettings, AlarmTopic, ServiceMonitoring
 from org_constructs.monitoring._service import default_runbook_url
 from org_constructs.network import StandardVpc
+from org_constructs.storage import SecureBucket
 
 __all__ = ["ContainerService"]
 
@@ -59,22 +59,6 @@ _FROM_CONFIG = (
     "allow_http",
 )
 """The constructor's keywords that ``from_config`` takes from the ``ContainerServiceConfig``."""
-_STRATEGIES = {
-    ReleaseStrategy.ROLLING: ecs.DeploymentStrategy.ROLLING,
-    ReleaseStrategy.CANARY: ecs.DeploymentStrategy.CANARY,
-    ReleaseStrategy.LINEAR: ecs.DeploymentStrategy.LINEAR,
-    ReleaseStrategy.BLUE_GREEN: ecs.DeploymentStrategy.BLUE_GREEN,
-}
-_ALTERNATE_ROLE_REASON = (
-    "aws-cdk-lib creates the role ECS assumes to move traffic between the target groups with "
-    "the AWS managed policy AmazonECSInfrastructureRolePolicyForLoadBalancers, which ECS "
-    "documents for blue/green, canary and linear deployments."
-)
-_RULE_DEPENDENCY_REASON = (
-    "aws-cdk-lib makes the service depend on the production listener rule (its target group's "
-    "attachment to the load balancer), which the service's load balancer configuration also "
-    "references; the repeated dependency changes nothing in the deployment order."
-)
 _EXECUTION_ROLE_REASON = (
     "ecr:GetAuthorizationToken supports no resource-level permissions (AWS requires Resource "
     "'*'); aws-cdk-lib grants it to the execution role for images in ECR."
@@ -352,9 +336,14 @@ class ContainerService(Construct):
             description=f"Tasks of {self.node.path}",
             allow_all_outbound=True,
         )
-        self._service = self._create_service(settings)
-        self._attach(settings)
-        self._scale(settings)
+        self._service = create_service(
+            self,
+            settings,
+            tasks=self._tasks,
+            front=front,
+            security_group=self._security_group,
+            alarms=list(self._rollback_alarms.values()),
+        )
         if alarm_topic is not None:
             send_deployment_events(
                 self,
@@ -365,112 +354,6 @@ class ContainerService(Construct):
         policy = self._tasks.execution_role.policy
         if policy is not None and _grants_every_resource(policy):
             acknowledge(policy, _EXECUTION_ROLE_REASON, "AwsSolutions-IAM5[Resource::*]")
-
-    def _create_service(self, settings: ContainerSettings) -> ecs.FargateService:
-        strategy = settings.strategy
-        release: dict[str, Any] = {"deployment_strategy": _STRATEGIES[strategy]}
-        shift = ecs.TrafficShiftConfig(
-            step_percent=settings.traffic_percent, step_bake_time=settings.step_bake_time
-        )
-        if strategy is ReleaseStrategy.CANARY:
-            release["canary_configuration"] = shift
-        elif strategy is ReleaseStrategy.LINEAR:
-            release["linear_configuration"] = shift
-        if strategy.shifts_traffic:
-            release["bake_time"] = settings.bake_time
-        alarms = self._rollback_alarms.values()
-        service = ecs.FargateService(
-            self,
-            "Service",
-            cluster=self._tasks.cluster,
-            task_definition=self._tasks.task_definition,
-            assign_public_ip=False,
-            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
-            security_groups=[self._security_group],
-            desired_count=settings.min_capacity,
-            min_healthy_percent=100,
-            max_healthy_percent=200,
-            circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
-            deployment_controller=ecs.DeploymentController(type=ecs.DeploymentControllerType.ECS),
-            deployment_alarms=(
-                ecs.DeploymentAlarmConfig(
-                    alarm_names=[alarm.alarm_name for alarm in alarms],
-                    behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM,
-                )
-                if alarms
-                else None
-            ),
-            health_check_grace_period=Duration.seconds(60),
-            enable_ecs_managed_tags=True,
-            propagate_tags=ecs.PropagatedTagSource.SERVICE,
-            platform_version=ecs.FargatePlatformVersion.LATEST,
-            **release,
-        )
-        hook = settings.lifecycle_hook
-        if hook is not None:
-            # ECS invokes the function's ARN as given: that one resource, no version wildcard.
-            role = CustomerManagedRole(
-                self,
-                "LifecycleHookRole",
-                assumed_by=iam.ServicePrincipal("ecs.amazonaws.com"),
-                description=f"Invokes the lifecycle hook of {self.node.path}",
-            )
-            role.add_to_principal_policy(
-                iam.PolicyStatement(
-                    actions=["lambda:InvokeFunction"], resources=[hook.function_arn]
-                )
-            )
-            service.add_lifecycle_hook(
-                ecs.DeploymentLifecycleLambdaTarget(
-                    hook,
-                    "LifecycleHook",
-                    lifecycle_stages=list(settings.lifecycle_stages),
-                    role=role,
-                )
-            )
-        return service
-
-    def _attach(self, settings: ContainerSettings) -> None:
-        front = self._front
-        alternate = None
-        if front.alternate_target_group is not None and front.production_rule is not None:
-            alternate = ecs.AlternateTarget(
-                "AlternateTarget",
-                alternate_target_group=front.alternate_target_group,
-                production_listener=ecs.ListenerRuleConfiguration.application_listener_rule(
-                    front.production_rule
-                ),
-            )
-        target = self._service.load_balancer_target(
-            container_name=CONTAINER_NAME,
-            container_port=settings.container_port,
-            protocol=ecs.Protocol.TCP,
-            alternate_target=alternate,
-        )
-        target.attach_to_application_target_group(front.target_group)
-        if front.production_rule is not None:
-            acknowledge_library_check(self._service, "cfn-lint", "W3005", _RULE_DEPENDENCY_REASON)
-            role = self._service.node.try_find_child("AlternateTargetRole")
-            if role is not None:
-                acknowledge(
-                    role,
-                    _ALTERNATE_ROLE_REASON,
-                    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
-                    "AmazonECSInfrastructureRolePolicyForLoadBalancers]",
-                )
-
-    def _scale(self, settings: ContainerSettings) -> None:
-        scaling = self._service.auto_scale_task_count(
-            min_capacity=settings.min_capacity, max_capacity=settings.max_capacity
-        )
-        scaling.scale_on_cpu_utilization(
-            "CpuScaling", target_utilization_percent=settings.cpu_target_percent
-        )
-        scaling.scale_on_request_count(
-            "RequestScaling",
-            requests_per_target=settings.requests_per_target,
-            target_group=self._front.target_group,
-        )
 
     @classmethod
     def from_config(
@@ -565,7 +448,7 @@ class ContainerService(Construct):
         return self._front.alternate_target_group
 
     @property
-    def access_logs(self) -> Any:
+    def access_logs(self) -> SecureBucket:
         """The ``SecureBucket`` of the load balancer's access logs."""
         return self._front.access_logs
 
