@@ -867,3 +867,85 @@ def test_a_bare_app_with_an_abstract_stack(
     template = app.synth().get_stack_by_name(stack.stack_name).template
     assert LOG_GROUP in template["Resources"]
     assert [f for f in nag_findings(stack, NAG_PACKS) if mine(f.construct_path)] == []
+
+
+CONFIG_INVALID: dict[str, tuple[dict[str, Any], str]] = {
+    "memory for the cpu": ({"cpu": 1024, "memory_mib": 1024}, r"memory_mib=1024: .*cpu=1024"),
+    "unknown cpu": ({"cpu": 3000}, r"cpu=3000: must be one of"),
+    "max below min": ({"min_capacity": 4, "max_capacity": 3}, r"max_capacity=3: is below"),
+    "strategy": ({"strategy": "big_bang"}, r"strategy='big_bang': must be one of"),
+    "percent": ({"traffic_percent": 75}, r"traffic_percent=75: must be between 0.1 and 50"),
+    "linear floor": (
+        {"strategy": "linear", "traffic_percent": 2},
+        r"traffic_percent=2: must be between 3 and 50",
+    ),
+    "bake": ({"bake_time_minutes": 0}, r"bake_time_minutes=0: must be between 1 and 1440"),
+    "flag": ({"allow_http": "yes"}, r"allow_http='yes': must be true or false"),
+}
+
+
+@pytest.mark.parametrize("case", list(CONFIG_INVALID))
+def test_the_config_refuses_what_the_service_would(case: str) -> None:
+    values, pattern = CONFIG_INVALID[case]
+    with pytest.raises(ValidationError, match=rf"ContainerServiceConfig: {pattern}"):
+        ContainerServiceConfig(**values)
+
+
+def test_the_config_takes_fargates_sizes() -> None:
+    assert ContainerServiceConfig(cpu=256, memory_mib=2048).memory_mib == 2048
+    with pytest.raises(ValidationError, match=r"give 512, 1024 or 2048 MiB"):
+        ContainerServiceConfig(cpu=256, memory_mib=1536)
+    assert ContainerServiceConfig(cpu=16384, memory_mib=122880).cpu == 16384
+    with pytest.raises(ValidationError, match=r"32768 to 122880 MiB in steps of 8192"):
+        ContainerServiceConfig(cpu=16384, memory_mib=36864)
+
+
+def test_from_config_builds_what_the_constructor_does(
+    environments: dict[str, EnvironmentConfig],
+) -> None:
+    def build(use_config: bool) -> dict[str, Any]:
+        def make(stack: Stack) -> ContainerService:
+            network = StandardVpc(stack, "Network")
+            if use_config:
+                return ContainerService.from_config(
+                    stack,
+                    "Web",
+                    ContainerServiceConfig.for_stage("staging"),
+                    vpc=network,
+                    image=image(),
+                    certificate=certificate(stack),
+                )
+            return ContainerService(
+                stack, "Web", vpc=network, image=image(), certificate=certificate(stack)
+            )
+
+        stack = ServiceStack(make_app(), "Same", config=environments["staging"], build=make)
+        return template_of(stack).to_json()
+
+    assert build(True) == build(False)
+
+
+def test_from_config_refuses_what_the_config_gives(
+    environments: dict[str, EnvironmentConfig],
+) -> None:
+    def make(stack: Stack) -> None:
+        with pytest.raises(ValidationError, match=r"cpu"):
+            ContainerService.from_config(
+                stack,
+                "Web",
+                ContainerServiceConfig.for_stage("dev"),
+                vpc=StandardVpc(stack, "Network"),
+                image=image(),
+                cpu=512,
+            )
+
+    ServiceStack(make_app(), "Taken", config=environments["dev"], build=make)  # type: ignore[arg-type]
+
+
+def test_the_web_acl_protects_the_load_balancer(templates: dict[str, Template]) -> None:
+    association = one(templates["production"], "AWS::WAFv2::WebACLAssociation")
+    assert association["ResourceArn"] == {"Ref": LOAD_BALANCER}
+    group = find_resources(templates["production"], "AWS::Logs::LogGroup")
+    names = {g["Properties"].get("LogGroupName") for g in group.values()}
+    assert "aws-waf-logs-Web-production-Web" in names
+    assert not find_resources(templates["dev"], "AWS::WAFv2::WebACL"), "WAF off in dev"
