@@ -903,7 +903,7 @@ def test_the_config_takes_fargates_sizes() -> None:
 def test_from_config_builds_what_the_constructor_does(
     environments: dict[str, EnvironmentConfig],
 ) -> None:
-    def build(use_config: bool) -> dict[str, Any]:
+    def build(use_config: bool) -> Any:
         def make(stack: Stack) -> ContainerService:
             network = StandardVpc(stack, "Network")
             if use_config:
