@@ -2,11 +2,12 @@
 
 Used by benchmarks/run.py to measure what org-constructs adds to synthesis time. It builds the
 same architecture as ``examples/event_driven`` (uploads land in a bucket and notify a queue; a
-worker records them in a table; every night a workflow archives the old records) and the same
-resources, type for type: the keys, queues and their policies, the roles and their
-customer-managed policies, the alarm packs' 19 alarms, the 4 rollback alarms, the NAT
-instance's recovery alarm, the composite alarm and the two dashboards. It leaves out what the
-library adds besides: input checks, acknowledgements, tags.
+worker records them in a table; every night a workflow archives the old records; an API on
+Fargate behind a load balancer reads the table) and the same resources, type for type: the
+keys, queues and their policies, the roles and their customer-managed policies, the alarm
+packs' 30 alarms, the 6 rollback alarms, the NAT instance's recovery alarm, the 12 burn-rate
+alarms of the two service level objectives, the 7 composite alarms and the two dashboards. It
+leaves out what the library adds besides: input checks, acknowledgements, tags.
 
 Each block names the library construct it stands for. L1 properties are set only where the
 library sets them too (the NAT instance's hardening, the dead-letter queue's redrive allow
@@ -23,6 +24,8 @@ from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -110,11 +113,17 @@ class ManagedPolicyRole(iam.Role):
     ``ManagedPolicyRole`` and its ``OrgConstructsGrants``)."""
 
     def __init__(
-        self, scope: Construct, name: str, *, assumed_by: iam.IPrincipal, description: str
+        self,
+        scope: Construct,
+        name: str,
+        *,
+        assumed_by: iam.IPrincipal,
+        description: str,
+        policy: str = "Policy",
     ) -> None:
         super().__init__(scope, name, assumed_by=assumed_by, description=description)
         self.policy = iam.ManagedPolicy(
-            self, "Policy", roles=[self], description=f"Permissions of {self.node.path}"
+            self, policy, roles=[self], description=f"Permissions of {self.node.path}"
         )
         self.target = self.policy
 
@@ -234,6 +243,7 @@ class Monitoring:
         threshold: float,
         *,
         periods: int = 1,
+        datapoints: int | None = None,
         critical: bool = False,
         description: str,
         watched: bool = True,
@@ -251,7 +261,7 @@ class Monitoring:
             threshold=threshold,
             comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
             evaluation_periods=periods,
-            datapoints_to_alarm=periods,
+            datapoints_to_alarm=datapoints or periods,
             treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
         )
         new.add_alarm_action(self.action)
@@ -428,7 +438,7 @@ ec2.FlowLog(
 # undeliverable notifications wait in a dead-letter queue.
 alarms_scope = Construct(stack, "Alarms")
 alarms_key = key(alarms_scope, "Key", "the alarm notifications")
-for service in ("cloudwatch.amazonaws.com", "sns.amazonaws.com"):
+for service in ("cloudwatch.amazonaws.com", "events.amazonaws.com", "sns.amazonaws.com"):
     alarms_key.grant(iam.ServicePrincipal(service), "kms:Decrypt", "kms:GenerateDataKey*")
 topic = sns.Topic(
     alarms_scope, "Topic", display_name="Alarms", master_key=alarms_key, enforce_ssl=True
@@ -1089,6 +1099,556 @@ monitoring.main.add_widgets(
         height=6,
     )
 )
+
+# ContainerService: ARM64 Fargate tasks (read-only root filesystem, not root) in the private
+# subnets behind an internet-facing load balancer that logs its access to an access-logged
+# bucket; a circuit breaker and rollback alarms on each release; CPU and request scaling;
+# ECS deployment events to the alarm topic.
+api_scope = Construct(stack, "Api")
+cluster = ecs.Cluster(
+    api_scope, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENHANCED
+)
+api_logs = logs.LogGroup(
+    api_scope,
+    "LogGroup",
+    log_group_name="/ecs/uploads/Api",
+    encryption_key=log_key(api_scope, "LogKey", "the container logs of Api"),
+    retention=logs.RetentionDays.ONE_WEEK,
+    removal_policy=DESTROY,
+)
+task_role = ManagedPolicyRole(
+    api_scope,
+    "TaskRole",
+    assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+    description="Task role of Api: what the container may call",
+    policy="Grants",
+)
+execution_role = ManagedPolicyRole(
+    api_scope,
+    "ExecutionRole",
+    assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+    description="Execution role of Api: image pulls, logs and secrets",
+)
+task_definition = ecs.FargateTaskDefinition(
+    api_scope,
+    "TaskDefinition",
+    cpu=256,
+    memory_limit_mib=512,
+    runtime_platform=ecs.RuntimePlatform(
+        cpu_architecture=ecs.CpuArchitecture.ARM64,
+        operating_system_family=ecs.OperatingSystemFamily.LINUX,
+    ),
+    task_role=task_role,
+    execution_role=execution_role,
+)
+task_definition.add_container(
+    "app",
+    image=ecs.ContainerImage.from_registry("public.ecr.aws/uploads/api:1.4.2"),
+    memory_limit_mib=512,
+    environment={"TABLE_NAME": records.table_name},
+    logging=ecs.LogDrivers.aws_logs(
+        stream_prefix="uploads", log_group=api_logs, mode=ecs.AwsLogDriverMode.NON_BLOCKING
+    ),
+    port_mappings=[ecs.PortMapping(container_port=8080, name="http")],
+    readonly_root_filesystem=True,
+    user="1000:1000",
+    essential=True,
+)
+balancer_group = ec2.SecurityGroup(
+    api_scope,
+    "LoadBalancerSecurityGroup",
+    vpc=vpc,
+    description="Load balancer of Api",
+    allow_all_outbound=False,
+)
+balancer_group.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(80), "Clients of Api")
+balancer = elbv2.ApplicationLoadBalancer(
+    api_scope,
+    "LoadBalancer",
+    vpc=vpc,
+    vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
+    internet_facing=True,
+    security_group=balancer_group,
+    load_balancer_name="uploads-Api",
+    deletion_protection=False,
+    drop_invalid_header_fields=True,
+    desync_mitigation_mode=elbv2.DesyncMitigationMode.DEFENSIVE,
+)
+# SecureBucket (SSE-S3) for the load balancer's access logs, itself access-logged.
+access_scope = Construct(api_scope, "AccessLogs")
+api_server_logs = s3.Bucket(
+    access_scope,
+    "AccessLogs",
+    encryption=s3.BucketEncryption.S3_MANAGED,
+    versioned=True,
+    block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+    enforce_ssl=True,
+    minimum_tls_version=1.2,
+    object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    lifecycle_rules=[
+        s3.LifecycleRule(
+            id="expire-access-logs",
+            expiration=cdk.Duration.days(7),
+            noncurrent_version_expiration=cdk.Duration.days(1),
+            abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
+        )
+    ],
+    removal_policy=DESTROY,
+)
+balancer_logs = s3.Bucket(
+    access_scope,
+    "Bucket",
+    encryption=s3.BucketEncryption.S3_MANAGED,
+    versioned=True,
+    block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+    enforce_ssl=True,
+    minimum_tls_version=1.2,
+    object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    server_access_logs_bucket=api_server_logs,
+    server_access_logs_prefix="access-logs/",
+    lifecycle_rules=[
+        s3.LifecycleRule(
+            id="ExpireAccessLogs",
+            expiration=cdk.Duration.days(90),
+            noncurrent_version_expiration=cdk.Duration.days(1),
+            abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
+        )
+    ],
+    removal_policy=DESTROY,
+)
+balancer.log_access_logs(balancer_logs, "load-balancer")
+target_group = elbv2.ApplicationTargetGroup(
+    api_scope,
+    "TargetGroup",
+    vpc=vpc,
+    port=8080,
+    protocol=elbv2.ApplicationProtocol.HTTP,
+    target_type=elbv2.TargetType.IP,
+    deregistration_delay=cdk.Duration.seconds(30),
+    health_check=elbv2.HealthCheck(
+        path="/",
+        interval=cdk.Duration.seconds(15),
+        healthy_threshold_count=2,
+        unhealthy_threshold_count=3,
+        healthy_http_codes="200-399",
+    ),
+)
+target_group.set_attribute("stickiness.enabled", "false")
+listener = balancer.add_listener(
+    "Http", port=80, protocol=elbv2.ApplicationProtocol.HTTP, open=False
+)
+listener.add_target_groups("Default", target_groups=[target_group])
+api_rollback_scope = Construct(api_scope, "RollbackAlarms")
+api_rollback = [
+    monitoring.alarm(
+        api_rollback_scope,
+        "Api-rollback-target-5xx-rate",
+        cw.MathExpression(
+            expression="IF(requests1 > 0, 100 * errors1 / requests1, 0)",
+            using_metrics={
+                "errors1": target_group.metrics.http_code_target(
+                    elbv2.HttpCodeTarget.TARGET_5XX_COUNT, statistic="Sum", period=ONE_MINUTE
+                ),
+                "requests1": target_group.metrics.request_count(statistic="Sum", period=ONE_MINUTE),
+            },
+            label="5xx rate of target group 1 (%)",
+            period=ONE_MINUTE,
+        ),
+        5,
+        periods=3,
+        datapoints=2,
+        critical=True,
+        watched=False,
+        description="Rolls back a release of Api: more than 5% of requests failed.",
+    ),
+    monitoring.alarm(
+        api_rollback_scope,
+        "Api-rollback-response-time-p99",
+        target_group.metrics.target_response_time(statistic="p99", period=ONE_MINUTE),
+        2,
+        periods=3,
+        datapoints=2,
+        critical=True,
+        watched=False,
+        description="Rolls back a release of Api: the slowest responses take over 2 s.",
+    ),
+]
+api_tasks = ec2.SecurityGroup(
+    api_scope, "SecurityGroup", vpc=vpc, description="Tasks of Api", allow_all_outbound=True
+)
+api_service = ecs.FargateService(
+    api_scope,
+    "Service",
+    cluster=cluster,
+    task_definition=task_definition,
+    desired_count=1,
+    security_groups=[api_tasks],
+    vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+    assign_public_ip=False,
+    circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
+    deployment_controller=ecs.DeploymentController(type=ecs.DeploymentControllerType.ECS),
+    deployment_alarms=ecs.DeploymentAlarmConfig(
+        alarm_names=[alarm.alarm_name for alarm in api_rollback],
+        behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM,
+    ),
+    deployment_strategy=ecs.DeploymentStrategy.ROLLING,
+    min_healthy_percent=100,
+    max_healthy_percent=200,
+    health_check_grace_period=cdk.Duration.seconds(60),
+    enable_ecs_managed_tags=True,
+    propagate_tags=ecs.PropagatedTagSource.SERVICE,
+    platform_version=ecs.FargatePlatformVersion.LATEST,
+)
+target_group.add_target(api_service.load_balancer_target(container_name="app", container_port=8080))
+scaling = api_service.auto_scale_task_count(min_capacity=1, max_capacity=2)
+scaling.scale_on_cpu_utilization("CpuScaling", target_utilization_percent=60)
+scaling.scale_on_request_count(
+    "RequestScaling", requests_per_target=1000, target_group=target_group
+)
+events.Rule(
+    api_scope,
+    "DeploymentEvents",
+    description="The deployments of Api",
+    event_pattern=events.EventPattern(
+        source=["aws.ecs"],
+        detail_type=["ECS Deployment State Change"],
+        resources=[api_service.service_arn],
+    ),
+    targets=[targets.SnsTopic(topic, dead_letter_queue=undelivered, retry_attempts=8)],
+)
+
+# SecureTable.grant_read_data(api): into the task role's own grants policy.
+records.grant_read_data(task_role)
+
+# ServiceMonitoring.monitor_container_service: the ECS service and load balancer packs.
+service_scope = Construct(monitoring.scope, "ServiceApi")
+insights: dict[str, str] = {
+    "ClusterName": cluster.cluster_name,
+    "ServiceName": api_service.service_name,
+}
+
+
+def insight(name: str, label: str | None = None, period: cdk.Duration | None = None) -> cw.Metric:
+    return cw.Metric(
+        namespace="ECS/ContainerInsights",
+        metric_name=name,
+        dimensions_map=insights,
+        statistic="Average",
+        period=period,
+        label=label,
+    )
+
+
+tg_metrics = target_group.metrics
+lb_metrics = balancer.metrics
+monitoring.alarm(
+    service_scope,
+    "Api-cpu",
+    api_service.metric_cpu_utilization(statistic="Average", period=FIVE_MINUTES),
+    80,
+    periods=3,
+    description="The tasks use more than 80% of their CPU for 15 minutes.",
+)
+monitoring.alarm(
+    service_scope,
+    "Api-memory",
+    api_service.metric_memory_utilization(statistic="Average", period=FIVE_MINUTES),
+    80,
+    periods=3,
+    description="The tasks use more than 80% of their memory for 15 minutes.",
+)
+monitoring.alarm(
+    service_scope,
+    "Api-memory-critical",
+    api_service.metric_memory_utilization(statistic="Average", period=FIVE_MINUTES),
+    90,
+    periods=3,
+    critical=True,
+    description="The tasks use more than 90% of their memory: out-of-memory kills follow.",
+)
+monitoring.alarm(
+    service_scope,
+    "Api-running-tasks",
+    cw.MathExpression(
+        expression="desired - running",
+        using_metrics={
+            "desired": insight("DesiredTaskCount", period=ONE_MINUTE),
+            "running": insight("RunningTaskCount", period=ONE_MINUTE),
+        },
+        label="tasks missing",
+        period=ONE_MINUTE,
+    ),
+    0,
+    periods=10,
+    critical=True,
+    description="Fewer tasks run than desired for 10 minutes.",
+)
+monitoring.alarm(
+    service_scope,
+    "Api-target-5xx",
+    tg_metrics.http_code_target(
+        elbv2.HttpCodeTarget.TARGET_5XX_COUNT, statistic="Sum", period=ONE_MINUTE
+    ),
+    5,
+    description="The tasks answered more than 5 requests with a 5XX in a minute.",
+)
+monitoring.alarm(
+    service_scope,
+    "Api-target-5xx-rate",
+    cw.MathExpression(
+        expression="IF(requests > 0, 100 * errors / requests, 0)",
+        using_metrics={
+            "errors": tg_metrics.http_code_target(
+                elbv2.HttpCodeTarget.TARGET_5XX_COUNT,
+                statistic="Sum",
+                period=FIVE_MINUTES,
+                label="target 5XX",
+            ),
+            "requests": tg_metrics.request_count(
+                statistic="Sum", period=FIVE_MINUTES, label="requests"
+            ),
+        },
+        label="target 5XX rate (%)",
+        period=FIVE_MINUTES,
+    ),
+    1,
+    periods=3,
+    critical=True,
+    description="More than 1% of requests failed for 15 minutes.",
+)
+monitoring.alarm(
+    service_scope,
+    "Api-latency-p90",
+    tg_metrics.target_response_time(statistic="p90", period=FIVE_MINUTES),
+    1,
+    periods=3,
+    description="Nine in ten responses take more than a second.",
+)
+monitoring.alarm(
+    service_scope,
+    "Api-latency-p99",
+    tg_metrics.target_response_time(statistic="p99", period=FIVE_MINUTES),
+    5,
+    periods=3,
+    critical=True,
+    description="The slowest responses take more than 5 seconds.",
+)
+monitoring.alarm(
+    service_scope,
+    "Api-unhealthy-hosts",
+    tg_metrics.unhealthy_host_count(statistic="Maximum", period=ONE_MINUTE),
+    0,
+    periods=5,
+    description="A target failed its health checks for 5 minutes.",
+)
+monitoring.alarm(
+    service_scope,
+    "Api-elb-5xx",
+    lb_metrics.http_code_elb(elbv2.HttpCodeElb.ELB_5XX_COUNT, statistic="Sum", period=ONE_MINUTE),
+    5,
+    periods=3,
+    critical=True,
+    description="The load balancer answered with 5XX itself (no healthy target).",
+)
+monitoring.alarm(
+    service_scope,
+    "Api-rejected-connections",
+    lb_metrics.rejected_connection_count(statistic="Sum", period=FIVE_MINUTES),
+    0,
+    description="The load balancer rejected connections at its capacity.",
+)
+monitoring.main.add_widgets(
+    cw.GraphWidget(
+        title="Service Api: CPU and memory (%)",
+        left=[
+            api_service.metric_cpu_utilization(label="CPU"),
+            api_service.metric_memory_utilization(label="memory"),
+        ],
+        left_y_axis=cw.YAxisProps(min=0, max=100),
+        width=8,
+        height=6,
+    ),
+    cw.GraphWidget(
+        title="Service Api: tasks running and desired (Container Insights)",
+        left=[insight("RunningTaskCount", "running"), insight("DesiredTaskCount", "desired")],
+        width=8,
+        height=6,
+    ),
+    cw.GraphWidget(
+        title="Service Api: requests and 5XX",
+        left=[tg_metrics.request_count(statistic="Sum", label="requests")],
+        right=[
+            tg_metrics.http_code_target(
+                elbv2.HttpCodeTarget.TARGET_5XX_COUNT, statistic="Sum", label="target 5XX"
+            ),
+            lb_metrics.http_code_elb(
+                elbv2.HttpCodeElb.ELB_5XX_COUNT, statistic="Sum", label="load balancer 5XX"
+            ),
+            lb_metrics.rejected_connection_count(statistic="Sum", label="rejected"),
+        ],
+        width=8,
+        height=6,
+    ),
+    cw.GraphWidget(
+        title="Service Api: healthy and unhealthy targets",
+        left=[
+            tg_metrics.healthy_host_count(statistic="Minimum", label="healthy"),
+            tg_metrics.unhealthy_host_count(statistic="Maximum", label="unhealthy"),
+        ],
+        width=8,
+        height=6,
+    ),
+)
+monitoring.performance.add_widgets(
+    cw.GraphWidget(
+        title="Service Api: target response time p50/p90/p99 (seconds)",
+        left=[tg_metrics.target_response_time(statistic=p, label=p) for p in ("p50", "p90", "p99")],
+        width=12,
+        height=6,
+    )
+)
+
+# ServiceMonitoring.add_availability_slo / add_latency_slo: multi-window burn-rate alarms
+# (fast, slow, ticket), each pair joined by a composite alarm that notifies the topic; the
+# error budget and the burn rate on the main dashboard.
+WINDOWS = (
+    ("fast-burn", 14.4, ("1h", cdk.Duration.hours(1), "1 hour"), ("5m", FIVE_MINUTES, "5 minutes")),
+    (
+        "slow-burn",
+        6.0,
+        ("6h", cdk.Duration.hours(6), "6 hours"),
+        ("30m", cdk.Duration.minutes(30), "30 minutes"),
+    ),
+    (
+        "ticket",
+        1.0,
+        ("3d", cdk.Duration.days(3), "3 days"),
+        ("6h", cdk.Duration.hours(6), "6 hours"),
+    ),
+)
+slo_scope = Construct(monitoring.scope, "Slo")
+
+
+def availability_metrics(period: cdk.Duration | None, s: str = "") -> dict[str, cw.IMetric]:
+    return {
+        f"errors{s}": tg_metrics.http_code_target(
+            elbv2.HttpCodeTarget.TARGET_5XX_COUNT, statistic="Sum", period=period
+        ),
+        f"requests{s}": tg_metrics.request_count(statistic="Sum", period=period),
+    }
+
+
+def latency_metrics(period: cdk.Duration | None, s: str = "") -> dict[str, cw.IMetric]:
+    return {
+        f"rank{s}": tg_metrics.target_response_time(statistic="PR(:0.3)", period=period),
+        f"requests{s}": tg_metrics.target_response_time(statistic="SampleCount", period=period),
+    }
+
+
+OBJECTIVES = (
+    (
+        "Api-availability",
+        99.9,
+        "IF((requests{s}) > 0, (FILL(errors{s}, 0)) / (requests{s}), 0)",
+        "RUNNING_SUM(FILL(errors, 0)) / RUNNING_SUM(requests)",
+        availability_metrics,
+    ),
+    (
+        "Api-latency",
+        99.0,
+        "IF((requests{s}) > 0, ((100 - FILL(rank{s}, 100)) * requests{s} / 100) / (requests{s}), "
+        "0)",
+        "RUNNING_SUM((100 - FILL(rank, 100)) * requests / 100) / RUNNING_SUM(requests)",
+        latency_metrics,
+    ),
+)
+for slo, objective, ratio, running, inputs in OBJECTIVES:
+    budget = round(1 - objective / 100, 6)
+    for kind, burn, *windows in WINDOWS:
+        pair = [
+            cw.Alarm(
+                slo_scope,
+                f"{slo}{kind}{suffix}",
+                alarm_name=f"{PREFIX}-slo-{slo}-{kind}-{suffix}",
+                metric=cw.MathExpression(
+                    expression=ratio.format(s=""),
+                    using_metrics=inputs(period),
+                    label=f"error ratio ({label})",
+                    period=period,
+                ),
+                threshold=round(burn * budget, 6),
+                comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                evaluation_periods=1,
+                datapoints_to_alarm=1,
+                treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+            )
+            for suffix, period, label in windows
+        ]
+        burning = cw.CompositeAlarm(
+            slo_scope,
+            f"{slo}{kind}",
+            composite_alarm_name=f"{PREFIX}-slo-{slo}-{kind}",
+            alarm_description=f"{slo} ({objective}% over 30 days): the error budget burns at "
+            f"{burn:g}x or more. Runbook: {RUNBOOK}#slo-{kind}",
+            alarm_rule=cw.AlarmRule.all_of(*pair),
+        )
+        burning.add_alarm_action(monitoring.action)
+        burning.add_ok_action(monitoring.action)
+    hourly = cdk.Duration.hours(1)
+    monitoring.main.add_widgets(
+        cw.SingleValueWidget(
+            title=f"SLO {slo} ({objective:g}% over 30 days): error budget left",
+            metrics=[
+                cw.MathExpression(
+                    expression=f"100 * (1 - ({ratio.format(s='')}) / {budget})",
+                    using_metrics=inputs(hourly),
+                    label="budget left (%)",
+                    period=hourly,
+                )
+            ],
+            set_period_to_time_range=True,
+            start="-P30D",
+            width=6,
+            height=6,
+        ),
+        cw.GraphWidget(
+            title=f"SLO {slo}: error budget left over 30 days (%)",
+            left=[
+                cw.MathExpression(
+                    expression=f"IF(RUNNING_SUM(requests) > 0, 100 * (1 - ({running}) / {budget}), "
+                    "100)",
+                    using_metrics=inputs(hourly),
+                    label="budget left (%)",
+                    period=hourly,
+                )
+            ],
+            left_annotations=[cw.HorizontalAnnotation(value=0, label="budget spent")],
+            start="-P30D",
+            width=9,
+            height=6,
+        ),
+        cw.GraphWidget(
+            title=f"SLO {slo}: burn rate (1 = the budget lasts the window)",
+            left=[
+                cw.MathExpression(
+                    expression=f"({ratio.format(s=s)}) / {budget}",
+                    using_metrics=inputs(period, s),
+                    label=f"burn rate ({label})",
+                    period=period,
+                )
+                for period, s, label in (
+                    (FIVE_MINUTES, "_5m", "5 minutes"),
+                    (hourly, "_1h", "1 hour"),
+                )
+            ],
+            left_annotations=[
+                cw.HorizontalAnnotation(value=burn, label=f"{kind.replace('-', '_')} ({burn:g}x)")
+                for kind, burn, *_ in WINDOWS
+            ],
+            width=9,
+            height=6,
+        ),
+    )
 monitoring.finish()
 cdk.CfnOutput(
     stack,
