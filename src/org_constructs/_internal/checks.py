@@ -135,7 +135,22 @@ def days(value: float) -> Limit:
 def _limit(bound: Duration | Limit) -> Limit:
     if isinstance(bound, Limit):
         return bound
-    return Limit(bound.to_milliseconds(integral=False), bound.to_human_string())
+    return Limit(_milliseconds(bound), bound.to_human_string())
+
+
+_KNOWN_DURATIONS: dict[str, float] = {}
+"""Milliseconds by jsii object: a ``Duration`` never changes, and the same object (a module's
+constant, an alarm default's period) is often checked many times."""
+
+
+def _milliseconds(duration: Duration) -> float:
+    ref = getattr(getattr(duration, "__jsii_ref__", None), "ref", None)
+    known = _KNOWN_DURATIONS.get(ref) if isinstance(ref, str) else None
+    if known is None:
+        known = duration.to_milliseconds(integral=False)
+        if isinstance(ref, str) and len(_KNOWN_DURATIONS) < 4096:
+            _KNOWN_DURATIONS[ref] = known
+    return known
 
 
 def check_duration(
@@ -160,7 +175,7 @@ def check_duration(
     if not isinstance(value, Duration):
         raise ValidationError(where, prop, value, "must be a Duration, such as Duration.minutes(5)")
     try:
-        milliseconds = value.to_milliseconds(integral=False)
+        milliseconds = _milliseconds(value)
     except RuntimeError:  # an unresolved duration: aws-cdk-lib cannot convert it
         if not value.is_unresolved():
             raise

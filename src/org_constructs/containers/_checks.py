@@ -338,8 +338,8 @@ def check_release(
                 where,
                 prop,
                 value,
-                low=minutes(1),
-                high=minutes(MAX_BAKE_MINUTES),
+                low=checks.minutes(1),
+                high=checks.minutes(MAX_BAKE_MINUTES),
                 unit="minutes",
             )
         except ValidationError as error:

@@ -465,7 +465,7 @@ def _check_port(where: str, row: EngineRow, port: int) -> None:
 
 
 def _check_days(where: str, prop: str, value: Duration, low: int, high: int) -> None:
-    checks.check_duration(where, prop, value, low=Duration.days(low), high=Duration.days(high))
+    checks.check_duration(where, prop, value, low=checks.days(low), high=checks.days(high))
     if value.to_milliseconds(integral=False) % 86_400_000:
         raise ValidationError(
             where, prop, value.to_human_string(), "must be a whole number of days"

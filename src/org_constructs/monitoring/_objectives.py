@@ -174,7 +174,11 @@ class Objectives:
         where = self._where
         self._check_slo_arguments(Objectives.add_latency_slo, locals())
         checks.check_duration(
-            where, "threshold", threshold, low=Duration.millis(1), high=Duration.minutes(15)
+            where,
+            "threshold",
+            threshold,
+            low=checks.Limit(1, "1 milli"),
+            high=checks.minutes(15),
         )
         self._check_target(target)
         indicator = targets.latency(where, target, threshold)
