@@ -381,8 +381,7 @@ def _check(where: str, key: str, alarm: ResolvedAlarm, unit: str) -> None:
             alarm.datapoints_to_alarm,
             f"must be from 1 to evaluation_periods ({alarm.evaluation_periods})",
         )
-    check_period(where, f"{prop}.period", alarm.period)
-    seconds = alarm.period.to_seconds(integral=False)
+    seconds = check_period(where, f"{prop}.period", alarm.period)
     if seconds * alarm.evaluation_periods > 86400:
         raise ValidationError(
             where,
@@ -402,8 +401,9 @@ def catalogue(*rows: AlarmDefault) -> Mapping[str, AlarmDefault]:
 
 def check_period(
     where: str, prop: str, period: object, sub_minute: tuple[int, ...] = (10, 30)
-) -> None:
-    """An alarm period: 10 or 30 seconds (``sub_minute``) or whole minutes, up to a day."""
+) -> float:
+    """An alarm period: 10 or 30 seconds (``sub_minute``) or whole minutes, up to a day; its
+    seconds."""
     milliseconds = checks.check_duration(
         where, prop, period, low=checks.seconds(min(sub_minute)), high=checks.days(1)
     )
@@ -416,6 +416,7 @@ def check_period(
             f"{seconds:g}s",
             f"must be {allowed} seconds or a whole number of minutes",
         )
+    return seconds
 
 
 def check_name_part(where: str, prop: str, value: object) -> str:

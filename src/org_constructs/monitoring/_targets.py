@@ -10,8 +10,10 @@ CloudFormation deploys.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -54,7 +56,21 @@ def shown(value: object) -> object:
 
 def region_of(target: object) -> str | None:
     """The region of a resource (an imported one's comes from its ARN) or of a construct's
-    stack; None when it cannot be known here."""
+    stack; None when it cannot be known here. Read once per object: it never changes."""
+    try:
+        return _REGIONS[target]
+    except (KeyError, TypeError):
+        pass
+    region = _region_of(target)
+    with contextlib.suppress(TypeError):  # an object that cannot be held weakly
+        _REGIONS[target] = region
+    return region
+
+
+_REGIONS: weakref.WeakKeyDictionary[object, str | None] = weakref.WeakKeyDictionary()
+
+
+def _region_of(target: object) -> str | None:
     env = getattr(target, "env", None)
     region = getattr(env, "region", None)
     if isinstance(region, str):
