@@ -13,6 +13,7 @@ import pytest
 from org_constructs.errors import PriceTableError
 from org_constructs.tooling.cost import (
     Estimate,
+    StackCost,
     _estimate,
     estimate_template,
     price_table,
@@ -691,7 +692,7 @@ def test_each_stage_is_priced_with_its_own_minimum_and_architecture() -> None:
         stage="production",
     )
 
-    def tasks(cost: Any) -> float:
+    def tasks(cost: StackCost) -> float:
         return round(
             sum(c.monthly for c in cost.lines if c.resource_type == "AWS::ECS::Service"), 2
         )
