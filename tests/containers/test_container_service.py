@@ -817,9 +817,13 @@ class TestCompliance:
     def test_every_pack_is_clean(self, stacks: dict[str, ServiceStack], name: str) -> None:
         assert [f for f in nag_findings(stacks[name], NAG_PACKS) if mine(f.construct_path)] == []
 
+    @pytest.mark.e2e
     def test_the_gate_passes(
         self, configs: dict[str, EnvironmentConfig], monkeypatch: pytest.MonkeyPatch
     ) -> None:
+        """cfn-guard, cfn-lint and checkov over the variants, as ``org-cdk validate`` runs
+        them (a checkov process: in the whole run, not the fast lane)."""
+
         def add_stacks(app: cdk.App) -> None:
             for name in ("dev", "full", "opt-outs"):
                 environment, build = VARIANTS[name]
