@@ -226,7 +226,19 @@ pyproject.add_override(
         "testpaths": ["tests"],
         # The slowest tests are printed after every run, so that a slow one is seen the day
         # it lands (benchmarks/run.py records the suite's time and test count).
-        "addopts": ["-ra", "--strict-markers", "-p", "no:cacheprovider", "--durations=15"],
+        # pytest-xdist, one worker per CPU (at most 4), a test module's tests in one worker:
+        # each worker's jsii kernel holds half the session's objects, and both cores work.
+        # `-n 0` runs in this process (to debug one test).
+        "addopts": [
+            "-ra",
+            "--strict-markers",
+            "-p",
+            "no:cacheprovider",
+            "--durations=15",
+            "--numprocesses=auto",
+            "--maxprocesses=4",
+            "--dist=loadfile",
+        ],
         "markers": [
             "e2e: end to end (the CDK CLI, an emulator, a browser, a fresh virtual environment,"
             " a release clone); `pytest -m 'not e2e'` is the fast lane",

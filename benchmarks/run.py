@@ -399,14 +399,43 @@ def all_measurements(repeat: int, *, tests: bool) -> dict[str, float]:
     measurements |= monitoring_comparison(repeat)
     measurements |= event_driven_comparison(repeat)
     if tests:
-        # Targets (issue: test harness): the whole run under 4 minutes, the fast lane under 60 s.
-        suite_s, suite_tests = test_suite()
-        fast_s, fast_tests = test_suite("-m", "not e2e")
-        measurements["test_suite_s"] = round(suite_s, 2)
-        measurements["test_suite_tests"] = suite_tests
-        measurements["fast_lane_s"] = round(fast_s, 2)
-        measurements["fast_lane_tests"] = fast_tests
+        measurements |= test_suites()
     return measurements
+
+
+def test_suites() -> dict[str, float]:
+    """The whole pytest run and the fast lane (``-m "not e2e"``, target: under 60 s), each once,
+    as the README gives them (pytest-xdist's workers from ``addopts``), without coverage."""
+    suite_s, suite_tests = test_suite()
+    fast_s, fast_tests = test_suite("-m", "not e2e")
+    return {
+        "test_suite_s": round(suite_s, 2),
+        "test_suite_tests": suite_tests,
+        "fast_lane_s": round(fast_s, 2),
+        "fast_lane_tests": fast_tests,
+    }
+
+
+def test_command() -> dict[str, float]:
+    """``.ci/run`` (the README's test command: setup, projen, ruff, mypy, pytest with coverage)
+    on a fresh clone of this checkout's HEAD, as CI runs it; target: under 15 minutes."""
+    with tempfile.TemporaryDirectory(prefix="org-constructs-clone-") as folder:
+        clone = Path(folder) / "clone"
+        subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+        env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+        start = time.perf_counter()
+        result = subprocess.run(
+            ["bash", ".ci/run"], cwd=clone, env=env, capture_output=True, text=True, check=False
+        )
+        wall = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"the test command failed:\n{result.stdout[-3000:]}")
+    return {
+        "test_command_fresh_clone_s": round(wall, 1),
+        "test_command_tests": tests_run(
+            next(line for line in reversed(result.stdout.splitlines()) if " passed" in line)
+        ),
+    }
 
 
 def main() -> int:
@@ -416,10 +445,11 @@ def main() -> int:
     parser.add_argument("--skip-tests", action="store_true", help="time the syntheses only")
     parser.add_argument(
         "--only",
-        choices=["monitoring", "event-driven"],
+        choices=["monitoring", "event-driven", "tests", "test-command"],
         help="run one measurement alone (monitoring: ServiceMonitoring against "
         "cdk-monitoring-constructs, in this process; event-driven: examples/event_driven "
-        "against its hand-written twin)",
+        "against its hand-written twin; tests: the whole pytest run and the fast lane; "
+        "test-command: .ci/run on a fresh clone of HEAD)",
     )
     args = parser.parse_args()
 
@@ -434,6 +464,10 @@ def main() -> int:
         measurements = monitoring_comparison(args.repeat)
     elif args.only == "event-driven":
         measurements = event_driven_comparison(args.repeat)
+    elif args.only == "tests":
+        measurements = test_suites()
+    elif args.only == "test-command":
+        measurements = test_command()
     else:
         measurements = all_measurements(args.repeat, tests=not args.skip_tests)
     run: dict[str, Any] = {

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# pytest rewrites the asserts of every test module at import, and keeps the result beside it
+# (``__pycache__/*-pytest-*.pyc``) unless bytecode writing is off (``PYTHONDONTWRITEBYTECODE``,
+# set in some shells and images): then every run rewrites all of them again, about 15 s of the
+# fast lane's collection. Written from here on, for the test modules imported after this one.
+sys.dont_write_bytecode = False
 
 # Unit tests synthesize in-process: skip aws-cdk-lib's built-in CloudFormation validation, which
 # costs seconds per synth. Tests of a full synth (examples, the CDK CLI) run in a subprocess
@@ -21,7 +28,15 @@ import pytest  # noqa: E402
 pytest_plugins = ["pytester"]
 
 from org_constructs.config import EnvironmentConfig, load_environments  # noqa: E402
-from tests.support import DIST, FAST_LANE, Background, ValidatedApp, gate_work, wheel_venv_work  # noqa: E402
+from tests.support import (  # noqa: E402
+    DIST,
+    FAST_LANE,
+    XDIST_WORKER,
+    Background,
+    ValidatedApp,
+    gate_work,
+    wheel_venv_work,
+)
 
 FIXTURES = ROOT / "tests" / "fixtures"
 
@@ -69,6 +84,18 @@ def wheel_venv(background: Background) -> Callable[[str], Path]:
 def pytest_configure(config: pytest.Config) -> None:
     """Note the fast lane (``-m "not e2e"``) before the test modules are imported."""
     FAST_LANE["on"] = config.getoption("markexpr", "").replace(" ", "") == "note2e"
+    XDIST_WORKER["on"] = hasattr(config, "workerinput")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _xdist_stays_here() -> Iterator[None]:
+    """pytest-xdist's ``PYTEST_XDIST_*`` variables out of the environment while the tests run:
+    a project's own pytest run by a test (a new repo's, an example's) would take itself for
+    a worker (syrupy then prints no snapshot report). Back for the session's end, which reads
+    them."""
+    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("PYTEST_XDIST_")}
+    yield
+    os.environ.update(saved)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

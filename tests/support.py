@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import heapq
 import importlib.util
 import json
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -181,6 +184,12 @@ Work = Callable[["Background"], Any]
 ``tmp_path_factory``; ``result`` reads other work)."""
 
 
+SHARED_WORK = frozenset({"dist", "venv", "gate", "bad-app", "breaks"})
+"""The kinds of ``Background`` work (a key's first item) that pytest-xdist's workers share:
+built once by whichever worker needs it first, and read by the others (their results are
+plain data and paths). Emulators and checkov runs stay with the worker that uses them."""
+
+
 class Background:
     """End-to-end work started early, in one worker thread, while the fast tests run.
 
@@ -189,6 +198,11 @@ class Background:
     work's result, waiting while it runs, or runs it in the calling thread when it has not
     started yet (a test never waits behind work queued for later tests). Each piece of work
     runs once per session.
+
+    Under pytest-xdist (``-n``) nothing is prefetched: a worker cannot know which tests it will
+    be given, and the other worker keeps the second core busy instead. Work of a
+    ``SHARED_WORK`` kind then runs once for all workers (a lock file per key in the session's
+    shared temporary folder, the result pickled beside it).
     """
 
     def __init__(self, tmp_path_factory: Any) -> None:
@@ -198,7 +212,8 @@ class Background:
         self._ready = threading.Condition()
         self._closed = False
         self._cleanups: list[Callable[[], None]] = []
-        workers = int(os.environ.get("ORG_TESTS_BACKGROUND_WORKERS", "1"))
+        self._xdist = XDIST_WORKER["on"]
+        workers = 0 if self._xdist else int(os.environ.get("ORG_TESTS_BACKGROUND_WORKERS", "1"))
         self._threads = [
             threading.Thread(target=self._work, name=f"e2e-prefetch-{n}", daemon=True)
             for n in range(workers)
@@ -207,6 +222,8 @@ class Background:
             thread.start()
 
     def prefetch(self, key: Hashable, work: Work, order: int = 0) -> None:
+        if self._xdist:
+            return
         with self._ready:
             if key not in self._futures:
                 future: Future[Any] = Future()
@@ -233,6 +250,8 @@ class Background:
             future.set_exception(error)
 
     def result(self, key: Hashable, work: Work) -> Any:
+        if self._xdist and isinstance(key, tuple) and key and key[0] in SHARED_WORK:
+            work = partial(_shared, key, work)
         with self._ready:
             future = self._futures.get(key)
             run_here = future is None or future.cancel()
@@ -257,6 +276,30 @@ class Background:
             thread.join()
         for cleanup in reversed(self._cleanups):
             cleanup()
+
+
+def _shared(key: Hashable, work: Work, background: Background) -> Any:
+    """``work``'s result, made by the first xdist worker to ask and read by the others.
+
+    The lock is held while the work runs, so a second worker waits for it rather than doing it
+    again; a failure is kept as well, and raised in every worker that asks.
+    """
+    folder = Path(background.tmp.getbasetemp()).parent / "shared-work"
+    folder.mkdir(exist_ok=True)
+    name = hashlib.sha256(repr(key).encode()).hexdigest()[:16]
+    done = folder / f"{name}.pickle"
+    with (folder / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            try:
+                outcome: tuple[bool, Any] = (True, work(background))
+            except Exception as error:
+                outcome = (False, error)
+            done.write_bytes(pickle.dumps(outcome))
+        ok, value = pickle.loads(done.read_bytes())  # noqa: S301 - written above, by this session
+    if not ok:
+        raise value
+    return value
 
 
 def gate_run(name: str, stage: str | None, background: Background) -> ValidatedApp:
@@ -463,6 +506,9 @@ def load_script(name: str) -> ModuleType:
 
 FAST_LANE = {"on": False}
 """Set by tests/conftest.py when the run selects ``-m "not e2e"`` (the fast lane)."""
+
+XDIST_WORKER = {"on": False}
+"""Whether this process is a pytest-xdist worker (set by ``conftest.pytest_configure``)."""
 
 
 def examples(full: int) -> int:

@@ -790,26 +790,43 @@ def is_list(hint: Any) -> bool:
     return any(typing.get_origin(o) in (list, tuple, Sequence) for o in options(hint))
 
 
+_SHARED: dict[str, tuple[Probe, Any, dict[str, Any]]] = {}
+"""The probe, receiver and required arguments of the last target a wrong-type case called
+(see ``call``)."""
+
+
 def call(
     name: str, arguments: Mapping[str, Any], make: Callable[[Probe], Any] | None = None
 ) -> Any:
-    """Call target ``name`` in a fresh app with its required arguments and ``arguments``.
+    """Call target ``name`` with its required arguments and ``arguments``.
 
     Returns the error it raised, or None. Checks that a refused call added nothing to the tree.
+    A property example (``make``) runs in a fresh app. The wrong-type cases of one target share
+    one app, receiver and required arguments: each of them must be refused without adding
+    anything, so the next finds them as the first left them; a call that is not refused
+    discards them.
     """
     target = TARGETS[name]
-    app = make_app()
-    probe = Probe(app, cdk.Stack(app, "Probe", env=cdk.Environment(account=ACCOUNT, region=REGION)))
-    receiver = target.receiver(probe) if target.receiver else None
-    values = {**target.required(probe), **arguments}
+    shared = _SHARED.pop(name, None) if make is None else None
+    _SHARED.clear()
+    if shared is None:
+        app = make_app()
+        stack = cdk.Stack(app, "Probe", env=cdk.Environment(account=ACCOUNT, region=REGION))
+        probe = Probe(app, stack)
+        receiver = target.receiver(probe) if target.receiver else None
+        shared = (probe, receiver, target.required(probe))
+    probe, receiver, required = shared
+    values = {**required, **arguments}
     if make is not None:
         values = {**values, **make(probe)}
-    before = len(app.node.find_all())
+    before = len(probe.app.node.find_all())
     try:
         target.call(probe, receiver, values)
     except OrgConstructsError as error:
-        added = len(app.node.find_all()) - before
+        added = len(probe.app.node.find_all()) - before
         assert added == 0, f"{name} refused {values} but left {added} construct(s)"
+        if make is None:
+            _SHARED[name] = shared
         return error
     return None
 
