@@ -1,5 +1,5 @@
 """Compare two synthesized CloudFormation templates: resources by type, alarms by metric,
-dashboard widgets.
+dashboard widgets, tags.
 
 Usage::
 
@@ -7,7 +7,8 @@ Usage::
 
 Prints the count of each resource type in both templates and every difference: resource
 types, the metrics the alarms watch (namespace, metric name and statistic, or the metrics of
-a math expression) and the number of widgets of each kind on the dashboards. Exits 0 when
+a math expression), the number of widgets of each kind on the dashboards and the tag keys
+each resource carries (the organisation's tags cost the same in both). Exits 0 when
 the two templates hold the same resources, 1 when anything differs, 2 when a path holds no
 template. The benchmark of the library's overhead compares an example with its hand-written
 twin this way before timing them.
@@ -110,6 +111,21 @@ def dashboard_widgets(template: dict[str, Any]) -> Counter[str]:
     return widgets
 
 
+def tag_keys(template: dict[str, Any]) -> Counter[str]:
+    """Each tagged resource as ``type: key, key...`` (its tags' keys; values name the stack)."""
+    tagged: Counter[str] = Counter()
+    for resource in template.get("Resources", {}).values():
+        tags = resource.get("Properties", {}).get("Tags")
+        if isinstance(tags, list):
+            keys = sorted(str(tag.get("Key")) for tag in tags if isinstance(tag, dict))
+        elif isinstance(tags, dict):
+            keys = sorted(tags)
+        else:
+            continue
+        tagged[f"{resource['Type']}: {', '.join(keys)}"] += 1
+    return tagged
+
+
 def differences(a: Counter[str], b: Counter[str]) -> list[tuple[str, int, int]]:
     return [(key, a[key], b[key]) for key in sorted(a.keys() | b.keys()) if a[key] != b[key]]
 
@@ -138,6 +154,7 @@ def main(argv: list[str]) -> int:
     same = report("resources", resource_types(a), resource_types(b), list_all=True)
     same &= report("alarm metrics", alarm_metrics(a), alarm_metrics(b))
     same &= report("dashboard widgets", dashboard_widgets(a), dashboard_widgets(b))
+    same &= report("tags", tag_keys(a), tag_keys(b))
     print("the same resources" if same else "the templates differ")
     return 0 if same else 1
 

@@ -1650,6 +1650,26 @@ for slo, objective, ratio, running, inputs in OBJECTIVES:
         ),
     )
 monitoring.finish()
+
+# The organisation's tags: AbstractStack's on every resource, each construct's Module.
+for tag, value in (
+    ("CostCenter", "uploads"),
+    ("Environment", "dev"),
+    ("ManagedBy", "CDK"),
+    ("Service", "uploads"),
+    ("StackName", "Hand-dev-Uploads"),
+):
+    cdk.Tags.of(stack).add(tag, value)
+for scope, module in (
+    (network, "StandardVpc"),
+    (uploads_scope, "SecureBucket"),
+    (received_scope, "SecureQueue"),
+    (records_scope, "SecureTable"),
+    (archive_scope, "SecureStateMachine"),
+    (api_scope, "ContainerService"),
+):
+    cdk.Tags.of(scope).add("Module", module)
+cdk.Tags.of(network).add("AutoDelete", "No")
 cdk.CfnOutput(
     stack,
     "UploadsBucket",
