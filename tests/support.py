@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import traceback
 from collections.abc import Callable, Hashable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -282,7 +283,8 @@ def _shared(key: Hashable, work: Work, background: Background) -> Any:
     """``work``'s result, made by the first xdist worker to ask and read by the others.
 
     The lock is held while the work runs, so a second worker waits for it rather than doing it
-    again; a failure is kept as well, and raised in every worker that asks.
+    again. A failure is raised as it is in the worker that ran the work, and kept for the others
+    as a ``RuntimeError`` holding its traceback (an exception need not survive pickling).
     """
     folder = Path(background.tmp.getbasetemp()).parent / "shared-work"
     folder.mkdir(exist_ok=True)
@@ -292,10 +294,14 @@ def _shared(key: Hashable, work: Work, background: Background) -> Any:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not done.exists():
             try:
-                outcome: tuple[bool, Any] = (True, work(background))
+                result = work(background)
             except Exception as error:
-                outcome = (False, error)
-            done.write_bytes(pickle.dumps(outcome))
+                failure = "".join(traceback.format_exception(error))
+                kept = RuntimeError(f"shared work {key!r} failed in another worker:\n{failure}")
+                done.write_bytes(pickle.dumps((False, kept)))
+                raise
+            done.write_bytes(pickle.dumps((True, result)))
+            return result
         ok, value = pickle.loads(done.read_bytes())  # noqa: S301 - written above, by this session
     if not ok:
         raise value
