@@ -11,6 +11,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
+from aws_cdk.assertions import Template
 from constructs import Construct
 
 from org_constructs import AbstractStack, EnvironmentConfig, ValidationError
@@ -179,14 +180,40 @@ def test_checkov_skips_are_recorded_in_metadata() -> None:
     skip_checkov(role, "CKV_AWS_2", "second reason")
     cfn = role.node.default_child
     assert isinstance(cfn, iam.CfnRole)
-    assert cfn.get_metadata("checkov") == {
+    assert cfn.get_metadata("checkov") is None, "held until the stack is synthesized"
+    cfn.add_metadata("checkov", {"skip": [{"id": "CKV_AWS_0", "comment": "the team's own"}]})
+    (resource,) = Template.from_stack(stack).find_resources("AWS::IAM::Role").values()
+    assert resource["Metadata"]["checkov"] == {
         "skip": [
+            {"id": "CKV_AWS_0", "comment": "the team's own"},
             {"id": "CKV_AWS_1", "comment": "first reason"},
             {"id": "CKV_AWS_2", "comment": "second reason"},
         ]
     }
+    assert cfn.get_metadata("checkov")["skip"][1:] == resource["Metadata"]["checkov"]["skip"][1:]
     with pytest.raises(ValidationError, match="must be or hold a CloudFormation resource"):
         skip_checkov(Construct(stack, "Empty"), "CKV_AWS_1", "reason")
+
+
+def test_a_record_made_after_synthesis_is_written_at_once() -> None:
+    """Held records are written when the stack is validated; after that, as they are made."""
+    app = make_app()
+    stack = Stack(app, "Late")
+    first = s3.Bucket(stack, "First")
+    acknowledge_finding(first, "AwsSolutions-S1", "logs go to the central archive bucket")
+    app.synth()
+    late = s3.Bucket(stack, "Late")
+    acknowledge_finding(late, "AwsSolutions-S1", "logs go to the central archive bucket too")
+    skip_checkov(late, "CKV_AWS_18", "logs go to the central archive bucket too")
+    resource = late.node.default_child
+    assert isinstance(resource, CfnResource)
+    assert resource.get_metadata("checkov") == {
+        "skip": [{"id": "CKV_AWS_18", "comment": "logs go to the central archive bucket too"}]
+    }
+    assert [a["rule"] for a in resource.get_metadata(TEMPLATE_KEY)["acknowledged"]] == [
+        "AwsSolutions-S1"
+    ]
+    assert "AwsSolutions-S1" not in {f.rule_id for f in nag_findings(stack)}
 
 
 def test_finding_is_a_value() -> None:

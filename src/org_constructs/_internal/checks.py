@@ -567,8 +567,9 @@ def _name(hint: Any) -> str:
     return hint.__qualname__
 
 
-def check_scope(where: str, scope: object, construct_id: object, *, in_stack: bool = True) -> None:
+def check_scope(where: str, scope: object, construct_id: object, *, in_stack: bool = True) -> Any:
     """``scope`` can take a new child ``construct_id``: a construct (inside a stack), a free id.
+    Returns the stack ``scope`` is in (None outside any, with ``in_stack=False``).
 
     Run before ``super().__init__``: aws-cdk-lib would refuse a used id only once the children
     of the half-made construct exist.
@@ -585,10 +586,10 @@ def check_scope(where: str, scope: object, construct_id: object, *, in_stack: bo
 
     program = Program()
     node = program.get(scope, "node")
-    scopes, existing = program.read(
-        program.get(node, "scopes"), program.call(node, "tryFindChild", construct_id)
+    stack, existing = program.read(
+        program.op("stackOf", scope), program.call(node, "tryFindChild", construct_id)
     )
-    if in_stack and not any(isinstance(node, Stack) for node in scopes):
+    if in_stack and not isinstance(stack, Stack):
         raise ValidationError(
             where, "scope", scope.node.path or "(app)", "must be a Stack or a construct in one"
         )
@@ -599,6 +600,7 @@ def check_scope(where: str, scope: object, construct_id: object, *, in_stack: bo
             construct_id,
             f"is already used in {scope.node.path or 'the app'}: give another id",
         )
+    return stack
 
 
 def check_keywords(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy, Stack
+from typing import Any
+
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from org_constructs._internal import checks
+from org_constructs._internal.kernel import Program, enum
 from org_constructs.errors import ValidationError
 
 __all__ = ["log_group_key", "rotating_key"]
@@ -21,31 +24,41 @@ def rotating_key(
     ``purpose`` completes the description: "Encrypts <purpose>". ``removal_policy`` defaults
     to the stage's (``removal_policy_for``).
     """
-    _check("rotating_key", locals())
+    stack = _check("rotating_key", locals())
+    if removal_policy is None:
+        stage_policy = getattr(stack, "default_removal_policy", None)
+        removal_policy = (
+            stage_policy if isinstance(stage_policy, RemovalPolicy) else RemovalPolicy.RETAIN
+        )
     key = kms.Key(
         scope,
         construct_id,
         description=f"Encrypts {purpose}",
         enable_key_rotation=True,
-        removal_policy=removal_policy or _stage_removal_policy(scope),
+        removal_policy=removal_policy,
     )
     # Grants only for AWS services acting on AWS resources (Control Tower CT.KMS.PR.3): a
-    # principal with kms:CreateGrant cannot hand the key on to anyone else.
-    key.add_to_resource_policy(
-        iam.PolicyStatement(
-            sid="DenyGrantsExceptForAwsServices",
-            effect=iam.Effect.DENY,
-            principals=[iam.AnyPrincipal()],
-            actions=["kms:CreateGrant"],
-            resources=["*"],
-            conditions={
+    # principal with kms:CreateGrant cannot hand the key on to anyone else. The statement in
+    # one request to the jsii kernel.
+    program = Program()
+    statement = program.new(
+        "aws_iam.PolicyStatement",
+        {
+            "sid": "DenyGrantsExceptForAwsServices",
+            "effect": enum("aws_iam.Effect.DENY"),
+            "principals": [program.new("aws_iam.AnyPrincipal")],
+            "actions": ["kms:CreateGrant"],
+            "resources": ["*"],
+            "conditions": {
                 "BoolIfExists": {
                     "kms:GrantIsForAWSResource": "false",
                     "aws:PrincipalIsAWSService": "false",
                 }
             },
-        )
+        },
     )
+    program.call(key, "addToResourcePolicy", statement)
+    program.run()
     return key
 
 
@@ -53,26 +66,16 @@ def log_group_key(
     scope: Construct, construct_id: str, purpose: str, removal_policy: RemovalPolicy | None = None
 ) -> kms.Key:
     """A rotating key that CloudWatch Logs may use to encrypt a log group."""
-    _check("log_group_key", locals())
+    stack = _check("log_group_key", locals())
     key = rotating_key(scope, construct_id, purpose, removal_policy)
-    key.grant_encrypt_decrypt(iam.ServicePrincipal(f"logs.{Stack.of(scope).region}.amazonaws.com"))
+    key.grant_encrypt_decrypt(iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com"))
     return key
 
 
-def _stage_removal_policy(scope: Construct) -> RemovalPolicy:
-    """``removal_policy_for(scope)``: the ``AbstractStack``'s stage default, else RETAIN.
-
-    Read from the stack's ``default_removal_policy`` rather than imported from
-    ``org_constructs.core``, whose stacks create these keys themselves (the organisation
-    defaults' key), so that the two modules do not import each other.
-    """
-    policy = getattr(Stack.of(scope), "default_removal_policy", None)
-    return policy if isinstance(policy, RemovalPolicy) else RemovalPolicy.RETAIN
-
-
-def _check(where: str, arguments: dict[str, object]) -> None:
+def _check(where: str, arguments: dict[str, object]) -> Any:
+    """The arguments checked; the stack of the key's scope."""
     checks.check_arguments(where, rotating_key, arguments)
-    checks.check_scope(where, arguments["scope"], arguments["construct_id"])
+    stack = checks.check_scope(where, arguments["scope"], arguments["construct_id"])
     if arguments["removal_policy"] is RemovalPolicy.SNAPSHOT:
         raise ValidationError(
             where,
@@ -80,3 +83,4 @@ def _check(where: str, arguments: dict[str, object]) -> None:
             RemovalPolicy.SNAPSHOT,
             "KMS keys have no snapshots: use RemovalPolicy.RETAIN or RemovalPolicy.DESTROY",
         )
+    return stack

@@ -20,6 +20,8 @@ and the cdk-nag plugin import it, never the other way.
 from __future__ import annotations
 
 import json
+import typing
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -58,6 +60,7 @@ __all__ = [
     "acknowledge_library_finding",
     "acknowledge_short_retention",
     "check_reason",
+    "flush_acknowledgements",
     "library_grantee",
     "nag_resource",
     "record_acknowledgement",
@@ -111,12 +114,15 @@ def acknowledge_finding(
     ValidationError
         For a rule id of no known pack or a reason shorter than 20 characters.
     """
-    where = f"acknowledge_finding({construct.node.path!r})"
     if not isinstance(rule_id, str) or rule_id.split("-", 1)[0] not in NAG_PACKS:
         raise ValidationError(
-            where, "rule_id", rule_id, f"must start with a pack name: {', '.join(NAG_PACKS)}"
+            f"acknowledge_finding({construct.node.path!r})",
+            "rule_id",
+            rule_id,
+            f"must start with a pack name: {', '.join(NAG_PACKS)}",
         )
-    check_reason(where, reason)
+    if not _reason_holds(reason):
+        check_reason(f"acknowledge_finding({construct.node.path!r})", reason)
     details = list(applies_to)
     ids = [f"{rule_id}[{detail}]" for detail in details] if details else [rule_id]
     if any(Token.is_unresolved(i) for i in ids):
@@ -162,7 +168,8 @@ def acknowledge(scope: IConstruct, reason: str, *rule_ids: str) -> None:
     Used only for resources a construct itself creates and cannot make compliant (AWS does
     not support the setting, or aws-cdk-lib creates the resource); never for the user's own.
     """
-    check_reason(f"acknowledge({scope.node.path!r})", reason)
+    if not _reason_holds(reason):
+        check_reason(f"acknowledge({scope.node.path!r})", reason)
     record_acknowledgement(scope, rule_ids, reason, source=LIBRARY_SOURCE)
 
 
@@ -188,7 +195,8 @@ def acknowledge_library_finding(
     sees the acknowledgement before any synthesis; otherwise once synthesis has resolved the
     references (cross-stack ones become imports).
     """
-    check_reason(f"acknowledge_library_finding({construct.node.path!r})", reason)
+    if not _reason_holds(reason):
+        check_reason(f"acknowledge_library_finding({construct.node.path!r})", reason)
     ids = [f"{rule_id}[{detail}]" for detail in details]
     if not ids:
         return
@@ -228,19 +236,28 @@ def acknowledge_cdk_handler(
     adds nothing), with nag acknowledgements and checkov skips for what a deployment-time
     function cannot meet.
     """
-    for child in stack.node.children:
-        if not child.node.id.startswith(id_prefix):
+    program = Program()
+    (children,) = program.read(program.get(program.get(stack, "node"), "children"))
+    ids = program.read(*(program.get(program.get(c, "node"), "id") for c in children))
+    for child, child_id in zip(children, ids, strict=True):
+        ref = child.__jsii_ref__.ref  # the kernel's id: a proxy may be made anew
+        if not child_id.startswith(id_prefix) or ref in _MARKED_HANDLERS:
             continue
-        if not _carries(child, rule_ids, reason):
-            acknowledge(child, reason, *rule_ids)
+        _MARKED_HANDLERS.add(ref)
+        acknowledge(child, reason, *rule_ids)
         function = child.node.try_find_child("Handler") or child.node.try_find_child("Resource")
-        if isinstance(function, CfnResource) and not function.get_metadata(CHECKOV_METADATA):
+        if isinstance(function, CfnResource):
             for check in CDK_HANDLER_CHECKOV_CHECKS:
                 skip_checkov(function, check, reason)
             for rule in CDK_HANDLER_GUARD_RULES:
                 acknowledge_library_check(function, "cfn-guard", rule, reason)
             for rule in CDK_HANDLER_LINT_RULES:
                 acknowledge_library_check(function, "cfn-lint", rule, DEPENDS_ON_ROLE_REASON)
+
+
+_MARKED_HANDLERS: set[str] = set()
+"""The stack-level handlers ``acknowledge_cdk_handler`` has marked (each once), by the jsii
+kernel's reference."""
 
 
 @jsii.implements(iam.IPrincipal)
@@ -412,14 +429,14 @@ def _append_metadata(
     where: str | Callable[[], str], resource: IConstruct, key: str, entries: str, entry: Any
 ) -> None:
     """Append ``entry`` to the list ``entries`` of the metadata ``key`` of ``resource`` (or of
-    its default child): two requests to the jsii kernel, a read and a write."""
+    its default child), at the synthesis of its stack (``_Pending``): one request to the jsii
+    kernel now, to find the stack and the resource."""
     program = Program()
     if isinstance(resource, CfnResource):
         cfn: Any = resource
-        (held,) = program.read(program.call(resource, "getMetadata", key))
+        (stack,) = program.read(program.op("stackOf", resource))
     else:
-        child = program.get(program.get(resource, "node"), "defaultChild")
-        cfn, held = program.read(child, program.call_if(child, "getMetadata", key))
+        stack, cfn = program.read(program.op("stackOf", resource), program.op("cfnOf", resource))
         if not isinstance(cfn, CfnResource):
             raise ValidationError(
                 where if isinstance(where, str) else where(),
@@ -427,18 +444,19 @@ def _append_metadata(
                 resource.node.path,
                 "must be or hold a CloudFormation resource",
             )
-    current = held or {entries: []}
-    current[entries] = [*current[entries], entry]
-    program.call(cfn, "addMetadata", key, current)
-    program.run()
+    _Pending.add(stack, ("append", cfn, key, entries, [entry], []))
 
 
 # ----------------------------------------------------------------------------- the record
 
 
+def _reason_holds(reason: object) -> bool:
+    return isinstance(reason, str) and len(reason.strip()) >= MIN_REASON
+
+
 def check_reason(where: str, reason: object) -> None:
     """The one rule for every acknowledgement's reason."""
-    if not isinstance(reason, str) or len(reason.strip()) < MIN_REASON:
+    if not _reason_holds(reason):
         raise ValidationError(
             where,
             "reason",
@@ -458,16 +476,107 @@ def record_acknowledgement(
     can pair each finding with its acknowledgement and list acknowledgements that match
     nothing. ``source`` says who made it: ``'app'`` or ``'org-constructs'``.
 
-    Three requests to the jsii kernel whatever the number of resources under ``construct``
-    (``Program``): what it holds and whether the app audits, their metadata, then every write.
+    The acknowledgement is also written into the template of each CloudFormation resource at
+    or under ``construct``, under ``Metadata["org-constructs"]["acknowledged"]`` with tool
+    ``cdk-nag``: cdk-nag reads acknowledgements from the construct tree, the test helpers
+    (``assert_no_wildcard_iam``...) from a synthesized template, so they honour the same
+    acknowledgement with the same reason. ``org-cdk validate`` pairs findings with the
+    construct tree's record and leaves these copies out.
+
+    One request to the jsii kernel now (the construct's stack and whether the app audits); the
+    writes are made with the stack's others, in one request when the stack is validated at
+    synthesis (``_Pending``).
     """
     ids = list(rule_ids)
     program = Program()
-    node = program.get(construct, "node")
-    resources, auditing = program.read(
-        program.call(node, "findAll"), program.call(node, "tryGetContext", AUDIT_CONTEXT)
+    stack, auditing = program.read(
+        program.op("stackOf", construct),
+        program.call(program.get(construct, "node"), "tryGetContext", AUDIT_CONTEXT),
     )
-    _mirror_in_templates(program, list(resources), ids, reason, source)
+    _Pending.add(stack, ("acknowledge", construct, ids, reason, source, bool(auditing)))
+
+
+def flush_acknowledgements() -> None:
+    """Write every acknowledgement and metadata entry still held for a stack's synthesis (as
+    ``nag_findings`` does before validating a scope without synthesis)."""
+    _Pending.write_all()
+
+
+class _Pending:
+    """What the library records on one stack's constructs, written in one request when the
+    stack is validated (before its template is written) instead of one or more per record.
+
+    The writes made at synthesis are the same as made at once: each acknowledgement goes into
+    the template of every CloudFormation resource at or under its construct (found then) and
+    to ``Validations`` (or, auditing, to the construct's metadata); each metadata entry is
+    appended to its resource's list. A record made after the stack's validation has begun is
+    written at once, and so is one on a construct outside any stack; a validation of the
+    library that records (the organisation defaults' settling, a deferred acknowledgement)
+    writes what it recorded itself (``flush_acknowledgements``), as its stack's own validation
+    may have run before it.
+    """
+
+    _of: typing.ClassVar[weakref.WeakKeyDictionary[Any, _Pending]] = weakref.WeakKeyDictionary()
+
+    def __init__(self) -> None:
+        self.writes: list[tuple[Any, ...]] = []
+        self.validating = False
+
+    @classmethod
+    def add(cls, stack: Any, write: tuple[Any, ...]) -> None:
+        pending = cls._of.get(stack) if stack is not None else None
+        if stack is not None and pending is None:
+            pending = cls._of[stack] = _Pending()
+            stack.node.add_validation(_WriteAtValidation(pending))
+        if pending is None or pending.validating:
+            program = Program()
+            _write(program, write)
+            program.run()
+        else:
+            pending.writes.append(write)
+
+    @classmethod
+    def write_all(cls) -> None:
+        for pending in list(cls._of.values()):
+            pending.write()
+
+    def write(self) -> None:
+        writes, self.writes = self.writes, []
+        if writes:
+            program = Program()
+            for write in writes:
+                _write(program, write)
+            program.run()
+
+
+@jsii.implements(IValidation)
+class _WriteAtValidation:
+    """The validation that writes a stack's held records: the first of its constructs' own."""
+
+    def __init__(self, pending: _Pending) -> None:
+        self._pending = pending
+
+    def validate(self) -> list[str]:
+        self._pending.validating = True
+        self._pending.write()
+        return []
+
+
+def _write(program: Program, write: tuple[Any, ...]) -> None:
+    """The steps of one held record."""
+    if write[0] == "append":
+        _, target, key, entries, new, unique = write
+        program.op("append", target, key, entries, new, unique)
+        return
+    _, construct, ids, reason, source, auditing = write
+    program.op(
+        "append",
+        program.op("cfnUnder", construct),
+        TEMPLATE_KEY,
+        ACKNOWLEDGED,
+        [{"tool": NAG_TOOL, "rule": i, "reason": reason, "source": source} for i in ids],
+        ["tool", "rule"],
+    )
     if auditing:
         node = program.get(construct, "node")
         for rule_id in ids:
@@ -480,7 +589,6 @@ def record_acknowledgement(
     else:
         validations = program.call(enum("Validations"), "of", construct)
         program.call(validations, "acknowledge", *({"id": i, "reason": reason} for i in ids))
-    program.run()
 
 
 def nag_resource(stack: Stack, value: str) -> str | None:
@@ -500,7 +608,7 @@ def _record_check(
 
     if tool not in CHECK_TOOLS:
         raise ValidationError(where(), "tool", tool, f"must be one of {', '.join(CHECK_TOOLS)}")
-    if not isinstance(reason, str) or len(reason.strip()) < MIN_REASON:
+    if not _reason_holds(reason):
         check_reason(where(), reason)
     if tool == "checkov":
         _append_metadata(
@@ -516,18 +624,6 @@ def _record_check(
     )
 
 
-def _carries(construct: IConstruct, rule_ids: Iterable[str], reason: str) -> bool:
-    """Whether every resource under ``construct`` already carries the library's ``rule_ids``."""
-    wanted = {(NAG_TOOL, rule_id, reason, LIBRARY_SOURCE) for rule_id in rule_ids}
-    resources = [r for r in construct.node.find_all() if isinstance(r, CfnResource)]
-    for resource in resources:
-        entries = (resource.get_metadata(TEMPLATE_KEY) or {ACKNOWLEDGED: []})[ACKNOWLEDGED]
-        held = {(a["tool"], a["rule"], a["reason"], a["source"]) for a in entries}
-        if not wanted <= held:
-            return False
-    return bool(resources)
-
-
 def _cfn(where: str, resource: IConstruct) -> CfnResource:
     cfn = resource if isinstance(resource, CfnResource) else resource.node.default_child
     if not isinstance(cfn, CfnResource):
@@ -535,33 +631,6 @@ def _cfn(where: str, resource: IConstruct) -> CfnResource:
             where, "construct", resource.node.path, "must be or hold a CloudFormation resource"
         )
     return cfn
-
-
-def _mirror_in_templates(
-    program: Program, found: list[Any], ids: list[str], reason: str, source: str
-) -> None:
-    """Write the acknowledgement into the template of each resource it covers (``found``:
-    the covering construct and its children), as steps of ``program``.
-
-    cdk-nag reads acknowledgements from the construct tree; the template's copy, under
-    ``Metadata["org-constructs"]["acknowledged"]`` with tool ``cdk-nag``, is what the test
-    helpers (``assert_no_wildcard_iam``...) read from a synthesized template, so they honour the
-    same acknowledgement with the same reason. ``org-cdk validate`` pairs findings with the
-    construct tree's record and leaves these copies out.
-    """
-    resources = [resource for resource in found if isinstance(resource, CfnResource)]
-    if not resources:
-        return
-    held = program.read(*(program.call(r, "getMetadata", TEMPLATE_KEY) for r in resources))
-    for resource, metadata in zip(resources, held, strict=True):
-        current = metadata or {ACKNOWLEDGED: []}
-        known = {(a["tool"], a["rule"]) for a in current[ACKNOWLEDGED]}
-        current[ACKNOWLEDGED] = list(current[ACKNOWLEDGED]) + [
-            {"tool": NAG_TOOL, "rule": rule_id, "reason": reason, "source": source}
-            for rule_id in ids
-            if (NAG_TOOL, rule_id) not in known
-        ]
-        program.call(resource, "addMetadata", TEMPLATE_KEY, current)
 
 
 def _deferred_acknowledgement(
@@ -580,6 +649,7 @@ def _deferred_acknowledgement(
             record_acknowledgement(
                 construct, [r for r in rendered if r is not None], reason, source=source
             )
+            flush_acknowledgements()  # recorded while validating: written now, not held
             return []
 
     return DeferredAcknowledgement()

@@ -12,6 +12,7 @@ from typing import Any
 
 from constructs import IConstruct
 
+from org_constructs.compliance._acknowledgements import flush_acknowledgements
 from org_constructs.config._loader import MissingExtraError
 from org_constructs.contract import (
     AUDIT_CONTEXT,
@@ -73,7 +74,9 @@ def nag_findings(scope: IConstruct, packs: Iterable[str] = ("AwsSolutions",)) ->
         When cdk-nag is not installed.
     """
     findings: list[NagFinding] = []
-    for pack, checks in _packs("nag_findings", packs):
+    chosen = _packs("nag_findings", packs)
+    flush_acknowledgements()  # the records the library holds until synthesis
+    for pack, checks in chosen:
         report = checks.validate_scope(scope)
         for violation in report.violations:
             for resource in violation.violating_resources:
@@ -208,6 +211,7 @@ def _scoped_plugin_class() -> Any:
             summary = os.environ.get(NAG_SUMMARY_ENVIRONMENT)
             if summary:
                 _write_summary(Path(summary), self._declared)
+            flush_acknowledgements()
             violations: list[Any] = []
             seen: set[tuple[str, str]] = set()
             for scope, packs in self._declared:

@@ -42,6 +42,7 @@ from org_constructs.compliance._acknowledgements import (
     acknowledge_library_check,
     acknowledge_library_finding,
     acknowledge_short_retention,
+    flush_acknowledgements,
     skip_checkov,
 )
 from org_constructs.config import Stage, StageDefaults
@@ -276,6 +277,7 @@ class OrganisationDefaults:
             construct = touched.scope.node.try_find_child(touched.construct_id)
             if construct is not None:
                 _SETTLERS.get(touched.kind, _nothing)(self, construct, touched)
+        flush_acknowledgements()  # settled while validating: written now, not held
 
 
 def apply_organisation_defaults(

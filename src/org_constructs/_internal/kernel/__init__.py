@@ -31,7 +31,7 @@ from aws_cdk import Duration
 __all__ = ["Enum", "Program", "Seconds", "Slot", "enum", "seconds"]
 
 NAME = "org-constructs-kernel"
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 FQN = f"{NAME}.Program"
 
 _KINDS = {"aws_cloudwatch.Metric": "metric", "aws_cloudwatch.MathExpression": "math"}
@@ -220,6 +220,16 @@ class Program:
         """``target.<prop>`` (aws-cdk-lib's spelling: ``functionArn``); None when ``target``
         is None: ``get(get(fn, "node"), "id")``."""
         self._steps.append({"on": self._encode(target), "get": prop})
+        return Slot(self, len(self._steps) - 1, None)
+
+    def op(self, name: str, target: Any, *args: Any) -> Slot:
+        """One of ``program.js``'s own operations on ``target``: ``stackOf`` (the nearest
+        stack, or None), ``cfnOf`` (the resource or its default child, or None), ``cfnUnder``
+        (every CloudFormation resource at or under it) and ``append`` (entries appended to a
+        list in each resource's metadata: ``key``, ``list``, ``entries``, ``unique`` fields)."""
+        self._steps.append(
+            {"on": self._encode(target), "op": name, "args": [self._encode(a) for a in args]}
+        )
         return Slot(self, len(self._steps) - 1, None)
 
     def call_if(self, target: Any, method: str, *args: Any) -> Slot:

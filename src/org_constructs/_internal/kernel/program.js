@@ -23,6 +23,45 @@ function member(path) {
   return value;
 }
 
+function cfnOf(target) {
+  // The CloudFormation resource that is ``target`` or its default child; undefined if none.
+  if (cdk.CfnResource.isCfnResource(target)) return target;
+  const child = target.node.defaultChild;
+  return cdk.CfnResource.isCfnResource(child) ? child : undefined;
+}
+
+// The few operations that are not one aws-cdk-lib call (the acknowledgements' writes).
+const OPS = {
+  // The nearest stack of a construct (itself or a scope), undefined outside any stack.
+  stackOf(target) {
+    return [...target.node.scopes].reverse().find((scope) => cdk.Stack.isStack(scope));
+  },
+  cfnOf,
+  // Every CloudFormation resource at or under a construct.
+  cfnUnder(target) {
+    return target.node.findAll().filter((c) => cdk.CfnResource.isCfnResource(c));
+  },
+  // Append ``entries`` to the list ``list`` of the metadata ``key`` of each resource, leaving
+  // out an entry whose ``unique`` fields equal those of one already there.
+  append(targets, key, list, entries, unique) {
+    for (const target of Array.isArray(targets) ? targets : [targets]) {
+      const resource = cfnOf(target);
+      if (resource === undefined) {
+        throw new Error(
+          `org-constructs: ${target.node.path} must be or hold a CloudFormation resource`,
+        );
+      }
+      const current = resource.getMetadata(key) || {};
+      const held = [...(current[list] || [])];
+      for (const entry of entries) {
+        const same = (other) => unique.every((field) => other[field] === entry[field]);
+        if (unique.length === 0 || !held.some(same)) held.push(entry);
+      }
+      resource.addMetadata(key, { ...current, [list]: held });
+    }
+  },
+};
+
 class Program {
   static run(refs, text) {
     const program = JSON.parse(text);
@@ -46,7 +85,9 @@ class Program {
     };
     for (const step of program.steps) {
       const args = decode(step.args || []);
-      if (step.new !== undefined) {
+      if (step.op !== undefined) {
+        slots.push(OPS[step.op](decode(step.on), ...args));
+      } else if (step.new !== undefined) {
         const Type = member(step.new);
         slots.push(new Type(...args));
       } else if (step.get !== undefined) {
