@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import re
-import typing
 from collections.abc import Mapping
 from functools import cache
+from typing import Any
 
 import jsii
-from aws_cdk import Duration, Stack, Token
+from aws_cdk import Duration, Token
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct, IValidation
 
+from org_constructs._internal.kernel import Program
 from org_constructs.errors import ValidationError
 
 __all__ = [
@@ -116,38 +116,71 @@ class QueuesOutlastTheTimeout:
         self._timeout = timeout
 
     def validate(self) -> list[str]:
+        # What it reads, in two requests to the jsii kernel.
         owner = self._owner
-        stack = Stack.of(owner)
         seconds = self._timeout.to_seconds()
-        queues = {
-            stack.resolve(stack.get_logical_id(node.node.default_child)): node
-            for node in stack.node.find_all()
-            if isinstance(node, sqs.Queue) and isinstance(node.node.default_child, sqs.CfnQueue)
-        }
+        program = Program()
+        stack_slot = program.op("stackOf", owner)
+        stack, queues, *children = program.read(
+            stack_slot,
+            program.op("cfnUnder", stack_slot, "AWS::SQS::Queue"),
+            *(program.get(program.get(target, "node"), "children") for target in self._targets),
+        )
+        mappings = [
+            child
+            for found in children
+            for child in found
+            if isinstance(child, lambda_.EventSourceMapping)
+        ]
+        if not mappings or not queues:
+            return []
+
+        def resolved(value: Any) -> Any:
+            return program.call(stack, "resolve", value)
+
+        def path(construct: Any) -> Any:
+            return program.get(program.get(construct, "node"), "path")
+
+        read = program.read(
+            *(resolved(program.call(stack, "getLogicalId", queue)) for queue in queues),
+            *(resolved(program.get(queue, "visibilityTimeout")) for queue in queues),
+            *(path(queue) for queue in queues),
+            *(
+                resolved(program.get(program.get(program.get(m, "node"), "defaultChild"), arn))
+                for m in mappings
+                for arn in ("eventSourceArn",)
+            ),
+            path(owner),
+            *(path(m) for m in mappings),
+        )
+        count = len(queues)
+        ids, timeouts, queue_paths = (
+            read[:count],
+            read[count : 2 * count],
+            read[2 * count : 3 * count],
+        )
+        arns = read[3 * count : 3 * count + len(mappings)]
+        owner_path, *mapping_paths = read[3 * count + len(mappings) :]
+        by_id = dict(zip(ids, zip(timeouts, queue_paths, strict=True), strict=True))
         problems = []
-        for target in self._targets:
-            for child in target.node.children:
-                if not isinstance(child, lambda_.EventSourceMapping):
-                    continue
-                mapping = child.node.default_child
-                arn = stack.resolve(getattr(mapping, "event_source_arn", None))
-                attribute = arn.get("Fn::GetAtt") if isinstance(arn, dict) else None
-                queue = queues.get(attribute[0]) if attribute else None
-                if queue is None:
-                    continue
-                cfn = typing.cast("sqs.CfnQueue", queue.node.default_child)
-                visibility = stack.resolve(cfn.visibility_timeout)
-                visibility = 30 if visibility is None else visibility
-                if isinstance(visibility, int | float) and visibility < seconds:
-                    problems.append(
-                        f"MonitoredFunction({owner.node.path!r}): timeout={seconds} seconds: "
-                        f"exceeds the visibility timeout of the queue {queue.node.path!r} "
-                        f"({visibility:g} seconds) that {child.node.path!r} reads: Lambda "
-                        "refuses the mapping, as a message would return to the queue while the "
-                        "function still works on it; give the queue visibility_timeout="
-                        f"Duration.seconds({seconds * 6}) (six times the timeout, as AWS "
-                        "advises), or a shorter timeout"
-                    )
+        for arn, mapping_path in zip(arns, mapping_paths, strict=True):
+            attribute = arn.get("Fn::GetAtt") if isinstance(arn, dict) else None
+            found = by_id.get(attribute[0]) if attribute else None
+            if found is None:
+                continue
+            visibility, queue_path = found
+            queue_path = queue_path.removesuffix("/Resource")  # the Queue, not its CfnQueue
+            visibility = 30 if visibility is None else visibility
+            if isinstance(visibility, int | float) and visibility < seconds:
+                problems.append(
+                    f"MonitoredFunction({owner_path!r}): timeout={seconds} seconds: "
+                    f"exceeds the visibility timeout of the queue {queue_path!r} "
+                    f"({visibility:g} seconds) that {mapping_path!r} reads: Lambda "
+                    "refuses the mapping, as a message would return to the queue while the "
+                    "function still works on it; give the queue visibility_timeout="
+                    f"Duration.seconds({seconds * 6}) (six times the timeout, as AWS "
+                    "advises), or a shorter timeout"
+                )
         return problems
 
 

@@ -23,6 +23,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from org_constructs._internal.kernel import Program
 from org_constructs._internal.lazy import instance_of
 from org_constructs.core import LoadBalancedService, ReleasedFunction
 from org_constructs.errors import ValidationError
@@ -71,6 +72,14 @@ _REGIONS: weakref.WeakKeyDictionary[object, str | None] = weakref.WeakKeyDiction
 
 
 def _region_of(target: object) -> str | None:
+    if isinstance(target, Construct) and type(target).__module__.startswith("aws_cdk."):
+        # An aws-cdk-lib resource: its region and its stack's in one request.
+        program = Program()
+        own, stacks = program.read(
+            program.get(program.get(target, "env"), "region"),
+            program.get(program.op("stackOf", target), "region"),
+        )
+        return own if isinstance(own, str) else stacks if isinstance(stacks, str) else None
     env = getattr(target, "env", None)
     region = getattr(env, "region", None)
     if isinstance(region, str):

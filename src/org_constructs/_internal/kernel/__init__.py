@@ -225,8 +225,9 @@ class Program:
     def op(self, name: str, target: Any, *args: Any) -> Slot:
         """One of ``program.js``'s own operations on ``target``: ``stackOf`` (the nearest
         stack, or None), ``cfnOf`` (the resource or its default child, or None), ``cfnUnder``
-        (every CloudFormation resource at or under it) and ``append`` (entries appended to a
-        list in each resource's metadata: ``key``, ``list``, ``entries``, ``unique`` fields)."""
+        (every CloudFormation resource at or under it, of one type if given) and ``append``
+        (entries appended to a list in each resource's metadata: ``key``, ``list``,
+        ``entries``, ``unique`` fields)."""
         self._steps.append(
             {"on": self._encode(target), "op": name, "args": [self._encode(a) for a in args]}
         )

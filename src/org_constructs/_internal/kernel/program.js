@@ -37,9 +37,11 @@ const OPS = {
     return [...target.node.scopes].reverse().find((scope) => cdk.Stack.isStack(scope));
   },
   cfnOf,
-  // Every CloudFormation resource at or under a construct.
-  cfnUnder(target) {
-    return target.node.findAll().filter((c) => cdk.CfnResource.isCfnResource(c));
+  // Every CloudFormation resource at or under a construct (of one type, if given).
+  cfnUnder(target, type) {
+    return target.node
+      .findAll()
+      .filter((c) => cdk.CfnResource.isCfnResource(c) && (!type || c.cfnResourceType === type));
   },
   // Append ``entries`` to the list ``list`` of the metadata ``key`` of each resource, leaving
   // out an entry whose ``unique`` fields equal those of one already there.
