@@ -127,6 +127,46 @@ def test_reads_come_back_in_one_request_and_nothing_reads_as_none() -> None:
     assert (node_id, nothing, later) == ("Topic", None, None)
 
 
+def test_the_operations_find_stacks_and_resources_and_append_metadata() -> None:
+    app = App()
+    stack = Stack(app, "Ops")
+    topic = sns.Topic(stack, "Topic")
+    alarm = cw.Alarm(
+        stack,
+        "Alarm",
+        metric=cw.Metric(namespace="N", metric_name="M"),
+        threshold=1,
+        evaluation_periods=1,
+    )
+    program = Program()
+    resource = topic.node.default_child
+    with counted() as requests:
+        outside, inside, cfn, nothing, topics, everything = program.read(
+            program.op("stackOf", app),
+            program.op("stackOf", resource),
+            program.op("cfnOf", topic),
+            program.op("cfnOf", stack),
+            program.op("cfnUnder", stack, "AWS::SNS::Topic"),
+            program.op("cfnUnder", stack),
+        )
+    assert requests[0] == 1
+    assert outside is None
+    assert inside is stack
+    assert nothing is None
+    assert cfn.node.path == "Ops/Topic/Resource"
+    assert [t.node.path for t in topics] == [cfn.node.path]
+    assert len(everything) == 2
+    entry = {"id": "A", "why": "first"}
+    for why in ("first", "second"):
+        program.op("append", [topic, alarm], "k", "items", [entry, {"id": "B", "why": why}], ["id"])
+        program.run()
+    for resource in (cfn, alarm.node.default_child):
+        assert resource.get_metadata("k") == {"items": [entry, {"id": "B", "why": "first"}]}
+    program.op("append", stack, "k", "items", [entry], [])
+    with pytest.raises(Exception, match="Ops must be or hold a CloudFormation resource"):
+        program.run()
+
+
 def test_only_aws_cdk_lib_and_constructs_can_be_named() -> None:
     program = Program()
     program.new("aws_cloudwatch.NoSuchType", {})
