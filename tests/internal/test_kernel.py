@@ -167,6 +167,29 @@ def test_the_operations_find_stacks_and_resources_and_append_metadata() -> None:
         program.run()
 
 
+def test_an_interface_implemented_in_python_is_passed_as_jsii_passes_it() -> None:
+    @jsii.implements(cw.IAlarmAction)
+    class Action:
+        def bind(self, scope: Any, alarm: Any) -> cw.AlarmActionConfig:
+            return cw.AlarmActionConfig(alarm_action_arn="arn:aws:sns:us-east-1:1:own")
+
+    stack = Stack(App(), "Python")
+    program = Program()
+    alarm = program.new(
+        "aws_cloudwatch.Alarm",
+        stack,
+        "Alarm",
+        {
+            "metric": program.new("aws_cloudwatch.Metric", {"namespace": "N", "metricName": "M"}),
+            "threshold": 1,
+            "evaluationPeriods": 1,
+        },
+    )
+    program.call(alarm, "addAlarmAction", Action())
+    program.run()
+    assert alarm_properties(stack)["AlarmActions"] == ["arn:aws:sns:us-east-1:1:own"]
+
+
 def test_only_aws_cdk_lib_and_constructs_can_be_named() -> None:
     program = Program()
     program.new("aws_cloudwatch.NoSuchType", {})

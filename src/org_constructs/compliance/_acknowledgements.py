@@ -19,6 +19,7 @@ and the cdk-nag plugin import it, never the other way.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import typing
 import weakref
@@ -64,6 +65,7 @@ __all__ = [
     "library_grantee",
     "nag_resource",
     "record_acknowledgement",
+    "remember_places",
     "skip_checkov",
 ]
 
@@ -431,20 +433,54 @@ def _append_metadata(
     """Append ``entry`` to the list ``entries`` of the metadata ``key`` of ``resource`` (or of
     its default child), at the synthesis of its stack (``_Pending``): one request to the jsii
     kernel now, to find the stack and the resource."""
-    program = Program()
-    if isinstance(resource, CfnResource):
-        cfn: Any = resource
-        (stack,) = program.read(program.op("stackOf", resource))
-    else:
-        stack, cfn = program.read(program.op("stackOf", resource), program.op("cfnOf", resource))
-        if not isinstance(cfn, CfnResource):
-            raise ValidationError(
-                where if isinstance(where, str) else where(),
-                "construct",
-                resource.node.path,
-                "must be or hold a CloudFormation resource",
-            )
+    stack, cfn, _ = _placed(resource)
+    if not isinstance(cfn, CfnResource):
+        raise ValidationError(
+            where if isinstance(where, str) else where(),
+            "construct",
+            resource.node.path,
+            "must be or hold a CloudFormation resource",
+        )
     _Pending.add(stack, ("append", cfn, key, entries, [entry], []))
+
+
+def _placed(construct: IConstruct) -> tuple[Any, Any, bool]:
+    """The stack of ``construct`` (None outside any), its CloudFormation resource (itself or
+    its default child, or None) and whether the app audits acknowledgements: one request to
+    the jsii kernel, once per construct (none of them ever changes)."""
+    try:
+        return _PLACES[construct]
+    except (KeyError, TypeError):
+        pass
+    remember_places([construct])
+    try:
+        return _PLACES[construct]
+    except (KeyError, TypeError):  # an object that cannot be held weakly
+        return _read_places([construct])[0]
+
+
+def remember_places(constructs: Iterable[IConstruct]) -> None:
+    """Read where the acknowledgements of ``constructs`` go, in one request to the jsii kernel
+    (as a construct that acknowledges many of its resources at once does)."""
+    unknown = [c for c in constructs if c not in _PLACES]
+    for construct, place in zip(unknown, _read_places(unknown), strict=True):
+        with contextlib.suppress(TypeError):  # an object that cannot be held weakly
+            _PLACES[construct] = place
+
+
+def _read_places(constructs: list[IConstruct]) -> list[tuple[Any, Any, bool]]:
+    if not constructs:
+        return []
+    program = Program()
+    for construct in constructs:
+        program.result(program.op("stackOf", construct))
+        program.result(program.op("cfnOf", construct))
+        program.result(program.call(program.get(construct, "node"), "tryGetContext", AUDIT_CONTEXT))
+    values = program.run()
+    return [(values[i], values[i + 1], bool(values[i + 2])) for i in range(0, len(values), 3)]
+
+
+_PLACES: weakref.WeakKeyDictionary[Any, tuple[Any, Any, bool]] = weakref.WeakKeyDictionary()
 
 
 # ----------------------------------------------------------------------------- the record
@@ -488,12 +524,8 @@ def record_acknowledgement(
     synthesis (``_Pending``).
     """
     ids = list(rule_ids)
-    program = Program()
-    stack, auditing = program.read(
-        program.op("stackOf", construct),
-        program.call(program.get(construct, "node"), "tryGetContext", AUDIT_CONTEXT),
-    )
-    _Pending.add(stack, ("acknowledge", construct, ids, reason, source, bool(auditing)))
+    stack, _, auditing = _placed(construct)
+    _Pending.add(stack, ("acknowledge", construct, ids, reason, source, auditing))
 
 
 def flush_acknowledgements() -> None:

@@ -16,13 +16,18 @@ import re
 import typing
 from collections.abc import Mapping
 
-from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import Duration
 from aws_cdk import aws_applicationsignals as applicationsignals
 from aws_cdk import aws_cloudwatch as cw
 from constructs import Construct
 
 from org_constructs._internal import checks
-from org_constructs.compliance._acknowledgements import acknowledge, acknowledge_library_check
+from org_constructs._internal.kernel import Program, Slot, enum, seconds
+from org_constructs.compliance._acknowledgements import (
+    acknowledge,
+    acknowledge_library_check,
+    remember_places,
+)
 from org_constructs.config import Stage
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring import _slo_targets as targets
@@ -356,71 +361,111 @@ class Objectives:
                 label=label_text,
             )
 
+        # The window and composite alarms of every row, their actions and ARNs: one request
+        # to the jsii kernel (then one to read where their acknowledgements go).
+        program = Program()
+        rule, alarm_state = (
+            enum("aws_cloudwatch.AlarmRule"),
+            enum("aws_cloudwatch.AlarmState.ALARM"),
+        )
+        stack = program.op("stackOf", scope)
+        planned: list[tuple[BurnRatePolicy, float, Severity, list[Slot], Slot, Slot]] = []
+        for row in POLICY:
+            threshold = burn_threshold(row.burn_rate, objective)
+            made = []
+            for minutes in (row.long_window_minutes, row.short_window_minutes):
+                key = _window_key(row, minutes).replace("-", "_")
+                made.append(
+                    program.new(
+                        "aws_cloudwatch.Alarm",
+                        scope,
+                        _construct_id(key),
+                        {
+                            "alarmName": self._factory.name(label, _window_key(row, minutes)),
+                            "alarmDescription": (
+                                f"{title}: the error ratio over {_human(minutes)} is at least "
+                                f"{threshold:g} ({row.burn_rate:g}x the budget of "
+                                f"{budget:g}). Bad events: {indicator.description}. Feeds the "
+                                "composite alarm "
+                                f"{self._factory.name(label, row.key.replace('_', '-'))}."
+                            ),
+                            "metric": program.new(
+                                "aws_cloudwatch.MathExpression",
+                                {
+                                    "expression": ratio,
+                                    "usingMetrics": dict(indicator.metrics),
+                                    "period": seconds(minutes * 60),
+                                    "label": f"error ratio ({_human(minutes)})",
+                                },
+                            ),
+                            "threshold": threshold,
+                            "comparisonOperator": enum(
+                                "aws_cloudwatch.ComparisonOperator"
+                                ".GREATER_THAN_OR_EQUAL_TO_THRESHOLD"
+                            ),
+                            "evaluationPeriods": 1,
+                            "datapointsToAlarm": 1,
+                            "treatMissingData": enum(
+                                "aws_cloudwatch.TreatMissingData.NOT_BREACHING"
+                            ),
+                        },
+                    )
+                )
+            long_alarm, short_alarm = made
+            severity = row.severity if pages else Severity.WARNING
+            composite_name = self._factory.name(label, row.key.replace("_", "-"))
+            composite = program.new(
+                "aws_cloudwatch.CompositeAlarm",
+                scope,
+                _construct_id(row.key),
+                {
+                    "compositeAlarmName": composite_name,
+                    "alarmDescription": (
+                        f"[{severity.value}] {title}: the error budget burns at "
+                        f"{row.burn_rate:g}x or more over {_human(row.long_window_minutes)}, "
+                        f"confirmed over {_human(row.short_window_minutes)} "
+                        f"({row.budget_consumed(days):.1%} of the budget spent). What to do: "
+                        f"{row.action} Runbook: {self._runbook}#{row.anchor}"
+                    ),
+                    "alarmRule": program.call(
+                        rule,
+                        "allOf",
+                        program.call(rule, "fromAlarm", long_alarm, alarm_state),
+                        program.call(rule, "fromAlarm", short_alarm, alarm_state),
+                    ),
+                },
+            )
+            action = self._actions[severity]
+            program.call(composite, "addAlarmAction", action)
+            program.call(composite, "addOkAction", action)
+            arn = program.call(
+                stack,
+                "formatArn",
+                {
+                    "service": "cloudwatch",
+                    "resource": "alarm",
+                    "resourceName": composite_name,
+                    "arnFormat": enum("ArnFormat.COLON_RESOURCE_NAME"),
+                },
+            )
+            planned.append((row, threshold, severity, made, composite, arn))
+        values = iter(program.read(*(s for p in planned for s in (*p[3], p[4], p[5]))))
         alarms: dict[str, cw.Alarm] = {}
         thresholds: dict[str, float] = {}
         rows: list[BurnRateAlarm] = []
         composites: dict[str, cw.CompositeAlarm] = {}
-        for row in POLICY:
-            threshold = burn_threshold(row.burn_rate, objective)
-            consumed = row.budget_consumed(days)
-            made = []
-            for minutes in (row.long_window_minutes, row.short_window_minutes):
+        for row, threshold, severity, _, _, _ in planned:
+            long_alarm, short_alarm, composite, arn = (next(values) for _ in range(4))
+            for minutes, alarm in zip(
+                (row.long_window_minutes, row.short_window_minutes),
+                (long_alarm, short_alarm),
+                strict=True,
+            ):
                 key = _window_key(row, minutes).replace("-", "_")
-                alarm = cw.Alarm(
-                    scope,
-                    _construct_id(key),
-                    alarm_name=self._factory.name(label, _window_key(row, minutes)),
-                    alarm_description=(
-                        f"{title}: the error ratio over {_human(minutes)} is at least "
-                        f"{threshold:g} ({row.burn_rate:g}x the budget of "
-                        f"{budget:g}). Bad events: {indicator.description}. Feeds the "
-                        f"composite alarm {self._factory.name(label, row.key.replace('_', '-'))}."
-                    ),
-                    metric=expression(
-                        Duration.minutes(minutes), f"error ratio ({_human(minutes)})"
-                    ),
-                    threshold=threshold,
-                    comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                    evaluation_periods=1,
-                    datapoints_to_alarm=1,
-                    treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
-                )
-                acknowledge_library_check(
-                    alarm, "cfn-guard", "CT.CLOUDWATCH.PR.1", _NO_ACTION_REASON
-                )
-                acknowledge(
-                    alarm,
-                    _NO_ACTION_REASON,
-                    "HIPAA.Security-CloudWatchAlarmAction",
-                    "NIST.800.53.R5-CloudWatchAlarmAction",
-                )
                 alarms[key] = alarm
                 thresholds[key] = threshold
-                made.append(alarm)
-            long_alarm, short_alarm = made
-            severity = row.severity if pages else Severity.WARNING
-            composite_name = self._factory.name(label, row.key.replace("_", "-"))
-            composite = cw.CompositeAlarm(
-                scope,
-                _construct_id(row.key),
-                composite_alarm_name=composite_name,
-                alarm_description=(
-                    f"[{severity.value}] {title}: the error budget burns at "
-                    f"{row.burn_rate:g}x or more over {_human(row.long_window_minutes)}, "
-                    f"confirmed over {_human(row.short_window_minutes)} "
-                    f"({consumed:.1%} of the budget spent). What to do: {row.action} "
-                    f"Runbook: {self._runbook}#{row.anchor}"
-                ),
-                alarm_rule=cw.AlarmRule.all_of(
-                    cw.AlarmRule.from_alarm(long_alarm, cw.AlarmState.ALARM),
-                    cw.AlarmRule.from_alarm(short_alarm, cw.AlarmState.ALARM),
-                ),
-            )
-            action = self._actions[severity]
-            composite.add_alarm_action(action)
-            composite.add_ok_action(action)
             composites[row.key] = composite
-            self._alarm_arns.append(_alarm_arn(scope, composite_name))
+            self._alarm_arns.append(arn)
             rows.append(
                 BurnRateAlarm(
                     key=row.key,
@@ -432,8 +477,18 @@ class Objectives:
                     short_alarm=short_alarm,
                     composite=composite,
                     severity=severity,
-                    budget_consumed=consumed,
+                    budget_consumed=row.budget_consumed(days),
                 )
+            )
+        window_alarms = list(alarms.values())
+        remember_places(window_alarms)
+        for alarm in window_alarms:
+            acknowledge_library_check(alarm, "cfn-guard", "CT.CLOUDWATCH.PR.1", _NO_ACTION_REASON)
+            acknowledge(
+                alarm,
+                _NO_ACTION_REASON,
+                "HIPAA.Security-CloudWatchAlarmAction",
+                "NIST.800.53.R5-CloudWatchAlarmAction",
             )
         self._widgets(
             name=name,
@@ -552,15 +607,6 @@ def _human(minutes: int) -> str:
         hours = minutes // 60
         return "1 hour" if hours == 1 else f"{hours} hours"
     return f"{minutes} minutes"
-
-
-def _alarm_arn(scope: Construct, name: str) -> str:
-    return Stack.of(scope).format_arn(
-        service="cloudwatch",
-        resource="alarm",
-        resource_name=name,
-        arn_format=ArnFormat.COLON_RESOURCE_NAME,
-    )
 
 
 def _application_signals(

@@ -281,7 +281,11 @@ class Program:
             return {"$d": value.value}
         if isinstance(value, Enum):
             return {"$e": value.path}
-        if isinstance(value, Duration) or hasattr(value, "__jsii_ref__"):
+        if (
+            isinstance(value, Duration)
+            or hasattr(value, "__jsii_ref__")
+            or getattr(type(value), "__jsii_ifaces__", None)  # Python that implements one
+        ):
             return self._reference(value)
         raise TypeError(f"cannot pass {type(value).__name__} to the kernel")
 
