@@ -11,7 +11,7 @@ from typing import Any
 
 import jsii
 import pytest
-from aws_cdk import App, Duration, Stack
+from aws_cdk import App, CfnResource, Duration, Stack
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_sns as sns
@@ -161,6 +161,7 @@ def test_the_operations_find_stacks_and_resources_and_append_metadata() -> None:
         program.op("append", [topic, alarm], "k", "items", [entry, {"id": "B", "why": why}], ["id"])
         program.run()
     for resource in (cfn, alarm.node.default_child):
+        assert isinstance(resource, CfnResource)
         assert resource.get_metadata("k") == {"items": [entry, {"id": "B", "why": "first"}]}
     program.op("append", stack, "k", "items", [entry], [])
     with pytest.raises(Exception, match="Ops must be or hold a CloudFormation resource"):
