@@ -20,7 +20,7 @@ import sys
 import types
 from typing import Any
 
-__all__ = ["DEFERRED_NAMES", "instance_of", "lazy_module"]
+__all__ = ["DEFERRED_NAMES", "instance_of", "lazy_class", "lazy_module"]
 
 DEFERRED_NAMES = {
     "SecureApi": "org_constructs.api",
@@ -56,3 +56,20 @@ def instance_of(value: object, *paths: str) -> bool:
         if module is not None and isinstance(value, getattr(module, name)):
             return True
     return False
+
+
+class _LazyClass(type):
+    """The type of ``lazy_class``'s stand-ins: ``isinstance`` is ``instance_of`` their path."""
+
+    _path: str
+
+    def __instancecheck__(cls, value: object) -> bool:
+        return instance_of(value, cls._path)
+
+
+def lazy_class(path: str) -> type:
+    """A stand-in for the class at ``path`` (``"aws_cdk.aws_apigateway.RestApi"``) in a type
+    that the argument checks read at run time (a ``Union`` of targets): ``isinstance`` works
+    as with the class, without importing its module."""
+    module, _, name = path.rpartition(".")
+    return _LazyClass(name, (), {"_path": path, "__module__": module, "__qualname__": name})

@@ -15,15 +15,19 @@ import typing
 from dataclasses import dataclass
 
 from aws_cdk import Duration, Token
-from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 
-from org_constructs.api import SecureApi
+from org_constructs._internal.lazy import instance_of, lazy_class
 from org_constructs.core import LoadBalancedService, QueueWithDeadLetter, ReleasedFunction
 from org_constructs.errors import ValidationError
+
+if typing.TYPE_CHECKING:
+    from aws_cdk import aws_apigateway as apigw
+
+    from org_constructs.api import SecureApi
 
 __all__ = [
     "ALB_IDLE_TIMEOUT",
@@ -36,16 +40,29 @@ __all__ = [
     "ratio_expression",
 ]
 
-SloTarget = (
-    SecureApi
-    | apigw.RestApi
-    | LoadBalancedService
-    | ReleasedFunction
-    | lambda_.IFunction
-    | QueueWithDeadLetter
-    | sqs.IQueue
-)
+if typing.TYPE_CHECKING:
+    SloTarget = (
+        SecureApi
+        | apigw.RestApi
+        | LoadBalancedService
+        | ReleasedFunction
+        | lambda_.IFunction
+        | QueueWithDeadLetter
+        | sqs.IQueue
+    )
+else:  # the same, without importing the API modules for a service that has no API
+    SloTarget = typing.Union[  # noqa: UP007 - the stand-ins are classes only at run time
+        lazy_class("org_constructs.api._secure_api.SecureApi"),
+        lazy_class("aws_cdk.aws_apigateway.RestApi"),
+        LoadBalancedService,
+        ReleasedFunction,
+        lambda_.IFunction,
+        QueueWithDeadLetter,
+        sqs.IQueue,
+    ]
 """What ``add_availability_slo`` and ``add_latency_slo`` watch."""
+
+_API_CLASSES = ("org_constructs.api._secure_api.SecureApi", "aws_cdk.aws_apigateway.RestApi")
 
 API_GATEWAY_TIMEOUT = Duration.seconds(29)
 """API Gateway ends a REST API request at its integration timeout, 29 seconds by default."""
@@ -91,6 +108,8 @@ def _api_metric(api_name: str, stage_name: str, name: str, statistic: str) -> cw
 
 
 def _api_names(api: SecureApi | apigw.RestApi) -> tuple[str, str, str]:
+    from org_constructs.api import SecureApi
+
     if isinstance(api, SecureApi):
         return str(api.node.id), api.rest_api_name, api.stage_name
     return str(api.node.id), api.rest_api_name, api.deployment_stage.stage_name
@@ -114,7 +133,7 @@ def _is_function(target: object) -> bool:
 
 
 def _is_api(target: object) -> bool:
-    return isinstance(target, SecureApi | apigw.RestApi)
+    return instance_of(target, *_API_CLASSES)
 
 
 def _is_service(target: object) -> bool:
