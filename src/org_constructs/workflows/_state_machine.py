@@ -18,6 +18,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from org_constructs._internal import checks
+from org_constructs._internal.kernel import Program
 from org_constructs._internal.kms import log_group_key
 from org_constructs.compliance._acknowledgements import (
     acknowledge,
@@ -125,16 +126,31 @@ class _StateMachineRole(iam.Role):
 
 def _is_delivery(statement: iam.PolicyStatement) -> bool:
     """aws-cdk-lib's own log delivery or X-Ray statement: those actions on ``'*'`` only."""
-    actions = set(statement.actions)
+    program = Program()  # what it reads, in one request to the jsii kernel
+    actions, effect, resources, principal, conditions, not_actions, not_resources = program.read(
+        *(
+            program.get(statement, name)
+            for name in (
+                "actions",
+                "effect",
+                "resources",
+                "hasPrincipal",
+                "conditions",
+                "notActions",
+                "notResources",
+            )
+        )
+    )
+    wanted = set(actions)
     return (
-        statement.effect is iam.Effect.ALLOW
-        and bool(actions)
-        and (actions <= LOG_DELIVERY_ACTIONS or actions <= XRAY_ACTIONS)
-        and list(statement.resources) == ["*"]
-        and not statement.has_principal
-        and not statement.conditions
-        and not statement.not_actions
-        and not statement.not_resources
+        effect == "Allow"  # iam.Effect.ALLOW read as any: its JavaScript value
+        and bool(wanted)
+        and (wanted <= LOG_DELIVERY_ACTIONS or wanted <= XRAY_ACTIONS)
+        and list(resources) == ["*"]
+        and not principal
+        and not conditions
+        and not not_actions
+        and not not_resources
     )
 
 
