@@ -314,7 +314,10 @@ class _LibraryGrants(iam.ManagedPolicy):
 
     @property
     def principal_account(self) -> str | None:
-        return self._principal.principal_account
+        # Read once: aws-cdk-lib asks at every grant, and a principal's account never changes.
+        if not hasattr(self, "_principal_account"):
+            self._principal_account = self._principal.principal_account
+        return self._principal_account
 
     def add_to_policy(self, statement: iam.PolicyStatement) -> bool:
         return self.add_to_principal_policy(statement).statement_added
@@ -402,10 +405,15 @@ def acknowledge_grant(
     if not isinstance(policy, _LibraryGrants):
         return
     details: list[str] = []
-    for grant in grants:
-        for statement in grant.principal_statements:
-            details += [f"Action::{a}" for a in statement.actions if "*" in a]
-            details += [f"Resource::{r}" for r in statement.resources if "*" in r]
+    program = Program()  # what the grants wrote, in two requests to the jsii kernel
+    written = program.read(*(program.get(grant, "principalStatements") for grant in grants))
+    statements = [statement for found in written for statement in found]
+    read = program.read(
+        *(program.get(s, name) for s in statements for name in ("actions", "resources"))
+    )
+    for granted, on in zip(read[::2], read[1::2], strict=True):
+        details += [f"Action::{a}" for a in granted if "*" in a]
+        details += [f"Resource::{r}" for r in on if "*" in r]
     details += [f"Action::{a}" for a in actions if "*" in a]
     details += [f"Resource::{r}" for r in resources]
     unique = list(dict.fromkeys(details))
