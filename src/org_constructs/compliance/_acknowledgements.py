@@ -19,7 +19,6 @@ and the cdk-nag plugin import it, never the other way.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import typing
 import weakref
@@ -456,24 +455,15 @@ def _placed(construct: IConstruct) -> tuple[Any, Any, bool]:
     """The stack of ``construct`` (None outside any), its CloudFormation resource (itself or
     its default child, or None) and whether the app audits acknowledgements: one request to
     the jsii kernel, once per construct (none of them ever changes)."""
-    try:
-        return _PLACES[construct]
-    except (KeyError, TypeError):
-        pass
     remember_places([construct])
-    try:
-        return _PLACES[construct]
-    except (KeyError, TypeError):  # an object that cannot be held weakly
-        return _read_places([construct])[0]
+    return _PLACES[construct]
 
 
 def remember_places(constructs: Iterable[IConstruct]) -> None:
     """Read where the acknowledgements of ``constructs`` go, in one request to the jsii kernel
     (as a construct that acknowledges many of its resources at once does)."""
     unknown = [c for c in constructs if c not in _PLACES]
-    for construct, place in zip(unknown, _read_places(unknown), strict=True):
-        with contextlib.suppress(TypeError):  # an object that cannot be held weakly
-            _PLACES[construct] = place
+    _PLACES.update(zip(unknown, _read_places(unknown), strict=True))
 
 
 def _read_places(constructs: list[IConstruct]) -> list[tuple[Any, Any, bool]]:
