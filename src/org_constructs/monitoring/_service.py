@@ -15,7 +15,7 @@ from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
-from constructs import Construct, Node
+from constructs import Construct, IConstruct, Node
 
 from org_constructs._internal import checks
 from org_constructs._internal.kernel import Slot
@@ -217,7 +217,7 @@ class ServiceMonitoring(AsyncPacks, DataPacks, ContainerPacks, Objectives, Const
                     "alarms without actions notify nobody",
                 )
         check_topics(where, scope, alarm_topic, critical_topic, warning_topic)
-        _check_unique_service(where, scope, resolved_stage, service_name, dashboards)
+        root = _check_unique_service(where, scope, resolved_stage, service_name, dashboards)
         if runbook_url is not None:
             check_runbook_url(where, "runbook_url", runbook_url)
         else:
@@ -250,7 +250,7 @@ class ServiceMonitoring(AsyncPacks, DataPacks, ContainerPacks, Objectives, Const
         self._main: cw.Dashboard | None = None
         self._performance: cw.Dashboard | None = None
         self._dashboards = dashboards
-        self._root = scope.node.root
+        self._root = root
         self._stack = Stack.of(self)
         self._region = self._stack.region
         if dashboards:
@@ -789,21 +789,22 @@ _INSTANCES: weakref.WeakSet[ServiceMonitoring] = weakref.WeakSet()
 
 def _check_unique_service(
     where: str, scope: Construct, stage: Stage, service_name: str, dashboards: bool
-) -> None:
+) -> IConstruct:
     """No other ServiceMonitoring of the app has this stage and service where their alarm
-    names (per account and region) or dashboard names (per account) would be the same."""
-    stack = Stack.of(scope)
+    names (per account and region) or dashboard names (per account) would be the same.
+
+    Returns the app's root, read once: every ServiceMonitoring alive is compared (a test
+    session holds thousands), so nothing is asked of the kernel per other instance."""
+    root = scope.node.root
+    stack: Stack | None = None
 
     def may_equal(ours: str, theirs: str) -> bool:
         return Token.is_unresolved(ours) or Token.is_unresolved(theirs) or ours == theirs
 
     for other in list(_INSTANCES):
-        if (
-            other._service == service_name
-            and other._stage is stage
-            and other._root is scope.node.root
-        ):
-            theirs = Stack.of(other)
+        if other._root is root and other._service == service_name and other._stage is stage:
+            stack = stack or Stack.of(scope)
+            theirs = other._stack
             if may_equal(stack.account, theirs.account) and (
                 may_equal(stack.region, theirs.region) or (dashboards and other._dashboards)
             ):
@@ -815,6 +816,7 @@ def _check_unique_service(
                     "their alarms and dashboards would have the same names; add the resources "
                     "to that ServiceMonitoring, or give another service_name",
                 )
+    return root
 
 
 def _search_widget(title: str, search: str, statistic: str, period: Duration) -> cw.GraphWidget:
