@@ -25,6 +25,23 @@ if _NODE.exists():
 
 import pytest  # noqa: E402
 
+
+def _share_botocore_data() -> None:
+    """One botocore data loader for every session of the process.
+
+    moto's ``mock_aws`` drops boto3's default session, so each test of the emulator made a new
+    one, and its loader read and parsed the service models again (EC2's is megabytes of JSON):
+    a fifth of the fast lane. The models are the same files: they are read once per process.
+    """
+    import functools
+
+    import botocore.session
+
+    botocore.session.create_loader = functools.cache(botocore.session.create_loader)
+
+
+_share_botocore_data()
+
 pytest_plugins = ["pytester"]
 
 from org_constructs.config import EnvironmentConfig, load_environments  # noqa: E402

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,6 +14,21 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
 Client = Callable[[str], Any]
 Resources = dict[str, Any]
+
+
+@functools.cache
+def _session() -> boto3.session.Session:
+    return boto3.session.Session()
+
+
+@functools.cache
+def moto_client(service: str, region: str = REGION) -> Any:
+    """A boto3 client of the in-process moto, made once per process and service.
+
+    ``mock_aws`` drops boto3's default session, so ``boto3.client`` made a session and a client
+    anew in every test. A client holds no emulator state (each ``mock_aws`` starts the
+    backends fresh), and the tests add no handlers to these: they are shared."""
+    return _session().client(service, region_name=region)
 
 
 @pytest.fixture
@@ -29,4 +45,4 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Client]:
     monkeypatch.delenv("MOTO_ACCOUNT_ID", raising=False)
     _handlers.install()
     with mock_aws():
-        yield lambda service: boto3.client(service, region_name=REGION)
+        yield moto_client

@@ -20,7 +20,7 @@ from org_constructs.tooling.local import DeployReport, Emulator, Missing, deploy
 from org_constructs.tooling.local._imports import CERTIFICATE, HOSTED_ZONE, imported_resources
 from org_constructs.tooling.local._report import emulator_log_errors
 from tests.support import org_cdk_in_process
-from tests.tooling.local.conftest import REGION, Client, Resources
+from tests.tooling.local.conftest import REGION, Client, Resources, moto_client
 from tests.tooling.local.test_cli import MINIMAL, FakeProcess, assembly_with
 from tests.tooling.local.test_handlers import get_att, ref
 from tests.tooling.local.test_patches import (
@@ -35,7 +35,7 @@ from tests.tooling.local.test_patches import (
 
 def client(service: str, region: str | None = None) -> Any:
     """What ``Emulator.client`` is for the in-process moto."""
-    return boto3.client(service, region_name=region or REGION)
+    return moto_client(service, region or REGION)
 
 
 def deployed(
