@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from org_constructs._internal.tokens import unresolved
 from org_constructs.errors import ValidationError
 
 if typing.TYPE_CHECKING:
@@ -67,10 +68,10 @@ def is_token(value: object) -> bool:
             return False
     elif not isinstance(value, float) or not math.isfinite(value) or abs(value) < _TOKEN_DOUBLES:
         return False
-    from aws_cdk import Token, Tokenization
+    from aws_cdk import Tokenization
 
     try:
-        if not Token.is_unresolved(value):
+        if not unresolved(value):
             return False
         if isinstance(value, str):
             Tokenization.reverse_string(value)  # looks up each token the text holds
@@ -654,12 +655,12 @@ def check_same_region(where: str, prop: str, resource: object, scope: object, fi
     Skipped when either region is a token (an environment-agnostic stack or resource).
     ``fix`` says what to give instead; the message names both regions.
     """
-    from aws_cdk import Stack, Token
+    from aws_cdk import Stack
 
     env = getattr(resource, "env", None)
     theirs = getattr(env, "region", None)
     ours = Stack.of(scope).region  # type: ignore[arg-type]
-    if not isinstance(theirs, str) or Token.is_unresolved(theirs) or Token.is_unresolved(ours):
+    if not isinstance(theirs, str) or unresolved(theirs) or unresolved(ours):
         return
     if theirs != ours:
         node = getattr(resource, "node", None)

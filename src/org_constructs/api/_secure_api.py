@@ -7,7 +7,7 @@ import typing
 from typing import Any
 
 import jsii
-from aws_cdk import Duration, RemovalPolicy, Stack, Token
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_lambda as lambda_
@@ -18,6 +18,7 @@ from constructs import Construct, IValidation
 from org_constructs._internal import checks, waf
 from org_constructs._internal.flags import API_ACCESS_LOG_ARN, pin_feature_flags
 from org_constructs._internal.kms import log_group_key
+from org_constructs._internal.tokens import unresolved
 from org_constructs._internal.waf import MANAGED_RULE_GROUPS, WAF_RATE
 from org_constructs.compliance._acknowledgements import (
     acknowledge,
@@ -478,7 +479,7 @@ def _serving(
 def _check_domain(
     where: str, scope: Construct, domain_name: str, certificate: acm.ICertificate | None
 ) -> None:
-    if not Token.is_unresolved(domain_name):
+    if not unresolved(domain_name):
         checks.check_text(
             where,
             "domain_name",
@@ -488,7 +489,7 @@ def _check_domain(
             "letters, digits and '-' of at most 63 characters",
         )
     arn = certificate.certificate_arn if certificate is not None else None
-    if arn is None or Token.is_unresolved(arn):
+    if arn is None or unresolved(arn):
         return
     match = _CERTIFICATE_ARN.fullmatch(arn)
     if match is None:
@@ -499,7 +500,7 @@ def _check_domain(
             "is not an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)",
         )
     region = Stack.of(scope).region
-    if not Token.is_unresolved(region) and match["region"] != region:
+    if not unresolved(region) and match["region"] != region:
         raise ValidationError(
             where,
             "certificate",

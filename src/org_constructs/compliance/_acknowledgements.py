@@ -31,6 +31,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct, IValidation
 
 from org_constructs._internal.kernel import Program, enum
+from org_constructs._internal.tokens import unresolved
 from org_constructs.contract import (
     ACKNOWLEDGED,
     APP_SOURCE,
@@ -126,7 +127,7 @@ def acknowledge_finding(
         check_reason(f"acknowledge_finding({construct.node.path!r})", reason)
     details = list(applies_to)
     ids = [f"{rule_id}[{detail}]" for detail in details] if details else [rule_id]
-    if any(Token.is_unresolved(i) for i in ids):
+    if any(unresolved(i) for i in ids):
         construct.node.add_validation(_deferred_acknowledgement(construct, ids, reason))
     else:
         record_acknowledgement(construct, ids, reason, source=APP_SOURCE)
@@ -201,8 +202,9 @@ def acknowledge_library_finding(
     ids = [f"{rule_id}[{detail}]" for detail in details]
     if not ids:
         return
-    if any(Token.is_unresolved(i) for i in ids):
-        rendered = [nag_resource(Stack.of(construct), i) for i in ids] if resolvable else []
+    if any(unresolved(i) for i in ids):
+        stack = Stack.of(construct) if resolvable else None
+        rendered = [nag_resource(stack, i) for i in ids] if stack is not None else []
         if resolvable and all(r is not None for r in rendered):
             ids = [r for r in rendered if r is not None]
         else:

@@ -8,11 +8,12 @@ from functools import cache
 from typing import Any
 
 import jsii
-from aws_cdk import Duration, Token
+from aws_cdk import Duration
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct, IValidation
 
 from org_constructs._internal.kernel import Program
+from org_constructs._internal.tokens import unresolved
 from org_constructs.errors import ValidationError
 
 __all__ = [
@@ -76,7 +77,7 @@ def check_environment(where: str, prop: str, environment: Mapping[str, str]) -> 
     """Names Lambda accepts and does not reserve, values of text, 4 KB in all."""
     size = 0
     for key, value in environment.items():
-        if Token.is_unresolved(key):
+        if unresolved(key):
             raise ValidationError(where, f"{prop}[{key!r}]", key, "must be a literal name")
         if not _ENVIRONMENT_KEY.fullmatch(key):
             raise ValidationError(
@@ -89,7 +90,7 @@ def check_environment(where: str, prop: str, environment: Mapping[str, str]) -> 
             raise ValidationError(
                 where, f"{prop}[{key!r}]", key, "is set by the Lambda runtime and cannot be given"
             )
-        size += len(key.encode()) + (0 if Token.is_unresolved(value) else len(value.encode()))
+        size += len(key.encode()) + (0 if unresolved(value) else len(value.encode()))
     if size > _MAX_ENVIRONMENT_BYTES:
         raise ValidationError(
             where,

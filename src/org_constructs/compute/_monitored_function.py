@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 import jsii
-from aws_cdk import Annotations, Duration, Stack, Token
+from aws_cdk import Annotations, Duration, Stack
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_ec2 as ec2
@@ -20,6 +20,7 @@ from constructs import Construct
 
 from org_constructs._internal import checks
 from org_constructs._internal.kms import log_group_key, rotating_key
+from org_constructs._internal.tokens import unresolved
 from org_constructs.compliance._acknowledgements import (
     DEPENDS_ON_ROLE_REASON,
     acknowledge,
@@ -290,11 +291,7 @@ class MonitoredFunction(Triggered, Construct):
             ("hook_handler", hook_handler, lambda_.RuntimeFamily.PYTHON),
         ):
             module, _, name = text.rpartition(".")
-            if (
-                family in _DOTTED_FAMILIES
-                and not Token.is_unresolved(text)
-                and not (module and name)
-            ):
+            if family in _DOTTED_FAMILIES and not unresolved(text) and not (module and name):
                 raise ValidationError(
                     where,
                     prop,

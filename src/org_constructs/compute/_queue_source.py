@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aws_cdk import Duration, Token
+from aws_cdk import Duration
 from aws_cdk import aws_sqs as sqs
 
 from org_constructs._internal import checks
 from org_constructs._internal.lazy import lazy_module
+from org_constructs._internal.tokens import unresolved
 from org_constructs.core import QueueWithDeadLetter
 from org_constructs.errors import ValidationError
 
@@ -92,7 +93,7 @@ def queue_source(
     check = getattr(owner, "check_consumer_timeout", None)
     if callable(check):
         check(timeout, batch_window=max_batching_window, where=where)
-    elif isinstance(queue, sqs.Queue) and not Token.is_unresolved(timeout.to_seconds()):
+    elif isinstance(queue, sqs.Queue) and not unresolved(timeout.to_seconds()):
         _check_visibility(where, queue, timeout)
     source = sources.SqsEventSource(
         queue,
@@ -115,7 +116,7 @@ def _check_visibility(where: str, queue: sqs.Queue, timeout: Duration) -> None:
     seconds = 30 if visibility is None else visibility
     if (
         isinstance(seconds, int | float)
-        and not Token.is_unresolved(seconds)
+        and not unresolved(seconds)
         and seconds < timeout.to_seconds()
     ):
         raise ValidationError(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Duration, Stack, Token
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
@@ -14,6 +14,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from org_constructs._internal import checks
+from org_constructs._internal.tokens import unresolved
 from org_constructs.config import ContainerServiceConfig, ReleaseStrategy, Stage
 from org_constructs.config._containers import (
     MAX_BAKE_MINUTES,
@@ -160,7 +161,7 @@ def check_listener(
                 "must be an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)",
             )
         arn = value
-    if certificate is not None and not Token.is_unresolved(certificate.certificate_arn):
+    if certificate is not None and not unresolved(certificate.certificate_arn):
         arn_given = certificate.certificate_arn
         if CERTIFICATE_ARN.fullmatch(arn_given) is None:
             raise ValidationError(
@@ -173,7 +174,7 @@ def check_listener(
     for prop, shown in (("certificate", given), (f"settings.{CERTIFICATE_SETTING}", arn)):
         match = CERTIFICATE_ARN.fullmatch(shown) if isinstance(shown, str) else None
         region = Stack.of(scope).region
-        if match and not Token.is_unresolved(region) and match["region"] != region:
+        if match and not unresolved(region) and match["region"] != region:
             raise ValidationError(
                 where,
                 prop,

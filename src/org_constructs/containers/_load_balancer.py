@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Duration, RemovalPolicy, Stack, Token
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
@@ -14,6 +14,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk.region_info import FactName
 from constructs import Construct
 
+from org_constructs._internal.tokens import unresolved
 from org_constructs._internal.waf import web_acl
 from org_constructs.compliance._acknowledgements import acknowledge, acknowledge_library_check
 from org_constructs.containers._settings import ContainerSettings
@@ -259,7 +260,7 @@ def _log_access_logs(
     region; in a stack of any region, the same policy with the region's Elastic Load
     Balancing account looked up at deployment (a mapping of aws-cdk-lib's region facts)."""
     stack = Stack.of(load_balancer)
-    if not Token.is_unresolved(stack.region):
+    if not unresolved(stack.region):
         load_balancer.log_access_logs(bucket, prefix)
         return
     load_balancer.set_attribute("access_logs.s3.enabled", "true")

@@ -9,12 +9,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from aws_cdk import RemovalPolicy, Token
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from org_constructs._internal import checks
+from org_constructs._internal.tokens import unresolved
 from org_constructs.config import CacheConfig, CacheEngine, Stage
 from org_constructs.config._services import (
     CACHE_NODE_TYPE,
@@ -395,7 +396,7 @@ def _check_windows(
     where: str, retention: int, snapshot_window: str | None, maintenance_window: str | None
 ) -> None:
     maintenance: tuple[int, int] | None = None
-    if maintenance_window is not None and not Token.is_unresolved(maintenance_window):
+    if maintenance_window is not None and not unresolved(maintenance_window):
         match = (
             _MAINTENANCE.fullmatch(maintenance_window)
             if isinstance(maintenance_window, str)
@@ -419,7 +420,7 @@ def _check_windows(
                 "must last at least 60 minutes",
             )
         maintenance = (start, length)
-    if snapshot_window is None or Token.is_unresolved(snapshot_window):
+    if snapshot_window is None or unresolved(snapshot_window):
         return
     if retention == 0:
         raise ValidationError(
@@ -477,7 +478,7 @@ def _check_parameters(where: str, parameters: Mapping[str, str] | None) -> Mappi
                 name,
                 "must be ElastiCache parameter names such as 'maxmemory-policy'",
             )
-        if not isinstance(value, str) or (not value and not Token.is_unresolved(value)):
+        if not isinstance(value, str) or (not value and not unresolved(value)):
             raise ValidationError(
                 where, f"parameters[{name!r}]", value, "must be a value as text, such as '5'"
             )
@@ -496,7 +497,7 @@ def _check_vpc(where: str, given: StandardVpc | ec2.IVpc, network: ec2.IVpc, spr
             "internet (StandardVpc has them in every AZ)",
         )
     zones = {s.availability_zone for s in subnets}
-    if spread and not any(Token.is_unresolved(z) for z in zones) and len(zones) < 2:
+    if spread and not any(unresolved(z) for z in zones) and len(zones) < 2:
         raise ValidationError(
             where,
             "vpc",

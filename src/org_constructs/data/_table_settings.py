@@ -7,12 +7,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import RemovalPolicy, Token
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from org_constructs._internal import checks
+from org_constructs._internal.tokens import unresolved
 from org_constructs.config import Stage, TableConfig
 from org_constructs.config._services import MAX_RECOVERY_PERIOD_DAYS
 from org_constructs.contract import MIN_REASON
@@ -221,7 +222,7 @@ def _check_attribute(where: str, prop: str, attribute: object) -> None:
 
 
 def _check_attribute_name(where: str, prop: str, name: object) -> None:
-    if isinstance(name, str) and Token.is_unresolved(name):
+    if isinstance(name, str) and unresolved(name):
         return
     if not isinstance(name, str) or not 1 <= len(name.encode()) <= MAX_NAME:
         raise ValidationError(

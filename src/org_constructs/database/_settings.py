@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from aws_cdk import Duration, RemovalPolicy, Token
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -16,6 +16,7 @@ from aws_cdk import aws_rds as rds
 from constructs import Construct
 
 from org_constructs._internal import checks
+from org_constructs._internal.tokens import unresolved
 from org_constructs.config import DatabaseConfig, DatabaseEngine, Stage, StageDefaults
 from org_constructs.core import is_regulated, stage_of
 from org_constructs.database._engines import (
@@ -508,7 +509,7 @@ def _check_vpc(
 ) -> None:
     subnets = network.isolated_subnets
     zones = {s.availability_zone for s in subnets}
-    if subnets and not any(Token.is_unresolved(z) for z in zones) and len(zones) < 2:
+    if subnets and not any(unresolved(z) for z in zones) and len(zones) < 2:
         raise ValidationError(
             where,
             "vpc",

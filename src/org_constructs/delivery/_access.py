@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import CfnOutput, Duration, Stack, Token
+from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from org_constructs._internal import checks
+from org_constructs._internal.tokens import unresolved
 from org_constructs.compliance._acknowledgements import (
     acknowledge_library_check,
     acknowledge_library_finding,
@@ -544,7 +545,7 @@ class DeploymentAccess(Construct):
 def _others_in_account(stack: Stack) -> list[OtherAccess]:
     """The app's ``DeploymentAccess`` constructs in ``stack`` and in the stacks of the same
     (literal) account."""
-    account = None if Token.is_unresolved(stack.account) else stack.account
+    account = None if unresolved(stack.account) else stack.account
     found = []
     for construct in stack.node.root.node.find_all():
         if isinstance(construct, DeploymentAccess):

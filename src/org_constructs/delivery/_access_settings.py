@@ -8,10 +8,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Duration, Stack, Token
+from aws_cdk import Duration, Stack
 from constructs import Construct
 
 from org_constructs._internal import checks
+from org_constructs._internal.tokens import unresolved
 from org_constructs.config import EnvironmentConfig
 from org_constructs.contract import (
     BOOTSTRAP_QUALIFIER_CONTEXT,
@@ -154,7 +155,7 @@ def checked_config_role(where: str, scope: Construct, config: EnvironmentConfig)
             f"{config.name!r} to arn:aws:iam::{config.account}:role/{DEFAULT_ROLE_NAME}",
         )
     account = Stack.of(scope).account
-    if not Token.is_unresolved(account) and match["account"] != account:
+    if not unresolved(account) and match["account"] != account:
         raise ValidationError(
             where,
             "config.deploy_role_arn",
@@ -407,7 +408,7 @@ def _check_provider_arn(where: str, arn: str, stack: Stack) -> None:
             "must be the ARN of the account's GitHub OIDC provider, "
             f"arn:aws:iam::<account>:oidc-provider/{GITHUB_OIDC_HOST}",
         )
-    if not Token.is_unresolved(stack.account) and match["account"] != stack.account:
+    if not unresolved(stack.account) and match["account"] != stack.account:
         raise ValidationError(
             where,
             "oidc_provider_arn",
@@ -436,7 +437,7 @@ def _checked_qualifier(where: str, scope: Construct, qualifier: str | None) -> s
 
 def _checked_regions(where: str, regions: Sequence[str] | None, stack: Stack) -> list[str]:
     if regions is None:
-        if Token.is_unresolved(stack.region):
+        if unresolved(stack.region):
             raise ValidationError(
                 where,
                 "regions",

@@ -9,13 +9,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Stack, Token
+from aws_cdk import Stack
 from aws_cdk import Stage as CdkStage
 from aws_cdk import aws_codecommit as codecommit
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from org_constructs._internal import checks
+from org_constructs._internal.tokens import unresolved
 from org_constructs.config import EnvironmentConfig
 from org_constructs.config._waves import Wave, delivery_waves
 from org_constructs.delivery._pipeline_stages import StageFunction
@@ -80,7 +81,7 @@ def _checked(
 ) -> _PipelineSettings:
     """Every property checked, before anything is added to the tree."""
     pipeline_stack = Stack.of(scope)
-    if Token.is_unresolved(pipeline_stack.account) or Token.is_unresolved(pipeline_stack.region):
+    if unresolved(pipeline_stack.account) or unresolved(pipeline_stack.region):
         raise ValidationError(
             where,
             "scope",

@@ -6,10 +6,11 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 
-from aws_cdk import Stack, Token
+from aws_cdk import Stack
 from aws_cdk import Stage as CdkStage
 from constructs import Construct
 
+from org_constructs._internal.tokens import unresolved
 from org_constructs.config import EnvironmentConfig
 from org_constructs.core import AbstractStack
 from org_constructs.errors import ValidationError
@@ -117,7 +118,7 @@ def _check_stack(
             + ": create every stack directly in the scope the stage function receives",
         )
     account, region = stack.account, stack.region
-    if Token.is_unresolved(account) or Token.is_unresolved(region):
+    if unresolved(account) or unresolved(region):
         raise ValidationError(
             where,
             prop,
@@ -151,4 +152,4 @@ def _check_stack(
 
 
 def _shown(value: str) -> str:
-    return "unresolved" if Token.is_unresolved(value) else value
+    return "unresolved" if unresolved(value) else value

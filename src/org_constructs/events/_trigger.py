@@ -7,7 +7,7 @@ import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeAlias
 
-from aws_cdk import Duration, Stack, Token
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -19,6 +19,7 @@ from org_constructs._internal import checks
 from org_constructs._internal.checks import check_same_region
 from org_constructs._internal.kms import rotating_key
 from org_constructs._internal.lazy import lazy_module
+from org_constructs._internal.tokens import unresolved
 from org_constructs.compliance._acknowledgements import acknowledge, acknowledge_library_check
 from org_constructs.core import (
     ReleasedFunction,
@@ -83,7 +84,7 @@ def _check_environment(
         ("account", stack.account, env.account),
         ("region", stack.region, env.region),
     ):
-        if Token.is_unresolved(ours) or Token.is_unresolved(theirs) or ours == theirs:
+        if unresolved(ours) or unresolved(theirs) or ours == theirs:
             continue
         raise ValidationError(
             where,

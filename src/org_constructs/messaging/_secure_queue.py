@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Annotations, Duration, RemovalPolicy, Stack, Tags, Token
+from aws_cdk import Annotations, Duration, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sqs as sqs
@@ -16,6 +16,7 @@ from constructs import Construct
 
 from org_constructs._internal import checks
 from org_constructs._internal.kms import rotating_key
+from org_constructs._internal.tokens import unresolved
 from org_constructs.compliance._acknowledgements import (
     acknowledge,
     acknowledge_check,
@@ -499,7 +500,7 @@ def _check_actions(where: str, actions: tuple[str, ...]) -> None:
         prop = f"actions[{index}]"
         if not isinstance(action, str):
             raise ValidationError(where, prop, action, "must be an action name such as 'sqs:X'")
-        if Token.is_unresolved(action):
+        if unresolved(action):
             continue
         name = action.removeprefix(_ACTION)
         if not action.startswith(_ACTION) or not name.isalnum() or not name[:1].isupper():
@@ -523,7 +524,7 @@ def _check_actions(where: str, actions: tuple[str, ...]) -> None:
 def _dead_letter_name(name: str, fifo: bool) -> str | None:
     """``<name>-dlq`` (``.fifo`` kept last), shortened to fit SQS's 80 characters; None (a
     generated name) when ``name`` is a token."""
-    if Token.is_unresolved(name):
+    if unresolved(name):
         return None
     suffix = FIFO_SUFFIX if fifo else ""
     base = name.removesuffix(FIFO_SUFFIX)

@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from aws_cdk import Duration, RemovalPolicy, Token
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from org_constructs._internal import checks
+from org_constructs._internal.tokens import unresolved
 from org_constructs.config import QueueConfig, Stage
 from org_constructs.config._services import MAX_QUEUE_RECEIVE_COUNT, MAX_QUEUE_RETENTION_DAYS
 from org_constructs.contract import MIN_REASON
@@ -219,7 +220,7 @@ def checked(
 
 def _check_name(where: str, name: str | None, fifo: bool) -> None:
     """SQS's naming rules, and a ``.fifo`` suffix exactly on a FIFO queue (a token passes)."""
-    if name is None or Token.is_unresolved(name):
+    if name is None or unresolved(name):
         return
     base = name.removesuffix(FIFO_SUFFIX)
     if len(name) > MAX_NAME or not _NAME.fullmatch(base or "."):

@@ -9,7 +9,7 @@ import typing
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 
-from aws_cdk import ArnFormat, Duration, Stack, Token
+from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ec2 as ec2
@@ -20,6 +20,7 @@ from constructs import Construct, IConstruct, Node
 from org_constructs._internal import checks
 from org_constructs._internal.kernel import Slot
 from org_constructs._internal.lazy import lazy_module
+from org_constructs._internal.tokens import unresolved
 from org_constructs.config import Stage
 from org_constructs.config._model import check_runbook_url
 from org_constructs.contract import DOCS_SOURCE
@@ -799,7 +800,7 @@ def _check_unique_service(
     stack: Stack | None = None
 
     def may_equal(ours: str, theirs: str) -> bool:
-        return Token.is_unresolved(ours) or Token.is_unresolved(theirs) or ours == theirs
+        return unresolved(ours) or unresolved(theirs) or ours == theirs
 
     for other in list(_INSTANCES):
         if other._root is root and other._service == service_name and other._stage is stage:

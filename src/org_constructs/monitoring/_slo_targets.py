@@ -14,13 +14,14 @@ from __future__ import annotations
 import typing
 from dataclasses import dataclass
 
-from aws_cdk import Duration, Token
+from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 
 from org_constructs._internal.lazy import instance_of, lazy_class
+from org_constructs._internal.tokens import unresolved
 from org_constructs.core import LoadBalancedService, QueueWithDeadLetter, ReleasedFunction
 from org_constructs.errors import ValidationError
 
@@ -352,7 +353,7 @@ def _idle_timeout(load_balancer: elbv2.IApplicationLoadBalancer) -> int | None:
     if not isinstance(resource, elbv2.CfnLoadBalancer):
         return None
     attributes = resource.load_balancer_attributes
-    if attributes is None or Token.is_unresolved(attributes):
+    if attributes is None or unresolved(attributes):
         return ALB_IDLE_TIMEOUT
     for attribute in typing.cast("list[object]", attributes):
         key = getattr(attribute, "key", None)

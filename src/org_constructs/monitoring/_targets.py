@@ -11,13 +11,12 @@ CloudFormation deploys.
 from __future__ import annotations
 
 import contextlib
-import functools
 import re
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from aws_cdk import Duration, Stack, Token
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_lambda as lambda_
@@ -25,6 +24,7 @@ from constructs import Construct
 
 from org_constructs._internal.kernel import Program
 from org_constructs._internal.lazy import instance_of
+from org_constructs._internal.tokens import unresolved_text
 from org_constructs.core import LoadBalancedService, ReleasedFunction
 from org_constructs.errors import ValidationError
 from org_constructs.network import StandardVpc
@@ -91,25 +91,6 @@ def _region_of(target: object) -> str | None:
 
 def _known(value: str | None) -> bool:
     return isinstance(value, str) and not unresolved_text(value)
-
-
-_TOKEN_MARKS = ("${Token[", "e+289")
-"""What every string token holds: aws-cdk-lib's string token marker, or the exponent of a
-number token turned into text. A string with neither is no token."""
-
-
-def unresolved_text(value: str) -> bool:
-    """``Token.is_unresolved`` of a string, asked once per text that may hold a token (a
-    string without a token marker, a label or a name, costs no call): whether a string holds
-    a token depends on its characters only."""
-    if not any(mark in value for mark in _TOKEN_MARKS):
-        return False
-    return _unresolved_text(value)
-
-
-@functools.lru_cache(maxsize=1024)
-def _unresolved_text(value: str) -> bool:
-    return Token.is_unresolved(value)
 
 
 def check_same_region(

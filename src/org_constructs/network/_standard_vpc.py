@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import jsii
-from aws_cdk import Annotations, Duration, RemovalPolicy, Stack, Tags, Token
+from aws_cdk import Annotations, Duration, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ec2 as ec2
@@ -23,6 +23,7 @@ from constructs import Construct
 
 from org_constructs._internal import checks
 from org_constructs._internal.kms import log_group_key
+from org_constructs._internal.tokens import unresolved
 from org_constructs.compliance._acknowledgements import (
     acknowledge,
     acknowledge_cdk_handler,
@@ -734,7 +735,7 @@ def _subnet_masks(
         mask = given.get(tier)
         if mask is None:
             mask = default
-        elif Token.is_unresolved(mask):
+        elif unresolved(mask):
             raise ValidationError(where, prop, mask, "must be a number, not a token")
         else:
             checks.check_int(where, prop, mask, _MIN_MASK, _MAX_MASK)

@@ -7,11 +7,12 @@ import re
 from collections.abc import Sequence
 from functools import cache
 
-from aws_cdk import Stack, Token
+from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from org_constructs._internal import checks
+from org_constructs._internal.tokens import unresolved
 from org_constructs.errors import ValidationError
 
 __all__ = ["check_endpoint_service", "check_zone_count", "check_zones"]
@@ -27,7 +28,7 @@ def check_zones(where: str, scope: Construct, zones: Sequence[str], max_azs: int
         raise ValidationError(
             where, prop, list(zones), f"must name exactly max_azs ({max_azs}) zones"
         )
-    literal = [zone for zone in zones if not Token.is_unresolved(zone)]
+    literal = [zone for zone in zones if not unresolved(zone)]
     for index, zone in enumerate(zones):
         if zone in literal and not _ZONE.fullmatch(zone):
             raise ValidationError(
@@ -35,9 +36,9 @@ def check_zones(where: str, scope: Construct, zones: Sequence[str], max_azs: int
             )
     checks.check_unique(where, prop, literal, "zone")
     stack = Stack.of(scope)
-    if Token.is_unresolved(stack.region):
+    if unresolved(stack.region):
         return
-    known = [zone for zone in stack.availability_zones if not Token.is_unresolved(zone)]
+    known = [zone for zone in stack.availability_zones if not unresolved(zone)]
     for index, zone in enumerate(zones):
         if zone not in literal:
             continue
@@ -58,7 +59,7 @@ def check_zones(where: str, scope: Construct, zones: Sequence[str], max_azs: int
 def check_zone_count(where: str, scope: Construct, max_azs: int, given: bool) -> None:
     """The stack has ``max_azs`` zones: ``ec2.Vpc`` would otherwise span fewer, silently."""
     zones = Stack.of(scope).availability_zones
-    if any(Token.is_unresolved(zone) for zone in zones):
+    if any(unresolved(zone) for zone in zones):
         # An environment-agnostic stack: aws-cdk-lib offers two zones (Fn::GetAZs). Only a
         # max_azs given by the user is refused; the stage default keeps its old behaviour.
         if given and max_azs > len(zones):

@@ -6,7 +6,7 @@ import ipaddress
 import re
 from collections.abc import Sequence
 
-from aws_cdk import Annotations, Duration, RemovalPolicy, Stack, Tags, Token
+from aws_cdk import Annotations, Duration, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -15,6 +15,7 @@ from constructs import Construct
 from org_constructs._internal import checks
 from org_constructs._internal.flags import S3_ACCESS_LOGS_BY_POLICY, pin_feature_flags
 from org_constructs._internal.kms import rotating_key
+from org_constructs._internal.tokens import unresolved
 from org_constructs.compliance._acknowledgements import (
     acknowledge,
     acknowledge_cdk_handler,
@@ -553,7 +554,7 @@ class SecureBucket(Construct):
 
 def _check_key_pattern(where: str, pattern: str) -> None:
     """An object key pattern that matches the keys it seems to name (a token passes)."""
-    if Token.is_unresolved(pattern):
+    if unresolved(pattern):
         return
     prop = "objects_key_pattern"
     if not pattern:
@@ -695,7 +696,7 @@ def _check_logging(
 
 
 def _check_bucket_name(where: str, name: str | None) -> None:
-    if name is None or Token.is_unresolved(name):
+    if name is None or unresolved(name):
         return
     rules = (
         "must be 3 to 63 lowercase letters, digits, dots or hyphens, start and end with a "

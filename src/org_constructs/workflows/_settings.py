@@ -8,13 +8,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from aws_cdk import Duration, RemovalPolicy, Token
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from org_constructs._internal import checks
+from org_constructs._internal.tokens import unresolved
 from org_constructs.config import Stage, StateMachineConfig
 from org_constructs.core import log_retention_for, removal_policy_for, stage_of
 from org_constructs.errors import ValidationError
@@ -109,7 +110,7 @@ def checked(
     check_timeout(where, "timeout", timeout, express=express)
     level = sfn.LogLevel[defaults.log_level] if log_level is None else log_level
     _check_level(where, level, express)
-    if state_machine_name is not None and not Token.is_unresolved(state_machine_name):
+    if state_machine_name is not None and not unresolved(state_machine_name):
         checks.check_text(
             where,
             "state_machine_name",

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from aws_cdk import Stack, Token
+from aws_cdk import Stack
 
 from org_constructs._internal import checks as config_checks
 from org_constructs._internal.kernel import Seconds, Slot
 from org_constructs._internal.lazy import lazy_module
+from org_constructs._internal.tokens import unresolved
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring._packs._base import MetricFor, Pack, PackSpec, PageRow, Plan, Unit
 from org_constructs.monitoring._packs._checks import Overrides, PackChecks
@@ -227,7 +228,7 @@ def stage_names(api: apigw.RestApi) -> set[str]:
     for stage in stages:
         resource = stage.node.default_child
         name = resource.stage_name if isinstance(resource, apigw.CfnStage) else None
-        if not isinstance(name, str) or Token.is_unresolved(name):
+        if not isinstance(name, str) or unresolved(name):
             return set()
         names.add(name)
     return names

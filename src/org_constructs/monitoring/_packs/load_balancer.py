@@ -13,10 +13,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from aws_cdk import Stack, Token
+from aws_cdk import Stack
 
 from org_constructs._internal.kernel import Program, Seconds, Slot
 from org_constructs._internal.lazy import lazy_module
+from org_constructs._internal.tokens import unresolved
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring._packs._base import MetricFor, Pack, PackSpec, PageRow, Plan, Unit
 from org_constructs.monitoring._packs._checks import Overrides, PackChecks
@@ -336,7 +337,7 @@ def _check_attached(
     ours, theirs = facts.full_name, facts.target_dimension
     if not isinstance(ours, str) or not isinstance(theirs, str):
         return
-    if not Token.is_unresolved(ours) and not Token.is_unresolved(theirs):
+    if not unresolved(ours) and not unresolved(theirs):
         attached = ours == theirs
     elif isinstance(load_balancer, elbv2.ApplicationLoadBalancer) and isinstance(
         target_group, elbv2.ApplicationTargetGroup

@@ -7,11 +7,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from aws_cdk import Stack, Token
+from aws_cdk import Stack
 
 from org_constructs._internal import checks as config_checks
 from org_constructs._internal.kernel import Program, Slot
 from org_constructs._internal.lazy import lazy_module
+from org_constructs._internal.tokens import unresolved
 from org_constructs.core import TableWithBilling
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring._packs._base import MetricFor, Pack, PackSpec, PageRow, Plan, Unit
@@ -242,7 +243,7 @@ def check_operations(where: str, operations: Sequence[str]) -> tuple[str, ...]:
 def _provisioned(facts: _Facts) -> bool:
     """A table of this app billed by provisioned capacity (an imported one's is not known)."""
     mode = facts.billing_mode
-    if isinstance(mode, str) and not Token.is_unresolved(mode):
+    if isinstance(mode, str) and not unresolved(mode):
         return mode == "PROVISIONED"
     return mode is None and facts.throughput is not None
 
