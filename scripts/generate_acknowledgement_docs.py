@@ -14,6 +14,7 @@ runs it).
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -605,12 +606,20 @@ class _Stack(org.AbstractStack):
         self._build(self)
 
 
-def acknowledgements(build: Build, stage: str) -> set[tuple[str, str, str, str]]:
-    """(tool, rule, resource path in the stack, reason) the library recorded for ``build``."""
+@functools.cache
+def synthesized(build: Build, stage: str) -> Mapping[str, Any]:
+    """The template of ``build`` in a stack of ``stage``, synthesized once per process (the
+    tests read the same templates; nothing may change them)."""
     environments = org.load_environments(ROOT / "tests" / "fixtures" / "environments.json")
     app = cdk.App(context={**AZS, "aws:cdk:enable-path-metadata": True})
     stack = _Stack(app, "S", config=environments[stage], build=build)
-    template = app.synth().get_stack_by_name(stack.stack_name).template
+    template: Mapping[str, Any] = app.synth().get_stack_by_name(stack.stack_name).template
+    return template
+
+
+def acknowledgements(build: Build, stage: str) -> set[tuple[str, str, str, str]]:
+    """(tool, rule, resource path in the stack, reason) the library recorded for ``build``."""
+    template = synthesized(build, stage)
     found = set()
     for logical_id, resource in template.get("Resources", {}).items():
         metadata = resource.get("Metadata") or {}

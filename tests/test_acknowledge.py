@@ -117,18 +117,6 @@ def test_monitored_function_is_a_grantee() -> None:
     assert_no_wildcard_iam(template_of(stack))
 
 
-def test_construct_pages_list_what_the_constructs_acknowledge(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    """The tables are generated from the record the gate and the helpers read (in-process:
-    the script synthesizes every construct)."""
-    script = load_script("generate_acknowledgement_docs")
-    assert script.main(["--check"]) == 0, capsys.readouterr().out
-    page = (ROOT / "docs" / "constructs" / "monitored-function.md").read_text()
-    assert "| cfn-guard | `CT.LAMBDA.PR.3` | `Function` |" in page
-    assert "| checkov | `CKV_AWS_115`" in page
-
-
 def test_every_construct_has_its_acknowledgement_table_on_its_page() -> None:
     """``scripts/generate_acknowledgement_docs.py`` writes a table per construct (``PAGES``):
     each public construct is there, on the page that documents it."""
