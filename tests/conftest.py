@@ -24,6 +24,55 @@ _NODE = ROOT / "node_modules" / ".bin" / "node"
 if _NODE.exists():
     os.environ.setdefault("JSII_NODE", str(_NODE))
 
+
+def _start_kernel_without_relay() -> None:
+    """Start this process's jsii kernel as one Node.js process instead of two.
+
+    jsii's runtime is a host process that relays each request and response to the kernel, a
+    second process: an eighth of the CPU of a test that builds constructs. The kernel's own
+    program (``lib/program.js`` of the installed jsii) is started directly by
+    ``tests/kernel_without_relay.js``, reading and writing jsii's pipes itself. The variables
+    that select it are set while the kernel starts (``import aws_cdk`` starts it) and removed
+    after: a process a test starts (the CDK CLI's app, a fresh virtual environment) starts
+    jsii's own runtime. A ``JSII_RUNTIME`` of the caller's is kept; a jsii whose program no
+    longer opens its channel on fd 3 fails every test at once (the script exits), which
+    ``tests/internal/test_kernel.py`` names.
+    """
+    if "JSII_RUNTIME" in os.environ:
+        return
+    import atexit
+    import importlib.resources
+    import shutil
+    import tempfile
+
+    import jsii._embedded.jsii as embedded
+
+    folder = Path(tempfile.mkdtemp(prefix="org-constructs-test-kernel-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    for resource, name in embedded.EMBEDDED_FILES.items():
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(importlib.resources.files(embedded).joinpath(resource).read_bytes())
+    selected = {
+        "JSII_RUNTIME": str(ROOT / "tests" / "kernel_without_relay.js"),
+        "ORG_CONSTRUCTS_TEST_KERNEL": str(folder / "lib" / "program.js"),
+        # As jsii's host starts the kernel: modules are resolved from where they are linked.
+        "NODE_OPTIONS": f"{os.environ.get('NODE_OPTIONS', '')} --preserve-symlinks".strip(),
+    }
+    saved = {key: os.environ.get(key) for key in selected}
+    os.environ.update(selected)
+    try:
+        import aws_cdk  # noqa: F401 - loads aws-cdk-lib into the kernel, which starts it
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+_start_kernel_without_relay()
+
 import pytest  # noqa: E402
 
 

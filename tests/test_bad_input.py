@@ -94,6 +94,7 @@ from org_constructs import (
     stage_of,
 )
 from org_constructs._internal import checks
+from org_constructs._internal.kernel import Program
 from org_constructs.compute import DeploymentKind
 from org_constructs.config import environments_from_mapping
 from tests.delivery.test_pipeline import CONNECTION, service
@@ -795,6 +796,15 @@ _SHARED: dict[str, tuple[Probe, Any, dict[str, Any]]] = {}
 (see ``call``)."""
 
 
+def constructs_in(app: cdk.App) -> int:
+    """How many constructs the app holds, counted in the kernel (one request, where
+    ``len(app.node.find_all())`` brings every construct of the tree over)."""
+    program = Program()
+    node = program.get(app, "node")
+    (count,) = program.read(program.get(program.call(node, "findAll"), "length"))
+    return int(count)
+
+
 def call(
     name: str, arguments: Mapping[str, Any], make: Callable[[Probe], Any] | None = None
 ) -> Any:
@@ -819,11 +829,11 @@ def call(
     values = {**required, **arguments}
     if make is not None:
         values = {**values, **make(probe)}
-    before = len(probe.app.node.find_all())
+    before = constructs_in(probe.app)
     try:
         target.call(probe, receiver, values)
     except OrgConstructsError as error:
-        added = len(probe.app.node.find_all()) - before
+        added = constructs_in(probe.app) - before
         assert added == 0, f"{name} refused {values} but left {added} construct(s)"
         if make is None:
             _SHARED[name] = shared

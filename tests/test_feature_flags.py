@@ -18,7 +18,7 @@ import subprocess
 import tarfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aws_cdk as cdk
 import pytest
@@ -283,11 +283,17 @@ def every_flag_context(tmp_path_factory: pytest.TempPathFactory) -> dict[str, An
 CONTEXTS = ("bare", "cdk init", "every flag")
 
 
-@pytest.fixture(scope="session")
-def contexts(
-    cdk_init_context: dict[str, Any], every_flag_context: dict[str, Any]
-) -> dict[str, dict[str, Any]]:
-    return {"bare": {}, "cdk init": cdk_init_context, "every flag": every_flag_context}
+CONTEXT_FIXTURES = {"cdk init": "cdk_init_context", "every flag": "every_flag_context"}
+"""The fixture that makes each context but the bare App's: made when a test first needs it
+(``cdk init``'s is end to end: the fast lane never runs the CDK CLI for it)."""
+
+
+def context_of(name: str, request: pytest.FixtureRequest | None) -> dict[str, Any]:
+    if name == "bare":
+        return {}
+    assert request is not None, f"the {name!r} context needs the test's request"
+    made: dict[str, Any] = request.getfixturevalue(CONTEXT_FIXTURES[name])
+    return made
 
 
 class CaseStack(AbstractStack):
@@ -301,22 +307,29 @@ class CaseStack(AbstractStack):
         self._build(self)
 
 
+class Built(Protocol):
+    def __call__(
+        self, case: str, context: str, request: pytest.FixtureRequest | None = None, /
+    ) -> tuple[CaseStack, dict[str, Any]]: ...
+
+
 @pytest.fixture(scope="module")
 def production() -> EnvironmentConfig:
     return load_environments(ROOT / "tests" / "fixtures" / "environments.json")["production"]
 
 
 @pytest.fixture(scope="module")
-def built(
-    contexts: dict[str, dict[str, Any]], production: EnvironmentConfig
-) -> Callable[[str, str], tuple[CaseStack, dict[str, Any]]]:
+def built(production: EnvironmentConfig) -> Built:
     """(stack, template) of a case under a context, built once."""
     cache: dict[tuple[str, str], tuple[CaseStack, dict[str, Any]]] = {}
 
-    def build(case: str, context: str) -> tuple[CaseStack, dict[str, Any]]:
+    def build(
+        case: str, context: str, request: pytest.FixtureRequest | None = None
+    ) -> tuple[CaseStack, dict[str, Any]]:
         if (case, context) not in cache:
             # The AZs a committed cdk.context.json holds: no lookup, in any context.
-            app = cdk.App(context={**contexts[context], **availability_zone_context()})
+            values = context_of(context, request)
+            app = cdk.App(context={**values, **availability_zone_context()})
             stack = CaseStack(app, "Case", config=production, build=CASES[case])
             template = app.synth().get_stack_by_name(stack.stack_name).template
             cache[(case, context)] = (stack, template)
@@ -332,15 +345,15 @@ def built(
 )
 @pytest.mark.parametrize("case", CASES)
 def test_synthesizes_with_the_same_security_properties(
-    built: Callable[[str, str], tuple[CaseStack, dict[str, Any]]], case: str, context: str
+    built: Built, case: str, context: str, request: pytest.FixtureRequest
 ) -> None:
-    stack, template = built(case, context)
+    stack, template = built(case, context, request)
     assert_no_wildcard_iam(template)
     assert_no_open_ingress(template)
     if context == "every flag":
         assert nag_findings(stack, ("AwsSolutions", "Serverless")) == []
     else:
-        _, reference = built(case, "every flag")
+        _, reference = built(case, "every flag", request)
         ours, theirs = canonical(template), canonical(reference)
         assert ours == theirs, difference(ours, theirs)
 
@@ -372,7 +385,7 @@ def stateful_children(stack: cdk.Stack, construct: type[Construct]) -> list[str]
 
 
 def test_every_construct_with_stateful_resources_has_a_break_check_fixture(
-    built: Callable[[str, str], tuple[CaseStack, dict[str, Any]]],
+    built: Built,
 ) -> None:
     """``scripts/breaks.py`` compares the stateful resources of the constructs that
     ``scripts/stateful_fixtures.py`` synthesizes: a construct whose defaults create one (read

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import tarfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -216,3 +217,16 @@ def test_the_package_the_kernel_loads_is_the_same_every_time() -> None:
         spec = json.loads(archive.extractfile("package/.jsii").read())  # type: ignore[union-attr]
     assert names == ["package/package.json", "package/.jsii", "package/program.js"]
     assert list(spec["types"]) == [kernel.FQN]
+
+
+def test_the_test_processes_kernel_runs_without_its_relay() -> None:
+    """``tests/conftest.py`` starts jsii's kernel program itself (``kernel_without_relay.js``):
+    one Node.js process per test process. A jsii whose program cannot be started so makes the
+    suite slower or stops it; this names the cause."""
+    from jsii._runtime import kernel as jsii_kernel
+
+    if os.environ.get("JSII_RUNTIME"):
+        pytest.skip(f"the caller's JSII_RUNTIME is used: {os.environ['JSII_RUNTIME']}")
+    process: Any = getattr(jsii_kernel.provider, "_process", None)
+    args = [str(arg) for arg in process._process.args]
+    assert any(arg.endswith("tests/kernel_without_relay.js") for arg in args), args
