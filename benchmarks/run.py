@@ -439,8 +439,8 @@ def test_command() -> dict[str, float]:
 
 
 def compile_bytecode() -> None:
-    """Compile the library's modules and the apps' own, as installing a wheel does (pip writes
-    their bytecode), before anything is timed.
+    """Compile the library's modules and the apps' ``stacks`` packages, as installing a wheel
+    does (pip writes their bytecode), before anything is timed.
 
     Python caches bytecode as it imports only where writing it is allowed: with
     ``PYTHONDONTWRITEBYTECODE`` set (as on some machines and images), a module changed since its
@@ -449,8 +449,11 @@ def compile_bytecode() -> None:
     """
     import compileall
 
-    folders = [ROOT / "src" / "org_constructs", ROOT / "benchmarks"]
-    folders += [app for app in (ROOT / "examples").iterdir() if app.is_dir()]
+    # The apps' own packages only: a function's code folder (``handler``) is an asset, whose
+    # hash would change with a ``__pycache__`` in it.
+    folders = [ROOT / "src" / "org_constructs"]
+    folders += sorted(p for p in ROOT.glob("examples/*/stacks") if p.is_dir())
+    folders += sorted(p for p in ROOT.glob("benchmarks/*/stacks") if p.is_dir())
     for folder in folders:
         if not compileall.compile_dir(folder, quiet=1):
             raise SystemExit(f"could not compile {folder}")
