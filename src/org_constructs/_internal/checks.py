@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from org_constructs._internal.tokens import unresolved
+from org_constructs._internal.tokens import STRING_TOKEN_MARK, TOKEN_DOUBLES, unresolved
 from org_constructs.errors import ValidationError
 
 if typing.TYPE_CHECKING:
@@ -27,8 +27,6 @@ _REGION_SHAPE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _TAG_CHARS = re.compile(r"^[\w\s.:/=+\-@]*$", re.UNICODE)
 
-_TOKEN_MARKER = "${Token["  # noqa: S105 - aws-cdk-lib's marker of a string token
-_TOKEN_DOUBLES = 1e280
 
 MIN_VPC_PREFIX = 16
 MAX_VPC_PREFIX = 28
@@ -64,9 +62,9 @@ def is_token(value: object) -> bool:
     # string token as "${Token[...]}" inside the text and a number token as a double near
     # -1.9e289; an int from Python is never one.
     if isinstance(value, str):
-        if _TOKEN_MARKER not in value:
+        if STRING_TOKEN_MARK not in value:
             return False
-    elif not isinstance(value, float) or not math.isfinite(value) or abs(value) < _TOKEN_DOUBLES:
+    elif not isinstance(value, float) or not math.isfinite(value) or abs(value) < TOKEN_DOUBLES:
         return False
     from aws_cdk import Tokenization
 

@@ -13,10 +13,13 @@ from __future__ import annotations
 import functools
 import math
 
-__all__ = ["unresolved", "unresolved_text"]
+__all__ = ["STRING_TOKEN_MARK", "TOKEN_DOUBLES", "unresolved", "unresolved_text"]
 
-_TOKEN_MARKS = ("${Token[", "e+289")
-_TOKEN_DOUBLES = 1e280
+STRING_TOKEN_MARK = "${Token["  # noqa: S105 - aws-cdk-lib's marker of a string token
+"""What aws-cdk-lib writes into a text for each string token it holds."""
+TOKEN_DOUBLES = 1e280
+"""A number token is a double of at least this magnitude (near -1.9e289)."""
+_TOKEN_MARKS = (STRING_TOKEN_MARK, "e+289")
 
 
 def unresolved_text(value: str) -> bool:
@@ -39,7 +42,7 @@ def unresolved(value: object) -> bool:
         return False
     if isinstance(value, str):
         return unresolved_text(value)
-    if isinstance(value, int | float) and (not math.isfinite(value) or abs(value) < _TOKEN_DOUBLES):
+    if isinstance(value, int | float) and (not math.isfinite(value) or abs(value) < TOKEN_DOUBLES):
         return False
     from aws_cdk import Token
 
