@@ -953,3 +953,13 @@ def test_the_web_acl_protects_the_load_balancer(templates: dict[str, Template]) 
     names = {g["Properties"].get("LogGroupName") for g in group.values()}
     assert "aws-waf-logs-Web-production-Web" in names
     assert not find_resources(templates["dev"], "AWS::WAFv2::WebACL"), "WAF off in dev"
+
+
+def test_the_load_balancer_account_fact_is_aws_cdk_libs() -> None:
+    """The access-log bucket's policy names the region's load balancer account by aws-cdk-lib's
+    fact, written as text so that the library need not import ``region_info``."""
+    from aws_cdk.region_info import FactName
+
+    from org_constructs.containers._load_balancer import ELBV2_ACCOUNT_FACT
+
+    assert FactName.ELBV2_ACCOUNT == ELBV2_ACCOUNT_FACT

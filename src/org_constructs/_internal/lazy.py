@@ -20,7 +20,16 @@ import sys
 import types
 from typing import Any
 
-__all__ = ["DEFERRED_NAMES", "instance_of", "lazy_class", "lazy_module"]
+__all__ = [
+    "DEFERRED_NAMES",
+    "hint_namespace",
+    "instance_of",
+    "is_stand_in",
+    "lazy_class",
+    "lazy_module",
+    "resolved",
+    "unloaded",
+]
 
 DEFERRED_NAMES = {
     "SecureApi": "org_constructs.api",
@@ -44,6 +53,49 @@ class _LazyModule(types.ModuleType):
 def lazy_module(name: str) -> types.ModuleType:
     """A module object for ``name`` that imports it when first read."""
     return _LazyModule(name)
+
+
+def unloaded(value: object) -> str | None:
+    """The name of the module ``value`` stands for if it is a ``lazy_module`` not imported yet."""
+    if isinstance(value, _LazyModule) and value.__name__ not in sys.modules:
+        return value.__name__
+    return None
+
+
+class _HintNamespace:
+    """What an annotation reads for a lazy module not imported yet: its names as ``lazy_class``
+    stand-ins (the argument checks then import nothing for a hint that no value can meet)."""
+
+    def __init__(self, module: str) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Any:
+        module = sys.modules.get(self._module)
+        if module is not None:
+            return getattr(module, name)
+        return lazy_class(f"{self._module}.{name}")
+
+
+def hint_namespace(globals_: dict[str, Any]) -> dict[str, Any]:
+    """Stand-ins for the lazy modules of ``globals_`` not imported yet, by their names there, to
+    evaluate annotations with (``typing.get_type_hints``'s ``localns``)."""
+    return {
+        name: _HintNamespace(module)
+        for name, value in globals_.items()
+        if (module := unloaded(value)) is not None
+    }
+
+
+def resolved(stand_in: type) -> type | None:
+    """The class a ``lazy_class`` stand-in names, or None while its module is not imported."""
+    module_name, _, name = getattr(stand_in, "_path", "").rpartition(".")
+    module = sys.modules.get(module_name)
+    return None if module is None else getattr(module, name)
+
+
+def is_stand_in(hint: object) -> bool:
+    """Whether ``hint`` is a ``lazy_class`` stand-in."""
+    return isinstance(hint, _LazyClass)
 
 
 def instance_of(value: object, *paths: str) -> bool:

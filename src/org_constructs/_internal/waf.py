@@ -3,13 +3,20 @@ rule per address, and logs to an encrypted log group."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from org_constructs._internal.kms import log_group_key
+from org_constructs._internal.lazy import lazy_module
 from org_constructs.compliance._acknowledgements import acknowledge_short_retention
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_wafv2 as wafv2
+else:  # a large module, needed only by a stage with a web ACL
+    wafv2 = lazy_module("aws_cdk.aws_wafv2")
 
 __all__ = ["DEFAULT_RATE_LIMIT", "MANAGED_RULE_GROUPS", "WAF_LOG_PREFIX", "WAF_RATE", "web_acl"]
 

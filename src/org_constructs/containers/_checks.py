@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from aws_cdk import Duration, Stack
-from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from org_constructs._internal import checks
+from org_constructs._internal.lazy import lazy_module
 from org_constructs._internal.tokens import unresolved
 from org_constructs.config import ContainerServiceConfig, ReleaseStrategy, Stage
 from org_constructs.config._containers import (
@@ -26,6 +27,11 @@ from org_constructs.core import config_of, fit_name
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring import AlarmSettings, ServiceMonitoring
 from org_constructs.monitoring._settings import alarm_name, resolve
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_certificatemanager as acm
+else:  # needed only by a listener on HTTPS
+    acm = lazy_module("aws_cdk.aws_certificatemanager")
 
 __all__ = [
     "CERTIFICATE_SETTING",

@@ -9,11 +9,10 @@ release's safeguards (``_release.py``)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsii
 from aws_cdk import Annotations, Duration, Tags
-from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ec2 as ec2
@@ -28,6 +27,7 @@ from constructs import Construct
 from org_constructs._internal import checks
 from org_constructs._internal.flags import ECS_SERVICE_ARN_WITH_CLUSTER, pin_feature_flags
 from org_constructs._internal.ingress import admit
+from org_constructs._internal.lazy import lazy_module
 from org_constructs.compliance._acknowledgements import acknowledge
 from org_constructs.config import ContainerServiceConfig, ReleaseStrategy, Stage
 from org_constructs.containers._load_balancer import Front, build_front
@@ -43,6 +43,11 @@ from org_constructs.monitoring import AlarmSettings, AlarmTopic, ServiceMonitori
 from org_constructs.monitoring._service import default_runbook_url
 from org_constructs.network import StandardVpc
 from org_constructs.storage import SecureBucket
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_certificatemanager as acm
+else:  # needed only by a listener on HTTPS
+    acm = lazy_module("aws_cdk.aws_certificatemanager")
 
 __all__ = ["ContainerService"]
 

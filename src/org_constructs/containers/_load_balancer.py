@@ -4,16 +4,16 @@ its listeners, its target groups and its web ACL."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aws_cdk import Duration, RemovalPolicy, Stack
-from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
-from aws_cdk.region_info import FactName
 from constructs import Construct
 
+from org_constructs._internal.lazy import lazy_module
 from org_constructs._internal.tokens import unresolved
 from org_constructs._internal.waf import web_acl
 from org_constructs.compliance._acknowledgements import acknowledge, acknowledge_library_check
@@ -22,7 +22,12 @@ from org_constructs.contract import REGULATED_PACKS
 from org_constructs.core import log_retention_for
 from org_constructs.storage import BucketLifecycleRule, SecureBucket
 
-__all__ = ["ACCESS_LOG_DAYS", "Front", "build_front"]
+if TYPE_CHECKING:
+    from aws_cdk import aws_certificatemanager as acm
+else:  # needed only by a listener on HTTPS
+    acm = lazy_module("aws_cdk.aws_certificatemanager")
+
+__all__ = ["ACCESS_LOG_DAYS", "ELBV2_ACCOUNT_FACT", "Front", "build_front"]
 
 ACCESS_LOG_DAYS = 90
 """How long the access-log bucket keeps the load balancer's logs."""
@@ -51,6 +56,9 @@ _NO_REPLICATION_REASON = (
     "investigations; a replica in another region would double their cost and protect no "
     "business data."
 )
+ELBV2_ACCOUNT_FACT = "elbv2Account"
+"""``region_info.FactName.ELBV2_ACCOUNT``: the account of the region's load balancers, which
+writes the access logs (the name, without importing ``region_info`` for it)."""
 _NO_WAF_REASON = (
     "WAF is off for this load balancer (waf=False, or security.waf_enabled=false in the "
     "environment), a cost choice for environments that serve no outside traffic."
@@ -271,7 +279,7 @@ def _log_access_logs(
     for statement in (
         iam.PolicyStatement(
             actions=["s3:PutObject"],
-            principals=[iam.AccountPrincipal(stack.regional_fact(FactName.ELBV2_ACCOUNT))],
+            principals=[iam.AccountPrincipal(stack.regional_fact(ELBV2_ACCOUNT_FACT))],
             resources=[objects],
         ),
         iam.PolicyStatement(

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aws_cdk import Duration
-from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_lambda as lambda_
@@ -16,6 +16,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from org_constructs._internal import checks
+from org_constructs._internal.lazy import lazy_module
 from org_constructs._internal.waf import WAF_RATE
 from org_constructs.config import ContainerServiceConfig, ReleaseStrategy, SecurityConfig, Stage
 from org_constructs.config._containers import (
@@ -45,6 +46,11 @@ from org_constructs.errors import ValidationError
 from org_constructs.monitoring import AlarmSettings, ServiceMonitoring
 from org_constructs.monitoring._settings import check_name_part
 from org_constructs.network import StandardVpc
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_certificatemanager as acm
+else:  # needed only by a listener on HTTPS
+    acm = lazy_module("aws_cdk.aws_certificatemanager")
 
 __all__ = [
     "CERTIFICATE_SETTING",

@@ -17,12 +17,12 @@ import typing
 from collections.abc import Mapping
 
 from aws_cdk import Duration
-from aws_cdk import aws_applicationsignals as applicationsignals
 from aws_cdk import aws_cloudwatch as cw
 from constructs import Construct
 
 from org_constructs._internal import checks
 from org_constructs._internal.kernel import Program, Slot, enum, seconds
+from org_constructs._internal.lazy import lazy_module
 from org_constructs.compliance._acknowledgements import (
     acknowledge,
     acknowledge_library_check,
@@ -43,6 +43,11 @@ from org_constructs.monitoring._slo import (
     check_window,
     window_label,
 )
+
+if typing.TYPE_CHECKING:
+    from aws_cdk import aws_applicationsignals as applicationsignals
+else:  # needed only by an objective with application_signals=True
+    applicationsignals = lazy_module("aws_cdk.aws_applicationsignals")
 from org_constructs.monitoring._slo_targets import Indicator, SloTarget
 
 __all__ = ["Objectives"]

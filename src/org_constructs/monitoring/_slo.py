@@ -20,13 +20,19 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from aws_cdk import Duration
-from aws_cdk import aws_applicationsignals as applicationsignals
 from aws_cdk import aws_cloudwatch as cw
 
+from org_constructs._internal.lazy import lazy_module
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring._settings import Severity
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_applicationsignals as applicationsignals
+else:  # needed only by an objective with application_signals=True
+    applicationsignals = lazy_module("aws_cdk.aws_applicationsignals")
 
 __all__ = [
     "MAX_WINDOW_DAYS",
