@@ -9,6 +9,7 @@ import inspect
 import ipaddress
 import math
 import re
+import sys
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from org_constructs._internal.lazy import is_stand_in, resolved
 from org_constructs._internal.tokens import STRING_TOKEN_MARK, TOKEN_DOUBLES, unresolved
 from org_constructs.errors import ValidationError
 
@@ -398,8 +400,8 @@ def check_arguments(
     ``True`` is not a number, a string is not a list of strings, an object must implement the
     jsii interface it is passed as. An unresolved number token passes where a number is expected.
     """
-    for name, hint in _hints(function).items():
-        if name in arguments and name != "return":
+    for name, hint, fits in _checkers(function):
+        if name in arguments and not fits(arguments[name]):
             problem = _problem(name, arguments[name], hint)
             if problem is not None:
                 raise ValidationError(where, *problem)
@@ -415,17 +417,106 @@ def _hints(function: Callable[..., object]) -> dict[str, Any]:
     return type_hints(function)
 
 
+@cache
+def _checkers(
+    function: Callable[..., object],
+) -> tuple[tuple[str, Any, Callable[[object], bool]], ...]:
+    """Each parameter of ``function`` with its hint and a test that answers, fast, whether a
+    value fits the hint (``_problem`` is None): the message is written only for a misfit."""
+    hints = _hints(function).items()
+    return tuple((name, hint, _fits_hint(hint)) for name, hint in hints if name != "return")
+
+
+def _fits_hint(hint: Any) -> Callable[[object], bool]:
+    """``lambda value: _problem(prop, value, hint) is None``, with the hint read once."""
+    try:
+        return _cached_fits_hint(hint)
+    except TypeError:  # an unhashable hint
+        return _make_fits_hint(hint)
+
+
+@cache
+def _cached_fits_hint(hint: Any) -> Callable[[object], bool]:
+    return _make_fits_hint(hint)
+
+
+def _make_fits_hint(hint: Any) -> Callable[[object], bool]:
+    if hint is Any or hint is object:
+        return lambda value: True
+    origin = typing.get_origin(hint)
+    if origin in _UNIONS:
+        options = tuple(_fits_hint(option) for option in typing.get_args(hint))
+        return lambda value: any(fits(value) for fits in options)
+    arguments = typing.get_args(hint)
+    if _is_mapping(origin):
+        key_hint, value_hint = arguments or (Any, Any)
+        key_fits, value_fits = _fits_hint(key_hint), _fits_hint(value_hint)
+        return lambda value: (
+            _is_mapping_value(value)
+            and all(key_fits(key) for key in value)
+            and all(value_fits(element) for element in value.values())
+        )
+    if _is_sequence(origin):
+        item_fits = _fits_hint(arguments[0] if arguments else Any)
+        return lambda value: (
+            _is_sequence_value(value) and all(item_fits(element) for element in value)
+        )
+    target = origin or hint
+    simple = _SIMPLE.get(target) if _hashable(target) else None
+    if simple is not None:
+        return simple[0]
+    return lambda value: _fits(value, target)
+
+
+_SCALARS = (str, bytes, bytearray, int, float, bool, type(None))
+
+
+def _is_mapping_value(value: object) -> typing.TypeGuard[Mapping[Any, Any]]:
+    """``isinstance(value, Mapping)``, answered without the ABC's caches for a dict, a scalar or
+    an aws-cdk-lib object (the ABC would remember each class checked in a cache of its own and
+    of each of its subclasses)."""
+    if isinstance(value, dict):
+        return True
+    if isinstance(value, _SCALARS) or hasattr(type(value), "__jsii_type__"):
+        return False
+    return isinstance(value, Mapping)
+
+
+def _is_sequence_value(value: object) -> typing.TypeGuard[Sequence[Any]]:
+    """``isinstance(value, Sequence)`` and not text, answered as ``_is_mapping_value``."""
+    if isinstance(value, list | tuple):
+        return True
+    if isinstance(value, _SCALARS) or hasattr(type(value), "__jsii_type__"):
+        return False
+    return isinstance(value, Sequence)
+
+
+def _hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
 def type_hints(
     function: Callable[..., object], localns: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
     """``typing.get_type_hints(function)``, with the library's classes that a module imports
     for its annotations only (``DEFERRED_NAMES``: importing them would import aws-cdk-lib
     modules a service may not use) imported now, when a check first reads them."""
-    from org_constructs._internal.lazy import DEFERRED_NAMES
+    from org_constructs._internal.lazy import DEFERRED_NAMES, hint_namespace
 
+    # A lazy module not imported yet is read as stand-ins for its classes: no value can be an
+    # instance of a class whose module nobody imported, and the check then imports nothing.
+    globals_ = getattr(function, "__globals__", None)
+    if globals_ is None and isinstance(function, type):
+        home = sys.modules.get(function.__module__)
+        globals_ = vars(home) if home is not None else None
+    namespace = {**hint_namespace(globals_ or {}), **(localns or {})}
     while True:
         try:
-            return typing.get_type_hints(function, localns=dict(localns or {}))
+            return typing.get_type_hints(function, localns=namespace)
         except NameError as error:
             name = error.name or ""
             module = DEFERRED_NAMES.get(name)
@@ -515,6 +606,9 @@ _SIMPLE: Mapping[Any, tuple[Callable[[object], bool], str]] = {
 
 
 def _fits(value: object, hint: Any) -> bool:
+    if is_stand_in(hint):
+        real = resolved(hint)
+        return real is not None and _fits(value, real)
     if hint in _SIMPLE:
         return _SIMPLE[hint][0](value)
     if _is_jsii_interface(hint):
