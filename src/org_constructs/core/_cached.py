@@ -7,11 +7,13 @@ from typing import Protocol, runtime_checkable
 
 from constructs import Node
 
+from org_constructs._internal.shapes import Shape
+
 __all__ = ["CacheWithNodes"]
 
 
 @runtime_checkable
-class CacheWithNodes(Protocol):
+class CacheWithNodes(Protocol, metaclass=Shape):
     """A construct that owns an ElastiCache cache (``SecureCache``)."""
 
     @property

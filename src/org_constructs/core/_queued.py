@@ -9,11 +9,13 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Node
 
+from org_constructs._internal.shapes import Shape
+
 __all__ = ["QueueWithDeadLetter", "TopicOwner"]
 
 
 @runtime_checkable
-class QueueWithDeadLetter(Protocol):
+class QueueWithDeadLetter(Protocol, metaclass=Shape):
     """A construct that owns a queue and, usually, its dead-letter queue (``SecureQueue``)."""
 
     @property
@@ -33,7 +35,7 @@ class QueueWithDeadLetter(Protocol):
 
 
 @runtime_checkable
-class TopicOwner(Protocol):
+class TopicOwner(Protocol, metaclass=Shape):
     """A construct that owns an SNS topic (``AlarmTopic``, ``DeploymentNotifications``)."""
 
     @property

@@ -11,11 +11,13 @@ from typing import Protocol, runtime_checkable
 from aws_cdk import aws_lambda as lambda_
 from constructs import Node
 
+from org_constructs._internal.shapes import Shape
+
 __all__ = ["ReleasedFunction", "serving_function"]
 
 
 @runtime_checkable
-class ReleasedFunction(Protocol):
+class ReleasedFunction(Protocol, metaclass=Shape):
     """A function whose traffic goes through an alias that each release moves."""
 
     @property

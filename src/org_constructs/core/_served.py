@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from constructs import Node
 
+from org_constructs._internal.shapes import Shape
+
 if TYPE_CHECKING:  # not imported at run time: every construct imports this package
     from aws_cdk import aws_ecs as ecs
     from aws_cdk import aws_elasticloadbalancingv2 as elbv2
@@ -15,7 +17,7 @@ __all__ = ["LoadBalancedService"]
 
 
 @runtime_checkable
-class LoadBalancedService(Protocol):
+class LoadBalancedService(Protocol, metaclass=Shape):
     """A construct that owns an ECS service and the load balancer in front of it
     (``ContainerService``)."""
 

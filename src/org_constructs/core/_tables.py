@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from constructs import Node
 
 from org_constructs._internal.lazy import lazy_module
+from org_constructs._internal.shapes import Shape
 
 if TYPE_CHECKING:
     from aws_cdk import aws_dynamodb as dynamodb
@@ -19,7 +20,7 @@ __all__ = ["TableWithBilling"]
 
 
 @runtime_checkable
-class TableWithBilling(Protocol):
+class TableWithBilling(Protocol, metaclass=Shape):
     """A construct that owns a DynamoDB table and knows how it is billed (``SecureTable``)."""
 
     @property

@@ -8,11 +8,13 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_sqs as sqs
 from constructs import Node
 
+from org_constructs._internal.shapes import Shape
+
 __all__ = ["RuleWithDeadLetter"]
 
 
 @runtime_checkable
-class RuleWithDeadLetter(Protocol):
+class RuleWithDeadLetter(Protocol, metaclass=Shape):
     """A construct that owns an EventBridge rule and its target's dead-letter queue."""
 
     @property

@@ -8,6 +8,7 @@ from aws_cdk import Duration
 from constructs import Node
 
 from org_constructs._internal.lazy import lazy_module
+from org_constructs._internal.shapes import Shape
 
 if TYPE_CHECKING:
     from aws_cdk import aws_stepfunctions as sfn
@@ -19,7 +20,7 @@ __all__ = ["StateMachineWithTimeout"]
 
 
 @runtime_checkable
-class StateMachineWithTimeout(Protocol):
+class StateMachineWithTimeout(Protocol, metaclass=Shape):
     """A construct that owns a state machine and knows its timeout (``SecureStateMachine``)."""
 
     @property
