@@ -619,3 +619,25 @@ def test_connections_are_the_functions_security_groups() -> None:
         match=r"MonitoredFunction\('Outside'\): vpc=None: is required for connections",
     ):
         outside.connections  # noqa: B018 - the property raises
+
+
+def test_files_left_out_of_the_code_asset_publish_no_new_version(tmp_path: Path) -> None:
+    """The docs' advice: a ``__pycache__`` beside the handler changes the asset's hash and so
+    publishes a version (and starts a release) unless the asset leaves it out."""
+    folder = tmp_path / "handler"
+    folder.mkdir()
+    (folder / "index.py").write_text("def handler(event, context):\n    return event\n")
+
+    def versions(**asset: Any) -> set[str]:
+        stack = Stack(make_app(), "Versions")
+        topic = AlarmTopic(stack, "Alarms", emails=["ops@example.com"])
+        code = lambda_.Code.from_asset(str(folder), **asset)
+        MonitoredFunction(stack, "Orders", code=code, handler="index.handler", alarm_topic=topic)
+        return set(find_resources(Template.from_stack(stack), "AWS::Lambda::Version"))
+
+    excluded = {"exclude": ["__pycache__", "*.pyc", "tests"]}
+    before = versions(**excluded)
+    (folder / "__pycache__").mkdir()
+    (folder / "__pycache__" / "index.cpython-311.pyc").write_bytes(b"compiled")
+    assert versions(**excluded) == before
+    assert versions() != before
