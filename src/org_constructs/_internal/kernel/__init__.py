@@ -191,7 +191,7 @@ class Program:
     def __init__(self) -> None:
         self._steps: list[dict[str, Any]] = []
         self._refs: list[Any] = []
-        self._ref_index: dict[int, int] = {}
+        self._ref_index: dict[int | str, int] = {}
         self._results: list[int] = []
 
     def __bool__(self) -> bool:
@@ -290,12 +290,28 @@ class Program:
         raise TypeError(f"cannot pass {type(value).__name__} to the kernel")
 
     def _reference(self, value: Any) -> dict[str, int]:
-        index = self._ref_index.get(id(value))
+        # An object the kernel knows goes as its reference alone (``_Ref``), known by the
+        # kernel's id: jsii's serializer then meets one class, not each class of the objects
+        # passed, each of which it would inspect once. A Python object not yet known to the
+        # kernel goes as itself (kept in ``_refs``, so its ``id`` stays its own).
+        ref = getattr(value, "__jsii_ref__", None)
+        key: int | str = id(value) if ref is None else ref.ref
+        index = self._ref_index.get(key)
         if index is None:
             index = len(self._refs)
-            self._refs.append(value)
-            self._ref_index[id(value)] = index
+            self._refs.append(value if ref is None else _Ref(ref))
+            self._ref_index[key] = index
         return {"$r": index}
+
+
+class _Ref:
+    """An object of the jsii kernel passed by its reference only (``{"$jsii.byref": ...}``)."""
+
+    __slots__ = ("__jsii_ref__",)
+    __jsii_type__ = "Object"
+
+    def __init__(self, ref: Any) -> None:
+        self.__jsii_ref__ = ref
 
 
 class _ProgramType:
