@@ -682,6 +682,17 @@ def check_scope(where: str, scope: object, construct_id: object, *, in_stack: bo
     Run before ``super().__init__``: aws-cdk-lib would refuse a used id only once the children
     of the half-made construct exist.
     """
+    return _checked_scope(where, scope, construct_id, in_stack=in_stack, region=False)[0]
+
+
+def check_scope_and_region(where: str, scope: object, construct_id: object) -> tuple[Any, Any]:
+    """``check_scope``, and the region of the stack, read in the same request."""
+    return _checked_scope(where, scope, construct_id, in_stack=True, region=True)
+
+
+def _checked_scope(
+    where: str, scope: object, construct_id: object, *, in_stack: bool, region: bool
+) -> tuple[Any, Any]:
     from aws_cdk import Stack
     from constructs import Construct
 
@@ -694,9 +705,11 @@ def check_scope(where: str, scope: object, construct_id: object, *, in_stack: bo
 
     program = Program()
     node = program.get(scope, "node")
-    stack, existing = program.read(
-        program.op("stackOf", scope), program.call(node, "tryFindChild", construct_id)
-    )
+    stack_slot = program.op("stackOf", scope)
+    reads = [stack_slot, program.call(node, "tryFindChild", construct_id)]
+    if region:
+        reads.append(program.get(stack_slot, "region"))
+    stack, existing, *rest = program.read(*reads)
     if in_stack and not isinstance(stack, Stack):
         raise ValidationError(
             where, "scope", scope.node.path or "(app)", "must be a Stack or a construct in one"
@@ -708,7 +721,7 @@ def check_scope(where: str, scope: object, construct_id: object, *, in_stack: bo
             construct_id,
             f"is already used in {scope.node.path or 'the app'}: give another id",
         )
-    return stack
+    return stack, (rest[0] if rest else None)
 
 
 def check_keywords(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import RemovalPolicy
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
@@ -24,7 +23,33 @@ def rotating_key(
     ``purpose`` completes the description: "Encrypts <purpose>". ``removal_policy`` defaults
     to the stage's (``removal_policy_for``).
     """
-    stack = _check("rotating_key", locals())
+    stack, _ = _check("rotating_key", locals(), region=False)
+    key, program = _key(stack, scope, construct_id, purpose, removal_policy)
+    program.run()
+    return key
+
+
+def log_group_key(
+    scope: Construct, construct_id: str, purpose: str, removal_policy: RemovalPolicy | None = None
+) -> kms.Key:
+    """A rotating key that CloudWatch Logs may use to encrypt a log group."""
+    stack, region = _check("log_group_key", locals(), region=True)
+    key, program = _key(stack, scope, construct_id, purpose, removal_policy)
+    logs = program.new("aws_iam.ServicePrincipal", f"logs.{region}.amazonaws.com")
+    program.call(key, "grantEncryptDecrypt", logs)
+    program.run()
+    return key
+
+
+def _key(
+    stack: Any,
+    scope: Construct,
+    construct_id: str,
+    purpose: str,
+    removal_policy: RemovalPolicy | None,
+) -> tuple[kms.Key, Program]:
+    """The key, and a program that adds its resource policy's statement (the caller adds its
+    own steps and runs it: one request to the jsii kernel for them all)."""
     if removal_policy is None:
         stage_policy = getattr(stack, "default_removal_policy", None)
         removal_policy = (
@@ -38,8 +63,7 @@ def rotating_key(
         removal_policy=removal_policy,
     )
     # Grants only for AWS services acting on AWS resources (Control Tower CT.KMS.PR.3): a
-    # principal with kms:CreateGrant cannot hand the key on to anyone else. The statement in
-    # one request to the jsii kernel.
+    # principal with kms:CreateGrant cannot hand the key on to anyone else.
     program = Program()
     statement = program.new(
         "aws_iam.PolicyStatement",
@@ -58,24 +82,18 @@ def rotating_key(
         },
     )
     program.call(key, "addToResourcePolicy", statement)
-    program.run()
-    return key
+    return key, program
 
 
-def log_group_key(
-    scope: Construct, construct_id: str, purpose: str, removal_policy: RemovalPolicy | None = None
-) -> kms.Key:
-    """A rotating key that CloudWatch Logs may use to encrypt a log group."""
-    stack = _check("log_group_key", locals())
-    key = rotating_key(scope, construct_id, purpose, removal_policy)
-    key.grant_encrypt_decrypt(iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com"))
-    return key
-
-
-def _check(where: str, arguments: dict[str, object]) -> Any:
-    """The arguments checked; the stack of the key's scope."""
+def _check(where: str, arguments: dict[str, object], *, region: bool) -> tuple[Any, Any]:
+    """The arguments checked: the stack of the key's scope and, if asked, its region (read
+    with the scope's check, in one request to the jsii kernel)."""
     checks.check_arguments(where, rotating_key, arguments)
-    stack = checks.check_scope(where, arguments["scope"], arguments["construct_id"])
+    scope, construct_id = arguments["scope"], arguments["construct_id"]
+    if region:
+        stack, stack_region = checks.check_scope_and_region(where, scope, construct_id)
+    else:
+        stack, stack_region = checks.check_scope(where, scope, construct_id), None
     if arguments["removal_policy"] is RemovalPolicy.SNAPSHOT:
         raise ValidationError(
             where,
@@ -83,4 +101,4 @@ def _check(where: str, arguments: dict[str, object]) -> Any:
             RemovalPolicy.SNAPSHOT,
             "KMS keys have no snapshots: use RemovalPolicy.RETAIN or RemovalPolicy.DESTROY",
         )
-    return stack
+    return stack, stack_region
