@@ -192,6 +192,23 @@ def test_an_interface_implemented_in_python_is_passed_as_jsii_passes_it() -> Non
     assert alarm_properties(stack)["AlarmActions"] == ["arn:aws:sns:us-east-1:1:own"]
 
 
+def test_the_kernels_objects_go_by_reference_once_each() -> None:
+    """Objects the kernel knows are passed as their references alone (one class for jsii's
+    serializer to inspect, whatever their own classes), each once, whichever Python object
+    stands for it; the program still reaches the objects themselves."""
+    stack = Stack(App(), "Refs")
+    topic = sns.Topic(stack, "Topic")
+    # aws-cdk-lib made the resource: each read of it is a new Python object.
+    resource, same_resource = topic.node.default_child, topic.node.default_child
+    assert resource is not same_resource
+    program = Program()
+    values = (resource, same_resource, stack)
+    paths = [program.get(program.get(value, "node"), "path") for value in values]
+    assert len(program._refs) == 2
+    assert {type(ref) for ref in program._refs} == {kernel._Ref}
+    assert program.read(*paths) == ["Refs/Topic/Resource", "Refs/Topic/Resource", "Refs"]
+
+
 def test_only_aws_cdk_lib_and_constructs_can_be_named() -> None:
     program = Program()
     program.new("aws_cloudwatch.NoSuchType", {})
