@@ -208,3 +208,26 @@ def test_a_construct_protocol_is_checked_without_asking_the_kernel() -> None:
         process._NodeProcess.send = send  # type: ignore[method-assign]
     assert answers == [True, False, True, False]
     assert requests[0] == 0
+
+
+def test_checking_a_class_against_protocol_leaves_nothing_in_the_librarys_classes() -> None:
+    """jsii's serializer checks each class it meets against ``typing.Protocol`` and
+    ``Mapping``, which asks every subclass of them: the library's answer from the bases and
+    keep no cache entry (each would be objects for the garbage collector to walk)."""
+    import _abc  # type: ignore[import-not-found]
+    import typing
+    from collections.abc import Mapping
+
+    from org_constructs.core import QueueWithDeadLetter, ReleasedFunction
+    from org_constructs.monitoring._packs import ALARM_CATALOGUE
+
+    class Fresh:
+        pass
+
+    assert not issubclass(Fresh, typing.Protocol)
+    assert not isinstance(Fresh(), Mapping)
+    assert isinstance(ALARM_CATALOGUE, Mapping)
+    for cls in (QueueWithDeadLetter, ReleasedFunction, type(ALARM_CATALOGUE)):
+        _, cache, negative, _ = _abc._get_dump(cls)
+        assert Fresh not in {ref() for ref in (*cache, *negative)}
+        assert not issubclass(Fresh, cls)

@@ -7,15 +7,23 @@ the member set is rebuilt at every check. ``Shape``, their metaclass, answers fr
 (properties are class attributes), once per class, as Python 3.12's ``getattr_static`` does;
 only a member that the class lacks is looked for on the instance (an attribute set in
 ``__init__``), which reads no property.
+
+``issubclass`` against one, which Python asks of every subclass of ``typing.Protocol`` when it
+checks a class against ``Protocol`` (as jsii's serializer does once for each class it meets),
+answers from the class's bases and keeps no cache; ``Nominal`` does the same for the
+library's own ``abc`` classes (``ALARM_CATALOGUE``'s ``Mapping``). Without them, each class
+checked would leave an entry in a cache of each such class: thousands of objects for the
+garbage collector to walk.
 """
 
 from __future__ import annotations
 
 import typing
 import weakref
+from abc import ABCMeta
 from typing import Any
 
-__all__ = ["Shape"]
+__all__ = ["Nominal", "Shape"]
 
 _ProtocolMeta: Any = type(typing.Protocol)
 
@@ -34,9 +42,19 @@ class Shape(_ProtocolMeta):  # type: ignore[misc]
             cls._shape_missing[kind] = missing
         return all(hasattr(instance, member) for member in missing)
 
+    def __subclasscheck__(cls, subclass: type) -> bool:  # noqa: N805 - a metaclass
+        return cls in getattr(subclass, "__mro__", ())
+
     def __init__(cls, *args: Any, **kwargs: Any) -> None:  # noqa: N805 - a metaclass
         super().__init__(*args, **kwargs)
         if cls.__dict__.get("_is_protocol", False):
             cls._shape_members = frozenset(typing._get_protocol_attrs(cls))  # type: ignore[attr-defined]
             missing: weakref.WeakKeyDictionary[type, frozenset[str]] = weakref.WeakKeyDictionary()
             cls._shape_missing = missing
+
+
+class Nominal(ABCMeta):
+    """The metaclass of the library's ``abc`` classes: ``issubclass`` by the bases, uncached."""
+
+    def __subclasscheck__(cls, subclass: type) -> bool:
+        return cls in getattr(subclass, "__mro__", ())

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from org_constructs._internal.shapes import Nominal
 from org_constructs.monitoring._packs import (
     api,
     cache,
@@ -77,7 +78,7 @@ PACKS: dict[str, PackSpec] = {
 """The registered packs by name, in catalogue order: one line per monitored service."""
 
 
-class _Catalogue(Mapping[str, Mapping[str, AlarmDefault]]):
+class _Catalogue(Mapping[str, Mapping[str, AlarmDefault]], metaclass=Nominal):
     """The catalogues of the registered packs, read from ``PACKS`` when asked."""
 
     def __getitem__(self, pack: str) -> Mapping[str, AlarmDefault]:

@@ -12,6 +12,7 @@ from aws_cdk import aws_cloudwatch as cw
 from constructs import Construct
 
 from org_constructs._internal.kernel import Program, Seconds, Slot, seconds
+from org_constructs._internal.shapes import Shape
 from org_constructs.monitoring._factory import MonitoredResource, scaled
 from org_constructs.monitoring._settings import AlarmDefault, ResolvedAlarm, anchor
 
@@ -29,7 +30,7 @@ __all__ = [
 ]
 
 
-class CreateAlarm(Protocol):
+class CreateAlarm(Protocol, metaclass=Shape):
     """How a pack asks its ``ServiceMonitoring`` for one alarm (made by the alarm factory)."""
 
     def __call__(
