@@ -5,10 +5,10 @@ Everything a README example imports comes from here.
 
 from __future__ import annotations
 
-import importlib
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from org_constructs._internal.lazy import lazy_names
 from org_constructs.errors import OrgConstructsError, ValidationError
 
 if TYPE_CHECKING:
@@ -110,19 +110,6 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'org_constructs' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
-
-
 __all__ = [
     "AbstractStack",
     "AlarmSettings",
@@ -171,3 +158,5 @@ __all__ = [
     "selected_environments",
     "stage_of",
 ]
+
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, __all__)

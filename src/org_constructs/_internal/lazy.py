@@ -11,6 +11,8 @@ writes::
         dynamodb = lazy_module("aws_cdk.aws_dynamodb")
 
 and uses ``dynamodb.Table`` as before: the module is imported at the first attribute read.
+A package whose names live in modules of their own imports each on first use with
+``lazy_names``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import importlib
 import sys
 import types
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 __all__ = [
@@ -27,6 +30,7 @@ __all__ = [
     "is_stand_in",
     "lazy_class",
     "lazy_module",
+    "lazy_names",
     "resolved",
     "unloaded",
 ]
@@ -53,6 +57,30 @@ class _LazyModule(types.ModuleType):
 def lazy_module(name: str) -> types.ModuleType:
     """A module object for ``name`` that imports it when first read."""
     return _LazyModule(name)
+
+
+def lazy_names(
+    package: str, modules: Mapping[str, str], names: Sequence[str]
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """A package's ``__getattr__`` and ``__dir__`` that import each of its ``names`` from its
+    module in ``modules`` on first use, and keep it in the package (PEP 562)::
+
+        __getattr__, __dir__ = lazy_names(__name__, {"SecureTable": "...._secure_table"}, __all__)
+    """
+    namespace = sys.modules[package].__dict__
+
+    def get_attribute(name: str) -> Any:
+        module = modules.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        namespace[name] = value
+        return value
+
+    def list_names() -> list[str]:
+        return sorted(names)
+
+    return get_attribute, list_names
 
 
 def unloaded(value: object) -> str | None:

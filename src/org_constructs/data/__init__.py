@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from org_constructs._internal.lazy import lazy_names
 
 if TYPE_CHECKING:
     from org_constructs.data._secure_cache import SecureCache
@@ -18,16 +19,4 @@ _MODULES = {
     "SecureCache": "org_constructs.data._secure_cache",
     "SecureTable": "org_constructs.data._secure_table",
 }
-
-
-def __getattr__(name: str) -> Any:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module 'org_constructs.data' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_names(__name__, _MODULES, __all__)

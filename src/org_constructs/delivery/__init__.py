@@ -7,8 +7,9 @@ deploy from inside AWS with CodePipeline. The GitHub Actions workflow is generat
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from org_constructs._internal.lazy import lazy_names
 
 if TYPE_CHECKING:
     from org_constructs.delivery._access import DeploymentAccess
@@ -22,17 +23,6 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'org_constructs.delivery' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
-
-
 __all__ = ["DeploymentAccess", "OrgPipeline"]
+
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, __all__)
