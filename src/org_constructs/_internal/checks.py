@@ -462,7 +462,7 @@ def _make_fits_hint(hint: Any) -> Callable[[object], bool]:
             _is_sequence_value(value) and all(item_fits(element) for element in value)
         )
     target = origin or hint
-    simple = _SIMPLE.get(target) if _hashable(target) else None
+    simple = _SIMPLE.get(target) if isinstance(target, type) else None
     if simple is not None:
         return simple[0]
     return lambda value: _fits(value, target)
@@ -489,14 +489,6 @@ def _is_sequence_value(value: object) -> typing.TypeGuard[Sequence[Any]]:
     if isinstance(value, _SCALARS) or hasattr(type(value), "__jsii_type__"):
         return False
     return isinstance(value, Sequence)
-
-
-def _hashable(value: object) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
 
 
 def type_hints(
@@ -583,8 +575,8 @@ def _fits_outer(value: object, hint: Any) -> bool:
     """Whether ``value`` is the container ``hint`` asks for (a string is not a list)."""
     origin = typing.get_origin(hint)
     if _is_sequence(origin):
-        return isinstance(value, Sequence) and not isinstance(value, (str, bytes, bytearray))
-    return _is_mapping(origin) and isinstance(value, Mapping)
+        return _is_sequence_value(value)
+    return _is_mapping(origin) and _is_mapping_value(value)
 
 
 def _whole(value: object) -> bool:
