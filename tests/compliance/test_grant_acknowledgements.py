@@ -23,7 +23,7 @@ from org_constructs import DeploymentNotifications, MonitoredFunction, SecureBuc
 from org_constructs.compliance import nag_findings
 from org_constructs.compliance._acknowledgements import nag_resource
 from org_constructs.contract import LIBRARY_GRANTS_ID
-from org_constructs.testing import acknowledged_rules, template_of
+from org_constructs.testing import acknowledged_rules, find_resources, template_of
 from tests.support import make_app
 
 CODE = lambda_.Code.from_inline("def handler(event, context):\n    return 1\n")
@@ -248,3 +248,45 @@ def test_a_grant_on_a_bucket_of_another_stack_is_acknowledged_as_cdk_nag_names_i
     assert "OrdersBucket" in prefix
     if flags == "bare App":
         assert prefix.startswith("AwsSolutions-IAM5[Resource::Data:ExportsOutputFnGetAttOrders")
+
+
+def test_the_library_policy_takes_the_grants_without_calling_back_into_python() -> None:
+    """The policy stands in for the role inside the jsii kernel: aws-cdk-lib's grants read its
+    principal members and add statements there, with no request back to this process."""
+    import jsii._kernel as jsii_kernel
+    from jsii._reference_map import resolve_id
+
+    from org_constructs.compliance._acknowledgements import _LibraryGrants
+
+    stack = Stack(make_app(), "Grants")
+    role = iam.Role(stack, "Worker", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    bucket = SecureBucket(stack, "Data")
+    asked: list[str] = []
+    original = jsii_kernel._handle_callback
+
+    def handle(kernel: Any, callback: Any) -> Any:
+        request = callback.invoke or callback.get or callback.set
+        target = resolve_id(request.objref.ref)
+        if isinstance(target, _LibraryGrants):
+            asked.append(callback.cookie)
+        return original(kernel, callback)
+
+    jsii_kernel._handle_callback = handle
+    try:
+        bucket.grant_read_write(role)
+        bucket.grant_put(role)
+    finally:
+        jsii_kernel._handle_callback = original
+    assert asked == []
+    policies = find_resources(template_of(stack), "AWS::IAM::ManagedPolicy")
+    [library] = [p for logical_id, p in policies.items() if LIBRARY_GRANTS_ID in logical_id]
+    role_id = stack.get_logical_id(role.node.default_child)  # type: ignore[arg-type]
+    assert library["Properties"]["Roles"] == [{"Ref": role_id}]
+    actions = {
+        action
+        for statement in library["Properties"]["PolicyDocument"]["Statement"]
+        for action in (
+            [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+        )
+    }
+    assert {"s3:GetObject*", "s3:PutObject", "s3:DeleteObject*"} <= actions

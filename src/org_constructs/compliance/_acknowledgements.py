@@ -20,6 +20,7 @@ and the cdk-nag plugin import it, never the other way.
 from __future__ import annotations
 
 import json
+import types
 import typing
 import weakref
 from collections.abc import Callable, Iterable
@@ -31,6 +32,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct, IValidation
 
 from org_constructs._internal.kernel import Program, enum
+from org_constructs._internal.nodes import id_of, path_of
 from org_constructs._internal.tokens import unresolved
 from org_constructs.contract import (
     ACKNOWLEDGED,
@@ -118,13 +120,13 @@ def acknowledge_finding(
     """
     if not isinstance(rule_id, str) or rule_id.split("-", 1)[0] not in NAG_PACKS:
         raise ValidationError(
-            f"acknowledge_finding({construct.node.path!r})",
+            f"acknowledge_finding({path_of(construct)!r})",
             "rule_id",
             rule_id,
             f"must start with a pack name: {', '.join(NAG_PACKS)}",
         )
     if not _reason_holds(reason):
-        check_reason(f"acknowledge_finding({construct.node.path!r})", reason)
+        check_reason(f"acknowledge_finding({path_of(construct)!r})", reason)
     details = list(applies_to)
     ids = [f"{rule_id}[{detail}]" for detail in details] if details else [rule_id]
     if any(unresolved(i) for i in ids):
@@ -171,7 +173,7 @@ def acknowledge(scope: IConstruct, reason: str, *rule_ids: str) -> None:
     not support the setting, or aws-cdk-lib creates the resource); never for the user's own.
     """
     if not _reason_holds(reason):
-        check_reason(f"acknowledge({scope.node.path!r})", reason)
+        check_reason(f"acknowledge({path_of(scope)!r})", reason)
     record_acknowledgement(scope, rule_ids, reason, source=LIBRARY_SOURCE)
 
 
@@ -198,7 +200,7 @@ def acknowledge_library_finding(
     references (cross-stack ones become imports).
     """
     if not _reason_holds(reason):
-        check_reason(f"acknowledge_library_finding({construct.node.path!r})", reason)
+        check_reason(f"acknowledge_library_finding({path_of(construct)!r})", reason)
     ids = [f"{rule_id}[{detail}]" for detail in details]
     if not ids:
         return
@@ -263,71 +265,59 @@ _MARKED_HANDLERS: set[str] = set()
 kernel's reference."""
 
 
-@jsii.implements(iam.IPrincipal)
 class _LibraryGrants(iam.ManagedPolicy):
     """The customer-managed policy that holds what the library's grants give one principal.
 
     It stands in for the principal in aws-cdk-lib's grants: statements land here, not in the
     role's default policy, and the cross-account checks see the principal's account. Being a
     resource of the principal's stack, aws-cdk-lib's key grants treat it as they treat the role.
+
+    Its principal's members (``grantPrincipal``, ``principalAccount``, ``policyFragment``,
+    ``addToPrincipalPolicy``...) are defined on the kernel's object (``program.js``'s
+    ``standIn``), not here: aws-cdk-lib reads them at every grant, and members written in
+    Python would each be a call back from the kernel into this process.
     """
 
     def __init__(self, scope: Construct, construct_id: str, principal: Any) -> None:
         super().__init__(
             scope,
             construct_id,
-            description=f"What org-constructs grants {principal.node.path}"[:1000],
+            description=f"What org-constructs grants {path_of(principal)}"[:1000],
         )
         self._principal: iam.IPrincipal = principal
+
+    @property
+    def principal(self) -> iam.IPrincipal:
+        """The role, user or group whose grants this policy holds."""
+        return self._principal
 
     def attach(self) -> bool:
         """Attach to the principal the way the principal takes a managed policy; False if not."""
         principal: Any = self._principal
-        if isinstance(principal, iam.Role | iam.LazyRole):
-            self.attach_to_role(principal)
-            return True
-        if isinstance(principal, iam.User):
-            self.attach_to_user(principal)
-            return True
-        if isinstance(principal, iam.Group):
-            self.attach_to_group(principal)
-            return True
+        program = Program()  # one request: the principal's members and the attachment
+        program.op("standIn", self, principal)
+        for kind, method in _ATTACH:
+            if isinstance(principal, kind):
+                program.call(self, method, principal)
+                program.run()
+                return True
         env = getattr(principal, "env", None)
         if env is None or not hasattr(principal, "add_managed_policy"):
             return False
         if Token.compare_strings(env.account, self.env.account) == TokenComparison.DIFFERENT:
             return False
+        program.run()
         # An imported role attaches the policy; one imported with mutable=False ignores it.
         principal.add_managed_policy(self)
         return bool(Stack.of(self).resolve(self.node.default_child.roles))  # type: ignore[union-attr]
 
-    @property
-    def grant_principal(self) -> iam.IPrincipal:
-        return self
 
-    @property
-    def assume_role_action(self) -> str:
-        return self._principal.assume_role_action
-
-    @property
-    def policy_fragment(self) -> iam.PrincipalPolicyFragment:
-        return self._principal.policy_fragment
-
-    @property
-    def principal_account(self) -> str | None:
-        # Read once: aws-cdk-lib asks at every grant, and a principal's account never changes.
-        if not hasattr(self, "_principal_account"):
-            self._principal_account = self._principal.principal_account
-        return self._principal_account
-
-    def add_to_policy(self, statement: iam.PolicyStatement) -> bool:
-        return self.add_to_principal_policy(statement).statement_added
-
-    def add_to_principal_policy(
-        self, statement: iam.PolicyStatement
-    ) -> iam.AddToPrincipalPolicyResult:
-        self.add_statements(statement)
-        return iam.AddToPrincipalPolicyResult(statement_added=True, policy_dependable=self)
+_ATTACH: tuple[tuple[type | types.UnionType, str], ...] = (
+    (iam.Role | iam.LazyRole, "attachToRole"),
+    (iam.User, "attachToUser"),
+    (iam.Group, "attachToGroup"),
+)
+"""How ``_LibraryGrants.attach`` attaches the policy to each kind of principal it takes."""
 
 
 def library_grantee(grantee: iam.IGrantable) -> iam.IGrantable:
@@ -341,7 +331,11 @@ def library_grantee(grantee: iam.IGrantable) -> iam.IGrantable:
     account) is returned as it is: aws-cdk-lib writes a resource policy or nothing, and
     ``acknowledge_grant`` acknowledges nothing for it.
     """
-    principal = getattr(grantee, "grant_principal", None)
+    principal = (
+        grantee
+        if isinstance(grantee, _LibraryGrants)  # the policy itself (it has no grant_principal)
+        else getattr(grantee, "grant_principal", None)
+    )
     if isinstance(principal, _LibraryGrants):
         return principal
     home = _library_grants_home(principal)
@@ -357,7 +351,8 @@ def library_grantee(grantee: iam.IGrantable) -> iam.IGrantable:
     if not policy.attach():
         scope.node.try_remove_child(construct_id)
         return grantee
-    return policy
+    # The kernel's object is the principal (``program.js``'s ``standIn``); not Python's class.
+    return typing.cast(iam.IGrantable, policy)
 
 
 def _library_grants_home(principal: object) -> tuple[Construct, str] | None:
@@ -373,7 +368,7 @@ def _library_grants_home(principal: object) -> tuple[Construct, str] | None:
     parent = principal.node.scope
     if not isinstance(parent, Construct):
         return None
-    return parent, f"{principal.node.id}{LIBRARY_GRANTS_ID}"
+    return parent, f"{id_of(typing.cast(IConstruct, principal))}{LIBRARY_GRANTS_ID}"
 
 
 def acknowledge_grant(
@@ -402,7 +397,7 @@ def acknowledge_grant(
     library's policy (an account or service principal gets a resource policy, which IAM5
     does not check; a role the library cannot attach its policy to keeps its findings).
     """
-    policy = getattr(grantee, "grant_principal", None)
+    policy = grantee
     if not isinstance(policy, _LibraryGrants):
         return
     details: list[str] = []
@@ -447,7 +442,7 @@ def _append_metadata(
         raise ValidationError(
             where if isinstance(where, str) else where(),
             "construct",
-            resource.node.path,
+            path_of(resource),
             "must be or hold a CloudFormation resource",
         )
     _Pending.add(stack, ("append", cfn, key, entries, [entry], []))
@@ -636,7 +631,7 @@ def _record_check(
     verb: str, construct: IConstruct, tool: str, rule_id: str, reason: str, *, source: str
 ) -> None:
     def where() -> str:
-        return f"{verb}({construct.node.path!r})"
+        return f"{verb}({path_of(construct)!r})"
 
     if tool not in CHECK_TOOLS:
         raise ValidationError(where(), "tool", tool, f"must be one of {', '.join(CHECK_TOOLS)}")
@@ -660,7 +655,7 @@ def _cfn(where: str, resource: IConstruct) -> CfnResource:
     cfn = resource if isinstance(resource, CfnResource) else resource.node.default_child
     if not isinstance(cfn, CfnResource):
         raise ValidationError(
-            where, "construct", resource.node.path, "must be or hold a CloudFormation resource"
+            where, "construct", path_of(resource), "must be or hold a CloudFormation resource"
         )
     return cfn
 

@@ -31,7 +31,7 @@ from aws_cdk import Duration
 __all__ = ["Enum", "Program", "Seconds", "Slot", "enum", "seconds"]
 
 NAME = "org-constructs-kernel"
-VERSION = "1.1.0"
+VERSION = "1.2.0"
 FQN = f"{NAME}.Program"
 
 _KINDS = {"aws_cloudwatch.Metric": "metric", "aws_cloudwatch.MathExpression": "math"}
@@ -227,7 +227,8 @@ class Program:
         stack, or None), ``cfnOf`` (the resource or its default child, or None), ``cfnUnder``
         (every CloudFormation resource at or under it, of one type if given) and ``append``
         (entries appended to a list in each resource's metadata: ``key``, ``list``,
-        ``entries``, ``unique`` fields)."""
+        ``entries``, ``unique`` fields) and ``standIn`` (a policy given a principal's members,
+        for aws-cdk-lib's grants to write into it)."""
         self._steps.append(
             {"on": self._encode(target), "op": name, "args": [self._encode(a) for a in args]}
         )

@@ -43,6 +43,23 @@ const OPS = {
       .findAll()
       .filter((c) => cdk.CfnResource.isCfnResource(c) && (!type || c.cfnResourceType === type));
   },
+  // Make ``policy`` (the library's ManagedPolicy of grants) stand in for ``principal`` in
+  // aws-cdk-lib's grants: the principal's members, the statements added to the policy.
+  standIn(policy, principal) {
+    const add = (statement) => {
+      policy.addStatements(statement);
+      return { statementAdded: true, policyDependable: policy };
+    };
+    Object.defineProperties(policy, {
+      grantPrincipal: { value: policy },
+      assumeRoleAction: { get: () => principal.assumeRoleAction },
+      policyFragment: { get: () => principal.policyFragment },
+      principalAccount: { get: () => principal.principalAccount },
+      addToPrincipalPolicy: { value: add },
+      addToPolicy: { value: (statement) => add(statement).statementAdded },
+    });
+    return policy;
+  },
   // Append ``entries`` to the list ``list`` of the metadata ``key`` of each resource, leaving
   // out an entry whose ``unique`` fields equal those of one already there.
   append(targets, key, list, entries, unique) {
