@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any
 
 from org_constructs._internal.lazy import is_stand_in, resolved
+from org_constructs._internal.nodes import path_of
 from org_constructs._internal.tokens import STRING_TOKEN_MARK, TOKEN_DOUBLES, unresolved
 from org_constructs.errors import ValidationError
 
@@ -704,14 +705,14 @@ def _checked_scope(
     stack, existing, *rest = program.read(*reads)
     if in_stack and not isinstance(stack, Stack):
         raise ValidationError(
-            where, "scope", scope.node.path or "(app)", "must be a Stack or a construct in one"
+            where, "scope", path_of(scope) or "(app)", "must be a Stack or a construct in one"
         )
     if existing is not None:
         raise ValidationError(
             where,
             "construct_id",
             construct_id,
-            f"is already used in {scope.node.path or 'the app'}: give another id",
+            f"is already used in {path_of(scope) or 'the app'}: give another id",
         )
     return stack, (rest[0] if rest else None)
 

@@ -10,6 +10,7 @@ from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
+from org_constructs._internal.nodes import path_of
 from org_constructs.core import ReleasedFunction
 from org_constructs.errors import ValidationError
 
@@ -43,14 +44,14 @@ def admit(
             f"{description[:40]}...",
             f"must be at most {MAX_RULE_DESCRIPTION} characters",
         )
-    text = description or f"Clients of {owner.node.path}"
+    text = description or f"Clients of {path_of(owner)}"
     function = peer.function if isinstance(peer, ReleasedFunction) else peer
     if getattr(function, "is_bound_to_vpc", None) is False:
         raise ValidationError(
             where,
             "peer",
             typing.cast("Construct", peer).node.path,
-            f"is a function outside a VPC, and {owner.node.path} admits only security groups "
+            f"is a function outside a VPC, and {path_of(owner)} admits only security groups "
             "of its VPC: give the function vpc=... (MonitoredFunction(vpc=...)) so that it runs "
             f"in the {noun}'s VPC",
         )

@@ -18,6 +18,7 @@ from constructs import Construct, IValidation
 from org_constructs._internal import checks, waf
 from org_constructs._internal.flags import API_ACCESS_LOG_ARN, pin_feature_flags
 from org_constructs._internal.kms import log_group_key
+from org_constructs._internal.nodes import id_of, path_of
 from org_constructs._internal.tokens import unresolved
 from org_constructs._internal.waf import MANAGED_RULE_GROUPS, WAF_RATE
 from org_constructs.compliance._acknowledgements import (
@@ -409,7 +410,7 @@ class SecureApi(Construct):
     ) -> None:
         for method in self._api.methods:
             for child in method.node.children:
-                if child.node.id.startswith("ApiPermission"):
+                if id_of(child).startswith("ApiPermission"):
                     acknowledge_library_check(
                         child, "cfn-guard", "CT.LAMBDA.PR.2", _PERMISSION_REASON
                     )
@@ -468,8 +469,8 @@ def _serving(
         raise ValidationError(
             where,
             "handler",
-            function.node.path,
-            f"is the unversioned function of MonitoredFunction {bypassed.node.path!r}: "
+            path_of(function),
+            f"is the unversioned function of MonitoredFunction {path_of(bypassed)!r}: "
             "requests to it bypass the canary and its rollback alarms; give the "
             "MonitoredFunction (or its .alias)",
         )
@@ -523,7 +524,7 @@ def _check_unique(
                 where,
                 "authorizer",
                 typing.cast("Construct", authorizer).node.path,
-                f"already authorizes SecureApi {other.node.path!r}: an API Gateway authorizer "
+                f"already authorizes SecureApi {path_of(other)!r}: an API Gateway authorizer "
                 "belongs to one REST API; create one authorizer per API",
             )
         there = Stack.of(other)
@@ -536,7 +537,7 @@ def _check_unique(
                 where,
                 "api_name",
                 name,
-                f"is already the name of SecureApi {other.node.path!r} in the same account "
+                f"is already the name of SecureApi {path_of(other)!r} in the same account "
                 "and region (its WAF log group and metrics would be shared): give each API its "
                 "own api_name",
             )

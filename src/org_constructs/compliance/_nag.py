@@ -12,6 +12,7 @@ from typing import Any
 
 from constructs import IConstruct
 
+from org_constructs._internal.nodes import path_of
 from org_constructs.compliance._acknowledgements import flush_acknowledgements
 from org_constructs.config._loader import MissingExtraError
 from org_constructs.contract import (
@@ -163,7 +164,7 @@ def _plugin_for(scope: IConstruct) -> Any:
     stage = scope if isinstance(scope, cdk.Stage) else cdk.Stage.of(scope)
     if stage is None:
         raise ValidationError(
-            "apply_nag_packs", "scope", scope.node.path, "must be inside an App or Stage"
+            "apply_nag_packs", "scope", path_of(scope), "must be inside an App or Stage"
         )
     plugin = getattr(stage, _PLUGIN_ATTRIBUTE, None)
     if plugin is None:
@@ -231,8 +232,7 @@ def _scoped_plugin_class() -> Any:
 def _write_summary(path: Path, declared: list[tuple[IConstruct, list[tuple[str, Any]]]]) -> None:
     entries = json.loads(path.read_text()) if path.exists() else []
     entries += [
-        {"scope": scope.node.path, "packs": [name for name, _ in packs]}
-        for scope, packs in declared
+        {"scope": path_of(scope), "packs": [name for name, _ in packs]} for scope, packs in declared
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(entries, indent=2))

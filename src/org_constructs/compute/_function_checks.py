@@ -13,6 +13,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct, IValidation
 
 from org_constructs._internal.kernel import Program
+from org_constructs._internal.nodes import path_of
 from org_constructs._internal.tokens import unresolved
 from org_constructs.errors import ValidationError
 
@@ -201,8 +202,8 @@ class SourcesOnTheAlias:
     def validate(self) -> list[str]:
         owner = self._function.node.scope
         return [
-            f"MonitoredFunction({owner.node.path if owner else ''!r}): event source "
-            f"{child.node.path!r} is mapped to the unversioned function, which bypasses the "
+            f"MonitoredFunction({path_of(owner) if owner else ''!r}): event source "
+            f"{path_of(child)!r} is mapped to the unversioned function, which bypasses the "
             "canary and its rollback alarms: add it to the alias "
             "(monitored.alias.add_event_source(...))"
             for child in self._function.node.children

@@ -20,6 +20,7 @@ from constructs import Construct
 
 from org_constructs._internal import checks
 from org_constructs._internal.kms import log_group_key, rotating_key
+from org_constructs._internal.nodes import id_of, path_of
 from org_constructs._internal.tokens import unresolved
 from org_constructs.compliance._acknowledgements import (
     DEPENDS_ON_ROLE_REASON,
@@ -383,7 +384,7 @@ class MonitoredFunction(Triggered, Construct):
                 raise ValidationError(
                     where,
                     prop,
-                    hook.node.path,
+                    path_of(hook),
                     "must be in the same stack as the function: CodeDeploy grants it access to "
                     "this deployment group only",
                 )
@@ -433,7 +434,7 @@ class MonitoredFunction(Triggered, Construct):
                 "every caller before the rollback alarms can stop it; production defaults to "
                 "a canary (leave deployment out)",
             )
-        self._log_key = log_group_key(self, "LogKey", f"the logs of {self.node.path}")
+        self._log_key = log_group_key(self, "LogKey", f"the logs of {path_of(self)}")
         self._retention = log_retention or log_retention_for(self)
         self._dead_letter_queue: sqs.Queue | None = None
         if dead_letter_queue:
@@ -442,7 +443,7 @@ class MonitoredFunction(Triggered, Construct):
                 "DeadLetterQueue",
                 encryption=sqs.QueueEncryption.KMS,
                 encryption_master_key=rotating_key(
-                    self, "DeadLetterKey", f"the failed invocations of {self.node.path}", policy
+                    self, "DeadLetterKey", f"the failed invocations of {path_of(self)}", policy
                 ),
                 enforce_ssl=True,
                 retention_period=Duration.days(14),
@@ -480,7 +481,7 @@ class MonitoredFunction(Triggered, Construct):
                     handler=hook_handler,
                     timeout=Duration.minutes(1),
                     reserved_concurrent_executions=1,
-                    description=f"{name} of {self.node.path}",
+                    description=f"{name} of {path_of(self)}",
                 )[0]
                 if isinstance(hook, lambda_.Code)
                 else hook
@@ -601,7 +602,7 @@ class MonitoredFunction(Triggered, Construct):
             self,
             f"{prefix}Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"Execution role of {self.node.path}/{prefix or 'Function'}",
+            description=f"Execution role of {path_of(self)}/{prefix or 'Function'}",
         )
         self._roles.append(role)
         role.add_to_principal_policy(
@@ -684,7 +685,7 @@ class MonitoredFunction(Triggered, Construct):
             "TriggerConfigurations",
             [
                 {
-                    "TriggerName": f"{self.node.id}-deployments",
+                    "TriggerName": f"{id_of(self)}-deployments",
                     "TriggerTargetArn": topic.topic_arn,
                     "TriggerEvents": list(TRIGGER_EVENTS),
                 }
@@ -751,7 +752,7 @@ class MonitoredFunction(Triggered, Construct):
         """
         if not self._function.is_bound_to_vpc:
             raise ValidationError(
-                f"MonitoredFunction({self.node.id!r})",
+                f"MonitoredFunction({id_of(self)!r})",
                 "vpc",
                 None,
                 "is required for connections: only a function in a VPC has security groups",
@@ -766,7 +767,7 @@ class MonitoredFunction(Triggered, Construct):
         ``function`` fails synthesis.
         """
         checks.check_arguments(
-            f"MonitoredFunction({self.node.id!r}).add_event_source",
+            f"MonitoredFunction({id_of(self)!r}).add_event_source",
             MonitoredFunction.add_event_source,
             locals(),
         )
@@ -815,7 +816,7 @@ class MonitoredFunction(Triggered, Construct):
             Values out of range or contradicting each other or the queue, before anything is
             created.
         """
-        where = f"MonitoredFunction({self.node.id!r}).add_queue_source"
+        where = f"MonitoredFunction({id_of(self)!r}).add_queue_source"
         checks.check_arguments(where, MonitoredFunction.add_queue_source, locals())
         read, source = queue_source(
             where,
@@ -844,19 +845,19 @@ class MonitoredFunction(Triggered, Construct):
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` invoke the alias (the live version)."""
-        where = f"MonitoredFunction({self.node.id!r}).grant_invoke"
+        where = f"MonitoredFunction({id_of(self)!r}).grant_invoke"
         checks.check_arguments(where, MonitoredFunction.grant_invoke, locals())
         checks.check_grantee(where, "grantee", grantee)
         target = library_grantee(grantee)
         grant = self._alias.grant_invoke(target)
         acknowledge_grant(
-            target, f"MonitoredFunction({self.node.path!r}).grant_invoke", [grant], owner=self
+            target, f"MonitoredFunction({path_of(self)!r}).grant_invoke", [grant], owner=self
         )
         return grant
 
     def add_environment(self, key: str, value: str) -> None:
         """Add an environment variable (a configuration change: a new version is released)."""
-        where = f"MonitoredFunction({self.node.id!r})"
+        where = f"MonitoredFunction({id_of(self)!r})"
         checks.check_arguments(where, MonitoredFunction.add_environment, locals())
         try:
             check_environment(where, "environment", {key: value})

@@ -9,6 +9,7 @@ from aws_cdk import aws_sqs as sqs
 
 from org_constructs._internal import checks
 from org_constructs._internal.lazy import lazy_module
+from org_constructs._internal.nodes import path_of
 from org_constructs._internal.tokens import unresolved
 from org_constructs.core import QueueWithDeadLetter
 from org_constructs.errors import ValidationError
@@ -122,7 +123,7 @@ def _check_visibility(where: str, queue: sqs.Queue, timeout: Duration) -> None:
         raise ValidationError(
             where,
             "queue",
-            queue.node.path,
+            path_of(queue),
             f"has a visibility timeout of {seconds:g} seconds, shorter than the function's "
             f"timeout ({timeout.to_human_string()}): Lambda refuses the mapping; give the "
             f"queue visibility_timeout=Duration.seconds({int(timeout.to_seconds()) * 6}) "

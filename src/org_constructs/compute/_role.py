@@ -7,6 +7,8 @@ from typing import Any
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from org_constructs._internal.nodes import path_of
+
 __all__ = ["ManagedPolicyRole"]
 
 
@@ -24,7 +26,7 @@ class ManagedPolicyRole(iam.Role):
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.policy = iam.ManagedPolicy(
-            self, "Policy", roles=[self], description=f"Permissions of {self.node.path}"
+            self, "Policy", roles=[self], description=f"Permissions of {path_of(self)}"
         )
         self._app_policy: iam.ManagedPolicy | None = None
         self._sealed = False
@@ -48,7 +50,7 @@ class ManagedPolicyRole(iam.Role):
                     self,
                     "AppPolicy",
                     roles=[self],
-                    description=f"Permissions the app added to {self.node.path}",
+                    description=f"Permissions the app added to {path_of(self)}",
                 )
             target = self._app_policy
         target.add_statements(statement)

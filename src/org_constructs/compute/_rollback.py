@@ -10,6 +10,7 @@ from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from org_constructs._internal.nodes import path_of
 from org_constructs.compliance._acknowledgements import acknowledge, acknowledge_library_check
 from org_constructs.monitoring import ALARM_CATALOGUE, AlarmSettings, Severity
 from org_constructs.monitoring._factory import AlarmFactory, scaled
@@ -86,7 +87,7 @@ def create_rollback_alarms(
             metric=source,
             settings=settings,
             description=(
-                f"[{settings.severity.value}] Rolls back a deployment of {owner.node.path}: "
+                f"[{settings.severity.value}] Rolls back a deployment of {path_of(owner)}: "
                 f"{settings.default.meaning} (new version only) Runbook: "
                 f"{runbook}#{anchor(lambda_pack.NAME, key)}"
             ),

@@ -15,6 +15,7 @@ from constructs import Construct
 
 from org_constructs._internal import checks
 from org_constructs._internal.lazy import lazy_module
+from org_constructs._internal.nodes import path_of
 from org_constructs._internal.tokens import unresolved
 from org_constructs.config import ContainerServiceConfig, ReleaseStrategy, Stage
 from org_constructs.config._containers import (
@@ -88,7 +89,7 @@ def check_subnets(where: str, vpc: ec2.IVpc, internet_facing: bool) -> None:
         raise ValidationError(
             where,
             "vpc",
-            vpc.node.path,
+            path_of(vpc),
             "has no private subnets with egress (NAT): the tasks run there, without public "
             "addresses, and need egress to pull images and send logs; give a VPC with NAT "
             "(StandardVpc with nat_gateways of 1 or more)",
@@ -98,7 +99,7 @@ def check_subnets(where: str, vpc: ec2.IVpc, internet_facing: bool) -> None:
             where,
             "internet_facing",
             True,
-            f"needs public subnets, and the VPC {vpc.node.path!r} has none: give a VPC with a "
+            f"needs public subnets, and the VPC {path_of(vpc)!r} has none: give a VPC with a "
             "public tier, or internet_facing=False",
         )
 
@@ -380,7 +381,7 @@ def check_hook(
         raise ValidationError(
             where,
             "lifecycle_hook",
-            hook.node.path,
+            path_of(hook),
             f"runs in the stages of a canary, linear or blue/green release, and strategy is "
             f"{strategy}: give strategy='canary', 'linear' or 'blue_green'",
         )
@@ -388,7 +389,7 @@ def check_hook(
         raise ValidationError(
             where,
             "lifecycle_hook",
-            hook.node.path,
+            path_of(hook),
             "must be in the same stack as the service: its invoke role is scoped to it",
         )
     chosen = tuple(stages) if stages is not None else (ecs.DeploymentLifecycleStage.POST_SCALE_UP,)

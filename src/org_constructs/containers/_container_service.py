@@ -28,6 +28,7 @@ from org_constructs._internal import checks
 from org_constructs._internal.flags import ECS_SERVICE_ARN_WITH_CLUSTER, pin_feature_flags
 from org_constructs._internal.ingress import admit
 from org_constructs._internal.lazy import lazy_module
+from org_constructs._internal.nodes import id_of, path_of
 from org_constructs.compliance._acknowledgements import acknowledge
 from org_constructs.config import ContainerServiceConfig, ReleaseStrategy, Stage
 from org_constructs.containers._load_balancer import Front, build_front
@@ -328,7 +329,7 @@ class ContainerService(Construct):
             groups,
             where=settings.where,
             stage=stage_name,
-            prefix=(settings.service_name, name_part_of(self.node.id)),
+            prefix=(settings.service_name, name_part_of(id_of(self))),
             runbook=runbook,
             keys=settings.rollback_alarm_keys,
             overrides=settings.rollback_alarms,
@@ -338,7 +339,7 @@ class ContainerService(Construct):
             self,
             "SecurityGroup",
             vpc=settings.vpc,
-            description=f"Tasks of {self.node.path}",
+            description=f"Tasks of {path_of(self)}",
             allow_all_outbound=True,
         )
         self._service = create_service(
@@ -354,7 +355,7 @@ class ContainerService(Construct):
                 self,
                 alarm_topic,
                 self._service.service_arn,
-                description=f"The deployments of {self.node.path}",
+                description=f"The deployments of {path_of(self)}",
             )
         policy = self._tasks.execution_role.policy
         if policy is not None and _grants_every_resource(policy):
@@ -508,7 +509,7 @@ class ContainerService(Construct):
             For a peer that is every address, a function outside a VPC, or a description
             over 255 characters.
         """
-        where = f"ContainerService({self.node.id!r}).allow_from"
+        where = f"ContainerService({id_of(self)!r}).allow_from"
         checks.check_arguments(where, ContainerService.allow_from, locals())
         admit(
             self,

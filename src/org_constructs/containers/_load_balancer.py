@@ -14,6 +14,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from org_constructs._internal.lazy import lazy_module
+from org_constructs._internal.nodes import path_of
 from org_constructs._internal.tokens import unresolved
 from org_constructs._internal.waf import web_acl
 from org_constructs.compliance._acknowledgements import acknowledge, acknowledge_library_check
@@ -95,7 +96,7 @@ def build_front(owner: Construct, settings: ContainerSettings, removal: RemovalP
         owner,
         "LoadBalancerSecurityGroup",
         vpc=vpc,
-        description=f"Load balancer of {owner.node.path}",
+        description=f"Load balancer of {path_of(owner)}",
         allow_all_outbound=False,
     )
     load_balancer = elbv2.ApplicationLoadBalancer(
@@ -217,7 +218,7 @@ def build_front(owner: Construct, settings: ContainerSettings, removal: RemovalP
     if settings.internet_facing:
         for port in ports:
             security_group.add_ingress_rule(
-                ec2.Peer.any_ipv4(), ec2.Port.tcp(port), f"Clients of {owner.node.path}"
+                ec2.Peer.any_ipv4(), ec2.Port.tcp(port), f"Clients of {path_of(owner)}"
             )
         acknowledge(security_group, _PUBLIC_LISTENER_REASON, "AwsSolutions-EC23")
         acknowledge_library_check(security_group, "checkov", "CKV_AWS_260", _PUBLIC_LISTENER_REASON)

@@ -16,6 +16,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from org_constructs._internal.nodes import path_of
 from org_constructs.compliance._acknowledgements import acknowledge, acknowledge_library_check
 from org_constructs.monitoring import AlarmSettings, AlarmTopic, Severity
 from org_constructs.monitoring._factory import AlarmFactory
@@ -111,7 +112,7 @@ def create_rollback_alarms(
             metric=metric,
             settings=settings,
             description=(
-                f"[{settings.severity.value}] Rolls back a release of {owner.node.path}: "
+                f"[{settings.severity.value}] Rolls back a release of {path_of(owner)}: "
                 f"{settings.default.meaning} (the worst target group) Runbook: "
                 f"{runbook}#containerservice-rollback-{key.replace('_', '-')}"
             ),

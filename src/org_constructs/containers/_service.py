@@ -14,6 +14,7 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from org_constructs._internal.nodes import path_of
 from org_constructs.compliance._acknowledgements import acknowledge, acknowledge_library_check
 from org_constructs.config import ReleaseStrategy
 from org_constructs.containers._load_balancer import Front
@@ -114,7 +115,7 @@ def _add_hook(owner: Construct, service: ecs.FargateService, settings: Container
         owner,
         "LifecycleHookRole",
         assumed_by=iam.ServicePrincipal("ecs.amazonaws.com"),
-        description=f"Invokes the lifecycle hook of {owner.node.path}",
+        description=f"Invokes the lifecycle hook of {path_of(owner)}",
     )
     role.add_to_principal_policy(
         iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[hook.function_arn])

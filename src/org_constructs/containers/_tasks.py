@@ -13,6 +13,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from org_constructs._internal.kms import log_group_key
+from org_constructs._internal.nodes import path_of
 from org_constructs.compliance._acknowledgements import (
     acknowledge,
     acknowledge_check,
@@ -56,7 +57,7 @@ class CustomerManagedRole(iam.Role):
     ) -> iam.AddToPrincipalPolicyResult:
         if self._policy is None:
             self._policy = iam.ManagedPolicy(
-                self, "Policy", roles=[self], description=f"Permissions of {self.node.path}"
+                self, "Policy", roles=[self], description=f"Permissions of {path_of(self)}"
             )
         self._policy.add_statements(statement)
         return iam.AddToPrincipalPolicyResult(statement_added=True, policy_dependable=self._policy)
@@ -88,7 +89,7 @@ def build_tasks(owner: Construct, settings: ContainerSettings, removal: RemovalP
         owner,
         "LogGroup",
         log_group_name=log_group_name(owner, settings.service_name),
-        encryption_key=log_group_key(owner, "LogKey", f"the container logs of {owner.node.path}"),
+        encryption_key=log_group_key(owner, "LogKey", f"the container logs of {path_of(owner)}"),
         retention=settings.log_retention or log_retention_for(owner),
         removal_policy=removal,
     )
@@ -99,13 +100,13 @@ def build_tasks(owner: Construct, settings: ContainerSettings, removal: RemovalP
         owner,
         "TaskRole",
         assumed_by=principal,
-        description=f"Task role of {owner.node.path}: what the container may call",
+        description=f"Task role of {path_of(owner)}: what the container may call",
     )
     execution_role = CustomerManagedRole(
         owner,
         "ExecutionRole",
         assumed_by=principal,
-        description=f"Execution role of {owner.node.path}: image pulls, logs and secrets",
+        description=f"Execution role of {path_of(owner)}: image pulls, logs and secrets",
     )
     task_definition = ecs.FargateTaskDefinition(
         owner,
@@ -162,7 +163,7 @@ def log_group_name(owner: Construct, service_name: str) -> str:
     from aws_cdk import Stack
 
     stack = Stack.of(owner)
-    inside = owner.node.path.removeprefix(stack.node.path).strip("/")
+    inside = path_of(owner).removeprefix(path_of(stack)).strip("/")
     return f"/ecs/{service_name}/{inside}"[:MAX_LOG_GROUP_NAME]
 
 

@@ -36,6 +36,7 @@ from constructs import Construct, IConstruct, IValidation
 
 from org_constructs._internal import checks
 from org_constructs._internal.kms import log_group_key
+from org_constructs._internal.nodes import id_of, path_of
 from org_constructs.compliance._acknowledgements import (
     DEPENDS_ON_ROLE_REASON,
     acknowledge,
@@ -221,7 +222,7 @@ class OrganisationDefaults:
             return existing
         if existing is not None:
             raise ValidationError(
-                f"apply_organisation_defaults({stack.node.path!r})",
+                f"apply_organisation_defaults({path_of(stack)!r})",
                 "construct_id",
                 DEFAULTS_KEY_ID,
                 "is the id of the key the organisation defaults create in every stack: give "
@@ -349,7 +350,7 @@ def apply_organisation_defaults(
         raise ValidationError(
             where,
             "scope",
-            scope.node.path or "(app)",
+            path_of(scope) or "(app)",
             "already has the organisation defaults (AbstractStack registers them itself): "
             "register them once per scope",
         )
@@ -505,7 +506,7 @@ def _dead_letter_queue(
         ),
     )
     policy._touched.append(
-        _Touched(scope, queue.node.id, "DeadLetterQueue", frozenset(), frozenset())
+        _Touched(scope, id_of(queue), "DeadLetterQueue", frozenset(), frozenset())
     )
     return queue
 

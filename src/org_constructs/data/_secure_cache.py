@@ -21,6 +21,7 @@ from org_constructs._internal import checks
 from org_constructs._internal.ingress import admit
 from org_constructs._internal.kms import rotating_key
 from org_constructs._internal.lazy import lazy_module
+from org_constructs._internal.nodes import path_of
 from org_constructs.compliance._acknowledgements import acknowledge, acknowledge_library_check
 from org_constructs.config import CacheConfig, CacheEngine, Stage
 from org_constructs.contract import REGULATED_PACKS
@@ -269,13 +270,13 @@ class SecureCache(Construct):
             )
         companion = settings.companion
         self._encryption_key: kms.IKey = settings.encryption_key or rotating_key(
-            self, "Key", f"the data and credentials of the cache {self.node.path}", companion
+            self, "Key", f"the data and credentials of the cache {path_of(self)}", companion
         )
         template = {"username": settings.user_name} if settings.user_name else {}
         self._secret = secretsmanager.Secret(
             self,
             "Secret",
-            description=f"The credentials of the cache {self.node.path}",
+            description=f"The credentials of the cache {path_of(self)}",
             encryption_key=self._encryption_key,
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 secret_string_template=json.dumps(template),
@@ -297,7 +298,7 @@ class SecureCache(Construct):
             self,
             "SecurityGroup",
             vpc=network,
-            description=f"The cache {self.node.path}: no ingress but what allow_from admits",
+            description=f"The cache {path_of(self)}: no ingress but what allow_from admits",
             allow_all_outbound=False,
         )
         self._connections = ec2.Connections(
@@ -311,7 +312,7 @@ class SecureCache(Construct):
             user_group = self._users(settings, base, password)
         self._replication_group: elasticache.CfnReplicationGroup | None = None
         self._serverless_cache: elasticache.CfnServerlessCache | None = None
-        description = f"The cache {self.node.path}"
+        description = f"The cache {path_of(self)}"
         cache: elasticache.CfnServerlessCache | elasticache.CfnReplicationGroup
         if settings.serverless:
             cache = self._serverless_cache = elasticache.CfnServerlessCache(
@@ -340,7 +341,7 @@ class SecureCache(Construct):
             subnet_group = elasticache.CfnSubnetGroup(
                 self,
                 "SubnetGroup",
-                description=f"The isolated subnets of the cache {self.node.path}",
+                description=f"The isolated subnets of the cache {path_of(self)}",
                 subnet_ids=subnet_ids,
                 cache_subnet_group_name=base,
             )
@@ -349,7 +350,7 @@ class SecureCache(Construct):
                     self,
                     "ParameterGroup",
                     cache_parameter_group_family=settings.family,
-                    description=f"The parameters of the cache {self.node.path}",
+                    description=f"The parameters of the cache {path_of(self)}",
                     properties=dict(settings.parameters),
                 )
                 if settings.parameters
@@ -452,7 +453,7 @@ class SecureCache(Construct):
         """``<stack name>-<path in the stack>`` as ElastiCache ids take it: lower case letters,
         digits and single hyphens, starting with a letter, at most 40 characters."""
         stack = Stack.of(self)
-        inside = self.node.path.removeprefix(stack.node.path).strip("/")
+        inside = path_of(self).removeprefix(path_of(stack)).strip("/")
         raw = f"{service_name_of(self)}-{name_part_of(inside)}".lower()
         text = re.sub(r"-+", "-", re.sub(r"[^a-z0-9]+", "-", raw)).strip("-")
         if not text[:1].isalpha():

@@ -19,6 +19,7 @@ from constructs import Construct
 from org_constructs._internal import checks
 from org_constructs._internal.kms import rotating_key
 from org_constructs._internal.lazy import lazy_module
+from org_constructs._internal.nodes import path_of
 from org_constructs.compliance._acknowledgements import (
     acknowledge,
     acknowledge_check,
@@ -248,7 +249,7 @@ class SecureTable(Construct):
         self._encryption_key: kms.IKey | None = None
         if settings.customer_managed:
             self._encryption_key = settings.encryption_key or rotating_key(
-                self, "Key", f"the items of the table {self.node.path}", policy
+                self, "Key", f"the items of the table {path_of(self)}", policy
             )
         capacity = settings.capacity
         insights = (
@@ -337,7 +338,7 @@ class SecureTable(Construct):
             self,
             "BackupVault",
             encryption_key=rotating_key(
-                self, "BackupKey", f"the backups of the table {self.node.path}", policy
+                self, "BackupKey", f"the backups of the table {path_of(self)}", policy
             ),
             removal_policy=policy,
         )
@@ -357,7 +358,7 @@ class SecureTable(Construct):
         """``<stack name>-<path in the stack>``: unique in the account and region (the stack's
         name is)."""
         stack = Stack.of(self)
-        inside = self.node.path.removeprefix(stack.node.path).strip("/")
+        inside = path_of(self).removeprefix(path_of(stack)).strip("/")
         return fit_name(f"{service_name_of(self)}-{name_part_of(inside)}", MAX_NAME)
 
     @classmethod
@@ -497,7 +498,7 @@ class SecureTable(Construct):
             resources.append(f"{self._table.table_arn}/index/*")
         acknowledge_grant(
             target,
-            f"SecureTable({self.node.path!r}).{method}",
+            f"SecureTable({path_of(self)!r}).{method}",
             [grant],
             actions=_KEY_WRITE_WILDCARDS if writes and self._encryption_key else (),
             resources=resources,

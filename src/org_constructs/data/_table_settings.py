@@ -13,6 +13,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from org_constructs._internal import checks
+from org_constructs._internal.nodes import path_of
 from org_constructs._internal.tokens import unresolved
 from org_constructs.config import Stage, TableConfig
 from org_constructs.config._services import MAX_RECOVERY_PERIOD_DAYS
@@ -315,7 +316,7 @@ def _check_encryption(
         raise ValidationError(
             where,
             "encryption_key",
-            key.node.path,
+            path_of(key),
             f"is a customer-managed key, and encryption is {chosen}: leave encryption out "
             "(customer-managed is the default) or leave encryption_key out",
         )

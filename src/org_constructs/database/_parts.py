@@ -18,6 +18,7 @@ from constructs import Construct
 
 from org_constructs._internal.kms import rotating_key
 from org_constructs._internal.lazy import lazy_module
+from org_constructs._internal.nodes import path_of
 from org_constructs.compliance._acknowledgements import (
     acknowledge,
     acknowledge_library_check,
@@ -175,7 +176,7 @@ def add_rotation(
         scope,
         "RotationSecurityGroup",
         vpc=network,
-        description=f"Credential rotation of the database {scope.node.path}",
+        description=f"Credential rotation of the database {path_of(scope)}",
         allow_all_outbound=False,
     )
     group.add_egress_rule(security_group, port, "To the database port")
@@ -221,7 +222,7 @@ def add_backup_plan(
         scope,
         "BackupVault",
         encryption_key=rotating_key(
-            scope, "BackupKey", f"the backups of the database {scope.node.path}", policy
+            scope, "BackupKey", f"the backups of the database {path_of(scope)}", policy
         ),
         removal_policy=policy,
     )

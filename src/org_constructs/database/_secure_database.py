@@ -22,6 +22,7 @@ from org_constructs._internal import checks
 from org_constructs._internal.flags import pin_feature_flags
 from org_constructs._internal.ingress import admit
 from org_constructs._internal.kms import rotating_key
+from org_constructs._internal.nodes import path_of
 from org_constructs.compliance._acknowledgements import acknowledge_grant, library_grantee
 from org_constructs.config import DatabaseConfig, DatabaseEngine, Stage
 from org_constructs.database._parts import (
@@ -258,10 +259,10 @@ class SecureDatabase(Construct):
             )
         key = settings.encryption_key
         self._storage_key: kms.IKey = key or rotating_key(
-            self, "StorageKey", f"the storage of the database {self.node.path}", companion
+            self, "StorageKey", f"the storage of the database {path_of(self)}", companion
         )
         self._secret_key: kms.IKey = key or rotating_key(
-            self, "SecretKey", f"the credentials of the database {self.node.path}", companion
+            self, "SecretKey", f"the credentials of the database {path_of(self)}", companion
         )
         self._secret = rds.DatabaseSecret(
             self, "Secret", username=MASTER_USERNAME, encryption_key=self._secret_key
@@ -272,14 +273,14 @@ class SecureDatabase(Construct):
             self,
             "SecurityGroup",
             vpc=network,
-            description=f"The database {self.node.path}: no ingress but what allow_from admits",
+            description=f"The database {path_of(self)}: no ingress but what allow_from admits",
             allow_all_outbound=False,
         )
         parameter_group = rds.ParameterGroup(
             self,
             "ParameterGroup",
             engine=settings.cluster_engine() if aurora else settings.instance_engine(),
-            description=f"TLS required: the database {self.node.path}",
+            description=f"TLS required: the database {path_of(self)}",
             parameters=dict(settings.row.tls_parameters),
         )
         identifier = Names.unique_resource_name(self, max_length=60, separator="-").lower()
@@ -551,6 +552,6 @@ class SecureDatabase(Construct):
         target = library_grantee(grantee)
         grant = self._database.grant_connect(target, db_user)
         acknowledge_grant(
-            target, f"SecureDatabase({self.node.path!r}).grant_connect", [grant], owner=self
+            target, f"SecureDatabase({path_of(self)!r}).grant_connect", [grant], owner=self
         )
         return grant

@@ -16,6 +16,7 @@ from aws_cdk import aws_rds as rds
 from constructs import Construct
 
 from org_constructs._internal import checks
+from org_constructs._internal.nodes import path_of
 from org_constructs._internal.tokens import unresolved
 from org_constructs.config import DatabaseConfig, DatabaseEngine, Stage, StageDefaults
 from org_constructs.core import is_regulated, stage_of
@@ -534,7 +535,7 @@ def _check_vpc(
         raise ValidationError(
             where,
             "vpc",
-            given.node.path,
+            path_of(given),
             "has no Secrets Manager interface endpoint, which the rotation function in the "
             "isolated subnets needs: StandardVpc(interface_endpoints=['secretsmanager']), or "
             "rotation=False",

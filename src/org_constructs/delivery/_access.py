@@ -14,6 +14,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from org_constructs._internal import checks
+from org_constructs._internal.nodes import path_of
 from org_constructs._internal.tokens import unresolved
 from org_constructs.compliance._acknowledgements import (
     acknowledge_library_check,
@@ -551,5 +552,5 @@ def _others_in_account(stack: Stack) -> list[OtherAccess]:
         if isinstance(construct, DeploymentAccess):
             other = Stack.of(construct)
             if other is stack or (account is not None and other.account == account):
-                found.append(OtherAccess(construct.node.path, construct._settings))
+                found.append(OtherAccess(path_of(construct), construct._settings))
     return found

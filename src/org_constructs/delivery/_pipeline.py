@@ -26,6 +26,7 @@ from constructs import Construct
 from org_constructs._internal import checks
 from org_constructs._internal.flags import pin_feature_flags
 from org_constructs._internal.kms import log_group_key
+from org_constructs._internal.nodes import path_of
 from org_constructs.config import EnvironmentConfig
 from org_constructs.core import log_retention_for, removal_policy_for
 from org_constructs.delivery._pipeline_acknowledgements import (
@@ -267,7 +268,7 @@ class OrgPipeline(Construct):
         self._log_group = logs.LogGroup(
             self,
             "Logs",
-            encryption_key=log_group_key(self, "LogsKey", f"the build logs of {self.node.path}"),
+            encryption_key=log_group_key(self, "LogsKey", f"the build logs of {path_of(self)}"),
             retention=log_retention_for(self),
             removal_policy=removal_policy_for(self),
         )

@@ -17,6 +17,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 
+from org_constructs._internal.nodes import id_of
 from org_constructs.compliance._acknowledgements import (
     acknowledge,
     acknowledge_library_check,
@@ -183,7 +184,7 @@ def acknowledge_push_rule(
     into the repository's scope."""
     prefix = Names.node_unique_id(pipeline.pipeline.node)
     for rule in repository.node.children:
-        if isinstance(rule, events.Rule) and rule.node.id.startswith(prefix):
+        if isinstance(rule, events.Rule) and id_of(rule).startswith(prefix):
             acknowledge(rule, _EVENT_RULE, "Serverless-EventBusDLQ")
 
 

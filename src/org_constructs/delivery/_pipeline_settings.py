@@ -16,6 +16,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from org_constructs._internal import checks
+from org_constructs._internal.nodes import path_of
 from org_constructs._internal.tokens import unresolved
 from org_constructs.config import EnvironmentConfig
 from org_constructs.config._waves import Wave, delivery_waves
@@ -85,7 +86,7 @@ def _checked(
         raise ValidationError(
             where,
             "scope",
-            pipeline_stack.node.path,
+            path_of(pipeline_stack),
             "is in a stack without an account and a region: cross-account deployments "
             "need them; give the pipeline stack env=Environment(account=..., region=...)",
         )
@@ -107,7 +108,7 @@ def _checked(
     _check_regions(where, waves, pipeline_stack.region)
     parent = CdkStage.of(pipeline_stack)
     if parent is None:  # pragma: no cover - a stack is always in an App or a Stage
-        raise ValidationError(where, "scope", pipeline_stack.node.path, "must be in an App")
+        raise ValidationError(where, "scope", path_of(pipeline_stack), "must be in an App")
     for wave in waves:
         for config in wave.environments:
             if parent.node.try_find_child(config.name) is not None:
@@ -115,7 +116,7 @@ def _checked(
                     where,
                     "environments",
                     config.name,
-                    f"is already the id of a construct in {parent.node.path or 'the app'}, "
+                    f"is already the id of a construct in {path_of(parent) or 'the app'}, "
                     "where the environment's cdk.Stage goes: rename the environment or "
                     "that construct",
                 )

@@ -10,6 +10,7 @@ from aws_cdk import Stack
 from aws_cdk import Stage as CdkStage
 from constructs import Construct
 
+from org_constructs._internal.nodes import id_of, path_of
 from org_constructs._internal.tokens import unresolved
 from org_constructs.config import EnvironmentConfig
 from org_constructs.core import AbstractStack
@@ -84,7 +85,7 @@ def add_stacks(
         # The environment's stage is removed by the constructor; stacks made elsewhere too.
         for stack in made:
             if CdkStage.of(stack) is not environment_stage and stack.node.scope is not None:
-                stack.node.scope.node.try_remove_child(stack.node.id)
+                stack.node.scope.node.try_remove_child(id_of(stack))
         raise
     if not any(isinstance(c, Stack) for c in environment_stage.node.find_all()):
         raise ValidationError(
@@ -101,9 +102,9 @@ def _check_stack(
 ) -> None:
     """A stack ``stage`` made for ``config`` is deployed by the pipeline, to its environment."""
     prop = f"stage({config.name!r})"
-    path = stack.node.path
+    path = path_of(stack)
     if CdkStage.of(stack) is not environment_stage:
-        inside = environment_stage.node.path in [s.node.path for s in stack.node.scopes]
+        inside = path_of(environment_stage) in [path_of(s) for s in stack.node.scopes]
         raise ValidationError(
             where,
             prop,
@@ -112,7 +113,7 @@ def _check_stack(
                 "is in a cdk.Stage of its own inside the environment's, which CDK Pipelines "
                 "does not deploy"
                 if inside
-                else f"is outside the environment's cdk.Stage {environment_stage.node.path!r}, "
+                else f"is outside the environment's cdk.Stage {path_of(environment_stage)!r}, "
                 "so the pipeline would not deploy it"
             )
             + ": create every stack directly in the scope the stage function receives",

@@ -19,6 +19,7 @@ from org_constructs._internal import checks
 from org_constructs._internal.checks import check_same_region
 from org_constructs._internal.kms import rotating_key
 from org_constructs._internal.lazy import lazy_module
+from org_constructs._internal.nodes import path_of
 from org_constructs._internal.tokens import unresolved
 from org_constructs.compliance._acknowledgements import acknowledge, acknowledge_library_check
 from org_constructs.core import (
@@ -143,8 +144,8 @@ def _checked(
             raise ValidationError(
                 where,
                 "target",
-                target.node.path,
-                f"is the unversioned function of {bypassed.node.path}: its invocations would "
+                path_of(target),
+                f"is the unversioned function of {path_of(bypassed)}: its invocations would "
                 "skip the release's canary and rollback alarms; give the MonitoredFunction "
                 "(its alias is invoked)",
             )
@@ -290,7 +291,7 @@ class Trigger(Construct):
         self._settings = settings
         policy = removal_policy_for(self)
         key = encryption_key or rotating_key(
-            self, "DeadLetterKey", f"the failed events of {self.node.path}", policy
+            self, "DeadLetterKey", f"the failed events of {path_of(self)}", policy
         )
         _let_eventbridge_use(key)
         self._dead_letter_queue = sqs.Queue(
@@ -350,7 +351,7 @@ class Trigger(Construct):
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("events.amazonaws.com"),
-            description=f"EventBridge starts the state machine of {self.node.path}",
+            description=f"EventBridge starts the state machine of {path_of(self)}",
         )
         self._role = role
         return targets.SfnStateMachine(

@@ -16,6 +16,7 @@ from constructs import Construct
 
 from org_constructs._internal import checks
 from org_constructs._internal.kms import rotating_key
+from org_constructs._internal.nodes import path_of
 from org_constructs._internal.tokens import unresolved
 from org_constructs.compliance._acknowledgements import (
     acknowledge,
@@ -218,7 +219,7 @@ class SecureQueue(Construct):
                 "or replacing the queue deletes its messages",
             )
         self._encryption_key: kms.IKey = settings.encryption_key or rotating_key(
-            self, "Key", f"the messages of the queue {self.node.path}", policy
+            self, "Key", f"the messages of the queue {path_of(self)}", policy
         )
         name = settings.queue_name or self._derived_name(settings.fifo)
         fifo_options: dict[str, Any] = (
@@ -286,7 +287,7 @@ class SecureQueue(Construct):
         """``<stack name>-<path in the stack>``: unique in the account and region (the stack's
         name is), with room for the suffixes."""
         stack = Stack.of(self)
-        inside = self.node.path.removeprefix(stack.node.path).strip("/")
+        inside = path_of(self).removeprefix(path_of(stack)).strip("/")
         part = name_part_of(inside).replace(".", "-")
         room = MAX_NAME - len(FIFO_SUFFIX) - len(_DLQ_SUFFIX)
         return fit_name(f"{service_name_of(self)}-{part}", room) + (FIFO_SUFFIX if fifo else "")
@@ -424,7 +425,7 @@ class SecureQueue(Construct):
             asking,
             "timeout",
             timeout.to_human_string(),
-            f"needs the visibility timeout of the queue {self.node.path} to be at least "
+            f"needs the visibility timeout of the queue {path_of(self)} to be at least "
             f"{_CONSUMER_FACTOR} x timeout{window_text} = {needed} seconds, and it is "
             f"{visibility.to_human_string()}: give SecureQueue(visibility_timeout="
             f"Duration.seconds({needed})) or more, or a shorter timeout",
@@ -483,7 +484,7 @@ class SecureQueue(Construct):
             grant = getattr(self._queue, method)(target)
         acknowledge_grant(
             target,
-            f"SecureQueue({self.node.path!r}).{method}",
+            f"SecureQueue({path_of(self)!r}).{method}",
             [grant],
             actions=key_actions,
             owner=self,

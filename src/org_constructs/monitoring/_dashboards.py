@@ -6,6 +6,7 @@ from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_cloudwatch as cw
 from constructs import Construct
 
+from org_constructs._internal.nodes import id_of
 from org_constructs.core import AbstractStack
 from org_constructs.monitoring._lazy import LazyAlarmStatusWidget
 
@@ -61,7 +62,7 @@ def create_dashboards(
         )
         dashboards.append((second, "PerformanceDashboardUrl"))
     stack = Stack.of(monitoring)
-    node_id = monitoring.node.id
+    node_id = id_of(monitoring)
     for dashboard, output in dashboards:
         _output(
             stack,

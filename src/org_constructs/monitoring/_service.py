@@ -20,6 +20,7 @@ from constructs import Construct, IConstruct, Node
 from org_constructs._internal import checks
 from org_constructs._internal.kernel import Slot
 from org_constructs._internal.lazy import lazy_module
+from org_constructs._internal.nodes import id_of, path_of
 from org_constructs._internal.tokens import unresolved
 from org_constructs.config import Stage
 from org_constructs.config._model import check_runbook_url
@@ -270,7 +271,7 @@ class ServiceMonitoring(AsyncPacks, DataPacks, ContainerPacks, Objectives, Const
         for topic in dict.fromkeys(t for t in topics.values() if isinstance(t, AlarmTopic)):
             if Stack.of(topic) is self._stack:
                 self.monitor_dead_letter_queue(
-                    topic.dead_letter_queue, label=f"{topic.node.id}DeadLetters"
+                    topic.dead_letter_queue, label=f"{id_of(topic)}DeadLetters"
                 )
 
     # ----------------------------------------------------------------------------- packs
@@ -813,7 +814,7 @@ def _check_unique_service(
                     where,
                     "service_name",
                     service_name,
-                    f"is already the service of {other.node.path} in stage {stage.value}: "
+                    f"is already the service of {path_of(other)} in stage {stage.value}: "
                     "their alarms and dashboards would have the same names; add the resources "
                     "to that ServiceMonitoring, or give another service_name",
                 )

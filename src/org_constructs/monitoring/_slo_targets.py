@@ -21,6 +21,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 
 from org_constructs._internal.lazy import instance_of, lazy_class
+from org_constructs._internal.nodes import id_of
 from org_constructs._internal.tokens import unresolved
 from org_constructs.core import LoadBalancedService, QueueWithDeadLetter, ReleasedFunction
 from org_constructs.errors import ValidationError
@@ -112,13 +113,13 @@ def _api_names(api: SecureApi | apigw.RestApi) -> tuple[str, str, str]:
     from org_constructs.api import SecureApi
 
     if isinstance(api, SecureApi):
-        return str(api.node.id), api.rest_api_name, api.stage_name
-    return str(api.node.id), api.rest_api_name, api.deployment_stage.stage_name
+        return str(id_of(api)), api.rest_api_name, api.stage_name
+    return str(id_of(api)), api.rest_api_name, api.deployment_stage.stage_name
 
 
 def _function_of(target: object) -> tuple[str, lambda_.IFunction, Duration | None]:
     if isinstance(target, ReleasedFunction):
-        return str(target.node.id), target.alias, target.function.timeout
+        return str(id_of(target)), target.alias, target.function.timeout
     function = typing.cast("lambda_.IFunction", target)
     timeout = function.timeout if isinstance(function, lambda_.Function) else None
     if isinstance(function, lambda_.Alias | lambda_.Version):
@@ -126,7 +127,7 @@ def _function_of(target: object) -> tuple[str, lambda_.IFunction, Duration | Non
             function.version.lambda_ if isinstance(function, lambda_.Alias) else function.lambda_
         )
         timeout = owner.timeout if isinstance(owner, lambda_.Function) else None
-    return str(function.node.id), function, timeout
+    return str(id_of(function)), function, timeout
 
 
 def _is_function(target: object) -> bool:
@@ -143,10 +144,10 @@ def _is_service(target: object) -> bool:
 
 def _queue_of(where: str, target: object) -> tuple[str, sqs.IQueue, sqs.IQueue]:
     if isinstance(target, QueueWithDeadLetter) and not isinstance(target, sqs.QueueBase):
-        label, queue, dead_letters = str(target.node.id), target.queue, target.dead_letter_queue
+        label, queue, dead_letters = str(id_of(target)), target.queue, target.dead_letter_queue
     else:
         queue = typing.cast("sqs.IQueue", target)
-        label = str(queue.node.id)
+        label = str(id_of(queue))
         dead = queue.dead_letter_queue if isinstance(queue, sqs.Queue) else None
         dead_letters = dead.queue if dead is not None else None
     if dead_letters is None:
@@ -188,7 +189,7 @@ def availability(where: str, target: object) -> Indicator:
         errors = _sum(metrics.http_code_target(elbv2.HttpCodeTarget.TARGET_5XX_COUNT))
         requests = _sum(metrics.request_count())
         return Indicator(
-            label=str(service.node.id),
+            label=str(id_of(service)),
             metrics={"errors": errors, "requests": requests},
             bad="FILL(errors, 0)",
             total="requests",
@@ -240,7 +241,7 @@ def latency(where: str, target: object, threshold: Duration) -> Indicator:
         unit = "ms"
     elif _is_service(target):
         service = typing.cast("LoadBalancedService", target)
-        label = str(service.node.id)
+        label = str(id_of(service))
         idle = _idle_timeout(service.load_balancer)
         if idle is not None:
             _check_timeout(

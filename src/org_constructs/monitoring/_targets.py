@@ -24,6 +24,7 @@ from constructs import Construct
 
 from org_constructs._internal.kernel import Program
 from org_constructs._internal.lazy import instance_of
+from org_constructs._internal.nodes import path_of
 from org_constructs._internal.tokens import unresolved_text
 from org_constructs.core import LoadBalancedService, ReleasedFunction
 from org_constructs.errors import ValidationError
@@ -51,7 +52,7 @@ _DEFAULT_PERIOD_SECONDS = 300
 def shown(value: object) -> object:
     """How an error shows ``value``: a construct by its path, anything else as it is."""
     if isinstance(value, Construct):
-        return value.node.path
+        return path_of(value)
     return value
 
 

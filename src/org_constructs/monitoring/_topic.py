@@ -19,6 +19,7 @@ from constructs import Construct
 from org_constructs._internal import checks
 from org_constructs._internal.kms import rotating_key
 from org_constructs._internal.lazy import lazy_module
+from org_constructs._internal.nodes import path_of
 from org_constructs.compliance._acknowledgements import acknowledge, acknowledge_library_check
 from org_constructs.config import EnvironmentConfig
 from org_constructs.core import removal_policy_for
@@ -138,7 +139,7 @@ class AlarmTopic(Construct):
             )
         super().__init__(scope, construct_id)
         if encryption_key is None:
-            key = rotating_key(self, "Key", f"the alarm notifications of {self.node.path}")
+            key = rotating_key(self, "Key", f"the alarm notifications of {path_of(self)}")
             # CloudWatch encrypts what it publishes to the topic with the topic's key, and SNS
             # encrypts what it moves to the dead-letter queue with it.
             for service in ("cloudwatch.amazonaws.com", "sns.amazonaws.com"):

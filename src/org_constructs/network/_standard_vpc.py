@@ -23,6 +23,7 @@ from constructs import Construct
 
 from org_constructs._internal import checks
 from org_constructs._internal.kms import log_group_key
+from org_constructs._internal.nodes import id_of, path_of
 from org_constructs._internal.tokens import unresolved
 from org_constructs.compliance._acknowledgements import (
     acknowledge,
@@ -390,7 +391,7 @@ class StandardVpc(Construct):
             if retention is None:
                 retention = log_retention_for(self)
             if key is None:
-                key = log_group_key(self, "FlowLogKey", f"the flow logs of {self.node.path}")
+                key = log_group_key(self, "FlowLogKey", f"the flow logs of {path_of(self)}")
             self._flow_log_key = key
             self._flow_log_group = logs.LogGroup(
                 self,
@@ -404,7 +405,7 @@ class StandardVpc(Construct):
                 self,
                 "FlowLogRole",
                 assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com"),
-                description=f"Delivers the flow logs of {self.node.path}",
+                description=f"Delivers the flow logs of {path_of(self)}",
             )
             # A managed policy scoped to the log group, instead of the inline policy aws-cdk-lib
             # would add; the role is then closed to further policy updates.
@@ -486,7 +487,7 @@ class StandardVpc(Construct):
             datapoints_to_alarm=2,
             treat_missing_data=cw.TreatMissingData.MISSING,
             alarm_description=(
-                f"Recovers NAT instance {number} of {self.node.path}: the system status check "
+                f"Recovers NAT instance {number} of {path_of(self)}: the system status check "
                 "(AWS's hardware and host) failed for 2 minutes. EC2 moves the instance to "
                 "healthy hardware with the same id, addresses and volume."
             ),
@@ -587,7 +588,7 @@ class StandardVpc(Construct):
         if isinstance(tier, str):
             if tier not in (PUBLIC, PRIVATE, ISOLATED):
                 raise ValidationError(
-                    f"StandardVpc({self.node.id!r}).select_subnets",
+                    f"StandardVpc({id_of(self)!r}).select_subnets",
                     "tier",
                     tier,
                     f"must be one of {PUBLIC!r}, {PRIVATE!r}, {ISOLATED!r}",
@@ -595,7 +596,7 @@ class StandardVpc(Construct):
             return ec2.SubnetSelection(subnet_group_name=tier)
         if tier is not None and not isinstance(tier, ec2.SubnetSelection):
             raise ValidationError(
-                f"StandardVpc({self.node.id!r}).select_subnets",
+                f"StandardVpc({id_of(self)!r}).select_subnets",
                 "tier",
                 tier,
                 f"must be {PUBLIC!r}, {PRIVATE!r}, {ISOLATED!r} or an ec2.SubnetSelection",

@@ -12,6 +12,7 @@ from constructs import Construct
 
 from org_constructs._bootstrap import bootstrap_role_arn
 from org_constructs._internal import checks
+from org_constructs._internal.nodes import id_of, path_of
 from org_constructs.compliance._acknowledgements import acknowledge_grant, library_grantee
 from org_constructs.contract import DEPLOYMENT_TOPIC_OUTPUT
 from org_constructs.errors import ValidationError
@@ -166,19 +167,19 @@ class DeploymentNotifications(Construct):
     def grant_publish(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` publish (and use the key to encrypt)."""
         checks.check_arguments(
-            f"DeploymentNotifications({self.node.id!r}).grant_publish",
+            f"DeploymentNotifications({id_of(self)!r}).grant_publish",
             DeploymentNotifications.grant_publish,
             locals(),
         )
         checks.check_grantee(
-            f"DeploymentNotifications({self.node.id!r}).grant_publish", "grantee", grantee
+            f"DeploymentNotifications({id_of(self)!r}).grant_publish", "grantee", grantee
         )
         target = library_grantee(grantee)
         grant = self._topic.topic.grant_publish(target)
         key_grant = self._topic.encryption_key.grant(target, "kms:GenerateDataKey*", "kms:Decrypt")
         acknowledge_grant(
             target,
-            f"DeploymentNotifications({self.node.path!r}).grant_publish",
+            f"DeploymentNotifications({path_of(self)!r}).grant_publish",
             [grant, key_grant],
             owner=self,
         )

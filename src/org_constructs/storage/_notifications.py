@@ -13,6 +13,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 
 from org_constructs._internal.lazy import lazy_module
+from org_constructs._internal.nodes import path_of
 from org_constructs.core import QueueWithDeadLetter, ReleasedFunction, serving_function
 from org_constructs.core._queued import TopicOwner
 from org_constructs.errors import ValidationError
@@ -62,8 +63,8 @@ def notification_destination(
             raise ValidationError(
                 where,
                 "destination",
-                destination.node.path,
-                f"is the unversioned function of {bypassed.node.path}: its events would skip "
+                path_of(destination),
+                f"is the unversioned function of {path_of(bypassed)}: its events would skip "
                 "the release's canary and rollback alarms; give the MonitoredFunction (its "
                 "alias receives them)",
             )

@@ -15,6 +15,7 @@ from constructs import Construct
 from org_constructs._internal import checks
 from org_constructs._internal.flags import S3_ACCESS_LOGS_BY_POLICY, pin_feature_flags
 from org_constructs._internal.kms import rotating_key
+from org_constructs._internal.nodes import id_of, path_of
 from org_constructs._internal.tokens import unresolved
 from org_constructs.compliance._acknowledgements import (
     acknowledge,
@@ -270,7 +271,7 @@ class SecureBucket(Construct):
         self._encryption_key: kms.IKey | None = None
         if encryption is s3.BucketEncryption.KMS:
             self._encryption_key = encryption_key or rotating_key(
-                self, "Key", f"the objects of {self.node.path}", policy
+                self, "Key", f"the objects of {path_of(self)}", policy
             )
 
         self._access_log_bucket: s3.IBucket | None = None
@@ -291,7 +292,7 @@ class SecureBucket(Construct):
                 self,
                 "ReplicationRole",
                 assumed_by=iam.ServicePrincipal("s3.amazonaws.com"),
-                description=f"Replicates {self.node.path} to its replication destination",
+                description=f"Replicates {path_of(self)} to its replication destination",
             )
             replication = [
                 s3.ReplicationRule(
@@ -476,7 +477,7 @@ class SecureBucket(Construct):
             A destination S3 cannot notify (a FIFO queue, the unversioned function of a
             ``MonitoredFunction``, another kind of value), an event or filter of the wrong type.
         """
-        where = f"SecureBucket({self.node.id!r}).add_event_notification"
+        where = f"SecureBucket({id_of(self)!r}).add_event_notification"
         checks.check_arguments(
             where, SecureBucket.add_event_notification, {"event": event, "destination": destination}
         )
@@ -534,17 +535,17 @@ class SecureBucket(Construct):
         key_actions: tuple[str, ...],
     ) -> iam.Grant:
         checks.check_arguments(
-            f"SecureBucket({self.node.id!r}).{method}",
+            f"SecureBucket({id_of(self)!r}).{method}",
             SecureBucket.grant_read,
             {"grantee": grantee, "objects_key_pattern": objects_key_pattern},
         )
-        checks.check_grantee(f"SecureBucket({self.node.id!r}).{method}", "grantee", grantee)
-        _check_key_pattern(f"SecureBucket({self.node.id!r}).{method}", objects_key_pattern)
+        checks.check_grantee(f"SecureBucket({id_of(self)!r}).{method}", "grantee", grantee)
+        _check_key_pattern(f"SecureBucket({id_of(self)!r}).{method}", objects_key_pattern)
         target = library_grantee(grantee)
         grant: iam.Grant = getattr(self._bucket, method)(target, objects_key_pattern)
         acknowledge_grant(
             target,
-            f"SecureBucket({self.node.path!r}).{method}({objects_key_pattern!r})",
+            f"SecureBucket({path_of(self)!r}).{method}({objects_key_pattern!r})",
             [grant],
             actions=key_actions if self._encryption_key is not None else (),
             owner=self,

@@ -20,6 +20,7 @@ from constructs import Construct
 from org_constructs._internal import checks
 from org_constructs._internal.kernel import Program
 from org_constructs._internal.kms import log_group_key
+from org_constructs._internal.nodes import path_of
 from org_constructs.compliance._acknowledgements import (
     acknowledge,
     acknowledge_grant,
@@ -96,8 +97,9 @@ class _StateMachineRole(iam.Role):
 
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        self._owner_path = path_of(scope)
         self.policy = iam.ManagedPolicy(
-            self, "Policy", roles=[self], description=f"Logs and traces of {scope.node.path}"
+            self, "Policy", roles=[self], description=f"Logs and traces of {self._owner_path}"
         )
         self._definition_policy: iam.ManagedPolicy | None = None
 
@@ -119,7 +121,7 @@ class _StateMachineRole(iam.Role):
                 self,
                 "DefinitionPolicy",
                 roles=[self],
-                description=f"What the tasks of {self.node.scope.node.path} need"[:1000],  # type: ignore[union-attr]
+                description=f"What the tasks of {self._owner_path} need"[:1000],
             )
         return self._definition_policy
 
@@ -302,7 +304,7 @@ class SecureStateMachine(Triggered, Construct):
                 "or replacing the state machine deletes its execution history and its logs",
             )
         self._log_key: kms.IKey = settings.log_encryption_key or log_group_key(
-            self, "LogKey", f"the logs of the state machine {self.node.path}", policy
+            self, "LogKey", f"the logs of the state machine {path_of(self)}", policy
         )
         self._log_group = logs.LogGroup(
             self,
@@ -331,7 +333,7 @@ class SecureStateMachine(Triggered, Construct):
                     "StringEquals": {"aws:SourceAccount": stack.account},
                 },
             ),
-            description=f"Execution role of the state machine {self.node.path}"[:1000],
+            description=f"Execution role of the state machine {path_of(self)}"[:1000],
         )
         self._state_machine = sfn.StateMachine(
             self,
@@ -368,7 +370,7 @@ class SecureStateMachine(Triggered, Construct):
         """``/aws/vendedlogs/states/<service>-<path in the stack>``: unique in the account and
         region (the stack's name is), under Step Functions' vended logs prefix."""
         stack = Stack.of(self)
-        inside = self.node.path.removeprefix(stack.node.path).strip("/")
+        inside = path_of(self).removeprefix(path_of(stack)).strip("/")
         name = f"{service_name_of(self)}-{name_part_of(inside)}"
         return LOG_GROUP_PREFIX + fit_name(name, _MAX_LOG_GROUP_NAME - len(LOG_GROUP_PREFIX))
 
@@ -492,7 +494,7 @@ class SecureStateMachine(Triggered, Construct):
         grant: iam.Grant = getattr(self._state_machine, method)(target)
         acknowledge_grant(
             target,
-            f"SecureStateMachine({self.node.path!r}).{method}",
+            f"SecureStateMachine({path_of(self)!r}).{method}",
             [grant],
             owner=self,
             # aws-cdk-lib's read grant returns its last statement only, not this one.

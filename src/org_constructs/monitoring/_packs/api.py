@@ -10,6 +10,7 @@ from aws_cdk import Stack
 from org_constructs._internal import checks as config_checks
 from org_constructs._internal.kernel import Seconds, Slot
 from org_constructs._internal.lazy import lazy_module
+from org_constructs._internal.nodes import path_of
 from org_constructs._internal.tokens import unresolved
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring._packs._base import MetricFor, Pack, PackSpec, PageRow, Plan, Unit
@@ -207,7 +208,7 @@ def _check_api_names(
             where,
             "stage_name",
             stage_name,
-            f"is not a stage of {rest_api.node.path} (its stages: "
+            f"is not a stage of {path_of(rest_api)} (its stages: "
             f"{', '.join(sorted(stages))}): its alarms would watch a stage without "
             "traffic; leave stage_name out for the deployment stage",
         )
@@ -222,7 +223,7 @@ def stage_names(api: apigw.RestApi) -> set[str]:
     stages += [
         child
         for child in Stack.of(api).node.find_all()
-        if isinstance(child, apigw.Stage) and child.rest_api.node.path == api.node.path
+        if isinstance(child, apigw.Stage) and path_of(child.rest_api) == path_of(api)
     ]
     names = set()
     for stage in stages:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from org_constructs._internal.nodes import id_of, path_of
 from org_constructs.core import CacheWithNodes
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring._packs._base import MetricFor, Pack, PackSpec, PageRow, Plan, Unit
@@ -140,13 +141,13 @@ def check(
         raise ValidationError(
             where,
             "cache",
-            cache.node.path,
+            path_of(cache),
             "is a serverless cache, which this pack does not watch yet (its metrics are ECPUs "
             "and BytesUsedForCache, not per node): watch it with monitor_custom_metrics, or "
             "use a replication group",
         )
     checks.check_region("cache", cache)
-    label = checks.label(label or str(cache.node.id), cache)
+    label = checks.label(label or str(id_of(cache)), cache)
     resolved = dict(checks.resolve([label], alarms))
     nodes = list(cache.node_ids)
     possible = [key for key in CATALOGUE if key != "replication_lag" or len(nodes) > 1]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from org_constructs._internal.kernel import Program, Slot
 from org_constructs._internal.lazy import instance_of, lazy_module
+from org_constructs._internal.nodes import id_of, path_of
 from org_constructs.core import LoadBalancedService
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring._packs import load_balancer as lb_pack
@@ -192,7 +193,7 @@ def _target(where: str, service: object) -> _Target:
         return _Target(found, load_balancer, target_group, owner_id)
     if hasattr(type(service), "target_group") and isinstance(service, LoadBalancedService):
         return _Target(
-            service.service, service.load_balancer, service.target_group, str(service.node.id)
+            service.service, service.load_balancer, service.target_group, str(id_of(service))
         )
     # An ecs.IBaseService (an imported one): its type is checked by the facade.
     return _Target(service, None, None, None)  # type: ignore[arg-type]
@@ -271,7 +272,7 @@ def check(
         raise ValidationError(
             where,
             "service",
-            service.node.path,
+            path_of(service),
             f"is a {type(service).__name__}, whose ECS service this pack cannot read: give an "
             "ApplicationLoadBalancedFargateService or ApplicationLoadBalancedEc2Service, or "
             "monitor its .service and monitor_load_balancer(its load balancer, target_group=...)",

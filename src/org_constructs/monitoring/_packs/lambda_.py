@@ -13,6 +13,7 @@ from constructs import Node
 
 from org_constructs._internal import checks as config_checks
 from org_constructs._internal.kernel import Program, Slot
+from org_constructs._internal.nodes import id_of
 from org_constructs.core import ReleasedFunction
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring._packs._base import MetricFor, Pack, PackSpec, PageRow, Plan, Unit
@@ -177,7 +178,7 @@ def check(
     node = facts.node
     if label is None and node is not None:
         label = (
-            str(facts.owner.node.id)
+            str(id_of(facts.owner))
             # The class first: the protocol's check reads properties, each a kernel request.
             if hasattr(type(facts.owner), "alias")
             and isinstance(facts.owner, ReleasedFunction)

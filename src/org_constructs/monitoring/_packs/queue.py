@@ -9,6 +9,7 @@ from aws_cdk import Stack
 from aws_cdk import aws_sqs as sqs
 
 from org_constructs._internal.kernel import Program, Slot
+from org_constructs._internal.nodes import id_of
 from org_constructs.core import QueueWithDeadLetter
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring._packs._base import MetricFor, Pack, PackSpec, PageRow, Plan, Unit
@@ -127,7 +128,7 @@ def check(
     """What ``monitor_queue`` refuses; the plan of its one queue."""
     owner_label: str | None = None
     if isinstance(queue, QueueWithDeadLetter) and not isinstance(queue, sqs.QueueBase):
-        owner_label = str(queue.node.id)
+        owner_label = str(id_of(queue))
         own_dead_letter = queue.dead_letter_queue
         queue = queue.queue
     else:

@@ -8,6 +8,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_sqs as sqs
 
 from org_constructs._internal.kernel import Program, Slot
+from org_constructs._internal.nodes import id_of
 from org_constructs.core._triggers import RuleWithDeadLetter
 from org_constructs.monitoring._packs._base import MetricFor, Pack, PackSpec, PageRow, Plan, Unit
 from org_constructs.monitoring._packs._checks import Overrides, PackChecks
@@ -91,7 +92,7 @@ def check(
     dead_letters: sqs.IQueue | None = None
     owner_label: str | None = None
     if isinstance(rule, RuleWithDeadLetter) and not isinstance(rule, events.Rule):
-        owner_label = str(rule.node.id)
+        owner_label = str(id_of(rule))
         dead_letters = rule.dead_letter_queue
         bus = rule.event_bus
         rule = rule.rule

@@ -12,6 +12,7 @@ from aws_cdk import Duration, Stack
 from org_constructs._internal import checks as config_checks
 from org_constructs._internal.kernel import Program
 from org_constructs._internal.lazy import lazy_module
+from org_constructs._internal.nodes import id_of
 from org_constructs.core import StateMachineWithTimeout
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring._packs._base import MetricFor, Pack, PackSpec, PageRow, Plan, Unit
@@ -203,7 +204,7 @@ def check(
             "execution time alarm is a share of it; leave timeout out",
         )
     known = own or timeout
-    owner_label = str(owner.node.id) if owner is not None else None
+    owner_label = str(id_of(owner)) if owner is not None else None
     label = checks.label(label or owner_label or facts.node_id, machine)
     resolved = dict(checks.resolve([label], alarms))
     possible = [key for key in CATALOGUE if key != "execution_time_p99" or known is not None]

@@ -12,6 +12,7 @@ from aws_cdk import Stack
 from org_constructs._internal import checks as config_checks
 from org_constructs._internal.kernel import Program, Slot
 from org_constructs._internal.lazy import lazy_module
+from org_constructs._internal.nodes import id_of
 from org_constructs._internal.tokens import unresolved
 from org_constructs.core import TableWithBilling
 from org_constructs.errors import ValidationError
@@ -274,7 +275,7 @@ def check(
             owner = found
     checks.check_region("table", target, stack=facts.stack)
     provisioned = owner.provisioned if owner is not None else _provisioned(facts)
-    owner_label = str(owner.node.id) if owner is not None else None
+    owner_label = str(id_of(owner)) if owner is not None else None
     label = checks.label(label or owner_label or facts.node_id, target)
     resolved = dict(checks.resolve([label], alarms))
     possible = [key for key in CATALOGUE if provisioned or key not in _CAPACITY_KEYS]
