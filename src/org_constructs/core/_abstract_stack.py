@@ -16,6 +16,7 @@ from constructs import Construct, IConstruct
 
 from org_constructs._internal import checks
 from org_constructs._internal.kernel import Program, enum
+from org_constructs._internal.nodes import path_of
 from org_constructs.compliance._nag import PACKS_CONTEXT, apply_nag_packs
 from org_constructs.config import EnvironmentConfig, Stage, StageDefaults
 from org_constructs.contract import REGULATED_PACKS
@@ -23,6 +24,12 @@ from org_constructs.core._defaults import OrganisationDefaults, apply_organisati
 from org_constructs.errors import ValidationError
 
 __all__ = ["AbstractStack", "log_retention_for", "removal_policy_for", "stage_of"]
+
+_LITERAL_ZONES = "CloudFormation-Validate::W3010"
+_ZONES = (
+    "The environment's availability_zones (EnvironmentConfig) are written into the template "
+    "by name, as aws-cdk-lib writes the zones it looks up: the environment fixes them."
+)
 
 MANAGED_BY = "CDK"
 
@@ -193,6 +200,14 @@ class AbstractStack(Stack, metaclass=_AbstractStackMeta):
         """
         zones = self._config.availability_zones
         if zones is not None:
+            if not getattr(self, "_zones_acknowledged", False):
+                self._zones_acknowledged = True
+                # As aws-cdk-lib does for the zones it looks up: the zones are written into the
+                # template, which the built-in validation's W3010 warns of.
+                program = Program()
+                validations = program.call(enum("Validations"), "of", self)
+                program.call(validations, "acknowledge", {"id": _LITERAL_ZONES, "reason": _ZONES})
+                program.run()
             return list(zones)
         inherited: list[str] = super().availability_zones
         return inherited
@@ -238,7 +253,7 @@ class AbstractStack(Stack, metaclass=_AbstractStackMeta):
                 where,
                 "output_id",
                 output_id,
-                f"is already used in {self.node.path}: give another id"
+                f"is already used in {path_of(self)}: give another id"
                 if output_id
                 else "must be a non-empty string",
             )
