@@ -22,6 +22,7 @@ from constructs import Construct
 from org_constructs import (
     AbstractStack,
     EnvironmentConfig,
+    SecureBucket,
     SecureQueue,
     Stage,
     ValidationError,
@@ -317,6 +318,56 @@ def test_the_librarys_own_constructs_are_left_as_they_are(
         return dict(Template.from_stack(stack).to_json())
 
     assert template(True) == template(False)
+
+
+def test_the_librarys_constructs_are_not_asked_about(
+    environments: dict[str, EnvironmentConfig], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a library construct makes is left to it inside the jsii kernel: the defaults'
+    Python injectors hear only of the team's resources, and still default those."""
+    from org_constructs.core import _defaults
+
+    asked: list[str] = []
+    original = _defaults._Injector.inject
+
+    def inject(self: Any, original_props: Any, *, id: str, scope: Construct) -> Any:
+        asked.append(id)
+        return original(self, original_props, id=id, scope=scope)
+
+    monkeypatch.setattr(_defaults._Injector, "inject", inject)
+
+    class TeamQueue(SecureQueue):
+        """A team's own kind of SecureQueue: still the library's construct."""
+
+    def build(stack: Stack) -> None:
+        SecureQueue(stack, "Jobs")
+        TeamQueue(stack, "Orders")
+        SecureBucket(stack, "Uploads")
+        sqs.Queue(stack, "TeamQueue")
+
+    stack = PlainStack(make_app(), "Asked", config=environments["production"], build=build)
+    template = Template.from_stack(stack)
+    assert asked == ["TeamQueue", "TeamQueueDeadLetterQueue"]  # the defaults' own DLQ too
+    team = template.find_resources(
+        "AWS::SQS::Queue", {"Properties": {"KmsMasterKeyId": Match.any_value()}}
+    )
+    assert any(logical_id.startswith("TeamQueue") for logical_id in team)
+
+
+def test_a_teams_subclass_of_a_library_construct_is_left_as_it_is(
+    environments: dict[str, EnvironmentConfig],
+) -> None:
+    class TeamQueue(SecureQueue):
+        """A team's own kind of SecureQueue."""
+
+    def template(build: Build) -> dict[str, Any]:
+        stack = PlainStack(make_app(), "Library", config=environments["production"], build=build)
+        return dict(Template.from_stack(stack).to_json())
+
+    def team_queue(stack: Stack) -> None:
+        TeamQueue(stack, "Jobs")
+
+    assert template(team_queue) == template(library_queue)
 
 
 def test_the_default_packs_are_clean_in_every_stage(stacks: dict[str, PlainStack]) -> None:

@@ -39,6 +39,7 @@ from org_constructs.core import (
     service_name_of,
     serving_function,
 )
+from org_constructs.core._defaults import library_construct
 from org_constructs.errors import ValidationError
 
 __all__ = ["MANAGED_RULE_GROUPS", "REGULATED_PACKS", "SecureApi"]
@@ -249,6 +250,7 @@ class SecureApi(Construct):
             )
 
         super().__init__(scope, construct_id)
+        library_construct(self)
         pin_feature_flags(self, API_ACCESS_LOG_ARN)
         self._regulated = regulated
         self._authorizer = authorizer

@@ -59,6 +59,7 @@ from org_constructs.core import (
     service_name_of,
     stage_of,
 )
+from org_constructs.core._defaults import library_construct
 from org_constructs.errors import OrgConstructsError, ValidationError
 from org_constructs.events import Triggered
 from org_constructs.monitoring import (
@@ -424,6 +425,7 @@ class MonitoredFunction(Triggered, Construct):
             monitoring.check_region("monitoring", scope)
 
         super().__init__(scope, construct_id)
+        library_construct(self)
         self._roles: list[ManagedPolicyRole] = []
         policy = removal_policy_for(self)
         self._deployment = deployment

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import jsii
-from aws_cdk import Annotations, Duration, Tags
+from aws_cdk import Annotations, Duration
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ec2 as ec2
@@ -40,6 +40,7 @@ from org_constructs.containers._tasks import (
     build_tasks,
 )
 from org_constructs.core import config_of, name_part_of, removal_policy_for
+from org_constructs.core._defaults import library_construct
 from org_constructs.monitoring import AlarmSettings, AlarmTopic, ServiceMonitoring
 from org_constructs.monitoring._service import default_runbook_url
 from org_constructs.network import StandardVpc
@@ -286,11 +287,11 @@ class ContainerService(Construct):
             arguments.pop(name, None)
         settings = checked(where, scope, construct_id, **arguments)
         super().__init__(scope, construct_id)
+        library_construct(self, "ContainerService")
         pin_feature_flags(self, ECS_SERVICE_ARN_WITH_CLUSTER)
         self._settings = settings
         self._monitoring = monitoring
         self._build(settings, alarm_topic)
-        Tags.of(self).add("Module", "ContainerService")
         if monitoring is not None:
             monitoring.monitor_container_service(self, label=construct_id)
 

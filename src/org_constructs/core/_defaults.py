@@ -35,6 +35,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct, IConstruct, IValidation
 
 from org_constructs._internal import checks
+from org_constructs._internal.kernel import Program, enum
 from org_constructs._internal.kms import log_group_key
 from org_constructs._internal.nodes import id_of, path_of
 from org_constructs.compliance._acknowledgements import (
@@ -149,16 +150,18 @@ class _Injector:
 
     One per class and process, shared by every scope that registers the defaults (so a stack
     costs no new objects in aws-cdk-lib's runtime); it hands the props to the defaults of the
-    nearest such scope.
+    nearest such scope. aws-cdk-lib calls it through the kernel's own injector that
+    ``apply_organisation_defaults`` registers, which answers for the library's constructs
+    (``library_construct``) itself.
     """
 
-    def __init__(self, unique_id: str, kind: str) -> None:
-        self._unique_id = unique_id
+    def __init__(self, kind: str) -> None:
         self._kind = kind
 
     @property
     def construct_unique_id(self) -> str:
-        return self._unique_id
+        result: str = _CLASSES[self._kind][1].PROPERTY_INJECTION_ID
+        return result
 
     def inject(self, original_props: Any, *, id: str, scope: Construct) -> Any:
         policy = _policy_for(scope)
@@ -344,8 +347,6 @@ def apply_organisation_defaults(
             resources,
             f"must be a tuple of names among {', '.join(DEFAULT_RESOURCES)}",
         )
-    from aws_cdk import PropertyInjectors
-
     if isinstance(getattr(scope, _REGISTERED, None), OrganisationDefaults):
         raise ValidationError(
             where,
@@ -360,39 +361,64 @@ def apply_organisation_defaults(
         log_retention=log_retention or StageDefaults.for_stage(stage).log_retention,
         resources=chosen,
     )
-    PropertyInjectors.of(scope).add(*(_INJECTORS.get(name) for name in chosen))
-    scope.node.add_validation(policy)
+    program = Program()  # one request: the injectors and the validation that settles
+    pairs = [[_CLASSES[name][0], _INJECTORS.get(name)] for name in chosen]
+    program.op("defaults", scope, pairs)
+    program.call(program.get(scope, "node"), "addValidation", policy)
+    program.run()
     setattr(scope, _REGISTERED, policy)
+    _REGISTERED_ANY.append(path_of(scope))
     return policy
+
+
+def library_construct(construct: IConstruct, module: str | None = None) -> None:
+    """Called by each construct of the library as it starts building: tags it ``Module``
+    (when given) and marks it in the jsii kernel, where the organisation defaults' injectors
+    then leave what it makes to it without a call back into Python (``_policy_for`` answers
+    the same for a construct not marked). One request, none without either."""
+    with contextlib.suppress(AttributeError):  # a proxy that takes no attributes
+        setattr(construct, _LIBRARY_MARK, True)
+    program = Program()
+    if module is not None:
+        program.call(program.call(enum("Tags"), "of", construct), "add", "Module", module)
+    if _REGISTERED_ANY:
+        program.op("library", construct)
+    program.run()
 
 
 _REGISTERED = "_org_constructs_defaults"
 """The attribute that holds, on the scope's Python object, the defaults registered there."""
+_REGISTERED_ANY: list[str] = []
+"""The scopes of this process that registered the defaults, by path (while there are none,
+marking the library's constructs would be a request for nothing)."""
 
 
 class _Injectors:
-    """The shared injectors, made on first use (reading each class's id from aws-cdk-lib)."""
+    """The shared injectors, made on first use."""
 
     def __init__(self) -> None:
         self._made: dict[str, _Injector] = {}
 
     def get(self, name: str) -> _Injector:
         if name not in self._made:
-            cls = _CLASSES[name]
-            self._made[name] = _Injector(cls.PROPERTY_INJECTION_ID, name)
+            self._made[name] = _Injector(name)
         return self._made[name]
 
 
-_CLASSES: Mapping[str, Any] = {
-    "LogGroup": logs.LogGroup,
-    "Queue": sqs.Queue,
-    "Topic": sns.Topic,
-    "Bucket": s3.Bucket,
-    "Table": dynamodb.Table,
-    "TableV2": dynamodb.TableV2,
-    "ApplicationLoadBalancer": elbv2.ApplicationLoadBalancer,
-    "Function": lambda_.Function,
+_CLASSES: Mapping[str, tuple[str, Any]] = {
+    "LogGroup": ("aws_logs.LogGroup", logs.LogGroup),
+    "Queue": ("aws_sqs.Queue", sqs.Queue),
+    "Topic": ("aws_sns.Topic", sns.Topic),
+    "Bucket": ("aws_s3.Bucket", s3.Bucket),
+    "Table": ("aws_dynamodb.Table", dynamodb.Table),
+    "TableV2": ("aws_dynamodb.TableV2", dynamodb.TableV2),
+    "ApplicationLoadBalancer": (
+        "aws_elasticloadbalancingv2.ApplicationLoadBalancer",
+        elbv2.ApplicationLoadBalancer,
+    ),
+    "Function": ("aws_lambda.Function", lambda_.Function),
 }
+"""Each class the defaults apply to: its path in aws-cdk-lib (for the kernel) and itself."""
 _INJECTORS = _Injectors()
 
 
@@ -420,18 +446,29 @@ def _policy_for(scope: IConstruct) -> OrganisationDefaults | None:
     this library (which sets its own values) or outside every scope that registered them."""
     mark = getattr(scope, _MARK, None)
     if not isinstance(mark, _ScopeMark):
-        if type(scope).__module__.startswith(_LIBRARY_MODULE):
+        if _is_library(scope):
             mark = _ScopeMark(library=True, policy=None)
         else:
             chain = scope.node.scopes
             registered = [getattr(s, _REGISTERED, None) for s in reversed(chain)]
             mark = _ScopeMark(
-                library=any(type(s).__module__.startswith(_LIBRARY_MODULE) for s in chain),
+                library=any(_is_library(s) for s in chain),
                 policy=next((r for r in registered if isinstance(r, OrganisationDefaults)), None),
             )
         with contextlib.suppress(AttributeError):  # a proxy that takes no attributes
             setattr(scope, _MARK, mark)
     return None if mark.library else mark.policy
+
+
+def _is_library(scope: object) -> bool:
+    """A construct of the library (or a team's subclass of one), or one of its parts."""
+    return getattr(scope, _LIBRARY_MARK, False) is True or type(scope).__module__.startswith(
+        _LIBRARY_MODULE
+    )
+
+
+_LIBRARY_MARK = "_org_constructs_library"
+"""The attribute ``library_construct`` sets on a library construct's Python object."""
 
 
 def _missing(props: dict[str, Any], *names: str) -> bool:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Annotations, RemovalPolicy, Stack, Tags
+from aws_cdk import Annotations, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -26,6 +26,7 @@ from org_constructs.compliance._acknowledgements import acknowledge, acknowledge
 from org_constructs.config import CacheConfig, CacheEngine, Stage
 from org_constructs.contract import REGULATED_PACKS
 from org_constructs.core import fit_name, name_part_of, service_name_of
+from org_constructs.core._defaults import library_construct
 from org_constructs.data._cache_settings import DEFAULT_ACCESS_STRING, CacheSettings, checked
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring import ServiceMonitoring
@@ -252,10 +253,10 @@ class SecureCache(Construct):
             monitoring.check_region("monitoring", scope)
             monitoring.check_label(construct_id, method="monitor_cache")
         super().__init__(scope, construct_id)
+        library_construct(self, "SecureCache")
         self._where = where
         self._settings = settings
         self._build(settings)
-        Tags.of(self).add("Module", "SecureCache")
         if monitoring is not None:
             monitoring.monitor_cache(self)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Annotations, RemovalPolicy, Stack, Tags
+from aws_cdk import Annotations, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -28,6 +28,7 @@ from org_constructs.compliance._acknowledgements import (
 )
 from org_constructs.config import Stage, TableConfig
 from org_constructs.core import fit_name, name_part_of, service_name_of
+from org_constructs.core._defaults import library_construct
 from org_constructs.data._table_settings import MAX_NAME, TableSettings, checked
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring import ServiceMonitoring
@@ -230,10 +231,10 @@ class SecureTable(Construct):
             monitoring.check_region("monitoring", scope)
             monitoring.check_label(construct_id, method="monitor_table")
         super().__init__(scope, construct_id)
+        library_construct(self, "SecureTable")
         self._where = where
         self._settings = settings
         self._build(settings)
-        Tags.of(self).add("Module", "SecureTable")
         if monitoring is not None:
             monitoring.monitor_table(self)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from aws_cdk import Annotations, Duration, Names, RemovalPolicy, Tags
+from aws_cdk import Annotations, Duration, Names, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -25,6 +25,7 @@ from org_constructs._internal.kms import rotating_key
 from org_constructs._internal.nodes import path_of
 from org_constructs.compliance._acknowledgements import acknowledge_grant, library_grantee
 from org_constructs.config import DatabaseConfig, DatabaseEngine, Stage
+from org_constructs.core._defaults import library_construct
 from org_constructs.database._parts import (
     acknowledge_database,
     add_backup_plan,
@@ -240,11 +241,11 @@ class SecureDatabase(Construct):
             encryption_key=encryption_key,
         )
         super().__init__(scope, construct_id)
+        library_construct(self, "SecureDatabase")
         pin_feature_flags(self, SECRET_POLICY_ON_THE_SECRET)
         self._where = where
         self._settings = settings
         self._build(settings)
-        Tags.of(self).add("Module", "SecureDatabase")
 
     def _build(self, settings: _DatabaseSettings) -> None:
         """Create the resources of ``settings``, in the order that fixes the template."""

@@ -29,6 +29,7 @@ from org_constructs._internal.kms import log_group_key
 from org_constructs._internal.nodes import path_of
 from org_constructs.config import EnvironmentConfig
 from org_constructs.core import log_retention_for, removal_policy_for
+from org_constructs.core._defaults import library_construct
 from org_constructs.delivery._pipeline_acknowledgements import (
     acknowledge_pipeline,
     acknowledge_push_rule,
@@ -225,6 +226,7 @@ class OrgPipeline(Construct):
         )
 
         super().__init__(scope, construct_id)
+        library_construct(self)
         pin_feature_flags(self, PIPELINE_FLAGS)
         self._settings: _PipelineSettings = settings
         self._stages: dict[str, CdkStage] = {}

@@ -28,6 +28,7 @@ from org_constructs.core import (
     removal_policy_for,
     serving_function,
 )
+from org_constructs.core._defaults import library_construct
 from org_constructs.errors import ValidationError
 from org_constructs.monitoring._service import ServiceMonitoring
 
@@ -288,6 +289,7 @@ class Trigger(Construct):
                 where, "encryption_key", encryption_key, scope, "give a key of this region"
             )
         super().__init__(scope, construct_id)
+        library_construct(self)
         self._settings = settings
         policy = removal_policy_for(self)
         key = encryption_key or rotating_key(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Annotations, Duration, RemovalPolicy, Stack, Tags
+from aws_cdk import Annotations, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sqs as sqs
@@ -27,6 +27,7 @@ from org_constructs.compliance._acknowledgements import (
 )
 from org_constructs.config import QueueConfig, Stage
 from org_constructs.core import fit_name, name_part_of, service_name_of
+from org_constructs.core._defaults import library_construct
 from org_constructs.errors import ValidationError
 from org_constructs.messaging._settings import (
     DEAD_LETTER_RETENTION,
@@ -204,10 +205,10 @@ class SecureQueue(Construct):
             removal_policy=removal_policy,
         )
         super().__init__(scope, construct_id)
+        library_construct(self, "SecureQueue")
         self._where = where
         self._settings = settings
         self._build(settings)
-        Tags.of(self).add("Module", "SecureQueue")
 
     def _build(self, settings: QueueSettings) -> None:
         """Create the key, the dead-letter queue and the queue, in this order."""

@@ -23,6 +23,7 @@ from org_constructs._internal.nodes import path_of
 from org_constructs.compliance._acknowledgements import acknowledge, acknowledge_library_check
 from org_constructs.config import EnvironmentConfig
 from org_constructs.core import removal_policy_for
+from org_constructs.core._defaults import library_construct
 from org_constructs.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -138,6 +139,7 @@ class AlarmTopic(Construct):
                 "digits, '-' and '_'",
             )
         super().__init__(scope, construct_id)
+        library_construct(self)
         if encryption_key is None:
             key = rotating_key(self, "Key", f"the alarm notifications of {path_of(self)}")
             # CloudWatch encrypts what it publishes to the topic with the topic's key, and SNS

@@ -34,6 +34,7 @@ from org_constructs.compliance._acknowledgements import (
 from org_constructs.config import Stage, VpcConfig
 from org_constructs.contract import REGULATED_PACKS
 from org_constructs.core import log_retention_for, removal_policy_for, stage_of
+from org_constructs.core._defaults import library_construct
 from org_constructs.errors import ValidationError
 from org_constructs.network._vpc_checks import (
     check_endpoint_service,
@@ -268,6 +269,7 @@ class StandardVpc(Construct):
             check_zone_count(where, scope, max_azs, azs_given)
 
         super().__init__(scope, construct_id)
+        library_construct(self, "StandardVpc")
         self._stage = stage
         nat_provider = _nat_instance_provider(nat_instance_type) if nat_instance_type else None
         subnet_types = {
@@ -343,7 +345,6 @@ class StandardVpc(Construct):
                 open=False,
             )
 
-        Tags.of(self).add("Module", "StandardVpc")
         Tags.of(self).add("AutoDelete", "No")
 
     @classmethod

@@ -6,7 +6,7 @@ import ipaddress
 import re
 from collections.abc import Sequence
 
-from aws_cdk import Annotations, Duration, RemovalPolicy, Stack, Tags
+from aws_cdk import Annotations, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -28,6 +28,7 @@ from org_constructs.compliance._acknowledgements import (
 )
 from org_constructs.config import Stage
 from org_constructs.core import AbstractStack, removal_policy_for, stage_of
+from org_constructs.core._defaults import library_construct
 from org_constructs.errors import ValidationError
 from org_constructs.storage._lifecycle import MAX_DAYS, BucketLifecycleRule
 from org_constructs.storage._notifications import Destination, notification_destination
@@ -260,6 +261,7 @@ class SecureBucket(Construct):
             )
 
         super().__init__(scope, construct_id)
+        library_construct(self, "SecureBucket")
         pin_feature_flags(self, S3_ACCESS_LOGS_BY_POLICY)
         if stage is Stage.PRODUCTION and policy == RemovalPolicy.DESTROY:
             Annotations.of(self).add_warning_v2(
@@ -334,7 +336,6 @@ class SecureBucket(Construct):
             )
         if event_bridge_enabled:
             self._bucket.acknowledge_notifications()
-        Tags.of(self).add("Module", "SecureBucket")
 
     def _grant_replication(
         self, role: iam.Role, destination: s3.IBucket, destination_key: kms.IKey | None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import Annotations, Arn, ArnFormat, Duration, RemovalPolicy, Stack, Tags
+from aws_cdk import Annotations, Arn, ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -30,6 +30,7 @@ from org_constructs.compliance._acknowledgements import (
 )
 from org_constructs.config import Stage, StateMachineConfig
 from org_constructs.core import fit_name, name_part_of, service_name_of
+from org_constructs.core._defaults import library_construct
 from org_constructs.errors import ValidationError
 from org_constructs.events import Triggered
 from org_constructs.monitoring import ServiceMonitoring
@@ -286,10 +287,10 @@ class SecureStateMachine(Triggered, Construct):
             monitoring.check_region("monitoring", scope)
             monitoring.check_label(construct_id, method="monitor_state_machine")
         super().__init__(scope, construct_id)
+        library_construct(self, "SecureStateMachine")
         self._where = where
         self._settings = settings
         self._build(settings)
-        Tags.of(self).add("Module", "SecureStateMachine")
         self._monitoring = monitoring
         if monitoring is not None:
             monitoring.monitor_state_machine(self)

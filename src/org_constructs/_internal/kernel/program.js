@@ -30,8 +30,35 @@ function cfnOf(target) {
   return cdk.CfnResource.isCfnResource(child) ? child : undefined;
 }
 
+// The constructs of org-constructs (``library``): the organisation defaults leave alone what
+// is created inside them, and are not asked about it.
+const LIBRARY = new WeakSet();
+
+function inLibrary(scope) {
+  for (let at = scope; at !== undefined; at = at.node.scope) {
+    if (LIBRARY.has(at)) return true;
+  }
+  return false;
+}
+
 // The few operations that are not one aws-cdk-lib call (the acknowledgements' writes).
 const OPS = {
+  // Mark a construct of the library (see ``defaults``).
+  library(target) {
+    LIBRARY.add(target);
+  },
+  // Register the organisation defaults' injectors on ``target``: for each pair of an
+  // aws-cdk-lib class (its path) and the library's injector for it (a Python object), an
+  // injector that hands the props to that one unless they are made inside a construct of the
+  // library, which sets its own values (the Python injector would give them back unchanged).
+  defaults(target, pairs) {
+    const injectors = pairs.map(([path, injector]) => ({
+      constructUniqueId: member(path).PROPERTY_INJECTION_ID,
+      inject: (props, context) =>
+        inLibrary(context.scope) ? props : injector.inject(props, context),
+    }));
+    cdk.PropertyInjectors.of(target).add(...injectors);
+  },
   // The nearest stack of a construct (itself or a scope), undefined outside any stack.
   stackOf(target) {
     return [...target.node.scopes].reverse().find((scope) => cdk.Stack.isStack(scope));
