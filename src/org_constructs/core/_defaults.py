@@ -367,7 +367,7 @@ def apply_organisation_defaults(
     program.call(program.get(scope, "node"), "addValidation", policy)
     program.run()
     setattr(scope, _REGISTERED, policy)
-    _REGISTERED_ANY.append(path_of(scope))
+    _REGISTERED_ANY.add(True)
     return policy
 
 
@@ -388,9 +388,9 @@ def library_construct(construct: IConstruct, module: str | None = None) -> None:
 
 _REGISTERED = "_org_constructs_defaults"
 """The attribute that holds, on the scope's Python object, the defaults registered there."""
-_REGISTERED_ANY: list[str] = []
-"""The scopes of this process that registered the defaults, by path (while there are none,
-marking the library's constructs would be a request for nothing)."""
+_REGISTERED_ANY: set[bool] = set()
+"""``{True}`` once a scope of this process has registered the defaults (until then, marking
+the library's constructs would be a request for nothing)."""
 
 
 class _Injectors:
