@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import aws_cdk as cdk
+import jsii
 import pytest
 from aws_cdk import Stack
 from aws_cdk import aws_dynamodb as dynamodb
@@ -38,6 +39,7 @@ from org_constructs.contract import (
     TEMPLATE_KEY,
 )
 from org_constructs.core import DEFAULT_RESOURCES
+from org_constructs.core._defaults import DEFAULTS_ACCESS_LOGS_ID
 from tests.support import gate_findings, make_app
 
 Build = Callable[[Stack], None]
@@ -368,6 +370,123 @@ def test_a_teams_subclass_of_a_library_construct_is_left_as_it_is(
         TeamQueue(stack, "Jobs")
 
     assert template(team_queue) == template(library_queue)
+
+
+@jsii.implements(cdk.IPropertyInjector)
+class TeamQueueInjector:
+    """A team's own property injector for queues."""
+
+    @property
+    def construct_unique_id(self) -> str:
+        result: str = sqs.Queue.PROPERTY_INJECTION_ID
+        return result
+
+    def inject(self, original_props: Any, *, id: str, scope: Construct) -> Any:
+        return {**original_props, "visibilityTimeout": cdk.Duration.seconds(123)}
+
+
+class TestTheAppsOwnInjectors:
+    """aws-cdk-lib keeps one injector per class and scope: one of the app's on the defaults'
+    scope would silently replace them, or be replaced."""
+
+    def test_one_already_there_is_refused_naming_both(self) -> None:
+        stack = Stack(cdk.App(), "Legacy")
+        cdk.PropertyInjectors.of(stack).add(TeamQueueInjector())
+        with pytest.raises(ValidationError, match=r"resources=\['Queue'\]: already have a prop"):
+            apply_organisation_defaults(stack, stage=Stage.PRODUCTION)
+        # Without queues, the rest applies; the app's injector keeps its queues.
+        apply_organisation_defaults(stack, stage=Stage.PRODUCTION, resources=("LogGroup",))
+        sqs.Queue(stack, "Jobs")
+        logs.LogGroup(stack, "AppLogs")
+        template = Template.from_stack(stack)
+        template.has_resource_properties("AWS::SQS::Queue", {"VisibilityTimeout": 123})
+        template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 365})
+
+    def test_one_added_afterwards_fails_the_synthesis(self) -> None:
+        stack = Stack(cdk.App(), "Legacy")
+        apply_organisation_defaults(stack, stage=Stage.PRODUCTION)
+        cdk.PropertyInjectors.of(stack).add(TeamQueueInjector())
+        sqs.Queue(stack, "Jobs")
+        with pytest.raises(Exception, match=r"resources=\['Queue'\]: a property injector of"):
+            Template.from_stack(stack)
+
+    def test_one_on_a_scope_below_applies_there(self) -> None:
+        stack = Stack(cdk.App(), "Legacy")
+        apply_organisation_defaults(stack, stage=Stage.PRODUCTION)
+        inner = Construct(stack, "Inner")
+        cdk.PropertyInjectors.of(inner).add(TeamQueueInjector())
+        sqs.Queue(inner, "Jobs")
+        sqs.Queue(stack, "Orders")
+        queues = _of_type(Template.from_stack(stack), "AWS::SQS::Queue")
+        inner_queue = next(q for i, q in queues.items() if i.startswith("InnerJobs"))
+        assert inner_queue["Properties"] == {"VisibilityTimeout": 123}
+        orders = next(q for i, q in queues.items() if i.startswith("Orders") and "Dead" not in i)
+        assert "KmsMasterKeyId" in orders["Properties"]
+
+
+class TestBucketAccessLogsInAnyApp:
+    """The defaults log a bucket to the stack's owner-enforced log bucket, which takes S3's log
+    delivery by its policy only (``@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy``)."""
+
+    FLAG = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
+
+    @staticmethod
+    def bucket_logging(template: Template) -> list[Any]:
+        return [
+            bucket["Properties"].get("LoggingConfiguration")
+            for logical_id, bucket in _of_type(template, "AWS::S3::Bucket").items()
+            if logical_id.startswith("Files")
+        ]
+
+    def test_a_bare_app_pins_the_flag_and_logs_by_policy(self) -> None:
+        app = cdk.App()  # no feature flags at all, as in a team's unit test
+        stack = Stack(app, "Legacy")
+        apply_organisation_defaults(stack, stage=Stage.PRODUCTION)
+        s3.Bucket(stack, "Files")
+        template = Template.from_stack(stack)
+        [logging] = self.bucket_logging(template)
+        assert logging["DestinationBucketName"]["Ref"].startswith(DEFAULTS_ACCESS_LOGS_ID)
+        [log_bucket] = [
+            b
+            for logical_id, b in _of_type(template, "AWS::S3::Bucket").items()
+            if logical_id.startswith(DEFAULTS_ACCESS_LOGS_ID)
+        ]
+        assert "AccessControl" not in log_bucket["Properties"]
+        template.has_resource_properties(
+            "AWS::S3::BucketPolicy",
+            {
+                "PolicyDocument": {
+                    "Statement": Match.array_with(
+                        [Match.object_like({"Principal": {"Service": "logging.s3.amazonaws.com"}})]
+                    )
+                }
+            },
+        )
+        assert stack.node.try_get_context(self.FLAG) is True
+
+    def test_an_abstract_stack_in_a_bare_app(
+        self, environments: dict[str, EnvironmentConfig]
+    ) -> None:
+        def files(stack: Stack) -> None:
+            s3.Bucket(stack, "Files")
+
+        stack = PlainStack(cdk.App(), "Bare", config=environments["dev"], build=files)
+        [logging] = self.bucket_logging(Template.from_stack(stack))
+        assert logging is not None
+
+    def test_the_apps_false_is_kept_and_the_bucket_is_not_logged(self) -> None:
+        stack = Stack(cdk.App(context={self.FLAG: False}), "Legacy")
+        apply_organisation_defaults(stack, stage=Stage.PRODUCTION)
+        s3.Bucket(stack, "Files")
+        assert self.bucket_logging(Template.from_stack(stack)) == [None]
+        assert stack.node.try_get_context(self.FLAG) is False
+
+    def test_registered_after_other_constructs_without_the_flag(self) -> None:
+        stack = Stack(cdk.App(), "Legacy")
+        sqs.Queue(stack, "Existing")  # context can no longer be set on the stack
+        apply_organisation_defaults(stack, stage=Stage.PRODUCTION)
+        s3.Bucket(stack, "Files")
+        assert self.bucket_logging(Template.from_stack(stack)) == [None]
 
 
 def test_the_default_packs_are_clean_in_every_stage(stacks: dict[str, PlainStack]) -> None:

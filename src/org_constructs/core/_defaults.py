@@ -35,6 +35,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct, IConstruct, IValidation
 
 from org_constructs._internal import checks
+from org_constructs._internal.flags import S3_ACCESS_LOGS_BY_POLICY
 from org_constructs._internal.kernel import Program, enum
 from org_constructs._internal.kms import log_group_key
 from org_constructs._internal.nodes import id_of, path_of
@@ -192,6 +193,10 @@ class OrganisationDefaults:
         self._retention = log_retention
         self._resources = resources
         self._touched: list[_Touched] = []
+        self._logs_by_policy = False
+        """Whether S3 delivers the access logs of the buckets under the scope through the log
+        bucket's policy (``S3_ACCESS_LOGS_BY_POLICY``, pinned on the scope when unset): the
+        owner-enforced log bucket takes no ``LogDeliveryWrite`` ACL."""
 
     @property
     def stage(self) -> Stage:
@@ -270,9 +275,22 @@ class OrganisationDefaults:
     # -------------------------------------------------------------------------- settling
 
     def validate(self) -> list[str]:
-        """Tree validation (runs before templates are written): settle what is pending."""
+        """Tree validation (runs before templates are written): settle what is pending, and
+        refuse an injector of the app's that replaced the defaults' on their scope since."""
         self.settle()
-        return []
+        program = Program()
+        paths = [_CLASSES[name][0] for name in self._resources]
+        (replaced,) = program.read(program.op("defaultsReplaced", self._scope, paths))
+        names = [name for name in self._resources if _CLASSES[name][0] in replaced]
+        if not names:
+            return []
+        return [
+            f"apply_organisation_defaults({path_of(self._scope) or '(app)'!r}): resources="
+            f"{names}: a property injector of the app's, added to the same scope afterwards, "
+            "replaced the defaults' (aws-cdk-lib keeps one per class and scope), so they "
+            "apply to nothing made since. Leave these out with resources=, or register the "
+            "app's injector on a scope below"
+        ]
 
     def settle(self) -> None:
         """Write the library's acknowledgements for each construct the defaults changed."""
@@ -363,9 +381,24 @@ def apply_organisation_defaults(
     )
     program = Program()  # one request: the injectors and the validation that settles
     pairs = [[_CLASSES[name][0], _INJECTORS.get(name)] for name in chosen]
-    program.op("defaults", scope, pairs)
-    program.call(program.get(scope, "node"), "addValidation", policy)
-    program.run()
+    if "Bucket" in chosen:
+        (key, value), *_ = S3_ACCESS_LOGS_BY_POLICY.items()
+        flag = program.result(program.op("pinUnset", scope, key, value))
+    taken = program.result(program.op("defaults", scope, pairs, policy))
+    values = program.run()
+    if values[taken]:
+        names = [name for name in chosen if _CLASSES[name][0] in values[taken]]
+        raise ValidationError(
+            where,
+            "resources",
+            names,
+            f"already have a property injector of the app's on {path_of(scope) or '(app)'}: "
+            "aws-cdk-lib keeps one per class and scope, so the defaults would replace it. "
+            "Leave these out with resources=, or register the app's injector on a scope "
+            "below, where it applies instead of the defaults",
+        )
+    if "Bucket" in chosen:
+        policy._logs_by_policy = values[flag] is True
     setattr(scope, _REGISTERED, policy)
     _REGISTERED_ANY.add(True)
     return policy
@@ -584,7 +617,9 @@ def _bucket(
     if _missing(props, "objectOwnership", "accessControl"):
         props["objectOwnership"] = s3.ObjectOwnership.BUCKET_OWNER_ENFORCED
         done.add("objectOwnership")
-    if _missing(props, "serverAccessLogsBucket", "serverAccessLogsPrefix"):
+    if _missing(props, "serverAccessLogsBucket", "serverAccessLogsPrefix") and _logs_by_policy(
+        policy, scope
+    ):
         props["serverAccessLogsBucket"] = policy._access_logs(scope)
         done.add("serverAccessLogsBucket")
     if _missing(props, "lifecycleRules"):
@@ -599,6 +634,18 @@ def _bucket(
         ]
         done.add("lifecycleRules")
     return done
+
+
+def _logs_by_policy(policy: OrganisationDefaults, scope: Construct) -> bool:
+    """Whether the log bucket of ``scope``'s stack can take S3's log delivery: by its policy,
+    as the scope the defaults were registered on pinned it, or as the stack says itself. With
+    the app's ``false`` (or a scope that had children, and so kept the app's unset flag),
+    aws-cdk-lib would give the owner-enforced log bucket the ``LogDeliveryWrite`` ACL, which it
+    refuses: the bucket is left without access logs, and its finding stays the team's."""
+    if policy._logs_by_policy:
+        return True
+    (key, _), *_ = S3_ACCESS_LOGS_BY_POLICY.items()
+    return bool(Stack.of(scope).node.try_get_context(key))
 
 
 def _table(

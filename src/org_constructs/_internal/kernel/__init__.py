@@ -31,7 +31,7 @@ from aws_cdk import Duration
 __all__ = ["Enum", "Program", "Seconds", "Slot", "enum", "seconds"]
 
 NAME = "org-constructs-kernel"
-VERSION = "1.3.0"
+VERSION = "1.5.0"
 FQN = f"{NAME}.Program"
 
 _KINDS = {"aws_cloudwatch.Metric": "metric", "aws_cloudwatch.MathExpression": "math"}
@@ -225,12 +225,14 @@ class Program:
     def op(self, name: str, target: Any, *args: Any) -> Slot:
         """One of ``program.js``'s own operations on ``target``: ``stackOf`` (the nearest
         stack, or None), ``cfnOf`` (the resource or its default child, or None), ``cfnUnder``
-        (every CloudFormation resource at or under it, of one type if given) and ``append``
+        (every CloudFormation resource at or under it, of one type if given), ``append``
         (entries appended to a list in each resource's metadata: ``key``, ``list``,
         ``entries``, ``unique`` fields), ``standIn`` (a policy given a principal's members,
         for aws-cdk-lib's grants to write into it), ``library`` (marks a construct of the
-        library) and ``defaults`` (the organisation defaults' injectors, which leave what is
-        made inside a marked construct to it without asking Python)."""
+        library), ``pinUnset`` (a context value, set when unset and still settable),
+        ``defaults`` (the organisation defaults' injectors, which leave what is made inside a
+        marked construct to it without asking Python) and ``defaultsReplaced`` (the classes
+        whose defaults' injector another has replaced)."""
         self._steps.append(
             {"on": self._encode(target), "op": name, "args": [self._encode(a) for a in args]}
         )

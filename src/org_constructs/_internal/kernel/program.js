@@ -33,6 +33,8 @@ function cfnOf(target) {
 // The constructs of org-constructs (``library``): the organisation defaults leave alone what
 // is created inside them, and are not asked about it.
 const LIBRARY = new WeakSet();
+// The injectors ``defaults`` registered.
+const DEFAULTS = new WeakSet();
 
 function inLibrary(scope) {
   for (let at = scope; at !== undefined; at = at.node.scope) {
@@ -43,6 +45,14 @@ function inLibrary(scope) {
 
 // The few operations that are not one aws-cdk-lib call (the acknowledgements' writes).
 const OPS = {
+  // The context value ``key`` at ``target``; set to ``value`` first when the app leaves it
+  // unset and ``target`` has no children yet (context cannot change under existing ones).
+  pinUnset(target, key, value) {
+    const current = target.node.tryGetContext(key);
+    if (current !== undefined || target.node.children.length > 0) return current;
+    target.node.setContext(key, value);
+    return value;
+  },
   // Mark a construct of the library (see ``defaults``).
   library(target) {
     LIBRARY.add(target);
@@ -50,14 +60,35 @@ const OPS = {
   // Register the organisation defaults' injectors on ``target``: for each pair of an
   // aws-cdk-lib class (its path) and the library's injector for it (a Python object), an
   // injector that hands the props to that one unless they are made inside a construct of the
-  // library, which sets its own values (the Python injector would give them back unchanged).
-  defaults(target, pairs) {
+  // library, which sets its own values (the Python injector would give them back unchanged);
+  // and ``validation`` on ``target``. aws-cdk-lib keeps one injector per class and scope: when
+  // ``target`` has another one for a class, nothing is registered and the classes' paths are
+  // returned.
+  defaults(target, pairs, validation) {
+    const registered = cdk.PropertyInjectors.of(target);
+    const taken = pairs
+      .map(([path]) => path)
+      .filter((path) => {
+        const found = registered.for(member(path).PROPERTY_INJECTION_ID);
+        return found !== undefined && !DEFAULTS.has(found);
+      });
+    if (taken.length > 0) return taken;
     const injectors = pairs.map(([path, injector]) => ({
       constructUniqueId: member(path).PROPERTY_INJECTION_ID,
       inject: (props, context) =>
         inLibrary(context.scope) ? props : injector.inject(props, context),
     }));
-    cdk.PropertyInjectors.of(target).add(...injectors);
+    for (const injector of injectors) DEFAULTS.add(injector);
+    registered.add(...injectors);
+    target.node.addValidation(validation);
+    return [];
+  },
+  // The classes (by path) whose defaults' injector on ``target`` another has replaced since.
+  defaultsReplaced(target, paths) {
+    const registered = cdk.PropertyInjectors.of(target);
+    return paths.filter(
+      (path) => !DEFAULTS.has(registered.for(member(path).PROPERTY_INJECTION_ID)),
+    );
   },
   // The nearest stack of a construct (itself or a scope), undefined outside any stack.
   stackOf(target) {
