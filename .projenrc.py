@@ -12,7 +12,7 @@ file produces, so nobody edits them by hand.
 from projen import License
 from projen.python import PythonProject
 
-VERSION = "0.8.4"
+VERSION = "0.8.5"
 REPOSITORY = "https://github.com/org-constructs/org-constructs"
 
 # The exact versions the test suite runs against. Runtime ranges stay wide for consumers;
