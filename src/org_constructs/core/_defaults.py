@@ -382,8 +382,8 @@ def apply_organisation_defaults(
     program = Program()  # one request: the injectors and the validation that settles
     pairs = [[_CLASSES[name][0], _INJECTORS.get(name)] for name in chosen]
     if "Bucket" in chosen:
-        (key, value), *_ = S3_ACCESS_LOGS_BY_POLICY.items()
-        flag = program.result(program.op("pinUnset", scope, key, value))
+        value = S3_ACCESS_LOGS_BY_POLICY[_LOGS_FLAG]
+        flag = program.result(program.op("pinUnset", scope, _LOGS_FLAG, value))
     taken = program.result(program.op("defaults", scope, pairs, policy))
     values = program.run()
     if values[taken]:
@@ -644,8 +644,11 @@ def _logs_by_policy(policy: OrganisationDefaults, scope: Construct) -> bool:
     refuses: the bucket is left without access logs, and its finding stays the team's."""
     if policy._logs_by_policy:
         return True
-    (key, _), *_ = S3_ACCESS_LOGS_BY_POLICY.items()
-    return bool(Stack.of(scope).node.try_get_context(key))
+    return bool(Stack.of(scope).node.try_get_context(_LOGS_FLAG))
+
+
+(_LOGS_FLAG,) = S3_ACCESS_LOGS_BY_POLICY
+"""The feature flag that has S3's log delivery granted by the log bucket's policy."""
 
 
 def _table(
